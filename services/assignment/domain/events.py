@@ -8,9 +8,8 @@ A/B slots), coverage gaps, acting chiefs, task force (专班) and police office 
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime
-
 from jingzhang.shared.events import DomainEvent
+from pydantic import AwareDatetime
 
 
 class EnterpriseClass(StrEnum):
@@ -43,7 +42,7 @@ class Slot(StrEnum):
 
 
 class UnitKind(StrEnum):
-    """Where an officer serves: bureau leadership (局领导), a police station (派出所) or a brigade (大队/队)."""
+    """Where an officer serves: bureau leadership (局领导), a station (派出所) or a brigade (大队/队)."""
 
     BUREAU_LEADERSHIP = "bureau_leadership"
     STATION = "station"
@@ -103,7 +102,7 @@ class ChiefAssigned(DomainEvent):
 
 
 class ChiefRelieved(DomainEvent):
-    """Ends a term; reasons include `reassigned`, `officer_retired`, `officer_transferred`, `enterprise_closed`."""
+    """Ends a term; reasons: `reassigned`, `officer_retired`, `officer_transferred`, `enterprise_closed`..."""
 
     enterprise_id: str
     tier: ChiefTier
