@@ -1,0 +1,171 @@
+"""The officer aggregate: enrolment, unit, retirement and the absences the duty calendar reads."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import assert_never
+
+from jingzhang.assignment.domain.calendar import Interval, PartnerAbsences, refuse_double_absence
+from jingzhang.assignment.domain.commands import (
+    DeclareAbsence,
+    EndAbsence,
+    EnrolOfficer,
+    RetireOfficer,
+    TransferOfficer,
+)
+from jingzhang.assignment.domain.events import (
+    AbsenceDeclared,
+    AbsenceEnded,
+    OfficerEnrolled,
+    OfficerEvent,
+    OfficerRetired,
+    OfficerTransferred,
+    UnitKind,
+)
+from jingzhang.shared.errors import DomainRejected, InvalidCommand, NotFound
+from jingzhang.shared.events import DomainEvent
+
+
+class OfficerStatus(StrEnum):
+    UNENROLLED = "unenrolled"
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    absence_id: str
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    ended_at: datetime | None = None
+
+    @property
+    def interval(self) -> Interval:
+        """The time actually away: cut short by an early return, empty if called off before it began."""
+        if self.ended_at is None:
+            return Interval(self.starts_at, self.ends_at)
+        return Interval(self.starts_at, max(self.starts_at, min(self.ends_at, self.ended_at)))
+
+
+@dataclass(frozen=True, slots=True)
+class OfficerState:
+    officer_id: str = ""
+    status: OfficerStatus = OfficerStatus.UNENROLLED
+    name: str = ""
+    unit_kind: UnitKind = UnitKind.STATION
+    unit_name: str = ""
+    position: str = ""
+    rank: str = ""
+    phone: str = ""
+    wechat_id: str = ""
+    photo_ref: str | None = None
+    absences: tuple[Absence, ...] = ()
+
+
+INITIAL = OfficerState()
+
+
+def away_intervals(state: OfficerState) -> tuple[Interval, ...]:
+    """What the duty calendar needs from this officer: the non-empty intervals they are away."""
+    return tuple(a.interval for a in state.absences if a.interval.starts_at < a.interval.ends_at)
+
+
+# --- evolve ------------------------------------------------------------------------------------
+
+
+def evolve(state: OfficerState, event: DomainEvent) -> OfficerState:
+    if not isinstance(event, OfficerEvent):
+        raise TypeError(f"{event.event_type} is not an officer event")
+    return _apply(state, event)
+
+
+def _apply(state: OfficerState, event: OfficerEvent) -> OfficerState:
+    match event:
+        case OfficerEnrolled():
+            fields = event.model_dump(exclude={"officer_id"})
+            return OfficerState(officer_id=event.officer_id, status=OfficerStatus.ACTIVE, **fields)
+        case OfficerTransferred(unit_kind=kind, unit_name=unit, position=position):
+            return replace(state, unit_kind=kind, unit_name=unit, position=position)
+        case OfficerRetired():
+            return replace(state, status=OfficerStatus.RETIRED)
+        case AbsenceDeclared():
+            absence = Absence(event.absence_id, event.starts_at, event.ends_at, event.reason)
+            return replace(state, absences=(*state.absences, absence))
+        case AbsenceEnded(absence_id=absence_id, ended_at=ended_at):
+            absences = tuple(
+                replace(a, ended_at=ended_at) if a.absence_id == absence_id else a for a in state.absences
+            )
+            return replace(state, absences=absences)
+        case _:
+            assert_never(event)
+
+
+# --- decide ------------------------------------------------------------------------------------
+
+
+def _require_active(state: OfficerState, officer_id: str) -> None:
+    if state.status is OfficerStatus.UNENROLLED:
+        raise NotFound("officer", officer_id)
+    if state.status is OfficerStatus.RETIRED:
+        raise DomainRejected(f"officer {officer_id} is retired", code="officer_retired")
+
+
+def enrol_officer(state: OfficerState, cmd: EnrolOfficer) -> list[DomainEvent]:
+    if state.status is not OfficerStatus.UNENROLLED:
+        raise DomainRejected(f"officer {cmd.officer_id} is already enrolled", code="already_enrolled")
+    return [OfficerEnrolled(**cmd.model_dump())]
+
+
+def transfer_officer(state: OfficerState, cmd: TransferOfficer) -> list[DomainEvent]:
+    """A transfer moves the officer; the enterprises they served react by relieving them."""
+    _require_active(state, cmd.officer_id)
+    if (state.unit_kind, state.unit_name, state.position) == (cmd.unit_kind, cmd.unit_name, cmd.position):
+        return []
+    return [OfficerTransferred(**cmd.model_dump())]
+
+
+def retire_officer(state: OfficerState, cmd: RetireOfficer) -> list[DomainEvent]:
+    if state.status is OfficerStatus.RETIRED:
+        return []
+    _require_active(state, cmd.officer_id)
+    return [OfficerRetired(officer_id=cmd.officer_id, effective_from=cmd.effective_from)]
+
+
+def declare_absence(
+    state: OfficerState, cmd: DeclareAbsence, partners: Sequence[PartnerAbsences]
+) -> list[DomainEvent]:
+    """Record planned away time, unless it overlaps the officer's own or an A/B partner's absence.
+
+    `partners` comes from `calendar.partners_of` over every enterprise the officer is chief of.
+    """
+    _require_active(state, cmd.officer_id)
+    if cmd.ends_at <= cmd.starts_at:
+        raise InvalidCommand("an absence must end after it starts", field="ends_at")
+    known = next((a for a in state.absences if a.absence_id == cmd.absence_id), None)
+    if known is not None:
+        return _repeat_of(known, cmd)
+    requested = Interval(cmd.starts_at, cmd.ends_at)
+    if any(requested.overlaps(i) for i in away_intervals(state)):
+        raise DomainRejected(f"officer {cmd.officer_id} is already away during part of that time")
+    refuse_double_absence(requested, partners)
+    return [AbsenceDeclared(**cmd.model_dump())]
+
+
+def _repeat_of(known: Absence, cmd: DeclareAbsence) -> list[DomainEvent]:
+    """A retried declaration is a no-op; reusing its id for other times is an error."""
+    if (known.starts_at, known.ends_at, known.reason) == (cmd.starts_at, cmd.ends_at, cmd.reason):
+        return []
+    raise DomainRejected(f"absence {cmd.absence_id} was already declared with other details")
+
+
+def end_absence(state: OfficerState, cmd: EndAbsence) -> list[DomainEvent]:
+    """The officer is back at `ended_at` (before the start: the absence is called off)."""
+    _require_active(state, cmd.officer_id)
+    known = next((a for a in state.absences if a.absence_id == cmd.absence_id), None)
+    if known is None:
+        raise NotFound("absence", cmd.absence_id)
+    if known.ended_at is not None or cmd.ended_at >= known.ends_at:
+        return []
+    return [AbsenceEnded(**cmd.model_dump())]
