@@ -1,0 +1,48 @@
+"""Vocabulary and small validation helpers shared by the patrols aggregates."""
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+
+from jingzhang.shared.errors import InvalidCommand
+
+# The zone keeps China Standard Time all year, so a fixed offset needs no tz database.
+ZONE_TZ = timezone(timedelta(hours=8), "CST")
+
+
+class VisitKind(StrEnum):
+    """What a visit was: 每周回访, 每月见面座谈, 每月走访督查, 警企联动联巡."""
+
+    WEEKLY_REVISIT = "weekly_revisit"
+    LEADER_MEETING = "leader_meeting"
+    INSPECTION = "inspection"
+    JOINT_PATROL = "joint_patrol"
+
+
+def local_date(at: datetime) -> date:
+    """The zone's calendar day of an instant: periods and ledgers count local days."""
+    return at.astimezone(ZONE_TZ).date()
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=ZONE_TZ)
+
+
+def require_text(value: str, field: str) -> None:
+    if not value.strip():
+        raise InvalidCommand(f"{field} must not be blank", field=field)
+
+
+def require_officers(officer_ids: Sequence[str], field: str = "officer_ids") -> None:
+    if not officer_ids:
+        raise InvalidCommand("at least one officer must be named", field=field)
+    if len(set(officer_ids)) != len(officer_ids):
+        raise InvalidCommand("an officer is named twice", field=field)
+    for officer_id in officer_ids:
+        require_text(officer_id, field)
+
+
+def require_not_after(day: date, today: date, field: str) -> None:
+    """Activities are facts: they cannot be recorded before they happen."""
+    if day > today:
+        raise InvalidCommand(f"{field} {day} is in the future", field=field)

@@ -1,0 +1,140 @@
+"""The `visit` stream: one recorded visit or joint patrol (警企联动联巡) per stream.
+
+Visits are facts reported after the event, so the only decision is whether the report hangs
+together; recording the same report twice is a no-op, so retries are safe.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import assert_never
+
+from jingzhang.patrols.domain.common import VisitKind, require_officers, require_text
+from jingzhang.shared.errors import DomainRejected, InvalidCommand
+from jingzhang.shared.events import DomainEvent
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+
+class GeoPoint(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lat: float
+    lon: float
+
+
+class Proof(BaseModel):
+    """Optional proof of presence: where the officer's device was, and a photo kept elsewhere."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    geo: GeoPoint | None = None
+    photo_ref: str | None = None
+
+
+class PatrolCompleted(DomainEvent):
+    """A visit of any kind happened; `person_times` (人次) counts everyone deployed, named or not."""
+
+    visit_id: str
+    enterprise_id: str
+    kind: VisitKind
+    officer_ids: tuple[str, ...]
+    started_at: AwareDatetime
+    ended_at: AwareDatetime
+    location: str
+    person_times: int
+    findings: str
+    proof: Proof | None = None
+
+
+VisitEvent = PatrolCompleted
+
+
+@dataclass(frozen=True, slots=True)
+class VisitState:
+    recorded: PatrolCompleted | None = None
+
+
+def evolve(state: VisitState, event: DomainEvent) -> VisitState:
+    if not isinstance(event, VisitEvent):
+        raise TypeError(f"not a visit event: {event.event_type}")
+    match event:
+        case PatrolCompleted():
+            return VisitState(recorded=event)
+        case _:
+            assert_never(event)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordVisit:
+    visit_id: str
+    enterprise_id: str
+    kind: VisitKind
+    officer_ids: tuple[str, ...]
+    started_at: datetime
+    ended_at: datetime
+    location: str
+    person_times: int
+    findings: str
+    now: datetime
+    proof: Proof | None = None
+
+
+def decide_record_visit(state: VisitState, command: RecordVisit) -> list[DomainEvent]:
+    event = _validated(command)
+    if state.recorded is None:
+        return [event]
+    if state.recorded == event:
+        return []
+    raise DomainRejected(f"visit {command.visit_id} is already recorded with other facts")
+
+
+def _validated(command: RecordVisit) -> PatrolCompleted:
+    require_text(command.visit_id, "visit_id")
+    require_text(command.enterprise_id, "enterprise_id")
+    require_text(command.location, "location")
+    require_officers(command.officer_ids)
+    _check_times(command)
+    _check_person_times(command)
+    _check_proof(command.proof)
+    return PatrolCompleted(
+        visit_id=command.visit_id,
+        enterprise_id=command.enterprise_id,
+        kind=command.kind,
+        officer_ids=command.officer_ids,
+        started_at=command.started_at,
+        ended_at=command.ended_at,
+        location=command.location,
+        person_times=command.person_times,
+        findings=command.findings,
+        proof=command.proof,
+    )
+
+
+def _check_times(command: RecordVisit) -> None:
+    for name in ("started_at", "ended_at"):
+        if getattr(command, name).tzinfo is None:
+            raise InvalidCommand(f"{name} needs a time zone", field=name)
+    if command.ended_at <= command.started_at:
+        raise InvalidCommand("a visit must end after it starts", field="ended_at")
+    if command.ended_at > command.now:
+        raise InvalidCommand("a visit cannot be recorded before it ends", field="ended_at")
+
+
+def _check_person_times(command: RecordVisit) -> None:
+    # Every named officer went at least once; unnamed auxiliaries may add to the count.
+    named = len(command.officer_ids)
+    if command.person_times < named:
+        raise InvalidCommand(
+            f"person_times {command.person_times} is fewer than the {named} officers named",
+            field="person_times",
+        )
+
+
+def _check_proof(proof: Proof | None) -> None:
+    if proof is None:
+        return
+    if proof.geo is None and proof.photo_ref is None:
+        raise InvalidCommand("a proof needs a geo point or a photo", field="proof")
+    if proof.geo is not None and not (-90 <= proof.geo.lat <= 90 and -180 <= proof.geo.lon <= 180):
+        raise InvalidCommand("latitude must be within ±90 and longitude within ±180", field="proof.geo")
+    if proof.photo_ref is not None:
+        require_text(proof.photo_ref, "proof.photo_ref")
