@@ -1,0 +1,49 @@
+"""Words evaluation shares with the other services, defined here so the domain imports no other service.
+
+The string values match the assignment service's public contract, so a projection maps them 1:1.
+"""
+
+from enum import StrEnum
+
+
+class EnterpriseClass(StrEnum):
+    """The report's classes: 市级项目 / 区级重点项目 / 五上企业 / 中小微企业."""
+
+    CITY_KEY_PROJECT = "city_key_project"
+    DISTRICT_KEY_PROJECT = "district_key_project"
+    ABOVE_SCALE = "above_scale"
+    SMALL_MICRO = "small_micro"
+
+    @property
+    def is_key(self) -> bool:
+        """The 四有 duties (a police office among them) bind key enterprises: all but small/micro."""
+        return self is not EnterpriseClass.SMALL_MICRO
+
+
+class ChiefTier(StrEnum):
+    """The three chiefs (三长): 局领导, 所队长, 辖区警长."""
+
+    BUREAU_LEADER = "bureau_leader"
+    STATION_CHIEF = "station_chief"
+    POLICE_CHIEF = "police_chief"
+
+
+class Slot(StrEnum):
+    """AB角: equals; the slot only says who stood where, credit follows who acted."""
+
+    A = "A"
+    B = "B"
+
+
+class ActivityKind(StrEnum):
+    """Countable work the report quotes (五直暖企, forums, patrols, trainings)."""
+
+    HAZARD_RECTIFIED = "hazard_rectified"
+    DISPUTE_MEDIATED = "dispute_mediated"
+    SERVICE_ON_BEHALF = "service_on_behalf"
+    OBSTRUCTION_CASE = "obstruction_case"
+    LEGAL_TRAINING = "legal_training"
+    LEAFLETS = "leaflets"
+    PATROL = "patrol"
+    FORUM = "forum"
+    CHIEF_TRAINING = "chief_training"

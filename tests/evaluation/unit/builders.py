@@ -1,0 +1,138 @@
+"""Small fact builders: defaults for everything a test does not talk about."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from jingzhang.evaluation.domain.facts import (
+    ActivityFact,
+    AppealFact,
+    AppealRating,
+    ChiefTermFact,
+    DutyFact,
+    EnterpriseFact,
+    OfficerFact,
+    PoliceOfficeFact,
+    RatingFact,
+    Span,
+    SpotCheckFact,
+)
+from jingzhang.evaluation.domain.period import BUREAU_TZ, Period
+from jingzhang.evaluation.domain.vocabulary import ActivityKind, ChiefTier, EnterpriseClass, Slot
+
+YEAR = Period.year(2024)
+
+
+def at(month: int, day: int, hour: int = 9, year: int = 2024) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=BUREAU_TZ)
+
+
+def appeal(
+    fact_id: str,
+    *,
+    officer: str = "o1",
+    raised: datetime | None = None,
+    responded_after: timedelta | None = timedelta(hours=2),
+    closed_after: timedelta | None = timedelta(days=2),
+    rating: tuple[int, bool] | None = None,
+    reopened: int = 0,
+    slot: Slot = Slot.A,
+    forum_id: str | None = None,
+) -> AppealFact:
+    """Response limit 24 h, due in 7 days; a rating arrives a day after closure."""
+    raised = raised or at(3, 1)
+    closed = raised + closed_after if closed_after is not None else None
+    return AppealFact(
+        fact_id=fact_id,
+        appeal_id=f"appeal-{fact_id}",
+        officer_id=officer,
+        slot=slot,
+        enterprise_id="e1",
+        raised_at=raised,
+        first_response_due=raised + timedelta(hours=24),
+        due_at=raised + timedelta(days=7),
+        recorded_at=raised,
+        first_response_at=raised + responded_after if responded_after is not None else None,
+        closed_at=closed,
+        rating=_rating(rating, closed or raised),
+        reopened_at=tuple(raised + timedelta(days=1, hours=i) for i in range(reopened)),
+        forum_id=forum_id,
+    )
+
+
+def _rating(rating: tuple[int, bool] | None, after: datetime) -> AppealRating | None:
+    if rating is None:
+        return None
+    return AppealRating(level=rating[0], resolved=rating[1], at=after + timedelta(days=1))
+
+
+def duty(
+    fact_id: str,
+    *,
+    officer: str = "o1",
+    due: datetime | None = None,
+    late_by: timedelta | None = None,
+    missed: bool = False,
+) -> DutyFact:
+    due = due or at(3, 8)
+    done = None if missed else due + (late_by or timedelta(hours=-1))
+    return DutyFact(
+        fact_id, f"duty-{fact_id}", officer, "e1", due, recorded_at=due - timedelta(days=7), done_at=done
+    )
+
+
+def activity(
+    fact_id: str,
+    kind: ActivityKind,
+    *officers: str,
+    when: datetime | None = None,
+    count: int = 1,
+    recorded: datetime | None = None,
+) -> ActivityFact:
+    when = when or at(4, 1)
+    return ActivityFact(fact_id, kind, frozenset(officers or ("o1",)), when, recorded or when, count)
+
+
+def rating(fact_id: str, level: int, *, officer: str = "o1", period: str = "2024") -> RatingFact:
+    return RatingFact(fact_id, "e1", officer, ChiefTier.POLICE_CHIEF, Period.parse(period), level, at(12, 20))
+
+
+def answer(
+    fact_id: str, *officers: str, satisfied: bool = True, when: datetime | None = None
+) -> SpotCheckFact:
+    return SpotCheckFact(
+        fact_id,
+        "sc1",
+        "e1",
+        frozenset(officers or ("o1",)),
+        satisfied,
+        5 if satisfied else 2,
+        when or at(6, 1),
+    )
+
+
+def officer(officer_id: str, since: datetime | None = None, **span: Any) -> OfficerFact:
+    since = since or at(1, 2)
+    return OfficerFact(f"f-{officer_id}", officer_id, Span(since, **span), since)
+
+
+def enterprise(enterprise_id: str, cls: EnterpriseClass, since: datetime | None = None) -> EnterpriseFact:
+    since = since or at(1, 2)
+    return EnterpriseFact(f"f-{enterprise_id}", enterprise_id, cls, Span(since), since)
+
+
+def term(
+    enterprise_id: str,
+    officer_id: str,
+    tier: ChiefTier,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> ChiefTermFact:
+    since = since or at(1, 3)
+    return ChiefTermFact(
+        f"t-{enterprise_id}-{officer_id}", enterprise_id, officer_id, tier, Slot.A, Span(since, until), since
+    )
+
+
+def office(office_id: str, enterprise_id: str, since: datetime | None = None) -> PoliceOfficeFact:
+    since = since or at(2, 1)
+    return PoliceOfficeFact(f"f-{office_id}", office_id, enterprise_id, Span(since), since)
