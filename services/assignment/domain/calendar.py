@@ -46,9 +46,16 @@ def acting_chief(state: EnterpriseState, tier: ChiefTier, at: datetime, absences
 
 
 def sync_acting(
-    state: EnterpriseState, absences: AbsenceBook, at: datetime, reason: str
+    state: EnterpriseState,
+    absences: AbsenceBook,
+    at: datetime,
+    reason: str,
+    tiers: Iterable[ChiefTier] = tuple(ChiefTier),
 ) -> list[ActingChiefChanged]:
-    """`ActingChiefChanged` for every tier whose acting chief at `at` differs from the one recorded."""
+    """`ActingChiefChanged` for each of `tiers` whose acting chief at `at` differs from the recorded one.
+
+    `absences` must hold the intervals of every holder of those tiers: a missing officer counts as present.
+    """
     if state.status is EnterpriseStatus.UNREGISTERED:
         return []
     return [
@@ -60,7 +67,7 @@ def sync_acting(
             reason=reason,
             effective_from=at,
         )
-        for tier in ChiefTier
+        for tier in tiers
         if (now_acting := acting_chief(state, tier, at, absences)) != state.acting.get(tier)
     ]
 

@@ -1,0 +1,147 @@
+"""Decisions about the three chiefs: assign (or reassign), relieve, react to an officer leaving, and
+re-check who acts when absences change.
+
+Reassignment relieves the previous holder before assigning the next, so history keeps both terms.
+Functions that may change who acts take `absences`: the away intervals of the affected tier's holders.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from jingzhang.assignment.domain.calendar import NO_ABSENCES, AbsenceBook, sync_acting
+from jingzhang.assignment.domain.commands import AssignChief, RelieveChief
+from jingzhang.assignment.domain.enterprise import (
+    EnterpriseState,
+    EnterpriseStatus,
+    holder,
+    last_change,
+    posts_of,
+)
+from jingzhang.assignment.domain.events import (
+    ChiefAssigned,
+    ChiefRelieved,
+    ChiefTier,
+    Slot,
+    TaskForceMemberRemoved,
+    UnitKind,
+)
+from jingzhang.assignment.domain.guards import require_open, settle
+from jingzhang.assignment.domain.officer import OfficerState, OfficerStatus
+from jingzhang.shared.errors import DomainRejected, InvalidCommand, NotFound
+from jingzhang.shared.events import DomainEvent
+
+# 局领导 come from the bureau's leadership; 所队长 and 辖区警长 from a station or a brigade.
+UNITS_FOR_TIER: Mapping[ChiefTier, frozenset[UnitKind]] = {
+    ChiefTier.BUREAU_LEADER: frozenset({UnitKind.BUREAU_LEADERSHIP}),
+    ChiefTier.STATION_CHIEF: frozenset({UnitKind.STATION, UnitKind.BRIGADE}),
+    ChiefTier.POLICE_CHIEF: frozenset({UnitKind.STATION, UnitKind.BRIGADE}),
+}
+
+
+def assign_chief(
+    state: EnterpriseState, cmd: AssignChief, officer: OfficerState, absences: AbsenceBook = NO_ABSENCES
+) -> list[DomainEvent]:
+    require_open(state, cmd.enterprise_id)
+    _require_can_serve(officer, cmd)
+    current = holder(state, cmd.tier, cmd.slot)
+    if current == cmd.officer_id:
+        return []
+    _require_not_posted_elsewhere(state, cmd)
+    _require_not_backdated(state, cmd.tier, cmd.slot, cmd.effective_from)
+    primary: list[DomainEvent] = []
+    if current is not None:
+        primary.append(
+            _relieved(cmd.enterprise_id, cmd.tier, cmd.slot, current, cmd.effective_from, "reassigned")
+        )
+    primary.append(ChiefAssigned(**cmd.model_dump()))
+    reason = f"{cmd.tier} {cmd.slot} assigned"
+    return settle(state, primary, reason, at=cmd.effective_from, tiers=(cmd.tier,), absences=absences)
+
+
+def relieve_chief(
+    state: EnterpriseState, cmd: RelieveChief, absences: AbsenceBook = NO_ABSENCES
+) -> list[DomainEvent]:
+    require_open(state, cmd.enterprise_id)
+    current = holder(state, cmd.tier, cmd.slot)
+    if current is None:
+        return []
+    _require_not_backdated(state, cmd.tier, cmd.slot, cmd.effective_from)
+    primary = [_relieved(cmd.enterprise_id, cmd.tier, cmd.slot, current, cmd.effective_from, cmd.reason)]
+    reason = f"{cmd.tier} {cmd.slot} relieved: {cmd.reason}"
+    return settle(state, primary, reason, at=cmd.effective_from, tiers=(cmd.tier,), absences=absences)
+
+
+def relieve_departed_officer(
+    state: EnterpriseState,
+    officer_id: str,
+    now: datetime,
+    reason: str = "officer_retired",
+    absences: AbsenceBook = NO_ABSENCES,
+) -> list[DomainEvent]:
+    """The enterprise's side of an officer retiring or transferring: end their posts, reopen coverage.
+
+    A policy calls this for every enterprise the officer served, with `reason` `officer_retired` or
+    `officer_transferred`; an enterprise they never served records nothing.
+    """
+    if state.status in (EnterpriseStatus.UNREGISTERED, EnterpriseStatus.CLOSED):
+        return []
+    posts = posts_of(state, officer_id)
+    primary: list[DomainEvent] = [
+        _relieved(state.enterprise_id, tier, slot, officer_id, now, reason) for tier, slot in posts
+    ]
+    if state.task_force is not None and officer_id in state.task_force.members:
+        primary.append(
+            TaskForceMemberRemoved(enterprise_id=state.enterprise_id, officer_id=officer_id, reason=reason)
+        )
+    tiers = tuple(tier for tier, _ in posts)
+    return settle(state, primary, reason, at=now, tiers=tiers, absences=absences)
+
+
+def recheck_acting(
+    state: EnterpriseState, absences: AbsenceBook, at: datetime, reason: str
+) -> list[DomainEvent]:
+    """After an absence starts or ends: who acts for each tier at `at` (`absences` of all its chiefs)."""
+    return list(sync_acting(state, absences, at, reason))
+
+
+def _relieved(
+    enterprise_id: str, tier: ChiefTier, slot: Slot, officer_id: str, at: datetime, reason: str
+) -> ChiefRelieved:
+    return ChiefRelieved(
+        enterprise_id=enterprise_id,
+        tier=tier,
+        slot=slot,
+        officer_id=officer_id,
+        effective_from=at,
+        reason=reason,
+    )
+
+
+def _require_can_serve(officer: OfficerState, cmd: AssignChief) -> None:
+    if officer.status is OfficerStatus.UNENROLLED:
+        raise NotFound("officer", cmd.officer_id)
+    if officer.status is OfficerStatus.RETIRED:
+        raise DomainRejected(f"officer {cmd.officer_id} is retired", code="officer_retired")
+    if officer.unit_kind not in UNITS_FOR_TIER[cmd.tier]:
+        raise InvalidCommand(
+            f"officer {cmd.officer_id} serves in {officer.unit_kind}, which cannot provide a {cmd.tier}",
+            field="officer_id",
+        )
+
+
+def _require_not_posted_elsewhere(state: EnterpriseState, cmd: AssignChief) -> None:
+    """Three chiefs means three people: nobody holds two slots of one enterprise."""
+    posts = posts_of(state, cmd.officer_id)
+    if posts:
+        tier, slot = posts[0]
+        raise DomainRejected(
+            f"officer {cmd.officer_id} already holds {tier} {slot} of enterprise {cmd.enterprise_id}",
+            code="already_chief",
+        )
+
+
+def _require_not_backdated(state: EnterpriseState, tier: ChiefTier, slot: Slot, at: datetime) -> None:
+    """History is appended, never rewritten: a change cannot predate the slot's last change."""
+    since = last_change(state, tier, slot)
+    if since is not None and at < since:
+        raise InvalidCommand(f"{tier} {slot} last changed at {since.isoformat()}", field="effective_from")

@@ -1,0 +1,92 @@
+"""Decisions over an enterprise's life: register, reclassify, suspend, reinstate, close."""
+
+from jingzhang.assignment.domain import credit_code
+from jingzhang.assignment.domain.commands import (
+    CloseEnterprise,
+    ReclassifyEnterprise,
+    RegisterEnterprise,
+    ReinstateEnterprise,
+    SuspendEnterprise,
+)
+from jingzhang.assignment.domain.enterprise import EnterpriseState, EnterpriseStatus, chiefs
+from jingzhang.assignment.domain.events import (
+    ChiefRelieved,
+    ChiefTier,
+    EnterpriseClosed,
+    EnterpriseReclassified,
+    EnterpriseRegistered,
+    EnterpriseReinstated,
+    EnterpriseSuspended,
+    PoliceOfficeClosed,
+)
+from jingzhang.assignment.domain.guards import require_active, require_open, require_registered, settle
+from jingzhang.shared.errors import DomainRejected, InvalidCommand
+from jingzhang.shared.events import DomainEvent
+
+
+def register_enterprise(state: EnterpriseState, cmd: RegisterEnterprise) -> list[DomainEvent]:
+    """New enterprises arrive at any time; one without chiefs opens a coverage gap at once."""
+    if state.status is not EnterpriseStatus.UNREGISTERED:
+        raise DomainRejected(
+            f"enterprise {cmd.enterprise_id} is already registered", code="already_registered"
+        )
+    if not credit_code.is_valid(cmd.credit_code):
+        raise InvalidCommand(
+            f"{cmd.credit_code!r} is not a valid unified social credit code", field="credit_code"
+        )
+    return settle(state, [EnterpriseRegistered(**cmd.model_dump())], "registered")
+
+
+def reclassify_enterprise(state: EnterpriseState, cmd: ReclassifyEnterprise) -> list[DomainEvent]:
+    require_open(state, cmd.enterprise_id)
+    if state.enterprise_class is cmd.enterprise_class:
+        return []
+    previous = state.enterprise_class
+    return [
+        EnterpriseReclassified(
+            enterprise_id=cmd.enterprise_id, previous_class=previous, enterprise_class=cmd.enterprise_class
+        )
+    ]
+
+
+def suspend_enterprise(state: EnterpriseState, cmd: SuspendEnterprise) -> list[DomainEvent]:
+    """A suspended enterprise needs no cover, so its open gap closes."""
+    if state.status is EnterpriseStatus.SUSPENDED:
+        return []
+    require_active(state, cmd.enterprise_id)
+    return settle(
+        state, [EnterpriseSuspended(enterprise_id=cmd.enterprise_id, reason=cmd.reason)], "suspended"
+    )
+
+
+def reinstate_enterprise(state: EnterpriseState, cmd: ReinstateEnterprise) -> list[DomainEvent]:
+    require_open(state, cmd.enterprise_id)
+    if state.status is EnterpriseStatus.ACTIVE:
+        return []
+    return settle(state, [EnterpriseReinstated(enterprise_id=cmd.enterprise_id)], "reinstated")
+
+
+def close_enterprise(state: EnterpriseState, cmd: CloseEnterprise) -> list[DomainEvent]:
+    """Closing ends every chief's term and the police office, so officers' lists stay true."""
+    require_registered(state, cmd.enterprise_id)
+    if state.status is EnterpriseStatus.CLOSED:
+        return []
+    relieved: list[DomainEvent] = [
+        ChiefRelieved(
+            enterprise_id=cmd.enterprise_id,
+            tier=tier,
+            slot=slot,
+            officer_id=officer_id,
+            effective_from=cmd.effective_from,
+            reason="enterprise_closed",
+        )
+        for (tier, slot), officer_id in chiefs(state).items()
+    ]
+    if state.office is not None:
+        relieved.append(
+            PoliceOfficeClosed(
+                enterprise_id=cmd.enterprise_id, office_id=state.office.office_id, reason="enterprise_closed"
+            )
+        )
+    primary = [*relieved, EnterpriseClosed(enterprise_id=cmd.enterprise_id, reason=cmd.reason)]
+    return settle(state, primary, "closed", at=cmd.effective_from, tiers=tuple(ChiefTier))
