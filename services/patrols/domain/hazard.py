@@ -1,0 +1,232 @@
+"""The `hazard` stream (id = hazard id): a trouble spot (隐患, 治安乱点) from found to verified.
+
+Found on a visit or reported -> rectification deadline -> rectified -> verified on a later visit.
+A deadline passing while the hazard is still open raises `HazardRectificationOverdue` once.
+Every event carries the enterprise so the ledger can file it without a lookup.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from typing import assert_never
+
+from jingzhang.patrols.domain.common import require_not_after, require_officers, require_text
+from jingzhang.shared.errors import DomainRejected, InvalidCommand
+from jingzhang.shared.events import DomainEvent
+
+
+class HazardFound(DomainEvent):
+    """`found_on_visit_id` is None when the hazard was reported rather than seen on a visit."""
+
+    hazard_id: str
+    enterprise_id: str
+    description: str
+    found_on_visit_id: str | None
+    found_on: date
+    rectification_due: date
+    officer_ids: tuple[str, ...]
+
+
+class HazardRectified(DomainEvent):
+    hazard_id: str
+    enterprise_id: str
+    rectified_on: date
+    measures: str
+    officer_ids: tuple[str, ...]
+    on_time: bool
+
+
+class HazardVerified(DomainEvent):
+    hazard_id: str
+    enterprise_id: str
+    on_visit_id: str
+    verified_on: date
+    officer_ids: tuple[str, ...]
+
+
+class HazardRectificationOverdue(DomainEvent):
+    hazard_id: str
+    enterprise_id: str
+    rectification_due: date
+    detected_on: date
+
+
+HazardEvent = HazardFound | HazardRectified | HazardVerified | HazardRectificationOverdue
+HAZARD_EVENTS: tuple[type[DomainEvent], ...] = (
+    HazardFound,
+    HazardRectified,
+    HazardVerified,
+    HazardRectificationOverdue,
+)
+
+
+class HazardStatus(StrEnum):
+    UNKNOWN = "unknown"
+    OPEN = "open"
+    OVERDUE = "overdue"
+    RECTIFIED = "rectified"
+    VERIFIED = "verified"
+
+
+@dataclass(frozen=True, slots=True)
+class HazardState:
+    found: HazardFound | None = None
+    status: HazardStatus = HazardStatus.UNKNOWN
+    rectified: HazardRectified | None = None
+    verified_on_visit_id: str | None = None
+
+    @property
+    def awaiting_rectification(self) -> bool:
+        return self.status in (HazardStatus.OPEN, HazardStatus.OVERDUE)
+
+
+def evolve(state: HazardState, event: DomainEvent) -> HazardState:
+    if not isinstance(event, HazardEvent):
+        raise TypeError(f"not a hazard event: {event.event_type}")
+    match event:
+        case HazardFound():
+            return HazardState(found=event, status=HazardStatus.OPEN)
+        case HazardRectified():
+            return replace(state, status=HazardStatus.RECTIFIED, rectified=event)
+        case HazardVerified():
+            return replace(state, status=HazardStatus.VERIFIED, verified_on_visit_id=event.on_visit_id)
+        case HazardRectificationOverdue():
+            return replace(state, status=HazardStatus.OVERDUE)
+        case _:
+            assert_never(event)
+
+
+# --- commands and decisions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordHazard:
+    hazard_id: str
+    enterprise_id: str
+    description: str
+    found_on: date
+    rectification_due: date
+    officer_ids: tuple[str, ...]
+    today: date
+    found_on_visit_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RectifyHazard:
+    rectified_on: date
+    measures: str
+    officer_ids: tuple[str, ...]
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyHazard:
+    on_visit_id: str
+    verified_on: date
+    officer_ids: tuple[str, ...]
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class MarkRectificationOverdue:
+    today: date
+
+
+def _known(state: HazardState) -> HazardFound:
+    if state.found is None:
+        raise DomainRejected("no such hazard has been recorded")
+    return state.found
+
+
+def decide_record(state: HazardState, command: RecordHazard) -> list[DomainEvent]:
+    event = _found(command)
+    if state.found is None:
+        return [event]
+    if state.found == event:
+        return []
+    raise DomainRejected(f"hazard {command.hazard_id} is already recorded with other facts")
+
+
+def _found(command: RecordHazard) -> HazardFound:
+    require_text(command.hazard_id, "hazard_id")
+    require_text(command.enterprise_id, "enterprise_id")
+    require_text(command.description, "description")
+    require_officers(command.officer_ids)
+    require_not_after(command.found_on, command.today, "found_on")
+    if command.rectification_due < command.found_on:
+        raise InvalidCommand("the deadline precedes the finding", field="rectification_due")
+    if command.found_on_visit_id is not None:
+        require_text(command.found_on_visit_id, "found_on_visit_id")
+    return HazardFound(
+        hazard_id=command.hazard_id,
+        enterprise_id=command.enterprise_id,
+        description=command.description,
+        found_on_visit_id=command.found_on_visit_id,
+        found_on=command.found_on,
+        rectification_due=command.rectification_due,
+        officer_ids=command.officer_ids,
+    )
+
+
+def decide_rectify(state: HazardState, command: RectifyHazard) -> list[DomainEvent]:
+    found = _known(state)
+    if not state.awaiting_rectification:
+        raise DomainRejected(f"hazard {found.hazard_id} is already {state.status.value}")
+    require_text(command.measures, "measures")
+    require_officers(command.officer_ids)
+    require_not_after(command.rectified_on, command.today, "rectified_on")
+    if command.rectified_on < found.found_on:
+        raise InvalidCommand("a hazard cannot be rectified before it was found", field="rectified_on")
+    return [
+        HazardRectified(
+            hazard_id=found.hazard_id,
+            enterprise_id=found.enterprise_id,
+            rectified_on=command.rectified_on,
+            measures=command.measures,
+            officer_ids=command.officer_ids,
+            on_time=command.rectified_on <= found.rectification_due,
+        )
+    ]
+
+
+def decide_verify(state: HazardState, command: VerifyHazard) -> list[DomainEvent]:
+    found = _known(state)
+    if state.status is HazardStatus.VERIFIED and state.verified_on_visit_id == command.on_visit_id:
+        return []
+    if state.rectified is None or state.status is not HazardStatus.RECTIFIED:
+        raise DomainRejected(f"hazard {found.hazard_id} is {state.status.value}, not rectified")
+    require_text(command.on_visit_id, "on_visit_id")
+    require_officers(command.officer_ids)
+    require_not_after(command.verified_on, command.today, "verified_on")
+    if command.verified_on < state.rectified.rectified_on:
+        raise InvalidCommand("verification must come on a visit after rectification", field="verified_on")
+    return [
+        HazardVerified(
+            hazard_id=found.hazard_id,
+            enterprise_id=found.enterprise_id,
+            on_visit_id=command.on_visit_id,
+            verified_on=command.verified_on,
+            officer_ids=command.officer_ids,
+        )
+    ]
+
+
+def decide_mark_overdue(state: HazardState, command: MarkRectificationOverdue) -> list[DomainEvent]:
+    found = _known(state)
+    if state.status is not HazardStatus.OPEN:
+        return []
+    if not is_rectification_overdue(state, command.today):
+        raise DomainRejected(f"hazard {found.hazard_id} is due by {found.rectification_due}")
+    return [
+        HazardRectificationOverdue(
+            hazard_id=found.hazard_id,
+            enterprise_id=found.enterprise_id,
+            rectification_due=found.rectification_due,
+            detected_on=command.today,
+        )
+    ]
+
+
+def is_rectification_overdue(state: HazardState, today: date) -> bool:
+    """The deadline day itself still counts as in time."""
+    return state.found is not None and state.awaiting_rectification and today > state.found.rectification_due
