@@ -49,9 +49,7 @@ class Aggregate(Generic[S]):
         return StreamId(self.aggregate_type, aggregate_id)
 
 
-async def load(
-    store: EventStore, registry: EventRegistry, aggregate: Aggregate[S], aggregate_id: str
-) -> tuple[S, int]:
+async def load(store: EventStore, registry: EventRegistry, aggregate: Aggregate[S], aggregate_id: str) -> tuple[S, int]:
     history = await store.read_stream(aggregate.stream(aggregate_id))
     return fold(aggregate.evolve, aggregate.initial, payloads(history, registry)), len(history)
 

@@ -8,9 +8,8 @@ versions step by step (v1 -> v2 -> ...) before validating against the current mo
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 from jingzhang.shared.errors import UnknownEventType
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 JsonDict = dict[str, Any]
 Upcaster = Callable[[JsonDict], JsonDict]
@@ -100,6 +99,5 @@ class EventRegistry:
     def json_schemas(self) -> dict[str, JsonDict]:
         """One JSON Schema per event type, keyed `Type.vN`."""
         return {
-            f"{name}.v{model.schema_version}": model.model_json_schema()
-            for name, model in sorted(self._models.items())
+            f"{name}.v{model.schema_version}": model.model_json_schema() for name, model in sorted(self._models.items())
         }

@@ -14,9 +14,7 @@ class InMemoryEventStore:
         self.log: list[Envelope] = []
         self._recorded_at = recorded_at
 
-    async def append(
-        self, stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata
-    ) -> int:
+    async def append(self, stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata) -> int:
         current = self._streams.setdefault(stream, [])
         if len(current) != expected_version:
             raise ConcurrencyError(str(stream), expected_version, len(current))

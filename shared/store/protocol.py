@@ -9,9 +9,7 @@ from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 class EventStore(Protocol):
     service: str
 
-    async def append(
-        self, stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata
-    ) -> int:
+    async def append(self, stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata) -> int:
         """Append atomically after `expected_version`; return the stream's new version.
 
         Raises `ConcurrencyError` when the stream is not at `expected_version`.

@@ -1,0 +1,261 @@
+"""Applies a batch of delivered events to one projection in one transaction, in order.
+
+Shared by the live consumer and by replay. For every message it decides one outcome:
+
+- APPLIED: projection updated, checkpoint moved (same transaction);
+- DUPLICATE: its version is not above the stream's checkpoint: skipped and logged;
+- PARKED: it failed too often (or can never be decoded), or an earlier event of its stream is
+  parked: stored with the reason, and later events of the stream follow it into the park;
+- DEFERRED: it cannot be applied now (a transient failure, or an earlier version of its stream has
+  not been applied yet): the consumer asks JetStream to deliver it again later.
+
+Per-stream order is never broken: once one event of a stream is deferred or parked in a batch,
+every later event of that stream in the batch is too.
+"""
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+from jingzhang.shared.envelope import Envelope, decode
+from jingzhang.shared.errors import UnknownEventType
+from jingzhang.shared.events import EventDecodeError
+from jingzhang.shared.projection import Projection, Tx, stream_key
+from jingzhang.shared.store.postgres import PostgresEventStore
+
+log = structlog.get_logger(__name__)
+
+
+class Outcome(enum.Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    PARKED = "parked"
+    DEFERRED = "deferred"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One message as delivered: its subject and body, and how often JetStream delivered it."""
+
+    subject: str
+    body: bytes
+
+
+@dataclass(slots=True)
+class _Item:
+    delivery: Delivery
+    env: Envelope | None
+    key: str
+    error: str | None
+
+
+class ApplyFailed(Exception):
+    """Raised in the fast path (no savepoints) so the batch is retried one event at a time."""
+
+
+@dataclass
+class Applier:
+    projection: Projection
+    store: PostgresEventStore | None
+    max_failures: int = 5
+    replaying: bool = False
+    schema: str | None = None
+    park_immediately: bool = False
+    """No redelivery will come (replay, retry of parked events): park instead of deferring."""
+
+    @property
+    def target_schema(self) -> str:
+        return self.schema or self.projection.schema
+
+    async def apply_batch(self, conn: asyncpg.Connection, batch: Sequence[Delivery]) -> list[Outcome]:
+        """Apply `batch` in one transaction; a fast pass first, then one savepoint per event on failure."""
+        items = [_decode(d) for d in batch]
+        try:
+            async with conn.transaction():
+                return await self._run(conn, items, careful=False)
+        except ApplyFailed:
+            async with conn.transaction():
+                return await self._run(conn, items, careful=True)
+
+    async def _run(self, conn: asyncpg.Connection, items: list[_Item], *, careful: bool) -> list[Outcome]:
+        await conn.execute(f'SET LOCAL search_path TO "{self.target_schema}", public')
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", self.projection.lock_key)
+        keys = sorted({i.key for i in items})
+        tracked = await _tracked(conn, keys)
+        parked = await _parked_streams(conn, keys)
+        failures = await _failures(conn, [i.env.event_id for i in items if i.env]) if careful else {}
+        blocked: set[str] = set()
+        outcomes: list[Outcome] = []
+        moved: dict[str, Envelope] = {}
+        for item in items:
+            outcome = await self._one(conn, item, tracked, parked, blocked, failures, careful)
+            if outcome is Outcome.APPLIED and item.env is not None:
+                tracked[item.key] = item.env.version
+                moved[item.key] = item.env
+            outcomes.append(outcome)
+        await _save_tracking(conn, moved)
+        return outcomes
+
+    async def _one(
+        self,
+        conn: asyncpg.Connection,
+        item: _Item,
+        tracked: dict[str, int],
+        parked: set[str],
+        blocked: set[str],
+        failures: dict[object, int],
+        careful: bool,
+    ) -> Outcome:
+        env = item.env
+        if env is None or item.key in parked:
+            return await self._park(conn, item, parked, item.error or "an earlier event of its stream is parked")
+        if item.key in blocked:
+            return await self._defer(conn, item, parked, "an earlier event of its stream was not applied")
+        last = tracked.get(item.key, 0)
+        if env.version <= last:
+            log.info(
+                "projection.duplicate_skipped",
+                projection=self.projection.name,
+                key=item.key,
+                version=env.version,
+                applied=last,
+            )
+            return Outcome.DUPLICATE
+        if env.version > last + 1:
+            blocked.add(item.key)
+            return await self._defer(conn, item, parked, f"version {env.version} arrived after {last}")
+        return await self._apply(conn, item, env, parked, blocked, failures, careful)
+
+    async def _apply(
+        self,
+        conn: asyncpg.Connection,
+        item: _Item,
+        env: Envelope,
+        parked: set[str],
+        blocked: set[str],
+        failures: dict[object, int],
+        careful: bool,
+    ) -> Outcome:
+        tx = Tx(conn, self.store, replaying=self.replaying)
+        try:
+            payload = env.payload(self.projection.registry)
+        except (EventDecodeError, UnknownEventType) as exc:
+            if not careful:
+                raise ApplyFailed from exc
+            return await self._park(conn, item, parked, f"cannot decode: {exc}")
+        if not careful:
+            try:
+                await self.projection.apply(tx, env, payload)
+            except Exception as exc:
+                raise ApplyFailed from exc
+            return Outcome.APPLIED
+        try:
+            async with conn.transaction():
+                await self.projection.apply(tx, env, payload)
+        except Exception as exc:
+            return await self._failed(conn, item, env, exc, parked, blocked, failures)
+        return Outcome.APPLIED
+
+    async def _failed(
+        self,
+        conn: asyncpg.Connection,
+        item: _Item,
+        env: Envelope,
+        exc: Exception,
+        parked: set[str],
+        blocked: set[str],
+        failures: dict[object, int],
+    ) -> Outcome:
+        attempts = failures.get(env.event_id, 0) + 1
+        error = f"{type(exc).__name__}: {exc}"
+        log.warning(
+            "projection.apply_failed",
+            projection=self.projection.name,
+            key=item.key,
+            version=env.version,
+            attempts=attempts,
+            error=error,
+        )
+        if self.replaying or self.park_immediately or attempts >= self.max_failures:
+            return await self._park(conn, item, parked, error)
+        await conn.execute(
+            "INSERT INTO _failures (event_id, attempts, last_error) VALUES ($1, $2, $3)"
+            " ON CONFLICT (event_id) DO UPDATE SET attempts = $2, last_error = $3, updated_at = clock_timestamp()",
+            env.event_id,
+            attempts,
+            error,
+        )
+        blocked.add(item.key)
+        return Outcome.DEFERRED
+
+    async def _defer(self, conn: asyncpg.Connection, item: _Item, parked: set[str], reason: str) -> Outcome:
+        if self.replaying or self.park_immediately:
+            return await self._park(conn, item, parked, reason)
+        return Outcome.DEFERRED
+
+    async def _park(self, conn: asyncpg.Connection, item: _Item, parked: set[str], reason: str) -> Outcome:
+        version = item.env.version if item.env else 0
+        await conn.execute(
+            "INSERT INTO _parked (stream_key, version, event_id, subject, body, error)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (stream_key, version) DO NOTHING",
+            item.key,
+            version,
+            item.env.event_id if item.env else None,
+            item.delivery.subject,
+            item.delivery.body,
+            reason,
+        )
+        if item.key not in parked:
+            await conn.execute(
+                "INSERT INTO _parked_streams (stream_key, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                item.key,
+                reason,
+            )
+            parked.add(item.key)
+            log.error(
+                "projection.stream_parked",
+                projection=self.projection.name,
+                key=item.key,
+                version=version,
+                reason=reason,
+            )
+        return Outcome.PARKED
+
+
+def _decode(delivery: Delivery) -> _Item:
+    try:
+        env = decode(delivery.body)
+    except Exception as exc:  # malformed on the wire: park it under its subject, never crash
+        return _Item(delivery, None, f"undecodable/{delivery.subject}", f"malformed event: {exc}")
+    return _Item(delivery, env, stream_key(env), None)
+
+
+async def _tracked(conn: asyncpg.Connection, keys: list[str]) -> dict[str, int]:
+    rows = await conn.fetch("SELECT stream_key, version FROM _tracking WHERE stream_key = ANY($1::text[])", keys)
+    return {r["stream_key"]: r["version"] for r in rows}
+
+
+async def _parked_streams(conn: asyncpg.Connection, keys: list[str]) -> set[str]:
+    rows = await conn.fetch("SELECT stream_key FROM _parked_streams WHERE stream_key = ANY($1::text[])", keys)
+    return {r["stream_key"] for r in rows}
+
+
+async def _failures(conn: asyncpg.Connection, ids: list[object]) -> dict[object, int]:
+    rows = await conn.fetch("SELECT event_id, attempts FROM _failures WHERE event_id = ANY($1::uuid[])", ids)
+    return {r["event_id"]: r["attempts"] for r in rows}
+
+
+async def _save_tracking(conn: asyncpg.Connection, moved: dict[str, Envelope]) -> None:
+    if not moved:
+        return
+    await conn.execute(
+        "INSERT INTO _tracking (stream_key, version, event_id)"
+        " SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[])"
+        " ON CONFLICT (stream_key) DO UPDATE SET version = EXCLUDED.version, event_id = EXCLUDED.event_id,"
+        " applied_at = clock_timestamp()",
+        list(moved),
+        [e.version for e in moved.values()],
+        [e.event_id for e in moved.values()],
+    )

@@ -1,0 +1,189 @@
+"""The relay: every committed event goes to JetStream once, each stream in version order.
+
+How nothing is skipped: it reads the event store in `(tx_id, position)` order and only below the
+oldest transaction still running (`PostgresEventStore.read_committed`), so an event whose
+transaction took a lower position but committed later is never passed over.
+
+How nothing is reordered: publishes are pipelined in windows, each message carrying
+`Nats-Expected-Last-Sequence` (the relay is the only writer of its service's stream, kept so by an
+advisory lock). If message k of a window is lost (a dropped connection, a full buffer), message
+k+1 cannot be stored either, because the stream's last sequence is not the one it expects; the
+window stops at the first failure and the next one resumes from there. `Nats-Msg-Id` (the event
+id) makes a republish after a crash a duplicate within the stream's duplicate window.
+
+When NATS is down the relay backs off and retries; appends do not depend on it.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+import asyncpg
+import structlog
+from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, encode
+from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
+from jingzhang.shared.streams import stream_name
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from nats.js.api import PubAck
+from nats.js.errors import APIError
+
+log = structlog.get_logger(__name__)
+
+WRONG_LAST_SEQUENCE = {10071, 10164}
+RELAY_LOCK = 7231002
+NOTIFY_CHANNEL = "jz_events_appended"
+
+
+class WindowBroken(Exception):
+    """A publish in the window failed; everything before it is confirmed."""
+
+
+class Relay:
+    def __init__(
+        self,
+        store: PostgresEventStore,
+        nc: NATS,
+        *,
+        window: int = 256,
+        poll_interval: float = 0.5,
+        ack_timeout: float = 5.0,
+    ) -> None:
+        self.store = store
+        self.nc = nc
+        self.js: JetStreamContext = nc.jetstream(publish_async_max_pending=window * 2)
+        self.window = window
+        self.poll_interval = poll_interval
+        self.ack_timeout = ack_timeout
+        self.stream = stream_name(store.service)
+        self._last_seq: int | None = None
+        self._wake = asyncio.Event()
+        self.published = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish until `stop` is set; only the holder of the relay lock publishes."""
+        while not stop.is_set():
+            try:
+                async with self.store.pool.acquire() as conn:
+                    await self._lead(conn, stop)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("relay.database_unavailable", error=str(exc))
+                await _sleep_or_stop(stop, 1.0)
+
+    async def _lead(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
+            if await _sleep_or_stop(stop, 1.0):
+                return
+        await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        try:
+            await self._publish_loop(stop)
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+                await conn.execute("SELECT pg_advisory_unlock($1)", RELAY_LOCK)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _publish_loop(self, stop: asyncio.Event) -> None:
+        backoff = 0.1
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                moved = await self.publish_pending()
+                backoff = 0.1
+            except Exception as exc:  # NATS down, timeouts: retry with backoff, never drop
+                log.warning("relay.publish_failed", error=repr(exc), retry_in=backoff)
+                self._last_seq = None
+                await _sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if moved == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+    async def publish_pending(self) -> int:
+        """Publish everything committed so far; returns how many events were confirmed."""
+        total = 0
+        while True:
+            checkpoint = await self._checkpoint()
+            batch = await self.store.read_committed(checkpoint, self.window)
+            if not batch:
+                return total
+            confirmed = await self._publish_window(batch)
+            if confirmed:
+                await self._save_checkpoint(batch[confirmed - 1][0], confirmed)
+                total += confirmed
+                self.published += confirmed
+            if confirmed < len(batch):
+                self._last_seq = None  # resynchronise with the stream before the next window
+                if confirmed == 0:
+                    raise WindowBroken(f"could not publish {batch[0][1].event_id}")
+
+    async def _publish_window(self, batch: Sequence[tuple[CommitPosition, Envelope]]) -> int:
+        base = await self._stream_last_seq()
+        futures: list[asyncio.Future[PubAck]] = []
+        try:
+            for offset, (_, env) in enumerate(batch):
+                headers = {
+                    "Nats-Msg-Id": str(env.event_id),
+                    "Nats-Expected-Last-Sequence": str(base + offset),
+                    "Content-Type": CLOUDEVENTS_CONTENT_TYPE,
+                }
+                futures.append(await self.js.publish_async(env.subject, encode(env), headers=headers))
+            return await self._confirmed(futures)
+        finally:
+            for fut in futures:
+                if not fut.done():
+                    fut.cancel()  # releases its slot in nats-py's pending window
+
+    async def _confirmed(self, futures: Sequence[asyncio.Future[PubAck]]) -> int:
+        confirmed = 0
+        for fut in futures:
+            try:
+                ack = await asyncio.wait_for(asyncio.shield(fut), self.ack_timeout)
+            except APIError as exc:
+                if exc.err_code not in WRONG_LAST_SEQUENCE:
+                    log.warning("relay.publish_rejected", error=str(exc))
+                return confirmed
+            except (TimeoutError, asyncio.CancelledError, OSError):
+                return confirmed
+            if not ack.duplicate:
+                self._last_seq = ack.seq
+            confirmed += 1
+        return confirmed
+
+    async def _stream_last_seq(self) -> int:
+        if self._last_seq is None:
+            info = await self.js.stream_info(self.stream)
+            self._last_seq = int(info.state.last_seq)
+        return self._last_seq
+
+    async def _checkpoint(self) -> CommitPosition:
+        row = await self.store.pool.fetchrow("SELECT tx_id::text::bigint AS tx, position FROM es.relay_checkpoint")
+        assert row is not None, "event store schema not installed"
+        return int(row["tx"]), int(row["position"])
+
+    async def _save_checkpoint(self, position: CommitPosition, count: int) -> None:
+        await self.store.pool.execute(
+            "UPDATE es.relay_checkpoint SET tx_id = $1::text::xid8, position = $2,"
+            " published = published + $3, updated_at = clock_timestamp()",
+            str(position[0]),
+            position[1],
+            count,
+        )
+
+    async def backlog(self) -> int:
+        """Events committed but not yet confirmed by JetStream (for metrics and readiness)."""
+        tx, pos = await self._checkpoint()
+        value = await self.store.pool.fetchval(
+            "SELECT count(*) FROM es.events WHERE (tx_id, position) > ($1::text::xid8, $2)", str(tx), pos
+        )
+        return int(value)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep; True when `stop` was set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()

@@ -1,0 +1,109 @@
+"""The running parts every service shares: pool, NATS connection, event store, relay, consumers.
+
+A service's composition root (`jingzhang.<service>.bootstrap`) builds one `Runtime` with its own
+projections and reactors and starts it from its FastAPI lifespan.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+import nats
+import structlog
+from jingzhang.shared.consumer import ProjectionConsumer
+from jingzhang.shared.projection import Projection, install
+from jingzhang.shared.relay import Relay
+from jingzhang.shared.settings import ServiceSettings
+from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
+from jingzhang.shared.streams import require_stream
+from nats.aio.client import Client as NATS
+
+log = structlog.get_logger(__name__)
+
+
+async def connect_nats(url: str, name: str) -> NATS:
+    """Reconnect forever: a service outlives NATS restarts; the relay holds what it cannot send."""
+    return await nats.connect(
+        servers=[u.strip() for u in url.split(",")],
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=5,
+    )
+
+
+async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+    )
+    assert pool is not None
+    return pool
+
+
+@dataclass
+class Runtime:
+    service: str
+    settings: ServiceSettings
+    projections: Sequence[Projection] = ()
+    relay_enabled: bool = True
+    pool: asyncpg.Pool = field(init=False)
+    nc: NATS = field(init=False)
+    store: PostgresEventStore = field(init=False)
+    relay: Relay | None = field(default=None, init=False)
+    consumers: list[ProjectionConsumer] = field(default_factory=list, init=False)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
+
+    async def start(self) -> None:
+        self.pool = await create_pool(self.settings)
+        async with self.pool.acquire() as conn:
+            async with conn.transaction():
+                await install_schema(conn)
+            for projection in self.projections:
+                await install(conn, projection)
+        self.store = PostgresEventStore(self.pool, self.service)
+        self.nc = await connect_nats(self.settings.nats_url, f"jingzhang-{self.service}")
+        await require_stream(self.nc.jetstream(), self.service)
+        if self.relay_enabled:
+            self.relay = Relay(self.store, self.nc, window=self.settings.relay_window)
+            self._spawn(self.relay.run(self._stop), "relay")
+        for projection in self.projections:
+            for source in projection.services():
+                consumer = ProjectionConsumer(
+                    self.service,
+                    projection,
+                    self.pool,
+                    self.nc,
+                    source,
+                    store=self.store,
+                    batch=self.settings.consumer_batch,
+                    max_failures=self.settings.consumer_max_failures,
+                )
+                self.consumers.append(consumer)
+                self._spawn(consumer.run(self._stop), f"consumer {projection.name}<-{source}")
+        log.info("runtime.started", service=self.service, projections=[p.name for p in self.projections])
+
+    def _spawn(self, coro: "asyncio._CoroutineLike[None]", name: str) -> None:
+        self._tasks.append(asyncio.create_task(coro, name=f"{self.service} {name}"))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 10)
+        for task in self._tasks:
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await self.nc.drain()
+        await self.pool.close()
+        log.info("runtime.stopped", service=self.service)
+
+    async def ready(self) -> dict[str, bool]:
+        checks = {"nats": self.nc.is_connected, "consumers": all(c.running for c in self.consumers)}
+        try:
+            await self.pool.fetchval("SELECT 1")
+            checks["postgres"] = True
+        except Exception:
+            checks["postgres"] = False
+        return checks

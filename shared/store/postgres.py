@@ -1,0 +1,164 @@
+"""The event store on PostgreSQL (asyncpg): one `es` schema in each service's own database.
+
+Appends are one statement in one transaction. The unique (stream, version) key makes two writers at
+the same expected version race to exactly one winner; the loser gets `ConcurrencyError`.
+
+Commit order: readers that must never skip an event read in `(tx_id, position)` order and only
+below the oldest running transaction (see `read_committed`). For that order to keep each stream's
+version order, the transaction writing version v+1 must have a transaction id no lower than the one
+that wrote v. A transaction gets its id at its first write, so a transaction that wrote something
+else *before* reading the stream head could hold a lower id than a writer that committed in between;
+the append checks this and refuses with `ConcurrencyError` (retry in a new transaction) rather than
+publish a stream out of order.
+"""
+
+import json
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+import asyncpg
+from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
+from jingzhang.shared.errors import ConcurrencyError
+
+CommitPosition = tuple[int, int]
+"""(transaction id, position): the order in which committed events are read."""
+
+ORIGIN: CommitPosition = (0, 0)
+
+_COLUMNS = (
+    "position, tx_id::text::bigint AS tx, event_id, aggregate_type, aggregate_id, version, event_type,"
+    " schema_version, data::text AS data, occurred_at, recorded_at, correlation_id, causation_id, actor"
+)
+
+_APPEND = """
+WITH head AS (
+    SELECT version, tx_id FROM es.events
+    WHERE aggregate_type = $1 AND aggregate_id = $2
+    ORDER BY version DESC LIMIT 1
+), guard AS (
+    SELECT coalesce((SELECT version FROM head), 0) AS current,
+           (SELECT tx_id FROM head) AS head_tx
+)
+INSERT INTO es.events (event_id, aggregate_type, aggregate_id, version, event_type, schema_version,
+                       data, occurred_at, correlation_id, causation_id, actor)
+SELECT e.event_id, $1, $2, $3 + e.ord::int, e.event_type, e.schema_version, e.data::jsonb,
+       e.occurred_at, $9, $10, $11
+FROM unnest($4::uuid[], $5::text[], $6::int[], $7::text[], $8::timestamptz[])
+     WITH ORDINALITY AS e(event_id, event_type, schema_version, data, occurred_at, ord),
+     guard
+WHERE guard.current = $3
+  AND (guard.head_tx IS NULL OR guard.head_tx <= pg_current_xact_id())
+ORDER BY e.ord
+RETURNING version
+"""
+
+
+def schema_sql() -> str:
+    return resources.files("jingzhang.shared.store").joinpath("schema.sql").read_text()
+
+
+async def install_schema(conn: asyncpg.Connection) -> None:
+    await conn.execute("SELECT pg_advisory_xact_lock(7231001)")  # concurrent starts install once
+    await conn.execute(schema_sql())
+
+
+def row_to_envelope(service: str, row: asyncpg.Record) -> Envelope:
+    return Envelope(
+        event_id=row["event_id"],
+        service=service,
+        stream=StreamId(row["aggregate_type"], row["aggregate_id"]),
+        version=row["version"],
+        event_type=row["event_type"],
+        schema_version=row["schema_version"],
+        data=json.loads(row["data"]),
+        occurred_at=row["occurred_at"],
+        recorded_at=row["recorded_at"],
+        correlation_id=row["correlation_id"],
+        causation_id=row["causation_id"],
+        actor=row["actor"],
+        position=row["position"],
+    )
+
+
+class PostgresEventStore:
+    def __init__(self, pool: asyncpg.Pool, service: str) -> None:
+        self.pool = pool
+        self.service = service
+
+    async def append(self, stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata) -> int:
+        async with self.pool.acquire() as conn, conn.transaction():
+            return await self.append_in(conn, stream, expected_version, events, meta)
+
+    async def append_in(
+        self,
+        conn: asyncpg.Connection,
+        stream: StreamId,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        meta: Metadata,
+    ) -> int:
+        """Append inside the caller's transaction (e.g. a reactor recording its effect with its checkpoint)."""
+        if not events:
+            return expected_version
+        args = _append_args(stream, expected_version, events, meta)
+        try:
+            rows = await conn.fetch(_APPEND, *args)
+        except asyncpg.UniqueViolationError as exc:
+            if "event_id" in str(exc.constraint_name or ""):
+                raise ValueError(f"event id already recorded: {exc.detail}") from exc
+            raise ConcurrencyError(str(stream), expected_version, None) from exc
+        if not rows:
+            actual = await self._current_version(conn, stream)
+            raise ConcurrencyError(str(stream), expected_version, actual)
+        return int(rows[-1]["version"])
+
+    async def _current_version(self, conn: asyncpg.Connection, stream: StreamId) -> int:
+        value = await conn.fetchval(
+            "SELECT coalesce(max(version), 0) FROM es.events WHERE aggregate_type = $1 AND aggregate_id = $2",
+            stream.aggregate_type,
+            stream.aggregate_id,
+        )
+        return int(value)
+
+    async def read_stream(self, stream: StreamId) -> list[Envelope]:
+        rows = await self.pool.fetch(
+            f"SELECT {_COLUMNS} FROM es.events WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY version",
+            stream.aggregate_type,
+            stream.aggregate_id,
+        )
+        return [row_to_envelope(self.service, row) for row in rows]
+
+    async def read_committed(
+        self, after: CommitPosition, limit: int, conn: asyncpg.Connection | None = None
+    ) -> list[tuple[CommitPosition, Envelope]]:
+        """Events in commit-safe order after `after`, never past a transaction still in flight."""
+        query = f"""
+            SELECT {_COLUMNS} FROM es.events
+            WHERE (tx_id, position) > ($1::text::xid8, $2)
+              AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY tx_id, position LIMIT $3"""
+        executor: Any = conn or self.pool
+        rows = await executor.fetch(query, str(after[0]), after[1], limit)
+        return [((row["tx"], row["position"]), row_to_envelope(self.service, row)) for row in rows]
+
+    async def count(self) -> int:
+        return int(await self.pool.fetchval("SELECT count(*) FROM es.events"))
+
+
+def _append_args(
+    stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata
+) -> tuple[Any, ...]:
+    return (
+        stream.aggregate_type,
+        stream.aggregate_id,
+        expected_version,
+        [e.event_id for e in events],
+        [e.payload.event_type for e in events],
+        [e.payload.schema_version for e in events],
+        [e.payload.model_dump_json() for e in events],
+        [e.occurred_at for e in events],
+        meta.correlation_id,
+        meta.causation_id,
+        meta.actor,
+    )
