@@ -1,0 +1,199 @@
+"""Given/when/then for an enterprise's lifecycle: register, reclassify, suspend, reinstate, close."""
+
+from collections.abc import Callable
+
+import pytest
+from jingzhang.assignment.domain.commands import (
+    CloseEnterprise,
+    ReclassifyEnterprise,
+    RegisterEnterprise,
+    ReinstateEnterprise,
+    SuspendEnterprise,
+)
+from jingzhang.assignment.domain.enterprise import EnterpriseState, EnterpriseStatus
+from jingzhang.assignment.domain.events import (
+    ActingChiefChanged,
+    ChiefRelieved,
+    CoverageGapClosed,
+    CoverageGapOpened,
+    EnterpriseClass,
+    EnterpriseClosed,
+    EnterpriseReclassified,
+    EnterpriseReinstated,
+    EnterpriseSuspended,
+    PoliceOfficeClosed,
+    PoliceOfficeOpened,
+    Slot,
+)
+from jingzhang.assignment.domain.lifecycle import (
+    close_enterprise,
+    reclassify_enterprise,
+    register_enterprise,
+    reinstate_enterprise,
+    suspend_enterprise,
+)
+from jingzhang.shared.errors import DomainRejected, InvalidCommand, NotFound
+
+from .samples import (
+    ALL_TIERS,
+    CREDIT_CODE,
+    ENTERPRISE_ID,
+    OFFICERS,
+    PC,
+    assigned,
+    day,
+    gap_opened,
+    given,
+    registered,
+    staffed,
+)
+
+REGISTER = RegisterEnterprise(
+    enterprise_id=ENTERPRISE_ID,
+    name="恒口雅纺织科技有限公司",
+    credit_code=CREDIT_CODE,
+    address="宁陕飞地工业园区",
+    industry="textiles",
+    contact_name="王经理",
+    contact_phone="13800000000",
+    enterprise_class=EnterpriseClass.CITY_KEY_PROJECT,
+)
+SUSPEND = SuspendEnterprise(enterprise_id=ENTERPRISE_ID, reason="production halted")
+REINSTATE = ReinstateEnterprise(enterprise_id=ENTERPRISE_ID)
+CLOSE = CloseEnterprise(enterprise_id=ENTERPRISE_ID, reason="moved away", effective_from=day(30))
+
+
+def reclassify(to: EnterpriseClass) -> ReclassifyEnterprise:
+    return ReclassifyEnterprise(enterprise_id=ENTERPRISE_ID, enterprise_class=to)
+
+
+class TestWhenUnregistered:
+    def test_registering_records_the_enterprise_and_opens_a_gap_for_all_three_tiers(self) -> None:
+        events = register_enterprise(given(), REGISTER)
+
+        assert events == [registered(), gap_opened(*ALL_TIERS)]
+
+    def test_a_credit_code_with_a_wrong_check_character_is_refused_naming_the_field(self) -> None:
+        wrong = CREDIT_CODE[:17] + ("0" if CREDIT_CODE[17] != "0" else "1")
+
+        with pytest.raises(InvalidCommand) as refused:
+            register_enterprise(given(), REGISTER.model_copy(update={"credit_code": wrong}))
+
+        assert refused.value.field == "credit_code"
+
+    @pytest.mark.parametrize(
+        "decide",
+        [
+            lambda s: reclassify_enterprise(s, reclassify(EnterpriseClass.ABOVE_SCALE)),
+            lambda s: suspend_enterprise(s, SUSPEND),
+            lambda s: reinstate_enterprise(s, REINSTATE),
+            lambda s: close_enterprise(s, CLOSE),
+        ],
+    )
+    def test_other_commands_name_an_unknown_enterprise(self, decide: Callable[[EnterpriseState], object]) -> None:
+        with pytest.raises(NotFound):
+            decide(given())
+
+
+class TestWhenActive:
+    def test_registering_again_is_refused(self) -> None:
+        with pytest.raises(DomainRejected) as refused:
+            register_enterprise(given(registered()), REGISTER)
+
+        assert refused.value.code == "already_registered"
+
+    def test_reclassifying_records_the_previous_class(self) -> None:
+        events = reclassify_enterprise(given(registered()), reclassify(EnterpriseClass.ABOVE_SCALE))
+
+        assert events == [
+            EnterpriseReclassified(
+                enterprise_id=ENTERPRISE_ID,
+                previous_class=EnterpriseClass.CITY_KEY_PROJECT,
+                enterprise_class=EnterpriseClass.ABOVE_SCALE,
+            )
+        ]
+
+    def test_reclassifying_into_the_same_class_records_nothing(self) -> None:
+        assert reclassify_enterprise(given(registered()), reclassify(EnterpriseClass.CITY_KEY_PROJECT)) == []
+
+    def test_suspending_closes_the_open_gap_since_a_suspended_enterprise_needs_no_cover(self) -> None:
+        events = suspend_enterprise(given(registered(), gap_opened(*ALL_TIERS)), SUSPEND)
+
+        assert events == [
+            EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="production halted"),
+            CoverageGapClosed(enterprise_id=ENTERPRISE_ID, reason="suspended"),
+        ]
+
+    def test_suspending_a_covered_enterprise_records_only_the_suspension(self) -> None:
+        events = suspend_enterprise(given(staffed()), SUSPEND)
+
+        assert events == [EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="production halted")]
+
+    def test_closing_relieves_every_chief_closes_the_office_and_leaves_nobody_acting(self) -> None:
+        office = PoliceOfficeOpened(
+            enterprise_id=ENTERPRISE_ID, office_id="office-1", online=True, offline=False, location=None
+        )
+        state = given(staffed(), office, *_acting_a_everywhere())
+
+        events = close_enterprise(state, CLOSE)
+
+        relieved = [e for e in events if isinstance(e, ChiefRelieved)]
+        assert {(e.tier, e.officer_id, e.reason) for e in relieved} == {
+            (tier, OFFICERS[(tier, Slot.A)], "enterprise_closed") for tier in ALL_TIERS
+        }
+        assert (
+            PoliceOfficeClosed(enterprise_id=ENTERPRISE_ID, office_id="office-1", reason="enterprise_closed") in events
+        )
+        assert EnterpriseClosed(enterprise_id=ENTERPRISE_ID, reason="moved away") in events
+        acting = [e for e in events if isinstance(e, ActingChiefChanged)]
+        assert [(e.tier, e.officer_id) for e in acting] == [(tier, None) for tier in ALL_TIERS]
+        assert not any(isinstance(e, CoverageGapOpened) for e in events)
+
+
+def _acting_a_everywhere() -> list[ActingChiefChanged]:
+    return [
+        ActingChiefChanged(
+            enterprise_id=ENTERPRISE_ID,
+            tier=tier,
+            officer_id=OFFICERS[(tier, Slot.A)],
+            previous_officer_id=None,
+            reason="assigned",
+            effective_from=day(0),
+        )
+        for tier in ALL_TIERS
+    ]
+
+
+class TestWhenSuspended:
+    def test_reinstating_reopens_the_gap_for_tiers_still_missing(self) -> None:
+        state = given(registered(), assigned(PC, Slot.A), EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="x"))
+
+        events = reinstate_enterprise(state, REINSTATE)
+
+        missing = tuple(t for t in ALL_TIERS if t is not PC)
+        assert events == [EnterpriseReinstated(enterprise_id=ENTERPRISE_ID), gap_opened(*missing, reason="reinstated")]
+
+    def test_suspending_again_records_nothing(self) -> None:
+        state = given(staffed(), EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="x"))
+
+        assert suspend_enterprise(state, SUSPEND) == []
+        assert state.status is EnterpriseStatus.SUSPENDED
+
+
+class TestWhenClosed:
+    @pytest.fixture
+    def closed(self) -> EnterpriseState:
+        return given(registered(), EnterpriseClosed(enterprise_id=ENTERPRISE_ID, reason="gone"))
+
+    def test_reclassifying_is_refused(self, closed: EnterpriseState) -> None:
+        with pytest.raises(DomainRejected) as refused:
+            reclassify_enterprise(closed, reclassify(EnterpriseClass.SMALL_MICRO))
+
+        assert refused.value.code == "enterprise_closed"
+
+    def test_reinstating_is_refused(self, closed: EnterpriseState) -> None:
+        with pytest.raises(DomainRejected):
+            reinstate_enterprise(closed, REINSTATE)
+
+    def test_closing_again_records_nothing(self, closed: EnterpriseState) -> None:
+        assert close_enterprise(closed, CLOSE) == []
