@@ -96,9 +96,7 @@ def plan_duties(
     return sorted(duties, key=lambda d: (d.due_at, d.enterprise_id, d.kind.value))
 
 
-def _enterprise_duties(
-    enterprise: EnterpriseSnapshot, start: date, end: date, rules: CadenceRules
-) -> Iterable[Duty]:
+def _enterprise_duties(enterprise: EnterpriseSnapshot, start: date, end: date, rules: CadenceRules) -> Iterable[Duty]:
     for rule in rules.for_class(enterprise.enterprise_class):
         for period in periods_overlapping(rule.cadence, start, end):
             if rules.plannable(enterprise.registered_on, period):

@@ -162,11 +162,7 @@ def decide_fulfil(state: DutyState, command: FulfilDuty) -> list[DomainEvent]:
         raise DomainRejected(f"duty {duty.duty_id} was already fulfilled by visit {state.fulfilled_by}")
     if local_date(command.visited_at) < duty.period.start:
         raise InvalidCommand("a visit before the duty's period cannot fulfil it", field="visited_at")
-    return [
-        DutyFulfilled(
-            duty_id=duty.duty_id, visit_id=command.visit_id, on_time=on_time(duty, command.visited_at)
-        )
-    ]
+    return [DutyFulfilled(duty_id=duty.duty_id, visit_id=command.visit_id, on_time=on_time(duty, command.visited_at))]
 
 
 def decide_mark_overdue(state: DutyState, command: MarkDutyOverdue) -> list[DomainEvent]:
@@ -193,9 +189,7 @@ def _handover(state: DutyState, now_responsible: Responsible | None) -> list[Dom
     if state.duty is None or now_responsible is None or now_responsible.officer_id == state.assignee:
         return []
     reason = reassign_reason(state.assignee, now_responsible)
-    return [
-        DutyReassigned(duty_id=state.duty.duty_id, to_officer_id=now_responsible.officer_id, reason=reason)
-    ]
+    return [DutyReassigned(duty_id=state.duty.duty_id, to_officer_id=now_responsible.officer_id, reason=reason)]
 
 
 def reassign_reason(previous: str | None, now_responsible: Responsible) -> ReassignReason:
@@ -206,9 +200,7 @@ def reassign_reason(previous: str | None, now_responsible: Responsible) -> Reass
     return ReassignReason.CHIEF_CHANGED
 
 
-def reassignments(
-    states: Iterable[DutyState], snapshot: AssignmentSnapshot, at: datetime
-) -> list[ReassignDuty]:
+def reassignments(states: Iterable[DutyState], snapshot: AssignmentSnapshot, at: datetime) -> list[ReassignDuty]:
     """After an assignment or absence changes: open duties not yet due follow the new holder.
 
     Duties already due (overdue) or fulfilled keep their assignee, so the past is never rewritten;

@@ -1,0 +1,205 @@
+"""The `activity` stream (id = activity id): one-off direct services (五直暖企) and outreach.
+
+Each activity is a single fact: a dispute mediated, a case handled, a service done on the
+enterprise's behalf, a training, leaflets handed out, a forum. Recording one twice is a no-op so
+retries are safe; recording different facts under a known id is refused.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import assert_never
+
+from jingzhang.patrols.domain.common import require_not_after, require_officers, require_text
+from jingzhang.shared.errors import DomainRejected, InvalidCommand
+from jingzhang.shared.events import DomainEvent
+from pydantic import BaseModel, ConfigDict
+
+
+class Activity(DomainEvent):
+    """Fields every activity carries; `enterprise_id` is None only for zone-wide ones."""
+
+    activity_id: str
+    enterprise_id: str | None = None
+    officer_ids: tuple[str, ...]
+    occurred_on: date
+
+
+class DisputeMediated(Activity):
+    enterprise_id: str
+    parties: tuple[str, ...]
+    outcome: str
+    agreement_reached: bool
+
+
+class CaseKind(StrEnum):
+    ILLEGAL_OBSTRUCTION_OF_CONSTRUCTION = "illegal_obstruction_of_construction"
+    DISRUPTION_OF_PRODUCTION = "disruption_of_production"
+    OTHER = "other"
+
+
+class CaseHandled(Activity):
+    """A reference only: the case itself stays in the police records system."""
+
+    enterprise_id: str
+    police_case_number: str
+    kind: CaseKind
+
+
+class ServiceMode(StrEnum):
+    """代办 done for the enterprise, 领办 led through, 跟办 followed up."""
+
+    ACT_FOR = "act_for"
+    LEAD = "lead"
+    FOLLOW = "follow"
+
+
+class ServiceOnBehalfHandled(Activity):
+    """`occurred_on` is the day the service was done."""
+
+    enterprise_id: str
+    item: str
+    mode: ServiceMode
+
+    @property
+    def done_on(self) -> date:
+        return self.occurred_on
+
+
+class TrainingKind(StrEnum):
+    LEGAL = "legal"
+    FOUR_PREVENTIONS = "four_preventions"
+    CHIEF_TRAINING = "chief_training"
+
+
+class TrainingHeld(Activity):
+    kind: TrainingKind
+    attendees: int
+    topic: str
+
+
+class LeafletsDistributed(Activity):
+    count: int
+    topic: str
+
+
+class CollectedAppeal(BaseModel):
+    """An appeal heard at a forum; the service raises it with the appeals service by `appeal_id`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    appeal_ref_id: str
+    enterprise_id: str
+    description: str
+    category: str
+
+
+class ForumHeld(Activity):
+    """`activity_id` is the forum id; `enterprise_id` is the host, None for a zone-wide forum."""
+
+    attendees: int
+    collected_appeals: tuple[CollectedAppeal, ...] = ()
+
+    @property
+    def forum_id(self) -> str:
+        return self.activity_id
+
+
+ActivityEvent = DisputeMediated | CaseHandled | ServiceOnBehalfHandled | TrainingHeld | LeafletsDistributed | ForumHeld
+ACTIVITY_EVENTS: tuple[type[DomainEvent], ...] = (
+    DisputeMediated,
+    CaseHandled,
+    ServiceOnBehalfHandled,
+    TrainingHeld,
+    LeafletsDistributed,
+    ForumHeld,
+)
+
+# Fixed so that the same forum appeal maps to the same appeal id on every run and every replica.
+_FORUM_APPEALS = uuid.UUID("6f1d2c8e-5b7a-4c1e-9a43-2f0e8d7b6a51")
+
+
+def collected_appeal_id(forum_id: str, appeal_ref_id: str) -> str:
+    """The id to raise a forum's appeal under, so raising it twice creates one appeal."""
+    return str(uuid.uuid5(_FORUM_APPEALS, f"{forum_id}/{appeal_ref_id}"))
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityState:
+    recorded: ActivityEvent | None = None
+
+
+def evolve(state: ActivityState, event: DomainEvent) -> ActivityState:
+    if not isinstance(event, ActivityEvent):
+        raise TypeError(f"not an activity event: {event.event_type}")
+    return ActivityState(recorded=event)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordActivity:
+    """The activity as it should be recorded, and the day it is reported (activities are past facts)."""
+
+    activity: ActivityEvent
+    today: date
+
+
+def decide_record_activity(state: ActivityState, command: RecordActivity) -> list[DomainEvent]:
+    activity = command.activity
+    _check_common(activity, command.today)
+    _check_specific(activity)
+    if state.recorded is None:
+        return [activity]
+    if state.recorded == activity:
+        return []
+    raise DomainRejected(f"activity {activity.activity_id} is already recorded with other facts")
+
+
+def _check_common(activity: ActivityEvent, today: date) -> None:
+    require_text(activity.activity_id, "activity_id")
+    if activity.enterprise_id is not None:
+        require_text(activity.enterprise_id, "enterprise_id")
+    require_officers(activity.officer_ids)
+    require_not_after(activity.occurred_on, today, "occurred_on")
+
+
+def _check_specific(activity: ActivityEvent) -> None:
+    match activity:
+        case DisputeMediated():
+            _check_dispute(activity)
+        case CaseHandled():
+            require_text(activity.police_case_number, "police_case_number")
+        case ServiceOnBehalfHandled():
+            require_text(activity.item, "item")
+        case TrainingHeld():
+            _require_positive(activity.attendees, "attendees")
+            require_text(activity.topic, "topic")
+        case LeafletsDistributed():
+            _require_positive(activity.count, "count")
+            require_text(activity.topic, "topic")
+        case ForumHeld():
+            _check_forum(activity)
+        case _:
+            assert_never(activity)
+
+
+def _require_positive(value: int, field: str) -> None:
+    if value < 1:
+        raise InvalidCommand(f"{field} must be at least 1", field=field)
+
+
+def _check_dispute(dispute: DisputeMediated) -> None:
+    parties = [p.strip() for p in dispute.parties]
+    if len(set(parties)) < 2 or not all(parties):
+        raise InvalidCommand("a dispute needs at least two distinct, named parties", field="parties")
+    require_text(dispute.outcome, "outcome")
+
+
+def _check_forum(forum: ForumHeld) -> None:
+    _require_positive(forum.attendees, "attendees")
+    refs = [a.appeal_ref_id for a in forum.collected_appeals]
+    if len(set(refs)) != len(refs):
+        raise InvalidCommand("an appeal reference is collected twice", field="collected_appeals")
+    for appeal in forum.collected_appeals:
+        for name in ("appeal_ref_id", "enterprise_id", "description", "category"):
+            require_text(getattr(appeal, name), f"collected_appeals.{name}")
