@@ -1,0 +1,98 @@
+"""Deadlines derived from the events alone, so a restarted scheduler finds them again.
+
+The scheduler keeps only (appeal_id, next_check_at); at that time it loads the appeal and the
+enterprise's chiefs and records whatever `check_deadlines` returns. Checking early or twice is
+harmless: each warning and breach is recorded once per window.
+"""
+
+from datetime import datetime
+
+from jingzhang.appeals.domain import events as ev
+from jingzhang.appeals.domain.escalation import escalate
+from jingzhang.appeals.domain.guards import holder
+from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
+from jingzhang.appeals.domain.routing import ChiefsSnapshot
+from jingzhang.appeals.domain.state import Appeal, AppealState, evolve
+from jingzhang.appeals.domain.timer import ZERO
+from jingzhang.appeals.domain.vocabulary import DeadlineKind, EscalationReason
+from jingzhang.shared.events import DomainEvent
+
+
+def _running(state: AppealState) -> Appeal | None:
+    return state if isinstance(state, Appeal) and state.status.is_open else None
+
+
+def due_at(state: AppealState) -> datetime | None:
+    """When the appeal must be done; None when finished or paused (referred to a department)."""
+    appeal = _running(state)
+    return None if appeal is None else appeal.timer.due_at
+
+
+def warning_at(state: AppealState) -> datetime | None:
+    appeal = _running(state)
+    return None if appeal is None else appeal.timer.warning_at
+
+
+def first_response_due(state: AppealState) -> datetime | None:
+    """When the first answer is due, while nobody has answered yet."""
+    appeal = _running(state)
+    return None if appeal is None or appeal.responded else appeal.first_response_due_at
+
+
+def next_check_at(state: AppealState) -> datetime | None:
+    """The earliest moment `check_deadlines` could record something; None when nothing is pending."""
+    appeal = _running(state)
+    if appeal is None:
+        return None
+    pending = [
+        None if appeal.first_response_breached else first_response_due(appeal),
+        None if appeal.warned or appeal.breached else warning_at(appeal),
+        None if appeal.breached else due_at(appeal),
+    ]
+    return min((t for t in pending if t is not None), default=None)
+
+
+def check_deadlines(
+    state: AppealState, now: datetime, chiefs: ChiefsSnapshot, policy: TimeLimits = DEFAULT_TIME_LIMITS
+) -> list[DomainEvent]:
+    """Warnings, breaches and the escalations they cause, as of `now`."""
+    events: list[DomainEvent] = []
+    for check in (_first_response, _resolution):
+        appeal = _running(state)
+        if appeal is None:
+            break
+        found = check(appeal, now, chiefs, policy)
+        for event in found:
+            state = evolve(state, event)
+        events.extend(found)
+    return events
+
+
+def _first_response(appeal: Appeal, now: datetime, chiefs: ChiefsSnapshot, _: TimeLimits) -> list[DomainEvent]:
+    """No answer in time: recorded and escalated, without extra time (the resolution clock runs on)."""
+    due = first_response_due(appeal)
+    if due is None or appeal.first_response_breached or now < due:
+        return []
+    breach = _breach(appeal, DeadlineKind.FIRST_RESPONSE, due, now)
+    return [breach, *escalate(appeal, chiefs, EscalationReason.FIRST_RESPONSE_BREACHED, ZERO, now)]
+
+
+def _resolution(appeal: Appeal, now: datetime, chiefs: ChiefsSnapshot, policy: TimeLimits) -> list[DomainEvent]:
+    due, warn = due_at(appeal), warning_at(appeal)
+    if due is None or warn is None or appeal.breached:
+        return []
+    if now >= due:
+        grace = policy.grace(appeal.time_limit)
+        breach = _breach(appeal, DeadlineKind.RESOLUTION, due, now)
+        return [breach, *escalate(appeal, chiefs, EscalationReason.DEADLINE_BREACHED, grace, now)]
+    if now >= warn and not appeal.warned:
+        officer_id = holder(appeal).officer_id
+        return [
+            ev.DeadlineWarningRaised(kind=DeadlineKind.RESOLUTION, due_at=due, officer_id=officer_id, warned_at=now)
+        ]
+    return []
+
+
+def _breach(appeal: Appeal, kind: DeadlineKind, due: datetime, now: datetime) -> ev.DeadlineBreached:
+    current = holder(appeal)
+    return ev.DeadlineBreached(kind=kind, due_at=due, tier=current.tier, officer_id=current.officer_id, breached_at=now)

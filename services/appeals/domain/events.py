@@ -1,0 +1,229 @@
+"""The `appeal` stream's events (aggregate type `appeal`, id = appeal id): the public contract.
+
+Other services (evaluation above all) consume these; rename nothing, bump `schema_version` and add
+an upcaster instead. Every event says when it happened in domain time (`*_at`), because the clock
+that pauses while a department works is rebuilt from them alone.
+"""
+
+from datetime import timedelta
+from typing import Annotated
+
+from jingzhang.appeals.domain.vocabulary import (
+    Category,
+    Channel,
+    ChiefTier,
+    DeadlineKind,
+    EscalationReason,
+    LimitClass,
+    ReportOutcome,
+    Slot,
+)
+from jingzhang.shared.events import DomainEvent
+from pydantic import AwareDatetime, Field
+
+Positive = Annotated[timedelta, Field(gt=timedelta(0))]
+NonNegative = Annotated[timedelta, Field(ge=timedelta(0))]
+
+
+class AppealRaised(DomainEvent):
+    """Intake. The time limit and warning fraction are fixed here, from the policy of the day."""
+
+    appeal_id: str
+    enterprise_id: str
+    channel: Channel
+    category: Category
+    description: str
+    raised_by: str
+    emergency: bool
+    raised_at: AwareDatetime
+    limit_class: LimitClass
+    time_limit: Positive
+    first_response_within: Positive
+    warning_fraction: Annotated[float, Field(gt=0, lt=1)]
+
+
+class AppealDivertedTo110(DomainEvent):
+    """An emergency goes to the 110 command centre at once; the chief still follows it up."""
+
+    diverted_at: AwareDatetime
+
+
+class AppealRouted(DomainEvent):
+    tier: ChiefTier
+    officer_id: str
+    slot_acting: Slot
+    informed_officer_ids: tuple[str, ...]
+    routed_at: AwareDatetime
+
+
+class AppealAcknowledged(DomainEvent):
+    """The first response to the enterprise."""
+
+    officer_id: str
+    note: str
+    acknowledged_at: AwareDatetime
+
+
+class AppealResolved(DomainEvent):
+    """Within police duty, done in one go (一次办好)."""
+
+    what_was_done: str
+    resolved_by: str
+    resolved_at: AwareDatetime
+
+
+class AppealReferred(DomainEvent):
+    """Outside police duty: handed to a department; we stay liaison and the clock pauses."""
+
+    department_id: str
+    note: str
+    referred_by: str
+    referred_at: AwareDatetime
+
+
+class ReferralFollowedUp(DomainEvent):
+    department_id: str
+    note: str
+    followed_up_by: str
+    followed_up_at: AwareDatetime
+
+
+class DepartmentReportedBack(DomainEvent):
+    """`done` closes the appeal as referred-and-done; `returned` restarts our clock."""
+
+    department_id: str
+    outcome: ReportOutcome
+    note: str
+    recorded_by: str
+    reported_at: AwareDatetime
+
+
+class AppealClosedUnresolved(DomainEvent):
+    reason: str
+    closed_by: str
+    closed_at: AwareDatetime
+
+
+class DeadlineWarningRaised(DomainEvent):
+    kind: DeadlineKind
+    due_at: AwareDatetime
+    officer_id: str
+    warned_at: AwareDatetime
+
+
+class DeadlineBreached(DomainEvent):
+    """`officer_id`/`tier`: who held the appeal when time ran out (what evaluation counts)."""
+
+    kind: DeadlineKind
+    due_at: AwareDatetime
+    tier: ChiefTier
+    officer_id: str
+    breached_at: AwareDatetime
+
+
+class ExtensionRequested(DomainEvent):
+    extra: Positive
+    reason: str
+    requested_by: str
+    requested_at: AwareDatetime
+
+
+class ExtensionApproved(DomainEvent):
+    """A leader grants `extra` running time (possibly less than asked)."""
+
+    extra: Positive
+    approved_by: str
+    approved_at: AwareDatetime
+
+
+class ExtensionRefused(DomainEvent):
+    reason: str
+    refused_by: str
+    refused_at: AwareDatetime
+
+
+class AppealEscalated(DomainEvent):
+    """One rung up the enterprise's own chiefs; `extra_time` is the new holder's grace (0 if none)."""
+
+    from_tier: ChiefTier
+    to_tier: ChiefTier
+    officer_id: str
+    slot_acting: Slot
+    informed_officer_ids: tuple[str, ...]
+    reason: EscalationReason
+    extra_time: NonNegative
+    escalated_at: AwareDatetime
+
+
+class CallbackRecorded(DomainEvent):
+    """The enterprise's callback (回访); `officer_id` is who held the appeal, for the scorecards."""
+
+    rating: Annotated[int, Field(ge=1, le=5)]
+    resolved: bool
+    comment: str
+    officer_id: str
+    recorded_by: str
+    recorded_at: AwareDatetime
+
+    @property
+    def dissatisfied(self) -> bool:
+        """Rated 1 or 2 of 5, or the enterprise says the problem is still there."""
+        return self.rating <= 2 or not self.resolved
+
+
+class AppealReopened(DomainEvent):
+    """Back to the same holder with a fresh window of the appeal's own time limit."""
+
+    reason: str
+    reopened_at: AwareDatetime
+
+
+class AppealMerged(DomainEvent):
+    """A duplicate folded into `into_appeal_id`; it is finished here and lives on there."""
+
+    into_appeal_id: str
+    merged_by: str
+    merged_at: AwareDatetime
+
+
+AppealEvent = (
+    AppealRaised
+    | AppealDivertedTo110
+    | AppealRouted
+    | AppealAcknowledged
+    | AppealResolved
+    | AppealReferred
+    | ReferralFollowedUp
+    | DepartmentReportedBack
+    | AppealClosedUnresolved
+    | DeadlineWarningRaised
+    | DeadlineBreached
+    | ExtensionRequested
+    | ExtensionApproved
+    | ExtensionRefused
+    | AppealEscalated
+    | CallbackRecorded
+    | AppealReopened
+    | AppealMerged
+)
+
+APPEAL_EVENTS: tuple[type[DomainEvent], ...] = (
+    AppealRaised,
+    AppealDivertedTo110,
+    AppealRouted,
+    AppealAcknowledged,
+    AppealResolved,
+    AppealReferred,
+    ReferralFollowedUp,
+    DepartmentReportedBack,
+    AppealClosedUnresolved,
+    DeadlineWarningRaised,
+    DeadlineBreached,
+    ExtensionRequested,
+    ExtensionApproved,
+    ExtensionRefused,
+    AppealEscalated,
+    CallbackRecorded,
+    AppealReopened,
+    AppealMerged,
+)

@@ -1,0 +1,39 @@
+"""Refusals shared by the decide functions."""
+
+from jingzhang.appeals.domain.state import Appeal, AppealState, Holder
+from jingzhang.appeals.domain.vocabulary import Status
+from jingzhang.shared.errors import DomainRejected, InvalidCommand
+
+
+def existing(state: AppealState) -> Appeal:
+    if not isinstance(state, Appeal):
+        raise DomainRejected("no such appeal has been raised", code="not_raised")
+    return state
+
+
+def open_appeal(state: AppealState) -> Appeal:
+    appeal = existing(state)
+    if not appeal.status.is_open:
+        raise DomainRejected(f"the appeal is {appeal.status}, not open", code="not_open")
+    return appeal
+
+
+def in_status(state: AppealState, *allowed: Status) -> Appeal:
+    appeal = existing(state)
+    if appeal.status not in allowed:
+        wanted = " or ".join(allowed)
+        raise DomainRejected(f"the appeal is {appeal.status}; this needs {wanted}", code="wrong_status")
+    return appeal
+
+
+def holder(appeal: Appeal) -> Holder:
+    if appeal.holder is None:
+        raise DomainRejected("the appeal has not been routed to anyone", code="not_routed")
+    return appeal.holder
+
+
+def text(value: str, field: str) -> str:
+    """Free text that must say something: an empty note is no record of what was done."""
+    if not value.strip():
+        raise InvalidCommand(f"{field} must not be empty", field=field)
+    return value.strip()

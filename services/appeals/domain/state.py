@@ -1,0 +1,212 @@
+"""The appeal's state, rebuilt by a pure fold over its events."""
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import assert_never, cast
+
+from jingzhang.appeals.domain import events as ev
+from jingzhang.appeals.domain.timer import Timer
+from jingzhang.appeals.domain.vocabulary import (
+    Category,
+    Channel,
+    ChiefTier,
+    DeadlineKind,
+    LimitClass,
+    Outcome,
+    ReportOutcome,
+    Slot,
+    Status,
+)
+from jingzhang.shared.aggregate import Aggregate
+from jingzhang.shared.events import DomainEvent
+
+AGGREGATE_TYPE = "appeal"
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """The chief who answers for the appeal now."""
+
+    tier: ChiefTier
+    officer_id: str
+    slot: Slot
+
+
+@dataclass(frozen=True, slots=True)
+class PendingExtension:
+    extra: timedelta
+    requested_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    rating: int
+    resolved: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NoAppeal:
+    """Before `AppealRaised`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    appeal_id: str
+    enterprise_id: str
+    channel: Channel
+    category: Category
+    description: str
+    raised_by: str
+    emergency: bool
+    raised_at: datetime
+    limit_class: LimitClass
+    time_limit: timedelta
+    first_response_due_at: datetime
+    timer: Timer
+    status: Status = Status.RAISED
+    holder: Holder | None = None
+    informed_officer_ids: tuple[str, ...] = ()
+    diverted_to_110: bool = False
+    responded: bool = False
+    warned: bool = False
+    breached: bool = False
+    first_response_breached: bool = False
+    department_id: str | None = None
+    follow_ups: int = 0
+    pending_extension: PendingExtension | None = None
+    outcome: Outcome | None = None
+    outcome_note: str | None = None
+    callback: Callback | None = None
+    escalations: int = 0
+    reopen_count: int = 0
+    merged_into: str | None = None
+
+
+AppealState = NoAppeal | Appeal
+
+
+def evolve(state: AppealState, event: DomainEvent) -> AppealState:
+    if not isinstance(event, ev.APPEAL_EVENTS):
+        raise TypeError(f"{event.event_type} is not an appeal event")
+    event = cast(ev.AppealEvent, event)
+    if isinstance(event, ev.AppealRaised):
+        return _raised(event)
+    if not isinstance(state, Appeal):
+        raise ValueError(f"{event.event_type} before AppealRaised")
+    return _apply(state, event)
+
+
+def _raised(e: ev.AppealRaised) -> Appeal:
+    return Appeal(
+        appeal_id=e.appeal_id,
+        enterprise_id=e.enterprise_id,
+        channel=e.channel,
+        category=e.category,
+        description=e.description,
+        raised_by=e.raised_by,
+        emergency=e.emergency,
+        raised_at=e.raised_at,
+        limit_class=e.limit_class,
+        time_limit=e.time_limit,
+        first_response_due_at=e.raised_at + e.first_response_within,
+        timer=Timer.start(e.time_limit, e.warning_fraction, e.raised_at),
+    )
+
+
+def _apply(s: Appeal, e: ev.AppealEvent) -> Appeal:
+    match e:
+        case ev.AppealRaised():
+            raise ValueError("an appeal is raised once")
+        case ev.AppealDivertedTo110():
+            return replace(s, diverted_to_110=True)
+        case ev.AppealRouted():
+            return _routed(s, e)
+        case ev.AppealAcknowledged():
+            return replace(s, status=Status.IN_PROGRESS, responded=True)
+        case ev.AppealResolved():
+            return _finished(s, Status.RESOLVED, Outcome.RESOLVED_IN_DUTY, e.what_was_done, e.resolved_at)
+        case ev.AppealReferred():
+            return _referred(s, e)
+        case ev.ReferralFollowedUp():
+            return replace(s, follow_ups=s.follow_ups + 1)
+        case ev.DepartmentReportedBack():
+            return _reported_back(s, e)
+        case ev.AppealClosedUnresolved():
+            return _finished(s, Status.CLOSED, Outcome.CLOSED_UNRESOLVED, e.reason, e.closed_at)
+        case ev.DeadlineWarningRaised():
+            return replace(s, warned=True)
+        case ev.DeadlineBreached():
+            return _breached(s, e)
+        case ev.ExtensionRequested():
+            return replace(s, pending_extension=PendingExtension(e.extra, e.requested_by))
+        case ev.ExtensionApproved():
+            return _extended(replace(s, pending_extension=None), e.extra, e.approved_at)
+        case ev.ExtensionRefused():
+            return replace(s, pending_extension=None)
+        case ev.AppealEscalated():
+            return _escalated(s, e)
+        case ev.CallbackRecorded():
+            return replace(s, callback=Callback(e.rating, e.resolved))
+        case ev.AppealReopened():
+            return _reopened(s, e)
+        case ev.AppealMerged():
+            return replace(s, status=Status.MERGED, merged_into=e.into_appeal_id, timer=s.timer.pause(e.merged_at))
+        case _:
+            assert_never(e)
+
+
+def _routed(s: Appeal, e: ev.AppealRouted) -> Appeal:
+    holder = Holder(e.tier, e.officer_id, e.slot_acting)
+    status = Status.ROUTED if s.status is Status.RAISED else s.status
+    return replace(s, holder=holder, informed_officer_ids=e.informed_officer_ids, status=status)
+
+
+def _finished(s: Appeal, status: Status, outcome: Outcome, note: str, at: datetime) -> Appeal:
+    return replace(s, status=status, outcome=outcome, outcome_note=note, timer=s.timer.pause(at), responded=True)
+
+
+def _referred(s: Appeal, e: ev.AppealReferred) -> Appeal:
+    timer = s.timer.pause(e.referred_at)
+    return replace(s, status=Status.REFERRED, department_id=e.department_id, responded=True, timer=timer)
+
+
+def _reported_back(s: Appeal, e: ev.DepartmentReportedBack) -> Appeal:
+    if e.outcome is ReportOutcome.DONE:
+        return replace(s, status=Status.RESOLVED, outcome=Outcome.REFERRED_AND_DONE, outcome_note=e.note)
+    return replace(s, status=Status.IN_PROGRESS, timer=s.timer.resume(e.reported_at))
+
+
+def _breached(s: Appeal, e: ev.DeadlineBreached) -> Appeal:
+    if e.kind is DeadlineKind.FIRST_RESPONSE:
+        return replace(s, first_response_breached=True)
+    return replace(s, breached=True)
+
+
+def _extended(s: Appeal, extra: timedelta, at: datetime) -> Appeal:
+    """A new window: the warning and the breach may fire again against the new deadline."""
+    return replace(s, timer=s.timer.extend(extra, at), warned=False, breached=False)
+
+
+def _escalated(s: Appeal, e: ev.AppealEscalated) -> Appeal:
+    holder = Holder(e.to_tier, e.officer_id, e.slot_acting)
+    s = replace(s, holder=holder, informed_officer_ids=e.informed_officer_ids, escalations=s.escalations + 1)
+    return _extended(s, e.extra_time, e.escalated_at) if e.extra_time else s
+
+
+def _reopened(s: Appeal, e: ev.AppealReopened) -> Appeal:
+    return replace(
+        s,
+        status=Status.IN_PROGRESS,
+        outcome=None,
+        outcome_note=None,
+        callback=None,
+        department_id=None,
+        pending_extension=None,
+        warned=False,
+        breached=False,
+        timer=s.timer.restart(s.time_limit, e.reopened_at),
+        reopen_count=s.reopen_count + 1,
+    )
+
+
+APPEAL = Aggregate[AppealState](AGGREGATE_TYPE, NoAppeal(), evolve)
