@@ -1,7 +1,6 @@
 """Small fact builders: defaults for everything a test does not talk about."""
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from jingzhang.evaluation.domain.facts import (
     ActivityFact,
@@ -75,9 +74,7 @@ def duty(
 ) -> DutyFact:
     due = due or at(3, 8)
     done = None if missed else due + (late_by or timedelta(hours=-1))
-    return DutyFact(
-        fact_id, f"duty-{fact_id}", officer, "e1", due, recorded_at=due - timedelta(days=7), done_at=done
-    )
+    return DutyFact(fact_id, f"duty-{fact_id}", officer, "e1", due, recorded_at=due - timedelta(days=7), done_at=done)
 
 
 def activity(
@@ -96,9 +93,7 @@ def rating(fact_id: str, level: int, *, officer: str = "o1", period: str = "2024
     return RatingFact(fact_id, "e1", officer, ChiefTier.POLICE_CHIEF, Period.parse(period), level, at(12, 20))
 
 
-def answer(
-    fact_id: str, *officers: str, satisfied: bool = True, when: datetime | None = None
-) -> SpotCheckFact:
+def answer(fact_id: str, *officers: str, satisfied: bool = True, when: datetime | None = None) -> SpotCheckFact:
     return SpotCheckFact(
         fact_id,
         "sc1",
@@ -110,9 +105,9 @@ def answer(
     )
 
 
-def officer(officer_id: str, since: datetime | None = None, **span: Any) -> OfficerFact:
+def officer(officer_id: str, since: datetime | None = None, until: datetime | None = None) -> OfficerFact:
     since = since or at(1, 2)
-    return OfficerFact(f"f-{officer_id}", officer_id, Span(since, **span), since)
+    return OfficerFact(f"f-{officer_id}", officer_id, Span(since, until), since)
 
 
 def enterprise(enterprise_id: str, cls: EnterpriseClass, since: datetime | None = None) -> EnterpriseFact:

@@ -1,0 +1,144 @@
+"""The report's figure table, rebuilt from facts for any period and as of any past date.
+
+Counts of work (forums, services, hazards, disputes, cases, trainings, leaflets, patrols) add up the
+`count` of facts that happened in `[period_start, period_end)`. Standing figures (officers, enterprises
+by class, chiefs, police offices) are read at the end of the period, or at `as_of` if that is earlier.
+Anything recorded after `as_of` is ignored, so the table shows what the bureau could have known then.
+
+Coverage: the share of active enterprises with at least `MIN_CHIEFS` distinct chiefs, and the share of
+key enterprises (all but small/micro, which the 四有 rule does not bind) with a police office.
+"""
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from jingzhang.evaluation.domain.facts import ActivityFact, EnterpriseFact, Facts
+from jingzhang.evaluation.domain.metrics import Rate, Tally
+from jingzhang.evaluation.domain.period import Period
+from jingzhang.evaluation.domain.scorecard import visit_compliance
+from jingzhang.evaluation.domain.vocabulary import ActivityKind, EnterpriseClass
+
+MIN_CHIEFS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class FigureTable:
+    period: Period
+    as_of: datetime
+    officers_in_scheme: Tally
+    chiefs_per_enterprise_min: int | None
+    city_key_projects: Tally
+    district_key_projects: Tally
+    above_scale_enterprises: Tally
+    small_micro_enterprises: Tally
+    police_offices: Tally
+    forums_held: Tally
+    forum_appeals: Tally
+    services_on_behalf: Tally
+    hazards_rectified: Tally
+    disputes_mediated: Tally
+    obstruction_cases: Tally
+    legal_trainings: Tally
+    leaflets: Tally
+    patrol_person_times: Tally
+    enterprises_with_min_chiefs: Rate
+    key_enterprises_with_office: Rate
+    visit_compliance: Rate
+
+
+def figure_table(facts: Facts, period_start: datetime, period_end: datetime, as_of: datetime) -> FigureTable:
+    period = Period(period_start, period_end)
+    known = facts.known_at(as_of)
+    instant = min(as_of, period_end)
+    enterprises = _enterprises_at(known.enterprises, instant)
+    chiefs = _chiefs_at(known, instant, enterprises)
+    offices = [p for p in known.police_offices if p.span.holds_at(instant) and p.enterprise_id in enterprises]
+    done = [a for a in known.activities if period.contains(a.at)]
+    staffed = [e for e in enterprises if len(chiefs[e]) >= MIN_CHIEFS]
+    key = [e.enterprise_id for e in enterprises.values() if e.enterprise_class.is_key]
+    with_office = {p.enterprise_id for p in offices}
+    forum_appeals = [a.fact_id for a in known.appeals if a.forum_id and period.contains(a.raised_at)]
+    return FigureTable(
+        period=period,
+        as_of=as_of,
+        officers_in_scheme=Tally.of(o.officer_id for o in known.officers if o.span.holds_at(instant)),
+        chiefs_per_enterprise_min=min((len(chiefs[e]) for e in enterprises), default=None),
+        city_key_projects=_of_class(enterprises.values(), EnterpriseClass.CITY_KEY_PROJECT),
+        district_key_projects=_of_class(enterprises.values(), EnterpriseClass.DISTRICT_KEY_PROJECT),
+        above_scale_enterprises=_of_class(enterprises.values(), EnterpriseClass.ABOVE_SCALE),
+        small_micro_enterprises=_of_class(enterprises.values(), EnterpriseClass.SMALL_MICRO),
+        police_offices=Tally.of(p.office_id for p in offices),
+        forums_held=_sum(done, ActivityKind.FORUM),
+        forum_appeals=Tally.of(forum_appeals),
+        services_on_behalf=_sum(done, ActivityKind.SERVICE_ON_BEHALF),
+        hazards_rectified=_sum(done, ActivityKind.HAZARD_RECTIFIED),
+        disputes_mediated=_sum(done, ActivityKind.DISPUTE_MEDIATED),
+        obstruction_cases=_sum(done, ActivityKind.OBSTRUCTION_CASE),
+        legal_trainings=_sum(done, ActivityKind.LEGAL_TRAINING),
+        leaflets=_sum(done, ActivityKind.LEAFLETS),
+        patrol_person_times=_sum(done, ActivityKind.PATROL),
+        enterprises_with_min_chiefs=Rate.of(staffed, enterprises),
+        key_enterprises_with_office=Rate.of((e for e in key if e in with_office), key),
+        visit_compliance=visit_compliance(known.duties, period, as_of),
+    )
+
+
+def _enterprises_at(facts: Iterable[EnterpriseFact], instant: datetime) -> dict[str, EnterpriseFact]:
+    """Active enterprises by id; if overlapping facts disagree, the latest-starting one wins."""
+    latest: dict[str, EnterpriseFact] = {}
+    for fact in sorted(facts, key=lambda f: (f.span.active_from, f.fact_id)):
+        if fact.span.holds_at(instant):
+            latest[fact.enterprise_id] = fact
+    return latest
+
+
+def _chiefs_at(known: Facts, instant: datetime, enterprises: Iterable[str]) -> dict[str, set[str]]:
+    chiefs: dict[str, set[str]] = defaultdict(set)
+    for term in known.chief_terms:
+        if term.span.holds_at(instant):
+            chiefs[term.enterprise_id].add(term.officer_id)
+    return {e: chiefs[e] for e in enterprises}
+
+
+def _of_class(enterprises: Iterable[EnterpriseFact], cls: EnterpriseClass) -> Tally:
+    return Tally.of(e.enterprise_id for e in enterprises if e.enterprise_class is cls)
+
+
+def _sum(done: Iterable[ActivityFact], kind: ActivityKind) -> Tally:
+    mine = [a for a in done if a.kind is kind]
+    return Tally.of((a.fact_id for a in mine), total=sum(a.count for a in mine))
+
+
+CSV_HEADER = ("figure", "value", "numerator", "denominator")
+
+
+def figure_rows(table: FigureTable) -> list[tuple[str, str, str, str]]:
+    """One row per figure: counts in `value`; rates as a percentage with their parts; blanks for None."""
+    rows = [("period", f"{table.period.start.isoformat()}/{table.period.end.isoformat()}", "", "")]
+    rows.append(("as_of", table.as_of.isoformat(), "", ""))
+    for f in fields(table):
+        value = getattr(table, f.name)
+        if isinstance(value, Tally):
+            rows.append((f.name, str(value.total), "", ""))
+        elif isinstance(value, Rate):
+            rows.append((f.name, _blank(value.percent), str(value.numerator), str(value.denominator)))
+        elif f.name == "chiefs_per_enterprise_min":
+            rows.append((f.name, _blank(value), "", ""))
+    return rows
+
+
+def figure_table_csv(table: FigureTable) -> str:
+    # StringIO is an in-memory buffer: the csv module's quoting rules without any real I/O.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows(figure_rows(table))
+    return buffer.getvalue()
+
+
+def _blank(value: object) -> str:
+    return "" if value is None else str(value)
