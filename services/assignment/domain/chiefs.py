@@ -50,17 +50,13 @@ def assign_chief(
     _require_not_backdated(state, cmd.tier, cmd.slot, cmd.effective_from)
     primary: list[DomainEvent] = []
     if current is not None:
-        primary.append(
-            _relieved(cmd.enterprise_id, cmd.tier, cmd.slot, current, cmd.effective_from, "reassigned")
-        )
+        primary.append(_relieved(cmd.enterprise_id, cmd.tier, cmd.slot, current, cmd.effective_from, "reassigned"))
     primary.append(ChiefAssigned(**cmd.model_dump()))
     reason = f"{cmd.tier} {cmd.slot} assigned"
     return settle(state, primary, reason, at=cmd.effective_from, tiers=(cmd.tier,), absences=absences)
 
 
-def relieve_chief(
-    state: EnterpriseState, cmd: RelieveChief, absences: AbsenceBook = NO_ABSENCES
-) -> list[DomainEvent]:
+def relieve_chief(state: EnterpriseState, cmd: RelieveChief, absences: AbsenceBook = NO_ABSENCES) -> list[DomainEvent]:
     require_open(state, cmd.enterprise_id)
     current = holder(state, cmd.tier, cmd.slot)
     if current is None:
@@ -90,16 +86,12 @@ def relieve_departed_officer(
         _relieved(state.enterprise_id, tier, slot, officer_id, now, reason) for tier, slot in posts
     ]
     if state.task_force is not None and officer_id in state.task_force.members:
-        primary.append(
-            TaskForceMemberRemoved(enterprise_id=state.enterprise_id, officer_id=officer_id, reason=reason)
-        )
+        primary.append(TaskForceMemberRemoved(enterprise_id=state.enterprise_id, officer_id=officer_id, reason=reason))
     tiers = tuple(tier for tier, _ in posts)
     return settle(state, primary, reason, at=now, tiers=tiers, absences=absences)
 
 
-def recheck_acting(
-    state: EnterpriseState, absences: AbsenceBook, at: datetime, reason: str
-) -> list[DomainEvent]:
+def recheck_acting(state: EnterpriseState, absences: AbsenceBook, at: datetime, reason: str) -> list[DomainEvent]:
     """After an absence starts or ends: who acts for each tier at `at` (`absences` of all its chiefs)."""
     return list(sync_acting(state, absences, at, reason))
 

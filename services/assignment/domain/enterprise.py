@@ -96,9 +96,7 @@ INITIAL = EnterpriseState()
 
 
 def current_term(state: EnterpriseState, tier: ChiefTier, slot: Slot) -> ChiefTerm | None:
-    return next(
-        (t for t in state.terms if (t.tier, t.slot) == (tier, slot) and t.effective_until is None), None
-    )
+    return next((t for t in state.terms if (t.tier, t.slot) == (tier, slot) and t.effective_until is None), None)
 
 
 def holder(state: EnterpriseState, tier: ChiefTier, slot: Slot) -> str | None:
@@ -168,9 +166,7 @@ def _apply(state: EnterpriseState, event: EnterpriseEvent) -> EnterpriseState:
         case TaskForceMemberAdded() | TaskForceMemberRemoved():
             return replace(state, task_force=_task_force(state.task_force, event))
         case PoliceOfficeOpened():
-            return replace(
-                state, office=PoliceOffice(event.office_id, event.online, event.offline, event.location)
-            )
+            return replace(state, office=PoliceOffice(event.office_id, event.online, event.offline, event.location))
         case PoliceOfficeClosed():
             return replace(state, office=None)
         case _:

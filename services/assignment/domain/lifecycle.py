@@ -27,13 +27,9 @@ from jingzhang.shared.events import DomainEvent
 def register_enterprise(state: EnterpriseState, cmd: RegisterEnterprise) -> list[DomainEvent]:
     """New enterprises arrive at any time; one without chiefs opens a coverage gap at once."""
     if state.status is not EnterpriseStatus.UNREGISTERED:
-        raise DomainRejected(
-            f"enterprise {cmd.enterprise_id} is already registered", code="already_registered"
-        )
+        raise DomainRejected(f"enterprise {cmd.enterprise_id} is already registered", code="already_registered")
     if not credit_code.is_valid(cmd.credit_code):
-        raise InvalidCommand(
-            f"{cmd.credit_code!r} is not a valid unified social credit code", field="credit_code"
-        )
+        raise InvalidCommand(f"{cmd.credit_code!r} is not a valid unified social credit code", field="credit_code")
     return settle(state, [EnterpriseRegistered(**cmd.model_dump())], "registered")
 
 
@@ -54,9 +50,7 @@ def suspend_enterprise(state: EnterpriseState, cmd: SuspendEnterprise) -> list[D
     if state.status is EnterpriseStatus.SUSPENDED:
         return []
     require_active(state, cmd.enterprise_id)
-    return settle(
-        state, [EnterpriseSuspended(enterprise_id=cmd.enterprise_id, reason=cmd.reason)], "suspended"
-    )
+    return settle(state, [EnterpriseSuspended(enterprise_id=cmd.enterprise_id, reason=cmd.reason)], "suspended")
 
 
 def reinstate_enterprise(state: EnterpriseState, cmd: ReinstateEnterprise) -> list[DomainEvent]:

@@ -68,9 +68,7 @@ def notice_card(
         if (tier, slot) in posted
     )
     channels = tuple(_channel(enterprise, tier, at, absences, officers) for tier in ChiefTier)
-    return NoticeCard(
-        enterprise.enterprise_id, enterprise.name, enterprise.office.office_id, listed, channels
-    )
+    return NoticeCard(enterprise.enterprise_id, enterprise.name, enterprise.office.office_id, listed, channels)
 
 
 def _channel(
@@ -88,6 +86,4 @@ def _person(officers: Mapping[str, OfficerState], officer_id: str) -> CardPerson
     officer = officers.get(officer_id)
     if officer is None:
         raise NotFound("officer", officer_id)
-    return CardPerson(
-        officer_id, officer.name, officer.position, officer.phone, officer.wechat_id, officer.photo_ref
-    )
+    return CardPerson(officer_id, officer.name, officer.position, officer.phone, officer.wechat_id, officer.photo_ref)

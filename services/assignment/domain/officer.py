@@ -94,9 +94,7 @@ def _apply(state: OfficerState, event: OfficerEvent) -> OfficerState:
             absence = Absence(event.absence_id, event.starts_at, event.ends_at, event.reason)
             return replace(state, absences=(*state.absences, absence))
         case AbsenceEnded(absence_id=absence_id, ended_at=ended_at):
-            absences = tuple(
-                replace(a, ended_at=ended_at) if a.absence_id == absence_id else a for a in state.absences
-            )
+            absences = tuple(replace(a, ended_at=ended_at) if a.absence_id == absence_id else a for a in state.absences)
             return replace(state, absences=absences)
         case _:
             assert_never(event)
@@ -133,9 +131,7 @@ def retire_officer(state: OfficerState, cmd: RetireOfficer) -> list[DomainEvent]
     return [OfficerRetired(officer_id=cmd.officer_id, effective_from=cmd.effective_from)]
 
 
-def declare_absence(
-    state: OfficerState, cmd: DeclareAbsence, partners: Sequence[PartnerAbsences]
-) -> list[DomainEvent]:
+def declare_absence(state: OfficerState, cmd: DeclareAbsence, partners: Sequence[PartnerAbsences]) -> list[DomainEvent]:
     """Record planned away time, unless it overlaps the officer's own or an A/B partner's absence.
 
     `partners` comes from `calendar.partners_of` over every enterprise the officer is chief of.

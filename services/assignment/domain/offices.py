@@ -31,15 +31,11 @@ def form_task_force(state: EnterpriseState, cmd: FormTaskForce, leader: OfficerS
     if force is not None and (force.name, force.leader_officer_id) == (cmd.name, cmd.leader_officer_id):
         return []
     if force is not None:
-        raise DomainRejected(
-            f"enterprise {cmd.enterprise_id} already has a task force", code="task_force_exists"
-        )
+        raise DomainRejected(f"enterprise {cmd.enterprise_id} already has a task force", code="task_force_exists")
     return [TaskForceFormed(**cmd.model_dump())]
 
 
-def add_task_force_member(
-    state: EnterpriseState, cmd: AddTaskForceMember, officer: OfficerState
-) -> list[DomainEvent]:
+def add_task_force_member(state: EnterpriseState, cmd: AddTaskForceMember, officer: OfficerState) -> list[DomainEvent]:
     require_open(state, cmd.enterprise_id)
     if state.task_force is None:
         raise DomainRejected(f"enterprise {cmd.enterprise_id} has no task force", code="no_task_force")
@@ -66,9 +62,7 @@ def open_police_office(state: EnterpriseState, cmd: OpenPoliceOffice) -> list[Do
     if state.office == PoliceOffice(cmd.office_id, cmd.online, cmd.offline, cmd.location):
         return []
     if state.office is not None:
-        raise DomainRejected(
-            f"enterprise {cmd.enterprise_id} already has police office {state.office.office_id}"
-        )
+        raise DomainRejected(f"enterprise {cmd.enterprise_id} already has police office {state.office.office_id}")
     return [PoliceOfficeOpened(**cmd.model_dump())]
 
 
@@ -76,11 +70,7 @@ def close_police_office(state: EnterpriseState, cmd: ClosePoliceOffice) -> list[
     require_open(state, cmd.enterprise_id)
     if state.office is None:
         return []
-    return [
-        PoliceOfficeClosed(
-            enterprise_id=cmd.enterprise_id, office_id=state.office.office_id, reason=cmd.reason
-        )
-    ]
+    return [PoliceOfficeClosed(enterprise_id=cmd.enterprise_id, office_id=state.office.office_id, reason=cmd.reason)]
 
 
 def _require_serving(officer: OfficerState, officer_id: str) -> None:

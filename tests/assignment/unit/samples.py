@@ -88,6 +88,11 @@ def given(*events: DomainEvent | Iterable[DomainEvent]) -> EnterpriseState:
     return fold(enterprise.evolve, enterprise.INITIAL, _flat(events))
 
 
+def after(state: EnterpriseState, events: Iterable[DomainEvent]) -> EnterpriseState:
+    """The state once `events` (what a decision returned) are recorded."""
+    return fold(enterprise.evolve, state, events)
+
+
 def given_officer(*events: DomainEvent) -> OfficerState:
     return fold(officer.evolve, officer.INITIAL, events)
 

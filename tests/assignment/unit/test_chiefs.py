@@ -1,0 +1,282 @@
+"""Given/when/then for the three chiefs: assignment, reassignment, relief, history and coverage."""
+
+import pytest
+from jingzhang.assignment.domain.chiefs import assign_chief, relieve_chief, relieve_departed_officer
+from jingzhang.assignment.domain.commands import AssignChief, RelieveChief
+from jingzhang.assignment.domain.coverage import missing_backups, missing_tiers
+from jingzhang.assignment.domain.enterprise import chiefs_at, holder, holder_at
+from jingzhang.assignment.domain.events import (
+    ActingChiefChanged,
+    ChiefRelieved,
+    ChiefTier,
+    CoverageGapChanged,
+    CoverageGapClosed,
+    CoverageGapOpened,
+    EnterpriseClass,
+    EnterpriseClosed,
+    EnterpriseSuspended,
+    OfficerRetired,
+    Slot,
+    TaskForceFormed,
+    TaskForceMemberAdded,
+    TaskForceMemberRemoved,
+    UnitKind,
+)
+from jingzhang.shared.errors import DomainRejected, InvalidCommand, NotFound
+
+from .samples import (
+    ALL_TIERS,
+    BL,
+    ENTERPRISE_ID,
+    OFFICERS,
+    PC,
+    SC,
+    SPARE_STATION_OFFICER,
+    T0,
+    after,
+    assigned,
+    day,
+    enrolled,
+    gap_opened,
+    given,
+    given_officer,
+    registered,
+    serving,
+    staffed,
+)
+
+PC_A, PC_B = OFFICERS[(PC, Slot.A)], OFFICERS[(PC, Slot.B)]
+
+
+def assign(tier: ChiefTier, slot: Slot, officer_id: str, at: float = 0) -> AssignChief:
+    return AssignChief(enterprise_id=ENTERPRISE_ID, tier=tier, slot=slot, officer_id=officer_id, effective_from=day(at))
+
+
+def acting(
+    tier: ChiefTier, officer_id: str | None, previous: str | None, reason: str, at: float = 0
+) -> ActingChiefChanged:
+    return ActingChiefChanged(
+        enterprise_id=ENTERPRISE_ID,
+        tier=tier,
+        officer_id=officer_id,
+        previous_officer_id=previous,
+        reason=reason,
+        effective_from=day(at),
+    )
+
+
+def relieved(tier: ChiefTier, slot: Slot, officer_id: str, reason: str, at: float) -> ChiefRelieved:
+    return ChiefRelieved(
+        enterprise_id=ENTERPRISE_ID, tier=tier, slot=slot, officer_id=officer_id, effective_from=day(at), reason=reason
+    )
+
+
+class TestAssigningWhenActive:
+    def test_the_first_chief_of_a_tier_narrows_the_gap_and_becomes_the_acting_chief(self) -> None:
+        state = given(registered(), gap_opened(*ALL_TIERS))
+
+        events = assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A))
+
+        reason = "police_chief A assigned"
+        assert events == [
+            assigned(PC, Slot.A),
+            CoverageGapChanged(enterprise_id=ENTERPRISE_ID, missing=(BL, SC), reason=reason),
+            acting(PC, PC_A, None, reason),
+        ]
+
+    def test_the_last_missing_tier_closes_the_gap(self) -> None:
+        state = given(
+            registered(),
+            gap_opened(*ALL_TIERS),
+            assigned(BL, Slot.A),
+            assigned(SC, Slot.A),
+            CoverageGapChanged(enterprise_id=ENTERPRISE_ID, missing=(PC,), reason="station_chief A assigned"),
+        )
+
+        events = assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A))
+
+        assert events[:2] == [
+            assigned(PC, Slot.A),
+            CoverageGapClosed(enterprise_id=ENTERPRISE_ID, reason="police_chief A assigned"),
+        ]
+        assert after(state, events).gap == frozenset()
+
+    def test_a_b_chief_alone_covers_a_tier(self) -> None:
+        state = given(
+            registered(),
+            gap_opened(*ALL_TIERS),
+            assigned(BL, Slot.A),
+            assigned(SC, Slot.A),
+            CoverageGapChanged(enterprise_id=ENTERPRISE_ID, missing=(PC,), reason="station_chief A assigned"),
+        )
+
+        events = assign_chief(state, assign(PC, Slot.B, PC_B), serving(PC_B))
+
+        assert CoverageGapClosed(enterprise_id=ENTERPRISE_ID, reason="police_chief B assigned") in events
+
+    def test_assigning_the_holder_again_records_nothing(self) -> None:
+        assert assign_chief(given(staffed()), assign(PC, Slot.A, PC_A), serving(PC_A)) == []
+
+    def test_one_officer_cannot_hold_two_slots_of_one_enterprise(self) -> None:
+        with pytest.raises(DomainRejected) as refused:
+            assign_chief(given(staffed()), assign(PC, Slot.B, PC_A), serving(PC_A))
+
+        assert refused.value.code == "already_chief"
+        assert "police_chief A" in refused.value.reason
+
+    def test_a_station_officer_cannot_be_the_bureau_leader_chief(self) -> None:
+        officer = given_officer(enrolled(SPARE_STATION_OFFICER, UnitKind.STATION))
+
+        with pytest.raises(InvalidCommand) as refused:
+            assign_chief(given(registered()), assign(BL, Slot.A, SPARE_STATION_OFFICER), officer)
+
+        assert refused.value.field == "officer_id"
+
+    def test_a_retired_officer_is_refused(self) -> None:
+        officer = given_officer(enrolled(PC_A), OfficerRetired(officer_id=PC_A, effective_from=T0))
+
+        with pytest.raises(DomainRejected) as refused:
+            assign_chief(given(registered()), assign(PC, Slot.A, PC_A), officer)
+
+        assert refused.value.code == "officer_retired"
+
+    def test_an_unknown_officer_is_not_found(self) -> None:
+        with pytest.raises(NotFound):
+            assign_chief(given(registered()), assign(PC, Slot.A, PC_A), given_officer())
+
+    def test_reassigning_relieves_the_previous_holder_first_and_hands_over_acting(self) -> None:
+        state = given(staffed(), acting(PC, PC_A, None, "assigned"))
+
+        events = assign_chief(state, assign(PC, Slot.A, SPARE_STATION_OFFICER, at=10), serving(SPARE_STATION_OFFICER))
+
+        reason = "police_chief A assigned"
+        assert events == [
+            relieved(PC, Slot.A, PC_A, "reassigned", at=10),
+            assigned(PC, Slot.A, SPARE_STATION_OFFICER, at=day(10)),
+            acting(PC, SPARE_STATION_OFFICER, PC_A, reason, at=10),
+        ]
+
+    def test_a_change_dated_before_the_slots_last_change_is_refused(self) -> None:
+        state = given(
+            staffed(),
+            relieved(PC, Slot.A, PC_A, "reassigned", at=10),
+            assigned(PC, Slot.A, SPARE_STATION_OFFICER, day(10)),
+        )
+
+        with pytest.raises(InvalidCommand) as refused:
+            assign_chief(state, assign(PC, Slot.A, PC_A, at=5), serving(PC_A))
+
+        assert refused.value.field == "effective_from"
+
+
+class TestAssigningWhenSuspendedOrClosed:
+    def test_a_suspended_enterprise_can_still_be_staffed(self) -> None:
+        state = given(registered(), EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="x"))
+
+        events = assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A))
+
+        assert events[0] == assigned(PC, Slot.A)
+        assert not any(isinstance(e, CoverageGapOpened | CoverageGapChanged) for e in events)
+
+    def test_a_closed_enterprise_is_refused(self) -> None:
+        state = given(registered(), EnterpriseClosed(enterprise_id=ENTERPRISE_ID, reason="x"))
+
+        with pytest.raises(DomainRejected) as refused:
+            assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A))
+
+        assert refused.value.code == "enterprise_closed"
+
+
+class TestHistory:
+    """Reassignment is an event, never an overwrite: any past date has its answer."""
+
+    def test_a_reassignment_is_answered_correctly_for_a_past_date(self) -> None:
+        state = given(
+            staffed(),
+            relieved(PC, Slot.A, PC_A, "reassigned", at=10),
+            assigned(PC, Slot.A, SPARE_STATION_OFFICER, day(10)),
+        )
+
+        assert holder_at(state, PC, Slot.A, day(5)) == PC_A
+        assert holder_at(state, PC, Slot.A, day(10)) == SPARE_STATION_OFFICER
+        assert holder_at(state, PC, Slot.A, day(-1)) is None
+        assert holder(state, PC, Slot.A) == SPARE_STATION_OFFICER
+        assert chiefs_at(state, day(5))[(PC, Slot.A)] == PC_A
+
+
+class TestRelieving:
+    def test_relieving_the_only_chief_of_a_tier_opens_a_gap_and_leaves_nobody_acting(self) -> None:
+        state = given(staffed(), acting(PC, PC_A, None, "assigned"))
+        cmd = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.A, reason="rotation", effective_from=day(3))
+
+        events = relieve_chief(state, cmd)
+
+        reason = "police_chief A relieved: rotation"
+        assert events == [
+            relieved(PC, Slot.A, PC_A, "rotation", at=3),
+            gap_opened(PC, reason=reason),
+            acting(PC, None, PC_A, reason, at=3),
+        ]
+
+    def test_relieving_an_empty_slot_records_nothing(self) -> None:
+        cmd = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.B, reason="x", effective_from=day(3))
+
+        assert relieve_chief(given(staffed()), cmd) == []
+
+
+class TestRelievingADepartedOfficer:
+    def test_an_officer_who_retires_is_relieved_and_the_gap_reopens(self) -> None:
+        state = given(staffed(), acting(PC, PC_A, None, "assigned"))
+
+        events = relieve_departed_officer(state, PC_A, day(20))
+
+        assert events == [
+            relieved(PC, Slot.A, PC_A, "officer_retired", at=20),
+            gap_opened(PC, reason="officer_retired"),
+            acting(PC, None, PC_A, "officer_retired", at=20),
+        ]
+
+    def test_with_a_b_in_place_there_is_no_gap_and_b_takes_over(self) -> None:
+        state = given(staffed(Slot.A, Slot.B), acting(PC, PC_A, None, "assigned"))
+
+        events = relieve_departed_officer(state, PC_A, day(20), reason="officer_transferred")
+
+        assert events == [
+            relieved(PC, Slot.A, PC_A, "officer_transferred", at=20),
+            acting(PC, PC_B, PC_A, "officer_transferred", at=20),
+        ]
+
+    def test_their_task_force_membership_ends_too(self) -> None:
+        state = given(
+            staffed(),
+            TaskForceFormed(enterprise_id=ENTERPRISE_ID, name="专班", leader_officer_id=OFFICERS[(BL, Slot.A)]),
+            TaskForceMemberAdded(enterprise_id=ENTERPRISE_ID, officer_id=PC_A, role="member"),
+        )
+
+        events = relieve_departed_officer(state, PC_A, day(20))
+
+        assert TaskForceMemberRemoved(enterprise_id=ENTERPRISE_ID, officer_id=PC_A, reason="officer_retired") in events
+
+    def test_an_enterprise_they_never_served_records_nothing(self) -> None:
+        assert relieve_departed_officer(given(staffed()), SPARE_STATION_OFFICER, day(20)) == []
+
+    def test_a_closed_enterprise_records_nothing(self) -> None:
+        state = given(staffed(), EnterpriseClosed(enterprise_id=ENTERPRISE_ID, reason="x"))
+
+        assert relieve_departed_officer(state, PC_A, day(20)) == []
+
+
+class TestCoverageRule:
+    def test_a_missing_b_is_no_gap_but_is_listed_as_a_missing_backup_of_a_key_project(self) -> None:
+        state = given(staffed())
+
+        assert missing_tiers(state) == frozenset()
+        assert missing_backups(state) == frozenset(ALL_TIERS)
+
+    def test_backups_are_not_expected_of_small_enterprises(self) -> None:
+        state = given(registered(EnterpriseClass.SMALL_MICRO), *(assigned(t, Slot.A) for t in ALL_TIERS))
+
+        assert missing_backups(state) == frozenset()
+
+    def test_a_fully_paired_key_project_misses_nothing(self) -> None:
+        assert missing_backups(given(staffed(Slot.A, Slot.B))) == frozenset()
