@@ -1,0 +1,127 @@
+"""The duty calendar: A away -> B acts -> A returns, with acting-chief events and past-date answers."""
+
+from jingzhang.assignment.domain.calendar import Interval, acting_chief, partners_of
+from jingzhang.assignment.domain.chiefs import assign_chief, recheck_acting
+from jingzhang.assignment.domain.commands import AssignChief, DeclareAbsence, EndAbsence
+from jingzhang.assignment.domain.events import ActingChiefChanged, ChiefRelieved, ChiefTier, Slot
+from jingzhang.assignment.domain.officer import OfficerState, away_intervals, declare_absence, end_absence, evolve
+
+from .samples import ALL_TIERS, ENTERPRISE_ID, OFFICERS, PC, SC, after, assigned, day, given, serving, staffed
+
+PC_A, PC_B = OFFICERS[(PC, Slot.A)], OFFICERS[(PC, Slot.B)]
+
+
+def acting(tier: ChiefTier, officer_id: str | None, previous: str | None, reason: str, at: float) -> ActingChiefChanged:
+    return ActingChiefChanged(
+        enterprise_id=ENTERPRISE_ID,
+        tier=tier,
+        officer_id=officer_id,
+        previous_officer_id=previous,
+        reason=reason,
+        effective_from=day(at),
+    )
+
+
+def everyone_acting_as_a() -> list[ActingChiefChanged]:
+    return [acting(t, OFFICERS[(t, Slot.A)], None, "assigned", 0) for t in ALL_TIERS]
+
+
+class TestWhoActs:
+    def test_a_acts_while_present(self) -> None:
+        state = given(staffed(Slot.A, Slot.B))
+
+        assert acting_chief(state, PC, day(1), {}) == PC_A
+
+    def test_b_acts_while_a_is_away(self) -> None:
+        state = given(staffed(Slot.A, Slot.B))
+        away = {PC_A: [Interval(day(1), day(3))]}
+
+        assert acting_chief(state, PC, day(2), away) == PC_B
+        assert acting_chief(state, PC, day(3), away) == PC_A
+
+    def test_b_acts_when_the_a_slot_is_empty(self) -> None:
+        state = given(staffed(Slot.B))
+
+        assert acting_chief(state, PC, day(1), {}) == PC_B
+
+    def test_nobody_acts_when_a_is_away_and_there_is_no_b(self) -> None:
+        state = given(staffed())
+
+        assert acting_chief(state, PC, day(2), {PC_A: [Interval(day(1), day(3))]}) is None
+
+    def test_past_dates_are_answered_from_the_history(self) -> None:
+        state = given(
+            staffed(Slot.A, Slot.B),
+            ChiefRelieved(
+                enterprise_id=ENTERPRISE_ID,
+                tier=PC,
+                slot=Slot.A,
+                officer_id=PC_A,
+                effective_from=day(10),
+                reason="reassigned",
+            ),
+            assigned(PC, Slot.A, "sun-minjing", day(10)),
+        )
+
+        assert acting_chief(state, PC, day(5), {}) == PC_A
+        assert acting_chief(state, PC, day(11), {}) == "sun-minjing"
+
+
+class TestAwayThenBack:
+    """A declares leave, B acts while A is away, and A takes over again on return."""
+
+    def test_a_away_b_acts_a_returns(self) -> None:
+        enterprise = given(staffed(Slot.A, Slot.B), *everyone_acting_as_a())
+        officer_a: OfficerState = serving(PC_A)
+
+        declare = DeclareAbsence(
+            officer_id=PC_A, absence_id="leave-1", starts_at=day(1), ends_at=day(5), reason="training"
+        )
+        partners = partners_of(enterprise, PC_A, {PC_B: away_intervals(serving(PC_B))})
+        [absence] = declare_absence(officer_a, declare, partners)
+        officer_a = evolve(officer_a, absence)
+
+        away = {PC_A: away_intervals(officer_a)}
+        leaving = recheck_acting(enterprise, away, day(1), "absence")
+        assert leaving == [acting(PC, PC_B, PC_A, "absence", 1)]
+        enterprise = after(enterprise, leaving)
+
+        [back] = end_absence(officer_a, EndAbsence(officer_id=PC_A, absence_id="leave-1", ended_at=day(3)))
+        officer_a = evolve(officer_a, back)
+        returning = recheck_acting(enterprise, {PC_A: away_intervals(officer_a)}, day(3), "return")
+
+        assert returning == [acting(PC, PC_A, PC_B, "return", 3)]
+
+    def test_nothing_is_recorded_when_acting_is_unchanged(self) -> None:
+        enterprise = given(staffed(Slot.A, Slot.B), *everyone_acting_as_a())
+
+        assert recheck_acting(enterprise, {}, day(2), "tick") == []
+
+    def test_a_new_chief_who_is_away_does_not_become_acting(self) -> None:
+        enterprise = given(staffed(Slot.B), *[acting(t, OFFICERS[(t, Slot.B)], None, "assigned", 0) for t in ALL_TIERS])
+        cmd = AssignChief(
+            enterprise_id=ENTERPRISE_ID, tier=SC, slot=Slot.A, officer_id=OFFICERS[(SC, Slot.A)], effective_from=day(1)
+        )
+        away = {OFFICERS[(SC, Slot.A)]: [Interval(day(0), day(4))]}
+
+        events = assign_chief(enterprise, cmd, serving(OFFICERS[(SC, Slot.A)]), away)
+
+        assert not any(isinstance(e, ActingChiefChanged) for e in events)
+
+
+class TestPartners:
+    def test_partners_are_the_other_slot_of_each_tier_the_officer_holds(self) -> None:
+        enterprise = given(staffed(Slot.A, Slot.B))
+        away_b = (Interval(day(1), day(2)),)
+
+        [partner] = partners_of(enterprise, PC_A, {PC_B: away_b})
+
+        assert (partner.partner_officer_id, partner.enterprise_id, partner.tier, partner.intervals) == (
+            PC_B,
+            ENTERPRISE_ID,
+            PC,
+            away_b,
+        )
+
+    def test_without_a_partner_there_is_nothing_to_clash_with(self) -> None:
+        assert partners_of(given(staffed()), PC_A, {}) == []
