@@ -209,4 +209,4 @@ def _reopened(s: Appeal, e: ev.AppealReopened) -> Appeal:
     )
 
 
-APPEAL = Aggregate[AppealState](AGGREGATE_TYPE, NoAppeal(), evolve)
+APPEAL: Aggregate[AppealState] = Aggregate(AGGREGATE_TYPE, NoAppeal(), evolve)
