@@ -10,7 +10,7 @@ is data (`CadenceRules`), so the bureau can change it without touching code.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from types import MappingProxyType
 
 from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass, Slot
@@ -38,7 +38,7 @@ PROJECT_RULES = (REVISIT_WEEKLY, LEADER_MEETING, INSPECTION)
 
 @dataclass(frozen=True, slots=True)
 class CadenceRules:
-    """Rules per enterprise class; `min_notice_days` spares a newcomer a duty due within days."""
+    """Rules per enterprise class; a newcomer's first period must leave it `min_notice_days` days."""
 
     by_class: Mapping[EnterpriseClass, tuple[CadenceRule, ...]]
     min_notice_days: int = 2
@@ -47,7 +47,8 @@ class CadenceRules:
         return self.by_class.get(enterprise_class, ())
 
     def plannable(self, registered_on: date, period: Period) -> bool:
-        return registered_on <= period.end - timedelta(days=self.min_notice_days)
+        days_left = (period.end - registered_on).days
+        return days_left >= max(self.min_notice_days, 1)
 
 
 DEFAULT_RULES = CadenceRules(

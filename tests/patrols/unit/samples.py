@@ -1,0 +1,62 @@
+"""Sample snapshots, visits and times shared by the patrols unit tests.
+
+March 2025: Monday 3 March opens ISO week 2025-W10. Officers: A/B per tier for enterprise `ent-1`.
+"""
+
+from datetime import date, datetime, timedelta
+
+from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass
+from jingzhang.patrols.domain.common import ZONE_TZ, VisitKind
+from jingzhang.patrols.domain.snapshot import Absence, AssignmentSnapshot, EnterpriseSnapshot, TierChiefs
+from jingzhang.patrols.domain.visit import PatrolCompleted
+
+MONDAY = date(2025, 3, 3)
+NEXT_MONDAY = date(2025, 3, 10)
+APRIL_1 = date(2025, 4, 1)
+
+CHIEFS = {
+    ChiefTier.BUREAU_LEADER: TierChiefs(a="leader-a", b="leader-b"),
+    ChiefTier.STATION_CHIEF: TierChiefs(a="station-a", b="station-b"),
+    ChiefTier.POLICE_CHIEF: TierChiefs(a="chief-a", b="chief-b"),
+}
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=ZONE_TZ)
+
+
+def enterprise(
+    enterprise_id: str = "ent-1",
+    enterprise_class: EnterpriseClass = EnterpriseClass.CITY_KEY_PROJECT,
+    registered_on: date = date(2025, 1, 1),
+    chiefs: dict[ChiefTier, TierChiefs] | None = None,
+) -> EnterpriseSnapshot:
+    return EnterpriseSnapshot(enterprise_id, enterprise_class, registered_on, CHIEFS if chiefs is None else chiefs)
+
+
+def snapshot(*enterprises: EnterpriseSnapshot, absences: tuple[Absence, ...] = ()) -> AssignmentSnapshot:
+    return AssignmentSnapshot(enterprises=enterprises or (enterprise(),), absences=absences)
+
+
+def away(officer_id: str, start: date, days: int) -> Absence:
+    return Absence(officer_id, at(start, 0), at(start + timedelta(days=days), 0))
+
+
+def visit(
+    started_at: datetime,
+    kind: VisitKind = VisitKind.WEEKLY_REVISIT,
+    enterprise_id: str = "ent-1",
+    visit_id: str = "visit-1",
+    officer_ids: tuple[str, ...] = ("chief-a",),
+) -> PatrolCompleted:
+    return PatrolCompleted(
+        visit_id=visit_id,
+        enterprise_id=enterprise_id,
+        kind=kind,
+        officer_ids=officer_ids,
+        started_at=started_at,
+        ended_at=started_at + timedelta(hours=1),
+        location="site office",
+        person_times=len(officer_ids),
+        findings="no trouble reported",
+    )
