@@ -1,0 +1,124 @@
+"""Given/when/then for the task force (专班) and the police office (驻企警务室)."""
+
+import pytest
+from jingzhang.assignment.domain.commands import (
+    AddTaskForceMember,
+    ClosePoliceOffice,
+    FormTaskForce,
+    OpenPoliceOffice,
+    RemoveTaskForceMember,
+)
+from jingzhang.assignment.domain.events import (
+    EnterpriseClass,
+    EnterpriseSuspended,
+    PoliceOfficeClosed,
+    PoliceOfficeOpened,
+    Slot,
+    TaskForceFormed,
+    TaskForceMemberAdded,
+    TaskForceMemberRemoved,
+)
+from jingzhang.assignment.domain.offices import (
+    add_task_force_member,
+    close_police_office,
+    form_task_force,
+    open_police_office,
+    remove_task_force_member,
+)
+from jingzhang.shared.errors import DomainRejected, InvalidCommand, NotFound
+
+from .samples import BL, ENTERPRISE_ID, OFFICERS, PC, given, given_officer, registered, serving
+
+LEADER, MEMBER = OFFICERS[(BL, Slot.A)], OFFICERS[(PC, Slot.A)]
+FORM = FormTaskForce(enterprise_id=ENTERPRISE_ID, name="雅纺专班", leader_officer_id=LEADER)
+FORMED = TaskForceFormed(**FORM.model_dump())
+ADD = AddTaskForceMember(enterprise_id=ENTERPRISE_ID, officer_id=MEMBER, role="liaison")
+OPEN = OpenPoliceOffice(enterprise_id=ENTERPRISE_ID, office_id="office-1", online=True, offline=True, location="门卫室")
+OPENED = PoliceOfficeOpened(**OPEN.model_dump())
+
+
+class TestTaskForceWhenActive:
+    def test_a_key_project_forms_its_task_force(self) -> None:
+        assert form_task_force(given(registered()), FORM, serving(LEADER)) == [FORMED]
+
+    def test_an_enterprise_that_is_no_key_project_gets_none(self) -> None:
+        with pytest.raises(DomainRejected) as refused:
+            form_task_force(given(registered(EnterpriseClass.ABOVE_SCALE)), FORM, serving(LEADER))
+
+        assert refused.value.code == "not_key_project"
+
+    def test_an_unknown_leader_is_not_found(self) -> None:
+        with pytest.raises(NotFound):
+            form_task_force(given(registered()), FORM, given_officer())
+
+    def test_a_second_task_force_is_refused_but_a_retry_records_nothing(self) -> None:
+        state = given(registered(), FORMED)
+
+        assert form_task_force(state, FORM, serving(LEADER)) == []
+        with pytest.raises(DomainRejected) as refused:
+            form_task_force(state, FORM.model_copy(update={"name": "另一个专班"}), serving(LEADER))
+        assert refused.value.code == "task_force_exists"
+
+    def test_members_join_and_leave(self) -> None:
+        state = given(registered(), FORMED)
+        remove = RemoveTaskForceMember(enterprise_id=ENTERPRISE_ID, officer_id=MEMBER, reason="rotation")
+
+        joined = add_task_force_member(state, ADD, serving(MEMBER))
+        left = remove_task_force_member(given(registered(), FORMED, *joined), remove)
+
+        assert joined == [TaskForceMemberAdded(**ADD.model_dump())]
+        assert left == [TaskForceMemberRemoved(**remove.model_dump())]
+        assert given(registered(), FORMED, *joined, *left).task_force.members == {}  # type: ignore[union-attr]
+
+    def test_members_need_a_task_force(self) -> None:
+        with pytest.raises(DomainRejected) as refused:
+            add_task_force_member(given(registered()), ADD, serving(MEMBER))
+
+        assert refused.value.code == "no_task_force"
+
+    def test_removing_someone_who_is_no_member_records_nothing(self) -> None:
+        remove = RemoveTaskForceMember(enterprise_id=ENTERPRISE_ID, officer_id=MEMBER, reason="x")
+
+        assert remove_task_force_member(given(registered(), FORMED), remove) == []
+
+
+class TestPoliceOfficeWhenActive:
+    def test_an_office_opens_online_and_offline(self) -> None:
+        assert open_police_office(given(registered()), OPEN) == [OPENED]
+
+    def test_an_office_is_online_offline_or_both(self) -> None:
+        with pytest.raises(InvalidCommand) as refused:
+            open_police_office(given(registered()), OPEN.model_copy(update={"online": False, "offline": False}))
+
+        assert refused.value.field == "online"
+
+    def test_an_offline_office_needs_a_location(self) -> None:
+        with pytest.raises(InvalidCommand) as refused:
+            open_police_office(given(registered()), OPEN.model_copy(update={"location": None}))
+
+        assert refused.value.field == "location"
+
+    def test_a_second_office_is_refused_but_a_retry_records_nothing(self) -> None:
+        state = given(registered(), OPENED)
+
+        assert open_police_office(state, OPEN) == []
+        with pytest.raises(DomainRejected):
+            open_police_office(state, OPEN.model_copy(update={"office_id": "office-2"}))
+
+    def test_closing_the_office_records_which_one(self) -> None:
+        cmd = ClosePoliceOffice(enterprise_id=ENTERPRISE_ID, reason="merged")
+
+        assert close_police_office(given(registered(), OPENED), cmd) == [
+            PoliceOfficeClosed(enterprise_id=ENTERPRISE_ID, office_id="office-1", reason="merged")
+        ]
+        assert close_police_office(given(registered()), cmd) == []
+
+
+class TestWhenSuspended:
+    def test_no_office_opens_and_no_task_force_forms(self) -> None:
+        state = given(registered(), EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="x"))
+
+        for decide in (lambda: open_police_office(state, OPEN), lambda: form_task_force(state, FORM, serving(LEADER))):
+            with pytest.raises(DomainRejected) as refused:
+                decide()
+            assert refused.value.code == "enterprise_suspended"
