@@ -119,9 +119,7 @@ def _best_first(pair: tuple[Fraction, Scorecard]) -> tuple[Fraction, str]:
 
 def _ranked(position: int, value: Fraction, card: Scorecard) -> RankedOfficer:
     rounded = round(float(value), 4)
-    return RankedOfficer(
-        officer_id=card.officer_id, rank=position, score=rounded, rated_appeals=card.rated_appeals
-    )
+    return RankedOfficer(officer_id=card.officer_id, rank=position, score=rounded, rated_appeals=card.rated_appeals)
 
 
 def _unranked(card: Scorecard, minimum: int) -> UnrankedOfficer:

@@ -75,9 +75,7 @@ class Scorecard:
     def evidence(self) -> dict[str, tuple[str, ...]]:
         """Per metric, the ids of the facts (events) it was computed from."""
         return {
-            f.name: value.fact_ids
-            for f in fields(self)
-            if isinstance(value := getattr(self, f.name), Tally | Rate)
+            f.name: value.fact_ids for f in fields(self) if isinstance(value := getattr(self, f.name), Tally | Rate)
         }
 
 

@@ -89,8 +89,10 @@ def activity(
     return ActivityFact(fact_id, kind, frozenset(officers or ("o1",)), when, recorded or when, count)
 
 
-def rating(fact_id: str, level: int, *, officer: str = "o1", period: str = "2024") -> RatingFact:
-    return RatingFact(fact_id, "e1", officer, ChiefTier.POLICE_CHIEF, Period.parse(period), level, at(12, 20))
+def rating(
+    fact_id: str, level: int, *, officer: str = "o1", period: str = "2024", enterprise: str = "e1"
+) -> RatingFact:
+    return RatingFact(fact_id, enterprise, officer, ChiefTier.POLICE_CHIEF, Period.parse(period), level, at(12, 20))
 
 
 def answer(fact_id: str, *officers: str, satisfied: bool = True, when: datetime | None = None) -> SpotCheckFact:

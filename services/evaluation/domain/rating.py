@@ -1,0 +1,85 @@
+"""The rating aggregate: an enterprise rates one of its chiefs once per period.
+
+One stream per (enterprise, officer, period), so a second rating for the same period is caught by the
+aggregate itself; a retry of the very same rating records nothing. Whether the officer really is a
+chief of the enterprise is checked by the handler against the assignment projection.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import assert_never
+
+from jingzhang.evaluation.domain.events import ChiefRated, RatingEvent
+from jingzhang.evaluation.domain.period import Period, is_period_label
+from jingzhang.evaluation.domain.vocabulary import ChiefTier
+from jingzhang.shared.aggregate import Aggregate
+from jingzhang.shared.errors import DomainRejected, InvalidCommand
+from jingzhang.shared.events import DomainEvent
+
+MAX_COMMENT = 500
+
+RatingState = ChiefRated | None
+
+
+@dataclass(frozen=True, slots=True)
+class RateChief:
+    rating_id: str
+    enterprise_id: str
+    officer_id: str
+    tier: ChiefTier
+    period: str
+    level: int
+    comment: str
+    now: datetime
+
+
+def rating_stream_id(enterprise_id: str, officer_id: str, period: str) -> str:
+    """A stream id from the three keys; hashed because ids may hold any character a subject forbids."""
+    key = "\x1f".join((enterprise_id, officer_id, period)).encode()
+    return "r" + hashlib.sha256(key).hexdigest()[:40]
+
+
+def evolve(state: RatingState, event: DomainEvent) -> RatingState:
+    if not isinstance(event, RatingEvent):
+        raise TypeError(f"{event.event_type} is not a rating event")
+    match event:
+        case ChiefRated():
+            return event
+        case _:
+            assert_never(event)
+
+
+def decide_rate(state: RatingState, command: RateChief) -> list[DomainEvent]:
+    _check(command)
+    event = ChiefRated(
+        rating_id=command.rating_id,
+        enterprise_id=command.enterprise_id,
+        officer_id=command.officer_id,
+        tier=command.tier,
+        period=command.period,
+        level=command.level,
+        comment=command.comment,
+        rated_at=command.now,
+    )
+    if state is None:
+        return [event]
+    if state.model_dump(exclude={"rated_at"}) == event.model_dump(exclude={"rated_at"}):
+        return []
+    raise DomainRejected(
+        f"{command.enterprise_id} already rated {command.officer_id} for {command.period}", code="already_rated"
+    )
+
+
+def _check(command: RateChief) -> None:
+    if not 1 <= command.level <= 5:
+        raise InvalidCommand("level must be 1..5", field="level")
+    if len(command.comment) > MAX_COMMENT:
+        raise InvalidCommand(f"comment longer than {MAX_COMMENT} characters", field="comment")
+    if not is_period_label(command.period):
+        raise InvalidCommand("period must be YYYY or YYYY-MM", field="period")
+    if command.now < Period.parse(command.period).start:
+        raise InvalidCommand("a period cannot be rated before it begins", field="period")
+
+
+RATING: Aggregate[RatingState] = Aggregate("rating", None, evolve)

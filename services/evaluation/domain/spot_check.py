@@ -1,0 +1,203 @@
+"""The satisfaction spot check (满意度抽查): draw a reproducible sample, record answers, close.
+
+The sample is `random.Random(seed).sample` over the sorted, de-duplicated population: the same seed and
+population always give the same sample (CPython's Mersenne Twister is stable for integer seeds), and
+the event records the sample itself, so history never depends on that promise.
+"""
+
+import hashlib
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from fractions import Fraction
+from typing import assert_never
+
+from jingzhang.evaluation.domain.events import (
+    SpotCheckAnswerRecorded,
+    SpotCheckClosed,
+    SpotCheckDrawn,
+    SpotCheckEvent,
+)
+from jingzhang.evaluation.domain.facts import RatingFact, is_satisfied
+from jingzhang.evaluation.domain.metrics import Rate
+from jingzhang.shared.aggregate import Aggregate
+from jingzhang.shared.errors import DomainRejected, InvalidCommand
+from jingzhang.shared.events import DomainEvent
+
+MAX_COMMENT = 500
+
+
+class SpotCheckStatus(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    enterprise_id: str
+    satisfied: bool
+    level: int
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpotCheckState:
+    status: SpotCheckStatus = SpotCheckStatus.NEW
+    drawn: SpotCheckDrawn | None = None
+    answers: tuple[Answer, ...] = ()
+
+    @property
+    def sample(self) -> tuple[str, ...]:
+        return self.drawn.sample if self.drawn else ()
+
+    def answer_of(self, enterprise_id: str) -> Answer | None:
+        return next((a for a in self.answers if a.enterprise_id == enterprise_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class DrawSpotCheck:
+    spot_check_id: str
+    seed: int
+    population: tuple[str, ...]
+    sample_size: int
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSpotCheckAnswer:
+    spot_check_id: str
+    enterprise_id: str
+    satisfied: bool
+    level: int
+    comment: str
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CloseSpotCheck:
+    spot_check_id: str
+    now: datetime
+
+
+def draw_sample(population: Iterable[str], seed: int, size: int) -> tuple[str, ...]:
+    return tuple(random.Random(seed).sample(sorted(set(population)), size))
+
+
+def population_digest(population: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(set(population))).encode()).hexdigest()
+
+
+def evolve(state: SpotCheckState, event: DomainEvent) -> SpotCheckState:
+    if not isinstance(event, SpotCheckEvent):
+        raise TypeError(f"{event.event_type} is not a spot check event")
+    match event:
+        case SpotCheckDrawn():
+            return replace(state, status=SpotCheckStatus.OPEN, drawn=event)
+        case SpotCheckAnswerRecorded(enterprise_id=e, satisfied=s, level=level, comment=c):
+            return replace(state, answers=(*state.answers, Answer(e, s, level, c)))
+        case SpotCheckClosed():
+            return replace(state, status=SpotCheckStatus.CLOSED)
+        case _:
+            assert_never(event)
+
+
+def decide_draw(state: SpotCheckState, command: DrawSpotCheck) -> list[DomainEvent]:
+    population = sorted(set(command.population))
+    if not 1 <= command.sample_size <= len(population):
+        raise InvalidCommand(f"sample size must be 1..{len(population)}", field="sample_size")
+    event = SpotCheckDrawn(
+        spot_check_id=command.spot_check_id,
+        seed=command.seed,
+        population_size=len(population),
+        population_digest=population_digest(population),
+        sample=draw_sample(population, command.seed, command.sample_size),
+        drawn_at=command.now,
+    )
+    if state.drawn is None:
+        return [event]
+    if state.drawn.model_dump(exclude={"drawn_at"}) == event.model_dump(exclude={"drawn_at"}):
+        return []
+    raise DomainRejected(f"spot check {command.spot_check_id} was already drawn", code="already_drawn")
+
+
+def decide_answer(state: SpotCheckState, command: RecordSpotCheckAnswer) -> list[DomainEvent]:
+    _check_answer(state, command)
+    answer = Answer(command.enterprise_id, command.satisfied, command.level, command.comment)
+    known = state.answer_of(command.enterprise_id)
+    if known == answer:
+        return []
+    if known is not None:
+        raise DomainRejected(f"{command.enterprise_id} already answered", code="already_answered")
+    return [
+        SpotCheckAnswerRecorded(
+            spot_check_id=command.spot_check_id,
+            enterprise_id=command.enterprise_id,
+            satisfied=command.satisfied,
+            level=command.level,
+            comment=command.comment,
+            answered_at=command.now,
+        )
+    ]
+
+
+def _check_answer(state: SpotCheckState, command: RecordSpotCheckAnswer) -> None:
+    _require_open(state)
+    if command.enterprise_id not in state.sample:
+        raise InvalidCommand(f"{command.enterprise_id} is not in the sample", field="enterprise_id")
+    if not 1 <= command.level <= 5:
+        raise InvalidCommand("level must be 1..5", field="level")
+    if len(command.comment) > MAX_COMMENT:
+        raise InvalidCommand(f"comment longer than {MAX_COMMENT} characters", field="comment")
+
+
+def decide_close(state: SpotCheckState, command: CloseSpotCheck) -> list[DomainEvent]:
+    if state.status is SpotCheckStatus.CLOSED:
+        return []
+    _require_open(state)
+    answered = {a.enterprise_id for a in state.answers}
+    return [
+        SpotCheckClosed(
+            spot_check_id=command.spot_check_id,
+            answered=len(answered),
+            unanswered=tuple(e for e in state.sample if e not in answered),
+            closed_at=command.now,
+        )
+    ]
+
+
+def _require_open(state: SpotCheckState) -> None:
+    if state.status is SpotCheckStatus.NEW:
+        raise DomainRejected("the spot check has not been drawn", code="not_drawn")
+    if state.status is SpotCheckStatus.CLOSED:
+        raise DomainRejected("the spot check is closed", code="closed")
+
+
+@dataclass(frozen=True, slots=True)
+class SpotCheckComparison:
+    """The sample's satisfaction against what the same enterprises reported in their ratings."""
+
+    sampled: Rate
+    reported: Rate
+
+    @property
+    def gap(self) -> Fraction | None:
+        """Reported minus sampled: positive when the ratings look better than the spot check."""
+        if self.sampled.value is None or self.reported.value is None:
+            return None
+        return self.reported.value - self.sampled.value
+
+
+def compare_with_reported(state: SpotCheckState, ratings: Iterable[RatingFact]) -> SpotCheckComparison:
+    sample = set(state.sample)
+    theirs = [r for r in ratings if r.enterprise_id in sample]
+    answered = [a.enterprise_id for a in state.answers]
+    return SpotCheckComparison(
+        sampled=Rate.of((a.enterprise_id for a in state.answers if a.satisfied), answered),
+        reported=Rate.of((r.fact_id for r in theirs if is_satisfied(r.level)), (r.fact_id for r in theirs)),
+    )
+
+
+SPOT_CHECK: Aggregate[SpotCheckState] = Aggregate("spot_check", SpotCheckState(), evolve)

@@ -1,0 +1,160 @@
+"""Given a spot check in some state, when the bureau draws, records or closes, then the rules hold."""
+
+from fractions import Fraction
+
+import pytest
+from jingzhang.evaluation.domain.events import SpotCheckAnswerRecorded, SpotCheckClosed, SpotCheckDrawn
+from jingzhang.evaluation.domain.spot_check import (
+    SPOT_CHECK,
+    CloseSpotCheck,
+    DrawSpotCheck,
+    RecordSpotCheckAnswer,
+    SpotCheckState,
+    SpotCheckStatus,
+    compare_with_reported,
+    decide_answer,
+    decide_close,
+    decide_draw,
+    draw_sample,
+    evolve,
+    population_digest,
+)
+from jingzhang.shared.aggregate import fold
+from jingzhang.shared.errors import DomainRejected, InvalidCommand
+
+from tests.evaluation.unit.builders import at, rating
+
+POPULATION = tuple(f"e{i:03d}" for i in range(146))
+
+
+def draw(seed: int = 7, size: int = 10, population: tuple[str, ...] = POPULATION) -> DrawSpotCheck:
+    return DrawSpotCheck("sc1", seed, population, size, at(6, 1))
+
+
+def answer(enterprise_id: str, satisfied: bool = True, level: int = 5) -> RecordSpotCheckAnswer:
+    return RecordSpotCheckAnswer("sc1", enterprise_id, satisfied, level, "", at(6, 2))
+
+
+def given(*commands: DrawSpotCheck | RecordSpotCheckAnswer | CloseSpotCheck) -> SpotCheckState:
+    state = SPOT_CHECK.initial
+    for command in commands:
+        match command:
+            case DrawSpotCheck():
+                events = decide_draw(state, command)
+            case RecordSpotCheckAnswer():
+                events = decide_answer(state, command)
+            case CloseSpotCheck():
+                events = decide_close(state, command)
+        state = fold(evolve, state, events)
+    return state
+
+
+class TestTheSample:
+    def test_the_same_seed_draws_the_same_sample_whatever_the_population_order(self) -> None:
+        shuffled = tuple(reversed(POPULATION))
+
+        assert draw_sample(POPULATION, 7, 10) == draw_sample(shuffled, 7, 10)
+
+    def test_another_seed_draws_another_sample(self) -> None:
+        assert draw_sample(POPULATION, 7, 10) != draw_sample(POPULATION, 8, 10)
+
+    def test_the_sample_has_no_repeats_and_comes_from_the_population(self) -> None:
+        sample = draw_sample(POPULATION, 7, 30)
+
+        assert len(set(sample)) == 30
+        assert set(sample) <= set(POPULATION)
+
+
+class TestWhenNotDrawn:
+    def test_drawing_records_seed_sample_and_a_digest_of_the_population(self) -> None:
+        [event] = decide_draw(SpotCheckState(), draw())
+
+        assert isinstance(event, SpotCheckDrawn)
+        assert (event.seed, event.population_size) == (7, 146)
+        assert event.sample == draw_sample(POPULATION, 7, 10)
+        assert event.population_digest == population_digest(reversed(POPULATION))
+
+    @pytest.mark.parametrize("size", [0, 147])
+    def test_a_sample_size_outside_the_population_is_invalid(self, size: int) -> None:
+        with pytest.raises(InvalidCommand) as refused:
+            decide_draw(SpotCheckState(), draw(size=size))
+        assert refused.value.field == "sample_size"
+
+    def test_answers_are_refused(self) -> None:
+        with pytest.raises(DomainRejected, match="not been drawn"):
+            decide_answer(SpotCheckState(), answer("e001"))
+
+
+class TestWhenOpen:
+    SAMPLE = draw_sample(POPULATION, 7, 10)
+
+    def test_drawing_again_with_the_same_seed_records_nothing(self) -> None:
+        assert decide_draw(given(draw()), draw()) == []
+
+    def test_drawing_again_with_another_seed_is_refused(self) -> None:
+        with pytest.raises(DomainRejected) as refused:
+            decide_draw(given(draw()), draw(seed=8))
+        assert refused.value.code == "already_drawn"
+
+    def test_an_answer_from_a_sampled_enterprise_is_recorded(self) -> None:
+        [event] = decide_answer(given(draw()), answer(self.SAMPLE[0]))
+
+        assert isinstance(event, SpotCheckAnswerRecorded)
+        assert (event.enterprise_id, event.satisfied, event.level) == (self.SAMPLE[0], True, 5)
+
+    def test_an_answer_from_outside_the_sample_is_invalid(self) -> None:
+        outsider = next(e for e in POPULATION if e not in self.SAMPLE)
+
+        with pytest.raises(InvalidCommand) as refused:
+            decide_answer(given(draw()), answer(outsider))
+        assert refused.value.field == "enterprise_id"
+
+    def test_a_second_different_answer_is_refused_and_the_same_one_ignored(self) -> None:
+        state = given(draw(), answer(self.SAMPLE[0]))
+
+        assert decide_answer(state, answer(self.SAMPLE[0])) == []
+        with pytest.raises(DomainRejected, match="already answered"):
+            decide_answer(state, answer(self.SAMPLE[0], satisfied=False, level=2))
+
+    def test_closing_lists_who_never_answered(self) -> None:
+        [event] = decide_close(given(draw(), answer(self.SAMPLE[0])), CloseSpotCheck("sc1", at(7, 1)))
+
+        assert isinstance(event, SpotCheckClosed)
+        assert event.answered == 1
+        assert event.unanswered == self.SAMPLE[1:]
+
+
+class TestWhenClosed:
+    SAMPLE = draw_sample(POPULATION, 7, 10)
+    STATE = given(draw(), CloseSpotCheck("sc1", at(7, 1)))
+
+    def test_it_is_closed_and_further_answers_are_refused(self) -> None:
+        assert self.STATE.status is SpotCheckStatus.CLOSED
+        with pytest.raises(DomainRejected, match="closed"):
+            decide_answer(self.STATE, answer(self.SAMPLE[0]))
+
+    def test_closing_again_records_nothing(self) -> None:
+        assert decide_close(self.STATE, CloseSpotCheck("sc1", at(7, 2))) == []
+
+
+class TestComparingWithReportedRatings:
+    def test_the_gap_is_reported_minus_sampled_satisfaction(self) -> None:
+        sample = draw_sample(("e1", "e2", "e3"), 1, 2)
+        state = given(
+            draw(population=("e1", "e2", "e3"), size=2, seed=1),
+            answer(sample[0]),
+            answer(sample[1], satisfied=False, level=2),
+        )
+        outsider = next(e for e in ("e1", "e2", "e3") if e not in sample)
+        reported = [
+            rating("r1", 5, enterprise=sample[0]),
+            rating("r2", 4, enterprise=sample[1]),
+            rating("r3", 2, enterprise=sample[1]),
+            rating("r4", 1, enterprise=outsider),
+        ]
+
+        comparison = compare_with_reported(state, reported)
+
+        assert comparison.sampled.value == Fraction(1, 2)
+        assert comparison.reported.value == Fraction(2, 3)
+        assert comparison.gap == Fraction(1, 6)
