@@ -1,0 +1,88 @@
+"""The visit stream: a recorded visit must hang together, field by field."""
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+from jingzhang.patrols.domain.common import VisitKind
+from jingzhang.patrols.domain.visit import (
+    GeoPoint,
+    PatrolCompleted,
+    Proof,
+    RecordVisit,
+    VisitState,
+    decide_record_visit,
+    evolve,
+)
+from jingzhang.shared.errors import DomainRejected, InvalidCommand
+
+from .samples import MONDAY, at
+
+START = at(MONDAY, 9)
+RECORD = RecordVisit(
+    visit_id="visit-1",
+    enterprise_id="ent-1",
+    kind=VisitKind.JOINT_PATROL,
+    officer_ids=("chief-a", "chief-b"),
+    started_at=START,
+    ended_at=START + timedelta(hours=2),
+    location="east gate",
+    person_times=5,
+    findings="night lighting broken at the east gate",
+    now=START + timedelta(hours=3),
+    proof=Proof(geo=GeoPoint(lat=32.7, lon=108.9), photo_ref="photos/visit-1.jpg"),
+)
+
+
+def refused_field(command: RecordVisit) -> str | None:
+    with pytest.raises(InvalidCommand) as refused:
+        decide_record_visit(VisitState(), command)
+    return refused.value.field
+
+
+class TestWhenNew:
+    def test_a_joint_patrol_is_recorded_with_everything_reported(self) -> None:
+        (event,) = decide_record_visit(VisitState(), RECORD)
+        assert isinstance(event, PatrolCompleted)
+        assert (event.kind, event.officer_ids, event.person_times) == (
+            VisitKind.JOINT_PATROL,
+            ("chief-a", "chief-b"),
+            5,
+        )
+        assert event.proof == RECORD.proof
+
+    def test_proof_is_optional(self) -> None:
+        (event,) = decide_record_visit(VisitState(), replace(RECORD, proof=None))
+        assert isinstance(event, PatrolCompleted)
+        assert event.proof is None
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"ended_at": START}, "ended_at"),
+            ({"ended_at": START - timedelta(minutes=1)}, "ended_at"),
+            ({"now": START + timedelta(hours=1)}, "ended_at"),
+            ({"started_at": datetime(2025, 3, 3, 9)}, "started_at"),
+            ({"person_times": 1}, "person_times"),
+            ({"officer_ids": ()}, "officer_ids"),
+            ({"officer_ids": ("chief-a", "chief-a")}, "officer_ids"),
+            ({"location": "  "}, "location"),
+            ({"enterprise_id": ""}, "enterprise_id"),
+            ({"proof": Proof()}, "proof"),
+            ({"proof": Proof(geo=GeoPoint(lat=95, lon=108.9))}, "proof.geo"),
+            ({"proof": Proof(photo_ref=" ")}, "proof.photo_ref"),
+        ],
+    )
+    def test_an_inconsistent_report_is_refused_naming_the_field(self, change: dict[str, object], field: str) -> None:
+        assert refused_field(replace(RECORD, **change)) == field
+
+
+class TestWhenRecorded:
+    state = evolve(VisitState(), decide_record_visit(VisitState(), RECORD)[0])
+
+    def test_the_same_report_again_changes_nothing(self) -> None:
+        assert decide_record_visit(self.state, replace(RECORD, now=RECORD.now + timedelta(days=1))) == []
+
+    def test_other_facts_under_the_same_id_are_refused(self) -> None:
+        with pytest.raises(DomainRejected, match="already recorded"):
+            decide_record_visit(self.state, replace(RECORD, person_times=6))
