@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from jingzhang.assignment.domain import enterprise, officer
+from jingzhang.assignment.domain.commands import RegisterEnterprise
 from jingzhang.assignment.domain.credit_code import with_check_character
 from jingzhang.assignment.domain.enterprise import EnterpriseState
 from jingzhang.assignment.domain.events import (
@@ -38,6 +39,17 @@ OFFICERS: dict[tuple[ChiefTier, Slot], str] = {
     (PC, Slot.B): "zhao-jingzhang",
 }
 SPARE_STATION_OFFICER = "sun-minjing"
+
+REGISTER = RegisterEnterprise(
+    enterprise_id=ENTERPRISE_ID,
+    name="恒口雅纺织科技有限公司",
+    credit_code=CREDIT_CODE,
+    address="宁陕飞地工业园区",
+    industry="textiles",
+    contact_name="王经理",
+    contact_phone="13800000000",
+    enterprise_class=EnterpriseClass.CITY_KEY_PROJECT,
+)
 
 
 def day(n: float) -> datetime:

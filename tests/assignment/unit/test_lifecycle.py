@@ -6,7 +6,6 @@ import pytest
 from jingzhang.assignment.domain.commands import (
     CloseEnterprise,
     ReclassifyEnterprise,
-    RegisterEnterprise,
     ReinstateEnterprise,
     SuspendEnterprise,
 )
@@ -40,6 +39,7 @@ from .samples import (
     ENTERPRISE_ID,
     OFFICERS,
     PC,
+    REGISTER,
     assigned,
     day,
     gap_opened,
@@ -48,16 +48,6 @@ from .samples import (
     staffed,
 )
 
-REGISTER = RegisterEnterprise(
-    enterprise_id=ENTERPRISE_ID,
-    name="恒口雅纺织科技有限公司",
-    credit_code=CREDIT_CODE,
-    address="宁陕飞地工业园区",
-    industry="textiles",
-    contact_name="王经理",
-    contact_phone="13800000000",
-    enterprise_class=EnterpriseClass.CITY_KEY_PROJECT,
-)
 SUSPEND = SuspendEnterprise(enterprise_id=ENTERPRISE_ID, reason="production halted")
 REINSTATE = ReinstateEnterprise(enterprise_id=ENTERPRISE_ID)
 CLOSE = CloseEnterprise(enterprise_id=ENTERPRISE_ID, reason="moved away", effective_from=day(30))
