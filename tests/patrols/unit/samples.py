@@ -6,6 +6,19 @@ March 2025: Monday 3 March opens ISO week 2025-W10. Officers: A/B per tier for e
 from datetime import date, datetime, timedelta
 
 from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass
+from jingzhang.patrols.domain.activity import (
+    ActivityEvent,
+    CaseHandled,
+    CaseKind,
+    CollectedAppeal,
+    DisputeMediated,
+    ForumHeld,
+    LeafletsDistributed,
+    ServiceMode,
+    ServiceOnBehalfHandled,
+    TrainingHeld,
+    TrainingKind,
+)
 from jingzhang.patrols.domain.common import ZONE_TZ, VisitKind
 from jingzhang.patrols.domain.snapshot import Absence, AssignmentSnapshot, EnterpriseSnapshot, TierChiefs
 from jingzhang.patrols.domain.visit import PatrolCompleted
@@ -60,3 +73,55 @@ def visit(
         person_times=len(officer_ids),
         findings="no trouble reported",
     )
+
+
+# One of each activity, on 5 March, all but the training and leaflets at ent-1.
+DAY = date(2025, 3, 5)
+OFFICERS = ("chief-a",)
+APPEAL = CollectedAppeal(
+    appeal_ref_id="f1-1", enterprise_id="ent-1", description="trucks blocked at the gate", category="traffic"
+)
+ACTIVITIES: tuple[ActivityEvent, ...] = (
+    DisputeMediated(
+        activity_id="act-1",
+        enterprise_id="ent-1",
+        officer_ids=OFFICERS,
+        occurred_on=DAY,
+        parties=("contractor", "villagers"),
+        outcome="wages paid in two instalments",
+        agreement_reached=True,
+    ),
+    CaseHandled(
+        activity_id="act-2",
+        enterprise_id="ent-1",
+        officer_ids=OFFICERS,
+        occurred_on=DAY,
+        police_case_number="HK-2025-0042",
+        kind=CaseKind.ILLEGAL_OBSTRUCTION_OF_CONSTRUCTION,
+    ),
+    ServiceOnBehalfHandled(
+        activity_id="act-3",
+        enterprise_id="ent-1",
+        officer_ids=OFFICERS,
+        occurred_on=DAY,
+        item="residence permits for 12 workers",
+        mode=ServiceMode.ACT_FOR,
+    ),
+    TrainingHeld(
+        activity_id="act-4",
+        officer_ids=OFFICERS,
+        occurred_on=DAY,
+        kind=TrainingKind.LEGAL,
+        attendees=40,
+        topic="labour law",
+    ),
+    LeafletsDistributed(activity_id="act-5", officer_ids=OFFICERS, occurred_on=DAY, count=500, topic="anti-fraud"),
+    ForumHeld(
+        activity_id="forum-1",
+        enterprise_id="ent-1",
+        officer_ids=OFFICERS,
+        occurred_on=DAY,
+        attendees=12,
+        collected_appeals=(APPEAL,),
+    ),
+)
