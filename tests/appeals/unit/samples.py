@@ -104,3 +104,8 @@ def _flatten(histories: Iterable[DomainEvent | Sequence[DomainEvent]]) -> list[D
 
 def types(events: Iterable[DomainEvent]) -> list[str]:
     return [e.event_type for e in events]
+
+
+def after(state: AppealState, events: Iterable[DomainEvent]) -> AppealState:
+    """The state once `events` are recorded on top of `state`."""
+    return fold(APPEAL.evolve, state, events)

@@ -1,0 +1,144 @@
+"""Given a routed appeal whose holder asks for more time; a bureau leader decides."""
+
+from datetime import timedelta
+
+import pytest
+from jingzhang.appeals.domain import events as ev
+from jingzhang.appeals.domain.commands import ApproveExtension, RefuseExtension, RequestExtension
+from jingzhang.appeals.domain.deadlines import check_deadlines, due_at, warning_at
+from jingzhang.appeals.domain.extensions import (
+    decide_approve_extension,
+    decide_refuse_extension,
+    decide_request_extension,
+)
+from jingzhang.appeals.domain.vocabulary import Channel
+from jingzhang.shared.errors import DomainRejected, InvalidCommand
+
+from .samples import (
+    DAY,
+    HOUR,
+    LEADER_A,
+    LEADER_B,
+    POLICE_A,
+    POLICE_B,
+    STATION_A,
+    T0,
+    acknowledged,
+    after,
+    chiefs,
+    given,
+    given_appeal,
+    raised,
+    types,
+)
+
+ASKED_AT = T0 + 5 * DAY
+
+
+def requested(extra: timedelta = 3 * DAY) -> ev.ExtensionRequested:
+    return ev.ExtensionRequested(
+        extra=extra, reason="waiting for a witness", requested_by=POLICE_A, requested_at=ASKED_AT
+    )
+
+
+class TestWhenRoutedAskingForTime:
+    def test_the_holder_asks_for_more_time(self) -> None:
+        cmd = RequestExtension(3 * DAY, "waiting for a witness", POLICE_A, ASKED_AT)
+
+        assert decide_request_extension(given(raised(), acknowledged()), cmd) == [requested()]
+
+    def test_someone_else_asking_is_refused(self) -> None:
+        cmd = RequestExtension(3 * DAY, "x", POLICE_B, ASKED_AT)
+
+        with pytest.raises(DomainRejected) as err:
+            decide_request_extension(given(raised()), cmd)
+        assert err.value.field == "requested_by"
+
+    @pytest.mark.parametrize("extra", [0 * DAY, -DAY, 16 * DAY])
+    def test_an_extension_outside_the_policy_names_the_field(self, extra: timedelta) -> None:
+        cmd = RequestExtension(extra, "x", POLICE_A, ASKED_AT)
+
+        with pytest.raises(InvalidCommand) as err:
+            decide_request_extension(given(raised()), cmd)
+        assert err.value.field == "extra"
+
+    def test_a_second_request_while_one_waits_is_refused(self) -> None:
+        cmd = RequestExtension(DAY, "more", POLICE_A, ASKED_AT + HOUR)
+
+        with pytest.raises(DomainRejected):
+            decide_request_extension(given(raised(), requested()), cmd)
+
+
+class TestWhenAnExtensionWaits:
+    def test_approval_by_a_leader_moves_the_deadline_and_the_warning(self) -> None:
+        state = given(raised(), acknowledged(), requested())
+
+        events = decide_approve_extension(state, ApproveExtension(LEADER_B, ASKED_AT + HOUR), chiefs())
+
+        assert events == [ev.ExtensionApproved(extra=3 * DAY, approved_by=LEADER_B, approved_at=ASKED_AT + HOUR)]
+        appeal = given_appeal(raised(), acknowledged(), requested(), events)
+        assert due_at(appeal) == T0 + 10 * DAY
+        # the new window is the 2 days that were left (less the hour) plus the 3 granted
+        window = 5 * DAY - HOUR
+        assert warning_at(appeal) == T0 + 10 * DAY - window * 0.2
+        assert appeal.pending_extension is None
+
+    def test_the_leader_may_grant_less_than_asked(self) -> None:
+        cmd = ApproveExtension(LEADER_A, ASKED_AT, extra=DAY)
+
+        events = decide_approve_extension(given(raised(), requested()), cmd, chiefs())
+
+        assert due_at(given(raised(), requested(), events)) == T0 + 8 * DAY
+
+    def test_an_extension_after_a_warning_allows_a_fresh_warning(self) -> None:
+        warned = check_deadlines(given(raised(), acknowledged()), T0 + 6 * DAY, chiefs())
+        assert types(warned) == ["DeadlineWarningRaised"]
+        state = given(raised(), acknowledged(), warned, requested().model_copy(update={"requested_at": T0 + 6 * DAY}))
+        approved = decide_approve_extension(state, ApproveExtension(LEADER_A, T0 + 6 * DAY), chiefs())
+
+        extended = after(state, approved)
+
+        # 1 day was left, 3 granted: the 4-day window warns 0.8 days before the new deadline
+        assert check_deadlines(extended, T0 + 9 * DAY, chiefs()) == []
+        assert types(check_deadlines(extended, T0 + 9 * DAY + 5 * HOUR, chiefs())) == ["DeadlineWarningRaised"]
+
+    def test_a_station_chief_cannot_approve(self) -> None:
+        with pytest.raises(DomainRejected) as err:
+            decide_approve_extension(given(raised(), requested()), ApproveExtension(STATION_A, ASKED_AT), chiefs())
+        assert err.value.field == "approved_by"
+
+    def test_approving_with_nothing_asked_is_refused(self) -> None:
+        with pytest.raises(DomainRejected) as err:
+            decide_approve_extension(given(raised()), ApproveExtension(LEADER_A, ASKED_AT), chiefs())
+        assert err.value.code == "no_pending_extension"
+
+    def test_a_refusal_escalates_one_tier_up_without_extra_time(self) -> None:
+        state = given(raised(), acknowledged(), requested())
+
+        events = decide_refuse_extension(state, RefuseExtension("no", LEADER_A, ASKED_AT), chiefs())
+
+        assert types(events) == ["ExtensionRefused", "AppealEscalated"]
+        escalated = events[1]
+        assert isinstance(escalated, ev.AppealEscalated)
+        assert (escalated.to_tier, escalated.officer_id, escalated.reason) == (
+            "station_chief",
+            STATION_A,
+            "extension_refused",
+        )
+        assert due_at(after(state, events)) == T0 + 7 * DAY
+
+    def test_a_refusal_at_the_top_only_records_the_refusal(self) -> None:
+        raised_at_top = raised(Channel.DIRECTOR_DIRECT_LINE)
+        ask = requested().model_copy(update={"requested_by": LEADER_A})
+
+        events = decide_refuse_extension(given(raised_at_top, ask), RefuseExtension("no", LEADER_B, ASKED_AT), chiefs())
+
+        assert types(events) == ["ExtensionRefused"]
+
+    def test_a_leader_cannot_decide_their_own_request(self) -> None:
+        ask = requested().model_copy(update={"requested_by": LEADER_A})
+
+        with pytest.raises(DomainRejected):
+            decide_approve_extension(
+                given(raised(Channel.DIRECTOR_DIRECT_LINE), ask), ApproveExtension(LEADER_A, ASKED_AT), chiefs()
+            )
