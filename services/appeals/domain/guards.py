@@ -37,3 +37,9 @@ def text(value: str, field: str) -> str:
     if not value.strip():
         raise InvalidCommand(f"{field} must not be empty", field=field)
     return value.strip()
+
+
+def department(appeal: Appeal) -> str:
+    if appeal.department_id is None:
+        raise DomainRejected("the appeal is not with any department", code="not_referred")
+    return appeal.department_id

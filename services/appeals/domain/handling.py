@@ -10,7 +10,7 @@ from jingzhang.appeals.domain.commands import (
     ResolveAppeal,
 )
 from jingzhang.appeals.domain.departments import DEFAULT_DIRECTORY, DepartmentDirectory
-from jingzhang.appeals.domain.guards import in_status, open_appeal, text
+from jingzhang.appeals.domain.guards import department, in_status, open_appeal, text
 from jingzhang.appeals.domain.state import AppealState
 from jingzhang.appeals.domain.vocabulary import Status
 from jingzhang.shared.errors import InvalidCommand
@@ -55,10 +55,9 @@ def decide_refer(
 
 def decide_follow_up(state: AppealState, cmd: FollowUpReferral) -> list[DomainEvent]:
     appeal = in_status(state, Status.REFERRED)
-    assert appeal.department_id is not None  # set by every AppealReferred
     return [
         ev.ReferralFollowedUp(
-            department_id=appeal.department_id,
+            department_id=department(appeal),
             note=text(cmd.note, "note"),
             followed_up_by=text(cmd.followed_up_by, "followed_up_by"),
             followed_up_at=cmd.now,
@@ -68,10 +67,9 @@ def decide_follow_up(state: AppealState, cmd: FollowUpReferral) -> list[DomainEv
 
 def decide_report_back(state: AppealState, cmd: RecordDepartmentReport) -> list[DomainEvent]:
     appeal = in_status(state, Status.REFERRED)
-    assert appeal.department_id is not None
     return [
         ev.DepartmentReportedBack(
-            department_id=appeal.department_id,
+            department_id=department(appeal),
             outcome=cmd.outcome,
             note=text(cmd.note, "note"),
             recorded_by=text(cmd.recorded_by, "recorded_by"),
