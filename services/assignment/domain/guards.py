@@ -45,7 +45,6 @@ def settle(
 ) -> list[DomainEvent]:
     """`primary` followed by the coverage-gap event and, for `tiers` at `at`, acting-chief changes."""
     after = fold(evolve, state, primary)
-    gap = reconcile_gap(after, reason)
-    after = fold(evolve, after, gap)
+    gap = reconcile_gap(after, reason)  # acting depends on terms, not on the gap, so `after` still serves
     acting = sync_acting(after, absences, at, reason, tiers) if at is not None else []
     return [*primary, *gap, *acting]
