@@ -1,0 +1,63 @@
+"""Given a year's ranking stream, when the bureau publishes, then the year is published once, after it ends."""
+
+from datetime import datetime
+
+import pytest
+from jingzhang.evaluation.domain.events import RankingPublished
+from jingzhang.evaluation.domain.facts import Facts
+from jingzhang.evaluation.domain.ranking import rank
+from jingzhang.evaluation.domain.ranking_publication import PublishRanking, decide_publish, evolve
+from jingzhang.evaluation.domain.scorecard import scorecard
+from jingzhang.evaluation.events import REGISTRY
+from jingzhang.shared.errors import DomainRejected
+
+from tests.evaluation.unit.builders import YEAR, appeal, at
+
+FACTS = Facts(
+    appeals=tuple(
+        appeal(f"{o}-{i}", officer=o, rating=(5 if i < good else 2, True))
+        for o, good in (("o1", 5), ("o2", 1), ("o3", 0))
+        for i in range(5 if o != "o3" else 2)
+    )
+)
+RANKING = rank([scorecard(o, YEAR, FACTS) for o in ("o1", "o2", "o3")])
+AFTER_YEAR = at(1, 5, year=2025)
+
+
+def publish(ranking_id: str = "rk2024", now: datetime = AFTER_YEAR) -> PublishRanking:
+    return PublishRanking(ranking_id, 2024, RANKING, now)
+
+
+class TestWhenNotPublished:
+    def test_publishing_records_the_lists_the_weighting_and_who_was_not_ranked(self) -> None:
+        [event] = decide_publish(None, publish())
+
+        assert isinstance(event, RankingPublished)
+        assert [m.officer_id for m in event.models] == ["o1"]
+        assert [m.officer_id for m in event.laggards] == ["o2"]
+        assert [u.officer_id for u in event.unranked_on_rates] == ["o3"]
+        assert (event.weighting, event.min_rated_appeals) == (RANKING.weighting, 5)
+
+    def test_a_year_that_is_not_over_cannot_be_published(self) -> None:
+        with pytest.raises(DomainRejected) as refused:
+            decide_publish(None, publish(now=at(12, 31)))
+        assert refused.value.code == "year_not_over"
+
+    def test_the_event_survives_the_wire(self) -> None:
+        [event] = decide_publish(None, publish())
+
+        decoded = REGISTRY.decode("RankingPublished", 1, event.model_dump(mode="json"))
+
+        assert decoded == event
+
+
+class TestWhenPublished:
+    STATE = evolve(None, decide_publish(None, publish())[0])
+
+    def test_the_same_publication_again_records_nothing(self) -> None:
+        assert decide_publish(self.STATE, publish()) == []
+
+    def test_another_ranking_for_the_same_year_is_refused(self) -> None:
+        with pytest.raises(DomainRejected) as refused:
+            decide_publish(self.STATE, publish(ranking_id="rk2024-bis"))
+        assert refused.value.code == "already_published"
