@@ -16,6 +16,7 @@ When NATS is down the relay backs off and retries; appends do not depend on it.
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Sequence
 
 import asyncpg
@@ -24,6 +25,7 @@ from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, encode
 from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
 from jingzhang.shared.streams import stream_name
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 from nats.js.errors import APIError
@@ -51,7 +53,8 @@ class Relay:
     ) -> None:
         self.store = store
         self.nc = nc
-        self.js: JetStreamContext = nc.jetstream(publish_async_max_pending=window * 2)
+        self.js: JetStreamContext = nc.jetstream()
+        self.publisher = PipelinedPublisher(nc)
         self.window = window
         self.poll_interval = poll_interval
         self.ack_timeout = ack_timeout
@@ -130,12 +133,10 @@ class Relay:
                     "Nats-Expected-Last-Sequence": str(base + offset),
                     "Content-Type": CLOUDEVENTS_CONTENT_TYPE,
                 }
-                futures.append(await self.js.publish_async(env.subject, encode(env), headers=headers))
+                futures.append(await self.publisher.publish(env.subject, encode(env), headers))
             return await self._confirmed(futures)
         finally:
-            for fut in futures:
-                if not fut.done():
-                    fut.cancel()  # releases its slot in nats-py's pending window
+            self.publisher.forget(futures)
 
     async def _confirmed(self, futures: Sequence[asyncio.Future[PubAck]]) -> int:
         confirmed = 0
@@ -180,6 +181,58 @@ class Relay:
             "SELECT count(*) FROM es.events WHERE (tx_id, position) > ($1::text::xid8, $2)", str(tx), pos
         )
         return int(value)
+
+
+class PipelinedPublisher:
+    """JetStream publishes written back to back, their acks collected by one reply subscription.
+
+    nats-py's `publish_async` never resolves a future whose reply is an error (its reply handler
+    raises instead, nats-py 2.16), which would stall a window on every wrong-sequence answer; this
+    resolves every reply, ack or error.
+    """
+
+    def __init__(self, nc: NATS) -> None:
+        self.nc = nc
+        self._prefix = f"{nc.new_inbox()}."
+        self._pending: dict[str, asyncio.Future[PubAck]] = {}
+        self._sub: object | None = None
+        self._next = 0
+
+    async def publish(self, subject: str, body: bytes, headers: dict[str, str]) -> "asyncio.Future[PubAck]":
+        if self._sub is None:
+            self._sub = await self.nc.subscribe(f"{self._prefix}*", cb=self._on_reply)
+        self._next += 1
+        token = str(self._next)
+        future: asyncio.Future[PubAck] = asyncio.get_running_loop().create_future()
+        self._pending[token] = future
+        await self.nc.publish(subject, body, reply=self._prefix + token, headers=headers)
+        return future
+
+    async def _on_reply(self, msg: Msg) -> None:
+        future = self._pending.pop(msg.subject[len(self._prefix) :], None)
+        if future is None or future.done():
+            return
+        try:
+            reply = json.loads(msg.data)
+            if "error" in reply:
+                err = reply["error"]
+                future.set_exception(
+                    APIError(code=err.get("code"), err_code=err.get("err_code"), description=err.get("description"))
+                )
+            else:
+                future.set_result(PubAck.from_response(reply))
+        except Exception as exc:  # a reply we cannot read counts as a failed publish
+            future.set_exception(exc)
+
+    def forget(self, futures: Sequence["asyncio.Future[PubAck]"]) -> None:
+        for future in futures:
+            if not future.done():
+                future.cancel()
+            elif not future.cancelled():
+                future.exception()  # retrieved: a failure after the first one in a window is expected
+        done = {id(f) for f in futures}
+        for token in [t for t, f in self._pending.items() if id(f) in done]:
+            del self._pending[token]
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:

