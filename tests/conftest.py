@@ -14,11 +14,11 @@ from pathlib import Path
 import asyncpg
 import nats
 import pytest
-from nats.aio.client import Client as NATS
-
 from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
+from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.streams import provision
+from nats.aio.client import Client as NATS
 
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
 _counter = itertools.count()
@@ -66,3 +66,38 @@ async def nc(nats_server: NatsServer) -> AsyncIterator[NATS]:
     await provision(client.jetstream())
     yield client
     await client.close()
+
+
+class ServiceEnv:
+    """Starts services in-process against the real servers: each gets its own database."""
+
+    def __init__(self, pg: EmbeddedPostgres, nats_srv: NatsServer) -> None:
+        self.pg = pg
+        self.nats = nats_srv
+
+    async def settings(self, service: str, **overrides: object) -> ServiceSettings:
+        name = f"t{os.getpid()}_{next(_counter)}_{service}"
+        await ensure_database(self.pg.url(), name)
+        values: dict[str, object] = {
+            "nats_url": self.nats.url,
+            "database_url": with_database(self.pg.url(), name),
+            "log_json": True,
+            "log_level": "WARNING",
+        }
+        values.update(overrides)
+        return ServiceSettings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def service_env(pg_server: EmbeddedPostgres, nats_server: NatsServer) -> ServiceEnv:
+    return ServiceEnv(pg_server, nats_server)
+
+
+@pytest.fixture
+async def provisioned(nc: NATS) -> NATS:
+    """The streams exist (the `nc` fixture provisions them); services only check."""
+    return nc
+
+
+if True:  # typing-only names used in annotations above
+    from jingzhang.shared.settings import ServiceSettings

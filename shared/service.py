@@ -1,0 +1,57 @@
+"""Builds one service's FastAPI app around its `Runtime`: the shape every composition root shares."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from jingzhang.shared.http import health_router, install_error_handlers
+from jingzhang.shared.logging import configure
+from jingzhang.shared.projection import Projection
+from jingzhang.shared.runtime import Runtime
+from jingzhang.shared.settings import ServiceSettings
+
+Worker = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
+"""A background loop (a deadline scheduler, a cadence planner) that runs until the event is set."""
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    title: str
+    settings: ServiceSettings
+    projections: Sequence[Projection] = ()
+    routers: Sequence[APIRouter] = ()
+    workers: Sequence[Worker] = ()
+    description: str = ""
+    version: str = "0.1.0"
+    extra_state: dict[str, object] = field(default_factory=dict)
+
+
+def build_app(spec: ServiceSpec) -> FastAPI:
+    runtime = Runtime(spec.name, spec.settings, spec.projections)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure(spec.settings.log_level, spec.settings.log_json)
+        await runtime.start()
+        stop = asyncio.Event()
+        tasks: list[asyncio.Task[None]] = [asyncio.create_task(worker(runtime, stop)) for worker in spec.workers]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await runtime.stop()
+
+    app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
+    app.state.runtime = runtime
+    for key, value in spec.extra_state.items():
+        setattr(app.state, key, value)
+    install_error_handlers(app)
+    app.include_router(health_router(runtime.ready))
+    for router in spec.routers:
+        app.include_router(router)
+    return app
