@@ -85,11 +85,16 @@ class LeafletsDistributed(Activity):
 
 
 class CollectedAppeal(BaseModel):
-    """An appeal heard at a forum; the service raises it with the appeals service by `appeal_id`."""
+    """An appeal heard at a forum; the appeals service raises it under `appeal_id`.
+
+    `appeal_id` is `collected_appeal_id(forum_id, appeal_ref_id)`, carried in the event so the
+    appeals service needs no rule of ours to raise each collected appeal exactly once.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     appeal_ref_id: str
+    appeal_id: str
     enterprise_id: str
     description: str
     category: str
@@ -123,6 +128,19 @@ _FORUM_APPEALS = uuid.UUID("6f1d2c8e-5b7a-4c1e-9a43-2f0e8d7b6a51")
 def collected_appeal_id(forum_id: str, appeal_ref_id: str) -> str:
     """The id to raise a forum's appeal under, so raising it twice creates one appeal."""
     return str(uuid.uuid5(_FORUM_APPEALS, f"{forum_id}/{appeal_ref_id}"))
+
+
+def collect_appeal(
+    forum_id: str, appeal_ref_id: str, enterprise_id: str, description: str, category: str
+) -> CollectedAppeal:
+    """A forum's appeal with the id it will be raised under."""
+    return CollectedAppeal(
+        appeal_ref_id=appeal_ref_id,
+        appeal_id=collected_appeal_id(forum_id, appeal_ref_id),
+        enterprise_id=enterprise_id,
+        description=description,
+        category=category,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,3 +221,7 @@ def _check_forum(forum: ForumHeld) -> None:
     for appeal in forum.collected_appeals:
         for name in ("appeal_ref_id", "enterprise_id", "description", "category"):
             require_text(getattr(appeal, name), f"collected_appeals.{name}")
+        if appeal.appeal_id != collected_appeal_id(forum.forum_id, appeal.appeal_ref_id):
+            raise InvalidCommand(
+                "an appeal's id must derive from the forum and its reference", field="collected_appeals.appeal_id"
+            )

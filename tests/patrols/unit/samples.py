@@ -10,7 +10,6 @@ from jingzhang.patrols.domain.activity import (
     ActivityEvent,
     CaseHandled,
     CaseKind,
-    CollectedAppeal,
     DisputeMediated,
     ForumHeld,
     LeafletsDistributed,
@@ -18,6 +17,7 @@ from jingzhang.patrols.domain.activity import (
     ServiceOnBehalfHandled,
     TrainingHeld,
     TrainingKind,
+    collect_appeal,
 )
 from jingzhang.patrols.domain.common import ZONE_TZ, VisitKind
 from jingzhang.patrols.domain.snapshot import Absence, AssignmentSnapshot, EnterpriseSnapshot, TierChiefs
@@ -78,9 +78,7 @@ def visit(
 # One of each activity, on 5 March, all but the training and leaflets at ent-1.
 DAY = date(2025, 3, 5)
 OFFICERS = ("chief-a",)
-APPEAL = CollectedAppeal(
-    appeal_ref_id="f1-1", enterprise_id="ent-1", description="trucks blocked at the gate", category="traffic"
-)
+APPEAL = collect_appeal("forum-1", "f1-1", "ent-1", "trucks blocked at the gate", "traffic")
 ACTIVITIES: tuple[ActivityEvent, ...] = (
     DisputeMediated(
         activity_id="act-1",

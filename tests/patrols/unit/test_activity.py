@@ -59,6 +59,12 @@ class TestWhenNew:
             "collected_appeals.description"
         )
 
+    def test_a_collected_appeal_carries_the_id_derived_from_forum_and_reference(self) -> None:
+        foreign = APPEAL.model_copy(update={"appeal_id": collected_appeal_id("forum-2", "f1-1")})
+        assert refused_field(ACTIVITIES[5].model_copy(update={"collected_appeals": (foreign,)})) == (
+            "collected_appeals.appeal_id"
+        )
+
     def test_officers_are_named_once_each(self) -> None:
         assert refused_field(ACTIVITIES[2].model_copy(update={"officer_ids": ()})) == "officer_ids"
 
