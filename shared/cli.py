@@ -1,0 +1,261 @@
+"""`jingzhang`: the one entry point for running and operating the system."""
+
+import asyncio
+import importlib
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from jingzhang.shared.streams import SERVICES
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="jingzhang: police chief for every enterprise (警长制), event-sourced on NATS JetStream.", no_args_is_help=True
+)
+parked_app = typer.Typer(help="Parked events: list and retry.", no_args_is_help=True)
+app.add_typer(parked_app, name="parked")
+console = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+EXIT_UNAVAILABLE = 3
+EXIT_FAILED = 4
+
+
+def _check_service(service: str) -> str:
+    if service not in SERVICES:
+        console.print(f"[red]unknown service {service!r}[/red]: choose one of {', '.join(SERVICES)}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return service
+
+
+def load_app_factory(service: str):  # type: ignore[no-untyped-def]
+    return importlib.import_module(f"jingzhang.{service}.bootstrap").create_app
+
+
+@app.command()
+def up(
+    state_dir: Annotated[Path, typer.Option(envvar="JZ_STATE_DIR", help="Where embedded servers keep data")] = Path(
+        ".state"
+    ),
+    seconds: Annotated[float, typer.Option(help="Stop by itself after this many seconds (0: run until Ctrl-C)")] = 0,
+) -> None:
+    """Run the whole system: embedded NATS and PostgreSQL unless NATS_URL / DATABASE_URL are set."""
+    from jingzhang.shared.local.stack import Stack
+
+    stack = Stack(state_dir.resolve(), os.environ.get("NATS_URL"), os.environ.get("DATABASE_URL"))
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stack.start_servers()
+        for line in asyncio.run(stack.prepare()):
+            console.print(f"JetStream: {line}")
+        logs = stack.state_dir / "logs"
+        logs.mkdir(exist_ok=True)
+        stack.start_services(logs)
+        ready = asyncio.run(stack.wait_ready())
+        _print_stack(stack, ready, logs)
+        if not all(ready.values()):
+            raise typer.Exit(EXIT_UNAVAILABLE)
+        stopping.wait(seconds or None)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.print("stopping services and servers …")
+        stack.stop()
+        console.print("stopped.")
+
+
+def _print_stack(stack: "object", ready: dict[str, bool], logs: Path) -> None:
+    from jingzhang.shared.local.stack import Stack
+
+    assert isinstance(stack, Stack)
+    table = Table(title="jingzhang is running (Ctrl-C stops everything)")
+    for column in ("service", "HTTP API", "OpenAPI", "ready"):
+        table.add_column(column)
+    for service in SERVICES:
+        url = stack.url(service)
+        table.add_row(service, url, f"{url}/docs", "yes" if ready[service] else "NO")
+    console.print(table)
+    console.print(f"NATS: {stack.nats_url}   PostgreSQL: {stack.database_url}   logs: {logs}")
+
+
+@app.command()
+def serve(service: str) -> None:
+    """Run one service (settings from the environment: NATS_URL, DATABASE_URL, HTTP_HOST, HTTP_PORT, …)."""
+    import uvicorn
+    from jingzhang.shared.settings import ServiceSettings
+
+    settings = ServiceSettings()
+    factory = load_app_factory(_check_service(service))
+    uvicorn.run(
+        factory(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        loop="uvloop",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@app.command("provision")
+def provision_cmd(
+    nats_url: Annotated[str, typer.Option(envvar="NATS_URL")] = "nats://127.0.0.1:4222",
+    replicas: Annotated[int, typer.Option(min=1, max=5)] = 1,
+) -> None:
+    """Create or update every service's JetStream stream from the configuration in code."""
+    import nats
+    from jingzhang.shared.streams import provision
+
+    async def run() -> list[str]:
+        nc = await nats.connect(nats_url, connect_timeout=3, max_reconnect_attempts=1)
+        try:
+            return await provision(nc.jetstream(), replicas)
+        finally:
+            await nc.close()
+
+    try:
+        for line in asyncio.run(run()):
+            console.print(line)
+    except Exception as exc:
+        console.print(f"[red]cannot provision streams at {nats_url}: {exc}[/red]")
+        raise typer.Exit(EXIT_UNAVAILABLE) from exc
+
+
+def _projections(service: str) -> dict[str, object]:
+    module = importlib.import_module(f"jingzhang.{service}.bootstrap")
+    return {p.name: p for p in getattr(module, "PROJECTIONS", [])}
+
+
+@app.command()
+def replay(
+    service: str,
+    projection: Annotated[str | None, typer.Option(help="One projection; default: all of the service's")] = None,
+    database_url: Annotated[str, typer.Option(envvar="DATABASE_URL")] = "",
+    nats_url: Annotated[str, typer.Option(envvar="NATS_URL")] = "nats://127.0.0.1:4222",
+    dry_run: Annotated[bool, typer.Option(help="Build the shadow tables, then drop them")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON")] = False,
+) -> None:
+    """Rebuild projections from the retained streams into shadow tables, then swap them in."""
+    from jingzhang.shared.projection import Projection
+    from jingzhang.shared.replay import rebuild
+
+    available = _projections(_check_service(service))
+    chosen = [available[projection]] if projection in available else list(available.values())
+    if projection and projection not in available:
+        console.print(f"[red]unknown projection {projection!r}[/red]; {service} has: {', '.join(available)}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if not database_url:
+        console.print("[red]DATABASE_URL (or --database-url) must name the service's database[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+    async def run() -> list[dict[str, object]]:
+        import asyncpg
+        import nats
+
+        pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+        nc = await nats.connect(nats_url, connect_timeout=3)
+        try:
+            results = []
+            for item in chosen:
+                assert isinstance(item, Projection)
+                if item.reactor:
+                    continue
+                done = await rebuild(
+                    pool, nc, item, dry_run=dry_run, progress=None if as_json else _progress_printer(item.name)
+                )
+                results.append(
+                    {
+                        "projection": done.projection,
+                        "events": done.events,
+                        "applied": done.applied,
+                        "parked": done.parked,
+                        "seconds": round(done.seconds, 3),
+                        "events_per_second": round(done.rate, 1),
+                        "dry_run": dry_run,
+                    }
+                )
+            return results
+        finally:
+            await nc.close()
+            await pool.close()
+
+    try:
+        results = asyncio.run(run())
+    except Exception as exc:
+        console.print(f"[red]replay failed: {exc}[/red]")
+        raise typer.Exit(EXIT_FAILED) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(results) + "\n")
+    else:
+        for r in results:
+            console.print(
+                f"{r['projection']}: {r['events']} events in {r['seconds']} s ({r['events_per_second']}/s)"
+                f"{' [dry run]' if dry_run else ''}"
+            )
+
+
+def _progress_printer(name: str):  # type: ignore[no-untyped-def]
+    def show(read: int, pending: int) -> None:
+        console.print(f"{name}: {read} read, {pending} pending", end="\r")
+
+    return show
+
+
+@parked_app.command("list")
+def parked_list(
+    service: str,
+    database_url: Annotated[str, typer.Option(envvar="DATABASE_URL")] = "",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List parked events of every projection of SERVICE."""
+    from jingzhang.shared.parking import list_parked
+    from jingzhang.shared.projection import Projection
+
+    projections = _projections(_check_service(service))
+
+    async def run() -> list[dict[str, object]]:
+        import asyncpg
+
+        conn = await asyncpg.connect(database_url)
+        try:
+            out = []
+            for p in projections.values():
+                assert isinstance(p, Projection)
+                for e in await list_parked(conn, p):
+                    out.append(
+                        {
+                            "projection": e.projection,
+                            "stream": e.stream_key,
+                            "version": e.version,
+                            "error": e.error,
+                            "parked_at": e.parked_at.isoformat(),
+                        }
+                    )
+            return out
+        finally:
+            await conn.close()
+
+    rows = asyncio.run(run())
+    if as_json:
+        sys.stdout.write(json.dumps(rows) + "\n")
+        return
+    table = Table(title=f"parked events of {service}")
+    for column in ("projection", "stream", "version", "error"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(str(r["projection"]), str(r["stream"]), str(r["version"]), str(r["error"]))
+    Console().print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""The whole system on one machine: embedded servers when no URLs are given, four service processes.
+
+`jingzhang up` runs this. Without `NATS_URL` it starts nats-server (JetStream, `sync_interval:
+always`) and without `DATABASE_URL` an embedded PostgreSQL, both keeping their data in the state
+directory, so a restart finds everything where it was. Each service gets its own database
+`jz_<service>` on that server and runs in its own process; Ctrl-C stops them all, then the servers.
+"""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nats
+from jingzhang.shared.local.nats import NatsServer
+from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
+from jingzhang.shared.streams import SERVICES, provision
+
+PORTS = {"assignment": 8101, "appeals": 8102, "patrols": 8103, "evaluation": 8104}
+NATS_PORT = 4222
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@dataclass
+class Stack:
+    state_dir: Path
+    nats_url: str | None = None
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    ports: dict[str, int] = field(default_factory=lambda: dict(PORTS))
+    nats: NatsServer | None = None
+    pg: EmbeddedPostgres | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start_servers(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        if not self.nats_url:
+            self.nats = NatsServer(self.state_dir / "nats")
+            if _port_free(NATS_PORT):  # the usual port when we can have it, so clients find it again
+                self.nats.port = NATS_PORT
+            self.nats.start()
+            self.nats_url = self.nats.url
+        if not self.database_url:
+            self.pg = EmbeddedPostgres(self.state_dir / "postgres").start()
+            self.database_url = self.pg.url()
+
+    def service_database(self, service: str) -> str:
+        assert self.database_url is not None
+        return with_database(self.database_url, f"jz_{service}")
+
+    async def prepare(self, replicas: int = 1) -> list[str]:
+        assert self.nats_url is not None
+        assert self.database_url is not None
+        for service in SERVICES:
+            await ensure_database(self.database_url, f"jz_{service}")
+        nc = await nats.connect(self.nats_url)
+        try:
+            return await provision(nc.jetstream(), replicas)
+        finally:
+            await nc.close()
+
+    def start_services(self, log_dir: Path | None = None) -> None:
+        for service in SERVICES:
+            env = {
+                **os.environ,
+                "NATS_URL": str(self.nats_url),
+                "DATABASE_URL": self.service_database(service),
+                "HTTP_HOST": self.host,
+                "HTTP_PORT": str(self.ports[service]),
+            }
+            out = open(log_dir / f"{service}.log", "ab") if log_dir else None  # noqa: SIM115 - owned by the child
+            self.processes[service] = subprocess.Popen(
+                [sys.executable, "-m", "jingzhang.shared.cli", "serve", service], env=env, stdout=out, stderr=out
+            )
+
+    def url(self, service: str) -> str:
+        return f"http://{self.host}:{self.ports[service]}"
+
+    async def wait_ready(self, within: float = 60.0) -> dict[str, bool]:
+        import httpx
+
+        deadline = time.monotonic() + within
+        ready = dict.fromkeys(SERVICES, False)
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() < deadline and not all(ready.values()):
+                for service in SERVICES:
+                    if ready[service]:
+                        continue
+                    if self.processes[service].poll() is not None:
+                        raise RuntimeError(f"{service} exited with code {self.processes[service].returncode}")
+                    try:
+                        resp = await client.get(f"{self.url(service)}/health/ready")
+                        ready[service] = resp.status_code == 200
+                    except httpx.HTTPError:
+                        pass
+                await asyncio.sleep(0.2)
+        return ready
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.processes.values():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self.nats is not None:
+            self.nats.stop()
+        if self.pg is not None:
+            self.pg.stop()
