@@ -20,7 +20,7 @@ from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.streams import provision
 from nats.aio.client import Client as NATS
 
-os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="jz-runtime-"))
 _counter = itertools.count()
 
 
