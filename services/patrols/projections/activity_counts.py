@@ -1,0 +1,59 @@
+"""The report's figures per day, summed over any range (see `domain.ledger.count_activities`)."""
+
+from dataclasses import asdict
+from datetime import date, timedelta
+
+import asyncpg
+from jingzhang.patrols.domain.ledger import ActivityCounts, WorkEvent, count_activities, occurred_on
+from jingzhang.patrols.domain.periods import between
+from jingzhang.patrols.events import REGISTRY
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Projection, Source, Tx, use_schema
+
+SQL = """
+CREATE TABLE IF NOT EXISTS daily_count (
+    day    date NOT NULL,
+    figure text NOT NULL,
+    total  bigint NOT NULL,
+    PRIMARY KEY (day, figure)
+);
+"""
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    if not isinstance(payload, WorkEvent):  # duty plans are not work done
+        return
+    day = occurred_on(payload)
+    counts = asdict(count_activities([payload], between(day, day + timedelta(days=1))))
+    for figure, total in counts.items():
+        if total:
+            await tx.conn.execute(
+                "INSERT INTO daily_count VALUES ($1, $2, $3)"
+                " ON CONFLICT (day, figure) DO UPDATE SET total = daily_count.total + excluded.total",
+                day,
+                figure,
+                total,
+            )
+
+
+PROJECTION = Projection(
+    name="patrols_activity_counts",
+    schema_sql=SQL,
+    sources=(Source("patrols", "visit"), Source("patrols", "hazard"), Source("patrols", "activity")),
+    registry=REGISTRY,
+    apply=apply,
+    description="Per-day counts of visits, hazards and activities",
+)
+
+
+async def counts(pool: asyncpg.Pool, start: date, end: date) -> ActivityCounts:
+    """Figures for work done on days `[start, end)`."""
+    async with pool.acquire() as conn, conn.transaction():
+        await use_schema(conn, PROJECTION)
+        rows = await conn.fetch(
+            "SELECT figure, sum(total)::bigint AS total FROM daily_count WHERE day >= $1 AND day < $2 GROUP BY figure",
+            start,
+            end,
+        )
+    return ActivityCounts(**{r["figure"]: int(r["total"]) for r in rows})

@@ -1,0 +1,159 @@
+"""Who answers for which enterprise, as the cadence engine needs it (from the assignment service).
+
+Keeps active enterprises with their class and registration day, the A/B chief of every tier and
+every declared absence, and reads them back as an `AssignmentSnapshot`. The acting chief is not
+copied: the engine derives it from A/B and absences at the instant it asks about.
+"""
+
+from collections import defaultdict
+
+import asyncpg
+from jingzhang.assignment.domain.events import (
+    AbsenceDeclared,
+    AbsenceEnded,
+    ChiefAssigned,
+    ChiefRelieved,
+    ChiefTier,
+    EnterpriseClass,
+    EnterpriseClosed,
+    EnterpriseReclassified,
+    EnterpriseRegistered,
+    EnterpriseReinstated,
+    EnterpriseSuspended,
+    Slot,
+)
+from jingzhang.assignment.events import REGISTRY as ASSIGNMENT_REGISTRY
+from jingzhang.patrols.domain.common import local_date
+from jingzhang.patrols.domain.snapshot import Absence, AssignmentSnapshot, EnterpriseSnapshot, TierChiefs
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Projection, Source, Tx, use_schema
+
+SQL = """
+CREATE TABLE IF NOT EXISTS enterprise (
+    enterprise_id    text PRIMARY KEY,
+    enterprise_class text NOT NULL,
+    registered_on    date NOT NULL,
+    status           text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chief (
+    enterprise_id text NOT NULL,
+    tier          text NOT NULL,
+    slot          text NOT NULL,
+    officer_id    text NOT NULL,
+    PRIMARY KEY (enterprise_id, tier, slot)
+);
+CREATE TABLE IF NOT EXISTS absence (
+    officer_id text NOT NULL,
+    absence_id text NOT NULL,
+    starts_at  timestamptz NOT NULL,
+    ends_at    timestamptz NOT NULL,
+    PRIMARY KEY (officer_id, absence_id)
+);
+"""
+
+
+async def _status(tx: Tx, enterprise_id: str, status: str) -> None:
+    await tx.conn.execute("UPDATE enterprise SET status = $2 WHERE enterprise_id = $1", enterprise_id, status)
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    match payload:
+        case EnterpriseRegistered():
+            # The contract has no registration day: the day the event happened is that day.
+            await tx.conn.execute(
+                "INSERT INTO enterprise VALUES ($1, $2, $3, 'active') ON CONFLICT (enterprise_id) DO NOTHING",
+                payload.enterprise_id,
+                payload.enterprise_class.value,
+                local_date(env.occurred_at),
+            )
+        case EnterpriseReclassified():
+            await tx.conn.execute(
+                "UPDATE enterprise SET enterprise_class = $2 WHERE enterprise_id = $1",
+                payload.enterprise_id,
+                payload.enterprise_class.value,
+            )
+        case EnterpriseSuspended():
+            await _status(tx, payload.enterprise_id, "suspended")
+        case EnterpriseReinstated():
+            await _status(tx, payload.enterprise_id, "active")
+        case EnterpriseClosed():
+            await _status(tx, payload.enterprise_id, "closed")
+        case ChiefAssigned():
+            await tx.conn.execute(
+                "INSERT INTO chief VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (enterprise_id, tier, slot) DO UPDATE SET officer_id = excluded.officer_id",
+                payload.enterprise_id,
+                payload.tier.value,
+                payload.slot.value,
+                payload.officer_id,
+            )
+        case ChiefRelieved():
+            await tx.conn.execute(
+                "DELETE FROM chief WHERE enterprise_id = $1 AND tier = $2 AND slot = $3 AND officer_id = $4",
+                payload.enterprise_id,
+                payload.tier.value,
+                payload.slot.value,
+                payload.officer_id,
+            )
+        case AbsenceDeclared():
+            await tx.conn.execute(
+                "INSERT INTO absence VALUES ($1, $2, $3, $4) ON CONFLICT (officer_id, absence_id)"
+                " DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at",
+                payload.officer_id,
+                payload.absence_id,
+                payload.starts_at,
+                payload.ends_at,
+            )
+        case AbsenceEnded():
+            await tx.conn.execute(
+                "UPDATE absence SET ends_at = LEAST(ends_at, GREATEST(starts_at, $3))"
+                " WHERE officer_id = $1 AND absence_id = $2",
+                payload.officer_id,
+                payload.absence_id,
+                payload.ended_at,
+            )
+        case _:
+            return
+
+
+PROJECTION = Projection(
+    name="patrols_assignments",
+    schema_sql=SQL,
+    sources=(Source("assignment", "enterprise"), Source("assignment", "officer")),
+    registry=ASSIGNMENT_REGISTRY,
+    apply=apply,
+    description="Active enterprises, their A/B chiefs per tier and officers' absences",
+)
+
+
+async def snapshot(pool: asyncpg.Pool) -> AssignmentSnapshot:
+    """Active enterprises and every known absence, as the cadence engine reads them."""
+    async with pool.acquire() as conn, conn.transaction():
+        await use_schema(conn, PROJECTION)
+        enterprises = await conn.fetch("SELECT * FROM enterprise WHERE status = 'active' ORDER BY enterprise_id")
+        chiefs = await conn.fetch("SELECT * FROM chief")
+        absences = await conn.fetch("SELECT * FROM absence ORDER BY starts_at")
+    tiers = _tiers(chiefs)
+    return AssignmentSnapshot(
+        enterprises=tuple(
+            EnterpriseSnapshot(
+                r["enterprise_id"],
+                EnterpriseClass(r["enterprise_class"]),
+                r["registered_on"],
+                tiers[r["enterprise_id"]],
+            )
+            for r in enterprises
+        ),
+        absences=tuple(Absence(r["officer_id"], r["starts_at"], r["ends_at"]) for r in absences),
+    )
+
+
+def _tiers(rows: list[asyncpg.Record]) -> dict[str, dict[ChiefTier, TierChiefs]]:
+    slots: dict[str, dict[ChiefTier, dict[Slot, str]]] = defaultdict(lambda: defaultdict(dict))
+    for r in rows:
+        slots[r["enterprise_id"]][ChiefTier(r["tier"])][Slot(r["slot"])] = r["officer_id"]
+    out: dict[str, dict[ChiefTier, TierChiefs]] = defaultdict(dict)
+    for enterprise_id, by_tier in slots.items():
+        out[enterprise_id] = {tier: TierChiefs(s.get(Slot.A), s.get(Slot.B)) for tier, s in by_tier.items()}
+    return out

@@ -1,0 +1,149 @@
+"""Duties as officers and the cadence worker read them: who owes which visit, by when, and how it went."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from jingzhang.assignment.domain.events import ChiefTier
+from jingzhang.patrols.domain.cadence import Duty
+from jingzhang.patrols.domain.common import VisitKind
+from jingzhang.patrols.domain.duty import (
+    DutyFulfilled,
+    DutyOverdue,
+    DutyReassigned,
+    DutyScheduled,
+    DutyState,
+    DutyStatus,
+)
+from jingzhang.patrols.domain.periods import Period
+from jingzhang.patrols.events import REGISTRY
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Projection, Source, Tx, use_schema
+
+SQL = """
+CREATE TABLE IF NOT EXISTS duty (
+    duty_id          text PRIMARY KEY,
+    enterprise_id    text NOT NULL,
+    kind             text NOT NULL,
+    tier             text NOT NULL,
+    period_key       text NOT NULL,
+    period_start     date NOT NULL,
+    period_end       date NOT NULL,
+    due_at           timestamptz NOT NULL,
+    assignee         text,
+    status           text NOT NULL,
+    missed_by        text,
+    fulfilled_by     text,
+    fulfilled_on_time boolean
+);
+CREATE INDEX IF NOT EXISTS duty_by_assignee ON duty (assignee, status, due_at);
+CREATE INDEX IF NOT EXISTS duty_by_status ON duty (status, due_at);
+"""
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    match payload:
+        case DutyScheduled():
+            await tx.conn.execute(
+                "INSERT INTO duty (duty_id, enterprise_id, kind, tier, period_key, period_start, period_end, due_at,"
+                " assignee, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open')"
+                " ON CONFLICT (duty_id) DO NOTHING",
+                payload.duty_id,
+                payload.enterprise_id,
+                payload.kind.value,
+                payload.tier.value,
+                payload.period.key,
+                payload.period.start,
+                payload.period.end,
+                payload.due_at,
+                payload.assignee_officer_id,
+            )
+        case DutyFulfilled():
+            await tx.conn.execute(
+                "UPDATE duty SET status = 'fulfilled', fulfilled_by = $2, fulfilled_on_time = $3 WHERE duty_id = $1",
+                payload.duty_id,
+                payload.visit_id,
+                payload.on_time,
+            )
+        case DutyOverdue():
+            await tx.conn.execute(
+                "UPDATE duty SET status = 'overdue', missed_by = $2 WHERE duty_id = $1",
+                payload.duty_id,
+                payload.assignee_officer_id,
+            )
+        case DutyReassigned():
+            await tx.conn.execute(
+                "UPDATE duty SET assignee = $2 WHERE duty_id = $1", payload.duty_id, payload.to_officer_id
+            )
+        case _:
+            return
+
+
+PROJECTION = Projection(
+    name="patrols_duties",
+    schema_sql=SQL,
+    sources=(Source("patrols", "duty"),),
+    registry=REGISTRY,
+    apply=apply,
+    description="Every planned duty with its assignee and status",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DutyView:
+    duty_id: str
+    enterprise_id: str
+    kind: str
+    tier: str
+    period_key: str
+    due_at: datetime
+    assignee: str | None
+    status: str
+    missed_by: str | None
+    fulfilled_by: str | None
+    fulfilled_on_time: bool | None
+
+
+def _view(r: asyncpg.Record) -> DutyView:
+    return DutyView(**{f: r[f] for f in DutyView.__slots__})
+
+
+def _state(r: asyncpg.Record) -> DutyState:
+    period = Period(key=r["period_key"], start=r["period_start"], end=r["period_end"])
+    duty = Duty(r["duty_id"], r["enterprise_id"], VisitKind(r["kind"]), ChiefTier(r["tier"]), period, r["due_at"])
+    return DutyState(duty, r["assignee"], DutyStatus(r["status"]), r["fulfilled_by"])
+
+
+async def _fetch(pool: asyncpg.Pool, sql: str, *args: Any) -> list[asyncpg.Record]:
+    async with pool.acquire() as conn, conn.transaction():
+        await use_schema(conn, PROJECTION)
+        return list(await conn.fetch(sql, *args))
+
+
+async def duty(pool: asyncpg.Pool, duty_id: str) -> DutyView | None:
+    rows = await _fetch(pool, "SELECT * FROM duty WHERE duty_id = $1", duty_id)
+    return _view(rows[0]) if rows else None
+
+
+async def officer_duties(pool: asyncpg.Pool, officer_id: str, status: DutyStatus) -> list[DutyView]:
+    """An officer's duties in `status` (open = due, overdue), earliest due first."""
+    rows = await _fetch(
+        pool,
+        "SELECT * FROM duty WHERE assignee = $1 AND status = $2 ORDER BY due_at, duty_id",
+        officer_id,
+        status.value,
+    )
+    return [_view(r) for r in rows]
+
+
+async def known_ids(pool: asyncpg.Pool, duty_ids: list[str]) -> set[str]:
+    rows = await _fetch(pool, "SELECT duty_id FROM duty WHERE duty_id = ANY($1::text[])", duty_ids)
+    return {r["duty_id"] for r in rows}
+
+
+async def open_states(pool: asyncpg.Pool) -> list[DutyState]:
+    """Open and overdue duties, as the cadence worker decides on them."""
+    rows = await _fetch(pool, "SELECT * FROM duty WHERE status IN ('open', 'overdue') ORDER BY due_at, duty_id")
+    return [_state(r) for r in rows]

@@ -1,0 +1,71 @@
+"""The work ledger (工作台账) of each enterprise: every piece of work done there, in time order."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import asyncpg
+from jingzhang.patrols.domain.ledger import ledger_entry
+from jingzhang.patrols.events import REGISTRY
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Projection, Source, Tx, use_schema
+
+SQL = """
+CREATE TABLE IF NOT EXISTS entry (
+    event_id      uuid PRIMARY KEY,
+    enterprise_id text NOT NULL,
+    occurred_on   date NOT NULL,
+    recorded_at   timestamptz NOT NULL,
+    kind          text NOT NULL,
+    ref_id        text NOT NULL,
+    officer_ids   text[] NOT NULL,
+    summary       text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entry_by_enterprise ON entry (enterprise_id, occurred_on, recorded_at);
+"""
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    entry = ledger_entry(payload)
+    if entry is None:  # plans and zone-wide activities have no enterprise ledger line
+        return
+    await tx.conn.execute(
+        "INSERT INTO entry VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
+        env.event_id,
+        entry.enterprise_id,
+        entry.occurred_on,
+        env.occurred_at,
+        entry.kind,
+        entry.ref_id,
+        list(entry.officer_ids),
+        entry.summary,
+    )
+
+
+PROJECTION = Projection(
+    name="patrols_ledger",
+    schema_sql=SQL,
+    sources=(Source("patrols", "visit"), Source("patrols", "hazard"), Source("patrols", "activity")),
+    registry=REGISTRY,
+    apply=apply,
+    description="Each enterprise's work ledger in time order",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    occurred_on: date
+    kind: str
+    ref_id: str
+    officer_ids: list[str]
+    summary: str
+
+
+async def ledger(pool: asyncpg.Pool, enterprise_id: str) -> list[LedgerLine]:
+    """Oldest first; work of one day in the order it was recorded."""
+    async with pool.acquire() as conn, conn.transaction():
+        await use_schema(conn, PROJECTION)
+        rows = await conn.fetch(
+            "SELECT * FROM entry WHERE enterprise_id = $1 ORDER BY occurred_on, recorded_at, event_id", enterprise_id
+        )
+    return [LedgerLine(r["occurred_on"], r["kind"], r["ref_id"], list(r["officer_ids"]), r["summary"]) for r in rows]
