@@ -1,0 +1,139 @@
+"""Facts from the appeals service: one row per appeal, filled as its own stream goes by.
+
+Who gets the credit: whoever holds the appeal (routed, then escalated), and finally the officer the
+callback names, which the appeals service records as the holder "for the scorecards". Deadlines:
+`first_response_due` is fixed at intake; `due_at` starts at the time limit, moves with approved
+extensions and an escalation's grace, stands still while a department works on a referral (the
+appeals clock pauses), and restarts with a fresh time limit on reopening. A merged duplicate is
+marked and left out of the scorecards: it lives on in the appeal it was merged into.
+"""
+
+from datetime import datetime, timedelta
+
+import asyncpg
+from jingzhang.appeals.domain.events import (
+    AppealAcknowledged,
+    AppealClosedUnresolved,
+    AppealEscalated,
+    AppealMerged,
+    AppealRaised,
+    AppealReferred,
+    AppealReopened,
+    AppealResolved,
+    AppealRouted,
+    CallbackRecorded,
+    DepartmentReportedBack,
+    ExtensionApproved,
+)
+from jingzhang.appeals.domain.vocabulary import ReportOutcome
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Tx
+
+SQL = """
+CREATE TABLE IF NOT EXISTS appeals (
+    appeal_id           text PRIMARY KEY,
+    event_id            uuid NOT NULL,
+    enterprise_id       text NOT NULL,
+    channel             text NOT NULL,
+    raised_at           timestamptz NOT NULL,
+    time_limit          interval NOT NULL,
+    first_response_due  timestamptz NOT NULL,
+    due_at              timestamptz NOT NULL,
+    paused_since        timestamptz,
+    officer_id          text,
+    slot                text,
+    first_response_at   timestamptz,
+    closed_at           timestamptz,
+    rating_level        integer,
+    rating_resolved     boolean,
+    rating_at           timestamptz,
+    reopened_at         timestamptz[] NOT NULL DEFAULT '{}',
+    merged_into         text,
+    recorded_at         timestamptz NOT NULL
+);
+"""
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    appeal_id = env.stream.aggregate_id
+    match payload:
+        case AppealRaised():
+            await _raise(tx.conn, env, payload)
+        case (
+            AppealRouted(officer_id=officer_id, slot_acting=slot)
+            | AppealEscalated(officer_id=officer_id, slot_acting=slot)
+        ):
+            grace = payload.extra_time if isinstance(payload, AppealEscalated) else timedelta(0)
+            await _set(tx.conn, appeal_id, "officer_id = $2, slot = $3, due_at = due_at + $4", officer_id, slot, grace)
+        case AppealAcknowledged(acknowledged_at=at) | AppealResolved(resolved_at=at) | AppealReferred(referred_at=at):
+            await _set(tx.conn, appeal_id, "first_response_at = coalesce(first_response_at, $2)", at)
+            await _after_response(tx.conn, appeal_id, payload, at)
+        case DepartmentReportedBack(outcome=outcome, reported_at=at):
+            await _resume(tx.conn, appeal_id, at)
+            if outcome is ReportOutcome.DONE:
+                await _set(tx.conn, appeal_id, "closed_at = $2", at)
+        case AppealClosedUnresolved(closed_at=at):
+            await _set(tx.conn, appeal_id, "closed_at = $2", at)
+        case ExtensionApproved(extra=extra):
+            await _set(tx.conn, appeal_id, "due_at = due_at + $2", extra)
+        case CallbackRecorded():
+            await _set(
+                tx.conn,
+                appeal_id,
+                "officer_id = $2, rating_level = $3, rating_resolved = $4, rating_at = $5",
+                payload.officer_id,
+                payload.rating,
+                payload.resolved,
+                payload.recorded_at,
+            )
+        case AppealReopened(reopened_at=at):
+            await _set(
+                tx.conn,
+                appeal_id,
+                "closed_at = NULL, rating_level = NULL, rating_resolved = NULL, rating_at = NULL,"
+                " due_at = $2 + time_limit, reopened_at = reopened_at || $2",
+                at,
+            )
+        case AppealMerged(into_appeal_id=into):
+            await _set(tx.conn, appeal_id, "merged_into = $2", into)
+        case _:
+            return
+
+
+async def _raise(conn: asyncpg.Connection, env: Envelope, event: AppealRaised) -> None:
+    await conn.execute(
+        "INSERT INTO appeals (appeal_id, event_id, enterprise_id, channel, raised_at, time_limit,"
+        " first_response_due, due_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " ON CONFLICT (appeal_id) DO NOTHING",
+        env.stream.aggregate_id,
+        env.event_id,
+        event.enterprise_id,
+        event.channel.value,
+        event.raised_at,
+        event.time_limit,
+        event.raised_at + event.first_response_within,
+        event.raised_at + event.time_limit,
+        env.recorded_at,
+    )
+
+
+async def _after_response(conn: asyncpg.Connection, appeal_id: str, event: DomainEvent, at: datetime) -> None:
+    if isinstance(event, AppealResolved):
+        await _set(conn, appeal_id, "closed_at = $2", at)
+    elif isinstance(event, AppealReferred):
+        await _set(conn, appeal_id, "paused_since = coalesce(paused_since, $2)", at)
+
+
+async def _resume(conn: asyncpg.Connection, appeal_id: str, at: datetime) -> None:
+    """The department reported back: the time it worked is added to our deadline."""
+    await _set(
+        conn,
+        appeal_id,
+        "due_at = due_at + greatest($2 - paused_since, interval '0'), paused_since = NULL",
+        at,
+    )
+
+
+async def _set(conn: asyncpg.Connection, appeal_id: str, assignments: str, *values: object) -> None:
+    await conn.execute(f"UPDATE appeals SET {assignments} WHERE appeal_id = $1", appeal_id, *values)

@@ -1,0 +1,194 @@
+"""Facts from the assignment service: officers, enterprises (class spans), chief terms, police offices.
+
+Every table is written from one assignment stream only (an enterprise's or an officer's), so its rows
+depend on that stream's own order and never on when another service's events arrive. Spans use the
+domain time the assignment service recorded (`effective_from`, or the event's `occurred_at`).
+"""
+
+from datetime import datetime
+
+import asyncpg
+from jingzhang.assignment.domain.events import (
+    ChiefAssigned,
+    ChiefRelieved,
+    EnterpriseClosed,
+    EnterpriseReclassified,
+    EnterpriseRegistered,
+    EnterpriseReinstated,
+    EnterpriseSuspended,
+    OfficerEnrolled,
+    OfficerRetired,
+    PoliceOfficeClosed,
+    PoliceOfficeOpened,
+)
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Tx
+
+SQL = """
+CREATE TABLE IF NOT EXISTS officers (
+    officer_id    text PRIMARY KEY,
+    event_id      uuid NOT NULL,
+    name          text NOT NULL,
+    active_from   timestamptz NOT NULL,
+    active_until  timestamptz,
+    ended_by      uuid,
+    recorded_at   timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS enterprises (
+    enterprise_id     text PRIMARY KEY,
+    event_id          uuid NOT NULL,
+    name              text NOT NULL,
+    enterprise_class  text NOT NULL,
+    status            text NOT NULL,
+    recorded_at       timestamptz NOT NULL
+);
+-- One row per stretch of time an enterprise was active in one class.
+CREATE TABLE IF NOT EXISTS enterprise_spans (
+    event_id          uuid PRIMARY KEY,
+    enterprise_id     text NOT NULL,
+    enterprise_class  text NOT NULL,
+    active_from       timestamptz NOT NULL,
+    active_until      timestamptz,
+    ended_by          uuid,
+    recorded_at       timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chief_terms (
+    event_id       uuid PRIMARY KEY,
+    enterprise_id  text NOT NULL,
+    officer_id     text NOT NULL,
+    tier           text NOT NULL,
+    slot           text NOT NULL,
+    active_from    timestamptz NOT NULL,
+    active_until   timestamptz,
+    ended_by       uuid,
+    recorded_at    timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chief_terms_enterprise ON chief_terms (enterprise_id, officer_id);
+CREATE TABLE IF NOT EXISTS police_offices (
+    office_id      text PRIMARY KEY,
+    event_id       uuid NOT NULL,
+    enterprise_id  text NOT NULL,
+    active_from    timestamptz NOT NULL,
+    active_until   timestamptz,
+    ended_by       uuid,
+    recorded_at    timestamptz NOT NULL
+);
+"""
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    conn = tx.conn
+    match payload:
+        case EnterpriseRegistered():
+            await _register(conn, env, payload)
+        case EnterpriseReclassified(enterprise_id=enterprise_id, enterprise_class=cls):
+            await _end_span(conn, env, enterprise_id)
+            await conn.execute(
+                "UPDATE enterprises SET enterprise_class = $2 WHERE enterprise_id = $1", enterprise_id, cls.value
+            )
+            await _start_span_if_active(conn, env, enterprise_id)
+        case EnterpriseSuspended(enterprise_id=enterprise_id) | EnterpriseClosed(enterprise_id=enterprise_id):
+            await _end_span(conn, env, enterprise_id)
+            status = "suspended" if isinstance(payload, EnterpriseSuspended) else "closed"
+            await conn.execute("UPDATE enterprises SET status = $2 WHERE enterprise_id = $1", enterprise_id, status)
+        case EnterpriseReinstated(enterprise_id=enterprise_id):
+            await conn.execute("UPDATE enterprises SET status = 'active' WHERE enterprise_id = $1", enterprise_id)
+            await _start_span_if_active(conn, env, enterprise_id)
+        case ChiefAssigned():
+            await _assign(conn, env, payload)
+        case ChiefRelieved():
+            await _relieve(conn, env, payload)
+        case PoliceOfficeOpened():
+            await conn.execute(
+                "INSERT INTO police_offices VALUES ($1, $2, $3, $4, NULL, NULL, $5) ON CONFLICT (office_id) DO UPDATE"
+                " SET event_id = $2, enterprise_id = $3, active_from = $4, active_until = NULL, ended_by = NULL,"
+                " recorded_at = $5",
+                payload.office_id,
+                env.event_id,
+                payload.enterprise_id,
+                env.occurred_at,
+                env.recorded_at,
+            )
+        case PoliceOfficeClosed():
+            await _end(conn, "police_offices", "office_id = $3", env.occurred_at, env.event_id, payload.office_id)
+        case OfficerEnrolled():
+            await conn.execute(
+                "INSERT INTO officers VALUES ($1, $2, $3, $4, NULL, NULL, $5) ON CONFLICT (officer_id) DO NOTHING",
+                payload.officer_id,
+                env.event_id,
+                payload.name,
+                env.occurred_at,
+                env.recorded_at,
+            )
+        case OfficerRetired():
+            await _end(conn, "officers", "officer_id = $3", payload.effective_from, env.event_id, payload.officer_id)
+        case _:
+            return
+
+
+async def _register(conn: asyncpg.Connection, env: Envelope, event: EnterpriseRegistered) -> None:
+    await conn.execute(
+        "INSERT INTO enterprises VALUES ($1, $2, $3, $4, 'active', $5) ON CONFLICT (enterprise_id) DO NOTHING",
+        event.enterprise_id,
+        env.event_id,
+        event.name,
+        event.enterprise_class.value,
+        env.recorded_at,
+    )
+    await _start_span_if_active(conn, env, event.enterprise_id)
+
+
+async def _start_span_if_active(conn: asyncpg.Connection, env: Envelope, enterprise_id: str) -> None:
+    """A new span in the enterprise's current class, unless it is suspended or closed."""
+    await conn.execute(
+        "INSERT INTO enterprise_spans (event_id, enterprise_id, enterprise_class, active_from, recorded_at)"
+        " SELECT $1, enterprise_id, enterprise_class, $3, $4 FROM enterprises"
+        " WHERE enterprise_id = $2 AND status = 'active' ON CONFLICT (event_id) DO NOTHING",
+        env.event_id,
+        enterprise_id,
+        env.occurred_at,
+        env.recorded_at,
+    )
+
+
+async def _end_span(conn: asyncpg.Connection, env: Envelope, enterprise_id: str) -> None:
+    await _end(conn, "enterprise_spans", "enterprise_id = $3", env.occurred_at, env.event_id, enterprise_id)
+
+
+async def _assign(conn: asyncpg.Connection, env: Envelope, event: ChiefAssigned) -> None:
+    await conn.execute(
+        "INSERT INTO chief_terms (event_id, enterprise_id, officer_id, tier, slot, active_from, recorded_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+        env.event_id,
+        event.enterprise_id,
+        event.officer_id,
+        event.tier.value,
+        event.slot.value,
+        event.effective_from,
+        env.recorded_at,
+    )
+
+
+async def _relieve(conn: asyncpg.Connection, env: Envelope, event: ChiefRelieved) -> None:
+    await _end(
+        conn,
+        "chief_terms",
+        "enterprise_id = $3 AND officer_id = $4 AND tier = $5 AND slot = $6",
+        event.effective_from,
+        env.event_id,
+        event.enterprise_id,
+        event.officer_id,
+        event.tier.value,
+        event.slot.value,
+    )
+
+
+async def _end(conn: asyncpg.Connection, table: str, where: str, until: datetime, by: object, *keys: object) -> None:
+    """Close the open rows matching `where` ($3...) at `until`, naming the event that ended them."""
+    await conn.execute(
+        f"UPDATE {table} SET active_until = $1, ended_by = $2 WHERE {where} AND active_until IS NULL",
+        until,
+        by,
+        *keys,
+    )

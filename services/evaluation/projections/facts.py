@@ -1,0 +1,82 @@
+"""The `facts` read model: every other service's events, and evaluation's own, as the facts tables the
+scorecards, the ranking and the figure table are computed from.
+
+Convergence: each table is written from one source stream (an enterprise's, an appeal's, a duty's...),
+keyed by that stream's ids, and every cross-stream link (a forum's appeals, a duty's visit, the chiefs
+a spot-check answer is about) is joined when the facts are loaded. So the tables end in the same state
+for any interleaving of the four services' streams that keeps each stream's own order.
+
+Traceability: every applied event is logged in `fact_events` (its stream, type and times), and every
+fact row keeps the id of the event it came from, so a number can list the events behind it.
+"""
+
+from jingzhang.appeals.events import REGISTRY as APPEALS_REGISTRY
+from jingzhang.assignment.events import REGISTRY as ASSIGNMENT_REGISTRY
+from jingzhang.evaluation.events import REGISTRY as EVALUATION_REGISTRY
+from jingzhang.evaluation.projections import appeal_facts, assignment_facts, own_facts, work_facts
+from jingzhang.patrols.events import REGISTRY as PATROLS_REGISTRY
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Apply, Projection, Source, Tx
+
+EVENT_LOG_SQL = """
+CREATE TABLE IF NOT EXISTS fact_events (
+    event_id        uuid PRIMARY KEY,
+    service         text NOT NULL,
+    aggregate_type  text NOT NULL,
+    aggregate_id    text NOT NULL,
+    version         integer NOT NULL,
+    event_type      text NOT NULL,
+    occurred_at     timestamptz NOT NULL,
+    recorded_at     timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fact_events_stream ON fact_events (service, aggregate_type, aggregate_id);
+"""
+
+SQL = "\n".join((EVENT_LOG_SQL, assignment_facts.SQL, appeal_facts.SQL, work_facts.SQL, own_facts.SQL))
+
+_BY_SERVICE: dict[str, Apply] = {
+    "assignment": assignment_facts.apply,
+    "appeals": appeal_facts.apply,
+    "patrols": work_facts.apply,
+    "evaluation": own_facts.apply,
+}
+
+SOURCES = (
+    Source("assignment", "enterprise"),
+    Source("assignment", "officer"),
+    Source("appeals", "appeal"),
+    Source("patrols", "duty"),
+    Source("patrols", "visit"),
+    Source("patrols", "hazard"),
+    Source("patrols", "activity"),
+    Source("evaluation", "rating"),
+    Source("evaluation", "spot_check"),
+)
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    await tx.conn.execute(
+        "INSERT INTO fact_events VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
+        env.event_id,
+        env.service,
+        env.stream.aggregate_type,
+        env.stream.aggregate_id,
+        env.version,
+        env.event_type,
+        env.occurred_at,
+        env.recorded_at,
+    )
+    by_service = _BY_SERVICE.get(env.service)
+    if by_service is not None:
+        await by_service(tx, env, payload)
+
+
+PROJECTION = Projection(
+    name="facts",
+    schema_sql=SQL,
+    sources=SOURCES,
+    registry=ASSIGNMENT_REGISTRY.merge(APPEALS_REGISTRY, PATROLS_REGISTRY, EVALUATION_REGISTRY),
+    apply=apply,
+    description="Officers, enterprises, chiefs, offices, appeals, duties, activities, ratings, spot checks",
+)

@@ -1,0 +1,62 @@
+"""Facts from evaluation's own events: chiefs' ratings and spot-check answers.
+
+A spot-check answer is about the enterprise's chiefs at the time it was given; which officers those
+were is joined from `chief_terms` when the facts are loaded, never here, so an answer applied before
+the assignment events that explain it ends up credited the same way.
+"""
+
+from jingzhang.evaluation.domain.events import ChiefRated, SpotCheckAnswerRecorded
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Tx
+
+SQL = """
+CREATE TABLE IF NOT EXISTS ratings (
+    event_id       uuid PRIMARY KEY,
+    rating_id      text NOT NULL,
+    enterprise_id  text NOT NULL,
+    officer_id     text NOT NULL,
+    tier           text NOT NULL,
+    period         text NOT NULL,
+    level          integer NOT NULL,
+    recorded_at    timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS spot_check_answers (
+    event_id       uuid PRIMARY KEY,
+    spot_check_id  text NOT NULL,
+    enterprise_id  text NOT NULL,
+    satisfied      boolean NOT NULL,
+    level          integer NOT NULL,
+    answered_at    timestamptz NOT NULL,
+    recorded_at    timestamptz NOT NULL
+);
+"""
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    match payload:
+        case ChiefRated():
+            await tx.conn.execute(
+                "INSERT INTO ratings VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
+                env.event_id,
+                payload.rating_id,
+                payload.enterprise_id,
+                payload.officer_id,
+                payload.tier.value,
+                payload.period,
+                payload.level,
+                env.recorded_at,
+            )
+        case SpotCheckAnswerRecorded():
+            await tx.conn.execute(
+                "INSERT INTO spot_check_answers VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+                env.event_id,
+                payload.spot_check_id,
+                payload.enterprise_id,
+                payload.satisfied,
+                payload.level,
+                payload.answered_at,
+                env.recorded_at,
+            )
+        case _:
+            return

@@ -1,0 +1,204 @@
+"""Facts from the patrols service: duties (owed visits), visits, countable activities, forum appeals.
+
+What counts as what (the figure table and the scorecards read `activities` by kind):
+- a joint patrol (警企联动联巡) counts its `person_times`; other visits only fulfil duties;
+- a hazard counts once, when rectified; a case only if it is illegal obstruction of construction;
+- legal and four-preventions trainings are both the report's "legal trainings" (法务咨询、四防);
+  chief trainings (恒口公安大讲堂) are counted for the officers who attended;
+- a forum counts once, and each appeal collected there is linked to the appeal id it is raised under.
+Dates without a time mean the start of that day in bureau time.
+"""
+
+from datetime import date, datetime
+
+import asyncpg
+from jingzhang.evaluation.domain.period import BUREAU_TZ
+from jingzhang.evaluation.domain.vocabulary import ActivityKind
+from jingzhang.patrols.domain.activity import (
+    CaseHandled,
+    CaseKind,
+    DisputeMediated,
+    ForumHeld,
+    LeafletsDistributed,
+    ServiceOnBehalfHandled,
+    TrainingHeld,
+    TrainingKind,
+    collected_appeal_id,
+)
+from jingzhang.patrols.domain.common import VisitKind
+from jingzhang.patrols.domain.duty import DutyFulfilled, DutyOverdue, DutyReassigned, DutyScheduled
+from jingzhang.patrols.domain.hazard import HazardRectified
+from jingzhang.patrols.domain.visit import PatrolCompleted
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Tx
+
+SQL = """
+CREATE TABLE IF NOT EXISTS duties (
+    duty_id        text PRIMARY KEY,
+    event_id       uuid NOT NULL,
+    enterprise_id  text NOT NULL,
+    officer_id     text,
+    due_at         timestamptz NOT NULL,
+    visit_id       text,
+    fulfilled_at   timestamptz,
+    on_time        boolean,
+    overdue_at     timestamptz,
+    recorded_at    timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS visits (
+    visit_id       text PRIMARY KEY,
+    event_id       uuid NOT NULL,
+    enterprise_id  text NOT NULL,
+    kind           text NOT NULL,
+    started_at     timestamptz NOT NULL,
+    recorded_at    timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS activities (
+    event_id       uuid PRIMARY KEY,
+    kind           text NOT NULL,
+    officer_ids    text[] NOT NULL,
+    at             timestamptz NOT NULL,
+    count          integer NOT NULL,
+    enterprise_id  text,
+    recorded_at    timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS forum_appeals (
+    appeal_id      text PRIMARY KEY,
+    forum_id       text NOT NULL,
+    event_id       uuid NOT NULL,
+    recorded_at    timestamptz NOT NULL
+);
+"""
+
+_TRAININGS = {
+    TrainingKind.LEGAL: ActivityKind.LEGAL_TRAINING,
+    TrainingKind.FOUR_PREVENTIONS: ActivityKind.LEGAL_TRAINING,
+    TrainingKind.CHIEF_TRAINING: ActivityKind.CHIEF_TRAINING,
+}
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    match payload:
+        case DutyScheduled() | DutyFulfilled() | DutyOverdue() | DutyReassigned():
+            await _duty(tx.conn, env, payload)
+        case PatrolCompleted():
+            await _visit(tx.conn, env, payload)
+        case HazardRectified(officer_ids=officers, rectified_on=day, enterprise_id=enterprise_id):
+            await _activity(tx.conn, env, ActivityKind.HAZARD_RECTIFIED, officers, _start_of(day), 1, enterprise_id)
+        case DisputeMediated() | ServiceOnBehalfHandled() | CaseHandled() | TrainingHeld() | LeafletsDistributed():
+            kind = _kind(payload)
+            if kind is not None:
+                count = payload.count if isinstance(payload, LeafletsDistributed) else 1
+                at = _start_of(payload.occurred_on)
+                await _activity(tx.conn, env, kind, payload.officer_ids, at, count, payload.enterprise_id)
+        case ForumHeld():
+            await _forum(tx.conn, env, payload)
+        case _:
+            return
+
+
+def _kind(event: DomainEvent) -> ActivityKind | None:
+    match event:
+        case DisputeMediated():
+            return ActivityKind.DISPUTE_MEDIATED
+        case ServiceOnBehalfHandled():
+            return ActivityKind.SERVICE_ON_BEHALF
+        case CaseHandled(kind=kind):
+            return ActivityKind.OBSTRUCTION_CASE if kind is CaseKind.ILLEGAL_OBSTRUCTION_OF_CONSTRUCTION else None
+        case TrainingHeld(kind=kind):
+            return _TRAININGS[kind]
+        case LeafletsDistributed():
+            return ActivityKind.LEAFLETS
+        case _:
+            return None
+
+
+async def _duty(conn: asyncpg.Connection, env: Envelope, event: DomainEvent) -> None:
+    match event:
+        case DutyScheduled():
+            await conn.execute(
+                "INSERT INTO duties (duty_id, event_id, enterprise_id, officer_id, due_at, recorded_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (duty_id) DO NOTHING",
+                event.duty_id,
+                env.event_id,
+                event.enterprise_id,
+                event.assignee_officer_id,
+                event.due_at,
+                env.recorded_at,
+            )
+        case DutyFulfilled(duty_id=duty_id, visit_id=visit_id, on_time=on_time):
+            await conn.execute(
+                "UPDATE duties SET visit_id = $2, fulfilled_at = $3, on_time = $4 WHERE duty_id = $1",
+                duty_id,
+                visit_id,
+                env.occurred_at,
+                on_time,
+            )
+        case DutyOverdue(duty_id=duty_id, assignee_officer_id=officer_id):
+            # The miss stays with whoever answered for the duty when it fell due.
+            await conn.execute(
+                "UPDATE duties SET officer_id = coalesce($2, officer_id), overdue_at = $3 WHERE duty_id = $1",
+                duty_id,
+                officer_id,
+                env.occurred_at,
+            )
+        case DutyReassigned(duty_id=duty_id, to_officer_id=officer_id):
+            await conn.execute(
+                "UPDATE duties SET officer_id = $2 WHERE duty_id = $1 AND overdue_at IS NULL", duty_id, officer_id
+            )
+        case _:
+            return
+
+
+async def _visit(conn: asyncpg.Connection, env: Envelope, event: PatrolCompleted) -> None:
+    await conn.execute(
+        "INSERT INTO visits VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (visit_id) DO NOTHING",
+        event.visit_id,
+        env.event_id,
+        event.enterprise_id,
+        event.kind.value,
+        event.started_at,
+        env.recorded_at,
+    )
+    if event.kind is VisitKind.JOINT_PATROL:
+        where = event.enterprise_id
+        await _activity(conn, env, ActivityKind.PATROL, event.officer_ids, event.started_at, event.person_times, where)
+
+
+async def _forum(conn: asyncpg.Connection, env: Envelope, event: ForumHeld) -> None:
+    at = _start_of(event.occurred_on)
+    await _activity(conn, env, ActivityKind.FORUM, event.officer_ids, at, 1, event.enterprise_id)
+    for collected in event.collected_appeals:
+        await conn.execute(
+            "INSERT INTO forum_appeals VALUES ($1, $2, $3, $4) ON CONFLICT (appeal_id) DO NOTHING",
+            collected_appeal_id(event.forum_id, collected.appeal_ref_id),
+            event.forum_id,
+            env.event_id,
+            env.recorded_at,
+        )
+
+
+async def _activity(
+    conn: asyncpg.Connection,
+    env: Envelope,
+    kind: ActivityKind,
+    officer_ids: tuple[str, ...],
+    at: datetime,
+    count: int,
+    enterprise_id: str | None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO activities VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+        env.event_id,
+        kind.value,
+        sorted(officer_ids),
+        at,
+        count,
+        enterprise_id,
+        env.recorded_at,
+    )
+
+
+def _start_of(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=BUREAU_TZ)
