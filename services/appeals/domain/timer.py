@@ -42,9 +42,13 @@ class Timer:
         return self if self.running else replace(self, running_since=at)
 
     def extend(self, extra: timedelta, at: datetime) -> "Timer":
-        """More budget; the new window is what is left now (never less than nothing) plus `extra`."""
+        """More budget; the new window is what is left now (never less than nothing) plus `extra`.
+
+        An overrun is forgiven rather than deducted: grace given to the next chief after a late breach
+        check (say, after a restart) must still be the full grace, or the breach would cascade up at once.
+        """
         window = max(self.remaining(at), ZERO) + extra
-        return replace(self, budget=self.budget + extra, window=window)
+        return replace(self, budget=max(self.budget, self.used(at)) + extra, window=window)
 
     def restart(self, limit: timedelta, at: datetime) -> "Timer":
         return Timer.start(limit, self.warning_fraction, at)

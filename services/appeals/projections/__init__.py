@@ -1,0 +1,1 @@
+"""The appeals service's read models: one module per projection."""
