@@ -1,0 +1,96 @@
+"""A reactor: appeals collected at forums (座谈会, recorded by the patrols service) are raised here once.
+
+Each collected appeal gets a deterministic id (`collected_appeal_id`), and it is raised only if its
+stream does not exist yet, in the same transaction as the reactor's checkpoint: a redelivery, a
+retry or a second reactor instance records nothing new.
+"""
+
+from datetime import datetime
+
+import structlog
+from jingzhang.appeals.domain.commands import RaiseAppeal
+from jingzhang.appeals.domain.intake import decide_raise
+from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
+from jingzhang.appeals.domain.state import APPEAL
+from jingzhang.appeals.domain.vocabulary import Category, Channel
+from jingzhang.appeals.projections.chiefs import snapshot_in
+from jingzhang.patrols.domain.activity import ForumHeld, collected_appeal_id
+from jingzhang.patrols.events import REGISTRY as PATROLS_REGISTRY
+from jingzhang.shared.envelope import Envelope, Metadata, NewEvent
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Apply, Projection, Source, Tx
+
+log = structlog.get_logger(__name__)
+
+ACTOR = "appeals:forum-intake"
+
+# The reactor keeps no tables of its own: the event store is its memory.
+SQL = "SELECT 1;"
+
+
+def forum_commands(forum: ForumHeld, now: datetime) -> list[RaiseAppeal]:
+    """The appeals a forum collected, as raise commands under their deterministic ids."""
+    return [
+        RaiseAppeal(
+            appeal_id=collected_appeal_id(forum.forum_id, c.appeal_ref_id),
+            enterprise_id=c.enterprise_id,
+            channel=Channel.FORUM,
+            category=_category(c.category),
+            description=c.description,
+            raised_by=f"forum:{forum.forum_id}",
+            now=now,
+        )
+        for c in forum.collected_appeals
+    ]
+
+
+def _category(value: str) -> Category:
+    """Patrols records the category as free text; anything outside the five direct services is `other`."""
+    try:
+        return Category(value)
+    except ValueError:
+        return Category.OTHER
+
+
+def reactor(policy: TimeLimits = DEFAULT_TIME_LIMITS) -> Apply:
+    async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+        match payload:
+            case ForumHeld():
+                # Domain time of the forum's record, so a retry decides exactly as the first try did.
+                for cmd in forum_commands(payload, env.occurred_at):
+                    await _raise_once(tx, env, cmd, policy)
+            case _:
+                return
+
+    return apply
+
+
+async def _raise_once(tx: Tx, env: Envelope, cmd: RaiseAppeal, policy: TimeLimits) -> None:
+    stream = APPEAL.stream(cmd.appeal_id)
+    exists = await tx.conn.fetchval(
+        "SELECT 1 FROM es.events WHERE aggregate_type = $1 AND aggregate_id = $2 LIMIT 1",
+        stream.aggregate_type,
+        stream.aggregate_id,
+    )
+    if exists:
+        log.info("forum_intake.already_raised", appeal_id=cmd.appeal_id)
+        return
+    chiefs = await snapshot_in(tx.conn, cmd.enterprise_id)
+    if chiefs is None:
+        # Raise so the consumer retries: the chiefs projection may simply not have caught up yet.
+        raise LookupError(f"enterprise {cmd.enterprise_id!r} is not known to the chiefs projection yet")
+    events = decide_raise(APPEAL.initial, cmd, chiefs, policy)
+    meta = Metadata(actor=ACTOR, correlation_id=env.correlation_id, causation_id=env.event_id)
+    await tx.append(stream, 0, [NewEvent(e, cmd.now) for e in events], meta)
+
+
+def projection(policy: TimeLimits = DEFAULT_TIME_LIMITS) -> Projection:
+    return Projection(
+        name="forum_intake",
+        schema_sql=SQL,
+        sources=(Source("patrols", "activity"),),
+        registry=PATROLS_REGISTRY,
+        apply=reactor(policy),
+        reactor=True,
+        description="Raises each appeal collected at a forum exactly once",
+    )

@@ -1,0 +1,38 @@
+"""A read-only Open311 GeoReport v2 view (JSON format) for government systems that speak it."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from jingzhang.appeals.domain import open311
+from jingzhang.appeals.projections import board
+from jingzhang.shared.errors import NotFound
+
+from .deps import Deps, get_deps
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+
+DepsDep = Annotated[Deps, Depends(get_deps)]
+
+
+@router.get("/services.json")
+async def services() -> list[open311.Open311Service]:
+    return open311.services()
+
+
+@router.get("/requests.json")
+async def requests(
+    deps: DepsDep,
+    status: Literal["open", "closed"] | None = None,
+    service_code: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> list[open311.Open311Request]:
+    return await board.open311_requests(deps.pool, status, service_code, limit)
+
+
+@router.get("/requests/{request_id}.json")
+async def request(request_id: str, deps: DepsDep) -> list[open311.Open311Request]:
+    """GeoReport v2 answers a single request as a one-element list."""
+    found = await board.open311_request(deps.pool, request_id)
+    if found is None:
+        raise NotFound("service request", request_id)
+    return [found]

@@ -1,0 +1,213 @@
+"""Every appeal as one row: where it stands, who holds it and when it is due.
+
+Serves an enterprise's appeals, an officer's queue (by deadline), the overdue and near-breach lists,
+and the Open311 view (stored as the document the domain builds, so reads need no folding).
+"""
+
+import json
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from jingzhang.appeals.domain import deadlines, open311
+from jingzhang.appeals.domain.state import AGGREGATE_TYPE, Appeal, NoAppeal
+from jingzhang.appeals.events import REGISTRY
+from jingzhang.appeals.projections.log import LOG_SQL, record_and_fold
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Projection, Source, Tx, use_schema
+from pydantic import BaseModel
+
+SQL = (
+    LOG_SQL
+    + """
+CREATE TABLE IF NOT EXISTS appeals (
+    appeal_id              text PRIMARY KEY,
+    enterprise_id          text NOT NULL,
+    channel                text NOT NULL,
+    category               text NOT NULL,
+    limit_class            text NOT NULL,
+    emergency              boolean NOT NULL,
+    description            text NOT NULL,
+    raised_by              text NOT NULL,
+    raised_at              timestamptz NOT NULL,
+    status                 text NOT NULL,
+    is_open                boolean NOT NULL,
+    tier                   text,
+    officer_id             text,
+    slot                   text,
+    informed_officer_ids   text[] NOT NULL,
+    department_id          text,
+    due_at                 timestamptz,
+    warning_at             timestamptz,
+    first_response_due_at  timestamptz,
+    warned                 boolean NOT NULL,
+    breached               boolean NOT NULL,
+    escalations            integer NOT NULL,
+    reopen_count           integer NOT NULL,
+    outcome                text,
+    outcome_note           text,
+    merged_into            text,
+    callback_rating        integer,
+    version                integer NOT NULL,
+    updated_at             timestamptz NOT NULL,
+    open311                jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS appeals_enterprise ON appeals (enterprise_id, raised_at);
+CREATE INDEX IF NOT EXISTS appeals_queue ON appeals (officer_id, due_at) WHERE is_open;
+"""
+)
+
+
+class AppealSummary(BaseModel):
+    appeal_id: str
+    enterprise_id: str
+    channel: str
+    category: str
+    limit_class: str
+    emergency: bool
+    description: str
+    raised_by: str
+    raised_at: datetime
+    status: str
+    is_open: bool
+    tier: str | None
+    officer_id: str | None
+    slot: str | None
+    informed_officer_ids: list[str]
+    department_id: str | None
+    due_at: datetime | None
+    warning_at: datetime | None
+    first_response_due_at: datetime | None
+    warned: bool
+    breached: bool
+    escalations: int
+    reopen_count: int
+    outcome: str | None
+    outcome_note: str | None
+    merged_into: str | None
+    callback_rating: int | None
+    version: int
+    updated_at: datetime
+
+
+_COLUMNS = list(AppealSummary.model_fields)
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    state = await record_and_fold(tx.conn, env)
+    match state:
+        case Appeal():
+            await _upsert(tx.conn, _row(state, env))
+        case NoAppeal():
+            return
+
+
+def _row(a: Appeal, env: Envelope) -> dict[str, Any]:
+    holder = a.holder
+    return {
+        "appeal_id": a.appeal_id,
+        "enterprise_id": a.enterprise_id,
+        "channel": a.channel.value,
+        "category": a.category.value,
+        "limit_class": a.limit_class.value,
+        "emergency": a.emergency,
+        "description": a.description,
+        "raised_by": a.raised_by,
+        "raised_at": a.raised_at,
+        "status": a.status.value,
+        "is_open": a.status.is_open,
+        "tier": holder.tier.value if holder else None,
+        "officer_id": holder.officer_id if holder else None,
+        "slot": holder.slot.value if holder else None,
+        "informed_officer_ids": list(a.informed_officer_ids),
+        "department_id": a.department_id,
+        "due_at": deadlines.due_at(a),
+        "warning_at": deadlines.warning_at(a),
+        "first_response_due_at": deadlines.first_response_due(a),
+        "warned": a.warned,
+        "breached": a.breached or a.first_response_breached,
+        "escalations": a.escalations,
+        "reopen_count": a.reopen_count,
+        "outcome": a.outcome.value if a.outcome else None,
+        "outcome_note": a.outcome_note,
+        "merged_into": a.merged_into,
+        "callback_rating": a.callback.rating if a.callback else None,
+        "version": env.version,
+        "updated_at": env.occurred_at,
+        "open311": open311.request(a, updated_at=env.occurred_at).model_dump_json(),
+    }
+
+
+_CASTS = {"open311": "::jsonb"}
+
+
+async def _upsert(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
+    names = list(row)
+    params = ", ".join(f"${i}{_CASTS.get(n, '')}" for i, n in enumerate(names, start=1))
+    updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names[1:])
+    await conn.execute(
+        f"INSERT INTO appeals ({', '.join(names)}) VALUES ({params}) ON CONFLICT (appeal_id) DO UPDATE SET {updates}",
+        *row.values(),
+    )
+
+
+PROJECTION = Projection(
+    name="appeal_board",
+    schema_sql=SQL,
+    sources=(Source("appeals", AGGREGATE_TYPE),),
+    registry=REGISTRY,
+    apply=apply,
+    description="One row per appeal: status, holder, deadlines; lists, queues and the Open311 view",
+)
+
+
+async def _select(pool: asyncpg.Pool, where: str, *args: object, order: str = "raised_at") -> list[asyncpg.Record]:
+    async with pool.acquire() as conn, conn.transaction():
+        await use_schema(conn, PROJECTION)
+        return list(await conn.fetch(f"SELECT * FROM appeals WHERE {where} ORDER BY {order}, appeal_id", *args))
+
+
+def _summaries(rows: list[asyncpg.Record]) -> list[AppealSummary]:
+    return [AppealSummary(**{c: r[c] for c in _COLUMNS}) for r in rows]
+
+
+async def summary(pool: asyncpg.Pool, appeal_id: str) -> AppealSummary | None:
+    found = _summaries(await _select(pool, "appeal_id = $1", appeal_id))
+    return found[0] if found else None
+
+
+async def of_enterprise(pool: asyncpg.Pool, enterprise_id: str, open_only: bool = False) -> list[AppealSummary]:
+    where = "enterprise_id = $1" + (" AND is_open" if open_only else "")
+    return _summaries(await _select(pool, where, enterprise_id))
+
+
+async def queue(pool: asyncpg.Pool, officer_id: str) -> list[AppealSummary]:
+    """Open appeals the officer holds, soonest due first; paused ones (with a department) last."""
+    rows = await _select(pool, "is_open AND officer_id = $1", officer_id, order="due_at NULLS LAST, raised_at")
+    return _summaries(rows)
+
+
+async def overdue(pool: asyncpg.Pool, now: datetime) -> list[AppealSummary]:
+    """Open and past due, or breached and not yet given a new window."""
+    rows = await _select(pool, "is_open AND (breached OR due_at <= $1)", now, order="due_at NULLS LAST")
+    return _summaries(rows)
+
+
+async def near_breach(pool: asyncpg.Pool, now: datetime) -> list[AppealSummary]:
+    """Open, not yet due, but past the warning point of its current window."""
+    where = "is_open AND NOT breached AND due_at > $1 AND warning_at <= $1"
+    return _summaries(await _select(pool, where, now, order="due_at"))
+
+
+async def open311_requests(
+    pool: asyncpg.Pool, status: str | None = None, service_code: str | None = None, limit: int = 1000
+) -> list[open311.Open311Request]:
+    where = "($1::text IS NULL OR open311->>'status' = $1) AND ($2::text IS NULL OR category = $2)"
+    rows = await _select(pool, where, status, service_code, order="raised_at DESC")
+    return [open311.Open311Request.model_validate(json.loads(r["open311"])) for r in rows[:limit]]
+
+
+async def open311_request(pool: asyncpg.Pool, appeal_id: str) -> open311.Open311Request | None:
+    rows = await _select(pool, "appeal_id = $1", appeal_id)
+    return open311.Open311Request.model_validate(json.loads(rows[0]["open311"])) if rows else None

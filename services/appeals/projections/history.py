@@ -1,0 +1,72 @@
+"""One appeal's full history: every event of its stream, in order, with who did it and when."""
+
+import json
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from jingzhang.appeals.domain.state import AGGREGATE_TYPE
+from jingzhang.appeals.events import REGISTRY
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Projection, Source, Tx, use_schema
+from pydantic import BaseModel
+
+SQL = """
+CREATE TABLE IF NOT EXISTS history (
+    appeal_id       text NOT NULL,
+    version         integer NOT NULL,
+    event_id        uuid NOT NULL,
+    event_type      text NOT NULL,
+    data            jsonb NOT NULL,
+    occurred_at     timestamptz NOT NULL,
+    recorded_at     timestamptz NOT NULL,
+    actor           text NOT NULL,
+    PRIMARY KEY (appeal_id, version)
+);
+"""
+
+
+class HistoryEntry(BaseModel):
+    version: int
+    event_type: str
+    data: dict[str, Any]
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    # Every event of the stream belongs in the history; the payload was decoded only to validate it.
+    await tx.conn.execute(
+        "INSERT INTO history VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) ON CONFLICT DO NOTHING",
+        env.stream.aggregate_id,
+        env.version,
+        env.event_id,
+        env.event_type,
+        json.dumps(payload.model_dump(mode="json")),
+        env.occurred_at,
+        env.recorded_at,
+        env.actor,
+    )
+
+
+PROJECTION = Projection(
+    name="appeal_history",
+    schema_sql=SQL,
+    sources=(Source("appeals", AGGREGATE_TYPE),),
+    registry=REGISTRY,
+    apply=apply,
+    description="Every event of each appeal, in order",
+)
+
+
+async def history(pool: asyncpg.Pool, appeal_id: str) -> list[HistoryEntry]:
+    async with pool.acquire() as conn, conn.transaction():
+        await use_schema(conn, PROJECTION)
+        rows = await conn.fetch(
+            "SELECT version, event_type, data::text AS data, occurred_at, recorded_at, actor"
+            " FROM history WHERE appeal_id = $1 ORDER BY version",
+            appeal_id,
+        )
+    return [HistoryEntry(**{**dict(r), "data": json.loads(r["data"])}) for r in rows]
