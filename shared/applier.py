@@ -22,6 +22,7 @@ import structlog
 from jingzhang.shared.envelope import Envelope, decode
 from jingzhang.shared.errors import UnknownEventType
 from jingzhang.shared.events import EventDecodeError
+from jingzhang.shared.logging import bound_to
 from jingzhang.shared.projection import Projection, Tx, stream_key
 from jingzhang.shared.store.postgres import PostgresEventStore
 
@@ -147,13 +148,15 @@ class Applier:
             return await self._park(conn, item, parked, f"cannot decode: {exc}")
         if not careful:
             try:
-                await self.projection.apply(tx, env, payload)
+                with bound_to(env):
+                    await self.projection.apply(tx, env, payload)
             except Exception as exc:
                 raise ApplyFailed from exc
             return Outcome.APPLIED
         try:
-            async with conn.transaction():
-                await self.projection.apply(tx, env, payload)
+            with bound_to(env):
+                async with conn.transaction():
+                    await self.projection.apply(tx, env, payload)
         except Exception as exc:
             return await self._failed(conn, item, env, exc, parked, blocked, failures)
         return Outcome.APPLIED

@@ -44,11 +44,15 @@ def up(
         ".state"
     ),
     seconds: Annotated[float, typer.Option(help="Stop by itself after this many seconds (0: run until Ctrl-C)")] = 0,
+    port_base: Annotated[
+        int, typer.Option(envvar="JZ_PORT_BASE", min=1024, max=65000, help="Services listen on base+1 … base+4")
+    ] = 8100,
 ) -> None:
     """Run the whole system: embedded NATS and PostgreSQL unless NATS_URL / DATABASE_URL are set."""
     from jingzhang.shared.local.stack import Stack
 
     stack = Stack(state_dir.resolve(), os.environ.get("NATS_URL"), os.environ.get("DATABASE_URL"))
+    stack.ports = {service: port_base + i for i, service in enumerate(SERVICES, start=1)}
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
@@ -251,6 +255,44 @@ def parked_list(
     for r in rows:
         table.add_row(str(r["projection"]), str(r["stream"]), str(r["version"]), str(r["error"]))
     Console().print(table)
+
+
+@parked_app.command("retry")
+def parked_retry(
+    service: str,
+    projection: Annotated[str, typer.Option(help="The projection whose parked events to retry")],
+    stream: Annotated[str | None, typer.Option(help="Only this stream key (service/aggregate/id)")] = None,
+    database_url: Annotated[str, typer.Option(envvar="DATABASE_URL")] = "",
+) -> None:
+    """Re-apply parked events in order; what fails again is parked again."""
+    from jingzhang.shared.applier import Applier, Outcome
+    from jingzhang.shared.parking import retry_parked
+    from jingzhang.shared.projection import Projection
+
+    available = _projections(_check_service(service))
+    chosen = available.get(projection)
+    if not isinstance(chosen, Projection):
+        console.print(f"[red]unknown projection {projection!r}[/red]; {service} has: {', '.join(available)}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+    async def run() -> dict[str, list[Outcome]]:
+        import asyncpg
+        from jingzhang.shared.store.postgres import PostgresEventStore
+
+        pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+        try:
+            async with pool.acquire() as conn:
+                return await retry_parked(conn, Applier(chosen, PostgresEventStore(pool, service)), stream)
+        finally:
+            await pool.close()
+
+    results = asyncio.run(run())
+    still = sum(o is Outcome.PARKED for outcomes in results.values() for o in outcomes)
+    for key, outcomes in results.items():
+        console.print(f"{key}: " + ", ".join(o.value for o in outcomes))
+    if still:
+        console.print(f"[yellow]{still} events parked again[/yellow]")
+        raise typer.Exit(EXIT_FAILED)
 
 
 def main() -> None:
