@@ -1,0 +1,81 @@
+"""Request bodies: what a caller sends besides the ids in the path. Times default to the clock's now."""
+
+from jingzhang.assignment.domain.commands import Ident, Text
+from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass, Slot, UnitKind
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    expected_version: int | None = Field(default=None, ge=0, description="409 unless the stream is at it")
+
+
+class Reclassify(Body):
+    enterprise_class: EnterpriseClass
+
+
+class Reason(Body):
+    reason: Text
+
+
+class Empty(Body):
+    pass
+
+
+class Close(Body):
+    reason: Text
+    effective_from: AwareDatetime | None = None
+
+
+class Assign(Body):
+    tier: ChiefTier
+    slot: Slot
+    officer_id: Ident
+    effective_from: AwareDatetime | None = None
+
+
+class Relieve(Body):
+    tier: ChiefTier
+    slot: Slot
+    reason: Text
+    effective_from: AwareDatetime | None = None
+
+
+class TaskForce(Body):
+    name: Text
+    leader_officer_id: Ident
+
+
+class Member(Body):
+    officer_id: Ident
+    role: Text
+
+
+class Office(Body):
+    office_id: Ident
+    online: bool
+    offline: bool
+    location: Text | None = None
+
+
+class Transfer(Body):
+    unit_kind: UnitKind
+    unit_name: Text
+    position: Text
+    effective_from: AwareDatetime | None = None
+
+
+class Retire(Body):
+    effective_from: AwareDatetime | None = None
+
+
+class Absence(Body):
+    absence_id: Ident | None = Field(default=None, description="chosen by the caller for safe retries; else new")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reason: Text
+
+
+class EndAbsence(Body):
+    ended_at: AwareDatetime | None = None

@@ -1,0 +1,55 @@
+"""What routes get from the app: handler dependencies, the pool, the caller's metadata.
+
+The event store and pool exist only once the runtime has started, so they are looked up per request.
+"""
+
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
+
+import asyncpg
+from fastapi import Depends, Header, Request
+from jingzhang.assignment.handlers import Deps
+from jingzhang.shared.aggregate import Decided
+from jingzhang.shared.envelope import Metadata
+from jingzhang.shared.errors import InvalidCommand
+from jingzhang.shared.http import CommandAccepted
+from pydantic import BaseModel, ValidationError
+
+C = TypeVar("C", bound=BaseModel)
+
+
+def get_deps(request: Request) -> Deps:
+    factory: Callable[[Any], Deps] = request.app.state.deps_for
+    return factory(request.app.state.runtime)
+
+
+def get_pool(request: Request) -> asyncpg.Pool:
+    return request.app.state.runtime.pool
+
+
+def get_meta(
+    x_actor: Annotated[str, Header()] = "anonymous",
+    x_correlation_id: Annotated[uuid.UUID | None, Header()] = None,
+) -> Metadata:
+    return Metadata(actor=x_actor, correlation_id=x_correlation_id or uuid.uuid4())
+
+
+HandlerDeps = Annotated[Deps, Depends(get_deps)]
+Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
+Meta = Annotated[Metadata, Depends(get_meta)]
+
+
+def command(model: type[C], **fields: object) -> C:
+    """Build a command; a path value that breaks its shape is a 422 naming the field."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "body"
+        raise InvalidCommand(error["msg"], field=field) from exc
+
+
+def accepted(ident: str, decided: Decided[Any]) -> CommandAccepted:
+    events: Sequence[BaseModel] = decided.events
+    return CommandAccepted(id=ident, version=decided.version, events=[type(e).__name__ for e in events])

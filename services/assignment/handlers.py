@@ -1,0 +1,280 @@
+"""Application handlers: one per command. Each loads what its decision reads, then decides and appends
+through `shared.aggregate.execute`; the decide functions stay pure in `domain/`.
+
+Enterprise decisions that may change who acts read the away intervals of the tier's holders from
+their officer streams (same service, so reading them is no coupling). Declaring an absence is the one
+decision that must be serialised with other officers' decisions: see `locks.py`.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import structlog
+from jingzhang.assignment.domain import chiefs, lifecycle, offices
+from jingzhang.assignment.domain import officer as officers
+from jingzhang.assignment.domain.calendar import AbsenceBook, partners_of
+from jingzhang.assignment.domain.commands import (
+    AddTaskForceMember,
+    AssignChief,
+    CloseEnterprise,
+    ClosePoliceOffice,
+    DeclareAbsence,
+    EndAbsence,
+    EnrolOfficer,
+    FormTaskForce,
+    OpenPoliceOffice,
+    ReclassifyEnterprise,
+    RegisterEnterprise,
+    ReinstateEnterprise,
+    RelieveChief,
+    RemoveTaskForceMember,
+    RetireOfficer,
+    SuspendEnterprise,
+    TransferOfficer,
+)
+from jingzhang.assignment.domain.enterprise import EnterpriseState, holder
+from jingzhang.assignment.domain.enterprise import chiefs as chiefs_of
+from jingzhang.assignment.domain.events import ChiefTier, Slot
+from jingzhang.assignment.domain.officer import OfficerState, away_intervals
+from jingzhang.assignment.events import ENTERPRISE, OFFICER, REGISTRY
+from jingzhang.assignment.locks import OfficerLocks
+from jingzhang.shared.aggregate import Decided, execute, load
+from jingzhang.shared.clock import Clock
+from jingzhang.shared.envelope import Metadata
+from jingzhang.shared.errors import ConcurrencyError
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.store.protocol import EventStore
+
+log = structlog.get_logger(__name__)
+
+RECHECK_ATTEMPTS = 3
+
+
+class PostsIndex(Protocol):
+    """A read model answering "which enterprises is this officer chief of" (eventually consistent)."""
+
+    async def enterprises_of(self, officer_id: str) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    store: EventStore
+    clock: Clock
+    posts: PostsIndex
+    locks: OfficerLocks
+
+
+EnterpriseDecide = Callable[[EnterpriseState], Sequence[DomainEvent]]
+OfficerDecide = Callable[[OfficerState], Sequence[DomainEvent]]
+
+
+async def _enterprise(
+    deps: Deps, enterprise_id: str, decide: EnterpriseDecide, meta: Metadata, expected_version: int | None
+) -> Decided[EnterpriseState]:
+    now = deps.clock.now()
+    return await execute(
+        deps.store, REGISTRY, ENTERPRISE, enterprise_id, decide, meta=meta, now=now, expected_version=expected_version
+    )
+
+
+async def _officer(
+    deps: Deps, officer_id: str, decide: OfficerDecide, meta: Metadata, expected_version: int | None
+) -> Decided[OfficerState]:
+    now = deps.clock.now()
+    return await execute(
+        deps.store, REGISTRY, OFFICER, officer_id, decide, meta=meta, now=now, expected_version=expected_version
+    )
+
+
+async def officer_state(store: EventStore, officer_id: str) -> OfficerState:
+    state, _ = await load(store, REGISTRY, OFFICER, officer_id)
+    return state
+
+
+async def absence_book(store: EventStore, officer_ids: Iterable[str]) -> AbsenceBook:
+    """The away intervals of `officer_ids`, read from their own streams."""
+    return {oid: away_intervals(await officer_state(store, oid)) for oid in sorted(set(officer_ids))}
+
+
+def tier_holders(state: EnterpriseState, tier: ChiefTier) -> list[str]:
+    return [oid for slot in Slot if (oid := holder(state, tier, slot)) is not None]
+
+
+# --- enterprise lifecycle ----------------------------------------------------------------------
+
+
+async def register_enterprise(deps: Deps, cmd: RegisterEnterprise, meta: Metadata) -> Decided[EnterpriseState]:
+    return await _enterprise(deps, cmd.enterprise_id, lambda s: lifecycle.register_enterprise(s, cmd), meta, None)
+
+
+async def reclassify_enterprise(
+    deps: Deps, cmd: ReclassifyEnterprise, meta: Metadata, expected_version: int | None = None
+) -> Decided[EnterpriseState]:
+    decide: EnterpriseDecide = lambda s: lifecycle.reclassify_enterprise(s, cmd)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+
+
+async def suspend_enterprise(
+    deps: Deps, cmd: SuspendEnterprise, meta: Metadata, expected_version: int | None = None
+) -> Decided[EnterpriseState]:
+    return await _enterprise(
+        deps, cmd.enterprise_id, lambda s: lifecycle.suspend_enterprise(s, cmd), meta, expected_version
+    )
+
+
+async def reinstate_enterprise(
+    deps: Deps, cmd: ReinstateEnterprise, meta: Metadata, expected_version: int | None = None
+) -> Decided[EnterpriseState]:
+    decide: EnterpriseDecide = lambda s: lifecycle.reinstate_enterprise(s, cmd)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+
+
+async def close_enterprise(
+    deps: Deps, cmd: CloseEnterprise, meta: Metadata, expected_version: int | None = None
+) -> Decided[EnterpriseState]:
+    return await _enterprise(
+        deps, cmd.enterprise_id, lambda s: lifecycle.close_enterprise(s, cmd), meta, expected_version
+    )
+
+
+# --- chiefs ------------------------------------------------------------------------------------
+
+
+async def assign_chief(
+    deps: Deps, cmd: AssignChief, meta: Metadata, expected_version: int | None = None
+) -> Decided[EnterpriseState]:
+    officer = await officer_state(deps.store, cmd.officer_id)
+    current, _ = await load(deps.store, REGISTRY, ENTERPRISE, cmd.enterprise_id)
+    absences = await absence_book(deps.store, [*tier_holders(current, cmd.tier), cmd.officer_id])
+    decide: EnterpriseDecide = lambda s: chiefs.assign_chief(s, cmd, officer, absences)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+
+
+async def relieve_chief(
+    deps: Deps, cmd: RelieveChief, meta: Metadata, expected_version: int | None = None
+) -> Decided[EnterpriseState]:
+    current, _ = await load(deps.store, REGISTRY, ENTERPRISE, cmd.enterprise_id)
+    absences = await absence_book(deps.store, tier_holders(current, cmd.tier))
+    decide: EnterpriseDecide = lambda s: chiefs.relieve_chief(s, cmd, absences)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+
+
+async def recheck_acting(
+    deps: Deps, enterprise_id: str, meta: Metadata, reason: str
+) -> Decided[EnterpriseState] | None:
+    """Record who acts for each tier now; retried on a concurrent write, None if it kept conflicting.
+
+    Giving up is safe: the absence boundaries the acting worker follows bring it back later.
+    """
+    for attempt in range(1, RECHECK_ATTEMPTS + 1):
+        current, _ = await load(deps.store, REGISTRY, ENTERPRISE, enterprise_id)
+        absences = await absence_book(deps.store, chiefs_of(current).values())
+        now = deps.clock.now()
+        decide: EnterpriseDecide = lambda s: chiefs.recheck_acting(s, absences, now, reason)  # noqa: E731, B023
+        try:
+            return await _enterprise(deps, enterprise_id, decide, meta, None)
+        except ConcurrencyError:
+            log.info("assignment.recheck_conflict", enterprise_id=enterprise_id, attempt=attempt)
+    return None
+
+
+async def recheck_acting_of(deps: Deps, officer_id: str, meta: Metadata, reason: str) -> None:
+    for enterprise_id in await deps.posts.enterprises_of(officer_id):
+        await recheck_acting(deps, enterprise_id, meta, reason)
+
+
+# --- task force and police office --------------------------------------------------------------
+
+
+async def form_task_force(
+    deps: Deps, cmd: FormTaskForce, meta: Metadata, expected_version: int | None = None
+) -> Decided[EnterpriseState]:
+    leader = await officer_state(deps.store, cmd.leader_officer_id)
+    return await _enterprise(
+        deps, cmd.enterprise_id, lambda s: offices.form_task_force(s, cmd, leader), meta, expected_version
+    )
+
+
+async def add_task_force_member(
+    deps: Deps, cmd: AddTaskForceMember, meta: Metadata, expected_version: int | None = None
+) -> Decided[EnterpriseState]:
+    member = await officer_state(deps.store, cmd.officer_id)
+    decide: EnterpriseDecide = lambda s: offices.add_task_force_member(s, cmd, member)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+
+
+async def remove_task_force_member(
+    deps: Deps, cmd: RemoveTaskForceMember, meta: Metadata, expected_version: int | None = None
+) -> Decided[EnterpriseState]:
+    decide: EnterpriseDecide = lambda s: offices.remove_task_force_member(s, cmd)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+
+
+async def open_police_office(
+    deps: Deps, cmd: OpenPoliceOffice, meta: Metadata, expected_version: int | None = None
+) -> Decided[EnterpriseState]:
+    decide: EnterpriseDecide = lambda s: offices.open_police_office(s, cmd)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+
+
+async def close_police_office(
+    deps: Deps, cmd: ClosePoliceOffice, meta: Metadata, expected_version: int | None = None
+) -> Decided[EnterpriseState]:
+    decide: EnterpriseDecide = lambda s: offices.close_police_office(s, cmd)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+
+
+# --- officers ----------------------------------------------------------------------------------
+
+
+async def enrol_officer(deps: Deps, cmd: EnrolOfficer, meta: Metadata) -> Decided[OfficerState]:
+    return await _officer(deps, cmd.officer_id, lambda s: officers.enrol_officer(s, cmd), meta, None)
+
+
+async def transfer_officer(
+    deps: Deps, cmd: TransferOfficer, meta: Metadata, expected_version: int | None = None
+) -> Decided[OfficerState]:
+    """The enterprises react (reactor `departures`): their posts end and gaps open."""
+    return await _officer(deps, cmd.officer_id, lambda s: officers.transfer_officer(s, cmd), meta, expected_version)
+
+
+async def retire_officer(
+    deps: Deps, cmd: RetireOfficer, meta: Metadata, expected_version: int | None = None
+) -> Decided[OfficerState]:
+    return await _officer(deps, cmd.officer_id, lambda s: officers.retire_officer(s, cmd), meta, expected_version)
+
+
+async def declare_absence(
+    deps: Deps, cmd: DeclareAbsence, meta: Metadata, expected_version: int | None = None
+) -> Decided[OfficerState]:
+    """Refuses when an A/B partner is away at the same time, even if both declare at once.
+
+    The partners come from the enterprises' own streams; their absences are re-read while holding the
+    locks of the officer and every partner, and the absence is appended before the locks are released.
+    """
+    enterprises = [
+        (await load(deps.store, REGISTRY, ENTERPRISE, eid))[0]
+        for eid in await deps.posts.enterprises_of(cmd.officer_id)
+    ]
+    partner_ids = {p.partner_officer_id for e in enterprises for p in partners_of(e, cmd.officer_id, {})}
+    async with deps.locks.hold([cmd.officer_id, *partner_ids]) as store:
+        absences = await absence_book(store, partner_ids)
+        partners = [p for e in enterprises for p in partners_of(e, cmd.officer_id, absences)]
+        decide: OfficerDecide = lambda s: officers.declare_absence(s, cmd, partners)  # noqa: E731
+        now = deps.clock.now()
+        decided = await execute(
+            store, REGISTRY, OFFICER, cmd.officer_id, decide, meta=meta, now=now, expected_version=expected_version
+        )
+    if decided.events:
+        await recheck_acting_of(deps, cmd.officer_id, meta, f"absence {cmd.absence_id} declared")
+    return decided
+
+
+async def end_absence(
+    deps: Deps, cmd: EndAbsence, meta: Metadata, expected_version: int | None = None
+) -> Decided[OfficerState]:
+    decided = await _officer(deps, cmd.officer_id, lambda s: officers.end_absence(s, cmd), meta, expected_version)
+    if decided.events:
+        await recheck_acting_of(deps, cmd.officer_id, meta, f"absence {cmd.absence_id} ended")
+    return decided

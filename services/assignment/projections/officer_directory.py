@@ -1,0 +1,170 @@
+"""The officer directory: each officer's record and absences, and the enterprises they are chief of now.
+
+It also answers the handlers' question "whose partner might this officer be" (`PostsIndex`), and the
+acting worker's "which enterprises does this absence touch".
+"""
+
+from typing import Any
+
+import asyncpg
+from jingzhang.assignment.domain.events import (
+    AbsenceDeclared,
+    AbsenceEnded,
+    ChiefAssigned,
+    ChiefRelieved,
+    EnterpriseClosed,
+    EnterpriseRegistered,
+    OfficerEnrolled,
+    OfficerRetired,
+    OfficerTransferred,
+)
+from jingzhang.assignment.events import REGISTRY, SERVICE
+from jingzhang.assignment.projections import reading
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Projection, Source, Tx
+
+SQL = """
+CREATE TABLE IF NOT EXISTS officers (
+    officer_id  text PRIMARY KEY,
+    name        text NOT NULL,
+    unit_kind   text NOT NULL,
+    unit_name   text NOT NULL,
+    position    text NOT NULL,
+    rank        text NOT NULL,
+    phone       text NOT NULL,
+    wechat_id   text NOT NULL,
+    photo_ref   text,
+    status      text NOT NULL,
+    version     integer NOT NULL
+);
+CREATE TABLE IF NOT EXISTS absences (
+    officer_id  text NOT NULL,
+    absence_id  text NOT NULL,
+    starts_at   timestamptz NOT NULL,
+    ends_at     timestamptz NOT NULL,
+    ended_at    timestamptz,
+    reason      text NOT NULL,
+    PRIMARY KEY (officer_id, absence_id)
+);
+CREATE TABLE IF NOT EXISTS enterprise_names (
+    enterprise_id text PRIMARY KEY,
+    name          text NOT NULL,
+    closed        boolean NOT NULL DEFAULT false
+);
+CREATE TABLE IF NOT EXISTS posts (
+    enterprise_id  text NOT NULL,
+    tier           text NOT NULL,
+    slot           text NOT NULL,
+    officer_id     text NOT NULL,
+    since          timestamptz NOT NULL,
+    PRIMARY KEY (enterprise_id, tier, slot)
+);
+CREATE INDEX IF NOT EXISTS posts_by_officer ON posts (officer_id);
+"""
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    if env.stream.aggregate_type == "officer":
+        await tx.conn.execute(
+            "UPDATE officers SET version = $2 WHERE officer_id = $1", env.stream.aggregate_id, env.version
+        )
+    match payload:
+        case OfficerEnrolled():
+            await _enrolled(tx.conn, env, payload)
+        case OfficerTransferred(officer_id=oid, unit_kind=kind, unit_name=unit, position=position):
+            await tx.conn.execute(
+                "UPDATE officers SET unit_kind = $2, unit_name = $3, position = $4 WHERE officer_id = $1",
+                oid, kind, unit, position,
+            )  # fmt: skip
+        case OfficerRetired(officer_id=oid):
+            await tx.conn.execute("UPDATE officers SET status = 'retired' WHERE officer_id = $1", oid)
+        case AbsenceDeclared():
+            await tx.conn.execute(
+                "INSERT INTO absences (officer_id, absence_id, starts_at, ends_at, reason)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                payload.officer_id, payload.absence_id, payload.starts_at, payload.ends_at, payload.reason,
+            )  # fmt: skip
+        case AbsenceEnded(officer_id=oid, absence_id=aid, ended_at=ended_at):
+            await tx.conn.execute(
+                "UPDATE absences SET ended_at = $3 WHERE officer_id = $1 AND absence_id = $2", oid, aid, ended_at
+            )
+        case EnterpriseRegistered(enterprise_id=eid, name=name):
+            await tx.conn.execute("INSERT INTO enterprise_names VALUES ($1, $2) ON CONFLICT DO NOTHING", eid, name)
+        case EnterpriseClosed(enterprise_id=eid):
+            await tx.conn.execute("UPDATE enterprise_names SET closed = true WHERE enterprise_id = $1", eid)
+        case ChiefAssigned():
+            await tx.conn.execute(
+                "INSERT INTO posts VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enterprise_id, tier, slot)"
+                " DO UPDATE SET officer_id = EXCLUDED.officer_id, since = EXCLUDED.since",
+                payload.enterprise_id, payload.tier, payload.slot, payload.officer_id, payload.effective_from,
+            )  # fmt: skip
+        case ChiefRelieved():
+            await tx.conn.execute(
+                "DELETE FROM posts WHERE enterprise_id = $1 AND tier = $2 AND slot = $3 AND officer_id = $4",
+                payload.enterprise_id, payload.tier, payload.slot, payload.officer_id,
+            )  # fmt: skip
+        case _:
+            return
+
+
+async def _enrolled(conn: asyncpg.Connection, env: Envelope, e: OfficerEnrolled) -> None:
+    await conn.execute(
+        "INSERT INTO officers VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10) ON CONFLICT DO NOTHING",
+        e.officer_id, e.name, e.unit_kind, e.unit_name, e.position, e.rank, e.phone, e.wechat_id, e.photo_ref,
+        env.version,
+    )  # fmt: skip
+
+
+PROJECTION = Projection(
+    name="officer_directory",
+    schema_sql=SQL,
+    sources=(Source(SERVICE, "officer"), Source(SERVICE, "enterprise")),
+    registry=REGISTRY,
+    apply=apply,
+    description="officers, their absences and the enterprises they are chief of",
+)
+
+
+# --- queries -----------------------------------------------------------------------------------
+
+
+async def officer(pool: asyncpg.Pool, officer_id: str) -> dict[str, Any] | None:
+    async with reading(pool, PROJECTION) as conn:
+        row = await conn.fetchrow("SELECT * FROM officers WHERE officer_id = $1", officer_id)
+        if row is None:
+            return None
+        absences = await conn.fetch(
+            "SELECT absence_id, starts_at, ends_at, ended_at, reason FROM absences WHERE officer_id = $1"
+            " ORDER BY starts_at",
+            officer_id,
+        )
+    return {**dict(row), "absences": [dict(a) for a in absences]}
+
+
+async def enterprises_of(pool: asyncpg.Pool, officer_id: str) -> list[dict[str, Any]] | None:
+    """The posts `officer_id` holds now, with the enterprise's name; None when the officer is unknown."""
+    async with reading(pool, PROJECTION) as conn:
+        if not await conn.fetchval("SELECT 1 FROM officers WHERE officer_id = $1", officer_id):
+            return None
+        rows = await conn.fetch(
+            "SELECT p.enterprise_id, n.name AS enterprise_name, p.tier, p.slot, p.since FROM posts p"
+            " LEFT JOIN enterprise_names n USING (enterprise_id) WHERE p.officer_id = $1"
+            " ORDER BY p.enterprise_id, p.tier",
+            officer_id,
+        )
+    return [dict(r) for r in rows]
+
+
+class ProjectedPosts:
+    """`handlers.PostsIndex` over this projection."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def enterprises_of(self, officer_id: str) -> list[str]:
+        async with reading(self._pool, PROJECTION) as conn:
+            rows = await conn.fetch(
+                "SELECT DISTINCT enterprise_id FROM posts WHERE officer_id = $1 ORDER BY enterprise_id", officer_id
+            )
+        return [r["enterprise_id"] for r in rows]

@@ -1,0 +1,165 @@
+"""Police offices (驻企警务室) and their notice cards: the chiefs' photo, name, position, phone and
+WeChat, and who answers each of the three 110 channels now (the tier's acting chief).
+
+It keeps its own copy of the people it shows, so a card needs one read of one schema.
+"""
+
+from typing import Any
+
+import asyncpg
+from jingzhang.assignment.domain.events import (
+    ActingChiefChanged,
+    ChiefAssigned,
+    ChiefRelieved,
+    ChiefTier,
+    EnterpriseRegistered,
+    OfficerEnrolled,
+    OfficerTransferred,
+    PoliceOfficeClosed,
+    PoliceOfficeOpened,
+)
+from jingzhang.assignment.domain.notice import CHANNEL_OF_TIER
+from jingzhang.assignment.events import REGISTRY, SERVICE
+from jingzhang.assignment.projections import reading
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Projection, Source, Tx
+
+SQL = """
+CREATE TABLE IF NOT EXISTS enterprise_names (enterprise_id text PRIMARY KEY, name text NOT NULL);
+CREATE TABLE IF NOT EXISTS offices (
+    enterprise_id text PRIMARY KEY,
+    office_id     text NOT NULL,
+    online        boolean NOT NULL,
+    offline       boolean NOT NULL,
+    location      text,
+    opened_at     timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chiefs (
+    enterprise_id text NOT NULL,
+    tier          text NOT NULL,
+    slot          text NOT NULL,
+    officer_id    text NOT NULL,
+    PRIMARY KEY (enterprise_id, tier, slot)
+);
+CREATE TABLE IF NOT EXISTS acting (
+    enterprise_id text NOT NULL,
+    tier          text NOT NULL,
+    officer_id    text,
+    PRIMARY KEY (enterprise_id, tier)
+);
+CREATE TABLE IF NOT EXISTS people (
+    officer_id text PRIMARY KEY,
+    name       text NOT NULL,
+    position   text NOT NULL,
+    phone      text NOT NULL,
+    wechat_id  text NOT NULL,
+    photo_ref  text
+);
+"""
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    conn = tx.conn
+    match payload:
+        case EnterpriseRegistered(enterprise_id=eid, name=name):
+            await conn.execute("INSERT INTO enterprise_names VALUES ($1, $2) ON CONFLICT DO NOTHING", eid, name)
+        case PoliceOfficeOpened():
+            await conn.execute(
+                "INSERT INTO offices VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enterprise_id) DO UPDATE SET"
+                " office_id = EXCLUDED.office_id, online = EXCLUDED.online, offline = EXCLUDED.offline,"
+                " location = EXCLUDED.location, opened_at = EXCLUDED.opened_at",
+                payload.enterprise_id, payload.office_id, payload.online, payload.offline, payload.location,
+                env.occurred_at,
+            )  # fmt: skip
+        case PoliceOfficeClosed(enterprise_id=eid):
+            await conn.execute("DELETE FROM offices WHERE enterprise_id = $1", eid)
+        case ChiefAssigned(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid):
+            await conn.execute(
+                "INSERT INTO chiefs VALUES ($1, $2, $3, $4) ON CONFLICT (enterprise_id, tier, slot)"
+                " DO UPDATE SET officer_id = EXCLUDED.officer_id",
+                eid, tier, slot, oid,
+            )  # fmt: skip
+        case ChiefRelieved(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid):
+            await conn.execute(
+                "DELETE FROM chiefs WHERE enterprise_id = $1 AND tier = $2 AND slot = $3 AND officer_id = $4",
+                eid, tier, slot, oid,
+            )  # fmt: skip
+        case ActingChiefChanged(enterprise_id=eid, tier=tier, officer_id=oid):
+            await conn.execute(
+                "INSERT INTO acting VALUES ($1, $2, $3) ON CONFLICT (enterprise_id, tier)"
+                " DO UPDATE SET officer_id = EXCLUDED.officer_id",
+                eid, tier, oid,
+            )  # fmt: skip
+        case OfficerEnrolled():
+            await conn.execute(
+                "INSERT INTO people VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                payload.officer_id, payload.name, payload.position, payload.phone, payload.wechat_id,
+                payload.photo_ref,
+            )  # fmt: skip
+        case OfficerTransferred(officer_id=oid, position=position):
+            await conn.execute("UPDATE people SET position = $2 WHERE officer_id = $1", oid, position)
+        case _:
+            return
+
+
+PROJECTION = Projection(
+    name="police_offices",
+    schema_sql=SQL,
+    sources=(Source(SERVICE, "enterprise"), Source(SERVICE, "officer")),
+    registry=REGISTRY,
+    apply=apply,
+    description="police offices in enterprises and their notice cards",
+)
+
+
+# --- queries -----------------------------------------------------------------------------------
+
+
+async def offices(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+    async with reading(pool, PROJECTION) as conn:
+        rows = await conn.fetch(
+            "SELECT o.*, n.name AS enterprise_name FROM offices o"
+            " LEFT JOIN enterprise_names n USING (enterprise_id) ORDER BY o.enterprise_id"
+        )
+    return [dict(r) for r in rows]
+
+
+async def notice_card(pool: asyncpg.Pool, enterprise_id: str) -> dict[str, Any] | None:
+    """The card as it reads now; None when the enterprise has no open police office."""
+    async with reading(pool, PROJECTION) as conn:
+        office = await conn.fetchrow(
+            "SELECT o.office_id, n.name FROM offices o LEFT JOIN enterprise_names n USING (enterprise_id)"
+            " WHERE o.enterprise_id = $1",
+            enterprise_id,
+        )
+        if office is None:
+            return None
+        chiefs = await conn.fetch(_PEOPLE_OF.format(table="chiefs", slot="c.slot"), enterprise_id)
+        acting = await conn.fetch(_PEOPLE_OF.format(table="acting", slot="NULL AS slot"), enterprise_id)
+    answering = {r["tier"]: _person(r) for r in acting}
+    return {
+        "enterprise_id": enterprise_id,
+        "enterprise_name": office["name"],
+        "office_id": office["office_id"],
+        "chiefs": [{"tier": r["tier"], "slot": r["slot"], "person": _person(r)} for r in _in_tier_order(chiefs)],
+        "channels": [
+            {"channel": CHANNEL_OF_TIER[tier].value, "tier": tier.value, "answered_by": answering.get(tier.value)}
+            for tier in ChiefTier
+        ],
+    }
+
+
+_PEOPLE_OF = (
+    "SELECT c.tier, {slot}, p.officer_id, p.name, p.position, p.phone, p.wechat_id, p.photo_ref"
+    " FROM {table} c JOIN people p USING (officer_id) WHERE c.enterprise_id = $1"
+)
+
+
+def _person(row: asyncpg.Record) -> dict[str, Any]:
+    return {k: row[k] for k in ("officer_id", "name", "position", "phone", "wechat_id", "photo_ref")}
+
+
+def _in_tier_order(rows: list[asyncpg.Record]) -> list[asyncpg.Record]:
+    order = {tier.value: i for i, tier in enumerate(ChiefTier)}
+    return sorted(rows, key=lambda r: (order[r["tier"]], r["slot"]))

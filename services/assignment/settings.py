@@ -1,0 +1,10 @@
+"""The assignment service's settings: the kernel's, plus how often the acting-chief worker looks."""
+
+from jingzhang.shared.settings import ServiceSettings
+from pydantic import Field
+
+
+class AssignmentSettings(ServiceSettings):
+    acting_poll_interval: float = Field(
+        default=5.0, gt=0, description="Seconds between checks for absences that started or ended"
+    )

@@ -1,0 +1,49 @@
+"""The acting-chief worker: when a future-dated absence starts or ends, who acts may change.
+
+It reads the due boundaries from the `absence_boundaries` projection (so a restart loses nothing),
+re-checks the acting chief of every enterprise the officer serves, then marks the boundary done.
+Declaring or ending an absence that takes effect at once is re-checked by the handler already; the
+worker's re-check of it records nothing.
+"""
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable
+
+import structlog
+from jingzhang.assignment import handlers
+from jingzhang.assignment.projections import absence_boundaries
+from jingzhang.shared.envelope import Metadata
+from jingzhang.shared.runtime import Runtime
+from jingzhang.shared.service import Worker
+
+log = structlog.get_logger(__name__)
+
+ACTOR = "assignment.acting-worker"
+
+DepsFactory = Callable[[Runtime], handlers.Deps]
+
+
+async def sweep(runtime: Runtime, deps: handlers.Deps) -> int:
+    """Handle every boundary due now; returns how many."""
+    due = await absence_boundaries.due(runtime.pool, deps.clock.now())
+    for boundary in due:
+        meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
+        reason = f"absence {boundary.absence_id} {'started' if boundary.edge == 'start' else 'ended'}"
+        await handlers.recheck_acting_of(deps, boundary.officer_id, meta, reason)
+        await absence_boundaries.mark_done(runtime.pool, boundary)
+    return len(due)
+
+
+def acting_worker(deps_for: DepsFactory, interval: float) -> Worker:
+    async def run(runtime: Runtime, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await sweep(runtime, deps_for(runtime))
+            except Exception as exc:  # the boundaries stay due: the next sweep retries them
+                log.warning("assignment.acting_sweep_failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+
+    return run
