@@ -1,0 +1,33 @@
+"""Fixtures for the assignment service's tests: the service running in-process on real servers."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from jingzhang.assignment.bootstrap import create_app
+from jingzhang.assignment.settings import AssignmentSettings
+from jingzhang.shared.clock import FixedClock
+from nats.aio.client import Client as NATS
+
+from tests.apps import running
+from tests.conftest import ServiceEnv
+
+from .unit.samples import T0
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+async def client(service_env: ServiceEnv, nc: NATS, clock: FixedClock) -> AsyncIterator[httpx.AsyncClient]:
+    """The assignment app over HTTP, its acting worker polling every 0.1 s."""
+    settings = await service_env.settings("assignment")
+    app = create_app(AssignmentSettings(**{**settings.model_dump(), "acting_poll_interval": 0.1}), clock)
+    async with running(app) as http:
+        yield http
+        # Kernel workaround: Runtime.stop drains NATS, which times out (30 s) once the pull consumers
+        # have fetched; closing instead is safe here because every ack has been sent by now.
+        runtime = app.state.runtime
+        runtime.nc.drain = runtime.nc.close
