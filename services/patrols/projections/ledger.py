@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS entry (
     enterprise_id text NOT NULL,
     occurred_on   date NOT NULL,
     recorded_at   timestamptz NOT NULL,
+    position      bigint NOT NULL,
     kind          text NOT NULL,
     ref_id        text NOT NULL,
     officer_ids   text[] NOT NULL,
@@ -30,11 +31,12 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
     if entry is None:  # plans and zone-wide activities have no enterprise ledger line
         return
     await tx.conn.execute(
-        "INSERT INTO entry VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
+        "INSERT INTO entry VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING",
         env.event_id,
         entry.enterprise_id,
         entry.occurred_on,
         env.occurred_at,
+        env.position,
         entry.kind,
         entry.ref_id,
         list(entry.officer_ids),
@@ -62,10 +64,10 @@ class LedgerLine:
 
 
 async def ledger(pool: asyncpg.Pool, enterprise_id: str) -> list[LedgerLine]:
-    """Oldest first; work of one day in the order it was recorded."""
+    """Oldest first; work of one day in the order it was recorded (the store's position breaks ties)."""
     async with pool.acquire() as conn, conn.transaction():
         await use_schema(conn, PROJECTION)
         rows = await conn.fetch(
-            "SELECT * FROM entry WHERE enterprise_id = $1 ORDER BY occurred_on, recorded_at, event_id", enterprise_id
+            "SELECT * FROM entry WHERE enterprise_id = $1 ORDER BY occurred_on, recorded_at, position", enterprise_id
         )
     return [LedgerLine(r["occurred_on"], r["kind"], r["ref_id"], list(r["officer_ids"]), r["summary"]) for r in rows]

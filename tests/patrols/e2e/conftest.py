@@ -1,0 +1,114 @@
+"""The patrols app in-process, fed by a real assignment event store and relay in its own database."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import asyncpg
+import httpx
+import pytest
+from jingzhang.assignment.domain.events import (
+    ChiefAssigned,
+    ChiefTier,
+    EnterpriseClass,
+    EnterpriseRegistered,
+    Slot,
+)
+from jingzhang.patrols.bootstrap import create_app
+from jingzhang.patrols.domain.common import ZONE_TZ
+from jingzhang.patrols.settings import PatrolsSettings
+from jingzhang.shared.clock import FixedClock
+from jingzhang.shared.envelope import Metadata, NewEvent, StreamId
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.relay import Relay
+from jingzhang.shared.runtime import Runtime
+from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
+from nats.aio.client import Client as NATS
+
+from tests.apps import running
+from tests.conftest import ServiceEnv
+
+# Wednesday 5 March 2025, in ISO week 2025-W10; the enterprise registers on Monday the 3rd.
+NOW = datetime(2025, 3, 5, 10, tzinfo=ZONE_TZ)
+REGISTERED_AT = datetime(2025, 3, 3, 9, tzinfo=ZONE_TZ)
+CHIEFS = {
+    ChiefTier.BUREAU_LEADER: ("leader-a", "leader-b"),
+    ChiefTier.STATION_CHIEF: ("station-a", "station-b"),
+    ChiefTier.POLICE_CHIEF: ("chief-a", "chief-b"),
+}
+
+
+@dataclass
+class AssignmentFeed:
+    """Writes the assignment service's events into its own store; a relay publishes them."""
+
+    store: PostgresEventStore
+    versions: dict[StreamId, int] = field(default_factory=dict)
+
+    async def emit(self, aggregate_type: str, aggregate_id: str, at: datetime, *events: DomainEvent) -> None:
+        stream = StreamId(aggregate_type, aggregate_id)
+        meta = Metadata(actor="assignment-test", correlation_id=uuid.uuid4())
+        version = self.versions.get(stream, 0)
+        self.versions[stream] = await self.store.append(stream, version, [NewEvent(e, at) for e in events], meta)
+
+    async def register_with_chiefs(self, enterprise_id: str = "ent-1") -> None:
+        registered = EnterpriseRegistered(
+            enterprise_id=enterprise_id,
+            name="Hengkou logistics park",
+            credit_code="91610900MA70000000",
+            address="Hengkou",
+            industry="logistics",
+            contact_name="Wang",
+            contact_phone="13800000000",
+            enterprise_class=EnterpriseClass.CITY_KEY_PROJECT,
+        )
+        assigned = [
+            ChiefAssigned(
+                enterprise_id=enterprise_id, tier=tier, slot=slot, officer_id=officer, effective_from=REGISTERED_AT
+            )
+            for tier, pair in CHIEFS.items()
+            for slot, officer in zip((Slot.A, Slot.B), pair, strict=True)
+        ]
+        await self.emit("enterprise", enterprise_id, REGISTERED_AT, registered, *assigned)
+
+
+@pytest.fixture
+async def feed(service_env: ServiceEnv, nc: NATS) -> AsyncIterator[AssignmentFeed]:
+    settings = await service_env.settings("assignment")
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
+    assert pool is not None
+    async with pool.acquire() as conn, conn.transaction():
+        await install_schema(conn)
+    store = PostgresEventStore(pool, "assignment")
+    stop = asyncio.Event()
+    relay = asyncio.create_task(Relay(store, nc, window=64, poll_interval=0.05).run(stop))
+    yield AssignmentFeed(store)
+    stop.set()
+    await relay
+    await pool.close()
+
+
+@dataclass
+class Patrols:
+    client: httpx.AsyncClient
+    clock: FixedClock
+    runtime: Runtime
+
+
+@pytest.fixture
+async def patrols(service_env: ServiceEnv, nc: NATS) -> AsyncIterator[Patrols]:
+    base = await service_env.settings("patrols")
+    settings = PatrolsSettings(**{**base.model_dump(), "cadence_poll_interval": 0.05})
+    clock = FixedClock(NOW)
+    app = create_app(settings, clock)
+    async with running(app) as client:
+        # Kernel workaround: `Runtime.stop` drains NATS, and a pull subscription's pending queue is
+        # never joined by `fetch`, so the drain always waits out its 30 s timeout (reported).
+        app.state.runtime.nc.options["drain_timeout"] = 1
+        yield Patrols(client, clock, app.state.runtime)
+
+
+def day_after(at: datetime, days: int = 1) -> datetime:
+    return at + timedelta(days=days)

@@ -1,0 +1,106 @@
+"""Cadence end to end: assignment events in, duties planned, missed, handed over and moved."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from jingzhang.assignment.domain.events import AbsenceDeclared, ChiefAssigned, ChiefRelieved, ChiefTier, Slot
+from jingzhang.patrols.domain.common import ZONE_TZ
+from jingzhang.patrols.projections import assignments
+from nats.aio.client import Client as NATS
+
+from tests.kernel.helpers import eventually
+
+from .conftest import NOW, AssignmentFeed, Patrols
+
+WEEKLY_W10 = "ent-1-weekly_revisit-2025-W10"
+WEEKLY_W11 = "ent-1-weekly_revisit-2025-W11"
+PLAN = {
+    "chief-a": {WEEKLY_W10, WEEKLY_W11},
+    "leader-a": {"ent-1-leader_meeting-2025-03", "ent-1-leader_meeting-2025-04"},
+    "station-a": {"ent-1-inspection-2025-03", "ent-1-inspection-2025-04"},
+}
+
+
+async def duties_of(patrols: Patrols, officer: str, status: str = "due") -> list[dict[str, Any]]:
+    response = await patrols.client.get(f"/officers/{officer}/duties", params={"status": status})
+    assert response.status_code == 200
+    body: list[dict[str, Any]] = response.json()
+    return body
+
+
+async def wait_for_duties(patrols: Patrols, officer: str, expected: set[str], status: str = "due") -> None:
+    async def holds() -> bool:
+        return {d["duty_id"] for d in await duties_of(patrols, officer, status)} == expected
+
+    holds.__name__ = f"{officer} has {status} {sorted(expected)}"
+    await eventually(holds, timeout=20)
+
+
+async def duty_events(patrols: Patrols) -> int:
+    return int(await patrols.runtime.pool.fetchval("SELECT count(*) FROM es.events WHERE aggregate_type = 'duty'"))
+
+
+async def test_a_new_enterprise_gets_weekly_and_monthly_duties_and_a_visit_fulfils_one(
+    feed: AssignmentFeed, patrols: Patrols, nc: NATS
+) -> None:
+    await feed.register_with_chiefs()
+    for officer, expected in PLAN.items():
+        await wait_for_duties(patrols, officer, expected)
+    planned = await duty_events(patrols)
+    visit = {
+        "visit_id": "v-1",
+        "enterprise_id": "ent-1",
+        "kind": "weekly_revisit",
+        "officer_ids": ["chief-a"],
+        "started_at": "2025-03-05T08:00:00+08:00",
+        "ended_at": "2025-03-05T09:00:00+08:00",
+        "location": "site gate",
+        "person_times": 2,
+        "findings": "all quiet",
+    }
+    response = await patrols.client.post("/visits", json=visit)
+    assert response.status_code == 201
+    assert response.json()["events"] == ["PatrolCompleted"]
+    await wait_for_duties(patrols, "chief-a", {WEEKLY_W11})
+    duty = (await patrols.client.get(f"/duties/{WEEKLY_W10}")).json()
+    assert (duty["status"], duty["fulfilled_by"], duty["fulfilled_on_time"]) == ("fulfilled", "v-1", True)
+    # Passes keep running: planning again appends nothing beyond the one fulfilment.
+    assert await duty_events(patrols) == planned + 1
+
+
+async def test_a_missed_weekly_revisit_becomes_overdue_and_moves_to_b_while_a_is_away(
+    feed: AssignmentFeed, patrols: Patrols, nc: NATS
+) -> None:
+    await feed.register_with_chiefs()
+    await wait_for_duties(patrols, "chief-a", PLAN["chief-a"])
+    leave = datetime(2025, 3, 9, 20, tzinfo=ZONE_TZ)
+    away = AbsenceDeclared(
+        officer_id="chief-a", absence_id="leave-1", starts_at=leave, ends_at=leave + timedelta(days=14), reason="leave"
+    )
+    await feed.emit("officer", "chief-a", NOW, away)
+
+    async def absence_known() -> bool:
+        return bool((await assignments.snapshot(patrols.runtime.pool)).absences)
+
+    await eventually(absence_known, timeout=20)
+    patrols.clock.set(datetime(2025, 3, 10, 1, tzinfo=ZONE_TZ))  # W10's revisit was due at midnight
+    await wait_for_duties(patrols, "chief-b", {WEEKLY_W10}, status="overdue")
+    missed = (await patrols.client.get(f"/duties/{WEEKLY_W10}")).json()
+    assert (missed["status"], missed["missed_by"], missed["assignee"]) == ("overdue", "chief-a", "chief-b")
+    assert await duties_of(patrols, "chief-a", "overdue") == []
+
+
+async def test_a_reassignment_moves_future_duties_to_the_new_chief(
+    feed: AssignmentFeed, patrols: Patrols, nc: NATS
+) -> None:
+    await feed.register_with_chiefs()
+    await wait_for_duties(patrols, "chief-a", PLAN["chief-a"])
+    tier, slot = ChiefTier.POLICE_CHIEF, Slot.A
+    relieved = ChiefRelieved(
+        enterprise_id="ent-1", tier=tier, slot=slot, officer_id="chief-a", effective_from=NOW, reason="reassigned"
+    )
+    assigned = ChiefAssigned(enterprise_id="ent-1", tier=tier, slot=slot, officer_id="chief-c", effective_from=NOW)
+    await feed.emit("enterprise", "ent-1", NOW, relieved, assigned)
+    await wait_for_duties(patrols, "chief-c", PLAN["chief-a"])
+    assert await duties_of(patrols, "chief-a") == []
+    assert await duties_of(patrols, "leader-a") != []  # other tiers keep their chiefs
