@@ -71,7 +71,9 @@ class CadencePass:
 
     async def _duties(self, snapshot: AssignmentSnapshot, meta: Metadata, report: PassReport) -> None:
         now = self.clock.now()
-        states = await duties.open_states(self.pool)
+        # A suspended or closed enterprise owes no visits: its open duties are left alone, not missed.
+        active = {e.enterprise_id for e in snapshot.enterprises}
+        states = [s for s in await duties.open_states(self.pool) if s.duty and s.duty.enterprise_id in active]
         for state in states:
             duty = state.duty
             if duty is not None and state.status is DutyStatus.OPEN and duty.due_at <= now:
