@@ -1,0 +1,60 @@
+"""What routes get from the app: the handlers' dependencies, the actor's metadata, the settings."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from jingzhang.evaluation.domain.period import BUREAU_TZ
+from jingzhang.evaluation.handlers import Deps
+from jingzhang.evaluation.projections.queries import PostgresFacts
+from jingzhang.evaluation.reports import RankingPolicy
+from jingzhang.evaluation.settings import EvaluationSettings
+from jingzhang.shared.clock import Clock
+from jingzhang.shared.envelope import Metadata
+
+
+@dataclass(frozen=True, slots=True)
+class AppDeps:
+    """Put on `app.state.deps` by the composition root; the store and pool exist once it has started."""
+
+    settings: EvaluationSettings
+    clock: Clock
+
+    @property
+    def policy(self) -> RankingPolicy:
+        s = self.settings
+        return RankingPolicy(s.ranking_weighting, s.ranking_min_rated_appeals, s.ranking_size)
+
+
+def app_deps(request: Request) -> AppDeps:
+    deps: AppDeps = request.app.state.deps
+    return deps
+
+
+def handler_deps(request: Request) -> Deps:
+    runtime = request.app.state.runtime
+    return Deps(runtime.store, app_deps(request).clock, PostgresFacts(runtime.pool))
+
+
+def facts_query(request: Request) -> PostgresFacts:
+    return PostgresFacts(request.app.state.runtime.pool)
+
+
+def metadata(
+    x_actor: Annotated[str, Header()] = "anonymous",
+    x_correlation_id: Annotated[uuid.UUID | None, Header()] = None,
+) -> Metadata:
+    return Metadata(actor=x_actor, correlation_id=x_correlation_id or uuid.uuid4())
+
+
+def aware(at: datetime) -> datetime:
+    """A time given without an offset is bureau time."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=BUREAU_TZ)
+
+
+HandlerDeps = Annotated[Deps, Depends(handler_deps)]
+Settings = Annotated[AppDeps, Depends(app_deps)]
+Meta = Annotated[Metadata, Depends(metadata)]
+Query = Annotated[PostgresFacts, Depends(facts_query)]

@@ -1,0 +1,30 @@
+"""The composition root: settings, clock, the facts projection and the HTTP routes, on the shared runtime."""
+
+from fastapi import FastAPI
+from jingzhang.evaluation.api import ROUTERS
+from jingzhang.evaluation.api.deps import AppDeps
+from jingzhang.evaluation.projections.facts import PROJECTION as FACTS
+from jingzhang.evaluation.settings import EvaluationSettings
+from jingzhang.shared.clock import Clock, SystemClock
+from jingzhang.shared.service import ServiceSpec, build_app
+from jingzhang.shared.settings import ServiceSettings
+
+SERVICE = "evaluation"
+
+DESCRIPTION = """Ratings of chiefs (打评评比), satisfaction spot checks (满意度抽查), per-officer scorecards
+(一警一评一考) with the events behind every number, the yearly model/laggard ranking, and the report's
+figure table for any period, as of any past date. Built only from the other services' events."""
+
+
+def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    resolved = EvaluationSettings.of(settings)
+    spec = ServiceSpec(
+        name=SERVICE,
+        title="jingzhang evaluation",
+        description=DESCRIPTION,
+        settings=resolved,
+        projections=[FACTS],
+        routers=ROUTERS,
+        extra_state={"deps": AppDeps(resolved, clock or SystemClock())},
+    )
+    return build_app(spec)
