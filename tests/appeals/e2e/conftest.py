@@ -1,0 +1,108 @@
+"""The appeals service in-process on real NATS and PostgreSQL, fed assignment events through a relay."""
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from jingzhang.appeals.bootstrap import create_app
+from jingzhang.appeals.settings import AppealsSettings, appeals_settings
+from jingzhang.shared.clock import FixedClock
+from nats.aio.client import Client as NATS
+
+from ...apps import running
+from ...conftest import ServiceEnv
+from ...kernel.helpers import eventually
+from ..unit.samples import ENTERPRISE, T0
+from .feeds import Feed, feed
+
+POLL = 0.05
+
+
+@dataclass
+class Appeals:
+    """The running service as a test talks to it."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    clock: FixedClock
+
+    async def post(self, path: str, body: dict[str, Any], status: int | None = None) -> dict[str, Any]:
+        response = await self.client.post(path, json=body, headers={"X-Actor": "tester"})
+        assert response.status_code == (status or response.status_code), response.text
+        assert response.status_code < 300, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def get(self, path: str) -> Any:
+        response = await self.client.get(path)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def appeal_when(self, appeal_id: str, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """The appeal's view once the projections show `check` holding (reads are eventually consistent)."""
+        seen: dict[str, Any] = {}
+
+        async def holds() -> bool:
+            nonlocal seen
+            response = await self.client.get(f"/appeals/{appeal_id}")
+            seen = response.json() if response.status_code == 200 else {}
+            return bool(seen) and check(seen)
+
+        await eventually(holds, timeout=15)
+        return seen
+
+    async def chiefs_known(self, police_acting: str) -> None:
+        async def known() -> bool:
+            snapshot = await self.app.state.deps.chiefs.snapshot(ENTERPRISE)
+            return (
+                snapshot is not None
+                and len(snapshot.tiers) == 3
+                and (
+                    snapshot.tiers.get("police_chief") is not None
+                    and snapshot.tiers["police_chief"].acting_officer_id == police_acting
+                )
+            )
+
+        await eventually(known, timeout=15)
+
+
+async def appeals_config(service_env: ServiceEnv) -> AppealsSettings:
+    base = await service_env.settings("appeals")
+    return appeals_settings(base).model_copy(update={"deadline_poll_interval": POLL})
+
+
+@contextlib.asynccontextmanager
+async def started(config: AppealsSettings, clock: FixedClock) -> AsyncIterator[Appeals]:
+    app = create_app(config, clock)
+    async with running(app) as client:
+        # Kernel workaround (reported): consumers leave pull subscriptions with undelivered messages,
+        # so `nc.drain()` at stop waits out its 30 s timeout. A short timeout loses nothing here.
+        app.state.runtime.nc.options["drain_timeout"] = 0.5
+        yield Appeals(app, client, clock)
+
+
+@pytest.fixture
+async def assignment(service_env: ServiceEnv, nc: NATS) -> AsyncIterator[Feed]:
+    async with feed(service_env, nc, "assignment") as f:
+        yield f
+
+
+@pytest.fixture
+async def config(service_env: ServiceEnv, nc: NATS) -> AppealsSettings:
+    return await appeals_config(service_env)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+async def appeals(assignment: Feed, config: AppealsSettings, clock: FixedClock) -> AsyncIterator[Appeals]:
+    """Started with every A at work; a test that wants A away writes that itself."""
+    async with started(config, clock) as service:
+        yield service
