@@ -91,7 +91,11 @@ class ProjectionConsumer:
                     durable=str(self.config.durable_name), stream=stream_name(self.source_service)
                 )
                 self.running = True
-                await self._loop(sub, stop)
+                try:
+                    await self._loop(sub, stop)
+                finally:
+                    with contextlib.suppress(Exception):
+                        await sub.unsubscribe()
             except Exception as exc:
                 self.running = False
                 log.warning("consumer.restart", consumer=self.config.durable_name, error=repr(exc))

@@ -95,7 +95,9 @@ class Runtime:
         for task in self._tasks:
             task.cancel()
         with contextlib.suppress(Exception):
-            await self.nc.drain()
+            # close, not drain: fetched-but-unacked messages come back to the next consumer anyway,
+            # and a drain waits out its whole timeout on pull subscriptions' pending queues
+            await self.nc.close()
         await self.pool.close()
         log.info("runtime.stopped", service=self.service)
 
