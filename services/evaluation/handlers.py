@@ -165,13 +165,15 @@ class SpotCheckView:
 
 
 async def view_spot_check(deps: Deps, spot_check_id: str) -> SpotCheckView:
-    """The spot check as recorded, against the ratings its enterprises gave in the year it was drawn."""
+    """The spot check as recorded, against the ratings its enterprises gave for periods that began in
+    the draw's year or the year before (a check drawn in February compares with last year's ratings)."""
     state, version = await load(deps.store, REGISTRY, spot_check.SPOT_CHECK, spot_check_id)
     if state.drawn is None:
         raise NotFound("spot check", spot_check_id)
-    year = Period.year(state.drawn.drawn_at.astimezone(BUREAU_TZ).year)
+    drawn_at = state.drawn.drawn_at
+    since = Period.year(drawn_at.astimezone(BUREAU_TZ).year - 1).start
     facts = await deps.query.facts()
-    ratings = [r for r in facts.ratings if year.covers(r.period)]
+    ratings = [r for r in facts.ratings if since <= r.period.start <= drawn_at]
     return SpotCheckView(state, version, spot_check.compare_with_reported(state, ratings))
 
 
