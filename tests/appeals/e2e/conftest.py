@@ -50,7 +50,8 @@ class Appeals:
             nonlocal seen
             response = await self.client.get(f"/appeals/{appeal_id}")
             seen = response.json() if response.status_code == 200 else {}
-            return bool(seen) and check(seen)
+            # Two projections answer (the board and the history): wait until both have caught up alike.
+            return bool(seen) and seen["version"] == len(seen["history"]) and check(seen)
 
         await eventually(holds, timeout=15)
         return seen

@@ -1,0 +1,57 @@
+"""Out of duty: referred to a department, followed up, and open on our side until it reports back."""
+
+from ..unit.samples import ENTERPRISE, POLICE_A
+from .conftest import Appeals
+from .feeds import Feed, register_enterprise
+from .samples import ack_body, raise_body, types
+
+DEPARTMENT = "urban_management_enforcement"
+
+
+async def test_a_referral_stays_open_until_the_department_reports_back(assignment: Feed, appeals: Appeals) -> None:
+    await register_enterprise(assignment, police_a_away=False)
+    await appeals.chiefs_known(police_acting=POLICE_A)
+    await appeals.post("/appeals", raise_body("ap-wall"), status=201)
+    await appeals.post("/appeals/ap-wall/acknowledge", ack_body())
+    refer = {"department_id": DEPARTMENT, "note": "illegal wall by the gate", "referred_by": POLICE_A}
+    await appeals.post("/appeals/ap-wall/refer", refer)
+    await appeals.post("/appeals/ap-wall/follow-ups", {"note": "called the brigade", "followed_up_by": POLICE_A}, 201)
+
+    view = await appeals.appeal_when("ap-wall", lambda v: "ReferralFollowedUp" in types(v))
+    assert (view["status"], view["is_open"], view["department_id"], view["due_at"]) == (
+        "referred",
+        True,
+        DEPARTMENT,
+        None,
+    )
+    assert [a["appeal_id"] for a in await appeals.get(f"/enterprises/{ENTERPRISE}/appeals?open=true")] == ["ap-wall"]
+    [request] = await appeals.get("/open311/v2/requests/ap-wall.json")
+    assert (request["status"], request["agency_responsible"]) == ("open", "城管执法大队")
+
+    report = {"outcome": "done", "note": "wall demolished", "recorded_by": POLICE_A}
+    await appeals.post("/appeals/ap-wall/report-back", report)
+    view = await appeals.appeal_when("ap-wall", lambda v: not v["is_open"])
+    assert (view["status"], view["outcome"]) == ("resolved", "referred_and_done")
+    assert await appeals.get(f"/enterprises/{ENTERPRISE}/appeals?open=true") == []
+    [request] = await appeals.get("/open311/v2/requests/ap-wall.json")
+    assert request["status"] == "closed"
+    closed = await appeals.get("/open311/v2/requests.json?status=closed")
+    assert [r["service_request_id"] for r in closed] == ["ap-wall"]
+
+
+async def test_errors_name_the_problem(assignment: Feed, appeals: Appeals) -> None:
+    await register_enterprise(assignment, police_a_away=False)
+    await appeals.chiefs_known(police_acting=POLICE_A)
+    await appeals.post("/appeals", raise_body("ap-1"), status=201)
+    unknown = await appeals.client.post("/appeals/ap-none/acknowledge", json=ack_body())
+    assert unknown.status_code == 404
+    bad = await appeals.client.post(
+        "/appeals/ap-1/refer", json={"department_id": "nope", "note": "x", "referred_by": "y"}
+    )
+    assert (bad.status_code, bad.json()["field"]) == (422, "department_id")
+    stale = await appeals.client.post("/appeals/ap-1/acknowledge", json={**ack_body(), "expected_version": 1})
+    assert stale.status_code == 409
+    missing = await appeals.client.post("/appeals", json={"enterprise_id": ENTERPRISE})
+    assert (missing.status_code, missing.json()["field"]) == (422, "channel")
+    stranger = await appeals.client.post("/appeals", json={**raise_body("ap-2"), "enterprise_id": "ent-none"})
+    assert stranger.status_code == 404
