@@ -8,6 +8,7 @@ decision that must be serialised with other officers' decisions: see `locks.py`.
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import structlog
@@ -160,8 +161,12 @@ async def relieve_chief(
     return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
 
 
+Reason = str | Callable[[datetime, AbsenceBook], str]
+"""Why acting was re-checked; a function is told the instant and the absences the check used."""
+
+
 async def recheck_acting(
-    deps: Deps, enterprise_id: str, meta: Metadata, reason: str
+    deps: Deps, enterprise_id: str, meta: Metadata, reason: Reason
 ) -> Decided[EnterpriseState] | None:
     """Record who acts for each tier now; retried on a concurrent write, None if it kept conflicting.
 
@@ -171,7 +176,8 @@ async def recheck_acting(
         current, _ = await load(deps.store, REGISTRY, ENTERPRISE, enterprise_id)
         absences = await absence_book(deps.store, chiefs_of(current).values())
         now = deps.clock.now()
-        decide: EnterpriseDecide = lambda s: chiefs.recheck_acting(s, absences, now, reason)  # noqa: E731, B023
+        why = reason if isinstance(reason, str) else reason(now, absences)
+        decide: EnterpriseDecide = lambda s: chiefs.recheck_acting(s, absences, now, why)  # noqa: E731, B023
         try:
             return await _enterprise(deps, enterprise_id, decide, meta, None)
         except ConcurrencyError:
@@ -179,7 +185,7 @@ async def recheck_acting(
     return None
 
 
-async def recheck_acting_of(deps: Deps, officer_id: str, meta: Metadata, reason: str) -> None:
+async def recheck_acting_of(deps: Deps, officer_id: str, meta: Metadata, reason: Reason) -> None:
     for enterprise_id in await deps.posts.enterprises_of(officer_id):
         await recheck_acting(deps, enterprise_id, meta, reason)
 

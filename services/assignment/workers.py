@@ -10,10 +10,13 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 
 import structlog
 from jingzhang.assignment import handlers
+from jingzhang.assignment.domain.calendar import AbsenceBook, is_away
 from jingzhang.assignment.projections import absence_boundaries
+from jingzhang.assignment.projections.absence_boundaries import Boundary
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.service import Worker
@@ -30,10 +33,19 @@ async def sweep(runtime: Runtime, deps: handlers.Deps) -> int:
     due = await absence_boundaries.due(runtime.pool, deps.clock.now())
     for boundary in due:
         meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
-        reason = f"absence {boundary.absence_id} {'started' if boundary.edge == 'start' else 'ended'}"
-        await handlers.recheck_acting_of(deps, boundary.officer_id, meta, reason)
+        await handlers.recheck_acting_of(deps, boundary.officer_id, meta, _reason(boundary))
         await absence_boundaries.mark_done(runtime.pool, boundary)
     return len(due)
+
+
+def _reason(boundary: Boundary) -> Callable[[datetime, AbsenceBook], str]:
+    """Said as of the instant the check used: time may have passed the boundary's other edge too."""
+
+    def why(now: datetime, absences: AbsenceBook) -> str:
+        away = is_away(absences, boundary.officer_id, now)
+        return f"absence {boundary.absence_id} {'started' if away else 'ended'}"
+
+    return why
 
 
 def acting_worker(deps_for: DepsFactory, interval: float) -> Worker:

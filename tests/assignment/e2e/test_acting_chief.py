@@ -1,0 +1,42 @@
+"""Feature: A away -> B acts -> A returns, published as `ActingChiefChanged` on JetStream."""
+
+from datetime import timedelta
+
+import httpx
+from jingzhang.assignment.domain.events import Slot
+from jingzhang.shared.clock import FixedClock
+from nats.aio.client import Client as NATS
+
+from tests.kernel.helpers import read_stream_messages
+
+from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC, T0
+from .scenario import getter, ok, staffed, until
+
+PC_A, PC_B = OFFICERS[(PC, Slot.A)], OFFICERS[(PC, Slot.B)]
+
+
+def acting_officer(rows: list[dict[str, object]] | None) -> object:
+    return rows[0]["officer_id"] if rows else None
+
+
+async def test_b_acts_while_a_is_away_and_a_takes_over_when_the_absence_ends(
+    client: httpx.AsyncClient, clock: FixedClock, nc: NATS
+) -> None:
+    await staffed(client, Slot.A, Slot.B)
+    acting = getter(client, f"/enterprises/{ENTERPRISE_ID}/acting", tier="police_chief")
+    await until(acting, lambda rows: acting_officer(rows) == PC_A)
+
+    body = {"absence_id": "leave-1", "starts_at": T0.isoformat(), "ends_at": (T0 + timedelta(hours=2)).isoformat()}
+    await ok(client.post(f"/officers/{PC_A}/absences", json={**body, "reason": "training"}), 201)
+    away = await until(acting, lambda rows: acting_officer(rows) == PC_B)
+    clock.advance(timedelta(hours=2))  # the worker notices the absence's end, from its boundaries
+    back = await until(acting, lambda rows: acting_officer(rows) == PC_A)
+
+    assert away[0]["reason"] == "absence leave-1 declared"
+    assert back[0]["reason"] == "absence leave-1 ended"
+    published = [
+        (env.data["officer_id"], env.data["reason"])
+        for _, env in await read_stream_messages(nc, "assignment")
+        if env.event_type == "ActingChiefChanged" and env.data["tier"] == "police_chief"
+    ]
+    assert published[-2:] == [(PC_B, "absence leave-1 declared"), (PC_A, "absence leave-1 ended")]

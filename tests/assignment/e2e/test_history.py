@@ -1,0 +1,32 @@
+"""Feature: after a reassignment, "who was chief at D" is answered from the history for any past D."""
+
+import httpx
+from jingzhang.assignment.domain.events import Slot
+
+from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC, SPARE_STATION_OFFICER, day
+from .scenario import assign, getter, ok, staffed, until
+
+PC_A = OFFICERS[(PC, Slot.A)]
+
+
+def police_chief_a(answer: dict[str, list[dict[str, str]]] | None) -> str | None:
+    rows = (answer or {}).get("chiefs", [])
+    return next((r["officer_id"] for r in rows if (r["tier"], r["slot"]) == ("police_chief", "A")), None)
+
+
+async def test_a_reassignment_keeps_the_earlier_term_for_earlier_dates(client: httpx.AsyncClient) -> None:
+    await staffed(client, Slot.A)
+    await ok(assign(client, PC, Slot.A, SPARE_STATION_OFFICER, at=day(10)))
+    chiefs = f"/enterprises/{ENTERPRISE_ID}/chiefs"
+    await until(getter(client, chiefs, at=day(11).isoformat()), lambda a: police_chief_a(a) == SPARE_STATION_OFFICER)
+
+    before = await until(getter(client, chiefs, at=day(-1).isoformat()), lambda a: a is not None)
+    during = await until(getter(client, chiefs, at=day(5).isoformat()), lambda a: a is not None)
+    at_change = await until(getter(client, chiefs, at=day(10).isoformat()), lambda a: a is not None)
+    history = (await ok(client.get(f"/enterprises/{ENTERPRISE_ID}")))["history"]
+
+    assert police_chief_a(before) is None
+    assert police_chief_a(during) == PC_A
+    assert police_chief_a(at_change) == SPARE_STATION_OFFICER
+    terms = [(t["officer_id"], t["relieved_reason"]) for t in history if t["tier"] == "police_chief"]
+    assert terms == [(PC_A, "reassigned"), (SPARE_STATION_OFFICER, None)]

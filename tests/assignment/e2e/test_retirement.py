@@ -1,0 +1,34 @@
+"""Feature: an officer who retires is relieved of every post, and the enterprises' coverage gaps reopen."""
+
+from datetime import datetime
+
+import httpx
+from jingzhang.assignment.domain.events import Slot
+
+from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC, day
+from .scenario import getter, ok, staffed, until
+
+PC_A = OFFICERS[(PC, Slot.A)]
+
+
+async def test_retiring_the_only_police_chief_relieves_them_and_opens_a_gap(client: httpx.AsyncClient) -> None:
+    await staffed(client, Slot.A)
+    await until(getter(client, f"/officers/{PC_A}/enterprises"), lambda posts: bool(posts))
+    await until(getter(client, "/coverage-gaps"), lambda gaps: gaps == [])
+
+    retired = await ok(client.post(f"/officers/{PC_A}/retire", json={"effective_from": day(3).isoformat()}))
+    gaps = await until(getter(client, "/coverage-gaps"), lambda gaps: bool(gaps))
+    posts = await until(getter(client, f"/officers/{PC_A}/enterprises"), lambda posts: posts == [])
+    file = await ok(client.get(f"/enterprises/{ENTERPRISE_ID}"))
+
+    assert retired["events"] == ["OfficerRetired"]
+    assert (gaps[0]["enterprise_id"], gaps[0]["missing"], gaps[0]["reason"]) == (
+        ENTERPRISE_ID,
+        ["police_chief"],
+        "officer_retired",
+    )
+    assert posts == []
+    term = next(t for t in file["history"] if t["officer_id"] == PC_A)
+    assert (term["relieved_reason"], datetime.fromisoformat(term["effective_until"])) == ("officer_retired", day(3))
+    officer = await ok(client.get(f"/officers/{PC_A}"))
+    assert officer["status"] == "retired"
