@@ -1,6 +1,6 @@
 """A reactor: appeals collected at forums (座谈会, recorded by the patrols service) are raised here once.
 
-Each collected appeal gets a deterministic id (`collected_appeal_id`), and it is raised only if its
+Each collected appeal carries a deterministic id (patrols' `collected_appeal_id`), and it is raised only if its
 stream does not exist yet, in the same transaction as the reactor's checkpoint: a redelivery, a
 retry or a second reactor instance records nothing new.
 """
@@ -14,7 +14,7 @@ from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
 from jingzhang.appeals.domain.state import APPEAL
 from jingzhang.appeals.domain.vocabulary import Category, Channel
 from jingzhang.appeals.projections.chiefs import snapshot_in
-from jingzhang.patrols.domain.activity import ForumHeld, collected_appeal_id
+from jingzhang.patrols.domain.activity import ForumHeld
 from jingzhang.patrols.events import REGISTRY as PATROLS_REGISTRY
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent
 from jingzhang.shared.events import DomainEvent
@@ -29,10 +29,10 @@ SQL = "SELECT 1;"
 
 
 def forum_commands(forum: ForumHeld, now: datetime) -> list[RaiseAppeal]:
-    """The appeals a forum collected, as raise commands under their deterministic ids."""
+    """The appeals a forum collected, as raise commands under the deterministic ids the event carries."""
     return [
         RaiseAppeal(
-            appeal_id=collected_appeal_id(forum.forum_id, c.appeal_ref_id),
+            appeal_id=c.appeal_id,
             enterprise_id=c.enterprise_id,
             channel=Channel.FORUM,
             category=_category(c.category),

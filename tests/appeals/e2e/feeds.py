@@ -23,7 +23,7 @@ from jingzhang.assignment.domain.events import (
     Slot,
     UnitKind,
 )
-from jingzhang.patrols.domain.activity import CollectedAppeal, ForumHeld
+from jingzhang.patrols.domain.activity import ForumHeld, collect_appeal
 from jingzhang.shared.envelope import Metadata, NewEvent, StreamId
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.relay import Relay
@@ -135,9 +135,6 @@ def forum_held(forum_id: str, refs: Sequence[str], at: datetime = T0) -> ForumHe
         occurred_on=date(at.year, at.month, at.day),
         attendees=12,
         collected_appeals=tuple(
-            CollectedAppeal(
-                appeal_ref_id=ref, enterprise_id=ENTERPRISE, description=f"forum appeal {ref}", category="dispute"
-            )
-            for ref in refs
+            collect_appeal(forum_id, ref, ENTERPRISE, f"forum appeal {ref}", "dispute") for ref in refs
         ),
     )
