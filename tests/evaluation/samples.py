@@ -30,7 +30,7 @@ from jingzhang.assignment.domain.events import (
 )
 from jingzhang.evaluation.domain.events import ChiefRated, SpotCheckAnswerRecorded
 from jingzhang.evaluation.domain.period import BUREAU_TZ
-from jingzhang.patrols.domain.activity import CollectedAppeal, ForumHeld, LeafletsDistributed, collected_appeal_id
+from jingzhang.patrols.domain.activity import ForumHeld, LeafletsDistributed, collect_appeal, collected_appeal_id
 from jingzhang.patrols.domain.common import VisitKind
 from jingzhang.patrols.domain.duty import DutyFulfilled, DutyOverdue, DutyScheduled
 from jingzhang.patrols.domain.hazard import HazardRectified
@@ -251,7 +251,7 @@ def leaflets(activity_id: str, count: int, day: date, enterprise_id: str = "e1")
 
 def forum(forum_id: str, day: date, refs: tuple[str, ...]) -> Step:
     collected = tuple(
-        CollectedAppeal(appeal_ref_id=ref, enterprise_id="e1", description="road", category="other") for ref in refs
+        collect_appeal(forum_id, ref, enterprise_id="e1", description="road", category="other") for ref in refs
     )
     event = ForumHeld(
         activity_id=forum_id,

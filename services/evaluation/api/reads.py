@@ -1,6 +1,6 @@
 """Read routes: spot checks, scorecards with their evidence, rankings and the figure table."""
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
@@ -111,8 +111,16 @@ async def _figures(deps: HandlerDeps, start: datetime, end: datetime, as_of: dat
     start, end = aware(start), aware(end)
     if end <= start:
         raise InvalidCommand("to must be after from", field="to")
-    instant = aware(as_of) if as_of else deps.clock.now()
-    return figure_table(await deps.query.facts(), start, end, instant)
+    facts = await deps.query.facts()
+    instant = aware(as_of) if as_of else _now_or_later(facts, deps.clock.now())
+    return figure_table(facts, start, end, instant)
+
+
+def _now_or_later(facts: Facts, now: datetime) -> datetime:
+    """Without `as_of`, everything the read model holds: recorded times come from the store's clock,
+    which an injected clock (a test's, a replay's) may lag behind."""
+    recorded: list[datetime] = [fact.recorded_at for group in fields(facts) for fact in getattr(facts, group.name)]
+    return max([now, *recorded])
 
 
 FROM = Query(alias="from", description="Start of the period (inclusive); a date means its midnight, bureau time")

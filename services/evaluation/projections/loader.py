@@ -1,8 +1,9 @@
 """Reads the facts tables back into the pure domain's `Facts`, joining what crosses streams.
 
 Joins made here rather than when events are applied (see `facts`): a forum appeal's forum, a duty's
-visit time, and the chiefs a spot-check answer is about. Appeals without a holder yet and merged
-duplicates are left out; a duty nobody answers for is kept for the figure table under officer "".
+visit time, and the chiefs a spot-check answer is about. Merged duplicates are left out (they live on
+in the appeal they were merged into). An appeal not routed yet, or a duty nobody answers for, is kept
+for the figure table under officer "", which no scorecard asks for.
 """
 
 from collections.abc import Iterable
@@ -30,7 +31,7 @@ from jingzhang.shared.projection import use_schema
 
 _APPEALS = """
 SELECT a.*, f.forum_id FROM appeals a LEFT JOIN forum_appeals f USING (appeal_id)
-WHERE a.officer_id IS NOT NULL AND a.merged_into IS NULL
+WHERE a.merged_into IS NULL
 """
 _DUTIES = """
 SELECT d.*, coalesce(v.started_at, d.fulfilled_at) AS done_at FROM duties d LEFT JOIN visits v USING (visit_id)
@@ -71,7 +72,7 @@ def _appeal(row: asyncpg.Record) -> AppealFact:
     return AppealFact(
         fact_id=str(row["event_id"]),
         appeal_id=row["appeal_id"],
-        officer_id=row["officer_id"],
+        officer_id=row["officer_id"] or "",
         slot=Slot(row["slot"] or Slot.A),
         enterprise_id=row["enterprise_id"],
         raised_at=row["raised_at"],

@@ -5,7 +5,7 @@ What counts as what (the figure table and the scorecards read `activities` by ki
 - a hazard counts once, when rectified; a case only if it is illegal obstruction of construction;
 - legal and four-preventions trainings are both the report's "legal trainings" (法务咨询、四防);
   chief trainings (恒口公安大讲堂) are counted for the officers who attended;
-- a forum counts once, and each appeal collected there is linked to the appeal id it is raised under.
+- a forum counts once, and each appeal collected there is linked by the appeal id it is raised under.
 Dates without a time mean the start of that day in bureau time.
 """
 
@@ -23,7 +23,6 @@ from jingzhang.patrols.domain.activity import (
     ServiceOnBehalfHandled,
     TrainingHeld,
     TrainingKind,
-    collected_appeal_id,
 )
 from jingzhang.patrols.domain.common import VisitKind
 from jingzhang.patrols.domain.duty import DutyFulfilled, DutyOverdue, DutyReassigned, DutyScheduled
@@ -172,7 +171,7 @@ async def _forum(conn: asyncpg.Connection, env: Envelope, event: ForumHeld) -> N
     for collected in event.collected_appeals:
         await conn.execute(
             "INSERT INTO forum_appeals VALUES ($1, $2, $3, $4) ON CONFLICT (appeal_id) DO NOTHING",
-            collected_appeal_id(event.forum_id, collected.appeal_ref_id),
+            collected.appeal_id,
             event.forum_id,
             env.event_id,
             env.recorded_at,
