@@ -25,6 +25,10 @@ async def test_a_gap_opens_on_registration_narrows_and_closes_when_the_last_tier
     last = await ok(assign(client, PC, Slot.A, OFFICERS[(PC, Slot.A)]))
     await until(getter(client, "/coverage-gaps"), lambda gaps: gaps is not None and gap_of(gaps) is None)
 
+    listed = await until(
+        getter(client, "/enterprises", **{"class": "city_key_project", "status": "active"}), lambda rows: bool(rows)
+    )
+    assert [row["enterprise_id"] for row in listed] == [ENTERPRISE_ID]
     assert registered["events"] == ["EnterpriseRegistered", "CoverageGapOpened"]
     assert gap_of(opened)["missing"] == ["bureau_leader", "station_chief", "police_chief"]  # type: ignore[index]
     assert gap_of(narrowed)["reason"] == "station_chief A assigned"  # type: ignore[index]

@@ -23,10 +23,20 @@ async def test_a_reassignment_keeps_the_earlier_term_for_earlier_dates(client: h
     before = await until(getter(client, chiefs, at=day(-1).isoformat()), lambda a: a is not None)
     during = await until(getter(client, chiefs, at=day(5).isoformat()), lambda a: a is not None)
     at_change = await until(getter(client, chiefs, at=day(10).isoformat()), lambda a: a is not None)
-    history = (await ok(client.get(f"/enterprises/{ENTERPRISE_ID}")))["history"]
+    force = {"name": "雅纺专班", "leader_officer_id": SPARE_STATION_OFFICER}
+    await ok(client.post(f"/enterprises/{ENTERPRISE_ID}/task-force", json=force), 201)
+    await ok(
+        client.post(f"/enterprises/{ENTERPRISE_ID}/task-force/members", json={"officer_id": PC_A, "role": "联络员"})
+    )
+    file = await until(
+        getter(client, f"/enterprises/{ENTERPRISE_ID}"),
+        lambda f: bool(f and f["task_force"] and f["task_force"]["members"]),
+    )
+    history = file["history"]
 
     assert police_chief_a(before) is None
     assert police_chief_a(during) == PC_A
     assert police_chief_a(at_change) == SPARE_STATION_OFFICER
+    assert file["task_force"]["members"] == {PC_A: "联络员"}
     terms = [(t["officer_id"], t["relieved_reason"]) for t in history if t["tier"] == "police_chief"]
     assert terms == [(PC_A, "reassigned"), (SPARE_STATION_OFFICER, None)]
