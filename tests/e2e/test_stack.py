@@ -1,0 +1,113 @@
+"""`jingzhang up`: the whole system on embedded servers, across a restart, stopped by Ctrl-C."""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from jingzhang.assignment.domain.events import ChiefTier, Slot
+
+from ..assignment.e2e.scenario import staffed
+from ..assignment.unit.samples import ENTERPRISE_ID, OFFICERS
+
+SERVICES = ("assignment", "appeals", "patrols", "evaluation")
+
+
+def free_port_base() -> int:
+    for base in range(21000, 60000, 97):
+        ports = [base + i for i in range(1, 5)]
+        if all(_free(p) for p in ports):
+            return base
+    raise RuntimeError("no free ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def start_stack(state: Path, base: int) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "DATABASE_URL")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "jingzhang.shared.cli", "up", "--state-dir", str(state), "--port-base", str(base),
+         "--seconds", "240"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+
+
+async def wait_ready(base: int, proc: subprocess.Popen[bytes], within: float = 120) -> None:
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient(timeout=2) as client:
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, (proc.stdout.read() if proc.stdout else b"").decode()[-3000:]
+            states = []
+            for i in range(1, 5):
+                try:
+                    states.append((await client.get(f"http://127.0.0.1:{base + i}/health/ready")).status_code)
+                except httpx.HTTPError:
+                    states.append(0)
+            if states == [200] * 4:
+                return
+            await asyncio.sleep(0.3)
+    raise AssertionError(f"services not ready within {within}s")
+
+
+def interrupt(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    out, _ = proc.communicate(timeout=60)
+    return proc.returncode, out.decode()
+
+
+async def raise_appeal(base: int) -> dict[str, object]:
+    body = {"enterprise_id": ENTERPRISE_ID, "channel": "police_chief_service_point", "category": "dispute",
+            "description": "工地门口停车纠纷", "raised_by": "contact"}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 2}", timeout=5) as appeals:
+        deadline = time.monotonic() + 30
+        while True:
+            answer = await appeals.post("/appeals", json=body)
+            if answer.status_code == 201 or time.monotonic() > deadline:
+                assert answer.status_code == 201, answer.text
+                appeal_id = answer.json()["id"]
+                break
+            await asyncio.sleep(0.2)  # the appeals service learns the chiefs from assignment's events
+        while True:  # the board projection follows the appeal's own events a moment later
+            shown = await appeals.get(f"/appeals/{appeal_id}")
+            if shown.status_code == 200 or time.monotonic() > deadline:
+                assert shown.status_code == 200, shown.text
+                return dict(shown.json())
+            await asyncio.sleep(0.1)
+
+
+@pytest.mark.e2e
+async def test_up_runs_every_service_keeps_data_across_restart_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    base = free_port_base()
+    first = start_stack(tmp_path / "state", base)
+    try:
+        await wait_ready(base, first)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 1}", timeout=5) as assignment:
+            await staffed(assignment, Slot.A)
+        appeal = await raise_appeal(base)
+        assert (appeal["tier"], appeal["slot"]) == ("police_chief", "A")
+        assert appeal["officer_id"] == OFFICERS[(ChiefTier.POLICE_CHIEF, Slot.A)]
+    finally:
+        code, output = interrupt(first)
+    assert code == 0, output[-3000:]
+    assert "stopped." in output
+    assert all(_free(base + i) for i in range(1, 5)), "a service outlived Ctrl-C"
+
+    second = start_stack(tmp_path / "state", base)
+    try:
+        await wait_ready(base, second)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 1}", timeout=5) as assignment:
+            kept = await assignment.get(f"/enterprises/{ENTERPRISE_ID}")
+        assert kept.status_code == 200
+        assert kept.json()["enterprise_id"] == ENTERPRISE_ID
+    finally:
+        code, output = interrupt(second)
+    assert code == 0, output[-3000:]
