@@ -5,6 +5,8 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
 from jingzhang.appeals import handlers
 from jingzhang.appeals.domain import commands as c
 from jingzhang.appeals.domain.vocabulary import Category, Channel, ReportOutcome
@@ -14,7 +16,6 @@ from jingzhang.appeals.projections.history import HistoryEntry
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import NotFound
 from jingzhang.shared.http import CommandAccepted
-from pydantic import BaseModel, ConfigDict, Field
 
 from .deps import Deps, get_deps, get_meta
 

@@ -1,6 +1,7 @@
 """The composition root: settings, clock, projections, reactor, deadline worker and routes."""
 
 from fastapi import FastAPI
+
 from jingzhang.appeals import api, open311_api
 from jingzhang.appeals.deadline_worker import deadline_worker
 from jingzhang.appeals.deps import Deps
@@ -13,6 +14,8 @@ from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
 
 SERVICE = "appeals"
+PROJECTIONS = (chiefs.PROJECTION, history.PROJECTION, board.PROJECTION, deadlines.PROJECTION)
+"""The replayable read models (`jingzhang replay appeals`); the forum intake reactor is not one."""
 
 
 def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -24,13 +27,7 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock | None = No
         title="jingzhang appeals",
         description="Appeals (诉求): intake, routing to the acting chief, referral, time limits, escalation, callbacks",
         settings=config,
-        projections=[
-            chiefs.PROJECTION,
-            history.PROJECTION,
-            board.PROJECTION,
-            deadlines.PROJECTION,
-            forum_intake(policy),
-        ],
+        projections=[*PROJECTIONS, forum_intake(policy)],
         routers=[api.router, open311_api.router],
         workers=[deadline_worker(time, policy, config.deadline_poll_interval)],
     )

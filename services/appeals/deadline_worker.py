@@ -10,6 +10,7 @@ import contextlib
 import uuid
 
 import structlog
+
 from jingzhang.appeals import handlers
 from jingzhang.appeals.domain.policy import TimeLimits
 from jingzhang.appeals.projections import deadlines

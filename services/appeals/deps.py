@@ -6,6 +6,7 @@ from typing import Annotated
 
 import asyncpg
 from fastapi import Header, Request
+
 from jingzhang.appeals.domain.departments import DepartmentDirectory
 from jingzhang.appeals.domain.policy import TimeLimits
 from jingzhang.appeals.projections.chiefs import PostgresChiefs

@@ -8,6 +8,7 @@ retry or a second reactor instance records nothing new.
 from datetime import datetime
 
 import structlog
+
 from jingzhang.appeals.domain.commands import RaiseAppeal
 from jingzhang.appeals.domain.intake import decide_raise
 from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits

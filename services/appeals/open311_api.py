@@ -3,6 +3,7 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+
 from jingzhang.appeals.domain import open311
 from jingzhang.appeals.projections import board
 from jingzhang.shared.errors import NotFound

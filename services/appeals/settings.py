@@ -2,10 +2,11 @@
 
 from datetime import timedelta
 
+from pydantic import Field
+
 from jingzhang.appeals.domain.policy import TimeLimits
 from jingzhang.appeals.domain.vocabulary import LimitClass
 from jingzhang.shared.settings import ServiceSettings
-from pydantic import Field
 
 
 class AppealsSettings(ServiceSettings):

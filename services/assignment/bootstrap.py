@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from fastapi import FastAPI
+
 from jingzhang.assignment.api import ROUTERS
 from jingzhang.assignment.events import SERVICE
 from jingzhang.assignment.handlers import Deps

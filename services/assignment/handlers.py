@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 import structlog
+
 from jingzhang.assignment.domain import chiefs, lifecycle, offices
 from jingzhang.assignment.domain import officer as officers
 from jingzhang.assignment.domain.calendar import AbsenceBook, partners_of

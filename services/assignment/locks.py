@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Protocol
 
 import asyncpg
+
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.store.memory import InMemoryEventStore
 from jingzhang.shared.store.postgres import PostgresEventStore

@@ -1,7 +1,8 @@
 """The assignment service's settings: the kernel's, plus how often the acting-chief worker looks."""
 
-from jingzhang.shared.settings import ServiceSettings
 from pydantic import Field
+
+from jingzhang.shared.settings import ServiceSettings
 
 
 class AssignmentSettings(ServiceSettings):

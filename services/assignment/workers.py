@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import structlog
+
 from jingzhang.assignment import handlers
 from jingzhang.assignment.domain.calendar import AbsenceBook, is_away
 from jingzhang.assignment.projections import absence_boundaries

@@ -1,6 +1,7 @@
 """The composition root: settings, clock, the facts projection and the HTTP routes, on the shared runtime."""
 
 from fastapi import FastAPI
+
 from jingzhang.evaluation.api import ROUTERS
 from jingzhang.evaluation.api.deps import AppDeps
 from jingzhang.evaluation.projections.facts import PROJECTION as FACTS
@@ -16,6 +17,9 @@ DESCRIPTION = """Ratings of chiefs (打评评比), satisfaction spot checks (满
 figure table for any period, as of any past date. Built only from the other services' events."""
 
 
+PROJECTIONS = (FACTS,)
+
+
 def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
     resolved = EvaluationSettings.of(settings)
     spec = ServiceSpec(
@@ -23,7 +27,7 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock | None = No
         title="jingzhang evaluation",
         description=DESCRIPTION,
         settings=resolved,
-        projections=[FACTS],
+        projections=PROJECTIONS,
         routers=ROUTERS,
         extra_state={"deps": AppDeps(resolved, clock or SystemClock())},
     )

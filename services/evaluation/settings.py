@@ -1,8 +1,9 @@
 """Evaluation's settings: the shared ones plus the ranking policy (documented in `domain.ranking`)."""
 
+from pydantic import Field
+
 from jingzhang.evaluation.domain.ranking import DEFAULT_LIST_SIZE, DEFAULT_MIN_RATED_APPEALS, Weighting
 from jingzhang.shared.settings import ServiceSettings
-from pydantic import Field
 
 
 class EvaluationSettings(ServiceSettings):

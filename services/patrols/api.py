@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
 from jingzhang.patrols import handlers
 from jingzhang.patrols.deps import Deps, get_deps
 from jingzhang.patrols.domain.activity import (
@@ -34,7 +36,6 @@ from jingzhang.shared.aggregate import Decided
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import InvalidCommand, NotFound
 from jingzhang.shared.http import CommandAccepted
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,100}$")]
 

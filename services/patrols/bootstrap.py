@@ -1,6 +1,7 @@
 """The patrols service's composition root: settings, clock, projections, reactor, worker, routes."""
 
 from fastapi import FastAPI
+
 from jingzhang.patrols.api import commands, queries
 from jingzhang.patrols.deps import Deps
 from jingzhang.patrols.events import SERVICE

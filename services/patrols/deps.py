@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import asyncpg
 from fastapi import Request
+
 from jingzhang.patrols.settings import PatrolsSettings
 from jingzhang.shared.clock import Clock
 from jingzhang.shared.runtime import Runtime

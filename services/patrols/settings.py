@@ -1,7 +1,8 @@
 """The patrols service's settings: the kernel's, plus how often the cadence worker looks."""
 
-from jingzhang.shared.settings import ServiceSettings
 from pydantic import Field
+
+from jingzhang.shared.settings import ServiceSettings
 
 
 class PatrolsSettings(ServiceSettings):

@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 import structlog
+
 from jingzhang.patrols import handlers
 from jingzhang.patrols.domain.cadence import DEFAULT_RULES, CadenceRules, assignee, responsible
 from jingzhang.patrols.domain.common import local_date

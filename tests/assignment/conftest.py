@@ -4,11 +4,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from nats.aio.client import Client as NATS
+
 from jingzhang.assignment.bootstrap import create_app
 from jingzhang.assignment.settings import AssignmentSettings
 from jingzhang.shared.clock import FixedClock
-from nats.aio.client import Client as NATS
-
 from tests.apps import running
 from tests.conftest import ServiceEnv
 

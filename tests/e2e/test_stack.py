@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from jingzhang.assignment.domain.events import ChiefTier, Slot
 
 from ..assignment.e2e.scenario import staffed

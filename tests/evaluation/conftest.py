@@ -11,6 +11,8 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from nats.aio.client import Client as NATS
+
 from jingzhang.evaluation.bootstrap import create_app
 from jingzhang.evaluation.domain.period import BUREAU_TZ
 from jingzhang.evaluation.projections.facts import PROJECTION as FACTS
@@ -19,8 +21,6 @@ from jingzhang.shared.clock import FixedClock
 from jingzhang.shared.envelope import Metadata, NewEvent, StreamId
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
-from nats.aio.client import Client as NATS
-
 from tests.apps import running
 from tests.conftest import ServiceEnv
 from tests.kernel.helpers import eventually

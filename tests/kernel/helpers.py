@@ -27,7 +27,8 @@ async def read_stream_messages(nc: NATS, service: str) -> list[tuple[int, Envelo
     if info.state.messages == 0:
         return []
     sub = await js.pull_subscribe(
-        "", stream=stream,
+        "",
+        stream=stream,
         config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30),
     )
     out: list[tuple[int, Envelope]] = []
@@ -35,7 +36,7 @@ async def read_stream_messages(nc: NATS, service: str) -> list[tuple[int, Envelo
         while len(out) < info.state.messages:
             try:
                 msgs = await sub.fetch(1000, timeout=2)
-            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+            except (TimeoutError, nats.errors.TimeoutError):
                 break
             out.extend((m.metadata.sequence.stream, decode(m.data)) for m in msgs)
     finally:

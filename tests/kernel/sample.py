@@ -74,7 +74,9 @@ async def apply_tally(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
         "INSERT INTO tally AS t (aggregate_id, digest, events, last_version) VALUES ($1, $2, 1, $3)"
         " ON CONFLICT (aggregate_id) DO UPDATE SET digest = (t.digest * 31 + $2) % 1000000007,"
         " events = t.events + 1, last_version = $3",
-        env.stream.aggregate_id, amount, env.version,
+        env.stream.aggregate_id,
+        amount,
+        env.version,
     )
     await tx.conn.execute("INSERT INTO applied_log VALUES ($1, $2)", env.event_id, env.version)
 

@@ -46,8 +46,9 @@ async def append_many(store: PostgresEventStore, streams: int, per_stream: int, 
             await store.append(StreamId(AGGREGATE, f"{prefix}{s}"), start, events[start : start + 500], meta())
 
 
-async def running_consumer(pool: asyncpg.Pool, nc: NATS, projection: Projection, store: PostgresEventStore,
-                           **kwargs: object) -> tuple[ProjectionConsumer, asyncio.Event, asyncio.Task[None]]:
+async def running_consumer(
+    pool: asyncpg.Pool, nc: NATS, projection: Projection, store: PostgresEventStore, **kwargs: object
+) -> tuple[ProjectionConsumer, asyncio.Event, asyncio.Task[None]]:
     async with pool.acquire() as conn:
         await install(conn, projection)
     consumer = ProjectionConsumer("kernel", projection, pool, nc, SERVICE, store=store, **kwargs)  # type: ignore[arg-type]
@@ -63,8 +64,11 @@ async def test_a_consumer_killed_mid_batch_resumes_without_applying_anything_twi
     projection = tally()
 
     def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "tests.kernel.consumer_proc", database_url, nats_server.url],
-                                cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.kernel.consumer_proc", database_url, nats_server.url],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
 
     async def applied() -> int:
         try:
@@ -74,6 +78,7 @@ async def test_a_consumer_killed_mid_batch_resumes_without_applying_anything_twi
 
     first = start()
     try:
+
         async def partway() -> bool:
             return 2_000 < await applied() < 10_000
 
@@ -85,6 +90,7 @@ async def test_a_consumer_killed_mid_batch_resumes_without_applying_anything_twi
     assert killed_at < 10_000, "the consumer finished before it could be killed"
     second = start()
     try:
+
         async def complete() -> bool:
             return await applied() == 10_000
 
@@ -168,8 +174,9 @@ async def test_an_event_stored_at_schema_v1_is_read_as_v2_live_and_in_replay(
     assert await snapshot(store.pool, projection) == live
 
 
-histories = st.lists(st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=12),
-                     min_size=1, max_size=6)
+histories = st.lists(
+    st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=12), min_size=1, max_size=6
+)
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

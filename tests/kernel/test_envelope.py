@@ -16,10 +16,19 @@ AT = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
 
 def envelope(**overrides: object) -> Envelope:
     values: dict[str, object] = {
-        "event_id": uuid.UUID(int=7), "service": "appeals", "stream": StreamId("appeal", "a-1"), "version": 3,
-        "event_type": "Noted", "schema_version": 1, "data": {"amount": 5, "label": "张三的诉求"},
-        "occurred_at": AT, "recorded_at": AT, "correlation_id": uuid.UUID(int=8), "causation_id": None,
-        "actor": "officer-1", "position": 42,
+        "event_id": uuid.UUID(int=7),
+        "service": "appeals",
+        "stream": StreamId("appeal", "a-1"),
+        "version": 3,
+        "event_type": "Noted",
+        "schema_version": 1,
+        "data": {"amount": 5, "label": "张三的诉求"},
+        "occurred_at": AT,
+        "recorded_at": AT,
+        "correlation_id": uuid.UUID(int=8),
+        "causation_id": None,
+        "actor": "officer-1",
+        "position": 42,
     }
     values.update(overrides)
     return Envelope(**values)  # type: ignore[arg-type]
@@ -49,7 +58,9 @@ def test_an_event_survives_the_wire_unchanged() -> None:
 
 
 def test_subjects_name_service_aggregate_id_and_type() -> None:
-    assert event_subject("appeals", StreamId("appeal", "a-1"), "AppealRaised") == "jz.appeals.evt.appeal.a-1.AppealRaised"
+    assert (
+        event_subject("appeals", StreamId("appeal", "a-1"), "AppealRaised") == "jz.appeals.evt.appeal.a-1.AppealRaised"
+    )
     with pytest.raises(ValueError, match="aggregate id"):
         StreamId("appeal", "a.1")
 

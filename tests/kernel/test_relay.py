@@ -37,7 +37,8 @@ async def _writer(store: PostgresEventStore, writer: int, commands: int, rng: ra
                         version = await conn.fetchval(
                             "SELECT coalesce(max(version), 0) FROM es.events"
                             " WHERE aggregate_type = $1 AND aggregate_id = $2",
-                            stream.aggregate_type, stream.aggregate_id,
+                            stream.aggregate_type,
+                            stream.aggregate_id,
                         )
                         await store.append_in(conn, stream, version, [noted(writer * 100_000 + n)], meta())
                         await asyncio.sleep(rng.random() * 0.004)
@@ -73,8 +74,9 @@ async def test_sixteen_concurrent_writers_5000_events_each_reach_jetstream_once_
     stop = asyncio.Event()
     relay_task = asyncio.create_task(relay.run(stop))
     rng = random.Random(20261127)
-    written = await asyncio.gather(*(_writer(store, w, 5000 // 16 + (w < 5000 % 16), random.Random(rng.random()))
-                                     for w in range(16)))
+    written = await asyncio.gather(
+        *(_writer(store, w, 5000 // 16 + (w < 5000 % 16), random.Random(rng.random())) for w in range(16))
+    )
     assert sum(written) == 5000
 
     async def relayed_all() -> bool:

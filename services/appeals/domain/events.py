@@ -8,6 +8,8 @@ that pauses while a department works is rebuilt from them alone.
 from datetime import timedelta
 from typing import Annotated
 
+from pydantic import AwareDatetime, Field
+
 from jingzhang.appeals.domain.vocabulary import (
     Category,
     Channel,
@@ -19,7 +21,6 @@ from jingzhang.appeals.domain.vocabulary import (
     Slot,
 )
 from jingzhang.shared.events import DomainEvent
-from pydantic import AwareDatetime, Field
 
 Positive = Annotated[timedelta, Field(gt=timedelta(0))]
 NonNegative = Annotated[timedelta, Field(ge=timedelta(0))]

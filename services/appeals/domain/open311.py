@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
+from pydantic import BaseModel, ConfigDict
+
 from jingzhang.appeals.domain.deadlines import due_at
 from jingzhang.appeals.domain.departments import DEFAULT_DIRECTORY, DepartmentDirectory
 from jingzhang.appeals.domain.state import Appeal
 from jingzhang.appeals.domain.vocabulary import Category, Status
-from pydantic import BaseModel, ConfigDict
 
 GROUP = "五直暖企 five direct services"
 AGENCY = "恒口公安分局 Hengkou public-security sub-bureau"

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+from pydantic import BaseModel
+
 from jingzhang.appeals.domain import deadlines, open311
 from jingzhang.appeals.domain.state import AGGREGATE_TYPE, Appeal, NoAppeal
 from jingzhang.appeals.events import REGISTRY
@@ -16,7 +18,6 @@ from jingzhang.appeals.projections.log import LOG_SQL, record_and_fold
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx, use_schema
-from pydantic import BaseModel
 
 SQL = (
     LOG_SQL

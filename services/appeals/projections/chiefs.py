@@ -5,6 +5,7 @@ Its `ActingChiefChanged` already applies absences (B while A is away), so we onl
 """
 
 import asyncpg
+
 from jingzhang.appeals.domain.routing import ChiefsSnapshot, TierChiefs
 from jingzhang.appeals.domain.vocabulary import ChiefTier, Slot
 from jingzhang.assignment.domain.events import (

@@ -7,6 +7,7 @@ An appeal with nothing pending (finished, or paused with a department and alread
 from datetime import datetime
 
 import asyncpg
+
 from jingzhang.appeals.domain.deadlines import next_check_at
 from jingzhang.appeals.domain.state import AGGREGATE_TYPE
 from jingzhang.appeals.events import REGISTRY

@@ -5,12 +5,13 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+from pydantic import BaseModel
+
 from jingzhang.appeals.domain.state import AGGREGATE_TYPE
 from jingzhang.appeals.events import REGISTRY
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx, use_schema
-from pydantic import BaseModel
 
 SQL = """
 CREATE TABLE IF NOT EXISTS history (

@@ -8,6 +8,7 @@ folds it with the domain's own `evolve`: a replay rebuilds exactly the same stat
 import json
 
 import asyncpg
+
 from jingzhang.appeals.domain.state import APPEAL, AppealState
 from jingzhang.appeals.events import REGISTRY
 from jingzhang.shared.aggregate import fold

@@ -1,8 +1,9 @@
 """Request bodies: what a caller sends besides the ids in the path. Times default to the clock's now."""
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
 from jingzhang.assignment.domain.commands import Ident, Text
 from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass, Slot, UnitKind
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class Body(BaseModel):

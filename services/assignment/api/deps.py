@@ -9,12 +9,13 @@ from typing import Annotated, Any, TypeVar
 
 import asyncpg
 from fastapi import Depends, Header, Request
+from pydantic import BaseModel, ValidationError
+
 from jingzhang.assignment.handlers import Deps
 from jingzhang.shared.aggregate import Decided
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import InvalidCommand
 from jingzhang.shared.http import CommandAccepted
-from pydantic import BaseModel, ValidationError
 
 C = TypeVar("C", bound=BaseModel)
 

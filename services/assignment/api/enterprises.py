@@ -3,6 +3,8 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
 from jingzhang.assignment import handlers
 from jingzhang.assignment.api import bodies
 from jingzhang.assignment.api.deps import HandlerDeps, Meta, Pool, accepted, command
@@ -12,7 +14,6 @@ from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass
 from jingzhang.assignment.projections import acting_chiefs, coverage_gaps, enterprise_file, police_offices
 from jingzhang.shared.errors import NotFound
 from jingzhang.shared.http import CommandAccepted
-from pydantic import AwareDatetime
 
 router = APIRouter(tags=["enterprises"])
 

@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter
+
 from jingzhang.assignment import handlers
 from jingzhang.assignment.api import bodies
 from jingzhang.assignment.api.deps import HandlerDeps, Meta, Pool, accepted, command

@@ -6,8 +6,9 @@ naming the field; rules that need state live in the decide functions.
 
 from typing import Annotated
 
-from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass, Slot, UnitKind
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+
+from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass, Slot, UnitKind
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]

@@ -8,8 +8,9 @@ A/B slots), coverage gaps, acting chiefs, task force (专班) and police office 
 
 from enum import StrEnum
 
-from jingzhang.shared.events import DomainEvent
 from pydantic import AwareDatetime
+
+from jingzhang.shared.events import DomainEvent
 
 
 class EnterpriseClass(StrEnum):

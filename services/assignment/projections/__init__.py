@@ -4,6 +4,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import asyncpg
+
 from jingzhang.shared.projection import Projection, use_schema
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+
 from jingzhang.assignment.domain.events import AbsenceDeclared, AbsenceEnded
 from jingzhang.assignment.events import REGISTRY, SERVICE
 from jingzhang.assignment.projections import reading

@@ -6,6 +6,7 @@ Appeals and patrols keep their own copy of this from the same events; this one a
 from typing import Any
 
 import asyncpg
+
 from jingzhang.assignment.domain.events import ActingChiefChanged, EnterpriseRegistered
 from jingzhang.assignment.events import REGISTRY, SERVICE
 from jingzhang.assignment.projections import reading

@@ -3,6 +3,7 @@
 from typing import Any
 
 import asyncpg
+
 from jingzhang.assignment.domain.events import (
     CoverageGapChanged,
     CoverageGapClosed,

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+
 from jingzhang.assignment.domain.events import (
     ChiefAssigned,
     ChiefRelieved,

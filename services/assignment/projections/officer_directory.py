@@ -7,6 +7,7 @@ acting worker's "which enterprises does this absence touch".
 from typing import Any
 
 import asyncpg
+
 from jingzhang.assignment.domain.events import (
     AbsenceDeclared,
     AbsenceEnded,

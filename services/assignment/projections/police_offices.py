@@ -7,6 +7,7 @@ It keeps its own copy of the people it shows, so a card needs one read of one sc
 from typing import Any
 
 import asyncpg
+
 from jingzhang.assignment.domain.events import (
     ActingChiefChanged,
     ChiefAssigned,

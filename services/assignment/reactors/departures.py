@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+
 from jingzhang.assignment.domain.chiefs import relieve_departed_officer
 from jingzhang.assignment.domain.enterprise import chiefs
 from jingzhang.assignment.domain.events import ChiefAssigned, OfficerRetired, OfficerTransferred

@@ -5,13 +5,14 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
 from jingzhang.evaluation import handlers
 from jingzhang.evaluation.api.deps import HandlerDeps, Meta, Settings
 from jingzhang.evaluation.domain.spot_check import Answer
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
 from jingzhang.shared.aggregate import Decided
 from jingzhang.shared.http import CommandAccepted
-from pydantic import BaseModel, Field
 
 router = APIRouter(tags=["commands"])
 

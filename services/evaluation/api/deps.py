@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+
 from jingzhang.evaluation.domain.period import BUREAU_TZ
 from jingzhang.evaluation.handlers import Deps
 from jingzhang.evaluation.projections.queries import PostgresFacts

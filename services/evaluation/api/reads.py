@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
+
 from jingzhang.evaluation import handlers
 from jingzhang.evaluation.api.deps import HandlerDeps, Settings, aware
 from jingzhang.evaluation.api.deps import Query as FactsQuery

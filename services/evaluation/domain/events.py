@@ -7,10 +7,11 @@ Streams: `rating` (one per enterprise, officer and period: see `rating.rating_st
 
 from typing import Annotated
 
+from pydantic import AwareDatetime, Field
+
 from jingzhang.evaluation.domain.ranking import RankedOfficer, UnrankedOfficer, Weighting
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
 from jingzhang.shared.events import DomainEvent
-from pydantic import AwareDatetime, Field
 
 Level = Annotated[
     int, Field(ge=1, le=5, description="1 (very dissatisfied) .. 5 (very satisfied); 4 and 5 count as satisfied")

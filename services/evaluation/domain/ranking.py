@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from jingzhang.evaluation.domain.scorecard import Scorecard
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from jingzhang.evaluation.domain.scorecard import Scorecard
 
 DEFAULT_MIN_RATED_APPEALS = 5
 DEFAULT_LIST_SIZE = 10

@@ -11,6 +11,7 @@ marked and left out of the scorecards: it lives on in the appeal it was merged i
 from datetime import datetime, timedelta
 
 import asyncpg
+
 from jingzhang.appeals.domain.events import (
     AppealAcknowledged,
     AppealClosedUnresolved,

@@ -8,6 +8,7 @@ domain time the assignment service recorded (`effective_from`, or the event's `o
 from datetime import datetime
 
 import asyncpg
+
 from jingzhang.assignment.domain.events import (
     ChiefAssigned,
     ChiefRelieved,

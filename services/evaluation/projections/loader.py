@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import asyncpg
+
 from jingzhang.evaluation.domain.facts import (
     ActivityFact,
     AppealFact,

@@ -5,6 +5,7 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+
 from jingzhang.evaluation.domain.facts import Facts
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
 from jingzhang.evaluation.projections.facts import PROJECTION

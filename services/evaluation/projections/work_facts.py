@@ -12,6 +12,7 @@ Dates without a time mean the start of that day in bureau time.
 from datetime import date, datetime
 
 import asyncpg
+
 from jingzhang.evaluation.domain.period import BUREAU_TZ
 from jingzhang.evaluation.domain.vocabulary import ActivityKind
 from jingzhang.patrols.domain.activity import (

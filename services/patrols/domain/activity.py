@@ -11,10 +11,11 @@ from datetime import date
 from enum import StrEnum
 from typing import assert_never
 
+from pydantic import BaseModel, ConfigDict
+
 from jingzhang.patrols.domain.common import require_not_after, require_officers, require_text
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
-from pydantic import BaseModel, ConfigDict
 
 
 class Activity(DomainEvent):

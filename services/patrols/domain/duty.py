@@ -10,6 +10,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import assert_never
 
+from pydantic import AwareDatetime
+
 from jingzhang.assignment.domain.events import ChiefTier, Slot
 from jingzhang.patrols.domain.cadence import Duty, Responsible, on_time, responsible
 from jingzhang.patrols.domain.common import VisitKind, local_date
@@ -17,7 +19,6 @@ from jingzhang.patrols.domain.periods import Period
 from jingzhang.patrols.domain.snapshot import AssignmentSnapshot
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
-from pydantic import AwareDatetime
 
 
 class ReassignReason(StrEnum):

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import assert_never
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
 from jingzhang.patrols.domain.common import VisitKind, require_officers, require_text
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
-from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 
 class GeoPoint(BaseModel):

@@ -4,6 +4,7 @@ from dataclasses import asdict
 from datetime import date, timedelta
 
 import asyncpg
+
 from jingzhang.patrols.domain.ledger import ActivityCounts, WorkEvent, count_activities, occurred_on
 from jingzhang.patrols.domain.periods import between
 from jingzhang.patrols.events import REGISTRY

@@ -8,6 +8,7 @@ copied: the engine derives it from A/B and absences at the instant it asks about
 from collections import defaultdict
 
 import asyncpg
+
 from jingzhang.assignment.domain.events import (
     AbsenceDeclared,
     AbsenceEnded,

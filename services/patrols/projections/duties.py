@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+
 from jingzhang.assignment.domain.events import ChiefTier
 from jingzhang.patrols.domain.cadence import Duty
 from jingzhang.patrols.domain.common import VisitKind

@@ -6,6 +6,7 @@ until the duty is scheduled. Its tables are its own memory of open duties and un
 """
 
 import asyncpg
+
 from jingzhang.assignment.domain.events import ChiefTier
 from jingzhang.patrols.domain.cadence import Duty, fulfils, pick_duty
 from jingzhang.patrols.domain.common import VisitKind, local_date

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import asyncpg
+
 from jingzhang.patrols.domain.hazard import HazardFound, HazardRectificationOverdue, HazardRectified, HazardVerified
 from jingzhang.patrols.events import REGISTRY
 from jingzhang.shared.envelope import Envelope

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import asyncpg
+
 from jingzhang.patrols.domain.ledger import ledger_entry
 from jingzhang.patrols.events import REGISTRY
 from jingzhang.shared.envelope import Envelope

@@ -8,10 +8,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from nats.aio.client import Client as NATS
+
 from jingzhang.appeals.bootstrap import create_app
 from jingzhang.appeals.settings import AppealsSettings, appeals_settings
 from jingzhang.shared.clock import FixedClock
-from nats.aio.client import Client as NATS
 
 from ...apps import running
 from ...conftest import ServiceEnv

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import asyncpg
+from nats.aio.client import Client as NATS
+
 from jingzhang.assignment.domain.events import (
     AbsenceDeclared,
     ActingChiefChanged,
@@ -28,7 +30,6 @@ from jingzhang.shared.envelope import Metadata, NewEvent, StreamId
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.store.postgres import PostgresEventStore
-from nats.aio.client import Client as NATS
 
 from ...conftest import ServiceEnv
 from ...kernel.helpers import install_store

@@ -1,7 +1,8 @@
 """Appeals collected at a forum (recorded by the patrols service) are raised here, each exactly once."""
 
-from jingzhang.patrols.domain.activity import collected_appeal_id
 from nats.aio.client import Client as NATS
+
+from jingzhang.patrols.domain.activity import collected_appeal_id
 
 from ...conftest import ServiceEnv
 from ..unit.samples import ENTERPRISE, POLICE_A

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+
 from jingzhang.appeals import handlers
 from jingzhang.appeals.domain import commands as c
 from jingzhang.appeals.domain.vocabulary import ChiefTier, ReportOutcome, Status

@@ -1,6 +1,7 @@
 """Given an appeal closed unresolved, or merged into another: finished, refusing further work."""
 
 import pytest
+
 from jingzhang.appeals.domain import events as ev
 from jingzhang.appeals.domain.commands import (
     AcknowledgeAppeal,

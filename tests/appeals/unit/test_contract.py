@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+
 from jingzhang.appeals.domain.departments import DEFAULT_DIRECTORY
 from jingzhang.appeals.domain.policy import TimeLimits
 from jingzhang.appeals.domain.state import evolve

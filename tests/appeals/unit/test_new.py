@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+
 from jingzhang.appeals.domain import events as ev
 from jingzhang.appeals.domain.intake import decide_raise
 from jingzhang.appeals.domain.policy import TimeLimits

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import pytest
+
 from jingzhang.appeals.domain import events as ev
 from jingzhang.appeals.domain.commands import (
     CloseUnresolved,

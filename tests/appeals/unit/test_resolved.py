@@ -1,6 +1,7 @@
 """Given a resolved appeal: the enterprise's callback (回访), and reopening when it is unhappy."""
 
 import pytest
+
 from jingzhang.appeals.domain import events as ev
 from jingzhang.appeals.domain.commands import RecordCallback, ResolveAppeal
 from jingzhang.appeals.domain.deadlines import due_at

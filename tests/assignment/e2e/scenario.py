@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+
 from jingzhang.assignment.domain.events import ChiefTier, Slot, UnitKind
 
 from ..handlers.world import enrol

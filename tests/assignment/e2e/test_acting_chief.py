@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 import httpx
-from jingzhang.assignment.domain.events import Slot
-from jingzhang.shared.clock import FixedClock
 from nats.aio.client import Client as NATS
 
+from jingzhang.assignment.domain.events import Slot
+from jingzhang.shared.clock import FixedClock
 from tests.kernel.helpers import read_stream_messages
 
 from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC, T0

@@ -3,6 +3,7 @@
 import asyncio
 
 import httpx
+
 from jingzhang.assignment.domain.events import Slot
 
 from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC, SPARE_STATION_OFFICER, day

@@ -1,6 +1,7 @@
 """Feature: a coverage gap is raised when an enterprise lacks chiefs, and closed when every tier is held."""
 
 import httpx
+
 from jingzhang.assignment.domain.events import Slot
 
 from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC

@@ -1,6 +1,7 @@
 """Feature: after a reassignment, "who was chief at D" is answered from the history for any past D."""
 
 import httpx
+
 from jingzhang.assignment.domain.events import Slot
 
 from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC, SPARE_STATION_OFFICER, day

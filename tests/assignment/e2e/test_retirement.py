@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import httpx
+
 from jingzhang.assignment.domain.events import Slot
 
 from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC, day

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 
 import pytest
+
 from jingzhang.assignment import handlers
 from jingzhang.assignment.domain.commands import EndAbsence
 from jingzhang.assignment.domain.events import AbsenceDeclared, ActingChiefChanged, Slot

@@ -1,6 +1,7 @@
 """Handler level: registering, assigning with the officer read from its stream, and coverage."""
 
 import pytest
+
 from jingzhang.assignment import handlers
 from jingzhang.assignment.domain.commands import AssignChief, RelieveChief
 from jingzhang.assignment.domain.events import (

@@ -1,6 +1,7 @@
 """Given/when/then for the three chiefs: assignment, reassignment, relief, history and coverage."""
 
 import pytest
+
 from jingzhang.assignment.domain.chiefs import assign_chief, relieve_chief, relieve_departed_officer
 from jingzhang.assignment.domain.commands import AssignChief, RelieveChief
 from jingzhang.assignment.domain.coverage import missing_backups, missing_tiers

@@ -1,6 +1,7 @@
 """The unified social credit code check character (GB 32100-2015)."""
 
 import pytest
+
 from jingzhang.assignment.domain.credit_code import is_valid, with_check_character
 
 

@@ -5,6 +5,7 @@ import uuid
 from functools import partial
 
 import pytest
+
 from jingzhang.assignment.domain.chiefs import assign_chief
 from jingzhang.assignment.domain.commands import AssignChief
 from jingzhang.assignment.domain.events import ChiefAssigned, ChiefRelieved, Slot

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 import pytest
+
 from jingzhang.assignment.domain.commands import (
     CloseEnterprise,
     ReclassifyEnterprise,

@@ -1,6 +1,7 @@
 """The police office's notice card: chiefs with photo and contacts, and who answers each 110 channel."""
 
 import pytest
+
 from jingzhang.assignment.domain.calendar import Interval
 from jingzhang.assignment.domain.events import Channel110, PoliceOfficeOpened, Slot
 from jingzhang.assignment.domain.notice import notice_card

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+
 from jingzhang.assignment.domain.calendar import Interval, PartnerAbsences
 from jingzhang.assignment.domain.commands import (
     DeclareAbsence,

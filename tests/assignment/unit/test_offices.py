@@ -1,6 +1,7 @@
 """Given/when/then for the task force (专班) and the police office (驻企警务室)."""
 
 import pytest
+
 from jingzhang.assignment.domain.commands import (
     AddTaskForceMember,
     ClosePoliceOffice,

@@ -13,6 +13,7 @@ from datetime import date
 import asyncpg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from jingzhang.evaluation.domain.facts import Facts
 from jingzhang.evaluation.projections.facts import PROJECTION as FACTS
 from jingzhang.evaluation.projections.loader import read_facts

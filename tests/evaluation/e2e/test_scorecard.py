@@ -3,9 +3,10 @@ projection and the HTTP API; checked against numbers worked out by hand (see `sa
 
 from typing import Any
 
+from nats.aio.client import Client as NATS
+
 from jingzhang.evaluation.projections.facts import PROJECTION as FACTS
 from jingzhang.shared.replay import rebuild
-from nats.aio.client import Client as NATS
 
 from ..conftest import Evaluation, Upstream, record_all
 from ..samples import small_year

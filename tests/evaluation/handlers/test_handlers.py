@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+
 from jingzhang.evaluation.domain.events import ChiefRated, RankingPublished, SpotCheckAnswerRecorded, SpotCheckDrawn
 from jingzhang.evaluation.domain.facts import Facts
 from jingzhang.evaluation.domain.ranking import Weighting

@@ -7,7 +7,6 @@ from jingzhang.evaluation.domain.figures import figure_table, figure_table_csv
 from jingzhang.evaluation.domain.vocabulary import ActivityKind as K
 from jingzhang.evaluation.domain.vocabulary import ChiefTier as T
 from jingzhang.evaluation.domain.vocabulary import EnterpriseClass as C
-
 from tests.evaluation.unit.builders import YEAR, activity, appeal, at, duty, enterprise, office, officer, term
 
 WORLD = Facts(

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from jingzhang.evaluation.domain.facts import AppealFact, Facts
 from jingzhang.evaluation.domain.figures import figure_table
 from jingzhang.evaluation.domain.ranking import rank
 from jingzhang.evaluation.domain.scorecard import scorecard
 from jingzhang.evaluation.domain.vocabulary import ActivityKind, ChiefTier, EnterpriseClass, Slot
-
 from tests.evaluation.unit.builders import (
     YEAR,
     activity,

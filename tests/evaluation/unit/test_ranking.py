@@ -3,12 +3,12 @@
 from fractions import Fraction
 
 import pytest
+from pydantic import ValidationError
+
 from jingzhang.evaluation.domain.facts import AppealFact, Facts
 from jingzhang.evaluation.domain.ranking import Weighting, rank, score
 from jingzhang.evaluation.domain.scorecard import Scorecard, scorecard
 from jingzhang.evaluation.domain.vocabulary import ActivityKind
-from pydantic import ValidationError
-
 from tests.evaluation.unit.builders import YEAR, activity, appeal
 
 

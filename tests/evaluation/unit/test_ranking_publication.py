@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import pytest
+
 from jingzhang.evaluation.domain.events import RankingPublished
 from jingzhang.evaluation.domain.facts import Facts
 from jingzhang.evaluation.domain.ranking import rank
@@ -10,7 +11,6 @@ from jingzhang.evaluation.domain.ranking_publication import PublishRanking, deci
 from jingzhang.evaluation.domain.scorecard import scorecard
 from jingzhang.evaluation.events import REGISTRY
 from jingzhang.shared.errors import DomainRejected
-
 from tests.evaluation.unit.builders import YEAR, appeal, at
 
 FACTS = Facts(

@@ -1,11 +1,11 @@
 """Given a rating stream, when an enterprise rates a chief, then one rating per period is recorded."""
 
 import pytest
+
 from jingzhang.evaluation.domain.events import ChiefRated
 from jingzhang.evaluation.domain.rating import RateChief, decide_rate, evolve, rating_stream_id
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
-
 from tests.evaluation.unit.builders import at
 
 

@@ -6,7 +6,6 @@ from fractions import Fraction
 from jingzhang.evaluation.domain.facts import Facts
 from jingzhang.evaluation.domain.scorecard import scorecard
 from jingzhang.evaluation.domain.vocabulary import ActivityKind, Slot
-
 from tests.evaluation.unit.builders import YEAR, activity, answer, appeal, at, duty, rating
 
 LATE = timedelta(hours=30)

@@ -3,6 +3,7 @@
 from fractions import Fraction
 
 import pytest
+
 from jingzhang.evaluation.domain.events import SpotCheckAnswerRecorded, SpotCheckClosed, SpotCheckDrawn
 from jingzhang.evaluation.domain.spot_check import (
     SPOT_CHECK,
@@ -21,7 +22,6 @@ from jingzhang.evaluation.domain.spot_check import (
 )
 from jingzhang.shared.aggregate import fold
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
-
 from tests.evaluation.unit.builders import at, rating
 
 POPULATION = tuple(f"e{i:03d}" for i in range(146))

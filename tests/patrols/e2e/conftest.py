@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 import asyncpg
 import httpx
 import pytest
+from nats.aio.client import Client as NATS
+
 from jingzhang.assignment.domain.events import (
     ChiefAssigned,
     ChiefTier,
@@ -25,8 +27,6 @@ from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
-from nats.aio.client import Client as NATS
-
 from tests.apps import running
 from tests.conftest import ServiceEnv
 

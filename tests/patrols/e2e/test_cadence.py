@@ -3,11 +3,11 @@
 from datetime import datetime, timedelta
 from typing import Any
 
+from nats.aio.client import Client as NATS
+
 from jingzhang.assignment.domain.events import AbsenceDeclared, ChiefAssigned, ChiefRelieved, ChiefTier, Slot
 from jingzhang.patrols.domain.common import ZONE_TZ
 from jingzhang.patrols.projections import assignments
-from nats.aio.client import Client as NATS
-
 from tests.kernel.helpers import eventually
 
 from .conftest import NOW, AssignmentFeed, Patrols

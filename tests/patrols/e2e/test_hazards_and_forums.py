@@ -4,14 +4,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import nats.errors
+from nats.aio.client import Client as NATS
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
 from jingzhang.patrols.domain.activity import ForumHeld, collected_appeal_id
 from jingzhang.patrols.domain.common import ZONE_TZ
 from jingzhang.patrols.events import REGISTRY
 from jingzhang.shared.envelope import decode
 from jingzhang.shared.streams import stream_name
-from nats.aio.client import Client as NATS
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-
 from tests.kernel.helpers import eventually
 
 from .conftest import Patrols

@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+
 from jingzhang.patrols import handlers
 from jingzhang.patrols.domain.cadence import plan_duties, responsible
 from jingzhang.patrols.domain.common import VisitKind, local_date

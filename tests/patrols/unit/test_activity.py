@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+
 from jingzhang.patrols.domain.activity import (
     ActivityEvent,
     ActivityState,

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+
 from jingzhang.assignment.domain.events import ChiefTier
 from jingzhang.patrols.domain.cadence import Duty, plan_duties, responsible
 from jingzhang.patrols.domain.common import VisitKind

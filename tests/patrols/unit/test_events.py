@@ -1,6 +1,7 @@
 """The public contract: every event round-trips through the service's registry."""
 
 import pytest
+
 from jingzhang.patrols.domain import activity, duty, hazard, visit
 from jingzhang.patrols.domain.cadence import plan_duties
 from jingzhang.patrols.domain.duty import DutyScheduled, ScheduleDuty, decide_schedule

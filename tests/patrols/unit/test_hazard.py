@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+
 from jingzhang.patrols.domain.hazard import (
     HazardFound,
     HazardRectificationOverdue,

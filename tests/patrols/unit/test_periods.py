@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+
 from jingzhang.patrols.domain.periods import Cadence, between, month_of, periods_overlapping, week_of
 
 

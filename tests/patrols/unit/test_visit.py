@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+
 from jingzhang.patrols.domain.common import VisitKind
 from jingzhang.patrols.domain.visit import (
     GeoPoint,
