@@ -1,0 +1,7 @@
+"""The public event contract: JSON Schemas per event type and version, one AsyncAPI 3 document, and the
+compatibility rules that keep them from breaking subscribers. See docs/subscribers.md."""
+
+from jingzhang.shared.contract.compat import Breach, breaches
+from jingzhang.shared.contract.export import ContractBroken, export
+
+__all__ = ["Breach", "ContractBroken", "breaches", "export"]
