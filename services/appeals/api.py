@@ -255,3 +255,27 @@ class DepartmentView(BaseModel):
 @router.get("/departments")
 async def departments(deps: DepsDep) -> list[DepartmentView]:
     return [DepartmentView(department_id=d.department_id, name_zh=d.name_zh, name_en=d.name_en) for d in deps.directory]
+
+
+class TierView(BaseModel):
+    tier: str
+    a_officer_id: str | None
+    b_officer_id: str | None
+    acting_officer_id: str | None
+
+
+@router.get("/enterprises/{enterprise_id}/chiefs")
+async def enterprise_chiefs(enterprise_id: str, deps: DepsDep) -> list[TierView]:
+    """Who this service will route the enterprise's appeals to, as its projection knows it now."""
+    snapshot = await deps.chiefs.snapshot(enterprise_id)
+    if snapshot is None:
+        raise NotFound("enterprise", enterprise_id)
+    return [
+        TierView(
+            tier=tier.value,
+            a_officer_id=t.a_officer_id,
+            b_officer_id=t.b_officer_id,
+            acting_officer_id=t.acting_officer_id,
+        )
+        for tier, t in sorted(snapshot.tiers.items(), key=lambda item: item[0].value)
+    ]

@@ -36,9 +36,21 @@ def _free(port: int) -> bool:
 def start_stack(state: Path, base: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "DATABASE_URL")}
     return subprocess.Popen(
-        [sys.executable, "-m", "jingzhang.shared.cli", "up", "--state-dir", str(state), "--port-base", str(base),
-         "--seconds", "240"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jingzhang.shared.cli",
+            "up",
+            "--state-dir",
+            str(state),
+            "--port-base",
+            str(base),
+            "--seconds",
+            "240",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -66,17 +78,30 @@ def interrupt(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
 
 
 async def raise_appeal(base: int) -> dict[str, object]:
-    body = {"enterprise_id": ENTERPRISE_ID, "channel": "police_chief_service_point", "category": "dispute",
-            "description": "工地门口停车纠纷", "raised_by": "contact"}
+    body = {
+        "enterprise_id": ENTERPRISE_ID,
+        "channel": "police_chief_service_point",
+        "category": "dispute",
+        "description": "工地门口停车纠纷",
+        "raised_by": "contact",
+    }
+    police_chief = OFFICERS[(ChiefTier.POLICE_CHIEF, Slot.A)]
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 2}", timeout=5) as appeals:
         deadline = time.monotonic() + 30
+        while True:  # the appeals service learns the chiefs from assignment's events, a moment later
+            known = await appeals.get(f"/enterprises/{ENTERPRISE_ID}/chiefs")
+            acting = {t["tier"]: t["acting_officer_id"] for t in known.json()} if known.status_code == 200 else {}
+            if acting.get("police_chief") == police_chief:
+                break
+            assert time.monotonic() < deadline, f"appeals never learned the chiefs: {known.text}"
+            await asyncio.sleep(0.1)
         while True:
             answer = await appeals.post("/appeals", json=body)
             if answer.status_code == 201 or time.monotonic() > deadline:
                 assert answer.status_code == 201, answer.text
                 appeal_id = answer.json()["id"]
                 break
-            await asyncio.sleep(0.2)  # the appeals service learns the chiefs from assignment's events
+            await asyncio.sleep(0.2)
         while True:  # the board projection follows the appeal's own events a moment later
             shown = await appeals.get(f"/appeals/{appeal_id}")
             if shown.status_code == 200 or time.monotonic() > deadline:
