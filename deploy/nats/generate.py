@@ -1,0 +1,196 @@
+"""Writes the NATS accounts and permissions (`auth.conf`) and the Helm values embedding them.
+
+Run `python deploy/nats/generate.py` after adding a projection; `tests/deploy` fails until the
+committed files equal this output.
+
+NATS permissions match whole subject tokens, so a durable consumer cannot be allowed by a name
+prefix (`appeals__*` is not a wildcard): every consumer a service may use is listed by its exact
+name, taken from the projections in the services' composition roots. Passwords are `$VARIABLES`
+that nats-server resolves from its environment; no secret is ever written here.
+"""
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from jingzhang.shared.cli import load_app_factory
+from jingzhang.shared.consumer import durable_name
+from jingzhang.shared.streams import SERVICES, stream_name
+
+HERE = Path(__file__).resolve().parent
+AUTH_CONF = HERE / "auth.conf"
+HELM_VALUES = HERE.parent / "helm" / "nats-values.yaml"
+ACCOUNT = "JZ"
+# nats-py's request/reply and pull deliveries use `_INBOX.<nuid>`; a per-user inbox prefix would
+# need a connect option the kernel does not set yet.
+INBOX = "_INBOX.>"
+
+Consumer = tuple[str, str]  # (stream, durable name)
+
+
+def service_consumers() -> dict[str, list[Consumer]]:
+    """Every durable consumer each service creates, from its composition root."""
+    found: dict[str, list[Consumer]] = {}
+    for service in SERVICES:
+        runtime = load_app_factory(service)().state.runtime
+        found[service] = [
+            (stream_name(source), durable_name(service, projection, source))
+            for projection in runtime.projections
+            for source in projection.services()
+        ]
+    return found
+
+
+def password_variable(user: str) -> str:
+    return f"JZ_NATS_{user.upper()}_PASSWORD"
+
+
+def consumer_subjects(stream: str, durable: str) -> list[str]:
+    """What a client needs to create, inspect and pull from one durable consumer, and ack."""
+    api = "$JS.API.CONSUMER"
+    return [
+        f"{api}.CREATE.{stream}.{durable}",
+        f"{api}.CREATE.{stream}.{durable}.>",  # newer clients put the filter subject in the name
+        f"{api}.DURABLE.CREATE.{stream}.{durable}",  # nats-py 2.16 for a durable without `name`
+        f"{api}.INFO.{stream}.{durable}",
+        f"{api}.MSG.NEXT.{stream}.{durable}",
+        f"$JS.ACK.{stream}.{durable}.>",
+    ]
+
+
+def service_permissions(service: str, consumers: Iterable[Consumer]) -> dict[str, dict[str, list[str]]]:
+    publish = [
+        f"jz.{service}.evt.>",  # its own events, through the relay
+        f"$JS.API.STREAM.INFO.{stream_name(service)}",  # start-up check and relay lag
+    ]
+    for stream, durable in consumers:
+        publish += consumer_subjects(stream, durable)
+    return {"publish": {"allow": publish}, "subscribe": {"allow": [INBOX]}}
+
+
+def external_permissions(protected: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+    """Read-only: own consumers on the event streams, never an event and never a service's consumer.
+
+    `*` matches only a whole token, so each stream is named (`JZ_*` would be a literal name).
+    """
+    api = "$JS.API"
+    allow = [f"{api}.INFO", f"{api}.STREAM.NAMES"]
+    for stream in (stream_name(s) for s in SERVICES):
+        allow += [
+            f"{api}.STREAM.INFO.{stream}",
+            f"{api}.CONSUMER.CREATE.{stream}",  # an ephemeral consumer
+            f"{api}.CONSUMER.CREATE.{stream}.*",
+            f"{api}.CONSUMER.CREATE.{stream}.*.>",
+            f"{api}.CONSUMER.DURABLE.CREATE.{stream}.*",
+            f"{api}.CONSUMER.INFO.{stream}.*",
+            f"{api}.CONSUMER.DELETE.{stream}.*",
+            f"{api}.CONSUMER.NAMES.{stream}",
+            f"{api}.CONSUMER.MSG.NEXT.{stream}.*",
+            f"$JS.ACK.{stream}.*.>",
+        ]
+    deny = ["jz.>"]
+    for durable in protected:
+        deny += [
+            f"{api}.CONSUMER.*.*.{durable}",  # CREATE, INFO, DELETE
+            f"{api}.CONSUMER.*.*.{durable}.>",  # CREATE with a filter subject
+            f"{api}.CONSUMER.*.*.*.{durable}",  # MSG.NEXT, DURABLE.CREATE
+            f"$JS.ACK.*.{durable}.>",  # forged acks would make a service skip events
+        ]
+    return {"publish": {"allow": allow, "deny": deny}, "subscribe": {"allow": [INBOX], "deny": ["jz.>"]}}
+
+
+OPS_PERMISSIONS = {
+    # provision, replay, republish, events tail: the operators' CLI, never a running service
+    "publish": {"allow": ["$JS.API.>", "$JS.ACK.>", "jz.*.evt.>"]},
+    "subscribe": {"allow": [INBOX, "jz.>"]},
+}
+
+
+def _user(name: str, permissions: dict[str, dict[str, list[str]]]) -> list[str]:
+    lines = [f"      {{ user: {name}, password: ${password_variable(name)}, permissions: {{"]
+    for direction, rules in permissions.items():
+        lines.append(f"        {direction}: {{")
+        for kind, subjects in rules.items():
+            lines.append(f"          {kind}: [")
+            lines += [f'            "{s}"' for s in subjects]
+            lines.append("          ]")
+        lines.append("        }")
+    lines.append("      }}")
+    return lines
+
+
+def render_auth(consumers: dict[str, list[Consumer]]) -> str:
+    protected = [durable for found in consumers.values() for _, durable in found]
+    lines = [
+        "# GENERATED by deploy/nats/generate.py from the services' projections: do not edit by hand.",
+        "# One user per service (publishes only its own events, uses only its own durable consumers),",
+        "# `ops` for the operators' CLI, `external` read-only for subscribing government systems.",
+        "# Passwords come from the server's environment (JZ_NATS_<USER>_PASSWORD).",
+        "accounts {",
+        f"  {ACCOUNT}: {{",
+        "    jetstream: enabled",
+        "    users: [",
+    ]
+    for service in SERVICES:
+        lines += _user(service, service_permissions(service, consumers[service]))
+    lines += _user("ops", OPS_PERMISSIONS)
+    lines += _user("external", external_permissions(protected))
+    lines += ["    ]", "  }", "}", ""]
+    return "\n".join(lines)
+
+
+def render_helm_values(auth: str) -> str:
+    embedded = "\n".join(f"        {line}" if line else "" for line in auth.splitlines())
+    env = "\n".join(
+        f"    {password_variable(user)}:\n      valueFrom:\n        secretKeyRef: {{name: jz-nats-users, key: {user}}}"
+        for user in (*SERVICES, "ops", "external")
+    )
+    return HELM_TEMPLATE.format(auth=embedded, env=env)
+
+
+HELM_TEMPLATE = """\
+# GENERATED by deploy/nats/generate.py: values for the official NATS Helm chart (nats/nats 1.x).
+#   helm upgrade --install nats nats/nats -f deploy/helm/nats-values.yaml
+# A 3-node JetStream cluster on file storage; the `jingzhang provision --replicas 3` Job then
+# creates the four streams with three replicas each. The Secret `jz-nats-users` (one key per user)
+# is created by operations, never committed.
+config:
+  cluster:
+    enabled: true
+    replicas: 3
+  jetstream:
+    enabled: true
+    fileStore:
+      enabled: true
+      dir: /data
+      pvc:
+        enabled: true
+        size: 20Gi
+    merge:
+      # an acknowledged publish is on disk on every replica before the ack
+      sync_interval: always
+  merge:
+    max_payload: << 1MB >>
+    $include: auth.conf
+configMap:
+  merge:
+    data:
+      auth.conf: |
+{auth}
+container:
+  image:
+    tag: 2.15.1-alpine
+  env:
+{env}
+"""
+
+
+def main() -> None:
+    auth = render_auth(service_consumers())
+    AUTH_CONF.write_text(auth)
+    HELM_VALUES.write_text(render_helm_values(auth))
+    sys.stdout.write(f"wrote {AUTH_CONF} and {HELM_VALUES}\n")
+
+
+if __name__ == "__main__":
+    main()

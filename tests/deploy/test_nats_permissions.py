@@ -1,0 +1,174 @@
+"""deploy/nats run for real: each service publishes only its own events and uses only its own
+consumers; the external subscribers' user reads but never publishes."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+import nats
+import nats.errors
+import pytest
+from nats.aio.client import Client as NATS
+from nats.js.api import AckPolicy, ConsumerConfig
+
+from jingzhang.shared.cli import load_app_factory
+from jingzhang.shared.consumer import consumer_config, ensure_consumer
+from jingzhang.shared.relay import PipelinedPublisher
+from jingzhang.shared.streams import provision
+from tests.deploy.conftest import DeployedNats, password_of
+
+pytestmark = pytest.mark.e2e
+
+Connect = Callable[[str], Coroutine[Any, Any, tuple[NATS, list[str]]]]
+
+
+@pytest.fixture
+async def connect(deployed_nats: DeployedNats) -> AsyncIterator[Connect]:
+    opened: list[NATS] = []
+
+    async def as_user(user: str) -> tuple[NATS, list[str]]:
+        errors: list[str] = []
+
+        async def collect(exc: Exception) -> None:
+            errors.append(str(exc))
+
+        host = deployed_nats.url.removeprefix("nats://")
+        # credentials in the URL, exactly as NATS_URL carries them in compose and Kubernetes
+        nc = await nats.connect(f"nats://{user}:{password_of(user)}@{host}", error_cb=collect, max_reconnect_attempts=0)
+        opened.append(nc)
+        return nc, errors
+
+    yield as_user
+    for nc in opened:
+        await nc.close()
+
+
+@pytest.fixture
+async def provisioned(connect: Connect) -> None:
+    ops, _ = await connect("ops")
+    await provision(ops.jetstream())
+
+
+async def violation(errors: list[str], subject: str) -> bool:
+    for _ in range(50):
+        # nats-py lower-cases the server's -ERR text
+        if any(f'permissions violation for publish to "{subject.lower()}"' in e.lower() for e in errors):
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def stream_messages(connect: Connect, stream: str) -> int:
+    ops, _ = await connect("ops")
+    info = await ops.jetstream().stream_info(stream)
+    return int(info.state.messages)
+
+
+def projection(service: str, name: str) -> Any:
+    runtime = load_app_factory(service)().state.runtime
+    return next(p for p in runtime.projections if p.name == name)
+
+
+@pytest.mark.usefixtures("provisioned")
+class TestServicePublishing:
+    async def test_assignment_publishes_its_own_events_through_the_relays_publisher(self, connect: Connect) -> None:
+        nc, errors = await connect("assignment")
+        publisher = PipelinedPublisher(nc)
+
+        ack = await asyncio.wait_for(await publisher.publish("jz.assignment.evt.x.1.Y", b"{}", {}), 5)
+
+        assert ack.stream == "JZ_ASSIGNMENT"
+        assert errors == []
+
+    async def test_assignment_cannot_publish_appeals_events(self, connect: Connect) -> None:
+        nc, errors = await connect("assignment")
+        before = await stream_messages(connect, "JZ_APPEALS")
+
+        await nc.publish("jz.appeals.evt.x.1.Y", b"{}")
+        await nc.flush()
+
+        assert await violation(errors, "jz.appeals.evt.x.1.Y")
+        assert await stream_messages(connect, "JZ_APPEALS") == before
+
+    async def test_a_service_cannot_create_streams(self, connect: Connect) -> None:
+        nc, errors = await connect("patrols")
+
+        with pytest.raises(nats.errors.TimeoutError):
+            await nc.request("$JS.API.STREAM.CREATE.EVIL", b'{"name":"EVIL","subjects":["jz.>"]}', timeout=0.5)
+
+        assert await violation(errors, "$JS.API.STREAM.CREATE.EVIL")
+
+
+@pytest.mark.usefixtures("provisioned")
+class TestServiceConsumers:
+    async def test_appeals_creates_pulls_and_acks_its_own_consumer_on_assignment(self, connect: Connect) -> None:
+        owner, _ = await connect("assignment")
+        await owner.jetstream().publish("jz.assignment.evt.enterprise.e1.ChiefAssigned", b"{}")
+        nc, errors = await connect("appeals")
+        config = consumer_config("appeals", projection("appeals", "chiefs"), "assignment", 10)
+        js = nc.jetstream()
+
+        await ensure_consumer(js, config, "assignment")
+        sub = await js.pull_subscribe_bind(durable=str(config.durable_name), stream="JZ_ASSIGNMENT")
+        msgs = await sub.fetch(1, timeout=5)
+        await msgs[0].ack_sync(timeout=5)
+
+        assert msgs[0].subject == "jz.assignment.evt.enterprise.e1.ChiefAssigned"
+        assert (await js.consumer_info("JZ_ASSIGNMENT", str(config.durable_name))).num_ack_pending == 0
+        assert errors == []
+
+    async def test_appeals_cannot_create_a_consumer_of_patrols(self, connect: Connect) -> None:
+        nc, errors = await connect("appeals")
+        config = consumer_config("patrols", projection("patrols", "patrols_assignments"), "assignment", 10)
+        subject = f"$JS.API.CONSUMER.DURABLE.CREATE.JZ_ASSIGNMENT.{config.durable_name}"
+
+        with pytest.raises(nats.errors.TimeoutError):
+            await nc.jetstream().add_consumer("JZ_ASSIGNMENT", config, timeout=0.5)
+
+        assert await violation(errors, subject)
+
+
+@pytest.mark.usefixtures("provisioned")
+class TestExternalSubscriber:
+    async def test_cannot_publish_events(self, connect: Connect) -> None:
+        nc, errors = await connect("external")
+        before = await stream_messages(connect, "JZ_ASSIGNMENT")
+
+        await nc.publish("jz.assignment.evt.x.1.Y", b"{}")
+        await nc.flush()
+
+        assert await violation(errors, "jz.assignment.evt.x.1.Y")
+        assert await stream_messages(connect, "JZ_ASSIGNMENT") == before
+
+    async def test_reads_events_through_a_durable_consumer_of_its_own(self, connect: Connect) -> None:
+        owner, _ = await connect("appeals")
+        await owner.jetstream().publish("jz.appeals.evt.appeal.a1.AppealRaised", b"{}")
+        nc, errors = await connect("external")
+        js = nc.jetstream()
+
+        await js.add_consumer("JZ_APPEALS", ConsumerConfig(durable_name="city_portal", ack_policy=AckPolicy.EXPLICIT))
+        sub = await js.pull_subscribe_bind(durable="city_portal", stream="JZ_APPEALS")
+        msgs = await sub.fetch(1, timeout=5)
+        await msgs[0].ack_sync(timeout=5)
+
+        assert msgs[0].subject == "jz.appeals.evt.appeal.a1.AppealRaised"
+        assert errors == []
+
+    async def test_cannot_pull_from_a_services_consumer(self, connect: Connect) -> None:
+        nc, errors = await connect("external")
+        durable = "evaluation__facts__appeals"
+        subject = f"$JS.API.CONSUMER.MSG.NEXT.JZ_APPEALS.{durable}"
+
+        await nc.publish(subject, b'{"batch":1}', reply=nc.new_inbox())
+        await nc.flush()
+
+        assert await violation(errors, subject)
+
+    async def test_cannot_forge_an_ack_for_a_services_consumer(self, connect: Connect) -> None:
+        nc, errors = await connect("external")
+        subject = "$JS.ACK.JZ_APPEALS.evaluation__facts__appeals.1.1.1.1700000000000000000.0"
+
+        await nc.publish(subject, b"+ACK")
+        await nc.flush()
+
+        assert await violation(errors, subject)
