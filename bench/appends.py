@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+
 from jingzhang.shared.envelope import StreamId
 from jingzhang.shared.store.postgres import PostgresEventStore
-
 from tests.kernel.sample import AGGREGATE, SERVICE, meta, noted
 
 CLIENTS = 8

@@ -27,15 +27,15 @@ from typing import Any
 import asyncpg
 import nats
 import nats.errors
+from nats.aio.client import Client as NATS
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
 from jingzhang.shared.applier import Delivery, Outcome
 from jingzhang.shared.consumer import ProjectionConsumer
 from jingzhang.shared.logging import configure
 from jingzhang.shared.projection import install
 from jingzhang.shared.replay import rebuild
 from jingzhang.shared.streams import stream_name
-from nats.aio.client import Client as NATS
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-
 from tests.kernel.sample import SERVICE, tally
 
 RAW_STREAM = "BENCH_RAW"

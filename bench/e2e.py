@@ -27,9 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from jingzhang.shared.envelope import StreamId, event_subject
-from jingzhang.shared.relay import Relay
-from jingzhang.shared.store.postgres import PostgresEventStore
 from nats.aio.client import Client as NATS
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -37,6 +34,9 @@ from nats.js.errors import NotFoundError
 from bench.child import RAW_STREAM, RAW_SUBJECTS
 from bench.flow import reset_stream
 from bench.servers import Stack
+from jingzhang.shared.envelope import StreamId, event_subject
+from jingzhang.shared.relay import Relay
+from jingzhang.shared.store.postgres import PostgresEventStore
 from tests.kernel.sample import AGGREGATE, SERVICE, meta, noted
 
 REPO = Path(__file__).resolve().parent.parent

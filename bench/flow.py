@@ -10,15 +10,15 @@ import contextlib
 import time
 
 import asyncpg
+from nats.aio.client import Client as NATS
+from nats.js.errors import NotFoundError
+
 from jingzhang.shared.consumer import ProjectionConsumer
 from jingzhang.shared.envelope import StreamId
 from jingzhang.shared.projection import install
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.streams import provision, stream_name
-from nats.aio.client import Client as NATS
-from nats.js.errors import NotFoundError
-
 from tests.kernel.sample import AGGREGATE, SERVICE, meta, noted, tally
 
 STREAM_LEN = 10

@@ -15,13 +15,13 @@ import sys
 import time
 
 import asyncpg
-from jingzhang.shared.envelope import StreamId
-from jingzhang.shared.logging import configure
-from jingzhang.shared.store.postgres import PostgresEventStore
 
 from bench import appends, flow
 from bench.child import install_uvloop
 from bench.servers import Stack
+from jingzhang.shared.envelope import StreamId
+from jingzhang.shared.logging import configure
+from jingzhang.shared.store.postgres import PostgresEventStore
 from tests.kernel.sample import AGGREGATE, SERVICE, meta, noted
 
 

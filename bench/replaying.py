@@ -8,13 +8,13 @@ import time
 from typing import Any
 
 import asyncpg
-from jingzhang.shared.relay import Relay
-from jingzhang.shared.store.postgres import PostgresEventStore
 from nats.aio.client import Client as NATS
 
 from bench.e2e import REPO
 from bench.flow import fill_store, reset_stream
 from bench.servers import Stack
+from jingzhang.shared.relay import Relay
+from jingzhang.shared.store.postgres import PostgresEventStore
 from tests.kernel.sample import SERVICE
 
 STREAM_LEN = 100

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import asyncpg
 import nats
+from nats.aio.client import Client as NATS
+
 from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
 from jingzhang.shared.store.postgres import install_schema
-from nats.aio.client import Client as NATS
 
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
 
