@@ -11,20 +11,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from jingzhang.shared.streams import SERVICES
 from rich.console import Console
 from rich.table import Table
+
+from jingzhang.shared.streams import SERVICES
 
 app = typer.Typer(
     help="jingzhang: police chief for every enterprise (警长制), event-sourced on NATS JetStream.", no_args_is_help=True
 )
 parked_app = typer.Typer(help="Parked events: list and retry.", no_args_is_help=True)
 app.add_typer(parked_app, name="parked")
+contract_app = typer.Typer(help="The public event contract for subscribing systems.", no_args_is_help=True)
+app.add_typer(contract_app, name="contract")
 console = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 3
 EXIT_FAILED = 4
+EXIT_INCOMPATIBLE = 5
 
 
 def _check_service(service: str) -> str:
@@ -93,6 +97,7 @@ def _print_stack(stack: "object", ready: dict[str, bool], logs: Path) -> None:
 def serve(service: str) -> None:
     """Run one service (settings from the environment: NATS_URL, DATABASE_URL, HTTP_HOST, HTTP_PORT, …)."""
     import uvicorn
+
     from jingzhang.shared.settings import ServiceSettings
 
     settings = ServiceSettings()
@@ -114,6 +119,7 @@ def provision_cmd(
 ) -> None:
     """Create or update every service's JetStream stream from the configuration in code."""
     import nats
+
     from jingzhang.shared.streams import provision
 
     async def run() -> list[str]:
@@ -277,6 +283,7 @@ def parked_retry(
 
     async def run() -> dict[str, list[Outcome]]:
         import asyncpg
+
         from jingzhang.shared.store.postgres import PostgresEventStore
 
         pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
@@ -293,6 +300,26 @@ def parked_retry(
     if still:
         console.print(f"[yellow]{still} events parked again[/yellow]")
         raise typer.Exit(EXIT_FAILED)
+
+
+@contract_app.command("export")
+def contract_export(
+    target: Annotated[Path, typer.Argument(help="Folder to write AsyncAPI, JSON Schemas and the lock into")] = Path(
+        "contract"
+    ),
+) -> None:
+    """Export the AsyncAPI 3 document and one JSON Schema per event type; refuse incompatible changes."""
+    from jingzhang.shared.contract.cli import export
+    from jingzhang.shared.contract.export import ContractBroken
+
+    try:
+        written = export(target)
+    except ContractBroken as exc:
+        for breach in exc.breaches:
+            console.print(f"[red]{breach}[/red]")
+        console.print("[red]incompatible change: give the event type a new schema_version and an upcaster[/red]")
+        raise typer.Exit(EXIT_INCOMPATIBLE) from exc
+    console.print(f"wrote {len(written)} files into {target}")
 
 
 def main() -> None:
