@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import asyncpg
 import structlog
+
 from jingzhang.shared.envelope import Envelope, decode
 from jingzhang.shared.errors import UnknownEventType
 from jingzhang.shared.events import EventDecodeError

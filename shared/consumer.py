@@ -21,15 +21,16 @@ from dataclasses import dataclass, field
 import asyncpg
 import nats.errors
 import structlog
-from jingzhang.shared.applier import Applier, Delivery, Outcome
-from jingzhang.shared.projection import Projection
-from jingzhang.shared.store.postgres import PostgresEventStore
-from jingzhang.shared.streams import stream_name
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import BadRequestError, NotFoundError
+
+from jingzhang.shared.applier import Applier, Delivery, Outcome
+from jingzhang.shared.projection import Projection
+from jingzhang.shared.store.postgres import PostgresEventStore
+from jingzhang.shared.streams import stream_name
 
 log = structlog.get_logger(__name__)
 

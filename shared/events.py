@@ -8,8 +8,9 @@ versions step by step (v1 -> v2 -> ...) before validating against the current mo
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
-from jingzhang.shared.errors import UnknownEventType
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from jingzhang.shared.errors import UnknownEventType
 
 JsonDict = dict[str, Any]
 Upcaster = Callable[[JsonDict], JsonDict]

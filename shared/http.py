@@ -5,8 +5,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from jingzhang.shared.errors import ConcurrencyError, DomainRejected, InvalidCommand, NotFound
 from pydantic import BaseModel
+
+from jingzhang.shared.errors import ConcurrencyError, DomainRejected, InvalidCommand, NotFound
 
 
 class CommandAccepted(BaseModel):

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import structlog
+
 from jingzhang.shared.envelope import Envelope
 
 

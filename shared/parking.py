@@ -4,6 +4,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 import asyncpg
+
 from jingzhang.shared.applier import Applier, Delivery, Outcome
 from jingzhang.shared.projection import Projection
 

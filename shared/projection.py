@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
+
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId, aggregate_subjects, check_token
 from jingzhang.shared.events import DomainEvent, EventRegistry
 from jingzhang.shared.store.postgres import PostgresEventStore

@@ -21,14 +21,15 @@ from collections.abc import Sequence
 
 import asyncpg
 import structlog
-from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, encode
-from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
-from jingzhang.shared.streams import stream_name
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 from nats.js.errors import APIError
+
+from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, encode
+from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
+from jingzhang.shared.streams import stream_name
 
 log = structlog.get_logger(__name__)
 

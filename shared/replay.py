@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 import asyncpg
 import nats.errors
-from jingzhang.shared.applier import Applier, Delivery, Outcome
-from jingzhang.shared.projection import Projection, install
-from jingzhang.shared.streams import stream_name
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from jingzhang.shared.applier import Applier, Delivery, Outcome
+from jingzhang.shared.projection import Projection, install
+from jingzhang.shared.streams import stream_name
 
 Progress = Callable[[int, int], None]
 """Called with (events read so far, events still pending) after every batch."""

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 import asyncpg
 import nats
 import structlog
+from nats.aio.client import Client as NATS
+
 from jingzhang.shared.consumer import ProjectionConsumer
 from jingzhang.shared.projection import Projection, install
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
 from jingzhang.shared.streams import require_stream
-from nats.aio.client import Client as NATS
 
 log = structlog.get_logger(__name__)
 

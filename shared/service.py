@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+
 from jingzhang.shared.http import health_router, install_error_handlers
 from jingzhang.shared.logging import configure
 from jingzhang.shared.projection import Projection

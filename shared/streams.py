@@ -8,10 +8,11 @@ truth; `republish` rebuilds a lost stream from it.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from jingzhang.shared.envelope import service_subjects
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
+
+from jingzhang.shared.envelope import service_subjects
 
 SERVICES = ("assignment", "appeals", "patrols", "evaluation")
 DUPLICATE_WINDOW = timedelta(minutes=10)

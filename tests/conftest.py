@@ -14,11 +14,12 @@ from pathlib import Path
 import asyncpg
 import nats
 import pytest
+from nats.aio.client import Client as NATS
+
 from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
 from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.streams import provision
-from nats.aio.client import Client as NATS
 
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="jz-runtime-"))
 _counter = itertools.count()

@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 import asyncpg
+
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.errors import ConcurrencyError
 
