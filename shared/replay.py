@@ -6,6 +6,12 @@ what arrived meanwhile, and renames the shadow into place in the same transactio
 either the old projection or the complete new one, never a half-built one. Events the live consumer
 receives afterwards are recognised by the shadow's own checkpoints.
 
+Resumable: each batch commits together with the stream sequence it reached, per source, in the
+shadow's `_replay_progress` table. An interrupted replay leaves its shadow behind; the next run
+checks that the recorded sequence still holds the same event (a republished stream numbers its
+messages anew) and continues from the message after it; otherwise, or with `restart`, it starts
+over. The progress table is dropped before the swap, so the live schema never carries it.
+
 A replay publishes nothing and notifies nobody: `Tx.append` refuses while replaying, and reactors
 (projections that record events) cannot be replayed.
 """
@@ -21,6 +27,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from jingzhang.shared.applier import Applier, Delivery, Outcome
 from jingzhang.shared.projection import Projection, install
@@ -37,6 +44,8 @@ class ReplayResult:
     applied: int
     parked: int
     seconds: float
+    resumed: bool = False
+    """True when this run continued a shadow an interrupted run left behind."""
 
     @property
     def rate(self) -> float:
@@ -46,14 +55,18 @@ class ReplayResult:
 class _Reader:
     """An ephemeral, unacknowledged, ordered read of one source stream."""
 
-    def __init__(self, js: JetStreamContext, projection: Projection, source: str, batch: int) -> None:
+    def __init__(
+        self, js: JetStreamContext, projection: Projection, source: str, batch: int, after_seq: int = 0
+    ) -> None:
         self.js = js
+        self.source = source
         self.stream = stream_name(source)
         self.batch = batch
         self.name = f"replay_{projection.name}_{source}_{uuid.uuid4().hex[:8]}"
         self.config = ConsumerConfig(
             name=self.name,
-            deliver_policy=DeliverPolicy.ALL,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE if after_seq else DeliverPolicy.ALL,
+            opt_start_seq=after_seq + 1 if after_seq else None,
             ack_policy=AckPolicy.NONE,
             filter_subjects=projection.subjects_for(source),
             inactive_threshold=120.0,
@@ -99,37 +112,73 @@ async def rebuild(
     batch: int = 1000,
     progress: Progress | None = None,
     dry_run: bool = False,
+    restart: bool = False,
 ) -> ReplayResult:
-    """Rebuild `projection` from its sources and swap it in (or, with `dry_run`, build and drop it)."""
+    """Rebuild `projection` from its sources and swap it in (or, with `dry_run`, build and drop it).
+
+    Continues the shadow an interrupted run left behind, unless `restart`.
+    """
     if projection.reactor:
         raise ValueError(f"{projection.name} records events; replaying it would publish them again")
     shadow = f"{projection.schema}__shadow"
     applier = Applier(projection, None, replaying=True, schema=shadow)
     js = nc.jetstream()
-    readers = [_Reader(js, projection, source, batch) for source in projection.services()]
     started = time.perf_counter()
     counts = {o: 0 for o in Outcome}
     async with pool.acquire() as conn:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{shadow}" CASCADE')
+        resume = {} if restart else await _resume_points(conn, js, shadow)
+        if not resume:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{shadow}" CASCADE')
         await install(conn, projection, shadow)
+        await conn.execute(_PROGRESS_SQL.format(shadow=shadow))
+        readers = [_Reader(js, projection, s, batch, resume.get(s, 0)) for s in projection.services()]
         for reader in readers:
             await reader.open()
         try:
             for reader in readers:
-                await _drain(conn, applier, reader, counts, readers, progress)
+                await _drain(conn, applier, reader, counts, readers, progress, shadow)
             async with conn.transaction():
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", projection.lock_key)
                 for reader in readers:
                     await reader.refresh()
-                    await _drain(conn, applier, reader, counts, readers, progress)
+                    await _drain(conn, applier, reader, counts, readers, progress, shadow)
+                await conn.execute(f'DROP TABLE "{shadow}"._replay_progress')
                 await _swap(conn, projection, shadow, dry_run)
         finally:
             for reader in readers:
                 await reader.close()
     total = sum(counts.values())
     return ReplayResult(
-        projection.name, total, counts[Outcome.APPLIED], counts[Outcome.PARKED], time.perf_counter() - started
+        projection.name,
+        total,
+        counts[Outcome.APPLIED],
+        counts[Outcome.PARKED],
+        time.perf_counter() - started,
+        resumed=bool(resume),
     )
+
+
+_PROGRESS_SQL = """
+CREATE TABLE IF NOT EXISTS "{shadow}"._replay_progress (
+    source      text PRIMARY KEY,
+    stream_seq  bigint NOT NULL,
+    event_id    text NOT NULL
+)"""
+
+
+async def _resume_points(conn: asyncpg.Connection, js: JetStreamContext, shadow: str) -> dict[str, int]:
+    """Per source, the last stream sequence a previous run applied; empty when there is nothing to continue."""
+    if not await conn.fetchval("SELECT to_regclass($1)", f'"{shadow}"._replay_progress'):
+        return {}
+    rows = await conn.fetch(f'SELECT source, stream_seq, event_id FROM "{shadow}"._replay_progress')
+    for row in rows:
+        try:
+            msg = await js.get_msg(stream_name(row["source"]), int(row["stream_seq"]))
+        except NotFoundError:
+            return {}
+        if (msg.headers or {}).get("Nats-Msg-Id") != row["event_id"]:
+            return {}  # the stream was rebuilt and renumbered: the recorded sequence means something else
+    return {row["source"]: int(row["stream_seq"]) for row in rows} or {"": 0}
 
 
 async def _drain(
@@ -139,12 +188,22 @@ async def _drain(
     counts: dict[Outcome, int],
     readers: list[_Reader],
     progress: Progress | None,
+    shadow: str,
 ) -> None:
     while reader.pending:
         msgs = await reader.next_batch()
         if not msgs:
             continue
-        outcomes = await applier.apply_batch(conn, [Delivery(m.subject, m.data) for m in msgs])
+        async with conn.transaction():  # the batch and how far it reached commit together
+            outcomes = await applier.apply_batch(conn, [Delivery(m.subject, m.data) for m in msgs])
+            last = msgs[-1]
+            await conn.execute(
+                f'INSERT INTO "{shadow}"._replay_progress AS p VALUES ($1, $2, $3)'
+                " ON CONFLICT (source) DO UPDATE SET stream_seq = $2, event_id = $3",
+                reader.source,
+                last.metadata.sequence.stream,
+                (last.headers or {}).get("Nats-Msg-Id", ""),
+            )
         for outcome in outcomes:
             counts[outcome] += 1
         if progress is not None:
