@@ -1,18 +1,23 @@
 """`jingzhang`: the one entry point for running and operating the system."""
 
 import asyncio
+import dataclasses
 import importlib
 import json
 import os
 import signal
 import sys
 import threading
+import time
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import ProgressColumn, Task
 from rich.table import Table
+from rich.text import Text
 
 from jingzhang.shared.streams import SERVICES
 
@@ -23,6 +28,8 @@ parked_app = typer.Typer(help="Parked events: list and retry.", no_args_is_help=
 app.add_typer(parked_app, name="parked")
 contract_app = typer.Typer(help="The public event contract for subscribing systems.", no_args_is_help=True)
 app.add_typer(contract_app, name="contract")
+events_app = typer.Typer(help="Watch the events on JetStream.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
 console = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
@@ -30,12 +37,76 @@ EXIT_UNAVAILABLE = 3
 EXIT_FAILED = 4
 EXIT_INCOMPATIBLE = 5
 
+T = TypeVar("T")
+
 
 def _check_service(service: str) -> str:
     if service not in SERVICES:
         console.print(f"[red]unknown service {service!r}[/red]: choose one of {', '.join(SERVICES)}")
         raise typer.Exit(EXIT_BAD_INPUT)
     return service
+
+
+def _unavailable(exc: BaseException) -> typer.Exit:
+    console.print(f"[red]cannot reach {exc or type(exc).__name__}[/red]", highlight=False)
+    return typer.Exit(EXIT_UNAVAILABLE)
+
+
+def _failed(what: str, exc: BaseException) -> typer.Exit:
+    console.print(f"[red]{what} failed: {exc or type(exc).__name__}[/red]")
+    return typer.Exit(EXIT_FAILED)
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    """Connection failures (servers down or wrong address), as opposed to failures of the work itself."""
+    import nats.errors
+
+    unreachable = (OSError, TimeoutError, nats.errors.NoServersError, nats.errors.ConnectionClosedError)
+    return isinstance(exc, unreachable) or "connection" in type(exc).__name__.lower()
+
+
+def _run(what: str, work: "Coroutine[object, object, T]") -> T:
+    """Run `work`; unreachable servers exit 3, any other failure exits 4, both with a clear message."""
+    try:
+        return asyncio.run(work)
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        if _is_unreachable(exc):
+            raise _unavailable(exc) from exc
+        raise _failed(what, exc) from exc
+
+
+async def _connect_nats(url: str):  # type: ignore[no-untyped-def]
+    import nats
+
+    async def quiet(_: Exception) -> None:  # failures surface as one clear message, not tracebacks
+        return None
+
+    try:
+        return await asyncio.wait_for(
+            nats.connect(url, connect_timeout=3, max_reconnect_attempts=1, error_cb=quiet), timeout=8
+        )
+    except TimeoutError as exc:
+        raise ConnectionError(f"no NATS server answered at {url}") from exc
+    except Exception as exc:
+        raise ConnectionError(f"NATS at {url}: {exc}") from exc
+
+
+async def _pg_pool(url: str, size: int):  # type: ignore[no-untyped-def]
+    import asyncpg
+
+    try:
+        return await asyncpg.create_pool(url, min_size=1, max_size=size, timeout=5)
+    except (OSError, TimeoutError) as exc:
+        where = url.rsplit("@", 1)[-1]  # never print the password
+        raise ConnectionError(f"PostgreSQL at {where}: {exc}") from exc
+
+
+def _need_database(database_url: str) -> None:
+    if not database_url:
+        console.print("[red]DATABASE_URL (or --database-url) must name the service's database[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def load_app_factory(service: str):  # type: ignore[no-untyped-def]
@@ -149,72 +220,114 @@ def replay(
     database_url: Annotated[str, typer.Option(envvar="DATABASE_URL")] = "",
     nats_url: Annotated[str, typer.Option(envvar="NATS_URL")] = "nats://127.0.0.1:4222",
     dry_run: Annotated[bool, typer.Option(help="Build the shadow tables, then drop them")] = False,
+    restart: Annotated[bool, typer.Option(help="Drop what an interrupted replay left and start over")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON")] = False,
 ) -> None:
-    """Rebuild projections from the retained streams into shadow tables, then swap them in."""
+    """Rebuild projections from the retained streams into shadow tables, then swap them in.
+
+    An interrupted replay continues where it stopped when run again (unless --restart).
+    """
     from jingzhang.shared.projection import Projection
     from jingzhang.shared.replay import rebuild
 
     available = _projections(_check_service(service))
-    chosen = [available[projection]] if projection in available else list(available.values())
     if projection and projection not in available:
         console.print(f"[red]unknown projection {projection!r}[/red]; {service} has: {', '.join(available)}")
         raise typer.Exit(EXIT_BAD_INPUT)
-    if not database_url:
-        console.print("[red]DATABASE_URL (or --database-url) must name the service's database[/red]")
-        raise typer.Exit(EXIT_BAD_INPUT)
+    chosen = [available[projection]] if projection else list(available.values())
+    _need_database(database_url)
 
     async def run() -> list[dict[str, object]]:
-        import asyncpg
-        import nats
-
-        pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
-        nc = await nats.connect(nats_url, connect_timeout=3)
+        pool = await _pg_pool(database_url, 4)
         try:
-            results = []
-            for item in chosen:
-                assert isinstance(item, Projection)
-                if item.reactor:
-                    continue
-                done = await rebuild(
-                    pool, nc, item, dry_run=dry_run, progress=None if as_json else _progress_printer(item.name)
-                )
-                results.append(
-                    {
-                        "projection": done.projection,
-                        "events": done.events,
-                        "applied": done.applied,
-                        "parked": done.parked,
-                        "seconds": round(done.seconds, 3),
-                        "events_per_second": round(done.rate, 1),
-                        "dry_run": dry_run,
-                    }
-                )
-            return results
+            nc = await _connect_nats(nats_url)
+            try:
+                results = []
+                for item in chosen:
+                    assert isinstance(item, Projection)
+                    if item.reactor:
+                        continue
+                    with ReplayProgress(item.name, quiet=as_json) as shown:
+                        done = await rebuild(pool, nc, item, dry_run=dry_run, restart=restart, progress=shown.update)
+                    results.append(
+                        {
+                            "projection": done.projection,
+                            "events": done.events,
+                            "applied": done.applied,
+                            "parked": done.parked,
+                            "seconds": round(done.seconds, 3),
+                            "events_per_second": round(done.rate, 1),
+                            "resumed": done.resumed,
+                            "dry_run": dry_run,
+                        }
+                    )
+                return results
+            finally:
+                await nc.close()
         finally:
-            await nc.close()
             await pool.close()
 
-    try:
-        results = asyncio.run(run())
-    except Exception as exc:
-        console.print(f"[red]replay failed: {exc}[/red]")
-        raise typer.Exit(EXIT_FAILED) from exc
+    results = _run("replay", run())
     if as_json:
         sys.stdout.write(json.dumps(results) + "\n")
-    else:
-        for r in results:
-            console.print(
-                f"{r['projection']}: {r['events']} events in {r['seconds']} s ({r['events_per_second']}/s)"
-                f"{' [dry run]' if dry_run else ''}"
+        return
+    for r in results:
+        console.print(
+            f"{r['projection']}: {r['events']} events in {r['seconds']} s ({r['events_per_second']}/s)"
+            f"{' [resumed]' if r['resumed'] else ''}{' [dry run]' if dry_run else ''}"
+        )
+
+
+class ReplayProgress:
+    """A progress bar with events/s and ETA on a terminal; a plain line every few seconds otherwise."""
+
+    def __init__(self, name: str, *, quiet: bool = False, every: float = 2.0) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.name = name
+        self.quiet = quiet
+        self.every = every
+        self._last_line = 0.0
+        self._bar: Progress | None = None
+        if not quiet and console.is_terminal:
+            self._bar = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                _RateColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=console,
             )
+            self._task = self._bar.add_task(name, total=None)
+
+    def __enter__(self) -> "ReplayProgress":
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def update(self, read: int, pending: int) -> None:
+        if self.quiet:
+            return
+        if self._bar is not None:
+            self._bar.update(self._task, completed=read, total=read + pending)
+            return
+        now = time.monotonic()
+        if now - self._last_line >= self.every or not pending:
+            self._last_line = now
+            console.print(f"{self.name}: {read} read, {pending} pending", highlight=False)
 
 
-def _progress_printer(name: str):  # type: ignore[no-untyped-def]
-    def show(read: int, pending: int) -> None:
-        console.print(f"{name}: {read} read, {pending} pending", end="\r")
+class _RateColumn(ProgressColumn):
+    """Events per second (rich's TransferSpeedColumn speaks bytes)."""
 
-    return show
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} events/s" if speed else "- events/s", style="progress.data.speed")
 
 
 @parked_app.command("list")
@@ -228,16 +341,15 @@ def parked_list(
     from jingzhang.shared.projection import Projection
 
     projections = _projections(_check_service(service))
+    _need_database(database_url)
 
     async def run() -> list[dict[str, object]]:
-        import asyncpg
-
-        conn = await asyncpg.connect(database_url)
+        pool = await _pg_pool(database_url, 1)
         try:
             out = []
             for p in projections.values():
                 assert isinstance(p, Projection)
-                for e in await list_parked(conn, p):
+                for e in await list_parked(pool, p):
                     out.append(
                         {
                             "projection": e.projection,
@@ -249,9 +361,9 @@ def parked_list(
                     )
             return out
         finally:
-            await conn.close()
+            await pool.close()
 
-    rows = asyncio.run(run())
+    rows = _run("parked list", run())
     if as_json:
         sys.stdout.write(json.dumps(rows) + "\n")
         return
@@ -280,26 +392,98 @@ def parked_retry(
     if not isinstance(chosen, Projection):
         console.print(f"[red]unknown projection {projection!r}[/red]; {service} has: {', '.join(available)}")
         raise typer.Exit(EXIT_BAD_INPUT)
+    _need_database(database_url)
 
     async def run() -> dict[str, list[Outcome]]:
-        import asyncpg
-
         from jingzhang.shared.store.postgres import PostgresEventStore
 
-        pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+        pool = await _pg_pool(database_url, 2)
         try:
             async with pool.acquire() as conn:
                 return await retry_parked(conn, Applier(chosen, PostgresEventStore(pool, service)), stream)
         finally:
             await pool.close()
 
-    results = asyncio.run(run())
+    results = _run("parked retry", run())
     still = sum(o is Outcome.PARKED for outcomes in results.values() for o in outcomes)
     for key, outcomes in results.items():
         console.print(f"{key}: " + ", ".join(o.value for o in outcomes))
     if still:
         console.print(f"[yellow]{still} events parked again[/yellow]")
         raise typer.Exit(EXIT_FAILED)
+
+
+@events_app.command("tail")
+def events_tail(
+    subject_filter: Annotated[str, typer.Argument(metavar="FILTER", help="NATS subject filter")] = "jz.>",
+    nats_url: Annotated[str, typer.Option(envvar="NATS_URL")] = "nats://127.0.0.1:4222",
+    max_events: Annotated[int, typer.Option("--max", min=0, help="Stop after N events (0: no limit)")] = 0,
+    seconds: Annotated[float, typer.Option(min=0, help="Stop after S seconds (0: until Ctrl-C)")] = 0,
+    from_start: Annotated[bool, typer.Option(help="Begin with the oldest retained event")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print each event's CloudEvent JSON, one per line")] = False,
+) -> None:
+    """Follow events on JetStream: time, subject, type, aggregate@version, event id (one line each)."""
+    from jingzhang.shared.tail import Tailed, tail
+
+    def show(event: Tailed) -> None:
+        sys.stdout.write((event.body.decode(errors="replace") if as_json else event.line()) + "\n")
+        sys.stdout.flush()
+
+    async def run() -> int:
+        nc = await _connect_nats(nats_url)
+        try:
+            return await tail(nc, show, subject_filter, from_start=from_start, max_events=max_events, seconds=seconds)
+        finally:
+            await nc.close()
+
+    try:
+        seen = _run("events tail", run())
+    except KeyboardInterrupt:
+        return
+    console.print(f"{seen} events", highlight=False)
+
+
+@app.command()
+def republish(
+    service: str,
+    database_url: Annotated[str, typer.Option(envvar="DATABASE_URL")] = "",
+    nats_url: Annotated[str, typer.Option(envvar="NATS_URL")] = "nats://127.0.0.1:4222",
+    replicas: Annotated[int, typer.Option(min=1, max=5, help="Replicas if the stream must be created")] = 1,
+    purge: Annotated[bool, typer.Option(help="Empty the stream first (when it diverged)")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
+) -> None:
+    """Rebuild SERVICE's JetStream stream from its PostgreSQL store, idempotently.
+
+    Publishes, in commit order, every event the stream lacks; stop the service's relay first.
+    """
+    from jingzhang.shared import republish as rp
+    from jingzhang.shared.store.postgres import PostgresEventStore
+
+    _check_service(service)
+    _need_database(database_url)
+
+    async def run() -> "rp.RepublishResult":
+        pool = await _pg_pool(database_url, 2)
+        try:
+            nc = await _connect_nats(nats_url)
+            try:
+                if purge:
+                    await rp.purge(nc, service)
+                return await rp.republish(PostgresEventStore(pool, service), nc, replicas=replicas)
+            finally:
+                await nc.close()
+        finally:
+            await pool.close()
+
+    done = _run("republish", run())
+    if as_json:
+        sys.stdout.write(json.dumps(dataclasses.asdict(done)) + "\n")
+        return
+    console.print(
+        f"{done.stream}: {done.published} events published, {done.already} already there"
+        f"{', stream created' if done.created else ''} ({done.seconds:.2f} s)",
+        highlight=False,
+    )
 
 
 @contract_app.command("export")
