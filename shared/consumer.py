@@ -14,7 +14,9 @@ explicit and tested against a real server.
 """
 
 import asyncio
+import collections
 import contextlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -26,11 +28,13 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import BadRequestError, NotFoundError
+from opentelemetry.trace import SpanKind, Tracer
 
 from jingzhang.shared.applier import Applier, Delivery, Outcome
 from jingzhang.shared.projection import Projection
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.streams import stream_name
+from jingzhang.shared.tracing import extract_context
 
 log = structlog.get_logger(__name__)
 
@@ -76,7 +80,10 @@ class ProjectionConsumer:
     batch: int = 256
     fetch_timeout: float = 0.5
     max_failures: int = 5
+    tracer: Tracer | None = None
     applied: int = field(default=0, init=False)
+    outcomes: collections.Counter[Outcome] = field(default_factory=collections.Counter, init=False)
+    """How many deliveries ended how, since start (read by the metrics at scrape time)."""
     running: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
@@ -114,6 +121,7 @@ class ProjectionConsumer:
 
     async def handle(self, msgs: Sequence[Msg]) -> list[Outcome]:
         batch = [Delivery(m.subject, m.data) for m in msgs]
+        started = time.time_ns()
         try:
             async with self.pool.acquire() as conn:
                 outcomes = await self.applier.apply_batch(conn, batch)
@@ -121,11 +129,31 @@ class ProjectionConsumer:
             log.warning("consumer.batch_failed", consumer=self.config.durable_name, error=repr(exc))
             for msg in msgs:
                 await msg.nak(delay=_backoff(msg))
+            self.outcomes[Outcome.DEFERRED] += len(msgs)
             await asyncio.sleep(BACKOFF[0])
             return [Outcome.DEFERRED] * len(msgs)
         for msg, outcome in zip(msgs, outcomes, strict=True):
             await self._settle(msg, outcome)
+            self._trace(msg, outcome, started)
         return outcomes
+
+    def _trace(self, msg: Msg, outcome: Outcome, started: int) -> None:
+        """One span per delivery, child of the relay's publish span; it covers the batch's transaction."""
+        self.outcomes[outcome] += 1
+        if self.tracer is None:
+            return
+        span = self.tracer.start_span(
+            f"apply {self.projection.name}",
+            context=extract_context(msg.headers),
+            kind=SpanKind.CONSUMER,
+            start_time=started,
+            attributes={
+                "messaging.destination.name": msg.subject,
+                "jingzhang.projection": self.projection.name,
+                "jingzhang.outcome": outcome.value,
+            },
+        )
+        span.end()
 
     async def _settle(self, msg: Msg, outcome: Outcome) -> None:
         if outcome is Outcome.DEFERRED:

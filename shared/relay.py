@@ -26,10 +26,12 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 from nats.js.errors import APIError
+from opentelemetry.trace import SpanKind, Tracer
 
 from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, encode
 from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
 from jingzhang.shared.streams import stream_name
+from jingzhang.shared.tracing import correlation_context, inject_headers
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +53,7 @@ class Relay:
         window: int = 256,
         poll_interval: float = 0.5,
         ack_timeout: float = 5.0,
+        tracer: Tracer | None = None,
     ) -> None:
         self.store = store
         self.nc = nc
@@ -63,6 +66,9 @@ class Relay:
         self._last_seq: int | None = None
         self._wake = asyncio.Event()
         self.published = 0
+        self.leading = False
+        """True while this replica holds the relay lock and publishes; False on standby."""
+        self.tracer = tracer
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set; only the holder of the relay lock publishes."""
@@ -79,9 +85,11 @@ class Relay:
             if await _sleep_or_stop(stop, 1.0):
                 return
         await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        self.leading = True
         try:
             await self._publish_loop(stop)
         finally:
+            self.leading = False
             with contextlib.suppress(Exception):
                 await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
                 await conn.execute("SELECT pg_advisory_unlock($1)", RELAY_LOCK)
@@ -134,10 +142,23 @@ class Relay:
                     "Nats-Expected-Last-Sequence": str(base + offset),
                     "Content-Type": CLOUDEVENTS_CONTENT_TYPE,
                 }
+                self._trace(env, headers)
                 futures.append(await self.publisher.publish(env.subject, encode(env), headers))
             return await self._confirmed(futures)
         finally:
             self.publisher.forget(futures)
+
+    def _trace(self, env: Envelope, headers: dict[str, str]) -> None:
+        """Carry the correlation's trace (see `tracing`) to the consumers, through a publish span if traced."""
+        root = correlation_context(env.correlation_id)
+        if self.tracer is None:
+            inject_headers(headers, root)
+            return
+        attributes = {"messaging.destination.name": env.subject, "messaging.message.id": str(env.event_id)}
+        with self.tracer.start_as_current_span(
+            f"publish {env.event_type}", context=root, kind=SpanKind.PRODUCER, attributes=attributes
+        ):
+            inject_headers(headers)
 
     async def _confirmed(self, futures: Sequence[asyncio.Future[PubAck]]) -> int:
         confirmed = 0

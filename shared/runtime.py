@@ -13,6 +13,8 @@ import asyncpg
 import nats
 import structlog
 from nats.aio.client import Client as NATS
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import Tracer
 
 from jingzhang.shared.consumer import ProjectionConsumer
 from jingzhang.shared.projection import Projection, install
@@ -20,6 +22,7 @@ from jingzhang.shared.relay import Relay
 from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
 from jingzhang.shared.streams import require_stream
+from jingzhang.shared.tracing import TRACER_NAME, provider_for
 
 log = structlog.get_logger(__name__)
 
@@ -56,6 +59,14 @@ class Runtime:
     consumers: list[ProjectionConsumer] = field(default_factory=list, init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
+    tracer_provider: TracerProvider = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tracer_provider = provider_for(self.service)
+
+    @property
+    def tracer(self) -> Tracer:
+        return self.tracer_provider.get_tracer(TRACER_NAME)
 
     async def start(self) -> None:
         self.pool = await create_pool(self.settings)
@@ -68,7 +79,7 @@ class Runtime:
         self.nc = await connect_nats(self.settings.nats_url, f"jingzhang-{self.service}")
         await require_stream(self.nc.jetstream(), self.service)
         if self.relay_enabled:
-            self.relay = Relay(self.store, self.nc, window=self.settings.relay_window)
+            self.relay = Relay(self.store, self.nc, window=self.settings.relay_window, tracer=self.tracer)
             self._spawn(self.relay.run(self._stop), "relay")
         for projection in self.projections:
             for source in projection.services():
@@ -81,6 +92,7 @@ class Runtime:
                     store=self.store,
                     batch=self.settings.consumer_batch,
                     max_failures=self.settings.consumer_max_failures,
+                    tracer=self.tracer,
                 )
                 self.consumers.append(consumer)
                 self._spawn(consumer.run(self._stop), f"consumer {projection.name}<-{source}")
@@ -100,13 +112,26 @@ class Runtime:
             # and a drain waits out its whole timeout on pull subscriptions' pending queues
             await self.nc.close()
         await self.pool.close()
+        self.tracer_provider.shutdown()
         log.info("runtime.stopped", service=self.service)
 
-    async def ready(self) -> dict[str, bool]:
-        checks = {"nats": self.nc.is_connected, "consumers": all(c.running for c in self.consumers)}
+    async def ready(self) -> dict[str, bool | str]:
+        """NATS, PostgreSQL, consumers as booleans; the relay's state as a string, never a failure:
+        a replica on standby (another holds the relay lock) is as ready as the one publishing."""
+        checks: dict[str, bool | str] = {
+            "nats": self.nc.is_connected,
+            "consumers": all(c.running for c in self.consumers),
+            "relay": self.relay_state,
+        }
         try:
             await self.pool.fetchval("SELECT 1")
             checks["postgres"] = True
         except Exception:
             checks["postgres"] = False
         return checks
+
+    @property
+    def relay_state(self) -> str:
+        if self.relay is None:
+            return "disabled"
+        return "running" if self.relay.leading else "standby"

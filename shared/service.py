@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from jingzhang.shared.http import health_router, install_error_handlers
 from jingzhang.shared.logging import configure
+from jingzhang.shared.metrics import MetricsHook, ObservedRequests, ServiceMetrics, metrics_router
 from jingzhang.shared.projection import Projection
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.settings import ServiceSettings
@@ -29,6 +30,8 @@ class ServiceSpec:
     description: str = ""
     version: str = "0.1.0"
     extra_state: dict[str, object] = field(default_factory=dict)
+    metrics: Sequence[MetricsHook] = ()
+    """The service's own gauges (appeals near their time limit, overdue duties), next to the shared ones."""
 
 
 def build_app(spec: ServiceSpec) -> FastAPI:
@@ -49,10 +52,14 @@ def build_app(spec: ServiceSpec) -> FastAPI:
 
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
     app.state.runtime = runtime
+    metrics = ServiceMetrics(runtime, spec.metrics)
+    app.state.metrics = metrics
+    app.add_middleware(ObservedRequests, metrics=metrics, tracer=runtime.tracer)
     for key, value in spec.extra_state.items():
         setattr(app.state, key, value)
     install_error_handlers(app)
     app.include_router(health_router(runtime.ready))
+    app.include_router(metrics_router(metrics))
     for router in spec.routers:
         app.include_router(router)
     return app

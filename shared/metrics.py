@@ -1,0 +1,228 @@
+"""Prometheus metrics of one service, at `GET /metrics`.
+
+Each app has its own `CollectorRegistry` (several apps share a test process). Counters that the
+runtime already keeps (relay published, consumer outcomes) are read at scrape time; what needs I/O
+(consumer lag from JetStream, relay backlog and parked events from PostgreSQL, a service's own
+gauges) is refreshed by the scrape itself, each with a short timeout, so a slow dependency leaves a
+gap in the scrape rather than hanging it.
+"""
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import structlog
+from fastapi import APIRouter, Response
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jingzhang.shared.applier import Outcome
+from jingzhang.shared.consumer import ProjectionConsumer
+from jingzhang.shared.runtime import Runtime
+from jingzhang.shared.streams import stream_name
+from jingzhang.shared.tracing import correlation_context, extract_context
+
+log = structlog.get_logger(__name__)
+
+SCRAPE_TIMEOUT = 1.0
+CORRELATION_HEADER = "x-correlation-id"
+T = TypeVar("T")
+
+Refresh = Callable[[], Awaitable[None]]
+MetricsHook = Callable[[CollectorRegistry, Runtime], Refresh]
+"""A service's own gauges: registers them on the registry, returns what refreshes them at scrape time."""
+
+
+@dataclass
+class _Snapshot:
+    pending: dict[str, tuple[int, int]] = field(default_factory=dict)
+    parked: dict[str, int] = field(default_factory=dict)
+    backlog: int | None = None
+
+
+class RuntimeCollector(Collector):
+    """Consumer lag and outcomes, relay backlog and published count, parked events per projection."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.snapshot = _Snapshot()
+
+    async def refresh(self) -> None:
+        snapshot = _Snapshot()
+        await asyncio.gather(
+            *(self._lag(c, snapshot) for c in self.runtime.consumers),
+            *(self._parked(p.name, p.schema, snapshot) for p in self.runtime.projections),
+            self._backlog(snapshot),
+        )
+        self.snapshot = snapshot
+
+    async def _lag(self, consumer: ProjectionConsumer, snapshot: _Snapshot) -> None:
+        js = self.runtime.nc.jetstream()
+        durable = str(consumer.config.durable_name)
+        info = await _timed(js.consumer_info(stream_name(consumer.source_service), durable))
+        if info is not None:
+            snapshot.pending[durable] = (int(info.num_pending or 0), int(info.num_ack_pending or 0))
+
+    async def _parked(self, name: str, schema: str, snapshot: _Snapshot) -> None:
+        count = await _timed(self.runtime.pool.fetchval(f'SELECT count(*) FROM "{schema}"._parked'))
+        if count is not None:
+            snapshot.parked[name] = int(count)
+
+    async def _backlog(self, snapshot: _Snapshot) -> None:
+        if self.runtime.relay is not None:
+            snapshot.backlog = await _timed(self.runtime.relay.backlog())
+
+    def collect(self) -> Iterable[Metric]:
+        yield from self._consumers()
+        yield from self._relay()
+        parked = GaugeMetricFamily("jingzhang_parked_events", "Events parked per projection", labels=["projection"])
+        for name, count in self.snapshot.parked.items():
+            parked.add_metric([name], count)
+        yield parked
+
+    def _consumers(self) -> Iterator[Metric]:
+        labels = ["projection", "source", "durable"]
+        lag = GaugeMetricFamily("jingzhang_consumer_lag", "Not yet applied: pending + ack pending", labels=labels)
+        pending = GaugeMetricFamily("jingzhang_consumer_pending", "Messages not yet delivered", labels=labels)
+        acking = GaugeMetricFamily("jingzhang_consumer_ack_pending", "Delivered, not yet acknowledged", labels=labels)
+        events = CounterMetricFamily(
+            "jingzhang_projection_events", "Deliveries by outcome", labels=[*labels[:2], "outcome"]
+        )
+        for consumer in self.runtime.consumers:
+            key = [consumer.projection.name, consumer.source_service, str(consumer.config.durable_name)]
+            if key[2] in self.snapshot.pending:
+                waiting, unacked = self.snapshot.pending[key[2]]
+                lag.add_metric(key, waiting + unacked)
+                pending.add_metric(key, waiting)
+                acking.add_metric(key, unacked)
+            for outcome in Outcome:
+                events.add_metric([*key[:2], outcome.value], consumer.outcomes[outcome])
+        yield from (lag, pending, acking, events)
+
+    def _relay(self) -> Iterator[Metric]:
+        relay = self.runtime.relay
+        published = CounterMetricFamily("jingzhang_relay_published", "Events confirmed by JetStream")
+        leading = GaugeMetricFamily("jingzhang_relay_leading", "1 while this replica publishes, 0 on standby")
+        backlog = GaugeMetricFamily("jingzhang_relay_backlog", "Events committed but not yet published")
+        if relay is not None:
+            published.add_metric([], relay.published)
+            leading.add_metric([], int(relay.leading))
+            if self.snapshot.backlog is not None:
+                backlog.add_metric([], self.snapshot.backlog)
+        yield from (published, leading, backlog)
+
+
+async def _timed(work: Awaitable[T]) -> T | None:
+    """`work`'s result, or None when it fails or is too slow: a scrape never hangs on a dependency."""
+    try:
+        return await asyncio.wait_for(work, SCRAPE_TIMEOUT)
+    except Exception as exc:
+        log.debug("metrics.refresh_failed", error=repr(exc))
+        return None
+
+
+class ServiceMetrics:
+    """The registry of one app and everything that refreshes it."""
+
+    def __init__(self, runtime: Runtime, hooks: Sequence[MetricsHook] = ()) -> None:
+        self.registry = CollectorRegistry()
+        self.runtime_collector = RuntimeCollector(runtime)
+        self.registry.register(self.runtime_collector)
+        self.http = Histogram(
+            "jingzhang_http_request_duration_seconds",
+            "HTTP request latency by route template and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.refreshers: list[Refresh] = [self.runtime_collector.refresh]
+        self.refreshers += [hook(self.registry, runtime) for hook in hooks]
+
+    async def render(self) -> bytes:
+        results = await asyncio.gather(*(r() for r in self.refreshers), return_exceptions=True)
+        for failure in (r for r in results if isinstance(r, BaseException)):
+            log.warning("metrics.hook_failed", error=repr(failure))
+        return generate_latest(self.registry)
+
+
+def metrics_router(metrics: ServiceMetrics) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/metrics", include_in_schema=False)
+    async def scrape() -> Response:
+        return Response(await metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+class ObservedRequests:
+    """ASGI middleware: a latency observation by route template, and a server span in the correlation's trace.
+
+    A request without `X-Correlation-Id` gets one here (the handlers read the same header), so its
+    trace id is known before the handler runs; the response echoes it.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics, tracer: Tracer) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.tracer = tracer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        correlation = _ensure_correlation(scope)
+        status = 500
+        started = time.perf_counter()
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                message.setdefault("headers", []).append((CORRELATION_HEADER.encode(), correlation.encode()))
+            await send(message)
+
+        with self.tracer.start_as_current_span(
+            f"{scope['method']} {scope['path']}", context=_parent(scope, correlation), kind=SpanKind.SERVER
+        ) as span:
+            try:
+                await self.app(scope, receive, sending)
+            finally:
+                route = _route(scope)
+                span.update_name(f"{scope['method']} {route}")
+                span.set_attributes({"http.route": route, "http.response.status_code": status})
+                if status >= 500:
+                    span.set_status(Status(StatusCode.ERROR))
+                self.metrics.http.labels(scope["method"], route, str(status)).observe(time.perf_counter() - started)
+
+
+def _ensure_correlation(scope: Scope) -> str:
+    headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
+    for name, value in headers:
+        if name.lower() == CORRELATION_HEADER.encode():
+            return value.decode("latin-1")
+    generated = str(uuid.uuid4())
+    scope["headers"] = [*headers, (CORRELATION_HEADER.encode(), generated.encode())]
+    return generated
+
+
+def _parent(scope: Scope, correlation: str) -> Context | None:
+    """The correlation's trace if the id is a UUID; otherwise whatever `traceparent` came in."""
+    with contextlib.suppress(ValueError):
+        return correlation_context(uuid.UUID(correlation))
+    raw = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    return extract_context(raw)
+
+
+def _route(scope: Scope) -> str:
+    """The route's template (`/appeals/{appeal_id}`), never the raw path: label values stay few."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else "unmatched"
