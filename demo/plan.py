@@ -35,6 +35,8 @@ class Plan:
     year: int
     phases: tuple[Phase, ...]
     expected: dict[str, int] = field(default_factory=dict)
+    rated_appeals: dict[str, int] = field(default_factory=dict)
+    """Rated appeals each officer will be credited with: every appeal's life ends with a callback."""
 
     def commands(self) -> Iterator[Command]:
         for phase in self.phases:
@@ -91,7 +93,19 @@ def build_plan(seed: int = 2025, year: int = 2025) -> Plan:
         Phase("forum appeals", forum_appeals),
         Phase("ratings", work.ratings(rng, roster, year)),
     )
-    return Plan(seed, year, phases, {**REPORT_FIGURES, **EXTRA_FIGURES})
+    return Plan(seed, year, phases, {**REPORT_FIGURES, **EXTRA_FIGURES}, _holders(phases))
+
+
+def _holders(phases: tuple[Phase, ...]) -> dict[str, int]:
+    """Appeals per holder, read off the acknowledgements (each appeal is acknowledged by its holder once)."""
+    found: dict[str, int] = {}
+    for phase in phases:
+        for chain in phase.chains:
+            for command in chain:
+                if command.path.endswith("/acknowledge"):
+                    officer = command.body["officer_id"]
+                    found[officer] = found.get(officer, 0) + 1
+    return dict(sorted(found.items()))
 
 
 def enrol(officer: Officer) -> Command:

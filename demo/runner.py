@@ -71,7 +71,7 @@ class Runner:
             await asyncio.gather(*(self._chain(chain) for chain in phase.chains))
         self.say("waiting for evaluation's figure table")
         figures = await self.settled_figures(plan)
-        ranking = await self._get("evaluation", f"/rankings/{plan.year}")
+        ranking = await self.settled_ranking(plan)
         return DemoSummary(
             seed=plan.seed,
             year=plan.year,
@@ -129,6 +129,23 @@ class Runner:
                     n: found.get(n) for n in sorted({*plan.expected, *_COUNTED}) if isinstance(found.get(n), int | None)
                 }
             await asyncio.sleep(0.5)
+
+    async def settled_ranking(self, plan: Plan) -> dict[str, Any]:
+        """Poll each appeal holder's scorecard until it shows the rated appeals the plan gave them (the
+        figure table does not wait for callbacks), then read the ranking."""
+        deadline = time.monotonic() + self.wait_timeout
+        waiting = dict(plan.rated_appeals)
+        while waiting and time.monotonic() < deadline:
+            for officer_id, rated in list(waiting.items()):
+                card = await self._get("evaluation", f"/officers/{officer_id}/scorecard", period=str(plan.year))
+                if card["rated_appeals"] >= rated:
+                    del waiting[officer_id]
+            if waiting:
+                await asyncio.sleep(0.5)
+        if waiting:
+            self.say(f"scorecards still short of their rated appeals: {sorted(waiting)}")
+        ranking: dict[str, Any] = await self._get("evaluation", f"/rankings/{plan.year}")
+        return ranking
 
 
 # The figure table's counts worth reporting besides the expected ones.

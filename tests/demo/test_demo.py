@@ -39,7 +39,7 @@ class TestGivenFourServicesAtTheYearsEnd:
                 clients[name] = await stack.enter_async_context(running(create_app(settings, clock)))
             started = time.monotonic()
 
-            summary = await generate(clients, seed=2025, progress=print, wait_timeout=240)
+            summary = await generate(clients, seed=2025, progress=print, wait_timeout=120)
 
             print(f"demo loaded in {time.monotonic() - started:.1f} s: {summary}")
             assert summary.mismatches() == {}
