@@ -67,18 +67,18 @@ class RuntimeCollector(Collector):
     async def _lag(self, consumer: ProjectionConsumer, snapshot: _Snapshot) -> None:
         js = self.runtime.nc.jetstream()
         durable = str(consumer.config.durable_name)
-        info = await _timed(js.consumer_info(stream_name(consumer.source_service), durable))
+        info = await scrape_timed(js.consumer_info(stream_name(consumer.source_service), durable))
         if info is not None:
             snapshot.pending[durable] = (int(info.num_pending or 0), int(info.num_ack_pending or 0))
 
     async def _parked(self, name: str, schema: str, snapshot: _Snapshot) -> None:
-        count = await _timed(self.runtime.pool.fetchval(f'SELECT count(*) FROM "{schema}"._parked'))
+        count = await scrape_timed(self.runtime.pool.fetchval(f'SELECT count(*) FROM "{schema}"._parked'))
         if count is not None:
             snapshot.parked[name] = int(count)
 
     async def _backlog(self, snapshot: _Snapshot) -> None:
         if self.runtime.relay is not None:
-            snapshot.backlog = await _timed(self.runtime.relay.backlog())
+            snapshot.backlog = await scrape_timed(self.runtime.relay.backlog())
 
     def collect(self) -> Iterable[Metric]:
         yield from self._consumers()
@@ -120,7 +120,7 @@ class RuntimeCollector(Collector):
         yield from (published, leading, backlog)
 
 
-async def _timed(work: Awaitable[T]) -> T | None:
+async def scrape_timed(work: Awaitable[T]) -> T | None:
     """`work`'s result, or None when it fails or is too slow: a scrape never hangs on a dependency."""
     try:
         return await asyncio.wait_for(work, SCRAPE_TIMEOUT)
