@@ -13,6 +13,7 @@ from jingzhang.appeals.domain.events import (
     AppealAcknowledged,
     AppealClosedUnresolved,
     AppealRaised,
+    AppealReopened,
     AppealResolved,
     AppealRouted,
     CallbackRecorded,
@@ -152,6 +153,10 @@ def callback(appeal_id: str, when: datetime, officer_id: str, level: int, was_re
         rating=level, resolved=was_resolved, comment="", officer_id=officer_id, recorded_by="clerk", recorded_at=when
     )
     return Step("appeals", "appeal", appeal_id, event, when)
+
+
+def reopened(appeal_id: str, when: datetime) -> Step:
+    return Step("appeals", "appeal", appeal_id, AppealReopened(reason="caller not satisfied", reopened_at=when), when)
 
 
 def appeal(

@@ -93,7 +93,7 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
                 tx.conn,
                 appeal_id,
                 "closed_at = NULL, rating_level = NULL, rating_resolved = NULL, rating_at = NULL,"
-                " due_at = $2 + time_limit, reopened_at = reopened_at || $2",
+                " due_at = $2::timestamptz + time_limit, reopened_at = reopened_at || $2::timestamptz",
                 at,
             )
         case AppealMerged(into_appeal_id=into):

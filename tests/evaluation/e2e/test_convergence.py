@@ -21,7 +21,19 @@ from jingzhang.shared.applier import Applier, Delivery, Outcome
 from jingzhang.shared.envelope import StreamId, encode
 from jingzhang.shared.projection import install
 
-from ..samples import Step, appeal, at, envelope, forum, forum_appeal_id, raised, rated, small_year, spot_answer
+from ..samples import (
+    Step,
+    appeal,
+    at,
+    envelope,
+    forum,
+    forum_appeal_id,
+    raised,
+    rated,
+    reopened,
+    small_year,
+    spot_answer,
+)
 
 _schemas = itertools.count()
 
@@ -32,7 +44,8 @@ def four_streams() -> dict[str, list[Delivery]]:
     steps["appeals"] = [
         raised(forum_appeal_id("f1", "r1"), at(6, 2)),
         *steps["appeals"],
-        *appeal("a9", "o1", 20, month=5, rating=(3, True)),
+        *appeal("a9", "o1", 20, month=5, rating=(2, False)),
+        reopened("a9", at(5, 21)),  # a dissatisfied callback reopens: the facts must take it
     ]
     steps["patrols"].append(forum("f1", date(2025, 6, 1), ("r1",)))
     # The answer comes before (in evaluation's stream) the chiefs it is about are known at all.
