@@ -122,12 +122,17 @@ def up(
     port_base: Annotated[
         int, typer.Option(envvar="JZ_PORT_BASE", min=1024, max=65000, help="Services listen on base+1 … base+4")
     ] = 8100,
+    demo: Annotated[
+        bool, typer.Option(help="Load a year (2025) of demo data shaped like the report, once per state dir")
+    ] = False,
 ) -> None:
     """Run the whole system: embedded NATS and PostgreSQL unless NATS_URL / DATABASE_URL are set."""
     from jingzhang.shared.local.stack import Stack
 
     stack = Stack(state_dir.resolve(), os.environ.get("NATS_URL"), os.environ.get("DATABASE_URL"))
     stack.ports = {service: port_base + i for i, service in enumerate(SERVICES, start=1)}
+    if demo:  # the demo year is 2025: the services run as if started on its last evening
+        os.environ.setdefault("CLOCK_START", DEMO_CLOCK_START)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
@@ -141,6 +146,8 @@ def up(
         _print_stack(stack, ready, logs)
         if not all(ready.values()):
             raise typer.Exit(EXIT_UNAVAILABLE)
+        if demo:
+            _load_demo(stack)
         stopping.wait(seconds or None)
     except KeyboardInterrupt:
         pass
@@ -148,6 +155,28 @@ def up(
         console.print("stopping services and servers …")
         stack.stop()
         console.print("stopped.")
+
+
+DEMO_CLOCK_START = "2025-12-31T20:00:00+08:00"
+
+
+def _load_demo(stack: "object") -> None:
+    from jingzhang.demo import generate
+    from jingzhang.shared.local.stack import Stack
+
+    assert isinstance(stack, Stack)
+    marker = stack.state_dir / "demo-loaded"
+    if marker.exists():
+        console.print(f"demo data already loaded into {stack.state_dir}")
+        return
+    console.print("loading a year (2025) of demo data through the services' APIs …")
+    summary = asyncio.run(generate({s: stack.url(s) for s in SERVICES}, progress=lambda m: console.print(m)))
+    marker.write_text(summary.plan_digest)
+    status = "matches the report" if summary.matched else f"differs: {summary.mismatches()}"
+    console.print(
+        f"demo loaded in {summary.elapsed_seconds} s; figure table for {summary.year} {status}; "
+        f"see {stack.url('evaluation')}/figures?from=2025-01-01&to=2026-01-01"
+    )
 
 
 def _print_stack(stack: "object", ready: dict[str, bool], logs: Path) -> None:

@@ -44,3 +44,25 @@ def sequential_ids(prefix: int = 0) -> IdFactory:
     """Deterministic UUIDs for tests and demo data."""
     counter = iter(range(1, 2**62))
     return lambda: uuid.UUID(int=(prefix << 64) | next(counter))
+
+
+class ShiftedClock:
+    """Real time, shifted so that the process starts at `start`: for demos set in another period.
+
+    It advances like the wall clock (deadlines still fire), but reads as if the system had been
+    started at `start`.
+    """
+
+    def __init__(self, start: datetime, base: Clock | None = None) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._base = base or SystemClock()
+        self._shift: timedelta = start - self._base.now()
+
+    def now(self) -> datetime:
+        return self._base.now() + self._shift
+
+
+def clock_for(start: datetime | None) -> Clock:
+    """The composition roots' clock: the system clock, or a shifted one when `CLOCK_START` is set."""
+    return SystemClock() if start is None else ShiftedClock(start)

@@ -1,6 +1,6 @@
 """Typed settings read once, at each service's composition root. Defaults work locally."""
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,3 +22,6 @@ class ServiceSettings(BaseSettings):
     consumer_batch: int = Field(default=256, ge=1, le=10_000)
     consumer_max_failures: int = Field(default=5, ge=1)
     relay_window: int = Field(default=256, ge=1, le=10_000)
+    clock_start: AwareDatetime | None = Field(
+        default=None, description="CLOCK_START: run as if started at this instant (demo data); default: real time"
+    )

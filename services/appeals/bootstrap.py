@@ -9,7 +9,7 @@ from jingzhang.appeals.domain.departments import DEFAULT_DIRECTORY
 from jingzhang.appeals.forum_intake import projection as forum_intake
 from jingzhang.appeals.projections import board, chiefs, deadlines, history
 from jingzhang.appeals.settings import appeals_settings
-from jingzhang.shared.clock import Clock, SystemClock
+from jingzhang.shared.clock import Clock, clock_for
 from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
 
@@ -20,7 +20,7 @@ PROJECTIONS = (chiefs.PROJECTION, history.PROJECTION, board.PROJECTION, deadline
 
 def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
     config = appeals_settings(settings)
-    time = clock or SystemClock()
+    time = clock or clock_for(config.clock_start)
     policy = config.time_limits()
     spec = ServiceSpec(
         name=SERVICE,

@@ -19,7 +19,7 @@ from jingzhang.assignment.projections import (
 from jingzhang.assignment.reactors import departures
 from jingzhang.assignment.settings import AssignmentSettings
 from jingzhang.assignment.workers import acting_worker
-from jingzhang.shared.clock import Clock, SystemClock
+from jingzhang.shared.clock import Clock, clock_for
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
@@ -51,7 +51,7 @@ def deps_factory(clock: Clock) -> Callable[[Runtime], Deps]:
 
 def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = as_assignment_settings(settings)
-    deps_for = deps_factory(clock or SystemClock())
+    deps_for = deps_factory(clock or clock_for(settings.clock_start))
     spec = ServiceSpec(
         name=SERVICE,
         title="jingzhang assignment",

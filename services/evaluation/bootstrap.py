@@ -6,7 +6,7 @@ from jingzhang.evaluation.api import ROUTERS
 from jingzhang.evaluation.api.deps import AppDeps
 from jingzhang.evaluation.projections.facts import PROJECTION as FACTS
 from jingzhang.evaluation.settings import EvaluationSettings
-from jingzhang.shared.clock import Clock, SystemClock
+from jingzhang.shared.clock import Clock, clock_for
 from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
 
@@ -29,6 +29,6 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock | None = No
         settings=resolved,
         projections=PROJECTIONS,
         routers=ROUTERS,
-        extra_state={"deps": AppDeps(resolved, clock or SystemClock())},
+        extra_state={"deps": AppDeps(resolved, clock or clock_for(resolved.clock_start))},
     )
     return build_app(spec)

@@ -8,7 +8,7 @@ from jingzhang.patrols.events import SERVICE
 from jingzhang.patrols.projections import activity_counts, assignments, duties, fulfilment, hazards, ledger
 from jingzhang.patrols.settings import PatrolsSettings
 from jingzhang.patrols.worker import cadence_worker
-from jingzhang.shared.clock import Clock, SystemClock
+from jingzhang.shared.clock import Clock, clock_for
 from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
 
@@ -32,7 +32,7 @@ def _patrols_settings(settings: ServiceSettings | None) -> PatrolsSettings:
 
 def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
     config = _patrols_settings(settings)
-    clock = clock or SystemClock()
+    clock = clock or clock_for(config.clock_start)
     app = build_app(
         ServiceSpec(
             name=SERVICE,
