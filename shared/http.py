@@ -68,7 +68,7 @@ def health_router(ready: Any) -> APIRouter:
     @router.get("/ready")
     async def readiness() -> JSONResponse:
         checks = await ready()
-        status = 200 if all(checks.values()) else 503
+        status = 200 if all(v is not False for v in checks.values()) else 503  # a standby relay is ready
         return JSONResponse(status_code=status, content={"ready": status == 200, "checks": checks})
 
     return router

@@ -7,6 +7,7 @@ from jingzhang.appeals.deadline_worker import deadline_worker
 from jingzhang.appeals.deps import Deps
 from jingzhang.appeals.domain.departments import DEFAULT_DIRECTORY
 from jingzhang.appeals.forum_intake import projection as forum_intake
+from jingzhang.appeals.metrics import appeals_metrics
 from jingzhang.appeals.projections import board, chiefs, deadlines, history
 from jingzhang.appeals.settings import appeals_settings
 from jingzhang.shared.clock import Clock, clock_for
@@ -30,6 +31,7 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock | None = No
         projections=[*PROJECTIONS, forum_intake(policy)],
         routers=[api.router, open311_api.router],
         workers=[deadline_worker(time, policy, config.deadline_poll_interval)],
+        metrics=[appeals_metrics(time)],
     )
     app = build_app(spec)
     app.state.deps = Deps(app.state.runtime, time, config, policy, DEFAULT_DIRECTORY)

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from jingzhang.patrols.api import commands, queries
 from jingzhang.patrols.deps import Deps
 from jingzhang.patrols.events import SERVICE
+from jingzhang.patrols.metrics import patrols_metrics
 from jingzhang.patrols.projections import activity_counts, assignments, duties, fulfilment, hazards, ledger
 from jingzhang.patrols.settings import PatrolsSettings
 from jingzhang.patrols.worker import cadence_worker
@@ -42,6 +43,7 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock | None = No
             projections=PROJECTIONS,
             routers=[commands, queries],
             workers=[cadence_worker(clock, config.cadence_poll_interval)],
+            metrics=[patrols_metrics(clock)],
         )
     )
     app.state.deps = Deps(app.state.runtime, clock, config)
