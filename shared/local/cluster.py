@@ -72,9 +72,9 @@ class NatsCluster:
         for node in self.nodes:
             node.stop()
 
-    async def wait_jetstream(self, timeout: float = 30.0) -> None:
+    async def wait_jetstream(self, within: float = 30.0) -> None:
         """Until JetStream answers account info: the meta group has elected a leader."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         nc = await nats.connect(servers=self.url.split(","), max_reconnect_attempts=-1, reconnect_time_wait=0.2)
         try:
             js = nc.jetstream()
@@ -86,4 +86,4 @@ class NatsCluster:
                     await asyncio.sleep(0.2)
         finally:
             await nc.close()
-        raise TimeoutError(f"JetStream in {self.name} had no meta leader within {timeout}s")
+        raise TimeoutError(f"JetStream in {self.name} had no meta leader within {within}s")
