@@ -57,7 +57,7 @@ class Relay:
     ) -> None:
         self.store = store
         self.nc = nc
-        self.js: JetStreamContext = nc.jetstream()
+        self.js: JetStreamContext = nc.jetstream(timeout=ack_timeout)  # fail over as fast as acks time out
         self.publisher = PipelinedPublisher(nc)
         self.window = window
         self.poll_interval = poll_interval
