@@ -70,6 +70,7 @@ class Runner:
             self.say(f"{phase.name}: {sum(len(c) for c in phase.chains)} commands")
             await asyncio.gather(*(self._chain(chain) for chain in phase.chains))
         self.say("waiting for evaluation's figure table")
+        await self.quiet()
         figures = await self.settled_figures(plan)
         ranking = await self.settled_ranking(plan)
         return DemoSummary(
@@ -119,6 +120,23 @@ class Runner:
             for name, value in table.items()
         }
 
+    async def quiet(self) -> None:
+        """Wait (bounded) until every relay has published everything and evaluation has consumed it all.
+
+        Reads each service's own `/metrics`: the relay backlog and the consumers' JetStream lag. Two
+        quiet readings in a row, since a reactor may still record events after the first.
+        """
+        deadline = time.monotonic() + self.wait_timeout
+        quiet_in_a_row = 0
+        while quiet_in_a_row < 2 and time.monotonic() < deadline:
+            busy = 0.0
+            for service in self.clients:
+                response = await self.clients[service].get("/metrics")
+                if response.is_success:
+                    busy += _backlog(response.text)
+            quiet_in_a_row = quiet_in_a_row + 1 if busy == 0 else 0
+            await asyncio.sleep(0.5)
+
     async def settled_figures(self, plan: Plan) -> dict[str, int | None]:
         """Poll until the expected figures show (evaluation consumes four streams at its own pace)."""
         deadline = time.monotonic() + self.wait_timeout
@@ -131,15 +149,17 @@ class Runner:
             await asyncio.sleep(0.5)
 
     async def settled_ranking(self, plan: Plan) -> dict[str, Any]:
-        """Poll each appeal holder's scorecard until it shows the rated appeals the plan gave them (the
-        figure table does not wait for callbacks), then read the ranking."""
+        """Poll the appeal holders' scorecards until, in one pass, all show the rated appeals the plan
+        gave them (a reopened appeal loses its rating until its next callback), then read the ranking."""
         deadline = time.monotonic() + self.wait_timeout
         waiting = dict(plan.rated_appeals)
         while waiting and time.monotonic() < deadline:
-            for officer_id, rated in list(waiting.items()):
+            short = {}
+            for officer_id, rated in plan.rated_appeals.items():
                 card = await self._get("evaluation", f"/officers/{officer_id}/scorecard", period=str(plan.year))
-                if card["rated_appeals"] >= rated:
-                    del waiting[officer_id]
+                if card["rated_appeals"] < rated:
+                    short[officer_id] = rated
+            waiting = short
             if waiting:
                 await asyncio.sleep(0.5)
         if waiting:
@@ -150,6 +170,18 @@ class Runner:
 
 # The figure table's counts worth reporting besides the expected ones.
 _COUNTED = ("small_micro_enterprises", "chiefs_per_enterprise_min")
+
+
+_BUSY_METRICS = ("jingzhang_relay_backlog", "jingzhang_consumer_lag")
+
+
+def _backlog(metrics: str) -> float:
+    """Sum of relay backlogs and consumer lags in a Prometheus text exposition."""
+    total = 0.0
+    for line in metrics.splitlines():
+        if line.startswith(_BUSY_METRICS):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
 
 
 def _code(response: httpx.Response) -> str:
