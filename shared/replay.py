@@ -126,12 +126,12 @@ async def rebuild(
     started = time.perf_counter()
     counts = {o: 0 for o in Outcome}
     async with pool.acquire() as conn:
-        resume = {} if restart else await _resume_points(conn, js, shadow)
-        if not resume:
+        resume = None if restart else await _resume_points(conn, js, shadow)
+        if resume is None:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{shadow}" CASCADE')
         await install(conn, projection, shadow)
         await conn.execute(_PROGRESS_SQL.format(shadow=shadow))
-        readers = [_Reader(js, projection, s, batch, resume.get(s, 0)) for s in projection.services()]
+        readers = [_Reader(js, projection, s, batch, (resume or {}).get(s, 0)) for s in projection.services()]
         for reader in readers:
             await reader.open()
         try:
@@ -154,7 +154,7 @@ async def rebuild(
         counts[Outcome.APPLIED],
         counts[Outcome.PARKED],
         time.perf_counter() - started,
-        resumed=bool(resume),
+        resumed=resume is not None,
     )
 
 
@@ -166,19 +166,20 @@ CREATE TABLE IF NOT EXISTS "{shadow}"._replay_progress (
 )"""
 
 
-async def _resume_points(conn: asyncpg.Connection, js: JetStreamContext, shadow: str) -> dict[str, int]:
-    """Per source, the last stream sequence a previous run applied; empty when there is nothing to continue."""
+async def _resume_points(conn: asyncpg.Connection, js: JetStreamContext, shadow: str) -> dict[str, int] | None:
+    """Per source, the last stream sequence a previous run applied (sources not yet begun are absent);
+    None when there is no shadow to continue, or its stream was rebuilt and renumbered since."""
     if not await conn.fetchval("SELECT to_regclass($1)", f'"{shadow}"._replay_progress'):
-        return {}
+        return None
     rows = await conn.fetch(f'SELECT source, stream_seq, event_id FROM "{shadow}"._replay_progress')
     for row in rows:
         try:
             msg = await js.get_msg(stream_name(row["source"]), int(row["stream_seq"]))
         except NotFoundError:
-            return {}
+            return None
         if (msg.headers or {}).get("Nats-Msg-Id") != row["event_id"]:
-            return {}  # the stream was rebuilt and renumbered: the recorded sequence means something else
-    return {row["source"]: int(row["stream_seq"]) for row in rows} or {"": 0}
+            return None  # the recorded sequence now names another event: start over
+    return {row["source"]: int(row["stream_seq"]) for row in rows}
 
 
 async def _drain(

@@ -2,8 +2,10 @@
 
 PostgreSQL is the source of truth; the stream is a copy in commit order. Republishing reads every
 event in commit order (`read_committed` from the origin) and publishes those the stream does not
-hold yet, in order, each with `Nats-Msg-Id` = its event id and `Nats-Expected-Last-Sequence`, so a
-lost message in a pipelined window stops the window instead of letting a later one overtake it.
+hold yet, in order, each with `Nats-Expected-Last-Sequence`, so a lost message in a pipelined window
+stops the window instead of letting a later one overtake it. It sends no `Nats-Msg-Id`: after a
+purge the stream's duplicate window still remembers the ids it held, and would acknowledge every
+republished event as a duplicate without storing it.
 
 Which events the stream already holds is read from the stream itself, not left to the duplicate
 window: that window only covers the last ten minutes of publishes, while a surviving stream (or one
@@ -192,7 +194,6 @@ class _Sender:
         try:
             for offset, env in enumerate(events):
                 headers = {
-                    "Nats-Msg-Id": str(env.event_id),
                     "Nats-Expected-Last-Sequence": str(self.last_seq + offset),
                     "Content-Type": CLOUDEVENTS_CONTENT_TYPE,
                 }
@@ -208,8 +209,8 @@ class _Sender:
                 ack = await asyncio.wait_for(asyncio.shield(fut), self.timeout)
             except (APIError, TimeoutError, OSError):
                 return confirmed
-            if ack.duplicate:  # held already (published meanwhile): the sequence did not move
-                return confirmed + 1
+            if ack.duplicate:  # cannot happen without a message id; never count it as stored
+                return confirmed
             self.last_seq = int(ack.seq)
             confirmed += 1
         return confirmed

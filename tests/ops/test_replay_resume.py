@@ -8,6 +8,7 @@ from jingzhang.shared.envelope import StreamId
 from jingzhang.shared.projection import install
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.replay import rebuild
+from jingzhang.shared.republish import purge, republish
 from jingzhang.shared.store.postgres import PostgresEventStore
 
 from ..kernel.helpers import install_store
@@ -78,6 +79,23 @@ class TestWhenAReplayWasInterrupted:
 
         assert (again.resumed, again.events) == (False, 500)
         assert await snapshot(store.pool, projection) == expected()
+
+    async def test_a_stream_renumbered_since_makes_the_rerun_start_over(
+        self, store: PostgresEventStore, nc: NATS
+    ) -> None:
+        projection = tally()
+        with pytest.raises(Interrupted):
+            await rebuild(store.pool, nc, projection, batch=50, progress=stop_after(200))
+        await purge(nc, SERVICE)  # the stream is emptied and refilled: same events, new sequence numbers
+        refilled = await republish(store, nc)
+        assert refilled.published == 500
+        assert (await nc.jetstream().stream_info("JZ_ASSIGNMENT")).state.messages == 500
+
+        again = await rebuild(store.pool, nc, projection, batch=50)
+
+        assert (again.resumed, again.events) == (False, 500)
+        assert await snapshot(store.pool, projection) == expected()
+        assert await applied_counts(store.pool, projection) == (500, 500)
 
 
 class TestWhenNothingWasInterrupted:
