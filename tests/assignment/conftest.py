@@ -27,7 +27,3 @@ async def client(service_env: ServiceEnv, nc: NATS, clock: FixedClock) -> AsyncI
     app = create_app(AssignmentSettings(**{**settings.model_dump(), "acting_poll_interval": 0.1}), clock)
     async with running(app) as http:
         yield http
-        # Kernel workaround: Runtime.stop drains NATS, which times out (30 s) once the pull consumers
-        # have fetched; closing instead is safe here because every ack has been sent by now.
-        runtime = app.state.runtime
-        runtime.nc.drain = runtime.nc.close

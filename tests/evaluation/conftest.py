@@ -108,14 +108,7 @@ async def start_evaluation(service_env: ServiceEnv, **policy: object) -> tuple[F
 async def evaluation(service_env: ServiceEnv, nc: NATS) -> AsyncIterator[Evaluation]:
     app, clock = await start_evaluation(service_env, ranking_min_rated_appeals=2)
     async with running(app) as client:
-        quick_drain(app)
         yield Evaluation(app, client, clock)
-
-
-def quick_drain(app: FastAPI) -> None:
-    """Work around a slow stop: the runtime's `nc.drain()` waits out nats-py's 30 s drain timeout
-    (its pull subscriptions never finish draining); reported to the kernel's owner."""
-    app.state.runtime.nc.options["drain_timeout"] = 0.5
 
 
 async def record_all(upstreams: dict[str, Upstream], steps: dict[str, list[Step]]) -> int:

@@ -81,9 +81,6 @@ async def appeals_config(service_env: ServiceEnv) -> AppealsSettings:
 async def started(config: AppealsSettings, clock: FixedClock) -> AsyncIterator[Appeals]:
     app = create_app(config, clock)
     async with running(app) as client:
-        # Kernel workaround (reported): consumers leave pull subscriptions with undelivered messages,
-        # so `nc.drain()` at stop waits out its 30 s timeout. A short timeout loses nothing here.
-        app.state.runtime.nc.options["drain_timeout"] = 0.5
         yield Appeals(app, client, clock)
 
 

@@ -104,9 +104,6 @@ async def patrols(service_env: ServiceEnv, nc: NATS) -> AsyncIterator[Patrols]:
     clock = FixedClock(NOW)
     app = create_app(settings, clock)
     async with running(app) as client:
-        # Kernel workaround: `Runtime.stop` drains NATS, and a pull subscription's pending queue is
-        # never joined by `fetch`, so the drain always waits out its 30 s timeout (reported).
-        app.state.runtime.nc.options["drain_timeout"] = 1
         yield Patrols(client, clock, app.state.runtime)
 
 
