@@ -19,7 +19,6 @@ from jingzhang.demo.commands import Chain, Command
 from jingzhang.demo.plan import Plan
 
 Progress = Callable[[str], None]
-HEADERS = {"X-Actor": "demo-generator"}
 
 
 class DemoError(RuntimeError):
@@ -95,7 +94,7 @@ class Runner:
         delay = 0.05
         while True:
             async with self._gate:
-                response = await self.clients[command.service].post(command.path, json=command.body, headers=HEADERS)
+                response = await self.clients[command.service].post(command.path, json=command.body)
             if response.is_success:
                 return
             code = _code(response)

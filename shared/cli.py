@@ -30,6 +30,10 @@ contract_app = typer.Typer(help="The public event contract for subscribing syste
 app.add_typer(contract_app, name="contract")
 events_app = typer.Typer(help="Watch the events on JetStream.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
+token_app = typer.Typer(
+    help="Access tokens from the local signing key (the embedded default issuer).", no_args_is_help=True
+)
+app.add_typer(token_app, name="token")
 console = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
@@ -170,13 +174,27 @@ def _load_demo(stack: "object") -> None:
         console.print(f"demo data already loaded into {stack.state_dir}")
         return
     console.print("loading a year (2025) of demo data through the services' APIs …")
-    summary = asyncio.run(generate({s: stack.url(s) for s in SERVICES}, progress=lambda m: console.print(m)))
+    token = os.environ.get("JZ_TOKEN") or _demo_token(stack)
+    summary = asyncio.run(
+        generate({s: stack.url(s) for s in SERVICES}, progress=lambda m: console.print(m), token=token)
+    )
     marker.write_text(summary.plan_digest)
     status = "matches the report" if summary.matched else f"differs: {summary.mismatches()}"
     console.print(
         f"demo loaded in {summary.elapsed_seconds} s; figure table for {summary.year} {status}; "
         f"see {stack.url('evaluation')}/figures?from=2025-01-01&to=2026-01-01"
     )
+
+
+def _demo_token(stack: "object") -> str:
+    from datetime import UTC, datetime, timedelta
+
+    from jingzhang.shared.auth import Principal, Role
+    from jingzhang.shared.local.stack import Stack
+
+    assert isinstance(stack, Stack)
+    principal = Principal(subject="demo-generator", role=Role.BUREAU)
+    return stack.signing_key().issue(principal, datetime.now(UTC), timedelta(hours=2))
 
 
 def _print_stack(stack: "object", ready: dict[str, bool], logs: Path) -> None:
@@ -191,6 +209,47 @@ def _print_stack(stack: "object", ready: dict[str, bool], logs: Path) -> None:
         table.add_row(service, url, f"{url}/docs", "yes" if ready[service] else "NO")
     console.print(table)
     console.print(f"NATS: {stack.nats_url}   PostgreSQL: {stack.database_url}   logs: {logs}")
+    console.print(
+        "Every API needs a bearer token: "
+        f"TOKEN=$(./jz token issue --role bureau --key-file {stack.signing_key_file}); "
+        'curl -H "Authorization: Bearer $TOKEN" ' + f"{stack.url('evaluation')}/figures"
+    )
+
+
+@token_app.command("issue")
+def token_issue(
+    role: Annotated[str, typer.Option(help="enterprise_contact, officer, station_chief, bureau or auditor")],
+    sub: Annotated[str | None, typer.Option(help="The token's subject (default: derived from the role's ids)")] = None,
+    enterprise_id: Annotated[str | None, typer.Option(help="An enterprise contact's enterprise")] = None,
+    officer_id: Annotated[str | None, typer.Option(help="An officer's or station chief's officer id")] = None,
+    station: Annotated[str | None, typer.Option(help="A station chief's station (the unit name)")] = None,
+    ttl_minutes: Annotated[int, typer.Option(min=1, max=7 * 24 * 60, help="Lifetime in minutes")] = 8 * 60,
+    key_file: Annotated[
+        Path, typer.Option(envvar="JZ_SIGNING_KEY_FILE", help="The local signing key (`up` creates it)")
+    ] = Path(".state/auth/signing-key.pem"),
+) -> None:
+    """Print a signed access token for local use (the services trust the key's public half)."""
+    from datetime import UTC, datetime, timedelta
+
+    from jingzhang.shared.auth import LocalSigningKey, Principal, Role
+    from jingzhang.shared.auth.principal import PrincipalError
+
+    try:
+        parsed = Role(role)
+    except ValueError:
+        console.print(f"[red]--role {role!r} is not a role[/red]: choose one of {', '.join(r.value for r in Role)}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    subject = sub or officer_id or (f"contact@{enterprise_id}" if enterprise_id else None) or f"{parsed.value}-local"
+    try:
+        principal = Principal(subject, parsed, enterprise_id=enterprise_id, officer_id=officer_id, station=station)
+    except PrincipalError as exc:
+        console.print(f"[red]--{str(exc).replace('_', '-', 1)}[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if not key_file.exists():
+        console.print(f"[red]no signing key at {key_file}[/red]: run `jz up` once, or pass --key-file")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    key = LocalSigningKey.load(key_file)
+    typer.echo(key.issue(principal, datetime.now(UTC), timedelta(minutes=ttl_minutes)))
 
 
 @app.command()

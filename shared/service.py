@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
+from jingzhang.shared.auth.http import authenticate, install_auth_errors
+from jingzhang.shared.auth.tokens import verifier_for
 from jingzhang.shared.http import health_router, install_error_handlers
 from jingzhang.shared.logging import configure
 from jingzhang.shared.metrics import MetricsHook, ObservedRequests, ServiceMetrics, metrics_router
@@ -52,14 +54,16 @@ def build_app(spec: ServiceSpec) -> FastAPI:
 
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.verifier = verifier_for(spec.settings)
     metrics = ServiceMetrics(runtime, spec.metrics)
     app.state.metrics = metrics
     app.add_middleware(ObservedRequests, metrics=metrics, tracer=runtime.tracer)
     for key, value in spec.extra_state.items():
         setattr(app.state, key, value)
     install_error_handlers(app)
+    install_auth_errors(app)
     app.include_router(health_router(runtime.ready))
     app.include_router(metrics_router(metrics))
     for router in spec.routers:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(authenticate)])  # every route needs a token
     return app

@@ -1,5 +1,7 @@
 """Typed settings read once, at each service's composition root. Defaults work locally."""
 
+from pathlib import Path
+
 from pydantic import AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -25,3 +27,10 @@ class ServiceSettings(BaseSettings):
     clock_start: AwareDatetime | None = Field(
         default=None, description="CLOCK_START: run as if started at this instant (demo data); default: real time"
     )
+    auth_public_key_file: Path | None = Field(
+        default=None, description="AUTH_PUBLIC_KEY_FILE: PEM public key(s) that sign access tokens (local issuer)"
+    )
+    auth_jwks_url: str | None = Field(default=None, description="AUTH_JWKS_URL: the OIDC provider's JWKS endpoint")
+    auth_issuer: str = Field(default="jingzhang-local", description="AUTH_ISSUER: the tokens' required `iss`")
+    auth_audience: str = Field(default="jingzhang", description="AUTH_AUDIENCE: the tokens' required `aud`")
+    auth_role_claim: str = Field(default="role", description="AUTH_ROLE_CLAIM: the claim holding the role")

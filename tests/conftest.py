@@ -20,8 +20,10 @@ from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
 from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.streams import provision
+from tests.auth import PUBLIC_KEY_FILE
 
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="jz-runtime-"))
+os.environ["AUTH_PUBLIC_KEY_FILE"] = str(PUBLIC_KEY_FILE)  # before any service's settings are read
 _counter = itertools.count()
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nats
 
+from jingzhang.shared.auth.tokens import LocalSigningKey
 from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
 from jingzhang.shared.streams import SERVICES, provision
@@ -54,6 +55,14 @@ class Stack:
             self.pg = EmbeddedPostgres(self.state_dir / "postgres").start()
             self.database_url = self.pg.url()
 
+    @property
+    def signing_key_file(self) -> Path:
+        """The local token issuer's key (`jingzhang token issue` signs with it); services get its public half."""
+        return self.state_dir / "auth" / "signing-key.pem"
+
+    def signing_key(self) -> LocalSigningKey:
+        return LocalSigningKey.load_or_create(self.signing_key_file)
+
     def service_database(self, service: str) -> str:
         assert self.database_url is not None
         return with_database(self.database_url, f"jz_{service}")
@@ -70,9 +79,14 @@ class Stack:
             await nc.close()
 
     def start_services(self, log_dir: Path | None = None) -> None:
+        auth: dict[str, str] = {}
+        if not os.environ.get("AUTH_JWKS_URL") and not os.environ.get("AUTH_PUBLIC_KEY_FILE"):
+            self.signing_key()  # the embedded default: a local issuer whose public key the services trust
+            auth["AUTH_PUBLIC_KEY_FILE"] = str(self.signing_key_file.with_suffix(".pub"))
         for service in SERVICES:
             env = {
                 **os.environ,
+                **auth,
                 "NATS_URL": str(self.nats_url),
                 "DATABASE_URL": self.service_database(service),
                 "HTTP_HOST": self.host,

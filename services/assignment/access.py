@@ -1,0 +1,114 @@
+"""Who may see which enterprise: the links the assignment service's events establish, for every service.
+
+Published with assignment's event contract so that each service can keep its own copy (projection
+`access`, schema `proj_access`) and decide authorization without calling another service: which
+officers are linked to an enterprise (its chiefs in every tier and slot, its task force) and where
+each officer serves (the station a station chief's token names).
+"""
+
+from collections.abc import Callable
+
+import asyncpg
+
+from jingzhang.assignment.domain.events import (
+    ChiefAssigned,
+    ChiefRelieved,
+    OfficerEnrolled,
+    OfficerTransferred,
+    TaskForceFormed,
+    TaskForceMemberAdded,
+    TaskForceMemberRemoved,
+)
+from jingzhang.assignment.events import REGISTRY
+from jingzhang.shared.auth.policy import EnterpriseLinks
+from jingzhang.shared.envelope import Envelope
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Projection, Source, Tx
+
+SQL = """
+CREATE TABLE IF NOT EXISTS links (
+    enterprise_id text NOT NULL,
+    officer_id    text NOT NULL,
+    via           text NOT NULL,
+    PRIMARY KEY (enterprise_id, officer_id, via)
+);
+CREATE INDEX IF NOT EXISTS links_by_officer ON links (officer_id);
+CREATE TABLE IF NOT EXISTS officers (
+    officer_id text PRIMARY KEY,
+    unit_kind  text NOT NULL,
+    unit_name  text NOT NULL
+);
+"""
+
+
+async def _link(tx: Tx, enterprise_id: str, officer_id: str, via: str) -> None:
+    await tx.conn.execute(
+        "INSERT INTO links VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", enterprise_id, officer_id, via
+    )
+
+
+async def _unlink(tx: Tx, enterprise_id: str, officer_id: str, via: str) -> None:
+    await tx.conn.execute(
+        "DELETE FROM links WHERE enterprise_id = $1 AND officer_id = $2 AND via = $3", enterprise_id, officer_id, via
+    )
+
+
+async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+    match payload:
+        case ChiefAssigned(enterprise_id=enterprise_id, officer_id=officer_id, tier=tier, slot=slot):
+            await _link(tx, enterprise_id, officer_id, f"chief:{tier.value}:{slot.value}")
+        case ChiefRelieved(enterprise_id=enterprise_id, officer_id=officer_id, tier=tier, slot=slot):
+            await _unlink(tx, enterprise_id, officer_id, f"chief:{tier.value}:{slot.value}")
+        case TaskForceFormed(enterprise_id=enterprise_id, leader_officer_id=leader):
+            await _link(tx, enterprise_id, leader, "task_force")
+        case TaskForceMemberAdded(enterprise_id=enterprise_id, officer_id=officer_id):
+            await _link(tx, enterprise_id, officer_id, "task_force")
+        case TaskForceMemberRemoved(enterprise_id=enterprise_id, officer_id=officer_id):
+            await _unlink(tx, enterprise_id, officer_id, "task_force")
+        case OfficerEnrolled() | OfficerTransferred():
+            await tx.conn.execute(
+                """INSERT INTO officers VALUES ($1, $2, $3)
+                   ON CONFLICT (officer_id) DO UPDATE SET unit_kind = $2, unit_name = $3""",
+                payload.officer_id,
+                payload.unit_kind.value,
+                payload.unit_name,
+            )
+        case _:
+            pass
+
+
+def access_projection() -> Projection:
+    """A fresh copy of the projection for a service's composition root."""
+    return Projection(
+        name="access",
+        schema_sql=SQL,
+        sources=(Source("assignment", "enterprise"), Source("assignment", "officer")),
+        registry=REGISTRY,
+        apply=apply,
+        description="Officers linked to each enterprise and where each officer serves, for authorization",
+    )
+
+
+class PostgresAccess:
+    """`AccessFacts` read from this service's `proj_access` tables."""
+
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
+
+    async def enterprise(self, enterprise_id: str) -> EnterpriseLinks:
+        rows = await self._pool().fetch(
+            """SELECT DISTINCT l.officer_id, o.unit_name FROM proj_access.links l
+               LEFT JOIN proj_access.officers o USING (officer_id) WHERE l.enterprise_id = $1""",
+            enterprise_id,
+        )
+        return EnterpriseLinks(
+            enterprise_id,
+            frozenset(r["officer_id"] for r in rows),
+            frozenset(r["unit_name"] for r in rows if r["unit_name"] is not None),
+        )
+
+    async def officer_station(self, officer_id: str) -> str | None:
+        value = await self._pool().fetchval(
+            "SELECT unit_name FROM proj_access.officers WHERE officer_id = $1", officer_id
+        )
+        return None if value is None else str(value)

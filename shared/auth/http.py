@@ -1,0 +1,134 @@
+"""Authentication and authorization at the HTTP edge: every route but health and metrics needs a token.
+
+`build_app` mounts each service's routers behind `authenticate`; routes then declare what they need:
+`CommandMeta` (an authenticated, writing principal; auditors are refused) and the service's own scope
+checks through `policy`. A refusal is 403 with the reason; a missing or bad token is 401.
+"""
+
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+import structlog
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from jingzhang.shared.auth import policy
+from jingzhang.shared.auth.policy import AccessFacts, Action, EnterpriseLinks, Forbidden, ensure, everything, roles
+from jingzhang.shared.auth.principal import Principal, Role
+from jingzhang.shared.auth.tokens import InvalidToken, TokenVerifier
+from jingzhang.shared.envelope import Metadata
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="A JWT access token from the bureau's OIDC provider (or `jingzhang token issue` locally).",
+)
+
+
+async def authenticate(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    if credentials is None:
+        raise InvalidToken("missing bearer token: send 'Authorization: Bearer <token>'")
+    verifier: TokenVerifier = request.app.state.verifier
+    principal = await verifier.verify(credentials.credentials)
+    request.state.principal = principal
+    structlog.contextvars.bind_contextvars(actor=principal.actor)
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+def command_metadata(
+    principal: CurrentPrincipal, x_correlation_id: Annotated[uuid.UUID | None, Header()] = None
+) -> Metadata:
+    """The metadata of a command's events: the authenticated actor; auditors never write."""
+    if principal.read_only:
+        raise Forbidden("auditors have read-only access")
+    return Metadata(actor=principal.actor, correlation_id=x_correlation_id or uuid.uuid4())
+
+
+CommandMeta = Annotated[Metadata, Depends(command_metadata)]
+
+
+def require_roles(*allowed: Role, what: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """A route dependency admitting only `allowed` roles, e.g. `Depends(require_roles(Role.BUREAU, what=...))`."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        ensure(roles(principal, allowed, what))
+        return principal
+
+    return check
+
+
+def require_everything(action: Action, what: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """Bureau (and, for reads, auditors): for lists and reports across every enterprise or officer."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        ensure(everything(principal, action, what))
+        return principal
+
+    return check
+
+
+def install_auth_errors(app: FastAPI) -> None:
+    @app.exception_handler(InvalidToken)
+    async def unauthenticated(_: Request, exc: InvalidToken) -> JSONResponse:
+        description = exc.reason.replace('"', "'")
+        return JSONResponse(
+            status_code=401,
+            content={"detail": exc.reason, "field": "Authorization", "code": "unauthenticated"},
+            headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'},
+        )
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return JSONResponse(status_code=403, content={"detail": exc.reason, "field": None, "code": "forbidden"})
+
+
+def access_facts(request: Request) -> AccessFacts:
+    """The service's `AccessFacts`, put on `app.state.access` by its composition root."""
+    facts: AccessFacts | None = getattr(request.app.state, "access", None)
+    if facts is None:
+        raise RuntimeError("this service has no app.state.access: add the access projection to its bootstrap")
+    return facts
+
+
+async def authorize_enterprise(request: Request, principal: Principal, enterprise_id: str, action: Action) -> None:
+    """Raise `Forbidden` unless `principal` may read or act for `enterprise_id`."""
+    if principal.sees_everything:
+        ensure(policy.enterprise(principal, EnterpriseLinks(enterprise_id), action))
+        return
+    links = await access_facts(request).enterprise(enterprise_id)
+    ensure(policy.enterprise(principal, links, action))
+
+
+async def authorize_officer(request: Request, principal: Principal, officer_id: str, action: Action) -> None:
+    """Raise `Forbidden` unless `principal` may read or act for officer `officer_id`."""
+    station = None
+    if principal.role is Role.STATION_CHIEF and principal.officer_id != officer_id:
+        station = await access_facts(request).officer_station(officer_id)
+    ensure(policy.officer(principal, officer_id, station, action))
+
+
+def enterprise_in_path(action: Action) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A route dependency checking the `{enterprise_id}` path parameter."""
+
+    async def check(request: Request, enterprise_id: str, principal: CurrentPrincipal) -> Principal:
+        await authorize_enterprise(request, principal, enterprise_id, action)
+        return principal
+
+    return check
+
+
+def officer_in_path(action: Action) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A route dependency checking the `{officer_id}` path parameter."""
+
+    async def check(request: Request, officer_id: str, principal: CurrentPrincipal) -> Principal:
+        await authorize_officer(request, principal, officer_id, action)
+        return principal
+
+    return check
