@@ -151,7 +151,7 @@ class TokenVerifier:
 
     @classmethod
     def from_pem(cls, pem: bytes, **kwargs: Any) -> "TokenVerifier":
-        return cls(public_keys=[serialization.load_pem_public_key(pem)], **kwargs)
+        return cls(public_keys=load_public_keys(pem), **kwargs)
 
     async def verify(self, token: str) -> Principal:
         keys = list(self._keys)

@@ -1,0 +1,95 @@
+"""The HTTP edge: 401 for a missing or bad token, 403 with a reason, the actor taken from the token."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from fastapi import APIRouter, Depends, FastAPI
+
+from jingzhang.shared.auth import Action, LocalSigningKey, Principal, Role, TokenVerifier
+from jingzhang.shared.auth.http import CommandMeta, authenticate, enterprise_in_path, install_auth_errors
+from jingzhang.shared.auth.policy import EnterpriseLinks
+
+KEY = LocalSigningKey.generate()
+
+
+class Facts:
+    async def enterprise(self, enterprise_id: str) -> EnterpriseLinks:
+        return EnterpriseLinks(enterprise_id, frozenset({"off-1"}), frozenset({"城东派出所"}))
+
+    async def officer_station(self, officer_id: str) -> str | None:
+        return "城东派出所"
+
+
+def app() -> FastAPI:
+    router = APIRouter()
+
+    @router.post("/enterprises/{enterprise_id}/things", dependencies=[Depends(enterprise_in_path(Action.ACT))])
+    async def act(enterprise_id: str, meta: CommandMeta) -> dict[str, str]:
+        return {"actor": meta.actor}
+
+    built = FastAPI()
+    built.state.verifier = TokenVerifier.from_pem(KEY.public_pem)
+    built.state.access = Facts()
+    install_auth_errors(built)
+    built.include_router(router, dependencies=[Depends(authenticate)])
+    return built
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app()), base_url="http://t") as c:
+        yield c
+
+
+def auth(principal: Principal, key: LocalSigningKey = KEY, at: datetime | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key.issue(principal, at or datetime.now(UTC))}"}
+
+
+async def test_no_token_is_401_with_a_bearer_challenge(client: httpx.AsyncClient) -> None:
+    response = await client.post("/enterprises/e-1/things")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
+    assert response.json()["detail"].startswith("missing bearer token")
+    basic = await client.post("/enterprises/e-1/things", headers={"Authorization": "Basic dXNlcjpwdw=="})
+    assert basic.status_code == 401
+
+
+async def test_forged_and_expired_tokens_are_401(client: httpx.AsyncClient) -> None:
+    bureau = Principal("b", Role.BUREAU)
+    forged = await client.post("/enterprises/e-1/things", headers=auth(bureau, LocalSigningKey.generate()))
+    assert forged.status_code == 401
+    assert "signature" in forged.json()["detail"]
+    old = datetime.now(UTC) - timedelta(days=1)
+    expired = await client.post("/enterprises/e-1/things", headers=auth(bureau, at=old))
+    assert expired.status_code == 401
+    assert expired.json()["detail"] == "token has expired"
+
+
+async def test_the_actor_is_the_token_s_role_and_subject(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/enterprises/e-1/things", headers=auth(Principal("u-1", Role.OFFICER, officer_id="off-1"))
+    )
+    assert response.status_code == 200
+    assert response.json() == {"actor": "officer:u-1"}
+
+
+async def test_refusals_are_403_with_the_reason(client: httpx.AsyncClient) -> None:
+    stranger = await client.post(
+        "/enterprises/e-1/things", headers=auth(Principal("u-9", Role.OFFICER, officer_id="off-9"))
+    )
+    assert stranger.status_code == 403
+    assert stranger.json() == {
+        "detail": "officer off-9 is not linked to enterprise e-1",
+        "field": None,
+        "code": "forbidden",
+    }
+    auditor = await client.post("/enterprises/e-1/things", headers=auth(Principal("a", Role.AUDITOR)))
+    assert auditor.status_code == 403
+    assert auditor.json()["detail"] == "auditors have read-only access"
+    contact = await client.post(
+        "/enterprises/e-1/things", headers=auth(Principal("c", Role.ENTERPRISE_CONTACT, enterprise_id="e-2"))
+    )
+    assert contact.status_code == 403
+    assert "own enterprise" in contact.json()["detail"]
