@@ -30,6 +30,8 @@ contract_app = typer.Typer(help="The public event contract for subscribing syste
 app.add_typer(contract_app, name="contract")
 events_app = typer.Typer(help="Watch the events on JetStream.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
+privacy_app = typer.Typer(help="Personal data: erase a person (crypto-shredding).", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
 token_app = typer.Typer(
     help="Access tokens from the local signing key (the embedded default issuer).", no_args_is_help=True
 )
@@ -592,6 +594,76 @@ def contract_export(
         console.print("[red]incompatible change: give the event type a new schema_version and an upcaster[/red]")
         raise typer.Exit(EXIT_INCOMPATIBLE) from exc
     console.print(f"wrote {len(written)} files into {target}")
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    subject: Annotated[str, typer.Argument(help="The data subject: officer/<id>, contact/<enterprise id>, ...")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: erasure is final, there is no undo")] = False,
+    keystore_url: Annotated[
+        str, typer.Option(envvar=["KEYSTORE_URL", "DATABASE_URL"], help="The key store's database")
+    ] = "",
+    actor: Annotated[str, typer.Option(help="Recorded as who erased (default: cli:<login name>)")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the tombstone as JSON")] = False,
+) -> None:
+    """Erase a person: destroy their key, so every event and read model holding their data shows it as erased.
+
+    Exits 2 on a malformed subject or without --yes, 3 when the database is unreachable, 4 when no
+    personal data was ever recorded for the subject (nothing to erase).
+    """
+    import getpass
+    from datetime import UTC, datetime
+
+    from jingzhang.shared.errors import NotFound
+    from jingzhang.shared.privacy import admin
+    from jingzhang.shared.privacy.fields import InvalidSubject, check_subject
+
+    try:
+        check_subject(subject)
+    except InvalidSubject as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    if not yes:
+        console.print(f"erasing {subject} is final: their personal data can never be read again. Add --yes.")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if not keystore_url:
+        console.print("[red]KEYSTORE_URL (or --keystore-url) must name the key store's database[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    who = actor or f"cli:{getpass.getuser()}"
+
+    async def run() -> "admin.ErasureResult":
+        pool = await _pg_pool(keystore_url, 1)
+        try:
+            return await admin.erase(pool, subject, who, datetime.now(UTC))
+        finally:
+            await pool.close()
+
+    try:
+        result = _run_erasure(run())
+    except (NotFound, admin.NoKeyStore) as exc:
+        console.print(f"[red]{exc}: nothing erased[/red]", highlight=False)
+        raise typer.Exit(EXIT_FAILED) from exc
+    t = result.tombstone
+    if as_json:
+        typer.echo(json.dumps({"subject": t.subject, "erased_at": t.erased_at.isoformat(), "erased_by": t.erased_by}))
+        return
+    done = "was already erased" if result.already else "erased: key destroyed"
+    typer.echo(f"{t.subject} {done} at {t.erased_at.isoformat()} by {t.erased_by}")
+
+
+def _run_erasure(work: "Coroutine[object, object, T]") -> T:
+    """`_run`, letting the erasure's own refusals through to their message."""
+    from jingzhang.shared.errors import NotFound
+    from jingzhang.shared.privacy.admin import NoKeyStore
+
+    try:
+        return asyncio.run(work)
+    except (NotFound, NoKeyStore):
+        raise
+    except Exception as exc:
+        if _is_unreachable(exc):
+            raise _unavailable(exc) from exc
+        raise _failed("privacy erase", exc) from exc
 
 
 def main() -> None:

@@ -17,6 +17,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import Tracer
 
 from jingzhang.shared.consumer import ProjectionConsumer
+from jingzhang.shared.privacy.keystore import PostgresKeyStore
+from jingzhang.shared.privacy.protect import Protector
+from jingzhang.shared.privacy.setup import OpenedKeyStore, open_keystore
 from jingzhang.shared.projection import Projection, install
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.settings import ServiceSettings
@@ -55,6 +58,8 @@ class Runtime:
     pool: asyncpg.Pool = field(init=False)
     nc: NATS = field(init=False)
     store: PostgresEventStore = field(init=False)
+    keystore: PostgresKeyStore | None = field(default=None, init=False)
+    _keys: OpenedKeyStore | None = field(default=None, init=False)
     relay: Relay | None = field(default=None, init=False)
     consumers: list[ProjectionConsumer] = field(default_factory=list, init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
@@ -75,7 +80,9 @@ class Runtime:
                 await install_schema(conn)
             for projection in self.projections:
                 await install(conn, projection)
-        self.store = PostgresEventStore(self.pool, self.service)
+        self._keys = await open_keystore(self.settings, self.pool)
+        self.keystore = self._keys.keystore
+        self.store = PostgresEventStore(self.pool, self.service, Protector(self.keystore))
         self.nc = await connect_nats(self.settings.nats_url, f"jingzhang-{self.service}")
         await require_stream(self.nc.jetstream(), self.service)
         if self.relay_enabled:
@@ -111,6 +118,8 @@ class Runtime:
             # close, not drain: fetched-but-unacked messages come back to the next consumer anyway,
             # and a drain waits out its whole timeout on pull subscriptions' pending queues
             await self.nc.close()
+        if self._keys is not None:
+            await self._keys.close()
         await self.pool.close()
         self.tracer_provider.shutdown()
         log.info("runtime.stopped", service=self.service)

@@ -13,6 +13,7 @@ from jingzhang.shared.auth.tokens import verifier_for
 from jingzhang.shared.http import health_router, install_error_handlers
 from jingzhang.shared.logging import configure
 from jingzhang.shared.metrics import MetricsHook, ObservedRequests, ServiceMetrics, metrics_router
+from jingzhang.shared.privacy.middleware import RevealPersonalData
 from jingzhang.shared.projection import Projection
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.settings import ServiceSettings
@@ -57,6 +58,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     app.state.verifier = verifier_for(spec.settings)
     metrics = ServiceMetrics(runtime, spec.metrics)
     app.state.metrics = metrics
+    app.add_middleware(RevealPersonalData, keys=lambda: runtime.keystore)  # inside: metrics see its 503s
     app.add_middleware(ObservedRequests, metrics=metrics, tracer=runtime.tracer)
     for key, value in spec.extra_state.items():
         setattr(app.state, key, value)

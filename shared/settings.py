@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,3 +34,12 @@ class ServiceSettings(BaseSettings):
     auth_issuer: str = Field(default="jingzhang-local", description="AUTH_ISSUER: the tokens' required `iss`")
     auth_audience: str = Field(default="jingzhang", description="AUTH_AUDIENCE: the tokens' required `aud`")
     auth_role_claim: str = Field(default="role", description="AUTH_ROLE_CLAIM: the claim holding the role")
+    keystore_url: str | None = Field(
+        default=None,
+        description="KEYSTORE_URL: the personal-data key store's database, shared by every service;"
+        " default: DATABASE_URL, schema `keystore`",
+    )
+    keystore_master_key: SecretStr | None = Field(
+        default=None,
+        description="KEYSTORE_MASTER_KEY: base64 of 32 random bytes wrapping every person's key; a secret, required",
+    )

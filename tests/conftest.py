@@ -4,6 +4,7 @@ One PostgreSQL server per test session, a fresh database per test; a fresh nats-
 JetStream store) per test. Nothing is mocked: delivery, dedupe and durability are the servers' own.
 """
 
+import base64
 import itertools
 import os
 import shutil
@@ -24,6 +25,8 @@ from tests.auth import PUBLIC_KEY_FILE
 
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="jz-runtime-"))
 os.environ["AUTH_PUBLIC_KEY_FILE"] = str(PUBLIC_KEY_FILE)  # before any service's settings are read
+# one master key for the session's key stores; child processes (CLI, stack) inherit it
+os.environ.setdefault("KEYSTORE_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
 _counter = itertools.count()
 
 

@@ -4,9 +4,12 @@
 always`) and without `DATABASE_URL` an embedded PostgreSQL, both keeping their data in the state
 directory, so a restart finds everything where it was. Each service gets its own database
 `jz_<service>` on that server and runs in its own process; Ctrl-C stops them all, then the servers.
+All services share one personal-data key store, database `jz_keys`, under a master key kept in the
+state directory unless KEYSTORE_MASTER_KEY is set.
 """
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -21,10 +24,23 @@ import nats
 from jingzhang.shared.auth.tokens import LocalSigningKey
 from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
+from jingzhang.shared.privacy.crypto import MasterKey
 from jingzhang.shared.streams import SERVICES, provision
 
 PORTS = {"assignment": 8101, "appeals": 8102, "patrols": 8103, "evaluation": 8104}
 NATS_PORT = 4222
+KEYS_DATABASE = "jz_keys"
+
+
+def load_or_create_master_key(path: Path) -> str:
+    """The base64 master key kept in `path`, made once (owner-only file)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(MasterKey.new_base64() + "\n")
+    return path.read_text().strip()
 
 
 def _port_free(port: int) -> bool:
@@ -63,6 +79,19 @@ class Stack:
     def signing_key(self) -> LocalSigningKey:
         return LocalSigningKey.load_or_create(self.signing_key_file)
 
+    @property
+    def master_key_file(self) -> Path:
+        """The key store's master key (KEYSTORE_MASTER_KEY) when the environment gives none: keep it secret."""
+        return self.state_dir / "keystore" / "master.key"
+
+    def keystore_env(self) -> dict[str, str]:
+        """One key store for all services (they decrypt each other's personal data): database `jz_keys`."""
+        assert self.database_url is not None
+        env = {"KEYSTORE_URL": os.environ.get("KEYSTORE_URL") or with_database(self.database_url, KEYS_DATABASE)}
+        if not os.environ.get("KEYSTORE_MASTER_KEY"):
+            env["KEYSTORE_MASTER_KEY"] = load_or_create_master_key(self.master_key_file)
+        return env
+
     def service_database(self, service: str) -> str:
         assert self.database_url is not None
         return with_database(self.database_url, f"jz_{service}")
@@ -72,6 +101,7 @@ class Stack:
         assert self.database_url is not None
         for service in SERVICES:
             await ensure_database(self.database_url, f"jz_{service}")
+        await ensure_database(self.database_url, KEYS_DATABASE)
         nc = await nats.connect(self.nats_url)
         try:
             return await provision(nc.jetstream(), replicas)
@@ -83,10 +113,12 @@ class Stack:
         if not os.environ.get("AUTH_JWKS_URL") and not os.environ.get("AUTH_PUBLIC_KEY_FILE"):
             self.signing_key()  # the embedded default: a local issuer whose public key the services trust
             auth["AUTH_PUBLIC_KEY_FILE"] = str(self.signing_key_file.with_suffix(".pub"))
+        keys = self.keystore_env()
         for service in SERVICES:
             env = {
                 **os.environ,
                 **auth,
+                **keys,
                 "NATS_URL": str(self.nats_url),
                 "DATABASE_URL": self.service_database(service),
                 "HTTP_HOST": self.host,

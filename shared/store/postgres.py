@@ -15,12 +15,15 @@ publish a stream out of order.
 import json
 from collections.abc import Sequence
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.errors import ConcurrencyError
+
+if TYPE_CHECKING:
+    from jingzhang.shared.privacy.protect import Protector
 
 CommitPosition = tuple[int, int]
 """(transaction id, position): the order in which committed events are read."""
@@ -83,9 +86,11 @@ def row_to_envelope(service: str, row: asyncpg.Record) -> Envelope:
 
 
 class PostgresEventStore:
-    def __init__(self, pool: asyncpg.Pool, service: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, service: str, protector: "Protector | None" = None) -> None:
         self.pool = pool
         self.service = service
+        self.protector = protector
+        """Seals personal fields before they are stored (set by the runtime); None stores payloads as they are."""
 
     async def append(self, stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata) -> int:
         # One statement is its own transaction: no BEGIN/COMMIT round trips (measured +50 % appends/s).
@@ -103,7 +108,7 @@ class PostgresEventStore:
         """Append inside the caller's transaction (e.g. a reactor recording its effect with its checkpoint)."""
         if not events:
             return expected_version
-        args = _append_args(stream, expected_version, events, meta)
+        args = _append_args(stream, expected_version, events, await self._serialise(events), meta)
         try:
             rows = await conn.fetch(_APPEND, *args)
         except asyncpg.UniqueViolationError as exc:
@@ -114,6 +119,11 @@ class PostgresEventStore:
             actual = await self._current_version(conn, stream)
             raise ConcurrencyError(str(stream), expected_version, actual)
         return int(rows[-1]["version"])
+
+    async def _serialise(self, events: Sequence[NewEvent]) -> list[str]:
+        if self.protector is None:
+            return [e.payload.model_dump_json() for e in events]
+        return await self.protector.serialise([e.payload for e in events])
 
     async def _current_version(self, conn: asyncpg.Connection, stream: StreamId) -> int:
         value = await conn.fetchval(
@@ -149,7 +159,7 @@ class PostgresEventStore:
 
 
 def _append_args(
-    stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata
+    stream: StreamId, expected_version: int, events: Sequence[NewEvent], data: list[str], meta: Metadata
 ) -> tuple[Any, ...]:
     return (
         stream.aggregate_type,
@@ -158,7 +168,7 @@ def _append_args(
         [e.event_id for e in events],
         [e.payload.event_type for e in events],
         [e.payload.schema_version for e in events],
-        [e.payload.model_dump_json() for e in events],
+        data,
         [e.occurred_at for e in events],
         meta.correlation_id,
         meta.causation_id,

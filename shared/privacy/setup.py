@@ -1,0 +1,47 @@
+"""Opening the key store a service's settings name: its own database, or the service's."""
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from jingzhang.shared.privacy.crypto import MasterKey
+from jingzhang.shared.privacy.errors import MasterKeyMissing
+from jingzhang.shared.privacy.keystore import PostgresKeyStore
+from jingzhang.shared.settings import ServiceSettings
+
+
+@dataclass
+class OpenedKeyStore:
+    keystore: PostgresKeyStore
+    own_pool: asyncpg.Pool | None
+    """The pool opened for KEYSTORE_URL (closed by `close`); None when the key store shares the service's."""
+
+    async def close(self) -> None:
+        if self.own_pool is not None:
+            await self.own_pool.close()
+
+
+def master_key(settings: ServiceSettings) -> MasterKey:
+    if settings.keystore_master_key is None:
+        raise MasterKeyMissing(
+            "KEYSTORE_MASTER_KEY is not set: a service will not record personal data unencrypted"
+            " (`jingzhang up` makes one; otherwise set base64 of 32 random bytes)"
+        )
+    return MasterKey.from_base64(settings.keystore_master_key.get_secret_value())
+
+
+async def open_keystore(settings: ServiceSettings, service_pool: asyncpg.Pool) -> OpenedKeyStore:
+    """Install the key store's tables and check the master key opens it (a wrong one fails here)."""
+    master = master_key(settings)
+    own_pool = None
+    if settings.keystore_url:
+        own_pool = await asyncpg.create_pool(settings.keystore_url, min_size=1, max_size=settings.db_pool_max)
+        assert own_pool is not None
+    keystore = PostgresKeyStore(own_pool or service_pool, master)
+    try:
+        await keystore.install()
+    except BaseException:
+        if own_pool is not None:
+            await own_pool.close()
+        raise
+    return OpenedKeyStore(keystore, own_pool)

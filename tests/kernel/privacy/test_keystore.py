@@ -1,0 +1,105 @@
+"""The key store on real PostgreSQL: keys made once and shared, erasure final, the master key checked."""
+
+import asyncio
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from jingzhang.shared.errors import NotFound
+from jingzhang.shared.privacy import (
+    MasterKey,
+    PersonalKind,
+    PersonErased,
+    PostgresKeyStore,
+    Tombstone,
+    WrongMasterKey,
+    tokens,
+)
+
+T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
+T1 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+async def test_a_subjects_key_is_made_once_and_every_store_instance_gets_it(
+    pool: asyncpg.Pool, master: MasterKey, keystore: PostgresKeyStore
+) -> None:
+    other = PostgresKeyStore(pool, master)
+    token = tokens.parse(
+        tokens.seal(await keystore.get_or_create("officer/o-1"), PersonalKind.NAME, "officer/o-1", "x")
+    )
+    assert token is not None
+
+    key = await other.get_or_create("officer/o-1")
+
+    assert tokens.open_token(key, token) == "x"
+    assert await pool.fetchval("SELECT count(*) FROM keystore.subject_keys") == 1
+
+
+async def test_concurrent_first_uses_agree_on_one_key(pool: asyncpg.Pool, master: MasterKey) -> None:
+    stores = [PostgresKeyStore(pool, master) for _ in range(8)]
+    await stores[0].install()
+
+    keys = await asyncio.gather(*(s.get_or_create_many(["officer/a", "officer/b"]) for s in stores))
+
+    sealed = tokens.parse(tokens.seal(keys[0]["officer/b"], PersonalKind.NAME, "officer/b", "b"))
+    assert sealed is not None
+    assert {tokens.open_token(k["officer/b"], sealed) for k in keys} == {"b"}
+    assert await pool.fetchval("SELECT count(*) FROM keystore.subject_keys") == 2
+
+
+async def test_get_many_returns_keys_and_tombstones_and_leaves_out_unknown_subjects(keystore: PostgresKeyStore) -> None:
+    await keystore.get_or_create_many(["officer/o-1", "officer/o-2"])
+    await keystore.erase("officer/o-2", "bureau:b", T0)
+
+    states = await keystore.get_many(["officer/o-1", "officer/o-2", "officer/nobody"])
+
+    assert set(states) == {"officer/o-1", "officer/o-2"}
+    assert states["officer/o-2"] == Tombstone("officer/o-2", T0, "bureau:b")
+    assert not isinstance(states["officer/o-1"], Tombstone)
+
+
+async def test_erasure_destroys_the_key_keeps_a_tombstone_and_is_final(
+    pool: asyncpg.Pool, keystore: PostgresKeyStore
+) -> None:
+    await keystore.get_or_create("officer/o-1")
+
+    first = await keystore.erase("officer/o-1", "bureau:b", T0)
+    again = await keystore.erase("officer/o-1", "bureau:c", T1)
+
+    assert first == again == Tombstone("officer/o-1", T0, "bureau:b")
+    assert await keystore.erasure("officer/o-1") == first
+    assert await pool.fetchval("SELECT wrapped_key FROM keystore.subject_keys WHERE subject = 'officer/o-1'") is None
+    with pytest.raises(PersonErased) as refused:
+        await keystore.get_or_create("officer/o-1")
+    assert refused.value.code == "person_erased"
+
+
+async def test_erasing_a_subject_with_no_data_is_not_found(keystore: PostgresKeyStore) -> None:
+    with pytest.raises(NotFound, match="officer/nobody"):
+        await keystore.erase("officer/nobody", "bureau:b", T0)
+    assert await keystore.erasure("officer/nobody") is None
+
+
+async def test_another_master_key_is_refused_at_start_with_a_clear_error(
+    pool: asyncpg.Pool, keystore: PostgresKeyStore
+) -> None:
+    await keystore.get_or_create("officer/o-1")
+    wrong = PostgresKeyStore(pool, MasterKey.from_base64(MasterKey.new_base64()))
+
+    with pytest.raises(WrongMasterKey, match="KEYSTORE_MASTER_KEY does not open"):
+        await wrong.install()
+    with pytest.raises(WrongMasterKey):
+        await wrong.get_many(["officer/o-1"])
+
+
+async def test_the_store_holds_no_key_in_the_clear(
+    pool: asyncpg.Pool, master: MasterKey, keystore: PostgresKeyStore
+) -> None:
+    key = await keystore.get_or_create("officer/o-1")
+    wrapped = await pool.fetchval("SELECT wrapped_key FROM keystore.subject_keys")
+
+    assert key._raw not in wrapped
+    assert "hidden" in repr(key)
+    assert "pool" in repr(keystore)
+    assert master.unwrap(wrapped, "officer/o-1")._raw == key._raw
