@@ -63,7 +63,7 @@ def relieve_chief(state: EnterpriseState, cmd: RelieveChief, absences: AbsenceBo
         return []
     _require_not_backdated(state, cmd.tier, cmd.slot, cmd.effective_from)
     primary = [_relieved(cmd.enterprise_id, cmd.tier, cmd.slot, current, cmd.effective_from, cmd.reason)]
-    reason = f"{cmd.tier} {cmd.slot} relieved: {cmd.reason}"
+    reason = f"{cmd.tier} {cmd.slot} relieved"  # not the person's words: those are sealed, gap reasons are not
     return settle(state, primary, reason, at=cmd.effective_from, tiers=(cmd.tier,), absences=absences)
 
 

@@ -7,10 +7,23 @@ A/B slots), coverage gaps, acting chiefs, task force (专班) and police office 
 """
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import AwareDatetime
 
 from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.privacy.fields import Personal, PersonalKind
+
+# Personal data (sealed per person on append, so read back it is a token: never compare or parse it).
+# The contact person of an enterprise is `contact/<enterprise_id>`; an officer is `officer/<officer_id>`.
+ContactName = Annotated[str, Personal(PersonalKind.NAME, subject="contact/{enterprise_id}")]
+ContactPhone = Annotated[str, Personal(PersonalKind.PHONE, subject="contact/{enterprise_id}")]
+OfficerName = Annotated[str, Personal(PersonalKind.NAME, subject="officer/{officer_id}")]
+OfficerPhone = Annotated[str, Personal(PersonalKind.PHONE, subject="officer/{officer_id}")]
+OfficerWechat = Annotated[str, Personal(PersonalKind.WECHAT, subject="officer/{officer_id}")]
+OfficerPhoto = Annotated[str | None, Personal(PersonalKind.PHOTO, subject="officer/{officer_id}")]
+OfficerNote = Annotated[str, Personal(PersonalKind.FREE_TEXT, subject="officer/{officer_id}")]
+"""Free text people write about an officer (why they were relieved, why they are away): may name anyone."""
 
 
 class EnterpriseClass(StrEnum):
@@ -67,8 +80,8 @@ class EnterpriseRegistered(DomainEvent):
     credit_code: str
     address: str
     industry: str
-    contact_name: str
-    contact_phone: str
+    contact_name: ContactName
+    contact_phone: ContactPhone
     enterprise_class: EnterpriseClass
 
 
@@ -110,7 +123,7 @@ class ChiefRelieved(DomainEvent):
     slot: Slot
     officer_id: str
     effective_from: AwareDatetime
-    reason: str
+    reason: OfficerNote
 
 
 class CoverageGapOpened(DomainEvent):
@@ -160,7 +173,7 @@ class TaskForceMemberAdded(DomainEvent):
 class TaskForceMemberRemoved(DomainEvent):
     enterprise_id: str
     officer_id: str
-    reason: str
+    reason: OfficerNote
 
 
 class PoliceOfficeOpened(DomainEvent):
@@ -182,14 +195,14 @@ class PoliceOfficeClosed(DomainEvent):
 
 class OfficerEnrolled(DomainEvent):
     officer_id: str
-    name: str
+    name: OfficerName
     unit_kind: UnitKind
     unit_name: str
     position: str
     rank: str
-    phone: str
-    wechat_id: str
-    photo_ref: str | None
+    phone: OfficerPhone
+    wechat_id: OfficerWechat
+    photo_ref: OfficerPhoto
 
 
 class OfficerTransferred(DomainEvent):
@@ -212,7 +225,7 @@ class AbsenceDeclared(DomainEvent):
     absence_id: str
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    reason: str
+    reason: OfficerNote
 
 
 class AbsenceEnded(DomainEvent):

@@ -212,7 +212,7 @@ class TestRelieving:
 
         events = relieve_chief(state, cmd)
 
-        reason = "police_chief A relieved: rotation"
+        reason = "police_chief A relieved"  # the words written are sealed in ChiefRelieved only
         assert events == [
             relieved(PC, Slot.A, PC_A, "rotation", at=3),
             gap_opened(PC, reason=reason),
