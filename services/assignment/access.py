@@ -112,3 +112,22 @@ class PostgresAccess:
             "SELECT unit_name FROM proj_access.officers WHERE officer_id = $1", officer_id
         )
         return None if value is None else str(value)
+
+    async def chief(self, enterprise_id: str, tier: str, slot: str) -> str | None:
+        """The officer holding `tier`/`slot` of the enterprise now, if any."""
+        value = await self._pool().fetchval(
+            "SELECT officer_id FROM proj_access.links WHERE enterprise_id = $1 AND via = $2",
+            enterprise_id,
+            f"chief:{tier}:{slot}",
+        )
+        return None if value is None else str(value)
+
+    async def enterprises_of_station(self, station: str, officer_id: str | None = None) -> frozenset[str]:
+        """The enterprises a station chief sees: linked to an officer of `station` (or to `officer_id`)."""
+        rows = await self._pool().fetch(
+            """SELECT DISTINCT l.enterprise_id FROM proj_access.links l
+               LEFT JOIN proj_access.officers o USING (officer_id) WHERE o.unit_name = $1 OR l.officer_id = $2""",
+            station,
+            officer_id,
+        )
+        return frozenset(r["enterprise_id"] for r in rows)

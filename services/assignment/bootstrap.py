@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
+from jingzhang.assignment.access import PostgresAccess, access_projection
 from jingzhang.assignment.api import ROUTERS
 from jingzhang.assignment.events import SERVICE
 from jingzhang.assignment.handlers import Deps
@@ -32,6 +33,7 @@ PROJECTIONS = (
     police_offices.PROJECTION,
     absence_boundaries.PROJECTION,
     departures.PROJECTION,
+    access_projection(),
 )
 
 
@@ -62,7 +64,9 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock | None = No
         workers=[acting_worker(deps_for, settings.acting_poll_interval)],
         extra_state={"deps_for": deps_for},
     )
-    return build_app(spec)
+    app = build_app(spec)
+    app.state.access = PostgresAccess(lambda: app.state.runtime.pool)  # who is linked where, for authorization
+    return app
 
 
 def as_assignment_settings(settings: ServiceSettings | None) -> AssignmentSettings:

@@ -1,19 +1,17 @@
-"""What routes get from the app: handler dependencies, the pool, the caller's metadata.
+"""What routes get from the app: handler dependencies and the pool (the caller's metadata is `CommandMeta`).
 
 The event store and pool exist only once the runtime has started, so they are looked up per request.
 """
 
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from jingzhang.assignment.handlers import Deps
 from jingzhang.shared.aggregate import Decided
-from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import InvalidCommand
 from jingzhang.shared.http import CommandAccepted
 
@@ -29,16 +27,8 @@ def get_pool(request: Request) -> asyncpg.Pool:
     return request.app.state.runtime.pool
 
 
-def get_meta(
-    x_actor: Annotated[str, Header()] = "anonymous",
-    x_correlation_id: Annotated[uuid.UUID | None, Header()] = None,
-) -> Metadata:
-    return Metadata(actor=x_actor, correlation_id=x_correlation_id or uuid.uuid4())
-
-
 HandlerDeps = Annotated[Deps, Depends(get_deps)]
 Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
-Meta = Annotated[Metadata, Depends(get_meta)]
 
 
 def command(model: type[C], **fields: object) -> C:

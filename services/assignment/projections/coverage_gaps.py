@@ -1,5 +1,6 @@
 """Open coverage gaps: active enterprises missing a chief in some tier (保证每个企业至少有3个警长包联)."""
 
+from collections.abc import Collection
 from typing import Any
 
 import asyncpg
@@ -60,10 +61,13 @@ PROJECTION = Projection(
 )
 
 
-async def open_gaps(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+async def open_gaps(pool: asyncpg.Pool, only: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Every open gap, or those of the enterprises among `only`."""
     async with reading(pool, PROJECTION) as conn:
         rows = await conn.fetch(
             "SELECT g.enterprise_id, n.name AS enterprise_name, g.missing, g.reason, g.opened_at, g.changed_at"
-            " FROM gaps g LEFT JOIN enterprise_names n USING (enterprise_id) ORDER BY g.opened_at, g.enterprise_id"
+            " FROM gaps g LEFT JOIN enterprise_names n USING (enterprise_id)"
+            " WHERE $1::text[] IS NULL OR g.enterprise_id = ANY($1) ORDER BY g.opened_at, g.enterprise_id",
+            None if only is None else list(only),
         )
     return [dict(r) for r in rows]

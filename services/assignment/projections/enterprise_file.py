@@ -5,6 +5,7 @@ matching `ChiefRelieved`, so "who was chief of X at D" is a range query over the
 """
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -177,14 +178,20 @@ async def chiefs_at(pool: asyncpg.Pool, enterprise_id: str, at: datetime) -> lis
 
 
 async def enterprises(
-    pool: asyncpg.Pool, enterprise_class: str | None = None, status: str | None = None
+    pool: asyncpg.Pool,
+    enterprise_class: str | None = None,
+    status: str | None = None,
+    only: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
+    """Every enterprise, or those among `only`, of that class and status."""
     async with reading(pool, PROJECTION) as conn:
         rows = await conn.fetch(
             "SELECT * FROM enterprises WHERE ($1::text IS NULL OR enterprise_class = $1)"
-            " AND ($2::text IS NULL OR status = $2) ORDER BY enterprise_id",
+            " AND ($2::text IS NULL OR status = $2) AND ($3::text[] IS NULL OR enterprise_id = ANY($3))"
+            " ORDER BY enterprise_id",
             enterprise_class,
             status,
+            None if only is None else list(only),
         )
     return [_record(r) for r in rows]
 

@@ -4,6 +4,7 @@ WeChat, and who answers each of the three 110 channels now (the tier's acting ch
 It keeps its own copy of the people it shows, so a card needs one read of one schema.
 """
 
+from collections.abc import Collection
 from typing import Any
 
 import asyncpg
@@ -117,11 +118,13 @@ PROJECTION = Projection(
 # --- queries -----------------------------------------------------------------------------------
 
 
-async def offices(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+async def offices(pool: asyncpg.Pool, only: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Every open police office, or those of the enterprises among `only`."""
     async with reading(pool, PROJECTION) as conn:
         rows = await conn.fetch(
-            "SELECT o.*, n.name AS enterprise_name FROM offices o"
-            " LEFT JOIN enterprise_names n USING (enterprise_id) ORDER BY o.enterprise_id"
+            "SELECT o.*, n.name AS enterprise_name FROM offices o LEFT JOIN enterprise_names n USING (enterprise_id)"
+            " WHERE $1::text[] IS NULL OR o.enterprise_id = ANY($1) ORDER BY o.enterprise_id",
+            None if only is None else list(only),
         )
     return [dict(r) for r in rows]
 
