@@ -75,18 +75,25 @@ async def nc(nats_server: NatsServer) -> AsyncIterator[NATS]:
 
 
 class ServiceEnv:
-    """Starts services in-process against the real servers: each gets its own database."""
+    """Starts services in-process against the real servers: each gets its own database.
+
+    They share one key store, as deployed (in the first service's database), so each decrypts the others' data.
+    """
 
     def __init__(self, pg: EmbeddedPostgres, nats_srv: NatsServer) -> None:
         self.pg = pg
         self.nats = nats_srv
+        self.keystore_url: str | None = None
 
     async def settings(self, service: str, **overrides: object) -> ServiceSettings:
         name = f"t{os.getpid()}_{next(_counter)}_{service}"
         await ensure_database(self.pg.url(), name)
+        database_url = with_database(self.pg.url(), name)
+        self.keystore_url = self.keystore_url or database_url
         values: dict[str, object] = {
             "nats_url": self.nats.url,
-            "database_url": with_database(self.pg.url(), name),
+            "database_url": database_url,
+            "keystore_url": self.keystore_url,
             "log_json": True,
             "log_level": "WARNING",
         }

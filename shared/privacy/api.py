@@ -55,7 +55,11 @@ def privacy_router(
 ) -> APIRouter:
     """`keys` finds the key store for a request (e.g. `lambda r: r.app.state.runtime.keystore`)."""
     router = APIRouter(prefix="/privacy", tags=["privacy"], dependencies=list(dependencies))
-    KeysDep = Annotated[KeyStore, Depends(keys)]
+
+    def keystore(request: Request) -> KeyStore:
+        return keys(request)
+
+    KeysDep = Annotated[KeyStore, Depends(keystore)]
 
     @router.post("/erasures", summary="Erase a data subject: destroy their key, for good")
     async def erase(body: EraseRequest, request: Request, store: KeysDep) -> Erasure:

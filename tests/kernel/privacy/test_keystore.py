@@ -1,14 +1,18 @@
 """The key store on real PostgreSQL: keys made once and shared, erasure final, the master key checked."""
 
 import asyncio
+import uuid
 from datetime import UTC, datetime
 
 import asyncpg
 import pytest
+from pydantic import SecretStr
 
 from jingzhang.shared.errors import NotFound
+from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
 from jingzhang.shared.privacy import (
     MasterKey,
+    MasterKeyMissing,
     PersonalKind,
     PersonErased,
     PostgresKeyStore,
@@ -16,6 +20,8 @@ from jingzhang.shared.privacy import (
     WrongMasterKey,
     tokens,
 )
+from jingzhang.shared.privacy.setup import open_keystore
+from jingzhang.shared.settings import ServiceSettings
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 T1 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -103,3 +109,33 @@ async def test_the_store_holds_no_key_in_the_clear(
     assert "hidden" in repr(key)
     assert "pool" in repr(keystore)
     assert master.unwrap(wrapped, "officer/o-1")._raw == key._raw
+
+
+class TestOpeningFromSettings:
+    async def test_without_a_master_key_a_service_refuses_to_start(self, database_url: str, pool: asyncpg.Pool) -> None:
+        settings = ServiceSettings(database_url=database_url, keystore_master_key=None)
+
+        with pytest.raises(MasterKeyMissing, match="KEYSTORE_MASTER_KEY is not set"):
+            await open_keystore(settings, pool)
+
+    async def test_keystore_url_puts_the_keys_in_their_own_database(
+        self, pg_server: EmbeddedPostgres, database_url: str, pool: asyncpg.Pool
+    ) -> None:
+        name = f"keys_{uuid.uuid4().hex[:12]}"
+        await ensure_database(pg_server.url(), name)
+        keys_url = with_database(pg_server.url(), name)
+        secret = SecretStr(MasterKey.new_base64())
+        settings = ServiceSettings(database_url=database_url, keystore_url=keys_url, keystore_master_key=secret)
+
+        opened = await open_keystore(settings, pool)
+        try:
+            await opened.keystore.get_or_create("officer/o-1")
+        finally:
+            await opened.close()
+
+        keys = await asyncpg.connect(keys_url)
+        try:
+            assert await keys.fetchval("SELECT count(*) FROM keystore.subject_keys") == 1
+        finally:
+            await keys.close()
+        assert await pool.fetchval("SELECT to_regclass('keystore.subject_keys')") is None
