@@ -290,3 +290,23 @@ async def test_the_bureau_s_commands_record_the_bureau_token_as_actor(world: Wor
 
     assert (registered.event_type, registered.actor) == ("EnterpriseRegistered", "bureau:bureau-tester")
     assert (enrolled.event_type, enrolled.actor) == ("OfficerEnrolled", "bureau:bureau-tester")
+
+
+# --- personal data -----------------------------------------------------------------------------
+
+
+async def test_personal_data_is_stored_sealed_and_shown_by_role(world: World) -> None:
+    stored = (await world.stream("officer", CG_2))[0].data
+    registered = (await world.stream("enterprise", ENT_2))[0].data
+
+    phones = {
+        who: (await world.http.get(f"/officers/{CG_2}", headers=headers)).json()["phone"]
+        for who, headers in (("bureau", BUREAU), ("auditor", AUDITOR))
+    }
+    contact = (await world.http.get(f"/enterprises/{ENT_1}", headers=CONTACT_1)).json()
+
+    assert stored["phone"].startswith(f"pii:1:phone:officer/{CG_2}:")
+    assert stored["name"].startswith(f"pii:1:name:officer/{CG_2}:")
+    assert registered["contact_phone"].startswith(f"pii:1:phone:contact/{ENT_2}:")
+    assert phones == {"bureau": "13900000000", "auditor": "139****0000"}
+    assert (contact["contact_name"], contact["contact_phone"]) == ("王经理", "13800000000")  # their own
