@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from jingzhang.shared.auth.http import authenticate, install_auth_errors
 from jingzhang.shared.auth.tokens import verifier_for
-from jingzhang.shared.http import health_router, install_error_handlers
+from jingzhang.shared.http import (
+    PROBLEM_RESPONSES,
+    health_router,
+    install_error_handlers,
+    install_input_guards,
+    storable_input,
+)
 from jingzhang.shared.logging import configure
 from jingzhang.shared.metrics import MetricsHook, ObservedRequests, ServiceMetrics, metrics_router
 from jingzhang.shared.privacy.middleware import RevealPersonalData
@@ -59,6 +65,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     metrics = ServiceMetrics(runtime, spec.metrics)
     app.state.metrics = metrics
     app.add_middleware(RevealPersonalData, keys=lambda: runtime.keystore)  # inside: metrics see its 503s
+    install_input_guards(app)  # inside the metrics: they count its 413s
     app.add_middleware(ObservedRequests, metrics=metrics, tracer=runtime.tracer)
     for key, value in spec.extra_state.items():
         setattr(app.state, key, value)
@@ -67,5 +74,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     app.include_router(health_router(runtime.ready))
     app.include_router(metrics_router(metrics))
     for router in spec.routers:
-        app.include_router(router, dependencies=[Depends(authenticate)])  # every route needs a token
+        # every route needs a token, then text PostgreSQL can store; its problem answers are documented
+        guards = [Depends(authenticate), Depends(storable_input)]
+        app.include_router(router, dependencies=guards, responses=PROBLEM_RESPONSES)
     return app
