@@ -1,9 +1,12 @@
-"""The composition root: settings, clock, the facts projection and the HTTP routes, on the shared runtime."""
+"""The composition root: settings, clock, the projections (facts, audit trail, access) and the HTTP routes,
+on the shared runtime."""
 
 from fastapi import FastAPI
 
+from jingzhang.assignment.access import PostgresAccess, access_projection
 from jingzhang.evaluation.api import ROUTERS
 from jingzhang.evaluation.api.deps import AppDeps
+from jingzhang.evaluation.projections.audit import PROJECTION as AUDIT
 from jingzhang.evaluation.projections.facts import PROJECTION as FACTS
 from jingzhang.evaluation.settings import EvaluationSettings
 from jingzhang.shared.clock import Clock, clock_for
@@ -14,10 +17,13 @@ SERVICE = "evaluation"
 
 DESCRIPTION = """Ratings of chiefs (打评评比), satisfaction spot checks (满意度抽查), per-officer scorecards
 (一警一评一考) with the events behind every number, the yearly model/laggard ranking, and the report's
-figure table for any period, as of any past date. Built only from the other services' events."""
+figure table for any period, as of any past date. Built only from the other services' events.
+
+The audit trail (`GET /audit`, bureau and auditors) answers who did what to which enterprise or officer,
+when, for every event of every service, without the events' contents."""
 
 
-PROJECTIONS = (FACTS,)
+PROJECTIONS = (FACTS, AUDIT, access_projection())
 
 
 def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -31,4 +37,6 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock | None = No
         routers=ROUTERS,
         extra_state={"deps": AppDeps(resolved, clock or clock_for(resolved.clock_start))},
     )
-    return build_app(spec)
+    app = build_app(spec)
+    app.state.access = PostgresAccess(lambda: app.state.runtime.pool)
+    return app

@@ -77,12 +77,15 @@ def enterprise(
     return Step("assignment", "enterprise", enterprise_id, event, when or at(1, 2))
 
 
-def officer(officer_id: str) -> Step:
+HENGKOU = "Hengkou station"
+
+
+def officer(officer_id: str, unit_name: str = HENGKOU) -> Step:
     event = OfficerEnrolled(
         officer_id=officer_id,
         name=f"Officer {officer_id}",
         unit_kind=UnitKind.STATION,
-        unit_name="Hengkou station",
+        unit_name=unit_name,
         position="community police chief",
         rank="2nd class",
         phone="13900000000",

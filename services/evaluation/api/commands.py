@@ -1,4 +1,7 @@
-"""Command routes: ratings, spot checks and publishing the yearly ranking."""
+"""Command routes: ratings, spot checks and publishing the yearly ranking.
+
+Who may call each is declared on the route (see `access`); the events record the token's actor.
+"""
 
 import secrets
 import uuid
@@ -8,10 +11,12 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from jingzhang.evaluation import handlers
+from jingzhang.evaluation.api.access import RATER, bureau, ensure_rates_for
 from jingzhang.evaluation.api.deps import HandlerDeps, Meta, Settings
 from jingzhang.evaluation.domain.spot_check import Answer
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
 from jingzhang.shared.aggregate import Decided
+from jingzhang.shared.auth.http import CurrentPrincipal
 from jingzhang.shared.http import CommandAccepted
 
 router = APIRouter(tags=["commands"])
@@ -51,14 +56,17 @@ def accepted(ident: str, decided: Decided[Any]) -> CommandAccepted:
     return CommandAccepted(id=ident, version=decided.version, events=[e.event_type for e in decided.events])
 
 
-@router.post("/ratings", status_code=status.HTTP_201_CREATED)
-async def rate_chief(body: RateChiefBody, deps: HandlerDeps, meta: Meta) -> CommandAccepted:
+@router.post("/ratings", status_code=status.HTTP_201_CREATED, dependencies=[RATER])
+async def rate_chief(
+    body: RateChiefBody, deps: HandlerDeps, meta: Meta, principal: CurrentPrincipal
+) -> CommandAccepted:
+    ensure_rates_for(principal, body.enterprise_id)
     command = handlers.RateChief(body.enterprise_id, body.officer_id, body.tier, body.period, body.level, body.comment)
     ident, decided = await handlers.rate_chief(deps, command, meta, body.expected_version)
     return accepted(ident, decided)
 
 
-@router.post("/spot-checks", status_code=status.HTTP_201_CREATED)
+@router.post("/spot-checks", status_code=status.HTTP_201_CREATED, dependencies=[bureau("drawing a spot check")])
 async def draw_spot_check(body: DrawSpotCheckBody, deps: HandlerDeps, meta: Meta, app: Settings) -> CommandAccepted:
     ident = body.spot_check_id or str(uuid.uuid4())
     seed = body.seed if body.seed is not None else secrets.randbelow(2**31)
@@ -66,14 +74,18 @@ async def draw_spot_check(body: DrawSpotCheckBody, deps: HandlerDeps, meta: Meta
     return accepted(ident, await handlers.draw_spot_check(deps, ident, seed, size, meta))
 
 
-@router.post("/spot-checks/{spot_check_id}/answers", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/spot-checks/{spot_check_id}/answers",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[bureau("recording a spot-check answer")],
+)
 async def record_answer(spot_check_id: str, body: AnswerBody, deps: HandlerDeps, meta: Meta) -> CommandAccepted:
     answer = Answer(body.enterprise_id, body.satisfied, body.level, body.comment)
     decided = await handlers.record_answer(deps, spot_check_id, answer, meta, body.expected_version)
     return accepted(spot_check_id, decided)
 
 
-@router.post("/spot-checks/{spot_check_id}/close")
+@router.post("/spot-checks/{spot_check_id}/close", dependencies=[bureau("closing a spot check")])
 async def close_spot_check(
     spot_check_id: str, deps: HandlerDeps, meta: Meta, body: CloseBody | None = None
 ) -> CommandAccepted:
@@ -81,7 +93,9 @@ async def close_spot_check(
     return accepted(spot_check_id, await handlers.close_spot_check(deps, spot_check_id, meta, expected))
 
 
-@router.post("/rankings/{year}/publish", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/rankings/{year}/publish", status_code=status.HTTP_201_CREATED, dependencies=[bureau("publishing the ranking")]
+)
 async def publish_ranking(year: int, deps: HandlerDeps, meta: Meta, app: Settings) -> CommandAccepted:
     decided = await handlers.publish_ranking(deps, year, app.policy, meta)
     return accepted(str(year), decided)

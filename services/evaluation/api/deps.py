@@ -1,19 +1,19 @@
 """What routes get from the app: the handlers' dependencies, the actor's metadata, the settings."""
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from jingzhang.evaluation.domain.period import BUREAU_TZ
 from jingzhang.evaluation.handlers import Deps
+from jingzhang.evaluation.projections.audit_queries import PostgresAudit
 from jingzhang.evaluation.projections.queries import PostgresFacts
 from jingzhang.evaluation.reports import RankingPolicy
 from jingzhang.evaluation.settings import EvaluationSettings
+from jingzhang.shared.auth.http import CommandMeta
 from jingzhang.shared.clock import Clock
-from jingzhang.shared.envelope import Metadata
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +43,8 @@ def facts_query(request: Request) -> PostgresFacts:
     return PostgresFacts(request.app.state.runtime.pool)
 
 
-def metadata(
-    x_actor: Annotated[str, Header()] = "anonymous",
-    x_correlation_id: Annotated[uuid.UUID | None, Header()] = None,
-) -> Metadata:
-    return Metadata(actor=x_actor, correlation_id=x_correlation_id or uuid.uuid4())
+def audit_query(request: Request) -> PostgresAudit:
+    return PostgresAudit(request.app.state.runtime.pool)
 
 
 def aware(at: datetime) -> datetime:
@@ -57,5 +54,7 @@ def aware(at: datetime) -> datetime:
 
 HandlerDeps = Annotated[Deps, Depends(handler_deps)]
 Settings = Annotated[AppDeps, Depends(app_deps)]
-Meta = Annotated[Metadata, Depends(metadata)]
+Meta = CommandMeta
+"""The authenticated actor (`role:subject`) and the correlation id; auditors are refused."""
 Query = Annotated[PostgresFacts, Depends(facts_query)]
+Audit = Annotated[PostgresAudit, Depends(audit_query)]

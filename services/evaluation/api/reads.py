@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from jingzhang.evaluation import handlers
+from jingzhang.evaluation.api.access import OWN_SCORECARD, everything, police_and_auditors
 from jingzhang.evaluation.api.deps import HandlerDeps, Settings, aware
 from jingzhang.evaluation.api.deps import Query as FactsQuery
 from jingzhang.evaluation.api.views import comparison_view, record_view, value_view
@@ -25,7 +26,7 @@ PERIOD = Query(description='"2025" (a year) or "2025-03" (a month)')
 AS_OF = Query(default=None, description="Only what had been recorded by then; default: everything")
 
 
-@router.get("/spot-checks/{spot_check_id}")
+@router.get("/spot-checks/{spot_check_id}", dependencies=[everything("reading a spot check")])
 async def get_spot_check(spot_check_id: str, deps: HandlerDeps) -> dict[str, Any]:
     view = await handlers.view_spot_check(deps, spot_check_id)
     drawn = view.state.drawn
@@ -54,7 +55,7 @@ def _period(label: str) -> Period:
     return Period.parse(label)
 
 
-@router.get("/officers/{officer_id}/scorecard")
+@router.get("/officers/{officer_id}/scorecard", dependencies=[OWN_SCORECARD])
 async def get_scorecard(
     officer_id: str, deps: HandlerDeps, period: str = PERIOD, as_of: datetime | None = AS_OF
 ) -> dict[str, Any]:
@@ -62,7 +63,7 @@ async def get_scorecard(
     return {**record_view(card), "period_label": period, "rated_appeals": card.rated_appeals}
 
 
-@router.get("/officers/{officer_id}/scorecard/evidence")
+@router.get("/officers/{officer_id}/scorecard/evidence", dependencies=[OWN_SCORECARD])
 async def get_evidence(
     officer_id: str,
     deps: HandlerDeps,
@@ -88,7 +89,7 @@ async def get_evidence(
     }
 
 
-@router.get("/rankings/{year}")
+@router.get("/rankings/{year}", dependencies=[police_and_auditors("the ranking")])
 async def get_ranking(year: int, deps: HandlerDeps, app: Settings) -> dict[str, Any]:
     """The ranking computed from the facts now, and the one published for the year, if any."""
     ranking = yearly_ranking(await deps.query.facts(), year, app.policy)
@@ -128,14 +129,14 @@ FROM = Query(alias="from", description="Start of the period (inclusive); a date 
 TO = Query(alias="to", description="End of the period (exclusive)")
 
 
-@router.get("/figures")
+@router.get("/figures", dependencies=[police_and_auditors("the figure table")])
 async def get_figures(
     deps: HandlerDeps, start: datetime = FROM, end: datetime = TO, as_of: datetime | None = AS_OF
 ) -> dict[str, Any]:
     return record_view(await _figures(deps, start, end, as_of))
 
 
-@router.get("/figures.csv", response_class=PlainTextResponse)
+@router.get("/figures.csv", response_class=PlainTextResponse, dependencies=[police_and_auditors("the figure table")])
 async def get_figures_csv(
     deps: HandlerDeps, start: datetime = FROM, end: datetime = TO, as_of: datetime | None = AS_OF
 ) -> PlainTextResponse:

@@ -12,6 +12,11 @@ from pydantic import AwareDatetime, Field
 from jingzhang.evaluation.domain.ranking import RankedOfficer, UnrankedOfficer, Weighting
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
 from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.privacy.fields import Personal, PersonalKind
+
+EnterpriseText = Annotated[str, Personal(PersonalKind.FREE_TEXT, subject="contact/{enterprise_id}")]
+"""Free text an enterprise's contact wrote (it may name people): sealed under the contact's key; its
+length is checked on the command, since the stored value is a token."""
 
 Level = Annotated[
     int, Field(ge=1, le=5, description="1 (very dissatisfied) .. 5 (very satisfied); 4 and 5 count as satisfied")
@@ -27,7 +32,7 @@ class ChiefRated(DomainEvent):
     tier: ChiefTier
     period: str
     level: Level
-    comment: str
+    comment: EnterpriseText
     rated_at: AwareDatetime
 
 
@@ -51,7 +56,7 @@ class SpotCheckAnswerRecorded(DomainEvent):
     enterprise_id: str
     satisfied: bool
     level: Level
-    comment: str
+    comment: EnterpriseText
     answered_at: AwareDatetime
 
 

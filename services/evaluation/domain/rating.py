@@ -18,6 +18,8 @@ from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 
 MAX_COMMENT = 500
+_NOT_COMPARED = {"rated_at", "comment"}
+"""A retry is recognised without its comment: the recorded comment is sealed (personal data), never plaintext."""
 
 RatingState = ChiefRated | None
 
@@ -64,7 +66,7 @@ def decide_rate(state: RatingState, command: RateChief) -> list[DomainEvent]:
     )
     if state is None:
         return [event]
-    if state.model_dump(exclude={"rated_at"}) == event.model_dump(exclude={"rated_at"}):
+    if state.model_dump(exclude=_NOT_COMPARED) == event.model_dump(exclude=_NOT_COMPARED):
         return []
     raise DomainRejected(
         f"{command.enterprise_id} already rated {command.officer_id} for {command.period}", code="already_rated"

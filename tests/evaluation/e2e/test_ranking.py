@@ -29,7 +29,7 @@ async def test_the_ranking_refuses_officers_below_the_sample_guard_and_publishes
     assert "fewer than 2 rated appeals" in computed["guard"]
     assert computed["published"] is None
 
-    published = await evaluation.client.post("/rankings/2025/publish", headers={"X-Actor": "bureau"})
+    published = await evaluation.client.post("/rankings/2025/publish")
     assert (published.status_code, published.json()["events"]) == (201, ["RankingPublished"])
     again = await evaluation.client.post("/rankings/2025/publish")
     assert (again.status_code, again.json()["events"], again.json()["version"]) == (201, [], 1)

@@ -6,7 +6,9 @@ from typing import Any
 from nats.aio.client import Client as NATS
 
 from jingzhang.evaluation.projections.facts import PROJECTION as FACTS
+from jingzhang.shared.auth import Role
 from jingzhang.shared.replay import rebuild
+from tests.auth import bearer
 
 from ..conftest import Evaluation, Upstream, record_all
 from ..samples import small_year
@@ -36,7 +38,7 @@ async def test_a_scorecards_rates_match_the_hand_computed_small_case(
     rated = await evaluation.client.post(
         "/ratings",
         json={"enterprise_id": "e1", "officer_id": "o1", "tier": "police_chief", "period": "2025", "level": 5},
-        headers={"X-Actor": "e1-contact"},
+        headers=bearer(Role.ENTERPRISE_CONTACT, "e1-contact", enterprise_id="e1"),
     )
     assert rated.status_code == 201, rated.text
     await evaluation.settle(recorded + 1)

@@ -8,6 +8,9 @@ from jingzhang.evaluation.domain.vocabulary import ChiefTier
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from tests.evaluation.unit.builders import at
 
+SEALED = "pii:1:free_text:contact/e1:c2VhbGVkLWJ5LXRoZS1wcml2YWN5LWtlcm5lbA"
+"""What the store holds instead of a comment once the privacy kernel has sealed it."""
+
 
 def rate(level: int = 5, period: str = "2024-03", comment: str = "好", **overrides: object) -> RateChief:
     fields: dict[str, object] = {
@@ -68,6 +71,15 @@ class TestWhenAlreadyRated:
 
     def test_the_same_rating_sent_again_records_nothing(self) -> None:
         assert decide_rate(self.STATE, rate(now=at(4, 3))) == []
+
+    def test_a_retry_is_recognised_although_the_recorded_comment_is_sealed(self) -> None:
+        recorded = self.STATE
+        assert recorded is not None
+        sealed = evolve(None, recorded.model_copy(update={"comment": SEALED}))
+
+        assert decide_rate(sealed, rate(now=at(4, 3))) == []
+        with pytest.raises(DomainRejected):
+            decide_rate(sealed, rate(level=2))
 
     def test_a_different_rating_for_the_same_period_is_refused(self) -> None:
         with pytest.raises(DomainRejected) as refused:

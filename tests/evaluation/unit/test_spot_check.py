@@ -116,6 +116,16 @@ class TestWhenOpen:
         with pytest.raises(DomainRejected, match="already answered"):
             decide_answer(state, answer(self.SAMPLE[0], satisfied=False, level=2))
 
+    def test_a_retry_is_recognised_although_the_recorded_comment_is_sealed(self) -> None:
+        drawn = given(draw())
+        [recorded] = decide_answer(drawn, answer(self.SAMPLE[0]))
+        assert isinstance(recorded, SpotCheckAnswerRecorded)
+        sealed = evolve(drawn, recorded.model_copy(update={"comment": "pii:1:free_text:contact/e1:c2VhbGVk"}))
+
+        assert decide_answer(sealed, answer(self.SAMPLE[0])) == []
+        with pytest.raises(DomainRejected, match="already answered"):
+            decide_answer(sealed, answer(self.SAMPLE[0], level=3))
+
     def test_closing_lists_who_never_answered(self) -> None:
         [event] = decide_close(given(draw(), answer(self.SAMPLE[0])), CloseSpotCheck("sc1", at(7, 1)))
 
