@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from jingzhang.evaluation import handlers
 from jingzhang.evaluation.api.access import RATER, bureau, ensure_rates_for
-from jingzhang.evaluation.api.deps import HandlerDeps, Meta, Settings
+from jingzhang.evaluation.api.deps import HandlerDeps, Meta, Settings, SpotCheckId, Year
 from jingzhang.evaluation.domain.spot_check import Answer
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
 from jingzhang.shared.aggregate import Decided
@@ -79,7 +79,7 @@ async def draw_spot_check(body: DrawSpotCheckBody, deps: HandlerDeps, meta: Meta
     status_code=status.HTTP_201_CREATED,
     dependencies=[bureau("recording a spot-check answer")],
 )
-async def record_answer(spot_check_id: str, body: AnswerBody, deps: HandlerDeps, meta: Meta) -> CommandAccepted:
+async def record_answer(spot_check_id: SpotCheckId, body: AnswerBody, deps: HandlerDeps, meta: Meta) -> CommandAccepted:
     answer = Answer(body.enterprise_id, body.satisfied, body.level, body.comment)
     decided = await handlers.record_answer(deps, spot_check_id, answer, meta, body.expected_version)
     return accepted(spot_check_id, decided)
@@ -87,7 +87,7 @@ async def record_answer(spot_check_id: str, body: AnswerBody, deps: HandlerDeps,
 
 @router.post("/spot-checks/{spot_check_id}/close", dependencies=[bureau("closing a spot check")])
 async def close_spot_check(
-    spot_check_id: str, deps: HandlerDeps, meta: Meta, body: CloseBody | None = None
+    spot_check_id: SpotCheckId, deps: HandlerDeps, meta: Meta, body: CloseBody | None = None
 ) -> CommandAccepted:
     expected = body.expected_version if body else None
     return accepted(spot_check_id, await handlers.close_spot_check(deps, spot_check_id, meta, expected))
@@ -96,6 +96,6 @@ async def close_spot_check(
 @router.post(
     "/rankings/{year}/publish", status_code=status.HTTP_201_CREATED, dependencies=[bureau("publishing the ranking")]
 )
-async def publish_ranking(year: int, deps: HandlerDeps, meta: Meta, app: Settings) -> CommandAccepted:
+async def publish_ranking(year: Year, deps: HandlerDeps, meta: Meta, app: Settings) -> CommandAccepted:
     decided = await handlers.publish_ranking(deps, year, app.policy, meta)
     return accepted(str(year), decided)

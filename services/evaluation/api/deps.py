@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
-from jingzhang.evaluation.domain.period import BUREAU_TZ
+from jingzhang.evaluation.domain.period import BUREAU_TZ, FIRST_YEAR, LAST_YEAR
 from jingzhang.evaluation.handlers import Deps
 from jingzhang.evaluation.projections.audit_queries import PostgresAudit
 from jingzhang.evaluation.projections.queries import PostgresFacts
@@ -53,6 +53,9 @@ def aware(at: datetime) -> datetime:
 
 
 HandlerDeps = Annotated[Deps, Depends(handler_deps)]
+SpotCheckId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The spot check's id")]
+"""Ids become stream ids and NATS subject tokens: refused with a 422 here, not a 500 deeper down."""
+Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, description="A calendar year, e.g. 2025")]
 Settings = Annotated[AppDeps, Depends(app_deps)]
 Meta = CommandMeta
 """The authenticated actor (`role:subject`) and the correlation id; auditors are refused."""

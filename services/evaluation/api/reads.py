@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from jingzhang.evaluation import handlers
 from jingzhang.evaluation.api.access import OWN_SCORECARD, everything, police_and_auditors
-from jingzhang.evaluation.api.deps import HandlerDeps, Settings, aware
+from jingzhang.evaluation.api.deps import HandlerDeps, Settings, SpotCheckId, Year, aware
 from jingzhang.evaluation.api.deps import Query as FactsQuery
 from jingzhang.evaluation.api.views import comparison_view, record_view, value_view
 from jingzhang.evaluation.domain.facts import Facts
@@ -22,12 +22,17 @@ from jingzhang.shared.errors import InvalidCommand, NotFound
 
 router = APIRouter(tags=["reports"])
 
+
+class CsvResponse(PlainTextResponse):
+    media_type = "text/csv"  # documented as such in the OpenAPI document, and sent with charset=utf-8
+
+
 PERIOD = Query(description='"2025" (a year) or "2025-03" (a month)')
 AS_OF = Query(default=None, description="Only what had been recorded by then; default: everything")
 
 
 @router.get("/spot-checks/{spot_check_id}", dependencies=[everything("reading a spot check")])
-async def get_spot_check(spot_check_id: str, deps: HandlerDeps) -> dict[str, Any]:
+async def get_spot_check(spot_check_id: SpotCheckId, deps: HandlerDeps) -> dict[str, Any]:
     view = await handlers.view_spot_check(deps, spot_check_id)
     drawn = view.state.drawn
     assert drawn is not None  # view_spot_check refuses a spot check never drawn
@@ -90,7 +95,7 @@ async def get_evidence(
 
 
 @router.get("/rankings/{year}", dependencies=[police_and_auditors("the ranking")])
-async def get_ranking(year: int, deps: HandlerDeps, app: Settings) -> dict[str, Any]:
+async def get_ranking(year: Year, deps: HandlerDeps, app: Settings) -> dict[str, Any]:
     """The ranking computed from the facts now, and the one published for the year, if any."""
     ranking = yearly_ranking(await deps.query.facts(), year, app.policy)
     published = await handlers.published_ranking(deps, year)
@@ -136,9 +141,9 @@ async def get_figures(
     return record_view(await _figures(deps, start, end, as_of))
 
 
-@router.get("/figures.csv", response_class=PlainTextResponse, dependencies=[police_and_auditors("the figure table")])
+@router.get("/figures.csv", response_class=CsvResponse, dependencies=[police_and_auditors("the figure table")])
 async def get_figures_csv(
     deps: HandlerDeps, start: datetime = FROM, end: datetime = TO, as_of: datetime | None = AS_OF
-) -> PlainTextResponse:
+) -> CsvResponse:
     table = await _figures(deps, start, end, as_of)
-    return PlainTextResponse(figure_table_csv(table), media_type="text/csv; charset=utf-8")
+    return CsvResponse(figure_table_csv(table))

@@ -8,6 +8,9 @@ from datetime import datetime, timedelta, timezone
 # and keeps the domain free of a tz database lookup.
 BUREAU_TZ = timezone(timedelta(hours=8), "CST")
 _LABEL = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$")
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+"""The years a period may name: well before any record, and such that its start and end (the next
+1 January) stay representable as datetimes in every zone; "0000" or "9999" would fail to compute."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -49,4 +52,5 @@ class Period:
 
 
 def is_period_label(label: str) -> bool:
-    return _LABEL.fullmatch(label) is not None
+    found = _LABEL.fullmatch(label)
+    return found is not None and FIRST_YEAR <= int(found.group(1)) <= LAST_YEAR
