@@ -10,12 +10,13 @@ from jingzhang.appeals.forum_intake import projection as forum_intake
 from jingzhang.appeals.metrics import appeals_metrics
 from jingzhang.appeals.projections import board, chiefs, deadlines, history
 from jingzhang.appeals.settings import appeals_settings
+from jingzhang.assignment.access import PostgresAccess, access_projection
 from jingzhang.shared.clock import Clock, clock_for
 from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
 
 SERVICE = "appeals"
-PROJECTIONS = (chiefs.PROJECTION, history.PROJECTION, board.PROJECTION, deadlines.PROJECTION)
+PROJECTIONS = (access_projection(), chiefs.PROJECTION, history.PROJECTION, board.PROJECTION, deadlines.PROJECTION)
 """The replayable read models (`jingzhang replay appeals`); the forum intake reactor is not one."""
 
 
@@ -35,4 +36,5 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock | None = No
     )
     app = build_app(spec)
     app.state.deps = Deps(app.state.runtime, time, config, policy, DEFAULT_DIRECTORY)
+    app.state.access = PostgresAccess(lambda: app.state.runtime.pool)
     return app

@@ -167,6 +167,16 @@ async def merge(
     return await _on_appeal(store, appeal_id, lambda a: decide_merge(a, cmd, target), meta, cmd.now, expected_version)
 
 
+async def enterprise_of(store: EventStore, appeal_id: str) -> str:
+    """The enterprise an appeal belongs to, from its stream (a command right after raising must not wait
+    for a projection): what authorization checks a command on the appeal against."""
+    _known_id(appeal_id)
+    state, _ = await load(store, REGISTRY, APPEAL, appeal_id)
+    if not isinstance(state, Appeal):
+        raise NotFound("appeal", appeal_id)
+    return state.enterprise_id
+
+
 async def check_appeal_deadlines(
     store: EventStore,
     chiefs: ChiefsView,
@@ -203,12 +213,9 @@ async def _on_appeal(
 
 async def _chiefs_of(store: EventStore, chiefs: ChiefsView, appeal_id: str) -> ChiefsSnapshot:
     """The chiefs of the appeal's enterprise; an empty snapshot if the projection knows none (nobody to climb to)."""
-    _known_id(appeal_id)
-    state, _ = await load(store, REGISTRY, APPEAL, appeal_id)
-    if not isinstance(state, Appeal):
-        raise NotFound("appeal", appeal_id)
-    snapshot = await chiefs.snapshot(state.enterprise_id)
-    return snapshot or ChiefsSnapshot(state.enterprise_id)
+    enterprise_id = await enterprise_of(store, appeal_id)
+    snapshot = await chiefs.snapshot(enterprise_id)
+    return snapshot or ChiefsSnapshot(enterprise_id)
 
 
 def _valid_id(value: str, field: str) -> None:

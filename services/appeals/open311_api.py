@@ -1,11 +1,18 @@
-"""A read-only Open311 GeoReport v2 view (JSON format) for government systems that speak it."""
+"""A read-only Open311 GeoReport v2 view (JSON format) for government systems that speak it.
+
+The service list is public knowledge for any caller; the request list spans every enterprise (bureau
+and auditor); one request is read within its enterprise's scope, like `/appeals/{id}`.
+"""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
+from jingzhang.appeals.access import across_enterprises
 from jingzhang.appeals.domain import open311
 from jingzhang.appeals.projections import board
+from jingzhang.shared.auth import Action
+from jingzhang.shared.auth.http import CurrentPrincipal, authorize_enterprise
 from jingzhang.shared.errors import NotFound
 
 from .deps import Deps, get_deps
@@ -20,7 +27,10 @@ async def services() -> list[open311.Open311Service]:
     return open311.services()
 
 
-@router.get("/requests.json")
+@router.get(
+    "/requests.json",
+    dependencies=[Depends(across_enterprises("the service requests", "/open311/v2/requests/{id}.json"))],
+)
 async def requests(
     deps: DepsDep,
     status: Literal["open", "closed"] | None = None,
@@ -31,9 +41,13 @@ async def requests(
 
 
 @router.get("/requests/{request_id}.json")
-async def request(request_id: str, deps: DepsDep) -> list[open311.Open311Request]:
+async def request(
+    http: Request, request_id: str, deps: DepsDep, principal: CurrentPrincipal
+) -> list[open311.Open311Request]:
     """GeoReport v2 answers a single request as a one-element list."""
+    appeal = await board.summary(deps.pool, request_id)
     found = await board.open311_request(deps.pool, request_id)
-    if found is None:
+    if appeal is None or found is None:
         raise NotFound("service request", request_id)
+    await authorize_enterprise(http, principal, appeal.enterprise_id, Action.READ)
     return [found]

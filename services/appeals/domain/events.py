@@ -3,6 +3,12 @@
 Other services (evaluation above all) consume these; rename nothing, bump `schema_version` and add
 an upcaster instead. Every event says when it happened in domain time (`*_at`), because the clock
 that pauses while a department works is rebuilt from them alone.
+
+Personal data is marked with `Personal`: the store seals it under its data subject's key, so what an
+aggregate, a projection or another service reads back is a token, never the value. What the
+enterprise's people write or are called belongs to `contact/<enterprise>`; what an officer writes
+belongs to `officer/<the writer>`, named by the event's officer id. Lengths of these fields are
+checked on the request, since the stored value is a token.
 """
 
 from datetime import timedelta
@@ -21,9 +27,21 @@ from jingzhang.appeals.domain.vocabulary import (
     Slot,
 )
 from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.privacy.fields import Personal, PersonalKind
 
 Positive = Annotated[timedelta, Field(gt=timedelta(0))]
 NonNegative = Annotated[timedelta, Field(ge=timedelta(0))]
+
+CONTACT = "contact/{enterprise_id}"
+ContactText = Annotated[str, Personal(PersonalKind.FREE_TEXT, subject=CONTACT)]
+"""Free text from the enterprise (an appeal, a callback comment): it may name people."""
+ContactName = Annotated[str, Personal(PersonalKind.NAME, subject=CONTACT)]
+"""Who on the enterprise's side raised or answered: a person's name."""
+
+
+def written_by(officer_field: str) -> Personal:
+    """Free text an officer wrote, sealed under `officer/<value of officer_field>` (the writer's id)."""
+    return Personal(PersonalKind.FREE_TEXT, subject=f"officer/{{{officer_field}}}")
 
 
 class AppealRaised(DomainEvent):
@@ -33,8 +51,8 @@ class AppealRaised(DomainEvent):
     enterprise_id: str
     channel: Channel
     category: Category
-    description: str
-    raised_by: str
+    description: ContactText
+    raised_by: ContactName
     emergency: bool
     raised_at: AwareDatetime
     limit_class: LimitClass
@@ -61,14 +79,14 @@ class AppealAcknowledged(DomainEvent):
     """The first response to the enterprise."""
 
     officer_id: str
-    note: str
+    note: Annotated[str, written_by("officer_id")]
     acknowledged_at: AwareDatetime
 
 
 class AppealResolved(DomainEvent):
     """Within police duty, done in one go (一次办好)."""
 
-    what_was_done: str
+    what_was_done: Annotated[str, written_by("resolved_by")]
     resolved_by: str
     resolved_at: AwareDatetime
 
@@ -77,14 +95,14 @@ class AppealReferred(DomainEvent):
     """Outside police duty: handed to a department; we stay liaison and the clock pauses."""
 
     department_id: str
-    note: str
+    note: Annotated[str, written_by("referred_by")]
     referred_by: str
     referred_at: AwareDatetime
 
 
 class ReferralFollowedUp(DomainEvent):
     department_id: str
-    note: str
+    note: Annotated[str, written_by("followed_up_by")]
     followed_up_by: str
     followed_up_at: AwareDatetime
 
@@ -94,13 +112,13 @@ class DepartmentReportedBack(DomainEvent):
 
     department_id: str
     outcome: ReportOutcome
-    note: str
+    note: Annotated[str, written_by("recorded_by")]
     recorded_by: str
     reported_at: AwareDatetime
 
 
 class AppealClosedUnresolved(DomainEvent):
-    reason: str
+    reason: Annotated[str, written_by("closed_by")]
     closed_by: str
     closed_at: AwareDatetime
 
@@ -124,7 +142,7 @@ class DeadlineBreached(DomainEvent):
 
 class ExtensionRequested(DomainEvent):
     extra: Positive
-    reason: str
+    reason: Annotated[str, written_by("requested_by")]
     requested_by: str
     requested_at: AwareDatetime
 
@@ -138,7 +156,7 @@ class ExtensionApproved(DomainEvent):
 
 
 class ExtensionRefused(DomainEvent):
-    reason: str
+    reason: Annotated[str, written_by("refused_by")]
     refused_by: str
     refused_at: AwareDatetime
 
@@ -157,14 +175,19 @@ class AppealEscalated(DomainEvent):
 
 
 class CallbackRecorded(DomainEvent):
-    """The enterprise's callback (回访); `officer_id` is who held the appeal, for the scorecards."""
+    """The enterprise's callback (回访); `officer_id` is who held the appeal, for the scorecards.
+
+    `enterprise_id`: whose words the comment is (its data subject); absent from callbacks recorded
+    before it was added.
+    """
 
     rating: Annotated[int, Field(ge=1, le=5)]
     resolved: bool
-    comment: str
+    comment: ContactText
     officer_id: str
-    recorded_by: str
+    recorded_by: ContactName
     recorded_at: AwareDatetime
+    enterprise_id: str | None = None
 
     @property
     def dissatisfied(self) -> bool:
@@ -173,7 +196,10 @@ class CallbackRecorded(DomainEvent):
 
 
 class AppealReopened(DomainEvent):
-    """Back to the same holder with a fresh window of the appeal's own time limit."""
+    """Back to the same holder with a fresh window of the appeal's own time limit.
+
+    `reason` is written by the domain and names no one: the enterprise's words stay in the callback.
+    """
 
     reason: str
     reopened_at: AwareDatetime

@@ -7,7 +7,7 @@ the callback is recorded for the scorecards but reopens nothing: the closure alr
 
 from jingzhang.appeals.domain import events as ev
 from jingzhang.appeals.domain.commands import MergeAppeal, RecordCallback
-from jingzhang.appeals.domain.guards import holder, in_status, open_appeal, text
+from jingzhang.appeals.domain.guards import holder, in_status, officer_ref, open_appeal, text
 from jingzhang.appeals.domain.state import Appeal, AppealState
 from jingzhang.appeals.domain.vocabulary import Status
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
@@ -27,6 +27,7 @@ def decide_record_callback(state: AppealState, cmd: RecordCallback) -> list[Doma
         officer_id=holder(appeal).officer_id,
         recorded_by=text(cmd.recorded_by, "recorded_by"),
         recorded_at=cmd.now,
+        enterprise_id=appeal.enterprise_id,
     )
     if appeal.status is Status.RESOLVED and callback.dissatisfied:
         return [callback, ev.AppealReopened(reason=_reopen_reason(callback), reopened_at=cmd.now)]
@@ -34,9 +35,9 @@ def decide_record_callback(state: AppealState, cmd: RecordCallback) -> list[Doma
 
 
 def _reopen_reason(callback: ev.CallbackRecorded) -> str:
+    """The comment is the enterprise's personal data: it stays in the callback, not copied here."""
     solved = "solved" if callback.resolved else "not solved"
-    comment = f": {callback.comment}" if callback.comment else ""
-    return f"callback rated {callback.rating}/5, {solved}{comment}"
+    return f"callback rated {callback.rating}/5, {solved}"
 
 
 def decide_merge(state: AppealState, cmd: MergeAppeal, target: AppealState) -> list[DomainEvent]:
@@ -46,7 +47,7 @@ def decide_merge(state: AppealState, cmd: MergeAppeal, target: AppealState) -> l
         raise InvalidCommand("an appeal cannot be merged into itself", field="into_appeal_id")
     _check_target(appeal, cmd.into_appeal_id, target)
     merged = ev.AppealMerged(
-        into_appeal_id=cmd.into_appeal_id, merged_by=text(cmd.merged_by, "merged_by"), merged_at=cmd.now
+        into_appeal_id=cmd.into_appeal_id, merged_by=officer_ref(cmd.merged_by, "merged_by"), merged_at=cmd.now
     )
     return [merged]
 

@@ -2,6 +2,7 @@
 
 from jingzhang.appeals.domain.state import Appeal, AppealState, Holder
 from jingzhang.appeals.domain.vocabulary import Status
+from jingzhang.shared.envelope import check_token
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 
 
@@ -37,6 +38,14 @@ def text(value: str, field: str) -> str:
     if not value.strip():
         raise InvalidCommand(f"{field} must not be empty", field=field)
     return value.strip()
+
+
+def officer_ref(value: str, field: str) -> str:
+    """The id of the officer who did something: it names whose key seals the text they wrote."""
+    try:
+        return check_token(value.strip(), field)
+    except ValueError as exc:
+        raise InvalidCommand(str(exc), field=field) from None
 
 
 def department(appeal: Appeal) -> str:

@@ -10,7 +10,7 @@ from jingzhang.appeals.domain.commands import (
     ResolveAppeal,
 )
 from jingzhang.appeals.domain.departments import DEFAULT_DIRECTORY, DepartmentDirectory
-from jingzhang.appeals.domain.guards import department, in_status, open_appeal, text
+from jingzhang.appeals.domain.guards import department, in_status, officer_ref, open_appeal, text
 from jingzhang.appeals.domain.state import AppealState
 from jingzhang.appeals.domain.vocabulary import Status
 from jingzhang.shared.errors import InvalidCommand
@@ -22,7 +22,7 @@ ON_OUR_DESK = (Status.ROUTED, Status.IN_PROGRESS)
 
 def decide_acknowledge(state: AppealState, cmd: AcknowledgeAppeal) -> list[DomainEvent]:
     in_status(state, Status.ROUTED)
-    officer_id = text(cmd.officer_id, "officer_id")
+    officer_id = officer_ref(cmd.officer_id, "officer_id")
     return [ev.AppealAcknowledged(officer_id=officer_id, note=cmd.note.strip(), acknowledged_at=cmd.now)]
 
 
@@ -31,7 +31,7 @@ def decide_resolve(state: AppealState, cmd: ResolveAppeal) -> list[DomainEvent]:
     return [
         ev.AppealResolved(
             what_was_done=text(cmd.what_was_done, "what_was_done"),
-            resolved_by=text(cmd.resolved_by, "resolved_by"),
+            resolved_by=officer_ref(cmd.resolved_by, "resolved_by"),
             resolved_at=cmd.now,
         )
     ]
@@ -47,7 +47,7 @@ def decide_refer(
         ev.AppealReferred(
             department_id=cmd.department_id,
             note=text(cmd.note, "note"),
-            referred_by=text(cmd.referred_by, "referred_by"),
+            referred_by=officer_ref(cmd.referred_by, "referred_by"),
             referred_at=cmd.now,
         )
     ]
@@ -59,7 +59,7 @@ def decide_follow_up(state: AppealState, cmd: FollowUpReferral) -> list[DomainEv
         ev.ReferralFollowedUp(
             department_id=department(appeal),
             note=text(cmd.note, "note"),
-            followed_up_by=text(cmd.followed_up_by, "followed_up_by"),
+            followed_up_by=officer_ref(cmd.followed_up_by, "followed_up_by"),
             followed_up_at=cmd.now,
         )
     ]
@@ -72,7 +72,7 @@ def decide_report_back(state: AppealState, cmd: RecordDepartmentReport) -> list[
             department_id=department(appeal),
             outcome=cmd.outcome,
             note=text(cmd.note, "note"),
-            recorded_by=text(cmd.recorded_by, "recorded_by"),
+            recorded_by=officer_ref(cmd.recorded_by, "recorded_by"),
             reported_at=cmd.now,
         )
     ]
@@ -82,6 +82,6 @@ def decide_close_unresolved(state: AppealState, cmd: CloseUnresolved) -> list[Do
     open_appeal(state)
     return [
         ev.AppealClosedUnresolved(
-            reason=text(cmd.reason, "reason"), closed_by=text(cmd.closed_by, "closed_by"), closed_at=cmd.now
+            reason=text(cmd.reason, "reason"), closed_by=officer_ref(cmd.closed_by, "closed_by"), closed_at=cmd.now
         )
     ]

@@ -32,7 +32,7 @@ class Appeals:
     clock: FixedClock
 
     async def post(self, path: str, body: dict[str, Any], status: int | None = None) -> dict[str, Any]:
-        response = await self.client.post(path, json=body, headers={"X-Actor": "tester"})
+        response = await self.client.post(path, json=body)
         assert response.status_code == (status or response.status_code), response.text
         assert response.status_code < 300, response.text
         result: dict[str, Any] = response.json()

@@ -10,7 +10,7 @@ from jingzhang.appeals.domain.handling import decide_resolve
 from jingzhang.appeals.domain.vocabulary import Status
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 
-from .samples import CONTACT, DAY, POLICE_A, T0, acknowledged, given, given_appeal, raised, resolved, types
+from .samples import CONTACT, DAY, ENTERPRISE, POLICE_A, T0, acknowledged, given, given_appeal, raised, resolved, types
 
 CALLED_AT = T0 + 2 * DAY
 
@@ -32,18 +32,19 @@ class TestWhenResolved:
                 officer_id=POLICE_A,
                 recorded_by=CONTACT,
                 recorded_at=CALLED_AT,
+                enterprise_id=ENTERPRISE,
             )
         ]
         assert given_appeal(raised(), resolved(), events).status is Status.RESOLVED
 
     @pytest.mark.parametrize("rating", [1, 2])
-    def test_a_low_rating_reopens_it(self, rating: int) -> None:
+    def test_a_low_rating_reopens_it_without_copying_the_enterprises_words(self, rating: int) -> None:
         events = decide_record_callback(given(raised(), resolved()), callback(rating, comment="gate blocked again"))
 
         assert types(events) == ["CallbackRecorded", "AppealReopened"]
         reopened = events[1]
         assert isinstance(reopened, ev.AppealReopened)
-        assert reopened.reason == f"callback rated {rating}/5, solved: gate blocked again"
+        assert reopened.reason == f"callback rated {rating}/5, solved"  # the comment is personal: in the callback only
 
     def test_not_solved_reopens_it_even_when_rated_well(self) -> None:
         events = decide_record_callback(given(raised(), resolved()), callback(4, solved=False))
