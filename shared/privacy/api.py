@@ -52,8 +52,11 @@ def privacy_router(
     keys: Callable[[Request], KeyStore],
     clock: Clock,
     dependencies: Sequence[Any] = (),
+    erase_dependencies: Sequence[Any] = (),
+    read_dependencies: Sequence[Any] = (),
 ) -> APIRouter:
-    """`keys` finds the key store for a request (e.g. `lambda r: r.app.state.runtime.keystore`)."""
+    """`keys` finds the key store for a request (e.g. `lambda r: r.app.state.runtime.keystore`);
+    `dependencies` guard both routes, `erase_dependencies` the erasure, `read_dependencies` the read."""
     router = APIRouter(prefix="/privacy", tags=["privacy"], dependencies=list(dependencies))
 
     def keystore(request: Request) -> KeyStore:
@@ -61,11 +64,19 @@ def privacy_router(
 
     KeysDep = Annotated[KeyStore, Depends(keystore)]
 
-    @router.post("/erasures", summary="Erase a data subject: destroy their key, for good")
+    @router.post(
+        "/erasures",
+        summary="Erase a data subject: destroy their key, for good",
+        dependencies=list(erase_dependencies),
+    )
     async def erase(body: EraseRequest, request: Request, store: KeysDep) -> Erasure:
         return Erasure.of(await store.erase(body.subject, actor_of(request), clock.now()))
 
-    @router.get("/erasures/{subject:path}", summary="The erasure of a data subject, if erased")
+    @router.get(
+        "/erasures/{subject:path}",
+        summary="The erasure of a data subject, if erased",
+        dependencies=list(read_dependencies),
+    )
     async def erasure(subject: Annotated[SubjectText, Path()], store: KeysDep) -> Erasure:
         tombstone = await store.erasure(subject)
         if tombstone is None:

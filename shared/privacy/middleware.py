@@ -71,13 +71,16 @@ class RevealPersonalData:
         await self.app(scope, receive, capture)
 
     async def _send(self, start: Message, body: bytes, principal: Any, send: Send) -> None:
+        if MARKER not in body:
+            await send(start)
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+            return
         status = start["status"]
-        if MARKER in body:
-            try:
-                body = await self._reveal(body, principal)
-            except Exception as exc:  # fail closed: no tokens and no half-revealed document
-                log.error("privacy.reveal_failed", error=type(exc).__name__)
-                status, body = 503, _UNAVAILABLE
+        try:
+            body = await self._reveal(body, principal)
+        except Exception as exc:  # fail closed: no tokens and no half-revealed document
+            log.error("privacy.reveal_failed", error=type(exc).__name__)
+            status, body = 503, _UNAVAILABLE
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "status": status, "headers": headers})

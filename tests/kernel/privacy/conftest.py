@@ -3,7 +3,8 @@
 import asyncpg
 import pytest
 
-from jingzhang.shared.privacy import MasterKey, PostgresKeyStore
+from jingzhang.shared.privacy.crypto import MasterKey
+from jingzhang.shared.privacy.keystore import PostgresKeyStore
 
 
 @pytest.fixture

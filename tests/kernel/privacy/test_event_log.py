@@ -8,7 +8,10 @@ import asyncpg
 import pytest
 
 from jingzhang.shared.envelope import Metadata, NewEvent, StreamId
-from jingzhang.shared.privacy import ERASED, PersonErased, PostgresKeyStore, Protector, Viewer, tokens
+from jingzhang.shared.privacy import ERASED, PersonErased, tokens
+from jingzhang.shared.privacy.keystore import PostgresKeyStore
+from jingzhang.shared.privacy.policy import Viewer
+from jingzhang.shared.privacy.protect import Protector
 from jingzhang.shared.privacy.reveal import reveal_text
 from jingzhang.shared.store.postgres import PostgresEventStore
 

@@ -17,7 +17,11 @@ from fastapi.responses import PlainTextResponse
 
 from jingzhang.shared.clock import FixedClock
 from jingzhang.shared.http import install_error_handlers
-from jingzhang.shared.privacy import ERASED, MemoryKeyStore, Protector, RevealPersonalData, privacy_router
+from jingzhang.shared.privacy import ERASED
+from jingzhang.shared.privacy.api import privacy_router
+from jingzhang.shared.privacy.keystore import MemoryKeyStore
+from jingzhang.shared.privacy.middleware import RevealPersonalData
+from jingzhang.shared.privacy.protect import Protector
 
 from .sample import ID_NUMBER, NAME, NOTE, PHONE, PHOTO, WECHAT, PersonRenamed, enrolled
 

@@ -10,16 +10,10 @@ from pydantic import SecretStr
 
 from jingzhang.shared.errors import NotFound
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
-from jingzhang.shared.privacy import (
-    MasterKey,
-    MasterKeyMissing,
-    PersonalKind,
-    PersonErased,
-    PostgresKeyStore,
-    Tombstone,
-    WrongMasterKey,
-    tokens,
-)
+from jingzhang.shared.privacy import PersonalKind, PersonErased, tokens
+from jingzhang.shared.privacy.crypto import MasterKey
+from jingzhang.shared.privacy.errors import MasterKeyMissing, WrongMasterKey
+from jingzhang.shared.privacy.keystore import PostgresKeyStore, Tombstone
 from jingzhang.shared.privacy.setup import open_keystore
 from jingzhang.shared.settings import ServiceSettings
 

@@ -8,17 +8,10 @@ import pytest
 from pydantic import Field
 
 from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.privacy import (
-    ERASED,
-    MemoryKeyStore,
-    Personal,
-    PersonalKind,
-    PersonErased,
-    Protector,
-    Viewer,
-    tokens,
-)
-from jingzhang.shared.privacy.protect import has_personal_data
+from jingzhang.shared.privacy import ERASED, Personal, PersonalKind, PersonErased, tokens
+from jingzhang.shared.privacy.keystore import MemoryKeyStore
+from jingzhang.shared.privacy.policy import Viewer
+from jingzhang.shared.privacy.protect import Protector, has_personal_data
 from jingzhang.shared.privacy.reveal import reveal_text
 
 from .sample import (

@@ -23,7 +23,8 @@ from jingzhang.shared.clock import FixedClock
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.http import CommandAccepted
-from jingzhang.shared.privacy import ERASED, privacy_router
+from jingzhang.shared.privacy import ERASED
+from jingzhang.shared.privacy.api import privacy_router
 from jingzhang.shared.projection import Projection, Source, Tx
 from jingzhang.shared.replay import rebuild
 from jingzhang.shared.service import ServiceSpec, build_app

@@ -6,7 +6,9 @@ import logging
 import pytest
 import structlog
 
-from jingzhang.shared.privacy import DataKey, MasterKey, PersonalKind, TamperedToken, WrongMasterKey, tokens
+from jingzhang.shared.privacy import PersonalKind, tokens
+from jingzhang.shared.privacy.crypto import DataKey, MasterKey
+from jingzhang.shared.privacy.errors import TamperedToken, WrongMasterKey
 from jingzhang.shared.privacy.fields import InvalidSubject, Personal
 
 from .sample import NAME, PHONE
