@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from jingzhang.assignment.access import PostgresAccess, access_projection
 from jingzhang.assignment.api import ROUTERS
@@ -20,7 +20,10 @@ from jingzhang.assignment.projections import (
 from jingzhang.assignment.reactors import departures
 from jingzhang.assignment.settings import AssignmentSettings
 from jingzhang.assignment.workers import acting_worker
+from jingzhang.shared.auth import Role
+from jingzhang.shared.auth.http import require_roles
 from jingzhang.shared.clock import Clock, clock_for
+from jingzhang.shared.privacy.api import privacy_router
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
@@ -53,14 +56,21 @@ def deps_factory(clock: Clock) -> Callable[[Runtime], Deps]:
 
 def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = as_assignment_settings(settings)
-    deps_for = deps_factory(clock or clock_for(settings.clock_start))
+    clock = clock or clock_for(settings.clock_start)
+    deps_for = deps_factory(clock)
+    erasures = privacy_router(  # officers and contacts are registered here, so their erasure is too
+        lambda request: request.app.state.runtime.keystore,
+        clock,
+        erase_dependencies=[Depends(require_roles(Role.BUREAU, what="erasing a person's data"))],
+        read_dependencies=[Depends(require_roles(Role.BUREAU, Role.AUDITOR, what="reading erasures"))],
+    )
     spec = ServiceSpec(
         name=SERVICE,
         title="jingzhang assignment",
         description="Enterprises, officers, the three chiefs with A/B roles, police offices, duty calendar",
         settings=settings,
         projections=PROJECTIONS,
-        routers=ROUTERS,
+        routers=[*ROUTERS, erasures],
         workers=[acting_worker(deps_for, settings.acting_poll_interval)],
         extra_state={"deps_for": deps_for},
     )
