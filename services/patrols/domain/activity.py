@@ -9,13 +9,21 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import assert_never
+from typing import Annotated, assert_never
 
 from pydantic import BaseModel, ConfigDict
 
-from jingzhang.patrols.domain.common import require_not_after, require_officers, require_text
+from jingzhang.patrols.domain.common import (
+    CONTACT,
+    FreeText,
+    require_not_after,
+    require_officers,
+    require_text,
+    same_record,
+)
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.privacy.fields import Personal, PersonalKind
 
 
 class Activity(DomainEvent):
@@ -29,8 +37,9 @@ class Activity(DomainEvent):
 
 class DisputeMediated(Activity):
     enterprise_id: str
-    parties: tuple[str, ...]
-    outcome: str
+    # The people (or firms) in dispute; a list, as personal fields are str or list[str] (same JSON array).
+    parties: Annotated[list[str], Personal(PersonalKind.NAME, subject=CONTACT)]
+    outcome: FreeText
     agreement_reached: bool
 
 
@@ -97,7 +106,7 @@ class CollectedAppeal(BaseModel):
     appeal_ref_id: str
     appeal_id: str
     enterprise_id: str
-    description: str
+    description: FreeText
     category: str
 
 
@@ -169,7 +178,7 @@ def decide_record_activity(state: ActivityState, command: RecordActivity) -> lis
     _check_specific(activity)
     if state.recorded is None:
         return [activity]
-    if state.recorded == activity:
+    if same_record(state.recorded, activity):
         return []
     raise DomainRejected(f"activity {activity.activity_id} is already recorded with other facts")
 

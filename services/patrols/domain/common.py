@@ -3,11 +3,22 @@
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel
 
 from jingzhang.shared.errors import InvalidCommand
+from jingzhang.shared.privacy.fields import Personal, PersonalKind
 
 # The zone keeps China Standard Time all year, so a fixed offset needs no tz database.
 ZONE_TZ = timezone(timedelta(hours=8), "CST")
+
+CONTACT = "contact/{enterprise_id}"
+"""The data subject of what is written about work at an enterprise: our events name no single writer,
+so names and free text belong to the enterprise's contact (erasing them erases these too)."""
+
+FreeText = Annotated[str, Personal(PersonalKind.FREE_TEXT, subject=CONTACT)]
+"""Text people write about the work (findings, descriptions, measures, outcomes): it may name anyone."""
 
 
 class VisitKind(StrEnum):
@@ -46,3 +57,26 @@ def require_not_after(day: date, today: date, field: str) -> None:
     """Activities are facts: they cannot be recorded before they happen."""
     if day > today:
         raise InvalidCommand(f"{field} {day} is in the future", field=field)
+
+
+def same_record(recorded: BaseModel, retried: BaseModel) -> bool:
+    """Does a retried report record what is already recorded? Judged on everything but personal data.
+
+    Personal values read back from the store are sealed tokens (or erased), never the plaintext a
+    retry carries, so comparing them would refuse every honest retry; ids, kinds, days and counts
+    identify a report well enough.
+    """
+    return type(recorded) is type(retried) and _facts(recorded) == _facts(retried)
+
+
+def _facts(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        fields = type(value).model_fields
+        return {
+            name: _facts(getattr(value, name))
+            for name, info in fields.items()
+            if not any(isinstance(marker, Personal) for marker in info.metadata)
+        }
+    if isinstance(value, list | tuple):
+        return [_facts(item) for item in value]
+    return value

@@ -10,7 +10,7 @@ from datetime import date
 from enum import StrEnum
 from typing import assert_never
 
-from jingzhang.patrols.domain.common import require_not_after, require_officers, require_text
+from jingzhang.patrols.domain.common import FreeText, require_not_after, require_officers, require_text, same_record
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 
@@ -20,7 +20,7 @@ class HazardFound(DomainEvent):
 
     hazard_id: str
     enterprise_id: str
-    description: str
+    description: FreeText
     found_on_visit_id: str | None
     found_on: date
     rectification_due: date
@@ -31,7 +31,7 @@ class HazardRectified(DomainEvent):
     hazard_id: str
     enterprise_id: str
     rectified_on: date
-    measures: str
+    measures: FreeText
     officer_ids: tuple[str, ...]
     on_time: bool
 
@@ -142,7 +142,7 @@ def decide_record(state: HazardState, command: RecordHazard) -> list[DomainEvent
     event = _found(command)
     if state.found is None:
         return [event]
-    if state.found == event:
+    if same_record(state.found, event):
         return []
     raise DomainRejected(f"hazard {command.hazard_id} is already recorded with other facts")
 

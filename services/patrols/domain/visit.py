@@ -6,13 +6,14 @@ together; recording the same report twice is a no-op, so retries are safe.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import assert_never
+from typing import Annotated, assert_never
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from jingzhang.patrols.domain.common import VisitKind, require_officers, require_text
+from jingzhang.patrols.domain.common import CONTACT, FreeText, VisitKind, require_officers, require_text, same_record
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.privacy.fields import Personal, PersonalKind
 
 
 class GeoPoint(BaseModel):
@@ -28,7 +29,8 @@ class Proof(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     geo: GeoPoint | None = None
-    photo_ref: str | None = None
+    # The event names no single officer who took the photo: it is sealed as the enterprise contact's.
+    photo_ref: Annotated[str | None, Personal(PersonalKind.PHOTO, subject=CONTACT)] = None
 
 
 class PatrolCompleted(DomainEvent):
@@ -42,7 +44,7 @@ class PatrolCompleted(DomainEvent):
     ended_at: AwareDatetime
     location: str
     person_times: int
-    findings: str
+    findings: FreeText
     proof: Proof | None = None
 
 
@@ -83,7 +85,7 @@ def decide_record_visit(state: VisitState, command: RecordVisit) -> list[DomainE
     event = _validated(command)
     if state.recorded is None:
         return [event]
-    if state.recorded == event:
+    if same_record(state.recorded, event):
         return []
     raise DomainRejected(f"visit {command.visit_id} is already recorded with other facts")
 

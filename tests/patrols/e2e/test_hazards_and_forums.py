@@ -100,7 +100,9 @@ async def published_forums(nc: NATS) -> list[ForumHeld]:
     return [p for p in (e.payload(REGISTRY) for e in envelopes) if isinstance(p, ForumHeld)]
 
 
-async def test_a_forum_publishes_every_collected_appeal_with_its_deterministic_id(patrols: Patrols, nc: NATS) -> None:
+async def test_a_forum_publishes_every_collected_appeal_with_its_deterministic_id_and_sealed_text(
+    patrols: Patrols, nc: NATS
+) -> None:
     forum = {
         "activity_id": "forum-1",
         "enterprise_id": "ent-1",
@@ -124,10 +126,13 @@ async def test_a_forum_publishes_every_collected_appeal_with_its_deterministic_i
 
     await wait_until(published, "ForumHeld reached JetStream")
     [held] = forums
-    assert [(a.appeal_id, a.enterprise_id, a.description) for a in held.collected_appeals] == [
-        (collected_appeal_id("forum-1", "gate"), "ent-1", "trucks blocked at the gate"),
-        (collected_appeal_id("forum-1", "2"), "ent-2", "copper cable theft"),
+    assert [(a.appeal_id, a.enterprise_id) for a in held.collected_appeals] == [
+        (collected_appeal_id("forum-1", "gate"), "ent-1"),
+        (collected_appeal_id("forum-1", "2"), "ent-2"),
     ]
+    # each description travels sealed as its enterprise contact's free text, never in the clear
+    sealed = [a.description for a in held.collected_appeals]
+    assert [d.rsplit(":", 1)[0] for d in sealed] == ["pii:1:free_text:contact/ent-1", "pii:1:free_text:contact/ent-2"]
 
     async def counted() -> bool:
         counts = await get(patrols, "/activity-counts", **{"from": "2025-03-05", "to": "2025-03-05"})

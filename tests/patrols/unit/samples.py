@@ -85,7 +85,7 @@ ACTIVITIES: tuple[ActivityEvent, ...] = (
         enterprise_id="ent-1",
         officer_ids=OFFICERS,
         occurred_on=DAY,
-        parties=("contractor", "villagers"),
+        parties=["contractor", "villagers"],
         outcome="wages paid in two instalments",
         agreement_reached=True,
     ),

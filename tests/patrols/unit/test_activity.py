@@ -40,7 +40,7 @@ class TestWhenNew:
         assert refused_field(ACTIVITIES[0], today=DAY - timedelta(days=1)) == "occurred_on"
 
     def test_a_dispute_needs_two_distinct_parties(self) -> None:
-        one_sided = ACTIVITIES[0].model_copy(update={"parties": ("contractor", "contractor ")})
+        one_sided = ACTIVITIES[0].model_copy(update={"parties": ["contractor", "contractor "]})
         assert refused_field(one_sided) == "parties"
 
     def test_leaflets_and_trainings_count_at_least_one(self) -> None:
