@@ -1,7 +1,8 @@
-"""HTTP routes: translators only (parse -> command -> handler -> response); no rule lives here.
+"""HTTP routes: translators only (parse -> authorize -> command -> handler -> response); no rule lives here.
 
 Ids of new visits, hazards and activities may be supplied by the client (so a retried request
-records nothing twice) or are generated here, at the entrypoint, never in the domain.
+records nothing twice) or are generated here, at the entrypoint, never in the domain. Every route
+needs a token; who may do what is in `authorization`.
 """
 
 import uuid
@@ -9,10 +10,11 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from jingzhang.patrols import handlers
+from jingzhang.patrols.authorization import Recorder, RecorderParam, across_all, may_read_duty
 from jingzhang.patrols.deps import Deps, get_deps
 from jingzhang.patrols.domain.activity import (
     ActivityEvent,
@@ -33,7 +35,8 @@ from jingzhang.patrols.domain.hazard import RecordHazard, RectifyHazard, VerifyH
 from jingzhang.patrols.domain.visit import Proof, RecordVisit
 from jingzhang.patrols.projections import activity_counts, duties, hazards, ledger
 from jingzhang.shared.aggregate import Decided
-from jingzhang.shared.envelope import Metadata
+from jingzhang.shared.auth.http import CurrentPrincipal, enterprise_in_path, officer_in_path
+from jingzhang.shared.auth.policy import Action
 from jingzhang.shared.errors import InvalidCommand, NotFound
 from jingzhang.shared.http import CommandAccepted
 
@@ -43,15 +46,7 @@ commands = APIRouter(tags=["commands"])
 queries = APIRouter(tags=["queries"])
 
 
-def metadata(
-    x_actor: Annotated[str, Header()] = "anonymous",
-    x_correlation_id: Annotated[uuid.UUID | None, Header()] = None,
-) -> Metadata:
-    return Metadata(actor=x_actor, correlation_id=x_correlation_id or uuid.uuid4())
-
-
 DepsParam = Annotated[Deps, Depends(get_deps)]
-MetaParam = Annotated[Metadata, Depends(metadata)]
 
 
 def accepted(ident: str, decided: Decided[Any]) -> CommandAccepted:
@@ -85,8 +80,9 @@ class VisitBody(Body):
 
 
 @commands.post("/visits", status_code=201)
-async def record_visit(body: VisitBody, deps: DepsParam, meta: MetaParam) -> CommandAccepted:
+async def record_visit(body: VisitBody, deps: DepsParam, police: RecorderParam) -> CommandAccepted:
     """A visit or joint patrol (`PatrolCompleted`); it fulfils the duty it settles."""
+    await police.may_act_for(body.enterprise_id)
     visit_id = _new_id(body.visit_id)
     command = RecordVisit(
         visit_id=visit_id,
@@ -101,7 +97,8 @@ async def record_visit(body: VisitBody, deps: DepsParam, meta: MetaParam) -> Com
         now=deps.clock.now(),
         proof=body.proof,
     )
-    return accepted(visit_id, await handlers.record_visit(deps.store, deps.clock, command, meta, body.expected_version))
+    decided = await handlers.record_visit(deps.store, deps.clock, command, police.meta, body.expected_version)
+    return accepted(visit_id, decided)
 
 
 # --- hazards -------------------------------------------------------------------------------------
@@ -130,7 +127,8 @@ class VerifyBody(Body):
 
 
 @commands.post("/hazards", status_code=201)
-async def record_hazard(body: HazardBody, deps: DepsParam, meta: MetaParam) -> CommandAccepted:
+async def record_hazard(body: HazardBody, deps: DepsParam, police: RecorderParam) -> CommandAccepted:
+    await police.may_act_for(body.enterprise_id)
     hazard_id = _new_id(body.hazard_id)
     command = RecordHazard(
         hazard_id=hazard_id,
@@ -142,22 +140,28 @@ async def record_hazard(body: HazardBody, deps: DepsParam, meta: MetaParam) -> C
         today=local_date(deps.clock.now()),
         found_on_visit_id=body.found_on_visit_id,
     )
-    decided = await handlers.record_hazard(deps.store, deps.clock, command, meta, body.expected_version)
+    decided = await handlers.record_hazard(deps.store, deps.clock, command, police.meta, body.expected_version)
     return accepted(hazard_id, decided)
 
 
 @commands.post("/hazards/{hazard_id}/rectify")
-async def rectify_hazard(hazard_id: Ident, body: RectifyBody, deps: DepsParam, meta: MetaParam) -> CommandAccepted:
+async def rectify_hazard(
+    hazard_id: Ident, body: RectifyBody, deps: DepsParam, police: RecorderParam
+) -> CommandAccepted:
+    await police.may_act_for(await handlers.hazard_enterprise(deps.store, hazard_id))
     today = local_date(deps.clock.now())
     command = RectifyHazard(body.rectified_on, body.measures, tuple(body.officer_ids), today)
+    meta = police.meta
     decided = await handlers.rectify_hazard(deps.store, deps.clock, hazard_id, command, meta, body.expected_version)
     return accepted(hazard_id, decided)
 
 
 @commands.post("/hazards/{hazard_id}/verify")
-async def verify_hazard(hazard_id: Ident, body: VerifyBody, deps: DepsParam, meta: MetaParam) -> CommandAccepted:
+async def verify_hazard(hazard_id: Ident, body: VerifyBody, deps: DepsParam, police: RecorderParam) -> CommandAccepted:
+    await police.may_act_for(await handlers.hazard_enterprise(deps.store, hazard_id))
     today = local_date(deps.clock.now())
     command = VerifyHazard(body.on_visit_id, body.verified_on, tuple(body.officer_ids), today)
+    meta = police.meta
     decided = await handlers.verify_hazard(deps.store, deps.clock, hazard_id, command, meta, body.expected_version)
     return accepted(hazard_id, decided)
 
@@ -226,50 +230,51 @@ def _common(body: ActivityBody, activity_id: str) -> dict[str, Any]:
     }
 
 
-async def _record(body: ActivityBody, deps: Deps, meta: Metadata, build: Any) -> CommandAccepted:
+async def _record(body: ActivityBody, deps: Deps, police: Recorder, build: Any) -> CommandAccepted:
     activity_id = _new_id(body.activity_id)
     recorded: ActivityEvent = build(_common(body, activity_id))
-    decided = await handlers.record_activity(deps.store, deps.clock, recorded, meta, body.expected_version)
+    await police.may_act_for(*_enterprises(recorded))
+    decided = await handlers.record_activity(deps.store, deps.clock, recorded, police.meta, body.expected_version)
     return accepted(activity_id, decided)
 
 
 @commands.post("/disputes", status_code=201)
-async def mediate_dispute(body: DisputeBody, deps: DepsParam, meta: MetaParam) -> CommandAccepted:
+async def mediate_dispute(body: DisputeBody, deps: DepsParam, police: RecorderParam) -> CommandAccepted:
     def build(common: dict[str, Any]) -> ActivityEvent:
         return DisputeMediated(
-            **common, parties=tuple(body.parties), outcome=body.outcome, agreement_reached=body.agreement_reached
+            **common, parties=list(body.parties), outcome=body.outcome, agreement_reached=body.agreement_reached
         )
 
-    return await _record(body, deps, meta, build)
+    return await _record(body, deps, police, build)
 
 
 @commands.post("/cases", status_code=201)
-async def handle_case(body: CaseBody, deps: DepsParam, meta: MetaParam) -> CommandAccepted:
+async def handle_case(body: CaseBody, deps: DepsParam, police: RecorderParam) -> CommandAccepted:
     return await _record(
-        body, deps, meta, lambda c: CaseHandled(**c, police_case_number=body.police_case_number, kind=body.kind)
+        body, deps, police, lambda c: CaseHandled(**c, police_case_number=body.police_case_number, kind=body.kind)
     )
 
 
 @commands.post("/services-on-behalf", status_code=201)
-async def serve_on_behalf(body: ServiceOnBehalfBody, deps: DepsParam, meta: MetaParam) -> CommandAccepted:
+async def serve_on_behalf(body: ServiceOnBehalfBody, deps: DepsParam, police: RecorderParam) -> CommandAccepted:
     """`occurred_on` is the day the service was done."""
-    return await _record(body, deps, meta, lambda c: ServiceOnBehalfHandled(**c, item=body.item, mode=body.mode))
+    return await _record(body, deps, police, lambda c: ServiceOnBehalfHandled(**c, item=body.item, mode=body.mode))
 
 
 @commands.post("/trainings", status_code=201)
-async def hold_training(body: TrainingBody, deps: DepsParam, meta: MetaParam) -> CommandAccepted:
+async def hold_training(body: TrainingBody, deps: DepsParam, police: RecorderParam) -> CommandAccepted:
     return await _record(
-        body, deps, meta, lambda c: TrainingHeld(**c, kind=body.kind, attendees=body.attendees, topic=body.topic)
+        body, deps, police, lambda c: TrainingHeld(**c, kind=body.kind, attendees=body.attendees, topic=body.topic)
     )
 
 
 @commands.post("/leaflets", status_code=201)
-async def distribute_leaflets(body: LeafletsBody, deps: DepsParam, meta: MetaParam) -> CommandAccepted:
-    return await _record(body, deps, meta, lambda c: LeafletsDistributed(**c, count=body.count, topic=body.topic))
+async def distribute_leaflets(body: LeafletsBody, deps: DepsParam, police: RecorderParam) -> CommandAccepted:
+    return await _record(body, deps, police, lambda c: LeafletsDistributed(**c, count=body.count, topic=body.topic))
 
 
 @commands.post("/forums", status_code=201)
-async def hold_forum(body: ForumBody, deps: DepsParam, meta: MetaParam) -> CommandAccepted:
+async def hold_forum(body: ForumBody, deps: DepsParam, police: RecorderParam) -> CommandAccepted:
     """Each collected appeal travels in `ForumHeld` under a deterministic appeal id."""
 
     def build(common: dict[str, Any]) -> ActivityEvent:
@@ -280,7 +285,13 @@ async def hold_forum(body: ForumBody, deps: DepsParam, meta: MetaParam) -> Comma
         )
         return ForumHeld(**common, attendees=body.attendees, collected_appeals=appeals)
 
-    return await _record(body, deps, meta, build)
+    return await _record(body, deps, police, build)
+
+
+def _enterprises(recorded: ActivityEvent) -> list[str | None]:
+    """Every enterprise an activity names: where it happened, and each appeal a forum collected."""
+    collected = recorded.collected_appeals if isinstance(recorded, ForumHeld) else ()
+    return [recorded.enterprise_id, *(appeal.enterprise_id for appeal in collected)]
 
 
 def _appeal_enterprise(appeal: AppealBody, forum: ForumBody, position: int) -> str:
@@ -295,7 +306,7 @@ def _appeal_enterprise(appeal: AppealBody, forum: ForumBody, position: int) -> s
 _DUTY_STATUS = {"due": DutyStatus.OPEN, "overdue": DutyStatus.OVERDUE}
 
 
-@queries.get("/officers/{officer_id}/duties")
+@queries.get("/officers/{officer_id}/duties", dependencies=[Depends(officer_in_path(Action.READ))])
 async def officer_duties(
     officer_id: str, deps: DepsParam, status: Literal["due", "overdue"] = "due"
 ) -> list[dict[str, Any]]:
@@ -304,26 +315,36 @@ async def officer_duties(
 
 
 @queries.get("/duties/{duty_id}")
-async def get_duty(duty_id: str, deps: DepsParam) -> dict[str, Any]:
+async def get_duty(duty_id: str, deps: DepsParam, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     found = await duties.duty(deps.pool, duty_id)
     if found is None:
         raise NotFound("duty", duty_id)
+    await may_read_duty(request, principal, found)
     return asdict(found)
 
 
-@queries.get("/enterprises/{enterprise_id}/ledger")
+@queries.get("/enterprises/{enterprise_id}/ledger", dependencies=[Depends(enterprise_in_path(Action.READ))])
 async def enterprise_ledger(enterprise_id: str, deps: DepsParam) -> list[dict[str, Any]]:
     """The work ledger (工作台账): everything done at the enterprise, oldest first."""
     return [asdict(line) for line in await ledger.ledger(deps.pool, enterprise_id)]
 
 
-@queries.get("/hazards/open")
+_ONE_ENTERPRISE = "read one enterprise's work, hazards included, at GET /enterprises/{enterprise_id}/ledger"
+
+
+@queries.get(
+    "/hazards/open",
+    dependencies=[Depends(across_all("the open hazards of every enterprise", _ONE_ENTERPRISE))],
+)
 async def open_hazards(deps: DepsParam) -> list[dict[str, Any]]:
     """Hazards awaiting rectification (open or overdue), nearest deadline first."""
     return [asdict(h) for h in await hazards.open_hazards(deps.pool)]
 
 
-@queries.get("/activity-counts")
+@queries.get(
+    "/activity-counts",
+    dependencies=[Depends(across_all("the activity counts of every enterprise", _ONE_ENTERPRISE))],
+)
 async def counts(
     deps: DepsParam,
     start: Annotated[date, Query(alias="from")],

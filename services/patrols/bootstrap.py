@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from jingzhang.assignment.access import PostgresAccess, access_projection
 from jingzhang.patrols.api import commands, queries
 from jingzhang.patrols.deps import Deps
 from jingzhang.patrols.events import SERVICE
@@ -14,6 +15,7 @@ from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
 
 PROJECTIONS = (
+    access_projection(),
     assignments.PROJECTION,
     duties.PROJECTION,
     fulfilment.PROJECTION,
@@ -47,4 +49,5 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock | None = No
         )
     )
     app.state.deps = Deps(app.state.runtime, clock, config)
+    app.state.access = PostgresAccess(lambda: app.state.runtime.pool)  # who may act for which enterprise
     return app

@@ -21,7 +21,7 @@ from jingzhang.patrols.domain.hazard import (
 )
 from jingzhang.patrols.domain.visit import RecordVisit, VisitState
 from jingzhang.patrols.events import ACTIVITY, DUTY, HAZARD, REGISTRY, VISIT
-from jingzhang.shared.aggregate import Aggregate, Decided, S, execute
+from jingzhang.shared.aggregate import Aggregate, Decided, S, execute, load
 from jingzhang.shared.clock import Clock
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import NotFound
@@ -81,6 +81,14 @@ def _known_hazard(hazard_id: str, decide: Decide[HazardState]) -> Decide[HazardS
         return decide(state)
 
     return checked
+
+
+async def hazard_enterprise(store: EventStore, hazard_id: str) -> str:
+    """The enterprise a hazard was found at, read from its stream (authorization needs it before a command)."""
+    state, _ = await load(store, REGISTRY, HAZARD, hazard_id)
+    if state.found is None:
+        raise NotFound("hazard", hazard_id)
+    return state.found.enterprise_id
 
 
 async def record_hazard(

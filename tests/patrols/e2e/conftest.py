@@ -16,7 +16,9 @@ from jingzhang.assignment.domain.events import (
     ChiefTier,
     EnterpriseClass,
     EnterpriseRegistered,
+    OfficerEnrolled,
     Slot,
+    UnitKind,
 )
 from jingzhang.patrols.bootstrap import create_app
 from jingzhang.patrols.domain.common import ZONE_TZ
@@ -53,7 +55,9 @@ class AssignmentFeed:
         version = self.versions.get(stream, 0)
         self.versions[stream] = await self.store.append(stream, version, [NewEvent(e, at) for e in events], meta)
 
-    async def register_with_chiefs(self, enterprise_id: str = "ent-1") -> None:
+    async def register_with_chiefs(
+        self, enterprise_id: str = "ent-1", chiefs: dict[ChiefTier, tuple[str, str]] = CHIEFS
+    ) -> None:
         registered = EnterpriseRegistered(
             enterprise_id=enterprise_id,
             name="Hengkou logistics park",
@@ -68,10 +72,25 @@ class AssignmentFeed:
             ChiefAssigned(
                 enterprise_id=enterprise_id, tier=tier, slot=slot, officer_id=officer, effective_from=REGISTERED_AT
             )
-            for tier, pair in CHIEFS.items()
+            for tier, pair in chiefs.items()
             for slot, officer in zip((Slot.A, Slot.B), pair, strict=True)
         ]
         await self.emit("enterprise", enterprise_id, REGISTERED_AT, registered, *assigned)
+
+    async def enrol(self, officer_id: str, station: str) -> None:
+        """An officer serving at `station` (the unit name a station chief's token names)."""
+        enrolled = OfficerEnrolled(
+            officer_id=officer_id,
+            name=f"Officer {officer_id}",
+            unit_kind=UnitKind.STATION,
+            unit_name=station,
+            position="community police",
+            rank="first-class inspector",
+            phone="13900000000",
+            wechat_id=f"wx-{officer_id}",
+            photo_ref=None,
+        )
+        await self.emit("officer", officer_id, REGISTERED_AT, enrolled)
 
 
 @pytest.fixture
