@@ -18,6 +18,25 @@ from ..assignment.e2e.scenario import staffed
 from ..assignment.unit.samples import ENTERPRISE_ID, OFFICERS
 
 SERVICES = ("assignment", "appeals", "patrols", "evaluation")
+OWN_SECRETS = ("AUTH_PUBLIC_KEY_FILE", "AUTH_JWKS_URL", "KEYSTORE_URL", "KEYSTORE_MASTER_KEY")
+
+
+def issue_token(state: Path) -> dict[str, str]:
+    """A bureau token from `jingzhang token issue`, signed with the key `up` created, as the README says."""
+    key = state / "auth" / "signing-key.pem"
+    command = [
+        sys.executable,
+        "-m",
+        "jingzhang.shared.cli",
+        "token",
+        "issue",
+        "--role",
+        "bureau",
+        "--key-file",
+        str(key),
+    ]
+    issued = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    return {"Authorization": f"Bearer {issued.stdout.strip()}"}
 
 
 def free_port_base() -> int:
@@ -34,7 +53,8 @@ def _free(port: int) -> bool:
 
 
 def start_stack(state: Path, base: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "DATABASE_URL")}
+    # as on a fresh machine: no servers, no token keys, no key store given; `up` makes its own
+    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "DATABASE_URL", *OWN_SECRETS)}
     return subprocess.Popen(
         [
             sys.executable,
@@ -77,7 +97,7 @@ def interrupt(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
     return proc.returncode, out.decode()
 
 
-async def raise_appeal(base: int) -> dict[str, object]:
+async def raise_appeal(base: int, token: dict[str, str]) -> dict[str, object]:
     body = {
         "enterprise_id": ENTERPRISE_ID,
         "channel": "police_chief_service_point",
@@ -86,7 +106,7 @@ async def raise_appeal(base: int) -> dict[str, object]:
         "raised_by": "contact",
     }
     police_chief = OFFICERS[(ChiefTier.POLICE_CHIEF, Slot.A)]
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 2}", timeout=5) as appeals:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 2}", timeout=5, headers=token) as appeals:
         deadline = time.monotonic() + 30
         while True:  # the appeals service learns the chiefs from assignment's events, a moment later
             known = await appeals.get(f"/enterprises/{ENTERPRISE_ID}/chiefs")
@@ -116,11 +136,18 @@ async def test_up_runs_every_service_keeps_data_across_restart_and_stops_on_ctrl
     first = start_stack(tmp_path / "state", base)
     try:
         await wait_ready(base, first)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 1}", timeout=5) as assignment:
+        token = issue_token(tmp_path / "state")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 1}", timeout=5) as anonymous:
+            refused = await anonymous.get(f"/enterprises/{ENTERPRISE_ID}")
+        assert refused.status_code == 401
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 1}", timeout=5, headers=token) as assignment:
             await staffed(assignment, Slot.A)
-        appeal = await raise_appeal(base)
+        appeal = await raise_appeal(base, token)
         assert (appeal["tier"], appeal["slot"]) == ("police_chief", "A")
         assert appeal["officer_id"] == OFFICERS[(ChiefTier.POLICE_CHIEF, Slot.A)]
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 1}", timeout=5, headers=token) as assignment:
+            appeal_contact = (await assignment.get(f"/enterprises/{ENTERPRISE_ID}")).json()["contact_name"]
+        assert not appeal_contact.startswith("pii:")
     finally:
         code, output = interrupt(first)
     assert code == 0, output[-3000:]
@@ -130,10 +157,12 @@ async def test_up_runs_every_service_keeps_data_across_restart_and_stops_on_ctrl
     second = start_stack(tmp_path / "state", base)
     try:
         await wait_ready(base, second)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 1}", timeout=5) as assignment:
+        token = issue_token(tmp_path / "state")  # the same key after a restart: tokens stay valid
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 1}", timeout=5, headers=token) as assignment:
             kept = await assignment.get(f"/enterprises/{ENTERPRISE_ID}")
         assert kept.status_code == 200
         assert kept.json()["enterprise_id"] == ENTERPRISE_ID
+        assert kept.json()["contact_name"] == appeal_contact  # decrypted again: the master key was kept
     finally:
         code, output = interrupt(second)
     assert code == 0, output[-3000:]
