@@ -104,5 +104,13 @@ class TestEachService:
         assert re.match(rf"postgresql://jz_{service}:.+@postgres:5432/jz_{service}$", env["DATABASE_URL"])
         assert env["HTTP_PORT"] == "8000"
 
+    def test_verifies_tokens_and_shares_the_key_store(self, compose: dict[str, Any], service: str) -> None:
+        env = compose["services"][service]["environment"]
+
+        assert env["AUTH_PUBLIC_KEY_FILE"] == "/run/secrets/auth_public_key"
+        assert compose["services"][service]["secrets"] == ["auth_public_key"]
+        assert re.match(r"postgresql://jz_keys:.+@postgres:5432/jz_keys$", env["KEYSTORE_URL"])
+        assert env["KEYSTORE_MASTER_KEY"].startswith("${KEYSTORE_MASTER_KEY:?")  # required, no default
+
     def test_publishes_its_port(self, compose: dict[str, Any], service: str) -> None:
         assert compose["services"][service]["ports"] == [f"{PORTS[service]}:8000"]

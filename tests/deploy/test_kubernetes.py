@@ -76,6 +76,7 @@ class TestEachService:
 
         assert {"configMapRef": {"name": "jz-config"}} in sources
         assert {"secretRef": {"name": f"jz-{service}"}} in sources
+        assert {"secretRef": {"name": "jz-keystore"}} in sources  # the shared personal-data key store
 
     def test_its_secret_is_a_placeholder_with_its_own_credentials(self, service: str) -> None:
         data = find("Secret", f"jz-{service}")["stringData"]
@@ -88,6 +89,14 @@ class TestEachService:
 
         assert spec["selector"] == {"app.kubernetes.io/name": service}
         assert spec["ports"][0]["targetPort"] == "http"
+
+
+def test_tokens_are_verified_against_the_oidc_provider() -> None:
+    config = find("ConfigMap", "jz-config")["data"]
+
+    assert config["AUTH_JWKS_URL"].startswith("https://")
+    assert config["AUTH_ISSUER"].startswith("https://")
+    assert find("Secret", "jz-keystore")["stringData"]["KEYSTORE_MASTER_KEY"] == "REPLACE_ME"
 
 
 class TestProvisioning:

@@ -34,7 +34,7 @@ def initialised() -> Iterator[EmbeddedPostgres]:
         "PATH": f"{psql_dir()}{os.pathsep}{os.environ['PATH']}",
         "PGHOST": server.socket_dir,
         "POSTGRES_USER": "postgres",
-        **{f"JZ_{s.upper()}_DB_PASSWORD": f"test-{s}" for s in SERVICES},
+        **{f"JZ_{s.upper()}_DB_PASSWORD": f"test-{s}" for s in (*SERVICES, "keys")},
     }
     subprocess.run(["sh", str(SCRIPT)], env=env, check=True, capture_output=True, timeout=60)
     yield server
@@ -55,6 +55,17 @@ class TestInitScript:
             await conn.close()
 
         assert owner == f"jz_{service}"
+
+    async def test_the_key_store_has_its_own_database_and_role(self, initialised: EmbeddedPostgres) -> None:
+        """Person keys live apart from every event log: no service's role can open `jz_keys` directly."""
+        conn = await asyncpg.connect(initialised.url("jz_keys").replace("postgres@", "jz_keys@"))
+        try:
+            owner = await conn.fetchval("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'jz_keys'")
+        finally:
+            await conn.close()
+        assert owner == "jz_keys"
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await asyncpg.connect(initialised.url("jz_keys").replace("postgres@", "jz_appeals@"))
 
     async def test_a_service_cannot_connect_to_another_services_database(self, initialised: EmbeddedPostgres) -> None:
         url = initialised.url("jz_patrols").replace("postgres@", "jz_appeals@")
