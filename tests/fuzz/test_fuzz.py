@@ -21,18 +21,24 @@ commands against the wrong state 409) and the checks that send requests of their
 After the run, nothing is half-written: every stream's versions run 1..n, the relay published
 exactly the events PostgreSQL holds (each once), every consumer acked them and none was parked.
 
-Bounds: a few cases per operation and mode, derandomized (the same cases on every run), no deadline.
+Cases are sent as the bureau (the widest surface); schemathesis generates no security parameters,
+and a second test proves that a case without a token is a 401 on every operation. Where a service's
+sample world is cheap to build (assignment's staffed enterprise), half the cases name things that
+exist, so they reach the handlers and the domain instead of stopping at 404.
+
+Bounds: a few cases per operation and mode (`JZ_FUZZ_EXAMPLES` to explore deeper), derandomized (the
+same cases on every run), no deadline.
 """
 
 import asyncio
 import importlib
 import os
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-import schemathesis
 from fastapi import FastAPI
 from nats.aio.client import Client as NATS
 from schemathesis import APIOperation, GenerationMode
@@ -40,10 +46,12 @@ from schemathesis import APIOperation, GenerationMode
 from jingzhang.shared.clock import FixedClock
 from jingzhang.shared.runtime import Runtime
 from tests.apps import running
+from tests.assignment.e2e.scenario import staffed
+from tests.assignment.unit.samples import ENTERPRISE_ID, SPARE_STATION_OFFICER
 from tests.auth import BUREAU
 from tests.conftest import ServiceEnv
 from tests.fuzz import invariants
-from tests.fuzz.harness import Fuzzer, operations, problem_shape
+from tests.fuzz.harness import Fuzzer, load_schema, operations, problem_shape
 
 # Schemathesis' negative mode draws from `random` inside its strategies; hypothesis seeds that module for
 # every example (derandomized here), so the cases stay reproducible and the deprecation notice is noise.
@@ -56,6 +64,16 @@ NOW = datetime(2025, 3, 5, 2, tzinfo=UTC)
 EXAMPLES = int(os.environ.get("JZ_FUZZ_EXAMPLES", "5"))
 """Per operation and mode. CI runs a few; `JZ_FUZZ_EXAMPLES=200` explores deeper (same seeds, more cases)."""
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+
+
+async def _staffed_enterprise(client: httpx.AsyncClient) -> dict[str, str]:
+    """The assignment tests' sample world: officers enrolled, an enterprise registered and staffed."""
+    await staffed(client)
+    return {"enterprise_id": ENTERPRISE_ID, "officer_id": SPARE_STATION_OFFICER}
+
+
+SEEDS: dict[str, Callable[[httpx.AsyncClient], Awaitable[dict[str, str]]]] = {"assignment": _staffed_enterprise}
+"""What exists before a service is fuzzed, named by path parameter (the others start empty)."""
 
 
 def _not_fuzzed(operation: APIOperation) -> bool:
@@ -75,9 +93,10 @@ async def test_fuzzed_api_answers_every_case_and_writes_nothing_half(
     service: str, service_env: ServiceEnv, nc: NATS
 ) -> None:
     app = await _app(service_env, service)
-    schema = schemathesis.openapi.from_dict(app.openapi())
-    async with running(app, headers={}) as client:
-        fuzzer = Fuzzer(client, asyncio.get_running_loop(), BUREAU, (problem_shape,), EXAMPLES)
+    schema = load_schema(app.openapi())
+    async with running(app) as client:
+        known = await SEEDS[service](client) if service in SEEDS else {}
+        fuzzer = Fuzzer(client, asyncio.get_running_loop(), BUREAU, (problem_shape,), EXAMPLES, known)
         report = await asyncio.to_thread(fuzzer.run, operations(schema, _not_fuzzed), MODES)
         assert not report.findings, report.render()
         assert report.sent > 0
@@ -94,7 +113,7 @@ async def test_fuzzed_api_answers_every_case_and_writes_nothing_half(
 @pytest.mark.parametrize("service", SERVICES)
 async def test_every_operation_refuses_a_case_without_token(service: str, service_env: ServiceEnv, nc: NATS) -> None:
     app = await _app(service_env, service)
-    schema = schemathesis.openapi.from_dict(app.openapi())
+    schema = load_schema(app.openapi())
 
     def unauthenticated(_: object, response: httpx.Response) -> str | None:
         if response.status_code != 401 or "Bearer" not in response.headers.get("www-authenticate", ""):
