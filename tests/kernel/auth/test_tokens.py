@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
 from jingzhang.shared.auth import InvalidToken, LocalSigningKey, Principal, Role, TokenVerifier
 from jingzhang.shared.auth.tokens import load_public_keys, principal_from_claims
 
-NOW = datetime.now(UTC)
+NOW = datetime.now(UTC)  # tokens stay valid for 8 h, far longer than the suite runs
 KEY = LocalSigningKey.generate()
 OFFICER = Principal("u-7", Role.OFFICER, officer_id="off-7")
 
@@ -48,10 +48,11 @@ async def test_an_altered_payload_breaks_the_signature() -> None:
 
 
 async def test_an_expired_token_is_refused_beyond_the_leeway() -> None:
-    old = KEY.issue(OFFICER, NOW - timedelta(hours=2), ttl=timedelta(hours=1))
+    now = datetime.now(UTC)  # not the import-time NOW: leeway is 30 s, the suite may run longer
+    old = KEY.issue(OFFICER, now - timedelta(hours=2), ttl=timedelta(hours=1))
     with pytest.raises(InvalidToken, match="expired"):
         await verifier().verify(old)
-    just_expired = KEY.issue(OFFICER, NOW - timedelta(minutes=60, seconds=10), ttl=timedelta(hours=1))
+    just_expired = KEY.issue(OFFICER, now - timedelta(minutes=60, seconds=10), ttl=timedelta(hours=1))
     assert await verifier().verify(just_expired) == OFFICER  # 10 s past expiry is inside the 30 s leeway
 
 
