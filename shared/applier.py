@@ -11,14 +11,25 @@ Shared by the live consumer and by replay. For every message it decides one outc
 
 Per-stream order is never broken: once one event of a stream is deferred or parked in a batch,
 every later event of that stream in the batch is too.
+
+Bad input on NATS never stops a consumer. A message that is not an event at all (not JSON, not a
+jingzhang CloudEvent, an envelope that contradicts the subject it came on) belongs to no stream: it
+is recorded in `_rejected` with the reason (outcome PARKED) and acked; a redelivery is recorded once.
+A real event that cannot be applied belongs to its stream and parks with it: a payload that fails
+its model's validation, an unknown event type, or a body over `max_event_bytes` (JetStream takes up
+to 1 MiB; a projection takes 512 KiB unless configured otherwise: the HTTP edge refuses bodies over
+256 KiB, and an event made from one, with its envelope and base64-sealed fields, stays below that).
+Reasons name what is wrong, never the offending values, and the logs never carry a body.
 """
 
 import enum
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
 import structlog
+from pydantic import ValidationError
 
 from jingzhang.shared.envelope import Envelope, decode
 from jingzhang.shared.errors import UnknownEventType
@@ -28,6 +39,8 @@ from jingzhang.shared.projection import Projection, Tx, stream_key
 from jingzhang.shared.store.postgres import PostgresEventStore
 
 log = structlog.get_logger(__name__)
+
+MAX_EVENT_BYTES = 512 * 1024
 
 
 class Outcome(enum.Enum):
@@ -39,10 +52,12 @@ class Outcome(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One message as delivered: its subject and body, and how often JetStream delivered it."""
+    """One message as delivered: the subject it was published on, its body, and where it sits in the
+    service stream (`<stream>:<sequence>`), which identifies a rejected message across redeliveries."""
 
     subject: str
     body: bytes
+    origin: str | None = None
 
 
 @dataclass(slots=True)
@@ -51,6 +66,9 @@ class _Item:
     env: Envelope | None
     key: str
     error: str | None
+    """Why the event cannot be applied although it names its stream (it parks with the stream)."""
+    rejected: str | None = None
+    """Why the message is no event at all (it is recorded in `_rejected`)."""
 
 
 class ApplyFailed(Exception):
@@ -66,6 +84,7 @@ class Applier:
     schema: str | None = None
     park_immediately: bool = False
     """No redelivery will come (replay, retry of parked events): park instead of deferring."""
+    max_event_bytes: int = MAX_EVENT_BYTES
 
     @property
     def target_schema(self) -> str:
@@ -73,25 +92,43 @@ class Applier:
 
     async def apply_batch(self, conn: asyncpg.Connection, batch: Sequence[Delivery]) -> list[Outcome]:
         """Apply `batch` in one transaction; a fast pass first, then one savepoint per event on failure."""
-        items = [_decode(d) for d in batch]
+        items = [_decode(d, self.max_event_bytes) for d in batch]
         try:
             async with conn.transaction():
-                return await self._run(conn, items, careful=False)
+                outcomes = await self._run(conn, items, careful=False)
         except ApplyFailed:
             async with conn.transaction():
-                return await self._run(conn, items, careful=True)
+                outcomes = await self._run(conn, items, careful=True)
+        self._log_rejected(items)
+        return outcomes
+
+    def _log_rejected(self, items: list[_Item]) -> None:
+        """After the commit, so a batch retried one event at a time warns once; never with the body."""
+        for item in (i for i in items if i.rejected is not None):
+            log.warning(
+                "projection.message_rejected",
+                projection=self.projection.name,
+                subject=item.delivery.subject,
+                origin=item.delivery.origin,
+                size=len(item.delivery.body),
+                reason=item.rejected,
+            )
 
     async def _run(self, conn: asyncpg.Connection, items: list[_Item], *, careful: bool) -> list[Outcome]:
         await conn.execute(f'SET LOCAL search_path TO "{self.target_schema}", public')
         await conn.execute("SELECT pg_advisory_xact_lock($1)", self.projection.lock_key)
-        keys = sorted({i.key for i in items})
+        events = [i for i in items if i.rejected is None]
+        keys = sorted({i.key for i in events})
         tracked = await _tracked(conn, keys)
         parked = await _parked_streams(conn, keys)
-        failures = await _failures(conn, [i.env.event_id for i in items if i.env]) if careful else {}
+        failures = await _failures(conn, [i.env.event_id for i in events if i.env]) if careful else {}
         blocked: set[str] = set()
         outcomes: list[Outcome] = []
         moved: dict[str, Envelope] = {}
         for item in items:
+            if item.rejected is not None:
+                outcomes.append(await self._reject(conn, item, item.rejected))
+                continue
             outcome = await self._one(conn, item, tracked, parked, blocked, failures, careful)
             if outcome is Outcome.APPLIED and item.env is not None:
                 tracked[item.key] = item.env.version
@@ -112,7 +149,7 @@ class Applier:
     ) -> Outcome:
         env = item.env
         if env is None or item.key in parked:
-            return await self._park(conn, item, parked, item.error or "an earlier event of its stream is parked")
+            return await self._park(conn, item, parked, "an earlier event of its stream is parked")
         if item.key in blocked:
             return await self._defer(conn, item, parked, "an earlier event of its stream was not applied")
         last = tracked.get(item.key, 0)
@@ -128,6 +165,8 @@ class Applier:
         if env.version > last + 1:
             blocked.add(item.key)
             return await self._defer(conn, item, parked, f"version {env.version} arrived after {last}")
+        if item.error:
+            return await self._park(conn, item, parked, item.error)
         return await self._apply(conn, item, env, parked, blocked, failures, careful)
 
     async def _apply(
@@ -146,7 +185,7 @@ class Applier:
         except (EventDecodeError, UnknownEventType) as exc:
             if not careful:
                 raise ApplyFailed from exc
-            return await self._park(conn, item, parked, f"cannot decode: {exc}")
+            return await self._park(conn, item, parked, f"cannot decode: {describe(exc)}")
         if not careful:
             try:
                 with bound_to(env):
@@ -227,13 +266,60 @@ class Applier:
             )
         return Outcome.PARKED
 
+    async def _reject(self, conn: asyncpg.Connection, item: _Item, reason: str) -> Outcome:
+        size = len(item.delivery.body)
+        await conn.execute(
+            "INSERT INTO _rejected (origin, subject, size, body, error) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (origin) DO NOTHING",
+            item.delivery.origin,
+            item.delivery.subject,
+            size,
+            item.delivery.body if size <= self.max_event_bytes else None,
+            reason,
+        )
+        return Outcome.PARKED
 
-def _decode(delivery: Delivery) -> _Item:
+
+def _decode(delivery: Delivery, max_bytes: int) -> _Item:
+    size = len(delivery.body)
+    over = f"oversized: {size} bytes, over the limit of {max_bytes}" if size > max_bytes else None
     try:
         env = decode(delivery.body)
-    except Exception as exc:  # malformed on the wire: park it under its subject, never crash
-        return _Item(delivery, None, f"undecodable/{delivery.subject}", f"malformed event: {exc}")
-    return _Item(delivery, env, stream_key(env), None)
+    except Exception as exc:  # malformed on the wire: record it, never crash
+        reason = f"not an event: {describe(exc)}"
+        return _Item(delivery, None, "", None, f"{over}; {reason}" if over else reason)
+    wrong = _contradiction(env, delivery.subject)
+    if wrong:
+        return _Item(delivery, None, "", None, f"not an event: {wrong}")
+    return _Item(delivery, env, stream_key(env), over)
+
+
+def _contradiction(env: Envelope, subject: str) -> str | None:
+    """A decoded envelope must be the event its subject announces."""
+    if env.version < 1:
+        return f"aggregateversion {env.version} is below 1"
+    if env.subject != subject:
+        return f"the envelope names {env.subject}, not the subject it came on"
+    return None
+
+
+def describe(exc: BaseException) -> str:
+    """What is wrong with a message, for the park and the logs: never the offending values, which may
+    be personal data (pydantic's messages quote the input)."""
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc']) or 'data'}: {e['msg']}"
+            for e in cause.errors(include_url=False, include_input=False, include_context=False)
+        )
+        return f"{str(exc).split(':', 1)[0]}: {problems}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON ({exc.msg} at byte {exc.pos})"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    if isinstance(exc, KeyError):
+        return f"missing attribute {exc.args[0]!r}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 async def _tracked(conn: asyncpg.Connection, keys: list[str]) -> dict[str, int]:

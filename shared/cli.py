@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,6 +20,11 @@ from rich.table import Table
 from rich.text import Text
 
 from jingzhang.shared.streams import SERVICES
+
+if TYPE_CHECKING:  # imported where used, so the CLI starts fast
+    import asyncpg
+
+    from jingzhang.shared.projection import Projection
 
 app = typer.Typer(
     help="jingzhang: police chief for every enterprise (警长制), event-sourced on NATS JetStream.", no_args_is_help=True
@@ -426,8 +431,7 @@ def parked_list(
     database_url: Annotated[str, typer.Option(envvar="DATABASE_URL")] = "",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """List parked events of every projection of SERVICE."""
-    from jingzhang.shared.parking import list_parked
+    """List parked events and rejected messages of every projection of SERVICE."""
     from jingzhang.shared.projection import Projection
 
     projections = _projections(_check_service(service))
@@ -439,16 +443,7 @@ def parked_list(
             out = []
             for p in projections.values():
                 assert isinstance(p, Projection)
-                for e in await list_parked(pool, p):
-                    out.append(
-                        {
-                            "projection": e.projection,
-                            "stream": e.stream_key,
-                            "version": e.version,
-                            "error": e.error,
-                            "parked_at": e.parked_at.isoformat(),
-                        }
-                    )
+                out += await _parked_rows(pool, p)
             return out
         finally:
             await pool.close()
@@ -457,12 +452,50 @@ def parked_list(
     if as_json:
         sys.stdout.write(json.dumps(rows) + "\n")
         return
-    table = Table(title=f"parked events of {service}")
-    for column in ("projection", "stream", "version", "error"):
+    table = Table(title=f"parked events and rejected messages of {service}")
+    for column in ("projection", "kind", "stream", "version", "subject", "error"):
         table.add_column(column)
     for r in rows:
-        table.add_row(str(r["projection"]), str(r["stream"]), str(r["version"]), str(r["error"]))
+        table.add_row(
+            *(str(r[c]) if r[c] is not None else "-" for c in ("projection", "kind", "stream", "version")),
+            str(r["subject"]),
+            str(r["error"]),
+        )
     Console().print(table)
+
+
+async def _parked_rows(pool: "asyncpg.Pool", projection: "Projection") -> list[dict[str, object]]:
+    """One projection's parked events (`kind` parked: they belong to a stream and can be retried) and
+    rejected messages (`kind` rejected: no event at all, kept as evidence)."""
+    from jingzhang.shared.parking import list_parked, list_rejected
+
+    parked: list[dict[str, object]] = [
+        {
+            "projection": e.projection,
+            "kind": "parked",
+            "stream": e.stream_key,
+            "version": e.version,
+            "subject": e.subject,
+            "error": e.error,
+            "parked_at": e.parked_at.isoformat(),
+        }
+        for e in await list_parked(pool, projection)
+    ]
+    rejected: list[dict[str, object]] = [
+        {
+            "projection": r.projection,
+            "kind": "rejected",
+            "stream": None,
+            "version": None,
+            "subject": r.subject,
+            "origin": r.origin,
+            "size": r.size,
+            "error": r.error,
+            "parked_at": r.rejected_at.isoformat(),
+        }
+        for r in await list_rejected(pool, projection)
+    ]
+    return parked + rejected
 
 
 @parked_app.command("retry")

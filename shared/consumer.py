@@ -1,11 +1,16 @@
 """Durable JetStream pull consumers feeding projections, with exactly-once effect.
 
-For each projection and each service stream it follows there is one durable pull consumer
-(`<service>__<projection>` on `JZ_<SOURCE>`), filtered by whole aggregates. A fetched batch is
+For each projection, each service stream it follows and each partition there is one durable pull
+consumer (`<service>__<projection>__<source>__p<k>` on the partitioned copy `JZ_<SOURCE>_P8`, see
+`partitions`), filtered by whole aggregates; one replica at a time owns it (`partitions_runner`).
+A consumer without a partition reads every partition (tests, benchmarks). A fetched batch is
 applied in order in one PostgreSQL transaction (`Applier`); messages are acked only after that
 transaction commits, so a crash between commit and ack only causes a redelivery, which the
 projection's checkpoint recognises as a duplicate. Deferred messages are nak'ed with a backoff;
 JetStream redelivers them (order is restored by the per-stream version check).
+
+Messages that are not events (garbage, foreign JSON, oversized bodies) are recorded as rejected by
+the `Applier` and acked, so a partition never stalls on them.
 
 We use nats-py directly rather than a FastStream subscriber: FastStream's default NATS ack policy
 terminates a message on any exception, its batch subscriber runs handlers concurrently, and its pull
@@ -30,43 +35,70 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import BadRequestError, NotFoundError
 from opentelemetry.trace import SpanKind, Tracer
 
-from jingzhang.shared.applier import Applier, Delivery, Outcome
+from jingzhang.shared.applier import MAX_EVENT_BYTES, Applier, Delivery, Outcome
+from jingzhang.shared.partitions import partition_filter, published_subject
 from jingzhang.shared.projection import Projection
 from jingzhang.shared.store.postgres import PostgresEventStore
-from jingzhang.shared.streams import stream_name
+from jingzhang.shared.streams import partitioned_stream_name
 from jingzhang.shared.tracing import extract_context
 
 log = structlog.get_logger(__name__)
 
 BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0)
 GAP_RETRY = 0.2
+IDLE_CHECK = 10.0
+"""Seconds without messages after which a consumer checks that its durable still exists."""
 
 
-def durable_name(service: str, projection: Projection, source_service: str) -> str:
-    return f"{service}__{projection.name}__{source_service}"
+def durable_name(service: str, projection: Projection, source_service: str, partition: int | None = None) -> str:
+    base = f"{service}__{projection.name}__{source_service}"
+    return base if partition is None else f"{base}__p{partition}"
 
 
-def consumer_config(service: str, projection: Projection, source_service: str, batch: int) -> ConsumerConfig:
+def consumer_config(
+    service: str, projection: Projection, source_service: str, batch: int, partition: int | None = None
+) -> ConsumerConfig:
     return ConsumerConfig(
-        durable_name=durable_name(service, projection, source_service),
-        description=f"{service} projection {projection.name} reading {source_service}",
+        durable_name=durable_name(service, projection, source_service, partition),
+        description=f"{service} projection {projection.name} reading {source_service}"
+        + ("" if partition is None else f", partition {partition}"),
         deliver_policy=DeliverPolicy.ALL,
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=30.0,
         max_deliver=-1,  # we count failures ourselves and park; JetStream must never drop
         max_ack_pending=batch * 4,
-        filter_subjects=projection.subjects_for(source_service),
+        filter_subjects=[
+            partition_filter(source_service, s.aggregate_type, partition)
+            for s in projection.sources
+            if s.service == source_service
+        ],
     )
 
 
 async def ensure_consumer(js: JetStreamContext, config: ConsumerConfig, source_service: str) -> None:
-    """Create the durable consumer if it does not exist; never rewrite the stream."""
-    stream = stream_name(source_service)
+    """Create the durable consumer on the source's partitioned copy if it does not exist; never
+    rewrite a stream."""
+    stream = partitioned_stream_name(source_service)
     try:
         await js.consumer_info(stream, str(config.durable_name))
     except NotFoundError:
-        with contextlib.suppress(BadRequestError):  # a concurrent replica created it first
+        try:
             await js.add_consumer(stream, config)
+        except BadRequestError:  # a concurrent replica created it first
+            return
+        except NotFoundError:
+            raise RuntimeError(f"JetStream stream {stream} is missing: run `jingzhang provision`") from None
+
+
+def delivery(msg: Msg) -> Delivery:
+    """What the applier needs of a message: the subject it was published on, its body, and where it
+    sits in the service stream (the sourcing header names it; replay reads the service stream itself)."""
+    origin = None
+    source = (msg.headers or {}).get("Nats-Stream-Source")
+    if source:
+        stream, _, rest = source.partition(" ")
+        origin = f"{stream}:{rest.split(' ', 1)[0]}"
+    return Delivery(published_subject(msg.subject), msg.data, origin)
 
 
 @dataclass
@@ -81,52 +113,68 @@ class ProjectionConsumer:
     fetch_timeout: float = 0.5
     max_failures: int = 5
     tracer: Tracer | None = None
+    partition: int | None = None
+    """None: every partition (one consumer for the whole source)."""
+    max_event_bytes: int = MAX_EVENT_BYTES
+    gate: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Shared by one projection's consumers in a process: its transactions run one at a time anyway
+    (the projection's advisory lock), so the others wait here rather than holding pool connections."""
     applied: int = field(default=0, init=False)
     outcomes: collections.Counter[Outcome] = field(default_factory=collections.Counter, init=False)
     """How many deliveries ended how, since start (read by the metrics at scrape time)."""
     running: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        self.applier = Applier(self.projection, self.store, max_failures=self.max_failures)
-        self.config = consumer_config(self.service, self.projection, self.source_service, self.batch)
+        self.applier = Applier(
+            self.projection, self.store, max_failures=self.max_failures, max_event_bytes=self.max_event_bytes
+        )
+        self.config = consumer_config(self.service, self.projection, self.source_service, self.batch, self.partition)
+        self.stream = partitioned_stream_name(self.source_service)
+
+    @property
+    def durable(self) -> str:
+        return str(self.config.durable_name)
 
     async def run(self, stop: asyncio.Event) -> None:
         js = self.nc.jetstream()
         while not stop.is_set():
             try:
                 await ensure_consumer(js, self.config, self.source_service)
-                sub = await js.pull_subscribe_bind(
-                    durable=str(self.config.durable_name), stream=stream_name(self.source_service)
-                )
+                sub = await js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
                 self.running = True
                 try:
-                    await self._loop(sub, stop)
+                    await self._loop(js, sub, stop)
                 finally:
-                    with contextlib.suppress(Exception):
-                        await sub.unsubscribe()
+                    self.running = False
+                    await _give_back(sub)
             except Exception as exc:
                 self.running = False
-                log.warning("consumer.restart", consumer=self.config.durable_name, error=repr(exc))
+                log.warning("consumer.restart", consumer=self.durable, error=repr(exc))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
         self.running = False
 
-    async def _loop(self, sub: JetStreamContext.PullSubscription, stop: asyncio.Event) -> None:
+    async def _loop(self, js: JetStreamContext, sub: JetStreamContext.PullSubscription, stop: asyncio.Event) -> None:
+        idle_since = time.monotonic()
         while not stop.is_set():
             try:
                 msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout)
             except (TimeoutError, nats.errors.TimeoutError):  # both occur; see KNOWN-TRAPS.md
+                if time.monotonic() - idle_since > IDLE_CHECK:  # a rebuilt copy took the durable with it
+                    await js.consumer_info(self.stream, self.durable)
+                    idle_since = time.monotonic()
                 continue
+            idle_since = time.monotonic()
             await self.handle(msgs)
 
     async def handle(self, msgs: Sequence[Msg]) -> list[Outcome]:
-        batch = [Delivery(m.subject, m.data) for m in msgs]
+        batch = [delivery(m) for m in msgs]
         started = time.time_ns()
         try:
-            async with self.pool.acquire() as conn:
+            async with self.gate, self.pool.acquire() as conn:
                 outcomes = await self.applier.apply_batch(conn, batch)
         except Exception as exc:  # the transaction did not commit: nothing applied, all come back
-            log.warning("consumer.batch_failed", consumer=self.config.durable_name, error=repr(exc))
+            log.warning("consumer.batch_failed", consumer=self.durable, error=repr(exc))
             for msg in msgs:
                 await msg.nak(delay=_backoff(msg))
             self.outcomes[Outcome.DEFERRED] += len(msgs)
@@ -148,7 +196,7 @@ class ProjectionConsumer:
             kind=SpanKind.CONSUMER,
             start_time=started,
             attributes={
-                "messaging.destination.name": msg.subject,
+                "messaging.destination.name": published_subject(msg.subject),
                 "jingzhang.projection": self.projection.name,
                 "jingzhang.outcome": outcome.value,
             },
@@ -162,6 +210,20 @@ class ProjectionConsumer:
         await msg.ack()
         if outcome is Outcome.APPLIED:
             self.applied += 1
+
+
+async def _give_back(sub: JetStreamContext.PullSubscription) -> None:
+    """Nak what reached the subscription after its last fetch, so the partition's next owner gets it
+    now rather than after `ack_wait`; then unsubscribe. nats-py keeps such messages in the
+    subscription's pending queue, which it exposes only privately."""
+    with contextlib.suppress(Exception):
+        queue = sub._sub._pending_queue
+        while not queue.empty():
+            msg = queue.get_nowait()
+            if not JetStreamContext.is_status_msg(msg):  # status messages (timeouts) carry no ack
+                await msg.nak()
+    with contextlib.suppress(Exception):
+        await sub.unsubscribe()
 
 
 def _backoff(msg: Msg) -> float:

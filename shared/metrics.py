@@ -27,7 +27,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from jingzhang.shared.applier import Outcome
 from jingzhang.shared.consumer import ProjectionConsumer
 from jingzhang.shared.runtime import Runtime
-from jingzhang.shared.streams import stream_name
 from jingzhang.shared.tracing import correlation_context, extract_context
 
 log = structlog.get_logger(__name__)
@@ -58,7 +57,7 @@ class RuntimeCollector(Collector):
     async def refresh(self) -> None:
         snapshot = _Snapshot()
         await asyncio.gather(
-            *(self._lag(c, snapshot) for c in self.runtime.consumers),
+            *(self._lag(c, snapshot) for c in self.runtime.consumers if c.running),  # the partitions it owns
             *(self._parked(p.name, p.schema, snapshot) for p in self.runtime.projections),
             self._backlog(snapshot),
         )
@@ -66,13 +65,17 @@ class RuntimeCollector(Collector):
 
     async def _lag(self, consumer: ProjectionConsumer, snapshot: _Snapshot) -> None:
         js = self.runtime.nc.jetstream()
-        durable = str(consumer.config.durable_name)
-        info = await scrape_timed(js.consumer_info(stream_name(consumer.source_service), durable))
+        durable = consumer.durable
+        info = await scrape_timed(js.consumer_info(consumer.stream, durable))
         if info is not None:
             snapshot.pending[durable] = (int(info.num_pending or 0), int(info.num_ack_pending or 0))
 
     async def _parked(self, name: str, schema: str, snapshot: _Snapshot) -> None:
-        count = await scrape_timed(self.runtime.pool.fetchval(f'SELECT count(*) FROM "{schema}"._parked'))
+        count = await scrape_timed(
+            self.runtime.pool.fetchval(
+                f'SELECT (SELECT count(*) FROM "{schema}"._parked) + (SELECT count(*) FROM "{schema}"._rejected)'
+            )
+        )
         if count is not None:
             snapshot.parked[name] = int(count)
 
@@ -83,7 +86,9 @@ class RuntimeCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         yield from self._consumers()
         yield from self._relay()
-        parked = GaugeMetricFamily("jingzhang_parked_events", "Events parked per projection", labels=["projection"])
+        parked = GaugeMetricFamily(
+            "jingzhang_parked_events", "Events parked and messages rejected per projection", labels=["projection"]
+        )
         for name, count in self.snapshot.parked.items():
             parked.add_metric([name], count)
         yield parked

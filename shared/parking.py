@@ -1,4 +1,8 @@
-"""Parked events: list them, and retry them in order once the cause is fixed."""
+"""Parked events: list them, and retry them in order once the cause is fixed.
+
+Rejected messages (no event at all: garbage, foreign JSON, an envelope contradicting its subject)
+are listed beside them; there is nothing to retry in them, they stay as evidence.
+"""
 
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -19,13 +23,34 @@ class ParkedEvent:
     parked_at: datetime
 
 
-async def list_parked(conn: asyncpg.Connection, projection: Projection) -> list[ParkedEvent]:
+async def list_parked(conn: asyncpg.Connection | asyncpg.Pool, projection: Projection) -> list[ParkedEvent]:
     rows = await conn.fetch(
         f'SELECT stream_key, version, subject, error, parked_at FROM "{projection.schema}"._parked'
         " ORDER BY stream_key, version"
     )
     return [
         ParkedEvent(projection.name, r["stream_key"], r["version"], r["subject"], r["error"], r["parked_at"])
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedMessage:
+    projection: str
+    subject: str
+    origin: str | None
+    """`<stream>:<sequence>` of the message in the service stream, when known."""
+    size: int
+    error: str
+    rejected_at: datetime
+
+
+async def list_rejected(conn: asyncpg.Connection | asyncpg.Pool, projection: Projection) -> list[RejectedMessage]:
+    rows = await conn.fetch(
+        f'SELECT subject, origin, size, error, rejected_at FROM "{projection.schema}"._rejected ORDER BY id'
+    )
+    return [
+        RejectedMessage(projection.name, r["subject"], r["origin"], r["size"], r["error"], r["rejected_at"])
         for r in rows
     ]
 

@@ -78,6 +78,15 @@ CREATE TABLE IF NOT EXISTS _parked_streams (
     reason      text NOT NULL,
     parked_at   timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+CREATE TABLE IF NOT EXISTS _rejected (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    origin      text UNIQUE,        -- '<stream>:<sequence>': a redelivered message is recorded once
+    subject     text NOT NULL,
+    size        integer NOT NULL,
+    body        bytea,              -- NULL when over the size limit
+    error       text NOT NULL,
+    rejected_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
 CREATE TABLE IF NOT EXISTS _failures (
     event_id    uuid PRIMARY KEY,
     attempts    integer NOT NULL,

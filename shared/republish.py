@@ -13,7 +13,9 @@ the relay refilled before this ran) may hold events published long ago. Running 
 nothing the second time.
 
 It holds the relay's advisory lock throughout, so the relay cannot publish newer events in between,
-and it finally moves the relay checkpoint to the end so the relay does not publish them again.
+and it finally moves the relay checkpoint to the end so the relay does not publish them again. A
+stream it had to create gets its partitioned copy rebuilt too (`streams.ensure_partitioned`): the
+old copy would wait for sequence numbers the new stream only reaches much later.
 """
 
 import asyncio
@@ -33,7 +35,7 @@ from nats.js.errors import APIError, NotFoundError
 from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, encode
 from jingzhang.shared.relay import RELAY_LOCK, PipelinedPublisher
 from jingzhang.shared.store.postgres import ORIGIN, CommitPosition, PostgresEventStore
-from jingzhang.shared.streams import StreamSpec, stream_name
+from jingzhang.shared.streams import StreamSpec, ensure_partitioned, stream_name
 
 
 class RelayBusy(RuntimeError):
@@ -81,6 +83,7 @@ async def republish(
         await _take_relay_lock(lock_conn, store.service, lock_timeout)
         try:
             created = await _ensure_stream(js, store.service, replicas)
+            await ensure_partitioned(js, store.service, replicas, rebuild=created)  # a copy would wait for old numbers
             held = await _read_held(js, stream)
             sender = _Sender(nc, js, stream, held.last_seq, window, ack_timeout)
             published, last = await _publish_missing(store, sender, held, page)

@@ -1,11 +1,16 @@
 """The running parts every service shares: pool, NATS connection, event store, relay, consumers.
 
 A service's composition root (`jingzhang.<service>.bootstrap`) builds one `Runtime` with its own
-projections and reactors and starts it from its FastAPI lifespan.
+projections and reactors and starts it from its FastAPI lifespan. Several replicas of a service
+may run against one database: one of them relays (the relay's lock), and they split the projection
+consumers by partition (`partitions_runner`).
 """
 
 import asyncio
 import contextlib
+import os
+import socket
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +22,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import Tracer
 
 from jingzhang.shared.consumer import ProjectionConsumer
+from jingzhang.shared.partitions import PARTITIONS
+from jingzhang.shared.partitions_runner import PartitionRunner
 from jingzhang.shared.privacy.keystore import PostgresKeyStore
 from jingzhang.shared.privacy.protect import Protector
 from jingzhang.shared.privacy.setup import OpenedKeyStore, open_keystore
@@ -49,6 +56,11 @@ async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
     return pool
 
 
+def replica_id() -> str:
+    """Names this replica among its service's: the host (the pod) and the process, made unique."""
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+
+
 @dataclass
 class Runtime:
     service: str
@@ -62,6 +74,9 @@ class Runtime:
     _keys: OpenedKeyStore | None = field(default=None, init=False)
     relay: Relay | None = field(default=None, init=False)
     consumers: list[ProjectionConsumer] = field(default_factory=list, init=False)
+    """Every partition's consumer; `partitions` runs those this replica owns."""
+    partitions: PartitionRunner | None = field(default=None, init=False)
+    replica: str = field(default_factory=replica_id)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     tracer_provider: TracerProvider = field(init=False)
@@ -88,22 +103,34 @@ class Runtime:
         if self.relay_enabled:
             self.relay = Relay(self.store, self.nc, window=self.settings.relay_window, tracer=self.tracer)
             self._spawn(self.relay.run(self._stop), "relay")
-        for projection in self.projections:
-            for source in projection.services():
-                consumer = ProjectionConsumer(
-                    self.service,
-                    projection,
-                    self.pool,
-                    self.nc,
-                    source,
-                    store=self.store,
-                    batch=self.settings.consumer_batch,
-                    max_failures=self.settings.consumer_max_failures,
-                    tracer=self.tracer,
-                )
-                self.consumers.append(consumer)
-                self._spawn(consumer.run(self._stop), f"consumer {projection.name}<-{source}")
+        self._start_consumers()
         log.info("runtime.started", service=self.service, projections=[p.name for p in self.projections])
+
+    def _start_consumers(self) -> None:
+        """One consumer per projection, source and partition; this replica runs those it owns."""
+        gates = {projection.name: asyncio.Lock() for projection in self.projections}
+        self.consumers = [
+            ProjectionConsumer(
+                self.service,
+                projection,
+                self.pool,
+                self.nc,
+                source,
+                store=self.store,
+                batch=self.settings.consumer_batch,
+                max_failures=self.settings.consumer_max_failures,
+                tracer=self.tracer,
+                partition=partition,
+                max_event_bytes=self.settings.consumer_max_event_bytes,
+                gate=gates[projection.name],
+            )
+            for projection in self.projections
+            for source in projection.services()
+            for partition in range(PARTITIONS)
+        ]
+        if self.consumers:
+            self.partitions = PartitionRunner(self.replica, self.pool, self.consumers)
+            self._spawn(self.partitions.run(self._stop), "partitions")
 
     def _spawn(self, coro: "asyncio._CoroutineLike[None]", name: str) -> None:
         self._tasks.append(asyncio.create_task(coro, name=f"{self.service} {name}"))
@@ -129,7 +156,8 @@ class Runtime:
         a replica on standby (another holds the relay lock) is as ready as the one publishing."""
         checks: dict[str, bool | str] = {
             "nats": self.nc.is_connected,
-            "consumers": all(c.running for c in self.consumers),
+            "consumers": self.partitions is None or self.partitions.healthy,
+            "partitions": "none" if self.partitions is None else self.partitions.summary(),
             "relay": self.relay_state,
         }
         try:

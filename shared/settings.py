@@ -23,6 +23,12 @@ class ServiceSettings(BaseSettings):
     db_pool_max: int = Field(default=10, ge=2)
     consumer_batch: int = Field(default=256, ge=1, le=10_000)
     consumer_max_failures: int = Field(default=5, ge=1)
+    consumer_max_event_bytes: int = Field(
+        default=512 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="CONSUMER_MAX_EVENT_BYTES: a larger event parks with its stream (the streams take 1 MiB)",
+    )
     relay_window: int = Field(default=256, ge=1, le=10_000)
     clock_start: AwareDatetime | None = Field(
         default=None, description="CLOCK_START: run as if started at this instant (demo data); default: real time"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from jingzhang.shared.cli import load_app_factory
 from jingzhang.shared.consumer import durable_name
-from jingzhang.shared.streams import SERVICES, stream_name
+from jingzhang.shared.partitions import PARTITIONS
+from jingzhang.shared.streams import SERVICES, partitioned_stream_name, stream_name
 
 HERE = Path(__file__).resolve().parent
 AUTH_CONF = HERE / "auth.conf"
@@ -29,14 +30,16 @@ Consumer = tuple[str, str]  # (stream, durable name)
 
 
 def service_consumers() -> dict[str, list[Consumer]]:
-    """Every durable consumer each service creates, from its composition root."""
+    """Every durable consumer each service creates, from its composition root: one per projection,
+    source and partition, on the source's partitioned copy (see `shared/partitions.py`)."""
     found: dict[str, list[Consumer]] = {}
     for service in SERVICES:
         runtime = load_app_factory(service)().state.runtime
         found[service] = [
-            (stream_name(source), durable_name(service, projection, source))
+            (partitioned_stream_name(source), durable_name(service, projection, source, partition))
             for projection in runtime.projections
             for source in projection.services()
+            for partition in range(PARTITIONS)
         ]
     return found
 

@@ -10,11 +10,13 @@ import nats.errors
 import pytest
 from nats.aio.client import Client as NATS
 from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.errors import NotFoundError
 
 from jingzhang.shared.cli import load_app_factory
 from jingzhang.shared.consumer import consumer_config, ensure_consumer
+from jingzhang.shared.partitions import partition_of, published_subject
 from jingzhang.shared.relay import PipelinedPublisher
-from jingzhang.shared.streams import provision
+from jingzhang.shared.streams import partitioned_stream_name, provision
 from tests.deploy.conftest import DeployedNats, password_of
 
 pytestmark = pytest.mark.e2e
@@ -104,28 +106,44 @@ class TestServiceConsumers:
     async def test_appeals_creates_pulls_and_acks_its_own_consumer_on_assignment(self, connect: Connect) -> None:
         owner, _ = await connect("assignment")
         await owner.jetstream().publish("jz.assignment.evt.enterprise.e1.ChiefAssigned", b"{}")
+        copy = partitioned_stream_name("assignment")
+        stored = await copied(connect, copy, "jzp.assignment.*.enterprise.e1.ChiefAssigned")
         nc, errors = await connect("appeals")
-        config = consumer_config("appeals", projection("appeals", "chiefs"), "assignment", 10)
+        partition = partition_of(stored)
+        config = consumer_config("appeals", projection("appeals", "chiefs"), "assignment", 10, partition)
         js = nc.jetstream()
 
         await ensure_consumer(js, config, "assignment")
-        sub = await js.pull_subscribe_bind(durable=str(config.durable_name), stream="JZ_ASSIGNMENT")
+        sub = await js.pull_subscribe_bind(durable=str(config.durable_name), stream=copy)
         msgs = await sub.fetch(1, timeout=5)
         await msgs[0].ack_sync(timeout=5)
 
-        assert msgs[0].subject == "jz.assignment.evt.enterprise.e1.ChiefAssigned"
-        assert (await js.consumer_info("JZ_ASSIGNMENT", str(config.durable_name))).num_ack_pending == 0
+        assert msgs[0].subject == stored
+        assert published_subject(msgs[0].subject) == "jz.assignment.evt.enterprise.e1.ChiefAssigned"
+        assert (await js.consumer_info(copy, str(config.durable_name))).num_ack_pending == 0
         assert errors == []
 
     async def test_appeals_cannot_create_a_consumer_of_patrols(self, connect: Connect) -> None:
         nc, errors = await connect("appeals")
-        config = consumer_config("patrols", projection("patrols", "patrols_assignments"), "assignment", 10)
-        subject = f"$JS.API.CONSUMER.DURABLE.CREATE.JZ_ASSIGNMENT.{config.durable_name}"
+        config = consumer_config("patrols", projection("patrols", "patrols_assignments"), "assignment", 10, 0)
+        copy = partitioned_stream_name("assignment")
+        subject = f"$JS.API.CONSUMER.DURABLE.CREATE.{copy}.{config.durable_name}"
 
         with pytest.raises(nats.errors.TimeoutError):
-            await nc.jetstream().add_consumer("JZ_ASSIGNMENT", config, timeout=0.5)
+            await nc.jetstream().add_consumer(copy, config, timeout=0.5)
 
         assert await violation(errors, subject)
+
+
+async def copied(connect: Connect, copy: str, subject: str) -> str:
+    """The subject under which the partitioned copy stores a message, once the server has copied it."""
+    ops, _ = await connect("ops")
+    for _ in range(100):
+        try:
+            return str((await ops.jetstream().get_last_msg(copy, subject)).subject)
+        except NotFoundError:
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"{copy} never held {subject}")
 
 
 @pytest.mark.usefixtures("provisioned")
@@ -156,8 +174,8 @@ class TestExternalSubscriber:
 
     async def test_cannot_pull_from_a_services_consumer(self, connect: Connect) -> None:
         nc, errors = await connect("external")
-        durable = "evaluation__facts__appeals"
-        subject = f"$JS.API.CONSUMER.MSG.NEXT.JZ_APPEALS.{durable}"
+        durable = "evaluation__facts__appeals__p0"
+        subject = f"$JS.API.CONSUMER.MSG.NEXT.JZ_APPEALS_P8.{durable}"
 
         await nc.publish(subject, b'{"batch":1}', reply=nc.new_inbox())
         await nc.flush()
@@ -166,7 +184,7 @@ class TestExternalSubscriber:
 
     async def test_cannot_forge_an_ack_for_a_services_consumer(self, connect: Connect) -> None:
         nc, errors = await connect("external")
-        subject = "$JS.ACK.JZ_APPEALS.evaluation__facts__appeals.1.1.1.1700000000000000000.0"
+        subject = "$JS.ACK.JZ_APPEALS_P8.evaluation__facts__appeals__p0.1.1.1.1700000000000000000.0"
 
         await nc.publish(subject, b"+ACK")
         await nc.flush()
