@@ -50,6 +50,15 @@ class TestEachService:
     def test_runs_the_one_image_by_its_command(self, service: str) -> None:
         assert container(find("Deployment", service))["args"] == ["serve", service]
 
+    def test_runs_two_replicas_that_never_all_stop_at_once(self, service: str) -> None:
+        spec = find("Deployment", service)["spec"]
+        budget = find("PodDisruptionBudget", service)["spec"]
+
+        assert spec["replicas"] == 2  # they split the consumers by partition (shared/partitions.py)
+        assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+        assert budget["minAvailable"] == 1
+        assert budget["selector"] == spec["selector"]
+
     def test_liveness_and_readiness_probe_the_health_endpoints(self, service: str) -> None:
         c = container(find("Deployment", service))
 
