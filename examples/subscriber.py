@@ -45,6 +45,7 @@ class Options:
     max: int
     timeout: float
     batch: int
+    inbox_prefix: str
 
 
 def parse(argv: list[str]) -> Options:
@@ -57,6 +58,9 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--max", type=int, default=100, help="stop after this many applied events")
     p.add_argument("--timeout", type=float, default=5.0, help="stop after this many idle seconds")
     p.add_argument("--batch", type=int, default=50)
+    p.add_argument(
+        "--inbox-prefix", default="_INBOX_external", help="the `external` NATS user receives replies only here"
+    )
     return Options(**vars(p.parse_args(argv)))
 
 
@@ -116,7 +120,9 @@ async def handle(msg: Msg, archive: Archive) -> str:
 
 
 async def run(opts: Options) -> int:
-    nc = await nats.connect(opts.server, connect_timeout=opts.timeout, max_reconnect_attempts=3)
+    nc = await nats.connect(
+        opts.server, connect_timeout=opts.timeout, max_reconnect_attempts=3, inbox_prefix=opts.inbox_prefix
+    )
     archive = Archive(opts.db)
     applied = 0
     try:

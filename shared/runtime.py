@@ -37,11 +37,17 @@ from jingzhang.shared.tracing import TRACER_NAME, provider_for
 log = structlog.get_logger(__name__)
 
 
-async def connect_nats(url: str, name: str) -> NATS:
+def inbox_prefix(service: str) -> str:
+    """Each service's replies arrive under its own prefix, so NATS can deny it everyone else's replies."""
+    return f"_INBOX_{service}"
+
+
+async def connect_nats(url: str, name: str, inbox: str = "_INBOX") -> NATS:
     """Reconnect forever: a service outlives NATS restarts; the relay holds what it cannot send."""
     return await nats.connect(
         servers=[u.strip() for u in url.split(",")],
         name=name,
+        inbox_prefix=inbox,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
@@ -98,7 +104,7 @@ class Runtime:
         self._keys = await open_keystore(self.settings, self.pool)
         self.keystore = self._keys.keystore
         self.store = PostgresEventStore(self.pool, self.service, Protector(self.keystore))
-        self.nc = await connect_nats(self.settings.nats_url, f"jingzhang-{self.service}")
+        self.nc = await connect_nats(self.settings.nats_url, f"jingzhang-{self.service}", inbox_prefix(self.service))
         await require_stream(self.nc.jetstream(), self.service)
         if self.relay_enabled:
             self.relay = Relay(self.store, self.nc, window=self.settings.relay_window, tracer=self.tracer)

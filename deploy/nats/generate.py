@@ -16,15 +16,23 @@ from pathlib import Path
 from jingzhang.shared.cli import load_app_factory
 from jingzhang.shared.consumer import durable_name
 from jingzhang.shared.partitions import PARTITIONS
+from jingzhang.shared.runtime import inbox_prefix
 from jingzhang.shared.streams import SERVICES, partitioned_stream_name, stream_name
 
 HERE = Path(__file__).resolve().parent
 AUTH_CONF = HERE / "auth.conf"
 HELM_VALUES = HERE.parent / "helm" / "nats-values.yaml"
 ACCOUNT = "JZ"
-# nats-py's request/reply and pull deliveries use `_INBOX.<nuid>`; a per-user inbox prefix would
-# need a connect option the kernel does not set yet.
+# Replies (JetStream API answers, publish acks, pull deliveries) arrive on `<inbox prefix>.<nuid>`.
+# Each service connects with its own prefix (`shared.runtime.inbox_prefix`), so it may subscribe to
+# its own replies only and can never read another service's; the external user's prefix is
+# `_INBOX_external` (docs/subscribers.md); the operators' CLI keeps the default `_INBOX`.
 INBOX = "_INBOX.>"
+
+
+def inbox(user: str) -> str:
+    return f"{inbox_prefix(user)}.>"
+
 
 Consumer = tuple[str, str]  # (stream, durable name)
 
@@ -68,7 +76,7 @@ def service_permissions(service: str, consumers: Iterable[Consumer]) -> dict[str
     ]
     for stream, durable in consumers:
         publish += consumer_subjects(stream, durable)
-    return {"publish": {"allow": publish}, "subscribe": {"allow": [INBOX]}}
+    return {"publish": {"allow": publish}, "subscribe": {"allow": [inbox(service)]}}
 
 
 def external_permissions(protected: Iterable[str]) -> dict[str, dict[str, list[str]]]:
@@ -99,7 +107,7 @@ def external_permissions(protected: Iterable[str]) -> dict[str, dict[str, list[s
             f"{api}.CONSUMER.*.*.*.{durable}",  # MSG.NEXT, DURABLE.CREATE
             f"$JS.ACK.*.{durable}.>",  # forged acks would make a service skip events
         ]
-    return {"publish": {"allow": allow, "deny": deny}, "subscribe": {"allow": [INBOX], "deny": ["jz.>"]}}
+    return {"publish": {"allow": allow, "deny": deny}, "subscribe": {"allow": [inbox("external")], "deny": ["jz.>"]}}
 
 
 OPS_PERMISSIONS = {

@@ -16,6 +16,7 @@ from jingzhang.shared.cli import load_app_factory
 from jingzhang.shared.consumer import consumer_config, ensure_consumer
 from jingzhang.shared.partitions import partition_of, published_subject
 from jingzhang.shared.relay import PipelinedPublisher
+from jingzhang.shared.runtime import inbox_prefix
 from jingzhang.shared.streams import partitioned_stream_name, provision
 from tests.deploy.conftest import DeployedNats, password_of
 
@@ -36,7 +37,9 @@ async def connect(deployed_nats: DeployedNats) -> AsyncIterator[Connect]:
 
         host = deployed_nats.url.removeprefix("nats://")
         # credentials in the URL, exactly as NATS_URL carries them in compose and Kubernetes
-        nc = await nats.connect(f"nats://{user}:{password_of(user)}@{host}", error_cb=collect, max_reconnect_attempts=0)
+        url = f"nats://{user}:{password_of(user)}@{host}"
+        prefix = "_INBOX" if user == "ops" else inbox_prefix(user)
+        nc = await nats.connect(url, error_cb=collect, max_reconnect_attempts=0, inbox_prefix=prefix)
         opened.append(nc)
         return nc, errors
 
@@ -51,10 +54,10 @@ async def provisioned(connect: Connect) -> None:
     await provision(ops.jetstream())
 
 
-async def violation(errors: list[str], subject: str) -> bool:
+async def violation(errors: list[str], subject: str, direction: str = "publish to") -> bool:
     for _ in range(50):
         # nats-py lower-cases the server's -ERR text
-        if any(f'permissions violation for publish to "{subject.lower()}"' in e.lower() for e in errors):
+        if any(f'permissions violation for {direction} "{subject.lower()}"' in e.lower() for e in errors):
             return True
         await asyncio.sleep(0.02)
     return False
@@ -99,6 +102,24 @@ class TestServicePublishing:
             await nc.request("$JS.API.STREAM.CREATE.EVIL", b'{"name":"EVIL","subjects":["jz.>"]}', timeout=0.5)
 
         assert await violation(errors, "$JS.API.STREAM.CREATE.EVIL")
+
+
+class TestInboxes:
+    async def test_a_service_cannot_listen_to_another_services_replies(self, connect: Connect) -> None:
+        nc, errors = await connect("assignment")
+
+        await nc.subscribe("_INBOX_appeals.>")
+        await nc.flush()
+
+        assert await violation(errors, "_INBOX_appeals.>", "subscription to")
+
+    async def test_nor_can_the_external_user(self, connect: Connect) -> None:
+        nc, errors = await connect("external")
+
+        await nc.subscribe("_INBOX_evaluation.>")
+        await nc.flush()
+
+        assert await violation(errors, "_INBOX_evaluation.>", "subscription to")
 
 
 @pytest.mark.usefixtures("provisioned")
