@@ -49,6 +49,8 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure(spec.settings.log_level, spec.settings.log_json)
+        # at start, not at build: building an app (OpenAPI export, NATS config generation) needs no keys
+        app.state.verifier = verifier_for(spec.settings)
         await runtime.start()
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = [asyncio.create_task(worker(runtime, stop)) for worker in spec.workers]
@@ -61,7 +63,6 @@ def build_app(spec: ServiceSpec) -> FastAPI:
 
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
     app.state.runtime = runtime
-    app.state.verifier = verifier_for(spec.settings)
     metrics = ServiceMetrics(runtime, spec.metrics)
     app.state.metrics = metrics
     app.add_middleware(RevealPersonalData, keys=lambda: runtime.keystore)  # inside: metrics see its 503s
