@@ -2,10 +2,13 @@
 yields exactly the report's figure table for its year, and its commands depend on the seed alone."""
 
 import contextlib
+import json
 import time
 from datetime import datetime
 
+import asyncpg
 import httpx
+from fastapi import FastAPI
 from nats.aio.client import Client as NATS
 
 from jingzhang.appeals.bootstrap import create_app as appeals_app
@@ -15,6 +18,7 @@ from jingzhang.demo.commands import BUREAU_TZ
 from jingzhang.evaluation.bootstrap import create_app as evaluation_app
 from jingzhang.patrols.bootstrap import create_app as patrols_app
 from jingzhang.shared.clock import ShiftedClock
+from jingzhang.shared.replay import rebuild
 from tests.apps import running
 from tests.conftest import ServiceEnv
 
@@ -34,9 +38,11 @@ class TestGivenFourServicesAtTheYearsEnd:
         clock = ShiftedClock(YEAR_END)  # advancing, as `jingzhang up --demo` runs: events keep their order in time
         async with contextlib.AsyncExitStack() as stack:
             clients: dict[str, httpx.AsyncClient] = {}
+            apps: dict[str, FastAPI] = {}
             for name, create_app in APPS.items():
                 settings = await service_env.settings(name, consumer_batch=128)
-                clients[name] = await stack.enter_async_context(running(create_app(settings, clock)))
+                apps[name] = create_app(settings, clock)
+                clients[name] = await stack.enter_async_context(running(apps[name]))
             started = time.monotonic()
 
             summary = await generate(clients, seed=2025, progress=print, wait_timeout=120)
@@ -51,6 +57,58 @@ class TestGivenFourServicesAtTheYearsEnd:
             assert summary.laggards >= 1
             assert summary.ranked_officers >= summary.models + summary.laggards
             assert summary.plan_digest == build_plan(2025).digest()
+
+            await self.erasing_an_officer_keeps_every_figure_and_makes_them_unreadable(apps, clients)
+
+    async def erasing_an_officer_keeps_every_figure_and_makes_them_unreadable(
+        self, apps: dict[str, FastAPI], clients: dict[str, httpx.AsyncClient]
+    ) -> None:
+        """PIPL erasure on a whole year of data: the busiest police chief is erased, every service's
+        projections are rebuilt from JetStream, and the reports come out the same, the person unreadable."""
+        plan = build_plan(2025)
+        officer = max(plan.rated_appeals, key=lambda o: plan.rated_appeals[o])
+        enrolment = next(c.body for c in plan.commands() if c.path == "/officers" and c.body["officer_id"] == officer)
+        evaluation, assignment = clients["evaluation"], clients["assignment"]
+        figures = (await evaluation.get("/figures", params=YEAR)).json()
+        ranking = _scores((await evaluation.get("/rankings/2025")).json())
+        assert (await assignment.get(f"/officers/{officer}")).json()["name"] == enrolment["name"]
+
+        erased = await assignment.post("/privacy/erasures", json={"subject": f"officer/{officer}"})
+        assert erased.status_code == 200, erased.text
+        for app in apps.values():
+            runtime = app.state.runtime
+            for projection in runtime.projections:
+                if not projection.reactor:
+                    await rebuild(runtime.pool, runtime.nc, projection)
+
+        assert (await evaluation.get("/figures", params=YEAR)).json() == figures
+        assert _scores((await evaluation.get("/rankings/2025")).json()) == ranking
+        shown = (await assignment.get(f"/officers/{officer}")).json()
+        assert (shown["name"], shown["phone"], shown["wechat_id"]) == ("[erased]", "[erased]", "[erased]")
+        for name, app in apps.items():  # plain text nowhere: not in the log, not in any read model
+            for value in (enrolment["phone"], enrolment["wechat_id"]):
+                assert await _tables_holding(app.state.runtime.pool, value) == [], f"{name} holds {value}"
+
+
+YEAR = {"from": "2025-01-01", "to": "2026-01-01"}
+
+
+def _scores(ranking: object) -> object:
+    """The ranking without display names (an erased officer's name reads `[erased]`)."""
+    return json.loads(json.dumps(ranking), object_hook=lambda d: {k: v for k, v in d.items() if "name" not in k})
+
+
+async def _tables_holding(pool: asyncpg.Pool, value: str) -> list[str]:
+    tables = await pool.fetch(
+        """SELECT table_schema, table_name FROM information_schema.tables
+           WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'"""
+    )
+    found = []
+    for t in tables:
+        qualified = f'"{t["table_schema"]}"."{t["table_name"]}"'
+        if await pool.fetchval(f"SELECT count(*) FROM {qualified} r WHERE r::text LIKE $1", f"%{value}%"):
+            found.append(qualified)
+    return found
 
 
 class TestGivenASeed:
