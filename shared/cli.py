@@ -518,13 +518,23 @@ def parked_retry(
     _need_database(database_url)
 
     async def run() -> dict[str, list[Outcome]]:
+        from jingzhang.shared.privacy.protect import Protector
+        from jingzhang.shared.privacy.setup import open_keystore
+        from jingzhang.shared.settings import ServiceSettings
         from jingzhang.shared.store.postgres import PostgresEventStore
 
         pool = await _pg_pool(database_url, 2)
+        keys = None
         try:
+            store = PostgresEventStore(pool, service)
+            if chosen.reactor:  # it records events: personal data in them is sealed, as in the service
+                keys = await open_keystore(ServiceSettings(database_url=database_url), pool)
+                store = PostgresEventStore(pool, service, Protector(keys.keystore))
             async with pool.acquire() as conn:
-                return await retry_parked(conn, Applier(chosen, PostgresEventStore(pool, service)), stream)
+                return await retry_parked(conn, Applier(chosen, store), stream)
         finally:
+            if keys is not None:
+                await keys.close()
             await pool.close()
 
     results = _run("parked retry", run())

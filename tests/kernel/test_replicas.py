@@ -146,7 +146,6 @@ async def test_two_consumers_of_one_partition_still_apply_each_event_once_and_in
     async with pool.acquire() as conn:
         await install(conn, projection)
     await write(store, range(10))
-    await Relay(store, nc).publish_pending()
     stop = asyncio.Event()
     twins = [ProjectionConsumer("kernel", projection, pool, nc, SERVICE, store=store, batch=4, partition=3)]
     twins.append(ProjectionConsumer("kernel", projection, pool, nc, SERVICE, store=store, batch=4, partition=3))
@@ -155,11 +154,23 @@ async def test_two_consumers_of_one_partition_still_apply_each_event_once_and_in
         for p in range(PARTITIONS)
         if p != 3
     ]
-    tasks = [asyncio.create_task(c.run(stop)) for c in [*twins, *others]]
+    # one twin creates the durable, then the other joins: both are pulling before any event arrives
+    tasks = [asyncio.create_task(twins[0].run(stop))]
     try:
+        await eventually(_running(twins[0]), timeout=20)
+        tasks += [asyncio.create_task(c.run(stop)) for c in [twins[1], *others]]
+        await eventually(_running(twins[1]), timeout=20)
+        await Relay(store, nc).publish_pending()
         await eventually(applied_reaches(pool, STREAMS * 10), timeout=60)
     finally:
         stop.set()
         await asyncio.gather(*tasks)
     await in_order_and_once(pool, 10)
     assert all(twin.applied > 0 for twin in twins), "both consumers of partition 3 took part"
+
+
+def _running(consumer: ProjectionConsumer) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return consumer.running
+
+    return check

@@ -43,11 +43,16 @@ async def test_b_acts_while_a_is_away_and_a_takes_over_when_the_absence_ends(
     back = await until(acting, lambda rows: acting_officer(rows) == PC_A)
 
     assert [(c["tier"], c["slot"]) for c in card["chiefs"]][-2:] == [("police_chief", "A"), ("police_chief", "B")]
-    assert away[0]["reason"] == "absence leave-1 declared"
+    # the declaring request re-checks acting chiefs right after recording the absence; the worker may
+    # notice the absence's start from its boundaries first: either way B acts, for that absence
+    handed_over = {"absence leave-1 declared", "absence leave-1 started"}
+    assert away[0]["reason"] in handed_over
     assert back[0]["reason"] == "absence leave-1 ended"
     published = [
         (env.data["officer_id"], env.data["reason"])
         for _, env in await read_stream_messages(nc, "assignment")
         if env.event_type == "ActingChiefChanged" and env.data["tier"] == "police_chief"
     ]
-    assert published[-2:] == [(PC_B, "absence leave-1 declared"), (PC_A, "absence leave-1 ended")]
+    assert [officer for officer, _ in published[-2:]] == [PC_B, PC_A]
+    assert published[-2][1] in handed_over
+    assert published[-1][1] == "absence leave-1 ended"
