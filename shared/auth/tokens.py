@@ -137,13 +137,22 @@ class TokenVerifier:
         audience: str = AUDIENCE,
         role_claim: str = "role",
         leeway: timedelta = timedelta(seconds=30),
+        jwks_refresh_cooldown: timedelta = timedelta(seconds=30),
     ) -> None:
         if not public_keys and not jwks_url:
             raise ValueError(
                 "no token verification key: set AUTH_PUBLIC_KEY_FILE (local signing key) or AUTH_JWKS_URL (OIDC)"
             )
         self._keys = list(public_keys)
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
+        # keys cached 5 min; a token under an unknown key id refetches, at most once per cooldown, so a
+        # provider's rotation is picked up without a restart and forged key ids cannot flood the provider
+        self._jwks = (
+            jwt.PyJWKClient(
+                jwks_url, cache_keys=True, lifespan=300, cooldown_duration=jwks_refresh_cooldown.total_seconds()
+            )
+            if jwks_url
+            else None
+        )
         self.issuer = issuer
         self.audience = audience
         self.role_claim = role_claim
