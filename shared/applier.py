@@ -6,8 +6,11 @@ Shared by the live consumer and by replay. For every message it decides one outc
 - DUPLICATE: its version is not above the stream's checkpoint: skipped and logged;
 - PARKED: it failed too often (or can never be decoded), or an earlier event of its stream is
   parked: stored with the reason, and later events of the stream follow it into the park;
-- DEFERRED: it cannot be applied now (a transient failure, or an earlier version of its stream has
-  not been applied yet): the consumer asks JetStream to deliver it again later.
+- DEFERRED: applying it failed for now (a transient failure): JetStream delivers it again after a
+  growing backoff;
+- WAITING: an earlier version of its stream has not been applied yet (out of order after a
+  redelivery or a failover): delivered again shortly, at a fixed short delay, so that a stream's
+  events fall back into order as soon as the missing one arrives.
 
 Per-stream order is never broken: once one event of a stream is deferred or parked in a batch,
 every later event of that stream in the batch is too.
@@ -48,6 +51,7 @@ class Outcome(enum.Enum):
     DUPLICATE = "duplicate"
     PARKED = "parked"
     DEFERRED = "deferred"
+    WAITING = "waiting"
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +240,7 @@ class Applier:
     async def _defer(self, conn: asyncpg.Connection, item: _Item, parked: set[str], reason: str) -> Outcome:
         if self.replaying or self.park_immediately:
             return await self._park(conn, item, parked, reason)
-        return Outcome.DEFERRED
+        return Outcome.WAITING
 
     async def _park(self, conn: asyncpg.Connection, item: _Item, parked: set[str], reason: str) -> Outcome:
         version = item.env.version if item.env else 0

@@ -207,6 +207,9 @@ class ProjectionConsumer:
         if outcome is Outcome.DEFERRED:
             await msg.nak(delay=_backoff(msg))
             return
+        if outcome is Outcome.WAITING:  # its predecessor is on the way: a growing backoff would starve it
+            await msg.nak(delay=GAP_RETRY)
+            return
         await msg.ack()
         if outcome is Outcome.APPLIED:
             self.applied += 1
