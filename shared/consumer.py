@@ -6,8 +6,9 @@ consumer (`<service>__<projection>__<source>__p<k>` on the partitioned copy `JZ_
 A consumer without a partition reads every partition (tests, benchmarks). A fetched batch is
 applied in order in one PostgreSQL transaction (`Applier`); messages are acked only after that
 transaction commits, so a crash between commit and ack only causes a redelivery, which the
-projection's checkpoint recognises as a duplicate. Deferred messages are nak'ed with a backoff;
-JetStream redelivers them (order is restored by the per-stream version check).
+projection's checkpoint recognises as a duplicate. Deferred messages (a failure) are nak'ed with a
+growing backoff, waiting ones (out of order) with a short fixed delay; JetStream redelivers them
+and the per-stream version check restores order.
 
 Messages that are not events (garbage, foreign JSON, oversized bodies) are recorded as rejected by
 the `Applier` and acked, so a partition never stalls on them.
