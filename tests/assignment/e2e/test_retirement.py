@@ -20,7 +20,11 @@ async def test_retiring_the_only_police_chief_relieves_them_and_opens_a_gap(clie
     retired = await ok(client.post(f"/officers/{PC_A}/retire", json={"effective_from": day(3).isoformat()}))
     gaps = await until(getter(client, "/coverage-gaps"), lambda gaps: bool(gaps))
     posts = await until(getter(client, f"/officers/{PC_A}/enterprises"), lambda posts: posts == [])
-    file = await ok(client.get(f"/enterprises/{ENTERPRISE_ID}"))
+    # each read model follows the events on its own: wait for the enterprise file to show the term ended
+    file = await until(
+        getter(client, f"/enterprises/{ENTERPRISE_ID}"),
+        lambda f: any(t["officer_id"] == PC_A and t["effective_until"] for t in (f or {}).get("history", [])),
+    )
 
     assert retired["events"] == ["OfficerRetired"]
     assert (gaps[0]["enterprise_id"], gaps[0]["missing"], gaps[0]["reason"]) == (
