@@ -1,7 +1,6 @@
 """The audit trail over HTTP: who did what to which enterprise or officer, when (bureau and auditors)."""
 
 import uuid
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -10,7 +9,7 @@ from pydantic import BaseModel
 
 from jingzhang.evaluation.api.access import everything
 from jingzhang.evaluation.api.deps import Audit, aware
-from jingzhang.evaluation.projections.audit_queries import AuditFilter
+from jingzhang.evaluation.projections.audit_queries import AuditFilter, AuditRow
 from jingzhang.shared.errors import InvalidCommand
 
 router = APIRouter(tags=["audit"])
@@ -18,27 +17,9 @@ router = APIRouter(tags=["audit"])
 MAX_PAGE = 500
 
 
-class AuditEvent(BaseModel):
-    """One recorded event: which service and stream, what happened, who did it, and when."""
-
-    event_id: uuid.UUID
-    service: str
-    event_type: str
-    aggregate_type: str
-    aggregate_id: str
-    version: int
-    enterprise_id: str | None
-    officer_id: str | None
-    actor: str
-    occurred_at: datetime
-    recorded_at: datetime
-    correlation_id: uuid.UUID
-    causation_id: uuid.UUID | None
-
-
 class AuditPageView(BaseModel):
     order: Literal["newest_first"] = "newest_first"
-    events: list[AuditEvent]
+    events: list[AuditRow]
     next: uuid.UUID | None
     """Pass as `after` for the next page; null on the last page."""
 
@@ -65,7 +46,7 @@ async def get_audit(
         raise InvalidCommand("to must be after from", field="to")
     wanted = AuditFilter(enterprise_id, officer_id, actor, start, end)
     page = await audit.page(wanted, limit, after)
-    return AuditPageView(events=[AuditEvent(**asdict(row)) for row in page.rows], next=page.next_after)
+    return AuditPageView(events=list(page.rows), next=page.next_after)
 
 
 def _instant(value: datetime | None, field: str) -> datetime | None:
