@@ -28,6 +28,7 @@ from nats.js.api import PubAck
 from nats.js.errors import APIError
 from opentelemetry.trace import SpanKind, Tracer
 
+from jingzhang.shared.copy_watch import CopyWatch
 from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, encode
 from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
 from jingzhang.shared.streams import stream_name
@@ -69,6 +70,8 @@ class Relay:
         self.leading = False
         """True while this replica holds the relay lock and publishes; False on standby."""
         self.tracer = tracer
+        self.copy_watch = CopyWatch(nc, store.service)
+        """Run while leading: the partitioned copy must follow the stream after a leader loss (see `copy_watch`)."""
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set; only the holder of the relay lock publishes."""
@@ -86,10 +89,14 @@ class Relay:
                 return
         await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
         self.leading = True
+        watching = asyncio.Event()
+        watch = asyncio.create_task(self.copy_watch.run(watching))
         try:
             await self._publish_loop(stop)
         finally:
             self.leading = False
+            watching.set()
+            await asyncio.gather(watch, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
                 await conn.execute("SELECT pg_advisory_unlock($1)", RELAY_LOCK)

@@ -6,6 +6,11 @@ writes to with SIGKILL while four writers append at a steady pace; the relay and
 consumer, connected to all three nodes, must ride through the election: every committed event in
 the stream exactly once and in version order, the projection equal to the fold of what was written,
 nothing applied twice.
+
+The projection reads the stream's partitioned copy, which the server sources from the stream; after
+the leader's loss the server's own retry of that source backs off for 10-30 s and more, which once
+in about ten runs kept the projection still past this test's 30 s. The relay's copy watch steps the
+stalled copy's leader down (see `copy_watch`), so the projection follows within seconds of the relay.
 """
 
 import asyncio
@@ -123,7 +128,8 @@ async def test_killing_the_stream_leader_under_load_loses_no_acknowledged_event(
         print(
             f"\nkilled stream leader {leader} at {appended_at_kill} appended; new leader {new_leader};"
             f" relay publishing again after {relay_recovery:.2f}s ({appended_in_outage} appended meanwhile),"
-            f" projection applying again after {consumer_recovery:.2f}s"
+            f" projection applying again after {consumer_recovery:.2f}s;"
+            f" stalled copy stepped down {relay.copy_watch.nudges} times"
         )
     finally:
         stop.set()
