@@ -29,7 +29,7 @@ async def reset_stream(nc: NATS) -> None:
     js = nc.jetstream()
     with contextlib.suppress(NotFoundError):
         await js.delete_stream(stream_name(SERVICE))
-    await provision(js, services=(SERVICE,))
+    await provision(js, (SERVICE,))
 
 
 async def fill_store(store: PostgresEventStore, events: int, stream_len: int = STREAM_LEN, prefix: str = "s") -> None:

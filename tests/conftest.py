@@ -17,6 +17,7 @@ import nats
 import pytest
 from nats.aio.client import Client as NATS
 
+from jingzhang.app.services import SERVICES
 from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
 from jingzhang.shared.settings import ServiceSettings
@@ -69,7 +70,7 @@ def nats_server(state_root: Path) -> Iterator[NatsServer]:
 @pytest.fixture
 async def nc(nats_server: NatsServer) -> AsyncIterator[NATS]:
     client = await nats.connect(nats_server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
-    await provision(client.jetstream())
+    await provision(client.jetstream(), SERVICES)
     yield client
     await client.close()
 

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from jingzhang.shared.cli import load_app_factory
+from jingzhang.app.services import SERVICES, app_factory
 from jingzhang.shared.consumer import durable_name
 from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.runtime import inbox_prefix
-from jingzhang.shared.streams import SERVICES, partitioned_stream_name, stream_name
+from jingzhang.shared.streams import partitioned_stream_name, stream_name
 
 HERE = Path(__file__).resolve().parent
 AUTH_CONF = HERE / "auth.conf"
@@ -42,7 +42,7 @@ def service_consumers() -> dict[str, list[Consumer]]:
     source and partition, on the source's partitioned copy (see `shared/partitions.py`)."""
     found: dict[str, list[Consumer]] = {}
     for service in SERVICES:
-        runtime = load_app_factory(service)().state.runtime
+        runtime = app_factory(service)().state.runtime
         found[service] = [
             (partitioned_stream_name(source), durable_name(service, projection, source, partition))
             for projection in runtime.projections

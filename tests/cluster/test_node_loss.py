@@ -45,7 +45,7 @@ async def provisioned(nc: NATS) -> str:
 
     async def created() -> bool:
         try:
-            await provision(js, replicas=3, services=(SERVICE,))
+            await provision(js, (SERVICE,), replicas=3)
             info = await js.stream_info(STREAM)
         except (NatsError, TimeoutError):
             return False

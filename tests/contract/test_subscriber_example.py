@@ -7,7 +7,8 @@ from pathlib import Path
 import asyncpg
 from nats.aio.client import Client as NATS
 
-from jingzhang.shared.contract.catalog import catalog, entries
+from jingzhang.app.services import contracts as catalog
+from jingzhang.shared.contract.catalog import entries
 from jingzhang.shared.envelope import Metadata, NewEvent, StreamId, encode
 from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.relay import Relay

@@ -11,10 +11,10 @@ import httpx
 from fastapi import FastAPI
 from nats.aio.client import Client as NATS
 
+from jingzhang.app.demo import REPORT_FIGURES, build_plan, generate
+from jingzhang.app.demo.commands import BUREAU_TZ
 from jingzhang.appeals.bootstrap import create_app as appeals_app
 from jingzhang.assignment.bootstrap import create_app as assignment_app
-from jingzhang.demo import REPORT_FIGURES, build_plan, generate
-from jingzhang.demo.commands import BUREAU_TZ
 from jingzhang.evaluation.bootstrap import create_app as evaluation_app
 from jingzhang.patrols.bootstrap import create_app as patrols_app
 from jingzhang.shared.clock import ShiftedClock

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from jingzhang.app.services import SERVICES
 from jingzhang.shared.local.nats import NatsServer
-from jingzhang.shared.streams import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from jingzhang.shared.streams import SERVICES
+from jingzhang.app.services import SERVICES
 from tests.deploy.conftest import ROOT
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "compose-spec.json").read_text())

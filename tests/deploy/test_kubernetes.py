@@ -9,7 +9,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from jingzhang.shared.streams import SERVICES
+from jingzhang.app.services import SERVICES
 from tests.deploy.conftest import DEPLOY
 
 K8S_VERSION = "1.33.0"

@@ -12,7 +12,7 @@ from nats.aio.client import Client as NATS
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
-from jingzhang.shared.cli import load_app_factory
+from jingzhang.app.services import SERVICES, app_factory
 from jingzhang.shared.consumer import consumer_config, ensure_consumer
 from jingzhang.shared.partitions import partition_of, published_subject
 from jingzhang.shared.relay import PipelinedPublisher
@@ -51,7 +51,7 @@ async def connect(deployed_nats: DeployedNats) -> AsyncIterator[Connect]:
 @pytest.fixture
 async def provisioned(connect: Connect) -> None:
     ops, _ = await connect("ops")
-    await provision(ops.jetstream())
+    await provision(ops.jetstream(), SERVICES)
 
 
 async def violation(errors: list[str], subject: str, direction: str = "publish to") -> bool:
@@ -70,7 +70,7 @@ async def stream_messages(connect: Connect, stream: str) -> int:
 
 
 def projection(service: str, name: str) -> Any:
-    runtime = load_app_factory(service)().state.runtime
+    runtime = app_factory(service)().state.runtime
     return next(p for p in runtime.projections if p.name == name)
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from jingzhang.app.services import SERVICES
 from jingzhang.shared.local.postgres import EmbeddedPostgres
-from jingzhang.shared.streams import SERVICES
 from tests.deploy.conftest import DEPLOY
 
 pytestmark = pytest.mark.e2e

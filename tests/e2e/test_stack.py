@@ -27,7 +27,7 @@ def issue_token(state: Path) -> dict[str, str]:
     command = [
         sys.executable,
         "-m",
-        "jingzhang.shared.cli",
+        "jingzhang.app.cli",
         "token",
         "issue",
         "--role",
@@ -59,7 +59,7 @@ def start_stack(state: Path, base: int) -> subprocess.Popen[bytes]:
         [
             sys.executable,
             "-m",
-            "jingzhang.shared.cli",
+            "jingzhang.app.cli",
             "up",
             "--state-dir",
             str(state),

@@ -13,9 +13,9 @@ from nats.aio.client import Client as NATS
 from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
+from jingzhang.app.cli import app as cli
 from jingzhang.assignment.bootstrap import create_app
 from jingzhang.shared.applier import Applier, Delivery, Outcome
-from jingzhang.shared.cli import app as cli
 from jingzhang.shared.consumer import ProjectionConsumer
 from jingzhang.shared.envelope import Envelope, StreamId, encode, to_cloudevent
 from jingzhang.shared.parking import list_parked, list_rejected

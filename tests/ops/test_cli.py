@@ -9,7 +9,8 @@ import asyncpg
 import nats
 from typer.testing import CliRunner
 
-from jingzhang.shared.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_UNAVAILABLE, app
+from jingzhang.app.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_UNAVAILABLE, app
+from jingzhang.app.services import SERVICES
 from jingzhang.shared.envelope import StreamId
 from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
@@ -82,7 +83,7 @@ async def recorded_and_relayed(database_url: str, nats_url: str, streams: int, p
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
     nc = await nats.connect(nats_url)
     try:
-        await provision(nc.jetstream())
+        await provision(nc.jetstream(), SERVICES)
         await install_store(pool)
         store = PostgresEventStore(pool, SERVICE)
         for n in range(per_stream):

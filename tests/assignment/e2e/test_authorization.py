@@ -15,6 +15,7 @@ import nats
 import pytest
 from fastapi import FastAPI
 
+from jingzhang.app.services import SERVICES
 from jingzhang.assignment.bootstrap import create_app
 from jingzhang.assignment.settings import AssignmentSettings
 from jingzhang.shared.auth import Role
@@ -58,7 +59,7 @@ async def world(pg_server: EmbeddedPostgres, state_root: Path) -> AsyncIterator[
     server = NatsServer(state_root / "nats-assignment-authz").start()
     nc = await nats.connect(server.url)
     try:
-        await provision(nc.jetstream())
+        await provision(nc.jetstream(), SERVICES)
         settings = await ServiceEnv(pg_server, server).settings("assignment")
         app = create_app(AssignmentSettings(**settings.model_dump()), FixedClock(T0))
         async with running(app, headers={}) as http:

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from jingzhang.assignment.access import PostgresAccess
 from jingzhang.shared.auth import LocalSigningKey, Principal, Role
+from jingzhang.shared.auth.links import PostgresAccess
 from tests.auth import bearer
 from tests.kernel.helpers import eventually
 

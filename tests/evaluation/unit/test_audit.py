@@ -3,9 +3,9 @@
 import uuid
 from datetime import UTC, datetime
 
+from jingzhang.app.services import contracts as catalog
 from jingzhang.evaluation.projections.audit import PROJECTION, concerned
 from jingzhang.evaluation.projections.audit_queries import AuditFilter, where
-from jingzhang.shared.contract.catalog import catalog
 from jingzhang.shared.events import DomainEvent
 from tests.evaluation.samples import PC, chief, enterprise, officer, rated
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from jingzhang.app.cli import EXIT_BAD_INPUT, app
 from jingzhang.shared.auth import LocalSigningKey, Role, TokenVerifier
-from jingzhang.shared.cli import EXIT_BAD_INPUT, app
 
 runner = CliRunner()
 

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from typer.testing import CliRunner, Result
 
-from jingzhang.shared.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_UNAVAILABLE, app
+from jingzhang.app.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_UNAVAILABLE, app
 from jingzhang.shared.privacy import PersonErased
 from jingzhang.shared.privacy.keystore import PostgresKeyStore
 

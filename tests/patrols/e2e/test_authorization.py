@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from jingzhang.assignment.access import PostgresAccess
 from jingzhang.assignment.domain.events import ChiefTier
 from jingzhang.shared.auth import Role
+from jingzhang.shared.auth.links import PostgresAccess
 from jingzhang.shared.envelope import Envelope, StreamId
 from tests.auth import BUREAU, bearer
 from tests.kernel.helpers import eventually

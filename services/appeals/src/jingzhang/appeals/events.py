@@ -1,0 +1,17 @@
+"""The appeals service's published language: its event registry, aggregate and contract."""
+
+from jingzhang.appeals.domain.events import APPEAL_EVENTS
+from jingzhang.appeals.domain.state import APPEAL
+from jingzhang.shared.contract.catalog import AggregateEvents, ServiceContract
+from jingzhang.shared.events import EventRegistry
+
+SERVICE = "appeals"
+
+REGISTRY = EventRegistry(APPEAL_EVENTS)
+
+CONTRACT = ServiceContract(
+    SERVICE,
+    REGISTRY,
+    (AggregateEvents(APPEAL.aggregate_type, APPEAL_EVENTS, "One enterprise appeal (诉求), from intake to close."),),
+    "Enterprise appeals, their routing, time limits and escalation.",
+)

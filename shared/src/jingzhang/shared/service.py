@@ -1,0 +1,83 @@
+"""Builds one service's FastAPI app around its `Runtime`: the shape every composition root shares."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from jingzhang.shared.auth.http import authenticate, install_auth_errors
+from jingzhang.shared.auth.links import PostgresAccess
+from jingzhang.shared.auth.tokens import verifier_for
+from jingzhang.shared.http import (
+    PROBLEM_RESPONSES,
+    health_router,
+    install_error_handlers,
+    install_input_guards,
+    storable_input,
+)
+from jingzhang.shared.logging import configure
+from jingzhang.shared.metrics import MetricsHook, ObservedRequests, ServiceMetrics, metrics_router
+from jingzhang.shared.privacy.middleware import RevealPersonalData
+from jingzhang.shared.projection import Projection
+from jingzhang.shared.runtime import Runtime
+from jingzhang.shared.settings import ServiceSettings
+
+Worker = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
+"""A background loop (a deadline scheduler, a cadence planner) that runs until the event is set."""
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    title: str
+    settings: ServiceSettings
+    projections: Sequence[Projection] = ()
+    routers: Sequence[APIRouter] = ()
+    workers: Sequence[Worker] = ()
+    description: str = ""
+    version: str = "0.1.0"
+    extra_state: dict[str, object] = field(default_factory=dict)
+    metrics: Sequence[MetricsHook] = ()
+    """The service's own gauges (appeals near their time limit, overdue duties), next to the shared ones."""
+
+
+def build_app(spec: ServiceSpec) -> FastAPI:
+    runtime = Runtime(spec.name, spec.settings, spec.projections)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure(spec.settings.log_level, spec.settings.log_json)
+        # at start, not at build: building an app (OpenAPI export, NATS config generation) needs no keys
+        app.state.verifier = verifier_for(spec.settings)
+        await runtime.start()
+        stop = asyncio.Event()
+        tasks: list[asyncio.Task[None]] = [asyncio.create_task(worker(runtime, stop)) for worker in spec.workers]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await runtime.stop()
+
+    app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.access = PostgresAccess(lambda: runtime.pool)  # the `access` projection every service keeps
+    metrics = ServiceMetrics(runtime, spec.metrics)
+    app.state.metrics = metrics
+    app.add_middleware(RevealPersonalData, keys=lambda: runtime.keystore)  # inside: metrics see its 503s
+    install_input_guards(app)  # inside the metrics: they count its 413s
+    app.add_middleware(ObservedRequests, metrics=metrics, tracer=runtime.tracer)
+    for key, value in spec.extra_state.items():
+        setattr(app.state, key, value)
+    install_error_handlers(app)
+    install_auth_errors(app)
+    app.include_router(health_router(runtime.ready))
+    app.include_router(metrics_router(metrics))
+    for router in spec.routers:
+        # every route needs a token, then text PostgreSQL can store; its problem answers are documented
+        guards = [Depends(authenticate), Depends(storable_input)]
+        app.include_router(router, dependencies=guards, responses=PROBLEM_RESPONSES)
+    return app

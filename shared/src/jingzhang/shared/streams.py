@@ -1,0 +1,120 @@
+"""JetStream streams, kept in code and provisioned by one explicit step (never at service start-up).
+
+One stream per service holds every event that service records. Retention is by limits with no
+limit set: the streams are the replay source for every projection. PostgreSQL stays the source of
+truth; `republish` rebuilds a lost stream from it.
+
+Each service stream has a partitioned copy (`JZ_<SERVICE>_P8`) that the server fills by sourcing it
+through a subject transform; only the projection consumers read it (see `partitions` for why the
+published subjects stay as they are).
+"""
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig, StreamSource, SubjectTransform
+from nats.js.errors import NotFoundError
+
+from jingzhang.shared.envelope import service_subjects
+from jingzhang.shared.partitions import PARTITIONS, partitioned_destination, source_pattern
+
+DUPLICATE_WINDOW = timedelta(minutes=10)
+MAX_MESSAGE_BYTES = 1024 * 1024
+
+
+def stream_name(service: str) -> str:
+    return f"JZ_{service.upper()}"
+
+
+def partitioned_stream_name(service: str) -> str:
+    return f"{stream_name(service)}_P{PARTITIONS}"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    service: str
+    replicas: int = 1
+
+    def config(self) -> StreamConfig:
+        return StreamConfig(
+            name=stream_name(self.service),
+            subjects=[service_subjects(self.service)],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            discard=DiscardPolicy.OLD,
+            num_replicas=self.replicas,
+            duplicate_window=DUPLICATE_WINDOW.total_seconds(),
+            max_msg_size=MAX_MESSAGE_BYTES,
+            allow_direct=True,
+        )
+
+    def partitioned_config(self) -> StreamConfig:
+        """The copy: no subjects of its own, every well-formed event of the service stream, partitioned."""
+        transform = SubjectTransform(src=source_pattern(self.service), dest=partitioned_destination(self.service))
+        return StreamConfig(
+            name=partitioned_stream_name(self.service),
+            sources=[StreamSource(name=stream_name(self.service), subject_transforms=[transform])],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            discard=DiscardPolicy.OLD,
+            num_replicas=self.replicas,
+            max_msg_size=MAX_MESSAGE_BYTES,
+        )
+
+
+async def provision(js: JetStreamContext, services: Sequence[str], replicas: int = 1) -> list[str]:
+    """Create or update each named service's stream and its partitioned copy; one line per stream."""
+    done: list[str] = []
+    for service in services:
+        spec = StreamSpec(service, replicas)
+        created = await _create_or_update(js, spec.config(), done)
+        if created:  # a new service stream numbers from 1 again: a copy that followed the old one would wait
+            await rebuild_partitioned(js, service, replicas)
+            done.append(f"created {partitioned_stream_name(service)}")
+        else:
+            await _create_or_update(js, spec.partitioned_config(), done)
+    return done
+
+
+async def _create_or_update(js: JetStreamContext, config: StreamConfig, done: list[str]) -> bool:
+    try:
+        await js.stream_info(str(config.name))
+    except NotFoundError:
+        await js.add_stream(config)
+        done.append(f"created {config.name}")
+        return True
+    await js.update_stream(config)
+    done.append(f"updated {config.name}")
+    return False
+
+
+async def ensure_partitioned(js: JetStreamContext, service: str, replicas: int = 1, *, rebuild: bool = False) -> None:
+    """Create the copy if it is missing; with `rebuild` (its source stream was recreated), start it anew."""
+    if rebuild:
+        await rebuild_partitioned(js, service, replicas)
+        return
+    try:
+        await js.stream_info(partitioned_stream_name(service))
+    except NotFoundError:
+        await js.add_stream(StreamSpec(service, replicas).partitioned_config())
+
+
+async def rebuild_partitioned(js: JetStreamContext, service: str, replicas: int = 1) -> None:
+    """Drop the copy and source it again from the first message; its consumers are recreated by the
+    services and skip what their projections already applied."""
+    with contextlib.suppress(NotFoundError):
+        await js.delete_stream(partitioned_stream_name(service))
+    await js.add_stream(StreamSpec(service, replicas).partitioned_config())
+
+
+async def require_stream(js: JetStreamContext, service: str) -> None:
+    """Services check that operations provisioned their stream; they never declare it."""
+    try:
+        await js.stream_info(stream_name(service))
+    except NotFoundError:
+        raise RuntimeError(
+            f"JetStream stream {stream_name(service)} is missing: run `jingzhang provision` first"
+        ) from None
