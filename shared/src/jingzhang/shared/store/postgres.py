@@ -148,7 +148,7 @@ class PostgresEventStore:
         query = f"""
             SELECT {_COLUMNS} FROM es.events
             WHERE (tx_id, position) > ($1::text::xid8, $2)
-              AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+              AND tx_id < es.commit_horizon()
             ORDER BY tx_id, position LIMIT $3"""
         executor: Any = conn or self.pool
         rows = await executor.fetch(query, str(after[0]), after[1], limit)
