@@ -1,0 +1,121 @@
+"""`up` runs the whole system on one machine (with `--demo`, a year of data); `serve` runs one service."""
+
+import asyncio
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from jingzhang.app.cli.common import EXIT_UNAVAILABLE, check_service, console
+from jingzhang.app.services import SERVICES, app_factory
+
+if TYPE_CHECKING:  # imported where used, so the CLI starts fast
+    from jingzhang.app.stack import Stack
+
+# the demo year is 2025: the services run as if started on its last evening
+DEMO_CLOCK_START = "2025-12-31T20:00:00+08:00"
+
+
+def up(
+    state_dir: Annotated[Path, typer.Option(envvar="JZ_STATE_DIR", help="Where embedded servers keep data")] = Path(
+        ".state"
+    ),
+    seconds: Annotated[float, typer.Option(help="Stop by itself after this many seconds (0: run until Ctrl-C)")] = 0,
+    port_base: Annotated[
+        int, typer.Option(envvar="JZ_PORT_BASE", min=1024, max=65000, help="Services listen on base+1 … base+4")
+    ] = 8100,
+    demo: Annotated[
+        bool, typer.Option(help="Load a year (2025) of demo data shaped like the report, once per state dir")
+    ] = False,
+) -> None:
+    """Run the whole system: embedded NATS and PostgreSQL unless NATS_URL / DATABASE_URL are set."""
+    from jingzhang.app.stack import Stack
+
+    stack = Stack(state_dir.resolve(), os.environ.get("NATS_URL"), os.environ.get("DATABASE_URL"))
+    stack.ports = {service: port_base + i for i, service in enumerate(SERVICES, start=1)}
+    if demo:
+        os.environ.setdefault("CLOCK_START", DEMO_CLOCK_START)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        _run_stack(stack, demo)
+        stopping.wait(seconds or None)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.print("stopping services and servers …")
+        stack.stop()
+        console.print("stopped.")
+
+
+def serve(service: str) -> None:
+    """Run one service (settings from the environment: NATS_URL, DATABASE_URL, HTTP_HOST, HTTP_PORT, …)."""
+    from jingzhang.shared.serve import serve as serve_app
+
+    serve_app(app_factory(check_service(service)))
+
+
+def _run_stack(stack: "Stack", demo: bool) -> None:
+    """Servers, streams, the four services; then the demo year if asked and not loaded yet."""
+    stack.start_servers()
+    for line in asyncio.run(stack.prepare()):
+        console.print(f"JetStream: {line}")
+    logs = stack.state_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    stack.start_services(logs)
+    ready = asyncio.run(stack.wait_ready())
+    _print_stack(stack, ready, logs)
+    if not all(ready.values()):
+        raise typer.Exit(EXIT_UNAVAILABLE)
+    if demo:
+        _load_demo(stack)
+
+
+def _print_stack(stack: "Stack", ready: dict[str, bool], logs: Path) -> None:
+    table = Table(title="jingzhang is running (Ctrl-C stops everything)")
+    for column in ("service", "HTTP API", "OpenAPI", "ready"):
+        table.add_column(column)
+    for service in SERVICES:
+        url = stack.url(service)
+        table.add_row(service, url, f"{url}/docs", "yes" if ready[service] else "NO")
+    console.print(table)
+    console.print(f"NATS: {stack.nats_url}   PostgreSQL: {stack.database_url}   logs: {logs}")
+    console.print(
+        "Every API needs a bearer token: "
+        f"TOKEN=$(./jz token issue --role bureau --key-file {stack.signing_key_file}); "
+        'curl -H "Authorization: Bearer $TOKEN" ' + f"{stack.url('evaluation')}/figures"
+    )
+
+
+def _load_demo(stack: "Stack") -> None:
+    from jingzhang.app.demo import generate
+
+    marker = stack.state_dir / "demo-loaded"
+    if marker.exists():
+        console.print(f"demo data already loaded into {stack.state_dir}")
+        return
+    console.print("loading a year (2025) of demo data through the services' APIs …")
+    token = os.environ.get("JZ_TOKEN") or _demo_token(stack)
+    summary = asyncio.run(
+        generate({s: stack.url(s) for s in SERVICES}, progress=lambda m: console.print(m), token=token)
+    )
+    marker.write_text(summary.plan_digest)
+    status = "matches the report" if summary.matched else f"differs: {summary.mismatches()}"
+    console.print(
+        f"demo loaded in {summary.elapsed_seconds} s; figure table for {summary.year} {status}; "
+        f"see {stack.url('evaluation')}/figures?from=2025-01-01&to=2026-01-01"
+    )
+
+
+def _demo_token(stack: "Stack") -> str:
+    """A bureau token for the generator, signed with the stack's local key."""
+    from datetime import UTC, datetime, timedelta
+
+    from jingzhang.shared.auth import Principal, Role
+
+    principal = Principal(subject="demo-generator", role=Role.BUREAU)
+    return stack.signing_key().issue(principal, datetime.now(UTC), timedelta(hours=2))
