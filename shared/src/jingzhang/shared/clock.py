@@ -62,6 +62,12 @@ class ShiftedClock:
     def now(self) -> datetime:
         return self._base.now() + self._shift
 
+    def not_before(self, at: datetime) -> None:
+        """Never read earlier than `at`: a restarted service must not go back behind what it recorded."""
+        behind = at - self.now()
+        if behind > timedelta(0):
+            self._shift += behind
+
 
 def clock_for(start: datetime | None) -> Clock:
     """The composition roots' clock: the system clock, or a shifted one when `CLOCK_START` is set."""

@@ -13,6 +13,7 @@ import socket
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import asyncpg
 import nats
@@ -93,6 +94,11 @@ class Runtime:
     @property
     def tracer(self) -> Tracer:
         return self.tracer_provider.get_tracer(TRACER_NAME)
+
+    async def latest_recorded(self) -> datetime | None:
+        """When the latest event of this service's store happened (by the service's clock)."""
+        value: datetime | None = await self.pool.fetchval("SELECT max(occurred_at) FROM es.events")
+        return value
 
     async def start(self) -> None:
         self.pool = await create_pool(self.settings)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from jingzhang.shared.auth.http import authenticate, install_auth_errors
 from jingzhang.shared.auth.links import PostgresAccess
 from jingzhang.shared.auth.tokens import verifier_for
+from jingzhang.shared.clock import Clock, ShiftedClock
 from jingzhang.shared.http import (
     PROBLEM_RESPONSES,
     health_router,
@@ -42,6 +43,9 @@ class ServiceSpec:
     extra_state: dict[str, object] = field(default_factory=dict)
     metrics: Sequence[MetricsHook] = ()
     """The service's own gauges (appeals near their time limit, overdue duties), next to the shared ones."""
+    clock: Clock | None = None
+    """The service's clock; a shifted (demo) one is moved on past the latest event at start, so a
+    restart never takes the service back in time."""
 
 
 def build_app(spec: ServiceSpec) -> FastAPI:
@@ -53,6 +57,8 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         # at start, not at build: building an app (OpenAPI export, NATS config generation) needs no keys
         app.state.verifier = verifier_for(spec.settings)
         await runtime.start()
+        if isinstance(spec.clock, ShiftedClock) and (latest := await runtime.latest_recorded()) is not None:
+            spec.clock.not_before(latest)
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = [asyncio.create_task(worker(runtime, stop)) for worker in spec.workers]
         try:
