@@ -112,7 +112,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def unprocessable(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors: list[Any] = list(exc.errors())
-        fields = [_field_name(e.get("loc", ())) or "body" for e in errors]
+        fields = [_field_name(e) for e in errors]
         detail = "; ".join(f"{f}: {e.get('msg')}" for f, e in zip(fields, errors, strict=True))
         return problem(422, detail or "invalid request", "invalid", fields[0] if fields else None, scope=request.scope)
 
@@ -124,8 +124,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(500, f"the request failed on the server{where}", "internal_server_error", scope=request.scope)
 
 
-def _field_name(loc: Any) -> str:
-    return ".".join(str(part) for part in loc if part not in ("body", "query", "path", "header"))
+def _field_name(error: Any) -> str:
+    """Where the input is at fault; a body that is no JSON is located by character, which names no field."""
+    if error.get("type") == "json_invalid":
+        return "body"
+    where = (str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header"))
+    return ".".join(where) or "body"
 
 
 class UnstorableInput(Exception):
