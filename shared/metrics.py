@@ -8,6 +8,7 @@ gap in the scrape rather than hanging it.
 """
 
 import asyncio
+import collections
 import contextlib
 import time
 import uuid
@@ -19,7 +20,7 @@ import structlog
 from fastapi import APIRouter, Response
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -43,7 +44,8 @@ MetricsHook = Callable[[CollectorRegistry, Runtime], Refresh]
 @dataclass
 class _Snapshot:
     pending: dict[str, tuple[int, int]] = field(default_factory=dict)
-    parked: dict[str, int] = field(default_factory=dict)
+    parked: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per projection: events parked, messages rejected."""
     backlog: int | None = None
 
 
@@ -71,13 +73,14 @@ class RuntimeCollector(Collector):
             snapshot.pending[durable] = (int(info.num_pending or 0), int(info.num_ack_pending or 0))
 
     async def _parked(self, name: str, schema: str, snapshot: _Snapshot) -> None:
-        count = await scrape_timed(
-            self.runtime.pool.fetchval(
-                f'SELECT (SELECT count(*) FROM "{schema}"._parked) + (SELECT count(*) FROM "{schema}"._rejected)'
+        counts = await scrape_timed(
+            self.runtime.pool.fetchrow(
+                f'SELECT (SELECT count(*) FROM "{schema}"._parked) AS parked,'
+                f' (SELECT count(*) FROM "{schema}"._rejected) AS rejected'
             )
         )
-        if count is not None:
-            snapshot.parked[name] = int(count)
+        if counts is not None:
+            snapshot.parked[name] = (int(counts["parked"]), int(counts["rejected"]))
 
     async def _backlog(self, snapshot: _Snapshot) -> None:
         if self.runtime.relay is not None:
@@ -86,11 +89,15 @@ class RuntimeCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         yield from self._consumers()
         yield from self._relay()
+        # one metric with a `kind`, as `jingzhang parked list` shows them: their sum is what waits for an operator
         parked = GaugeMetricFamily(
-            "jingzhang_parked_events", "Events parked and messages rejected per projection", labels=["projection"]
+            "jingzhang_parked_events",
+            "Per projection: events parked with their stream (kind=parked), messages that are no event (kind=rejected)",
+            labels=["projection", "kind"],
         )
-        for name, count in self.snapshot.parked.items():
-            parked.add_metric([name], count)
+        for name, (events, messages) in self.snapshot.parked.items():
+            parked.add_metric([name, "parked"], events)
+            parked.add_metric([name, "rejected"], messages)
         yield parked
 
     def _consumers(self) -> Iterator[Metric]:
@@ -98,19 +105,31 @@ class RuntimeCollector(Collector):
         lag = GaugeMetricFamily("jingzhang_consumer_lag", "Not yet applied: pending + ack pending", labels=labels)
         pending = GaugeMetricFamily("jingzhang_consumer_pending", "Messages not yet delivered", labels=labels)
         acking = GaugeMetricFamily("jingzhang_consumer_ack_pending", "Delivered, not yet acknowledged", labels=labels)
-        events = CounterMetricFamily(
-            "jingzhang_projection_events", "Deliveries by outcome", labels=[*labels[:2], "outcome"]
-        )
         for consumer in self.runtime.consumers:
-            key = [consumer.projection.name, consumer.source_service, str(consumer.config.durable_name)]
+            key = [consumer.projection.name, consumer.source_service, consumer.durable]
             if key[2] in self.snapshot.pending:
                 waiting, unacked = self.snapshot.pending[key[2]]
                 lag.add_metric(key, waiting + unacked)
                 pending.add_metric(key, waiting)
                 acking.add_metric(key, unacked)
+        yield from (lag, pending, acking, self._outcomes())
+
+    def _outcomes(self) -> Metric:
+        """Summed over a projection's partition consumers: partitions are internal and move between
+        replicas; a series per partition would multiply the series by 8 and come and go with ownership.
+        Each consumer lives as long as the runtime, so the sums only grow. Lag keeps `durable`."""
+        totals: collections.Counter[tuple[str, str, Outcome]] = collections.Counter()
+        for consumer in self.runtime.consumers:
             for outcome in Outcome:
-                events.add_metric([*key[:2], outcome.value], consumer.outcomes[outcome])
-        yield from (lag, pending, acking, events)
+                totals[consumer.projection.name, consumer.source_service, outcome] += consumer.outcomes[outcome]
+        events = CounterMetricFamily(
+            "jingzhang_projection_events",
+            "Deliveries by outcome, per projection and source service",
+            labels=["projection", "source", "outcome"],
+        )
+        for (projection, source, outcome), count in totals.items():
+            events.add_metric([projection, source, outcome.value], count)
+        return events
 
     def _relay(self) -> Iterator[Metric]:
         relay = self.runtime.relay
@@ -139,6 +158,7 @@ class ServiceMetrics:
 
     def __init__(self, runtime: Runtime, hooks: Sequence[MetricsHook] = ()) -> None:
         self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)  # process_cpu_seconds_total, process_resident_memory_bytes, ...
         self.runtime_collector = RuntimeCollector(runtime)
         self.registry.register(self.runtime_collector)
         self.http = Histogram(
