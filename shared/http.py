@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jingzhang.shared.errors import ConcurrencyError, DomainRejected, InvalidCommand, NotFound
 from jingzhang.shared.problems import PROBLEM_MEDIA_TYPE, Problem, problem, status_code_word
+from jingzhang.shared.runtime import failing_checks
 
 
 class CommandAccepted(BaseModel):
@@ -257,7 +258,7 @@ def health_router(ready: Any) -> APIRouter:
     @router.get("/ready", response_model=Readiness, responses={503: _documented("Not ready: a check failed", NotReady)})
     async def readiness(request: Request) -> JSONResponse:
         checks = await ready()
-        failed = [name for name, value in checks.items() if value is False]  # a standby relay is ready
+        failed = failing_checks(checks)
         if not failed:
             return JSONResponse(Readiness(ready=True, checks=checks).model_dump())
         detail = "failing: " + ", ".join(failed)

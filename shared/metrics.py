@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jingzhang.shared.applier import Outcome
 from jingzhang.shared.consumer import ProjectionConsumer
-from jingzhang.shared.runtime import Runtime
+from jingzhang.shared.runtime import Runtime, failing_checks
 from jingzhang.shared.tracing import correlation_context, extract_context
 
 log = structlog.get_logger(__name__)
@@ -47,10 +47,12 @@ class _Snapshot:
     parked: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Per projection: events parked, messages rejected."""
     backlog: int | None = None
+    ready: dict[str, bool | str] | None = None
+    """The readiness checks, None when they did not answer in time (counted as not ready)."""
 
 
 class RuntimeCollector(Collector):
-    """Consumer lag and outcomes, relay backlog and published count, parked events per projection."""
+    """Readiness, consumer lag and outcomes, relay backlog and published count, parked events per projection."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -62,8 +64,12 @@ class RuntimeCollector(Collector):
             *(self._lag(c, snapshot) for c in self.runtime.consumers if c.running),  # the partitions it owns
             *(self._parked(p.name, p.schema, snapshot) for p in self.runtime.projections),
             self._backlog(snapshot),
+            self._ready(snapshot),
         )
         self.snapshot = snapshot
+
+    async def _ready(self, snapshot: _Snapshot) -> None:
+        snapshot.ready = await scrape_timed(self.runtime.ready())
 
     async def _lag(self, consumer: ProjectionConsumer, snapshot: _Snapshot) -> None:
         js = self.runtime.nc.jetstream()
@@ -87,6 +93,7 @@ class RuntimeCollector(Collector):
             snapshot.backlog = await scrape_timed(self.runtime.relay.backlog())
 
     def collect(self) -> Iterable[Metric]:
+        yield from self._readiness()
         yield from self._consumers()
         yield from self._relay()
         # one metric with a `kind`, as `jingzhang parked list` shows them: their sum is what waits for an operator
@@ -99,6 +106,17 @@ class RuntimeCollector(Collector):
             parked.add_metric([name, "parked"], events)
             parked.add_metric([name, "rejected"], messages)
         yield parked
+
+    def _readiness(self) -> Iterator[Metric]:
+        """What `/health/ready` answers, for alerting: a scrape reaches a replica its probe took out of service."""
+        checks = self.snapshot.ready
+        ready = GaugeMetricFamily("jingzhang_ready", "1 when /health/ready would answer 200, else 0")
+        ready.add_metric([], int(checks is not None and not failing_checks(checks)))
+        check = GaugeMetricFamily("jingzhang_ready_check", "Yes/no readiness checks: 1 passing", labels=["check"])
+        for name, value in (checks or {}).items():
+            if isinstance(value, bool):
+                check.add_metric([name], int(value))
+        yield from (ready, check)
 
     def _consumers(self) -> Iterator[Metric]:
         labels = ["projection", "source", "durable"]

@@ -27,6 +27,8 @@ SHARED_METRICS = (
     "jingzhang_relay_backlog",
     "jingzhang_relay_leading",
     "jingzhang_parked_events",
+    "jingzhang_ready",
+    "jingzhang_ready_check",
 )
 PROCESS_METRICS = (
     "process_cpu_seconds_total",
@@ -82,6 +84,32 @@ class TestWhenStarted:
 
         await eventually(publishing, timeout=15)
         assert (await client.get("/health/live")).json() == {"status": "ok"}
+
+
+class TestWhenNatsIsAway:
+    async def test_the_ready_gauge_says_what_readiness_says_and_recovers(
+        self, client: httpx.AsyncClient, service_env: ServiceEnv
+    ) -> None:
+        async def ready_is(expected: int) -> None:
+            async def agrees() -> bool:
+                samples = await scrape(client)
+                answer = await client.get("/health/ready")
+                return (
+                    value(samples, "jingzhang_ready") == expected
+                    and value(samples, "jingzhang_ready_check", check="nats") == expected
+                    and value(samples, "jingzhang_ready_check", check="postgres") == 1
+                    and (answer.status_code == 200) == bool(expected)
+                )
+
+            await eventually(agrees, timeout=15)
+
+        await ready_is(1)
+        service_env.nats.stop()
+        try:
+            await ready_is(0)
+        finally:
+            service_env.nats.start()
+        await ready_is(1)
 
 
 class TestWhenACommandIsHandled:
