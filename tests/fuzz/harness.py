@@ -181,15 +181,20 @@ def operations(schema: schemathesis.BaseSchema, skip: Callable[[APIOperation], b
 
 
 def problem_shape(case: Case, response: httpx.Response) -> str | None:
-    """Every 4xx names the problem: JSON with a non-empty `detail`; a 422 also names the field."""
+    """Every 4xx is an RFC 9457 problem naming the problem: `application/problem+json` with its status,
+    a type and title, a non-empty `detail`; a 422 also names the field."""
     if not 400 <= response.status_code < 500:
         return None
+    if response.headers.get("content-type") != "application/problem+json":
+        return f"4xx is not application/problem+json: {response.headers.get('content-type')!r}"
     try:
         body: Any = response.json()
     except json.JSONDecodeError:
         return f"4xx body is not JSON: {response.text[:200]!r}"
     if not isinstance(body, dict) or not isinstance(body.get("detail"), str) or not body["detail"].strip():
         return f"4xx body has no `detail` naming the problem: {body!r:.300}"
+    if body.get("status") != response.status_code or not body.get("type") or not body.get("title"):
+        return f"4xx problem without its status, type or title: {body!r:.300}"
     if response.status_code == 422 and not body.get("field"):
         return f"422 names no field: {body!r:.300}"
     return None

@@ -11,9 +11,10 @@ worker thread and each request goes back to the test's loop through httpx's ASGI
 What each response must satisfy:
 - no 5xx (`not_a_server_error`);
 - its status and body are documented (`status_code_conformance`, `content_type_conformance`,
-  `response_schema_conformance`): every problem status is declared with our Problem shape;
+  `response_schema_conformance`): every problem status is declared as `application/problem+json`
+  with our Problem schema;
 - a case schemathesis built to be invalid is refused with a 4xx (`negative_data_rejection`);
-- every 4xx is JSON whose `detail` names the problem, and a 422 names its `field`.
+- every 4xx is an RFC 9457 problem whose `detail` names the problem, and a 422 names its `field`.
 Left out: `positive_data_acceptance` (valid-looking ids of things that do not exist rightly get 404,
 commands against the wrong state 409) and the checks that send requests of their own
 (`ignored_auth`, `use_after_free`, ...): the token is proved separately below, on every operation.
@@ -116,8 +117,10 @@ async def test_every_operation_refuses_a_case_without_token(service: str, servic
     schema = load_schema(app.openapi())
 
     def unauthenticated(_: object, response: httpx.Response) -> str | None:
-        if response.status_code != 401 or "Bearer" not in response.headers.get("www-authenticate", ""):
-            return f"expected 401 with a Bearer challenge, got {response.status_code}: {response.text[:200]}"
+        if response.status_code != 401 or response.headers.get("www-authenticate") != 'Bearer realm="jingzhang"':
+            return f"expected 401 with a bare Bearer challenge, got {response.status_code}: {response.text[:200]}"
+        if response.headers.get("content-type") != "application/problem+json":
+            return f"401 is not a problem: {response.headers.get('content-type')!r}"
         return None
 
     async with running(app, headers={}) as client:

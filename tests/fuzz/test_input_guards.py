@@ -86,8 +86,16 @@ async def test_an_oversized_body_is_a_413_whether_declared_or_streamed(client: h
     streamed = await client.post("/things/t-1", content=chunks(), headers={"content-type": "application/json"})
     for response in (declared, streamed):
         assert response.status_code == 413
-        expected = {"detail": f"body: larger than {MAX_BODY_BYTES} bytes", "field": "body", "code": "too_large"}
-        assert response.json() == expected
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json() == {
+            "type": "https://jingzhang.example/problems/too_large",
+            "title": "Request body too large",
+            "status": 413,
+            "detail": f"body: larger than {MAX_BODY_BYTES} bytes",
+            "instance": "/things/t-1",
+            "field": "body",
+            "code": "too_large",
+        }
 
 
 async def test_a_body_that_is_not_utf8_is_a_problem_naming_the_body(client: httpx.AsyncClient) -> None:
@@ -105,15 +113,30 @@ async def test_a_missing_body_names_the_body(client: httpx.AsyncClient) -> None:
 async def test_an_unknown_route_answers_in_the_problem_shape(client: httpx.AsyncClient) -> None:
     response = await client.get("/nothing")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not Found", "field": None, "code": "not_found"}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Not Found",
+        "instance": "/nothing",
+        "field": None,
+        "code": "not_found",
+    }
     wrong_method = await client.get("/things/t-1")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["code"] == "method_not_allowed"
+    assert wrong_method.json()["type"] == "about:blank"
     assert wrong_method.headers["allow"] == "POST"
 
 
-def test_every_problem_status_is_documented_as_json() -> None:
-    operation = _app().openapi()["paths"]["/things/{thing_id}"]["post"]
-    for status in ("400", "401", "403", "404", "409", "413", "422"):
-        schema = operation["responses"][status]["content"]["application/json"]["schema"]
-        assert set(schema["required"]) == {"detail", "code"}
+def test_every_problem_status_is_documented_as_a_problem() -> None:
+    document = _app().openapi()
+    operation = document["paths"]["/things/{thing_id}"]["post"]
+    for status in ("400", "401", "403", "404", "409", "413", "422", "503"):
+        assert operation["responses"][status]["content"] == {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
+    problem = document["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail", "code"}
+    assert {"instance", "field"} <= problem["properties"].keys()

@@ -1,19 +1,22 @@
-"""`/metrics` of a running service: names present, values moving with the work it does."""
+"""`/metrics` of a running service: names present, each series once, values moving with the work it does."""
 
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from nats.aio.client import Client as NATS
 
 from jingzhang.assignment.bootstrap import create_app
+from jingzhang.shared.envelope import Envelope, StreamId, encode
 
 from ..apps import running
 from ..assignment.handlers.world import enrol
 from ..conftest import ServiceEnv
 from ..kernel.helpers import eventually
-from .helpers import scrape, value
+from .helpers import scrape, series, value
 
 SHARED_METRICS = (
     "jingzhang_consumer_lag",
@@ -24,6 +27,14 @@ SHARED_METRICS = (
     "jingzhang_relay_backlog",
     "jingzhang_relay_leading",
     "jingzhang_parked_events",
+    "jingzhang_ready",
+    "jingzhang_ready_check",
+)
+PROCESS_METRICS = (
+    "process_cpu_seconds_total",
+    "process_resident_memory_bytes",
+    "process_open_fds",
+    "process_start_time_seconds",
 )
 
 
@@ -47,6 +58,25 @@ class TestWhenStarted:
 
         await eventually(all_there, timeout=15)
 
+    async def test_the_process_metrics_are_exposed(self, client: httpx.AsyncClient) -> None:
+        samples = await scrape(client)
+
+        assert [name for name in PROCESS_METRICS if name not in samples] == []
+        assert value(samples, "process_resident_memory_bytes") > 0
+
+    async def test_no_series_is_exposed_twice(self, client: httpx.AsyncClient) -> None:
+        await enrol_one(client)  # every kind of series: outcomes, lag of owned partitions, HTTP latency
+
+        async def consuming() -> bool:
+            return "jingzhang_consumer_lag" in await scrape(client)
+
+        await eventually(consuming, timeout=15)
+
+        found = await series(client)
+        twice = [key for key, n in Counter(found).items() if n > 1]
+        assert twice == [], f"{len(twice)} series exposed more than once, e.g. {twice[:3]}"
+        assert "jingzhang_projection_events_total" in {name for name, _ in found}  # one per projection and source
+
     async def test_readiness_names_the_relay_state_and_stays_ready(self, client: httpx.AsyncClient) -> None:
         async def publishing() -> bool:
             answer = await client.get("/health/ready")
@@ -54,6 +84,32 @@ class TestWhenStarted:
 
         await eventually(publishing, timeout=15)
         assert (await client.get("/health/live")).json() == {"status": "ok"}
+
+
+class TestWhenNatsIsAway:
+    async def test_the_ready_gauge_says_what_readiness_says_and_recovers(
+        self, client: httpx.AsyncClient, service_env: ServiceEnv
+    ) -> None:
+        async def ready_is(expected: int) -> None:
+            async def agrees() -> bool:
+                samples = await scrape(client)
+                answer = await client.get("/health/ready")
+                return (
+                    value(samples, "jingzhang_ready") == expected
+                    and value(samples, "jingzhang_ready_check", check="nats") == expected
+                    and value(samples, "jingzhang_ready_check", check="postgres") == 1
+                    and (answer.status_code == 200) == bool(expected)
+                )
+
+            await eventually(agrees, timeout=15)
+
+        await ready_is(1)
+        service_env.nats.stop()
+        try:
+            await ready_is(0)
+        finally:
+            service_env.nats.start()
+        await ready_is(1)
 
 
 class TestWhenACommandIsHandled:
@@ -89,21 +145,51 @@ class TestWhenACommandIsHandled:
         assert answer.headers["x-correlation-id"] == given
 
 
+def broken_enrolment(officer_id: str) -> bytes:
+    """A real assignment event, as the relay would publish it, whose payload no projection can read."""
+    now = datetime.now(UTC)
+    return encode(
+        Envelope(
+            event_id=uuid.uuid4(),
+            service="assignment",
+            stream=StreamId("officer", officer_id),
+            version=1,
+            event_type="OfficerEnrolled",
+            schema_version=1,
+            data={"officer_id": officer_id, "nonsense": True},
+            occurred_at=now,
+            recorded_at=now,
+            correlation_id=uuid.uuid4(),
+            causation_id=None,
+            actor="tester",
+        )
+    )
+
+
 class TestWhenAnEventCannotBeRead:
-    async def test_it_shows_in_the_parked_gauge(self, client: httpx.AsyncClient, nc: NATS) -> None:
+    async def test_parked_events_and_rejected_messages_show_apart_in_the_parked_gauge(
+        self, client: httpx.AsyncClient, nc: NATS
+    ) -> None:
         await enrol_one(client)  # the relay has published before we write into its stream behind its back
 
         async def published() -> bool:
             return value(await scrape(client), "jingzhang_relay_backlog") == 0
 
         await eventually(published, timeout=15)
-        await nc.jetstream().publish("jz.assignment.evt.officer.broken.OfficerEnrolled", b"not an event")
+        js = nc.jetstream()
+        await js.publish("jz.assignment.evt.officer.broken.OfficerEnrolled", b"not an event")
+        await js.publish("jz.assignment.evt.officer.invalid.OfficerEnrolled", broken_enrolment("invalid"))
 
-        async def parked() -> bool:
+        async def set_aside() -> bool:
             samples = await scrape(client)
-            return value(samples, "jingzhang_parked_events", projection="absence_boundaries") == 1 and (
-                value(samples, "jingzhang_projection_events_total", projection="absence_boundaries", outcome="parked")
-                == 1
+            return (
+                value(samples, "jingzhang_parked_events", projection="absence_boundaries", kind="rejected") == 1
+                and value(samples, "jingzhang_parked_events", projection="absence_boundaries", kind="parked") == 1
+                and value(samples, "jingzhang_parked_events", projection="absence_boundaries") == 2
+                and value(
+                    samples, "jingzhang_projection_events_total", projection="absence_boundaries", outcome="parked"
+                )
+                == 2  # a rejected message's delivery ends as parked too: set aside, acked
             )
 
-        await eventually(parked, timeout=15)
+        await eventually(set_aside, timeout=15)

@@ -1,4 +1,8 @@
-"""The HTTP edge: 401 for a missing or bad token, 403 with a reason, the actor taken from the token."""
+"""The HTTP edge: 401 for a missing or bad token, 403 with a reason, the actor taken from the token.
+
+Both refusals are RFC 9457 problems with an RFC 6750 challenge: none names an error when no token was
+sent (§3.1), `invalid_token` when one was sent and does not verify, `insufficient_scope` with a 403.
+"""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -8,7 +12,7 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 
 from jingzhang.shared.auth import Action, LocalSigningKey, Principal, Role, TokenVerifier
-from jingzhang.shared.auth.http import CommandMeta, authenticate, enterprise_in_path, install_auth_errors
+from jingzhang.shared.auth.http import CommandMeta, authenticate, challenge, enterprise_in_path, install_auth_errors
 from jingzhang.shared.auth.policy import EnterpriseLinks
 
 KEY = LocalSigningKey.generate()
@@ -47,13 +51,23 @@ def auth(principal: Principal, key: LocalSigningKey = KEY, at: datetime | None =
     return {"Authorization": f"Bearer {key.issue(principal, at or datetime.now(UTC))}"}
 
 
-async def test_no_token_is_401_with_a_bearer_challenge(client: httpx.AsyncClient) -> None:
+async def test_no_token_is_401_with_a_bare_bearer_challenge(client: httpx.AsyncClient) -> None:
     response = await client.post("/enterprises/e-1/things")
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
-    assert response.json()["detail"].startswith("missing bearer token")
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="jingzhang"'
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "https://jingzhang.example/problems/unauthenticated",
+        "title": "No valid bearer token",
+        "status": 401,
+        "detail": "missing bearer token: send 'Authorization: Bearer <token>'",
+        "instance": "/enterprises/e-1/things",
+        "field": "Authorization",
+        "code": "unauthenticated",
+    }
     basic = await client.post("/enterprises/e-1/things", headers={"Authorization": "Basic dXNlcjpwdw=="})
     assert basic.status_code == 401
+    assert basic.headers["WWW-Authenticate"] == 'Bearer realm="jingzhang"'  # another scheme: no token either
 
 
 async def test_forged_and_expired_tokens_are_401(client: httpx.AsyncClient) -> None:
@@ -65,6 +79,18 @@ async def test_forged_and_expired_tokens_are_401(client: httpx.AsyncClient) -> N
     expired = await client.post("/enterprises/e-1/things", headers=auth(bureau, at=old))
     assert expired.status_code == 401
     assert expired.json()["detail"] == "token has expired"
+    assert expired.json()["code"] == "unauthenticated"
+    assert expired.headers["WWW-Authenticate"] == (
+        'Bearer realm="jingzhang", error="invalid_token", error_description="token has expired"'
+    )
+    garbage = await client.post("/enterprises/e-1/things", headers={"Authorization": 'Bearer "not-a-jwt\\"'})
+    assert garbage.status_code == 401
+    assert 'error="invalid_token"' in garbage.headers["WWW-Authenticate"]
+
+
+def test_a_challenge_s_description_keeps_to_the_characters_rfc_6750_allows() -> None:
+    value = challenge("invalid_token", 'kid "k1" \\ 密钥')
+    assert value == 'Bearer realm="jingzhang", error="invalid_token", error_description="kid \'k1\' ? ??"'
 
 
 async def test_the_actor_is_the_token_s_role_and_subject(client: httpx.AsyncClient) -> None:
@@ -80,11 +106,20 @@ async def test_refusals_are_403_with_the_reason(client: httpx.AsyncClient) -> No
         "/enterprises/e-1/things", headers=auth(Principal("u-9", Role.OFFICER, officer_id="off-9"))
     )
     assert stranger.status_code == 403
+    assert stranger.headers["content-type"] == "application/problem+json"
     assert stranger.json() == {
+        "type": "about:blank",
+        "title": "Forbidden",
+        "status": 403,
         "detail": "officer off-9 is not linked to enterprise e-1",
+        "instance": "/enterprises/e-1/things",
         "field": None,
         "code": "forbidden",
     }
+    assert stranger.headers["WWW-Authenticate"] == (
+        'Bearer realm="jingzhang", error="insufficient_scope",'
+        ' error_description="officer off-9 is not linked to enterprise e-1"'
+    )
     auditor = await client.post("/enterprises/e-1/things", headers=auth(Principal("a", Role.AUDITOR)))
     assert auditor.status_code == 403
     assert auditor.json()["detail"] == "auditors have read-only access"

@@ -220,5 +220,10 @@ class TestEdgeCases:
             resp = await http.get("/person")
 
         assert resp.status_code == 503
-        assert resp.json()["code"] == "keystore_unavailable"
+        assert resp.headers["content-type"] == "application/problem+json"
+        assert int(resp.headers["content-length"]) == len(resp.content)
+        problem = resp.json()
+        assert problem["code"] == "keystore_unavailable"
+        assert (problem["status"], problem["type"]) == (503, "https://jingzhang.example/problems/keystore_unavailable")
+        assert problem["instance"] == "/person"
         assert "pii:1:" not in resp.text

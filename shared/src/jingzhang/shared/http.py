@@ -1,10 +1,10 @@
-"""What every service's HTTP API shares: error mapping, input guards, health routes, command responses."""
+"""What every service's HTTP API shares: error mapping (RFC 9457 problems), input guards, health routes,
+command responses."""
 
 import contextlib
 import json
 import re
 from collections.abc import Iterator
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -16,6 +16,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jingzhang.shared.aggregate import Decided
 from jingzhang.shared.errors import ConcurrencyError, DomainRejected, InvalidCommand, NotFound
+from jingzhang.shared.problems import PROBLEM_MEDIA_TYPE, Problem, problem, status_code_word
+from jingzhang.shared.runtime import failing_checks
 
 
 class CommandAccepted(BaseModel):
@@ -31,27 +33,40 @@ def accepted(ident: str, decided: Decided[Any]) -> CommandAccepted:
     return CommandAccepted(id=ident, version=decided.version, events=[e.event_type for e in decided.events])
 
 
-class Problem(BaseModel):
-    """Every 4xx: `detail` names the problem, `field` the input at fault (if one is), `code` its kind."""
+class Readiness(BaseModel):
+    """`/health/ready`: every check; the service is ready when none of them is false."""
 
-    detail: str
-    field: str | None = None
-    code: str
+    ready: bool
+    checks: dict[str, bool | str]
 
 
-def _documented(description: str) -> dict[str, Any]:
-    # inline, not `model=Problem`: FastAPI would document it under the route's media type (text/csv, ...)
-    return {"description": description, "content": {"application/json": {"schema": Problem.model_json_schema()}}}
+class NotReady(Problem):
+    """`/health/ready` when a check fails: a problem (503) that still carries every check."""
+
+    ready: bool = False
+    checks: dict[str, bool | str]
+
+
+DOCUMENTED_SCHEMAS: tuple[type[BaseModel], ...] = (Problem, NotReady)
+"""Problem schemas every app documents in `components.schemas`, for `$ref`s from any response."""
+
+
+def _documented(description: str, schema: type[BaseModel] = Problem) -> dict[str, Any]:
+    # by media type and $ref, not `model=Problem`: FastAPI would document it as the route's own
+    # media type (application/json, text/csv, ...), not as application/problem+json
+    ref = {"$ref": f"#/components/schemas/{schema.__name__}"}
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": ref}}}
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _documented("The request body could not be read as JSON text"),
-    401: _documented("No valid bearer token"),
+    401: _documented("No valid bearer token (`WWW-Authenticate` says which challenge)"),
     403: _documented("The principal may not do this; `detail` says why"),
     404: _documented("No such thing"),
     409: _documented("Refused by the current state, or a stale `expected_version`"),
     413: _documented("The request body is too large"),
     422: _documented("Invalid input; `field` names it"),
+    503: _documented("Personal data in the answer cannot be shown now: the key store is unavailable"),
 }
 """The problem answers every authenticated route may give, for its OpenAPI document."""
 
@@ -59,47 +74,69 @@ MAX_BODY_BYTES = 256 * 1024
 """Far above any command; far below a NATS message (1 MiB), which every recorded event must fit in."""
 
 
-def _problem(status: int, detail: str, code: str, field: str | None = None) -> JSONResponse:
-    return JSONResponse(status_code=status, content=Problem(detail=detail, field=field, code=code).model_dump())
+def document_problems(app: FastAPI) -> None:
+    """Adds the problem schemas to the app's OpenAPI components, where `PROBLEM_RESPONSES` point."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schemas = build().setdefault("components", {}).setdefault("schemas", {})
+            for model in DOCUMENTED_SCHEMAS:
+                schemas[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend its document
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Every error as a problem (RFC 9457): the kernel's errors, FastAPI's own, and anything unforeseen."""
+    document_problems(app)
+
     @app.exception_handler(NotFound)
-    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return _problem(404, str(exc), "not_found")
+    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return problem(404, str(exc), "not_found", scope=request.scope)
 
     @app.exception_handler(ConcurrencyError)
-    async def conflict(_: Request, exc: ConcurrencyError) -> JSONResponse:
-        return _problem(409, str(exc), "stale_version")
+    async def conflict(request: Request, exc: ConcurrencyError) -> JSONResponse:
+        return problem(409, str(exc), "stale_version", scope=request.scope)
 
     @app.exception_handler(InvalidCommand)
-    async def invalid(_: Request, exc: InvalidCommand) -> JSONResponse:
-        return _problem(422, f"{exc.field}: {exc.reason}", "invalid", exc.field)
+    async def invalid(request: Request, exc: InvalidCommand) -> JSONResponse:
+        return problem(422, f"{exc.field}: {exc.reason}", "invalid", exc.field, scope=request.scope)
 
     @app.exception_handler(DomainRejected)
-    async def rejected(_: Request, exc: DomainRejected) -> JSONResponse:
-        return _problem(409, exc.reason, exc.code, exc.field)
+    async def rejected(request: Request, exc: DomainRejected) -> JSONResponse:
+        return problem(409, exc.reason, exc.code, exc.field, scope=request.scope)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         # FastAPI's own: 400 for a body it cannot decode, 404/405 for no such route or method
         field = "body" if exc.status_code == 400 else None
         detail = f"body: {exc.detail}" if field else str(exc.detail)
-        code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
-        response = _problem(exc.status_code, detail, code, field)
-        response.headers.update(exc.headers or {})
-        return response
+        code = status_code_word(exc.status_code)
+        return problem(exc.status_code, detail, code, field, scope=request.scope, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def unprocessable(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def unprocessable(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors: list[Any] = list(exc.errors())
-        fields = [_field_name(e.get("loc", ())) or "body" for e in errors]
+        fields = [_field_name(e) for e in errors]
         detail = "; ".join(f"{f}: {e.get('msg')}" for f, e in zip(fields, errors, strict=True))
-        return _problem(422, detail or "invalid request", "invalid", fields[0] if fields else None)
+        return problem(422, detail or "invalid request", "invalid", fields[0] if fields else None, scope=request.scope)
+
+    @app.exception_handler(Exception)
+    async def unforeseen(request: Request, _: Exception) -> JSONResponse:
+        # Starlette logs and re-raises the error after sending this; the body never tells what failed
+        correlation = request.headers.get("x-correlation-id")
+        where = f" (correlation id {correlation})" if correlation else ""
+        return problem(500, f"the request failed on the server{where}", "internal_server_error", scope=request.scope)
 
 
-def _field_name(loc: Any) -> str:
-    return ".".join(str(part) for part in loc if part not in ("body", "query", "path", "header"))
+def _field_name(error: Any) -> str:
+    """Where the input is at fault; a body that is no JSON is located by character, which names no field."""
+    if error.get("type") == "json_invalid":
+        return "body"
+    where = (str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header"))
+    return ".".join(where) or "body"
 
 
 class UnstorableInput(Exception):
@@ -172,7 +209,7 @@ class BodyLimit:
         body = None if declared.isdigit() and int(declared) > self.limit else await _read(receive, self.limit)
         if body is None:
             detail = f"body: larger than {self.limit} bytes"
-            await _problem(413, detail, "too_large", "body")(scope, receive, send)
+            await problem(413, detail, "too_large", "body", scope=scope)(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -212,8 +249,8 @@ def install_input_guards(app: FastAPI) -> None:
     app.add_middleware(BodyLimit)
 
     @app.exception_handler(UnstorableInput)
-    async def unstorable(_: Request, exc: UnstorableInput) -> JSONResponse:
-        return _problem(422, str(exc), "invalid", exc.field)
+    async def unstorable(request: Request, exc: UnstorableInput) -> JSONResponse:
+        return problem(422, str(exc), "invalid", exc.field, scope=request.scope)
 
 
 def health_router(ready: Any) -> APIRouter:
@@ -224,10 +261,13 @@ def health_router(ready: Any) -> APIRouter:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/ready")
-    async def readiness() -> JSONResponse:
+    @router.get("/ready", response_model=Readiness, responses={503: _documented("Not ready: a check failed", NotReady)})
+    async def readiness(request: Request) -> JSONResponse:
         checks = await ready()
-        status = 200 if all(v is not False for v in checks.values()) else 503  # a standby relay is ready
-        return JSONResponse(status_code=status, content={"ready": status == 200, "checks": checks})
+        failed = failing_checks(checks)
+        if not failed:
+            return JSONResponse(Readiness(ready=True, checks=checks).model_dump())
+        detail = "failing: " + ", ".join(failed)
+        return problem(503, detail, "not_ready", scope=request.scope, ready=False, checks=checks)
 
     return router

@@ -8,6 +8,7 @@ gap in the scrape rather than hanging it.
 """
 
 import asyncio
+import collections
 import contextlib
 import time
 import uuid
@@ -19,14 +20,14 @@ import structlog
 from fastapi import APIRouter, Response
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jingzhang.shared.applier import Outcome
 from jingzhang.shared.consumer import ProjectionConsumer
-from jingzhang.shared.runtime import Runtime
+from jingzhang.shared.runtime import Runtime, failing_checks
 from jingzhang.shared.tracing import correlation_context, extract_context
 
 log = structlog.get_logger(__name__)
@@ -43,12 +44,15 @@ MetricsHook = Callable[[CollectorRegistry, Runtime], Refresh]
 @dataclass
 class _Snapshot:
     pending: dict[str, tuple[int, int]] = field(default_factory=dict)
-    parked: dict[str, int] = field(default_factory=dict)
+    parked: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per projection: events parked, messages rejected."""
     backlog: int | None = None
+    ready: dict[str, bool | str] | None = None
+    """The readiness checks, None when they did not answer in time (counted as not ready)."""
 
 
 class RuntimeCollector(Collector):
-    """Consumer lag and outcomes, relay backlog and published count, parked events per projection."""
+    """Readiness, consumer lag and outcomes, relay backlog and published count, parked events per projection."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -60,8 +64,12 @@ class RuntimeCollector(Collector):
             *(self._lag(c, snapshot) for c in self.runtime.consumers if c.running),  # the partitions it owns
             *(self._parked(p.name, p.schema, snapshot) for p in self.runtime.projections),
             self._backlog(snapshot),
+            self._ready(snapshot),
         )
         self.snapshot = snapshot
+
+    async def _ready(self, snapshot: _Snapshot) -> None:
+        snapshot.ready = await scrape_timed(self.runtime.ready())
 
     async def _lag(self, consumer: ProjectionConsumer, snapshot: _Snapshot) -> None:
         js = self.runtime.nc.jetstream()
@@ -71,46 +79,75 @@ class RuntimeCollector(Collector):
             snapshot.pending[durable] = (int(info.num_pending or 0), int(info.num_ack_pending or 0))
 
     async def _parked(self, name: str, schema: str, snapshot: _Snapshot) -> None:
-        count = await scrape_timed(
-            self.runtime.pool.fetchval(
-                f'SELECT (SELECT count(*) FROM "{schema}"._parked) + (SELECT count(*) FROM "{schema}"._rejected)'
+        counts = await scrape_timed(
+            self.runtime.pool.fetchrow(
+                f'SELECT (SELECT count(*) FROM "{schema}"._parked) AS parked,'
+                f' (SELECT count(*) FROM "{schema}"._rejected) AS rejected'
             )
         )
-        if count is not None:
-            snapshot.parked[name] = int(count)
+        if counts is not None:
+            snapshot.parked[name] = (int(counts["parked"]), int(counts["rejected"]))
 
     async def _backlog(self, snapshot: _Snapshot) -> None:
         if self.runtime.relay is not None:
             snapshot.backlog = await scrape_timed(self.runtime.relay.backlog())
 
     def collect(self) -> Iterable[Metric]:
+        yield from self._readiness()
         yield from self._consumers()
         yield from self._relay()
+        # one metric with a `kind`, as `jingzhang parked list` shows them: their sum is what waits for an operator
         parked = GaugeMetricFamily(
-            "jingzhang_parked_events", "Events parked and messages rejected per projection", labels=["projection"]
+            "jingzhang_parked_events",
+            "Per projection: events parked with their stream (kind=parked), messages that are no event (kind=rejected)",
+            labels=["projection", "kind"],
         )
-        for name, count in self.snapshot.parked.items():
-            parked.add_metric([name], count)
+        for name, (events, messages) in self.snapshot.parked.items():
+            parked.add_metric([name, "parked"], events)
+            parked.add_metric([name, "rejected"], messages)
         yield parked
+
+    def _readiness(self) -> Iterator[Metric]:
+        """What `/health/ready` answers, for alerting: a scrape reaches a replica its probe took out of service."""
+        checks = self.snapshot.ready
+        ready = GaugeMetricFamily("jingzhang_ready", "1 when /health/ready would answer 200, else 0")
+        ready.add_metric([], int(checks is not None and not failing_checks(checks)))
+        check = GaugeMetricFamily("jingzhang_ready_check", "Yes/no readiness checks: 1 passing", labels=["check"])
+        for name, value in (checks or {}).items():
+            if isinstance(value, bool):
+                check.add_metric([name], int(value))
+        yield from (ready, check)
 
     def _consumers(self) -> Iterator[Metric]:
         labels = ["projection", "source", "durable"]
         lag = GaugeMetricFamily("jingzhang_consumer_lag", "Not yet applied: pending + ack pending", labels=labels)
         pending = GaugeMetricFamily("jingzhang_consumer_pending", "Messages not yet delivered", labels=labels)
         acking = GaugeMetricFamily("jingzhang_consumer_ack_pending", "Delivered, not yet acknowledged", labels=labels)
-        events = CounterMetricFamily(
-            "jingzhang_projection_events", "Deliveries by outcome", labels=[*labels[:2], "outcome"]
-        )
         for consumer in self.runtime.consumers:
-            key = [consumer.projection.name, consumer.source_service, str(consumer.config.durable_name)]
+            key = [consumer.projection.name, consumer.source_service, consumer.durable]
             if key[2] in self.snapshot.pending:
                 waiting, unacked = self.snapshot.pending[key[2]]
                 lag.add_metric(key, waiting + unacked)
                 pending.add_metric(key, waiting)
                 acking.add_metric(key, unacked)
+        yield from (lag, pending, acking, self._outcomes())
+
+    def _outcomes(self) -> Metric:
+        """Summed over a projection's partition consumers: partitions are internal and move between
+        replicas; a series per partition would multiply the series by 8 and come and go with ownership.
+        Each consumer lives as long as the runtime, so the sums only grow. Lag keeps `durable`."""
+        totals: collections.Counter[tuple[str, str, Outcome]] = collections.Counter()
+        for consumer in self.runtime.consumers:
             for outcome in Outcome:
-                events.add_metric([*key[:2], outcome.value], consumer.outcomes[outcome])
-        yield from (lag, pending, acking, events)
+                totals[consumer.projection.name, consumer.source_service, outcome] += consumer.outcomes[outcome]
+        events = CounterMetricFamily(
+            "jingzhang_projection_events",
+            "Deliveries by outcome, per projection and source service",
+            labels=["projection", "source", "outcome"],
+        )
+        for (projection, source, outcome), count in totals.items():
+            events.add_metric([projection, source, outcome.value], count)
+        return events
 
     def _relay(self) -> Iterator[Metric]:
         relay = self.runtime.relay
@@ -139,6 +176,7 @@ class ServiceMetrics:
 
     def __init__(self, runtime: Runtime, hooks: Sequence[MetricsHook] = ()) -> None:
         self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)  # process_cpu_seconds_total, process_resident_memory_bytes, ...
         self.runtime_collector = RuntimeCollector(runtime)
         self.registry.register(self.runtime_collector)
         self.http = Histogram(

@@ -184,3 +184,8 @@ class Runtime:
         if self.relay is None:
             return "disabled"
         return "running" if self.relay.leading else "standby"
+
+
+def failing_checks(checks: dict[str, bool | str]) -> list[str]:
+    """The readiness checks that fail: the false ones (a string, such as a standby relay's, never fails)."""
+    return [name for name, value in checks.items() if value is False]

@@ -2,7 +2,10 @@
 
 `build_app` mounts each service's routers behind `authenticate`; routes then declare what they need:
 `CommandMeta` (an authenticated, writing principal; auditors are refused) and the service's own scope
-checks through `policy`. A refusal is 403 with the reason; a missing or bad token is 401.
+checks through `policy`. A refusal is 403 with the reason; a missing or bad token is 401. Both are
+problems (RFC 9457) with an RFC 6750 challenge: no error code when the request had no bearer token at
+all (§3.1: the client may not know it needs one), `invalid_token` for a token that does not verify,
+`insufficient_scope` for a 403.
 """
 
 import uuid
@@ -17,8 +20,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jingzhang.shared.auth import policy
 from jingzhang.shared.auth.policy import AccessFacts, Action, EnterpriseLinks, Forbidden, ensure, everything, roles
 from jingzhang.shared.auth.principal import Principal, Role
-from jingzhang.shared.auth.tokens import InvalidToken, TokenVerifier
+from jingzhang.shared.auth.tokens import InvalidToken, MissingToken, TokenVerifier
 from jingzhang.shared.envelope import Metadata
+from jingzhang.shared.problems import problem
+
+REALM = "jingzhang"
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -31,7 +37,7 @@ async def authenticate(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
     if credentials is None:
-        raise InvalidToken("missing bearer token: send 'Authorization: Bearer <token>'")
+        raise MissingToken("missing bearer token: send 'Authorization: Bearer <token>'")
     verifier: TokenVerifier = request.app.state.verifier
     principal = await verifier.verify(credentials.credentials)
     request.state.principal = principal
@@ -74,19 +80,33 @@ def require_everything(action: Action, what: str) -> Callable[[Principal], Corou
     return check
 
 
+def _described(text: str) -> str:
+    """`text` in the characters an RFC 6750 error_description may hold (printable ASCII, no `"` or `\\`)."""
+    return "".join(("'" if c == '"' else "?") if c in '"\\' or not " " <= c <= "~" else c for c in text)
+
+
+def challenge(error: str | None = None, description: str = "") -> str:
+    """An RFC 6750 `WWW-Authenticate` value: the realm, then the error and its description if any."""
+    params = [f'realm="{REALM}"']
+    if error is not None:
+        params.append(f'error="{error}"')
+        if description:
+            params.append(f'error_description="{_described(description)}"')
+    return "Bearer " + ", ".join(params)
+
+
 def install_auth_errors(app: FastAPI) -> None:
     @app.exception_handler(InvalidToken)
-    async def unauthenticated(_: Request, exc: InvalidToken) -> JSONResponse:
-        description = exc.reason.replace('"', "'")
-        return JSONResponse(
-            status_code=401,
-            content={"detail": exc.reason, "field": "Authorization", "code": "unauthenticated"},
-            headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'},
-        )
+    async def unauthenticated(request: Request, exc: InvalidToken) -> JSONResponse:
+        bare = isinstance(exc, MissingToken)
+        header = challenge() if bare else challenge("invalid_token", exc.reason)
+        headers = {"WWW-Authenticate": header}
+        return problem(401, exc.reason, "unauthenticated", "Authorization", scope=request.scope, headers=headers)
 
     @app.exception_handler(Forbidden)
-    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
-        return JSONResponse(status_code=403, content={"detail": exc.reason, "field": None, "code": "forbidden"})
+    async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+        header = challenge("insufficient_scope", exc.reason)
+        return problem(403, exc.reason, "forbidden", scope=request.scope, headers={"WWW-Authenticate": header})
 
 
 def access_facts(request: Request) -> AccessFacts:

@@ -36,6 +36,10 @@ class InvalidToken(Exception):
         self.reason = reason
 
 
+class MissingToken(InvalidToken):
+    """No bearer token at all (none, or another scheme): the challenge then names no error (RFC 6750 §3.1)."""
+
+
 def key_id(public: Ed25519PublicKey) -> str:
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]

@@ -16,12 +16,11 @@ from jingzhang.shared.privacy.keystore import KeyStore
 from jingzhang.shared.privacy.policy import Viewer
 from jingzhang.shared.privacy.reveal import reveal_text
 from jingzhang.shared.privacy.tokens import MARKER
+from jingzhang.shared.problems import PROBLEM_MEDIA_TYPE, instance_of, problem_body
 
 log = structlog.get_logger(__name__)
 
-_UNAVAILABLE = json.dumps(
-    {"detail": "personal data cannot be shown now: the key store is unavailable", "code": "keystore_unavailable"}
-).encode()
+UNAVAILABLE = "personal data cannot be shown now: the key store is unavailable"
 
 
 def viewer_of(principal: Any) -> Viewer:
@@ -39,6 +38,16 @@ def _is_json(headers: list[tuple[bytes, bytes]]) -> bool:
             media = value.split(b";", 1)[0].strip().lower()
             return media == b"application/json" or media.endswith(b"+json")
     return False
+
+
+def _unavailable(scope: Scope) -> bytes:
+    problem = problem_body(503, UNAVAILABLE, "keystore_unavailable", instance=instance_of(scope))
+    return json.dumps(problem, separators=(",", ":")).encode()
+
+
+def _retyped(headers: list[tuple[bytes, bytes]], media_type: str) -> list[tuple[bytes, bytes]]:
+    kept = [(k, v) for k, v in headers if k.lower() != b"content-type"]
+    return [*kept, (b"content-type", media_type.encode())]
 
 
 class RevealPersonalData:
@@ -66,22 +75,24 @@ class RevealPersonalData:
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
-                await self._send(start, b"".join(chunks), state.get("principal"), send)
+                await self._send(start, b"".join(chunks), state.get("principal"), send, scope)
 
         await self.app(scope, receive, capture)
 
-    async def _send(self, start: Message, body: bytes, principal: Any, send: Send) -> None:
+    async def _send(self, start: Message, body: bytes, principal: Any, send: Send, scope: Scope) -> None:
         if MARKER not in body:
             await send(start)
             await send({"type": "http.response.body", "body": body, "more_body": False})
             return
         status = start["status"]
+        headers = list(start.get("headers", []))
         try:
             body = await self._reveal(body, principal)
         except Exception as exc:  # fail closed: no tokens and no half-revealed document
             log.error("privacy.reveal_failed", error=type(exc).__name__)
-            status, body = 503, _UNAVAILABLE
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            status, body = 503, _unavailable(scope)
+            headers = _retyped(headers, PROBLEM_MEDIA_TYPE)
+        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
