@@ -19,7 +19,7 @@ import yaml
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from jingzhang.shared.streams import SERVICES
+from jingzhang.app.services import SERVICES
 from tests.deploy.conftest import DEPLOY, ROOT
 from tests.deploy.test_kubernetes import container, find
 

@@ -62,6 +62,14 @@ class ShiftedClock:
     def now(self) -> datetime:
         return self._base.now() + self._shift
 
+    def advance_to(self, at: datetime) -> bool:
+        """Read `at` from now on (moving on with real time from there); False if `at` is not ahead."""
+        ahead = at - self.now()
+        if ahead <= timedelta(0):
+            return False
+        self._shift += ahead
+        return True
+
     def not_before(self, at: datetime) -> None:
         """Never read earlier than `at`: a restarted service must not go back behind what it recorded."""
         behind = at - self.now()

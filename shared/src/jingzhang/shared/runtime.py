@@ -95,6 +95,14 @@ class Runtime:
     def tracer(self) -> Tracer:
         return self.tracer_provider.get_tracer(TRACER_NAME)
 
+    async def unsettled(self) -> int:
+        """Events not yet everywhere they go: this service's relay backlog plus what its projections
+        have still to apply (pending and unacknowledged deliveries of every consumer)."""
+        js = self.nc.jetstream()
+        infos = await asyncio.gather(*(js.consumer_info(c.stream, c.durable) for c in self.consumers))
+        waiting = sum(int(i.num_pending or 0) + int(i.num_ack_pending or 0) for i in infos)
+        return waiting + (await self.relay.backlog() if self.relay is not None else 0)
+
     async def latest_recorded(self) -> datetime | None:
         """When the latest event of this service's store happened (by the service's clock)."""
         value: datetime | None = await self.pool.fetchval("SELECT max(occurred_at) FROM es.events")

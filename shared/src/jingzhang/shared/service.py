@@ -13,6 +13,7 @@ from jingzhang.shared.auth.http import authenticate, install_auth_errors
 from jingzhang.shared.auth.links import PostgresAccess
 from jingzhang.shared.auth.tokens import verifier_for
 from jingzhang.shared.clock import Clock, ShiftedClock
+from jingzhang.shared.clock_api import clock_router
 from jingzhang.shared.http import (
     PROBLEM_RESPONSES,
     health_router,
@@ -26,12 +27,13 @@ from jingzhang.shared.privacy.middleware import RevealPersonalData
 from jingzhang.shared.projection import Projection
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.settings import ServiceSettings
+from jingzhang.shared.ticks import Periodic, Ticker
 
 OFFLINE_SWAGGER_UI: dict[str, Any] = {"validatorUrl": None}
 """Swagger UI would otherwise send the document to a public validator for its badge."""
 
 Worker = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
-"""A background loop (a deadline scheduler, a cadence planner) that runs until the event is set."""
+"""A background loop that runs until the event is set; time-driven passes are `Periodic` (see `ticks`)."""
 
 
 @dataclass
@@ -41,7 +43,7 @@ class ServiceSpec:
     settings: ServiceSettings
     projections: Sequence[Projection] = ()
     routers: Sequence[APIRouter] = ()
-    workers: Sequence[Worker] = ()
+    workers: Sequence[Worker | Periodic] = ()
     description: str = ""
     version: str = "0.1.0"
     extra_state: dict[str, object] = field(default_factory=dict)
@@ -64,7 +66,10 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         if isinstance(spec.clock, ShiftedClock) and (latest := await runtime.latest_recorded()) is not None:
             spec.clock.not_before(latest)
         stop = asyncio.Event()
-        tasks: list[asyncio.Task[None]] = [asyncio.create_task(worker(runtime, stop)) for worker in spec.workers]
+        tasks: list[asyncio.Task[None]] = [
+            asyncio.create_task(ticker.loop(w, stop) if isinstance(w, Periodic) else w(runtime, stop))
+            for w in spec.workers
+        ]
         try:
             yield
         finally:
@@ -80,6 +85,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         swagger_ui_parameters=OFFLINE_SWAGGER_UI,
     )
     app.state.runtime = runtime
+    ticker = Ticker(runtime, [w for w in spec.workers if isinstance(w, Periodic)])
     app.state.access = PostgresAccess(lambda: runtime.pool)  # the `access` projection every service keeps
     metrics = ServiceMetrics(runtime, spec.metrics)
     app.state.metrics = metrics
@@ -92,7 +98,10 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     install_auth_errors(app)
     app.include_router(health_router(runtime.ready))
     app.include_router(metrics_router(metrics))
-    for router in spec.routers:
+    routers = list(spec.routers)
+    if spec.settings.clock_control and isinstance(spec.clock, ShiftedClock):
+        routers.append(clock_router(spec.clock, ticker, runtime))
+    for router in routers:
         # every route needs a token, then text PostgreSQL can store; its problem answers are documented
         guards = [Depends(authenticate), Depends(storable_input)]
         app.include_router(router, dependencies=guards, responses=PROBLEM_RESPONSES)

@@ -41,6 +41,11 @@ class ServiceSettings(BaseSettings):
         description="CONSUMER_MAX_EVENT_BYTES: a larger event parks with its stream (the streams take 1 MiB)",
     )
     relay_window: int = Field(default=256, ge=1, le=10_000)
+    clock_control: bool = Field(
+        default=False,
+        description="CLOCK_CONTROL: with CLOCK_START, the bureau may move the clock forward (PUT /clock):"
+        " the local demo year only, never in production",
+    )
     clock_start: AwareDatetime | None = Field(
         default=None, description="CLOCK_START: run as if started at this instant (demo data); default: real time"
     )
