@@ -22,6 +22,25 @@ class InvalidCommand(DomainRejected):
         super().__init__(reason, field=field, code="invalid")
 
 
+class UnknownSubject(DomainRejected):
+    """A command names an enterprise or officer this service does not know, and it has seen everything
+    published so far: nobody by that id exists (HTTP 422 naming the field)."""
+
+    def __init__(self, kind: str, ident: str, *, field: str) -> None:
+        super().__init__(f"no {kind} {ident!r} is known", field=field, code=f"unknown_{kind}")
+
+
+class NotYetKnown(DomainRejected):
+    """A command names an enterprise or officer this service has not seen yet while events of its
+    producer are still on their way: it may have been registered a moment ago. HTTP 409 with
+    `Retry-After`; retrying the same command is safe."""
+
+    def __init__(self, kind: str, ident: str, *, field: str, retry_after: int = 2) -> None:
+        reason = f"{kind} {ident!r} is not known here yet (events are still arriving): retry"
+        super().__init__(reason, field=field, code="not_yet_known")
+        self.retry_after = retry_after
+
+
 class NotFound(JingzhangError):
     """An id that names nothing we know (HTTP 404)."""
 

@@ -15,7 +15,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jingzhang.shared.aggregate import Decided
-from jingzhang.shared.errors import ConcurrencyError, DomainRejected, InvalidCommand, NotFound
+from jingzhang.shared.errors import (
+    ConcurrencyError,
+    DomainRejected,
+    InvalidCommand,
+    NotFound,
+    NotYetKnown,
+    UnknownSubject,
+)
 from jingzhang.shared.problems import PROBLEM_MEDIA_TYPE, Problem, problem, status_code_word
 from jingzhang.shared.runtime import failing_checks
 
@@ -103,6 +110,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InvalidCommand)
     async def invalid(request: Request, exc: InvalidCommand) -> JSONResponse:
         return problem(422, f"{exc.field}: {exc.reason}", "invalid", exc.field, scope=request.scope)
+
+    @app.exception_handler(UnknownSubject)
+    async def unknown(request: Request, exc: UnknownSubject) -> JSONResponse:
+        return problem(422, f"{exc.field}: {exc.reason}", exc.code, exc.field, scope=request.scope)
+
+    @app.exception_handler(NotYetKnown)
+    async def not_yet(request: Request, exc: NotYetKnown) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)}
+        return problem(409, exc.reason, exc.code, exc.field, scope=request.scope, headers=headers)
 
     @app.exception_handler(DomainRejected)
     async def rejected(request: Request, exc: DomainRejected) -> JSONResponse:

@@ -103,6 +103,14 @@ class Runtime:
         waiting = sum(int(i.num_pending or 0) + int(i.num_ack_pending or 0) for i in infos)
         return waiting + (await self.relay.backlog() if self.relay is not None else 0)
 
+    async def caught_up(self, source_service: str) -> bool:
+        """Has every projection of this service applied everything `source_service` published so far?
+        Then an id it does not know is unknown, not merely late (see `subjects`)."""
+        js = self.nc.jetstream()
+        consumers = [c for c in self.consumers if c.source_service == source_service]
+        infos = await asyncio.gather(*(js.consumer_info(c.stream, c.durable) for c in consumers))
+        return all(int(i.num_pending or 0) == 0 and int(i.num_ack_pending or 0) == 0 for i in infos)
+
     async def latest_recorded(self) -> datetime | None:
         """When the latest event of this service's store happened (by the service's clock)."""
         value: datetime | None = await self.pool.fetchval("SELECT max(occurred_at) FROM es.events")
