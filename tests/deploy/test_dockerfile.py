@@ -6,6 +6,7 @@ import os
 import re
 import stat
 import subprocess
+import sys
 import tempfile
 import tomllib
 from pathlib import Path
@@ -18,6 +19,24 @@ from tests.deploy.conftest import ROOT
 from tests.deploy.dockerfile import build, chain, instructions, stages, substitute
 
 PINNED = re.compile(r"python:3\.11\.\d+-slim-bookworm")
+ALONE = """
+import sys
+
+
+class NotInTheImage:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("tests", "bench") or ".".join(name.split(".")[:2]) in {absent!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}} (not in the image)")
+        return None
+
+
+sys.meta_path.insert(0, NotInTheImage())
+import jingzhang.{service}.__main__
+from jingzhang.{service}.bootstrap import create_app
+from jingzhang.shared.settings import ServiceSettings
+create_app(ServiceSettings()).openapi()
+print(*sorted({{".".join(m.split(".")[:2]) for m in sys.modules if m.startswith("jingzhang.")}}))
+"""
 TARGETS = ("service", "ops")
 KERNEL = "./shared"
 
@@ -80,6 +99,20 @@ class TestEachServicesImage:
         assert proc.returncode == 0
         assert out.split() == [str(proc.pid), "-m", f"jingzhang.{service}"]
         assert importlib.util.find_spec(f"jingzhang.{service}.__main__") is not None
+
+    @pytest.mark.parametrize("service", SERVICES)
+    def test_the_service_builds_its_app_with_the_kernel_alone(self, service: str, tmp_path: Path) -> None:
+        """What the image holds is enough: in an interpreter that finds neither the other members nor
+        the repository's tests (absent from the image) the service's entry point imports and its app
+        is built."""
+        absent = {f"jingzhang.{other}" for other in (*SERVICES, "app") if other != service}
+        script = ALONE.format(absent=absent, service=service)
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+        )
+
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert done.stdout.split() == sorted(["jingzhang.shared", f"jingzhang.{service}"])
 
     def test_without_a_build_argument_it_is_the_first_service(self) -> None:
         assert build("service").installed == [KERNEL, f"./services/{SERVICES[0]}"]
