@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -77,7 +78,7 @@ class TestDoubleAbsence:
         """The control: it is the locks, not luck, that make the test above pass."""
         w = world(InterleavingStore(SERVICE))
         await staffed(w)
-        unlocked = handlers.Deps(w.deps.store, w.deps.clock, w.deps.posts, NoLocks(w.store))
+        unlocked = replace(w.deps, locks=NoLocks(w.store))
 
         results = await asyncio.gather(
             handlers.declare_absence(unlocked, absence(PC_A, "leave-a", 1, 5), META),
@@ -113,7 +114,7 @@ class TestActingChief:
         before = await acting_now(w, PC)
 
         w.clock.set(day(1) + timedelta(minutes=1))
-        await handlers.recheck_acting_of(w.deps, PC_A, META, "absence leave-a started")
+        await handlers.recheck_acting_of(w.deps, PC_A, META, "absence leave-a started", w.clock.now())
 
         assert (before, await acting_now(w, PC)) == (PC_A, PC_B)
 
@@ -130,4 +131,4 @@ class TestOfficerCommands:
         await staffed(w)
 
         with pytest.raises(ConcurrencyError):
-            await handlers.declare_absence(w.deps, absence(PC_A, "leave-a", 1, 5), META, expected_version=0)
+            await handlers.declare_absence(w.deps, absence(PC_A, "leave-a", 1, 5, expected_version=0), META)
