@@ -8,6 +8,7 @@ no-op), so a pass that reads a projection a little behind its own writes does no
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,7 +60,8 @@ class CadencePass:
 
     async def run(self) -> PassReport:
         report = PassReport()
-        meta = Metadata(actor=ACTOR, correlation_id=self.deps.ids())  # one correlation per pass
+        # one correlation per pass; not from `deps.ids`, which keeps new aggregates' ids a sequence of their own
+        meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
         snapshot = await self.assignments.snapshot()
         await self._plan(snapshot, meta, report)
         await self._duties(snapshot, meta, report)
