@@ -1,8 +1,10 @@
 """The `activity` stream (id = activity id): one-off direct services (五直暖企) and outreach.
 
 Each activity is a single fact: a dispute mediated, a case handled, a service done on the
-enterprise's behalf, a training, leaflets handed out, a forum. Recording one twice is a no-op so
-retries are safe; recording different facts under a known id is refused.
+enterprise's behalf, a training, leaflets handed out, a forum. Each is reported by its own command
+(`MediateDispute`, ..., `HoldForum`) and decided by its own function, which turns the report into
+its one event and checks it. Recording one twice is a no-op so retries are safe; recording different
+facts under a known id is refused.
 """
 
 import uuid
