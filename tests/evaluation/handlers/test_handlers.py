@@ -11,6 +11,7 @@ from jingzhang.evaluation.domain.facts import Facts
 from jingzhang.evaluation.domain.ranking import Weighting
 from jingzhang.evaluation.domain.ranking_publication import RANKING, PublishRanking
 from jingzhang.evaluation.domain.rating import RATING, RateChief
+from jingzhang.evaluation.domain.reports import RankingPolicy
 from jingzhang.evaluation.domain.spot_check import (
     SPOT_CHECK,
     CloseSpotCheck,
@@ -29,7 +30,6 @@ from jingzhang.evaluation.handlers import (
     record_answer,
     view_spot_check,
 )
-from jingzhang.evaluation.reports import RankingPolicy
 from jingzhang.shared.auth.policy import Forbidden
 from jingzhang.shared.clock import FixedClock, sequential_ids
 from jingzhang.shared.envelope import Metadata

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 
 from jingzhang.evaluation.api import ROUTERS
+from jingzhang.evaluation.domain.reports import RankingPolicy
 from jingzhang.evaluation.events import SERVICE
 from jingzhang.evaluation.handlers import Deps
 from jingzhang.evaluation.projections.audit import PROJECTION as AUDIT
 from jingzhang.evaluation.projections.audit_queries import PostgresAudit
 from jingzhang.evaluation.projections.facts import PROJECTION as FACTS
 from jingzhang.evaluation.projections.queries import PostgresFacts
-from jingzhang.evaluation.reports import RankingPolicy
 from jingzhang.evaluation.settings import EvaluationSettings
 from jingzhang.shared.auth.links import access_projection
 from jingzhang.shared.clock import Clock, IdFactory, clock_for, new_id

@@ -25,6 +25,7 @@ from jingzhang.evaluation.domain.ranking_publication import (
     ranking_stream_id,
 )
 from jingzhang.evaluation.domain.rating import RATING, RateChief, RatingState, decide_rate
+from jingzhang.evaluation.domain.reports import RankingPolicy, yearly_ranking
 from jingzhang.evaluation.domain.scorecard import Scorecard, scorecard
 from jingzhang.evaluation.domain.spot_check import (
     SPOT_CHECK,
@@ -42,7 +43,6 @@ from jingzhang.evaluation.domain.spot_check import (
 )
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
 from jingzhang.evaluation.events import REGISTRY
-from jingzhang.evaluation.reports import RankingPolicy, yearly_ranking
 from jingzhang.shared.aggregate import Authorize, Decided, execute, load
 from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata
