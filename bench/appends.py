@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from jingzhang.shared.envelope import StreamId
 from jingzhang.shared.store.postgres import PostgresEventStore
-from tests.kernel.sample import AGGREGATE, SERVICE, meta, noted
+from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, meta, noted
 
 CLIENTS = 8
 

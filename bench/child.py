@@ -36,7 +36,7 @@ from jingzhang.shared.logging import configure
 from jingzhang.shared.projection import install
 from jingzhang.shared.replay import rebuild
 from jingzhang.shared.streams import stream_name
-from tests.kernel.sample import SERVICE, tally
+from jingzhang.shared.testing.sample import SERVICE, tally
 
 RAW_STREAM = "BENCH_RAW"
 RAW_SUBJECTS = "bench.raw.>"

@@ -37,7 +37,7 @@ from bench.servers import Stack
 from jingzhang.shared.envelope import StreamId, event_subject
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.store.postgres import PostgresEventStore
-from tests.kernel.sample import AGGREGATE, SERVICE, meta, noted
+from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, meta, noted
 
 REPO = Path(__file__).resolve().parent.parent
 IN_FLIGHT = 64

@@ -19,7 +19,7 @@ from jingzhang.shared.projection import install
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.streams import provision, stream_name
-from tests.kernel.sample import AGGREGATE, SERVICE, meta, noted, tally
+from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, meta, noted, tally
 
 STREAM_LEN = 10
 

@@ -22,7 +22,7 @@ from bench.child import install_uvloop
 from bench.servers import Stack
 from jingzhang.shared.logging import configure
 from jingzhang.shared.store.postgres import PostgresEventStore
-from tests.kernel.sample import SERVICE
+from jingzhang.shared.testing.sample import SERVICE
 
 
 @dataclass(frozen=True)

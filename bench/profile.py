@@ -22,7 +22,7 @@ from bench.servers import Stack
 from jingzhang.shared.envelope import StreamId
 from jingzhang.shared.logging import configure
 from jingzhang.shared.store.postgres import PostgresEventStore
-from tests.kernel.sample import AGGREGATE, SERVICE, meta, noted
+from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, meta, noted
 
 
 def top(profile: cProfile.Profile, title: str, n: int = 28) -> None:

@@ -15,7 +15,7 @@ from bench.flow import fill_store, reset_stream
 from bench.servers import Stack
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.store.postgres import PostgresEventStore
-from tests.kernel.sample import SERVICE
+from jingzhang.shared.testing.sample import SERVICE
 
 STREAM_LEN = 100
 

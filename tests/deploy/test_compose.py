@@ -15,6 +15,7 @@ import yaml
 
 from jingzhang.app.services import SERVICES
 from tests.deploy.conftest import ROOT
+from tests.deploy.dockerfile import build
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "compose-spec.json").read_text())
 PORTS = {"assignment": 8101, "appeals": 8102, "patrols": 8103, "evaluation": 8104}
@@ -72,6 +73,9 @@ class TestServers:
         job = compose["services"]["provision"]
 
         assert job["command"][0] == "provision"
+        assert job["build"] == {"context": ".", "target": "ops"}
+        assert job["image"] == "jingzhang-ops:0.1.0"
+        assert build(job["build"]["target"]).entrypoint == ["jingzhang"]  # the CLI, with the application layer
         assert job["restart"] == "no"
         assert job["environment"]["NATS_URL"].startswith("nats://ops:")
         assert job["depends_on"]["nats"]["condition"] == "service_healthy"
@@ -79,11 +83,17 @@ class TestServers:
 
 @pytest.mark.parametrize("service", SERVICES)
 class TestEachService:
-    def test_runs_the_one_image_by_its_command(self, compose: dict[str, Any], service: str) -> None:
+    def test_runs_its_own_image(self, compose: dict[str, Any], service: str) -> None:
         spec = compose["services"][service]
 
-        assert spec["command"] == ["serve", service]
-        assert spec["build"] == "."
+        assert spec["image"] == f"jingzhang-{service}:0.1.0"
+        assert spec["build"] == {"context": ".", "target": "service", "args": {"SERVICE": service}}
+        assert "command" not in spec  # the image runs its service
+
+    def test_its_image_installs_the_kernel_and_the_service_only(self, compose: dict[str, Any], service: str) -> None:
+        spec = compose["services"][service]["build"]
+
+        assert build(spec["target"], spec["args"]).installed == ["./shared", f"./services/{service}"]
 
     def test_waits_for_healthy_servers_and_finished_provisioning(self, compose: dict[str, Any], service: str) -> None:
         conditions = {k: v["condition"] for k, v in compose["services"][service]["depends_on"].items()}

@@ -1,5 +1,5 @@
 """deploy/k8s against the Kubernetes OpenAPI schemas (kubernetes-validate, strict), then the rules
-the schemas cannot state: probes, non-root, resources, one Deployment/Service/Secret per service."""
+the schemas cannot state: probes, non-root, resources, one Deployment/Service/Secret and image per service."""
 
 import copy
 from pathlib import Path
@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from jingzhang.app.services import SERVICES
-from tests.deploy.conftest import DEPLOY
+from tests.deploy.conftest import DEPLOY, ROOT
 
 K8S_VERSION = "1.33.0"
 FILES = sorted((DEPLOY / "k8s").glob("*.yaml"))
@@ -47,8 +47,13 @@ class TestSchemas:
 
 @pytest.mark.parametrize("service", SERVICES)
 class TestEachService:
-    def test_runs_the_one_image_by_its_command(self, service: str) -> None:
-        assert container(find("Deployment", service))["args"] == ["serve", service]
+    def test_runs_its_own_image_as_compose_builds_it(self, service: str) -> None:
+        c = container(find("Deployment", service))
+        compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"][service]
+
+        assert c["image"] == f"jingzhang-{service}:0.1.0" == compose["image"]
+        assert "args" not in c  # the image runs its service
+        assert "command" not in c
 
     def test_runs_two_replicas_that_never_all_stop_at_once(self, service: str) -> None:
         spec = find("Deployment", service)["spec"]
@@ -113,6 +118,7 @@ class TestProvisioning:
         job = find("Job", "jz-provision")["spec"]["template"]["spec"]
 
         assert job["containers"][0]["args"] == ["provision", "--replicas", "3"]
+        assert job["containers"][0]["image"] == "jingzhang-ops:0.1.0"  # the CLI, with the application layer
         assert job["containers"][0]["envFrom"] == [{"secretRef": {"name": "jz-ops"}}]
         assert job["securityContext"]["runAsNonRoot"] is True
 

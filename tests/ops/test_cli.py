@@ -17,9 +17,9 @@ from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, w
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.streams import provision, stream_name
+from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, meta, noted
 
 from ..kernel.helpers import install_store, read_stream_messages
-from ..kernel.sample import AGGREGATE, SERVICE, meta, noted
 
 runner = CliRunner()
 NOWHERE_PG = "postgresql://jz:secret@127.0.0.1:1/none"

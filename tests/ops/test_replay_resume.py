@@ -10,10 +10,10 @@ from jingzhang.shared.relay import Relay
 from jingzhang.shared.replay import rebuild
 from jingzhang.shared.republish import purge, republish
 from jingzhang.shared.store.postgres import PostgresEventStore
+from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, expected_digest, meta, noted, tally
 
 from ..kernel.helpers import install_store
 from ..kernel.projection_helpers import applied_counts, snapshot
-from ..kernel.sample import AGGREGATE, SERVICE, expected_digest, meta, noted, tally
 
 
 class Interrupted(Exception):

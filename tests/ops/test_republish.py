@@ -9,9 +9,9 @@ from jingzhang.shared.relay import Relay
 from jingzhang.shared.republish import StreamDiverged, republish
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.streams import stream_name
+from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, meta, noted
 
 from ..kernel.helpers import install_store, read_stream_messages
-from ..kernel.sample import AGGREGATE, SERVICE, meta, noted
 from ..kernel.test_relay import all_event_ids, assert_exactly_once_in_order
 
 

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from nats.aio.client import Client as NATS
 
 from jingzhang.appeals.bootstrap import create_app
-from jingzhang.appeals.settings import AppealsSettings, appeals_settings
+from jingzhang.appeals.projections.chiefs import PostgresChiefs
+from jingzhang.appeals.settings import AppealsSettings
 from jingzhang.shared.clock import FixedClock
 
 from ...apps import running
@@ -59,7 +60,7 @@ class Appeals:
 
     async def chiefs_known(self, police_acting: str) -> None:
         async def known() -> bool:
-            snapshot = await self.app.state.deps.chiefs.snapshot(ENTERPRISE)
+            snapshot = await PostgresChiefs(lambda: self.app.state.runtime.pool).snapshot(ENTERPRISE)
             return (
                 snapshot is not None
                 and len(snapshot.tiers) == 3
@@ -74,7 +75,7 @@ class Appeals:
 
 async def appeals_config(service_env: ServiceEnv) -> AppealsSettings:
     base = await service_env.settings("appeals")
-    return appeals_settings(base).model_copy(update={"deadline_poll_interval": POLL})
+    return AppealsSettings.of(base).model_copy(update={"deadline_poll_interval": POLL})
 
 
 @contextlib.asynccontextmanager

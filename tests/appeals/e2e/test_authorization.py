@@ -196,3 +196,27 @@ async def test_the_bureau_names_the_officer_whose_work_it_records(assignment: Fe
     assert view["raised_by"] == CONTACT
     mine = await get(appeals, "/appeals/ap-1", OWN_CONTACT)
     assert mine.json()["outcome_note"] == "mediated"
+
+
+async def test_an_unknown_appeal_is_not_found_for_whoever_may_do_the_work(assignment: Feed, appeals: Appeals) -> None:
+    """The appeal is looked up once, by the command itself: nobody there is a 404 for every role that may
+    do the work (linked or not, as nothing links anyone to it), and a role that may not is refused first."""
+    await ready(assignment, appeals)
+    answer = {"rating": 5, "resolved": True, "recorded_by": "袁女士"}
+    for path, body, who in [
+        ("/appeals/ap-none/acknowledge", {}, HOLDER),
+        ("/appeals/ap-none/acknowledge", {}, STRANGER),
+        ("/appeals/ap-none/resolve", {"what_was_done": "x", "resolved_by": POLICE_A}, {}),  # the bureau
+        ("/appeals/ap-none/extension-approvals", {}, STATION_CHIEF),
+        ("/appeals/ap-none/extension-refusals", {"reason": "no"}, OTHER_STATION),
+        ("/appeals/ap-none/callback", answer, OWN_CONTACT),
+        ("/appeals/ap-none/merge", {"into_appeal_id": "ap-other"}, HOLDER),
+        ("/appeals/not.an.id/close", {"reason": "x"}, HOLDER),
+    ]:
+        response = await post(appeals, path, body, who)
+        assert (response.status_code, response.json()["code"]) == (404, "not_found"), (path, response.text)
+
+    refused(await post(appeals, "/appeals/ap-none/resolve", {"what_was_done": "x"}, OWN_CONTACT), "enterprise_contact")
+    refused(await post(appeals, "/appeals/ap-none/acknowledge", {}, AUDITOR), "read-only")
+    refused(await post(appeals, "/appeals/ap-none/extension-approvals", {}, HOLDER), "station_chief, bureau")
+    assert await version(appeals, "ap-none") == 0

@@ -1,16 +1,19 @@
-"""Translating a forum's collected appeals into raise commands."""
+"""Translating a forum's collected appeals into raise commands, from patrols' event as the reader decodes it."""
 
 from datetime import date
 
 from jingzhang.appeals.domain.vocabulary import Category, Channel
-from jingzhang.appeals.forum_intake import forum_commands
-from jingzhang.patrols.domain.activity import ForumHeld, collect_appeal, collected_appeal_id
+from jingzhang.appeals.reactors.forum_intake import forum_commands
+from jingzhang.appeals.upstream.patrols import READS, ForumHeld
+from jingzhang.patrols.domain.activity import ForumHeld as PublishedForumHeld
+from jingzhang.patrols.domain.activity import collect_appeal, collected_appeal_id
 
-from ..unit.samples import ENTERPRISE, POLICE_A, T0
+from ..unit.samples import ENTERPRISE, POLICE_A
 
 
 def forum(*categories: str) -> ForumHeld:
-    return ForumHeld(
+    """What patrols publishes, decoded by our reader."""
+    published = PublishedForumHeld(
         activity_id="forum-1",
         enterprise_id=None,
         officer_ids=(POLICE_A,),
@@ -20,22 +23,27 @@ def forum(*categories: str) -> ForumHeld:
             collect_appeal("forum-1", f"r{i}", ENTERPRISE, "noise at night", c) for i, c in enumerate(categories)
         ),
     )
+    read = READS.decode(published.event_type, published.schema_version, published.model_dump(mode="json"))
+    assert isinstance(read, ForumHeld)
+    return read
 
 
 class TestForumHeld:
     def test_each_collected_appeal_is_raised_under_its_deterministic_id_on_the_forum_channel(self) -> None:
-        cmds = forum_commands(forum("dispute", "legal_four_preventions"), T0)
+        cmds = forum_commands(forum("dispute", "legal_four_preventions"))
         assert [c.appeal_id for c in cmds] == [
             collected_appeal_id("forum-1", "r0"),
             collected_appeal_id("forum-1", "r1"),
         ]
         assert {c.channel for c in cmds} == {Channel.FORUM}
         assert [c.category for c in cmds] == [Category.DISPUTE, Category.LEGAL_FOUR_PREVENTIONS]
-        assert {(c.enterprise_id, c.now, c.raised_by) for c in cmds} == {(ENTERPRISE, T0, "forum:forum-1")}
+        assert {(c.enterprise_id, c.description, c.raised_by) for c in cmds} == {
+            (ENTERPRISE, "noise at night", "forum:forum-1")
+        }
 
     def test_a_category_outside_the_five_direct_services_is_other(self) -> None:
-        [cmd] = forum_commands(forum("parking"), T0)
+        [cmd] = forum_commands(forum("parking"))
         assert cmd.category is Category.OTHER
 
     def test_a_forum_that_collected_nothing_raises_nothing(self) -> None:
-        assert forum_commands(forum(), T0) == []
+        assert forum_commands(forum()) == []

@@ -46,7 +46,6 @@ def raise_cmd(
     category: Category = Category.DISPUTE,
     emergency: bool = False,
     appeal_id: str = APPEAL_ID,
-    at: datetime = T0,
 ) -> RaiseAppeal:
     return RaiseAppeal(
         appeal_id=appeal_id,
@@ -55,7 +54,6 @@ def raise_cmd(
         category=category,
         description="workers blocking the site gate",
         raised_by=CONTACT,
-        now=at,
         emergency=emergency,
     )
 
@@ -68,7 +66,7 @@ def raised(
 ) -> list[DomainEvent]:
     """The events of a freshly raised, routed appeal (a dispute: 7 days, first answer in 24 h)."""
     cmd = raise_cmd(channel, category, appeal_id=appeal_id)
-    return decide_raise(APPEAL.initial, cmd, snapshot or chiefs())
+    return decide_raise(APPEAL.initial, cmd, T0, snapshot or chiefs())
 
 
 def acknowledged(at: datetime = T0 + HOUR) -> ev.AppealAcknowledged:

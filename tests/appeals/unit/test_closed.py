@@ -18,7 +18,7 @@ from jingzhang.appeals.domain.handling import decide_acknowledge, decide_close_u
 from jingzhang.appeals.domain.vocabulary import Status
 from jingzhang.shared.errors import DomainRejected
 
-from .samples import CONTACT, DAY, POLICE_A, T0, chiefs, given, given_appeal, raised, types
+from .samples import APPEAL_ID, CONTACT, DAY, POLICE_A, T0, chiefs, given, given_appeal, raised, types
 
 CLOSED = ev.AppealClosedUnresolved(reason="enterprise withdrew", closed_by=POLICE_A, closed_at=T0 + DAY)
 MERGED = ev.AppealMerged(into_appeal_id="ap-0002", merged_by=POLICE_A, merged_at=T0 + DAY)
@@ -26,7 +26,9 @@ MERGED = ev.AppealMerged(into_appeal_id="ap-0002", merged_by=POLICE_A, merged_at
 
 class TestWhenClosedUnresolved:
     def test_a_dissatisfied_callback_is_recorded_but_does_not_reopen(self) -> None:
-        events = decide_record_callback(given(raised(), CLOSED), RecordCallback(1, False, "", CONTACT, T0 + 2 * DAY))
+        events = decide_record_callback(
+            given(raised(), CLOSED), RecordCallback(APPEAL_ID, 1, False, "", CONTACT), T0 + 2 * DAY
+        )
 
         assert types(events) == ["CallbackRecorded"]
         assert given_appeal(raised(), CLOSED, events).status is Status.CLOSED
@@ -37,29 +39,36 @@ class TestWhenClosedUnresolved:
 
     def test_it_cannot_be_closed_twice(self) -> None:
         with pytest.raises(DomainRejected) as err:
-            decide_close_unresolved(given(raised(), CLOSED), CloseUnresolved("again", POLICE_A, T0 + 2 * DAY))
+            decide_close_unresolved(
+                given(raised(), CLOSED), CloseUnresolved(APPEAL_ID, "again", POLICE_A), T0 + 2 * DAY
+            )
         assert err.value.code == "not_open"
 
     def test_it_cannot_be_referred(self) -> None:
         with pytest.raises(DomainRejected):
-            decide_refer(given(raised(), CLOSED), ReferAppeal("telecom", "x", POLICE_A, T0 + 2 * DAY))
+            decide_refer(given(raised(), CLOSED), ReferAppeal(APPEAL_ID, "telecom", "x", POLICE_A), T0 + 2 * DAY)
 
 
 class TestWhenMerged:
     def test_it_takes_no_more_work(self) -> None:
         with pytest.raises(DomainRejected):
-            decide_acknowledge(given(raised(), MERGED), AcknowledgeAppeal(POLICE_A, T0 + 2 * DAY))
+            decide_acknowledge(given(raised(), MERGED), AcknowledgeAppeal(APPEAL_ID, POLICE_A), T0 + 2 * DAY)
         with pytest.raises(DomainRejected):
-            decide_request_extension(given(raised(), MERGED), RequestExtension(DAY, "x", POLICE_A, T0 + 2 * DAY))
+            decide_request_extension(
+                given(raised(), MERGED), RequestExtension(APPEAL_ID, DAY, "x", POLICE_A), T0 + 2 * DAY
+            )
 
     def test_no_callback_is_taken_on_the_duplicate(self) -> None:
         with pytest.raises(DomainRejected):
-            decide_record_callback(given(raised(), MERGED), RecordCallback(5, True, "", CONTACT, T0 + 2 * DAY))
+            decide_record_callback(
+                given(raised(), MERGED), RecordCallback(APPEAL_ID, 5, True, "", CONTACT), T0 + 2 * DAY
+            )
 
     def test_another_duplicate_cannot_be_merged_into_it(self) -> None:
         with pytest.raises(DomainRejected):
             decide_merge(
                 given(raised(appeal_id="ap-0003")),
-                MergeAppeal("ap-0001", POLICE_A, T0 + 2 * DAY),
+                MergeAppeal(APPEAL_ID, "ap-0001", POLICE_A),
+                T0 + 2 * DAY,
                 given(raised(), MERGED),
             )

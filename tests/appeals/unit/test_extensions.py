@@ -16,6 +16,7 @@ from jingzhang.appeals.domain.vocabulary import Channel
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 
 from .samples import (
+    APPEAL_ID,
     DAY,
     HOUR,
     LEADER_A,
@@ -44,37 +45,37 @@ def requested(extra: timedelta = 3 * DAY) -> ev.ExtensionRequested:
 
 class TestWhenRoutedAskingForTime:
     def test_the_holder_asks_for_more_time(self) -> None:
-        cmd = RequestExtension(3 * DAY, "waiting for a witness", POLICE_A, ASKED_AT)
+        cmd = RequestExtension(APPEAL_ID, 3 * DAY, "waiting for a witness", POLICE_A)
 
-        assert decide_request_extension(given(raised(), acknowledged()), cmd) == [requested()]
+        assert decide_request_extension(given(raised(), acknowledged()), cmd, ASKED_AT) == [requested()]
 
     def test_someone_else_asking_is_refused(self) -> None:
-        cmd = RequestExtension(3 * DAY, "x", POLICE_B, ASKED_AT)
+        cmd = RequestExtension(APPEAL_ID, 3 * DAY, "x", POLICE_B)
 
         with pytest.raises(DomainRejected) as err:
-            decide_request_extension(given(raised()), cmd)
+            decide_request_extension(given(raised()), cmd, ASKED_AT)
         assert err.value.field == "requested_by"
 
     @pytest.mark.parametrize("extra", [0 * DAY, -DAY, 16 * DAY])
     def test_an_extension_outside_the_policy_names_the_field(self, extra: timedelta) -> None:
-        cmd = RequestExtension(extra, "x", POLICE_A, ASKED_AT)
+        cmd = RequestExtension(APPEAL_ID, extra, "x", POLICE_A)
 
         with pytest.raises(InvalidCommand) as err:
-            decide_request_extension(given(raised()), cmd)
+            decide_request_extension(given(raised()), cmd, ASKED_AT)
         assert err.value.field == "extra"
 
     def test_a_second_request_while_one_waits_is_refused(self) -> None:
-        cmd = RequestExtension(DAY, "more", POLICE_A, ASKED_AT + HOUR)
+        cmd = RequestExtension(APPEAL_ID, DAY, "more", POLICE_A)
 
         with pytest.raises(DomainRejected):
-            decide_request_extension(given(raised(), requested()), cmd)
+            decide_request_extension(given(raised(), requested()), cmd, ASKED_AT + HOUR)
 
 
 class TestWhenAnExtensionWaits:
     def test_approval_by_a_leader_moves_the_deadline_and_the_warning(self) -> None:
         state = given(raised(), acknowledged(), requested())
 
-        events = decide_approve_extension(state, ApproveExtension(LEADER_B, ASKED_AT + HOUR), chiefs())
+        events = decide_approve_extension(state, ApproveExtension(APPEAL_ID, LEADER_B), ASKED_AT + HOUR, chiefs())
 
         assert events == [ev.ExtensionApproved(extra=3 * DAY, approved_by=LEADER_B, approved_at=ASKED_AT + HOUR)]
         appeal = given_appeal(raised(), acknowledged(), requested(), events)
@@ -85,9 +86,9 @@ class TestWhenAnExtensionWaits:
         assert appeal.pending_extension is None
 
     def test_the_leader_may_grant_less_than_asked(self) -> None:
-        cmd = ApproveExtension(LEADER_A, ASKED_AT, extra=DAY)
+        cmd = ApproveExtension(APPEAL_ID, LEADER_A, extra=DAY)
 
-        events = decide_approve_extension(given(raised(), requested()), cmd, chiefs())
+        events = decide_approve_extension(given(raised(), requested()), cmd, ASKED_AT, chiefs())
 
         assert due_at(given(raised(), requested(), events)) == T0 + 8 * DAY
 
@@ -95,7 +96,7 @@ class TestWhenAnExtensionWaits:
         warned = check_deadlines(given(raised(), acknowledged()), T0 + 6 * DAY, chiefs())
         assert types(warned) == ["DeadlineWarningRaised"]
         state = given(raised(), acknowledged(), warned, requested().model_copy(update={"requested_at": T0 + 6 * DAY}))
-        approved = decide_approve_extension(state, ApproveExtension(LEADER_A, T0 + 6 * DAY), chiefs())
+        approved = decide_approve_extension(state, ApproveExtension(APPEAL_ID, LEADER_A), T0 + 6 * DAY, chiefs())
 
         extended = after(state, approved)
 
@@ -105,18 +106,20 @@ class TestWhenAnExtensionWaits:
 
     def test_a_station_chief_cannot_approve(self) -> None:
         with pytest.raises(DomainRejected) as err:
-            decide_approve_extension(given(raised(), requested()), ApproveExtension(STATION_A, ASKED_AT), chiefs())
+            decide_approve_extension(
+                given(raised(), requested()), ApproveExtension(APPEAL_ID, STATION_A), ASKED_AT, chiefs()
+            )
         assert err.value.field == "approved_by"
 
     def test_approving_with_nothing_asked_is_refused(self) -> None:
         with pytest.raises(DomainRejected) as err:
-            decide_approve_extension(given(raised()), ApproveExtension(LEADER_A, ASKED_AT), chiefs())
+            decide_approve_extension(given(raised()), ApproveExtension(APPEAL_ID, LEADER_A), ASKED_AT, chiefs())
         assert err.value.code == "no_pending_extension"
 
     def test_a_refusal_escalates_one_tier_up_without_extra_time(self) -> None:
         state = given(raised(), acknowledged(), requested())
 
-        events = decide_refuse_extension(state, RefuseExtension("no", LEADER_A, ASKED_AT), chiefs())
+        events = decide_refuse_extension(state, RefuseExtension(APPEAL_ID, "no", LEADER_A), ASKED_AT, chiefs())
 
         assert types(events) == ["ExtensionRefused", "AppealEscalated"]
         escalated = events[1]
@@ -132,7 +135,9 @@ class TestWhenAnExtensionWaits:
         raised_at_top = raised(Channel.DIRECTOR_DIRECT_LINE)
         ask = requested().model_copy(update={"requested_by": LEADER_A})
 
-        events = decide_refuse_extension(given(raised_at_top, ask), RefuseExtension("no", LEADER_B, ASKED_AT), chiefs())
+        events = decide_refuse_extension(
+            given(raised_at_top, ask), RefuseExtension(APPEAL_ID, "no", LEADER_B), ASKED_AT, chiefs()
+        )
 
         assert types(events) == ["ExtensionRefused"]
 
@@ -141,5 +146,8 @@ class TestWhenAnExtensionWaits:
 
         with pytest.raises(DomainRejected):
             decide_approve_extension(
-                given(raised(Channel.DIRECTOR_DIRECT_LINE), ask), ApproveExtension(LEADER_A, ASKED_AT), chiefs()
+                given(raised(Channel.DIRECTOR_DIRECT_LINE), ask),
+                ApproveExtension(APPEAL_ID, LEADER_A),
+                ASKED_AT,
+                chiefs(),
             )

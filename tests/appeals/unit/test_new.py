@@ -57,7 +57,7 @@ class TestWhenNew:
     def test_each_channel_routes_to_its_tiers_acting_a(
         self, channel: Channel, tier: ChiefTier, a: str, _b: str
     ) -> None:
-        events = decide_raise(APPEAL.initial, raise_cmd(channel), chiefs())
+        events = decide_raise(APPEAL.initial, raise_cmd(channel), T0, chiefs())
 
         assert types(events) == ["AppealRaised", "AppealRouted"]
         routed = routed_of(list(events))
@@ -65,7 +65,7 @@ class TestWhenNew:
 
     @pytest.mark.parametrize(("channel", "tier", "_a", "b"), EXPECTED_TIER)
     def test_each_channel_routes_to_b_while_a_is_away(self, channel: Channel, tier: ChiefTier, _a: str, b: str) -> None:
-        routed = routed_of(list(decide_raise(APPEAL.initial, raise_cmd(channel), all_b_acting())))
+        routed = routed_of(list(decide_raise(APPEAL.initial, raise_cmd(channel), T0, all_b_acting())))
 
         assert (routed.tier, routed.officer_id, routed.slot_acting) == (tier, b, Slot.B)
 
@@ -77,14 +77,14 @@ class TestWhenNew:
     def test_a_tier_with_nobody_acting_passes_the_appeal_up(self) -> None:
         snapshot = chiefs(police_acting=None)
 
-        routed = routed_of(list(decide_raise(APPEAL.initial, raise_cmd(), snapshot)))
+        routed = routed_of(list(decide_raise(APPEAL.initial, raise_cmd(), T0, snapshot)))
 
         assert (routed.tier, routed.officer_id) == (ChiefTier.STATION_CHIEF, STATION_A)
 
     def test_at_the_top_with_nobody_acting_it_falls_back_down(self) -> None:
         snapshot = chiefs(leader_acting=None)
 
-        routed = routed_of(list(decide_raise(APPEAL.initial, raise_cmd(Channel.DIRECTOR_DIRECT_LINE), snapshot)))
+        routed = routed_of(list(decide_raise(APPEAL.initial, raise_cmd(Channel.DIRECTOR_DIRECT_LINE), T0, snapshot)))
 
         assert (routed.tier, routed.officer_id) == (ChiefTier.STATION_CHIEF, STATION_A)
 
@@ -92,11 +92,11 @@ class TestWhenNew:
         snapshot = ChiefsSnapshot(ENTERPRISE, {ChiefTier.POLICE_CHIEF: TierChiefs(POLICE_A, None, None)})
 
         with pytest.raises(DomainRejected) as err:
-            decide_raise(APPEAL.initial, raise_cmd(), snapshot)
+            decide_raise(APPEAL.initial, raise_cmd(), T0, snapshot)
         assert err.value.code == "no_chief"
 
     def test_an_emergency_is_diverted_to_110_and_given_two_hours(self) -> None:
-        events = decide_raise(APPEAL.initial, raise_cmd(emergency=True), chiefs())
+        events = decide_raise(APPEAL.initial, raise_cmd(emergency=True), T0, chiefs())
 
         assert types(events) == ["AppealRaised", "AppealDivertedTo110", "AppealRouted"]
         appeal = given_appeal(events)
@@ -124,7 +124,7 @@ class TestWhenNew:
     def test_the_limit_is_written_into_the_event_so_later_settings_do_not_move_it(self) -> None:
         policy = TimeLimits(first_response=4 * HOUR, warning_fraction=0.5)
 
-        events = decide_raise(APPEAL.initial, raise_cmd(), chiefs(), policy)
+        events = decide_raise(APPEAL.initial, raise_cmd(), T0, chiefs(), policy)
 
         first = events[0]
         assert isinstance(first, ev.AppealRaised)
@@ -139,17 +139,33 @@ class TestWhenNew:
 
     def test_raising_the_same_appeal_twice_is_refused(self) -> None:
         with pytest.raises(DomainRejected) as err:
-            decide_raise(given(raised()), raise_cmd(), chiefs())
+            decide_raise(given(raised()), raise_cmd(), T0, chiefs())
         assert err.value.code == "duplicate"
 
     def test_an_empty_description_names_the_field(self) -> None:
         blank = replace(raise_cmd(), description="  ")
 
         with pytest.raises(InvalidCommand) as err:
-            decide_raise(APPEAL.initial, blank, chiefs())
+            decide_raise(APPEAL.initial, blank, T0, chiefs())
         assert err.value.field == "description"
 
     def test_an_id_that_cannot_name_a_stream_names_the_field(self) -> None:
         with pytest.raises(InvalidCommand) as err:
-            decide_raise(APPEAL.initial, raise_cmd(appeal_id="ap 1.x"), chiefs())
+            decide_raise(APPEAL.initial, raise_cmd(appeal_id="ap 1.x"), T0, chiefs())
         assert err.value.field == "appeal_id"
+
+    def test_an_appeal_is_raised_under_an_id_the_handler_gives_when_the_caller_gave_none(self) -> None:
+        with pytest.raises(InvalidCommand) as err:
+            decide_raise(APPEAL.initial, replace(raise_cmd(), appeal_id=None), T0, chiefs())
+        assert err.value.field == "appeal_id"
+
+    def test_every_time_it_records_is_the_instant_it_was_decided_at(self) -> None:
+        at = T0 + 3 * HOUR
+
+        events = decide_raise(APPEAL.initial, raise_cmd(emergency=True), at, chiefs())
+
+        raised_, diverted, routed = events
+        assert isinstance(raised_, ev.AppealRaised)
+        assert isinstance(diverted, ev.AppealDivertedTo110)
+        assert isinstance(routed, ev.AppealRouted)
+        assert (raised_.raised_at, diverted.diverted_at, routed.routed_at) == (at, at, at)

@@ -31,7 +31,20 @@ from jingzhang.shared.privacy.keystore import MemoryKeyStore
 from jingzhang.shared.privacy.protect import Protector
 from jingzhang.shared.privacy.tokens import parse
 
-from .samples import DAY, ENTERPRISE, HOUR, LEADER_A, POLICE_A, STATION_A, T0, chiefs, given, given_appeal, raised
+from .samples import (
+    APPEAL_ID,
+    DAY,
+    ENTERPRISE,
+    HOUR,
+    LEADER_A,
+    POLICE_A,
+    STATION_A,
+    T0,
+    chiefs,
+    given,
+    given_appeal,
+    raised,
+)
 
 CONTACT = f"contact/{ENTERPRISE}"
 DESCRIPTION = "workers blocking the site gate"  # raised() writes it, raised_by "contact-yuan"
@@ -67,19 +80,27 @@ async def life(protector: Protector) -> tuple[list[DomainEvent], list[DomainEven
         stored.extend(decoded)
 
     await step(raised())
-    await step(decide_acknowledge(given(stored), c.AcknowledgeAppeal(POLICE_A, T0 + HOUR, WORDS["ack"])))
-    await step(request_extension(given(stored), c.RequestExtension(2 * DAY, WORDS["ask"], POLICE_A, T0 + 2 * HOUR)))
-    refusal = c.RefuseExtension(WORDS["refuse"], LEADER_A, T0 + 3 * HOUR)
-    await step(decide_refuse_extension(given(stored), refusal, chiefs()))  # escalates to the station chief
-    refer = c.ReferAppeal("urban_management_enforcement", WORDS["refer"], STATION_A, T0 + 4 * HOUR)
-    await step(decide_refer(given(stored), refer))
-    await step(decide_follow_up(given(stored), c.FollowUpReferral(WORDS["follow"], STATION_A, T0 + 5 * HOUR)))
-    report = c.RecordDepartmentReport(ReportOutcome.RETURNED, WORDS["report"], STATION_A, T0 + DAY)
-    await step(decide_report_back(given(stored), report))
-    await step(decide_resolve(given(stored), c.ResolveAppeal(WORDS["resolve"], STATION_A, T0 + 2 * DAY)))
-    callback = c.RecordCallback(1, False, WORDS["comment"], WORDS["caller"], T0 + 3 * DAY)
-    await step(decide_record_callback(given(stored), callback))  # dissatisfied: reopened
-    await step(decide_close_unresolved(given(stored), c.CloseUnresolved(WORDS["close"], STATION_A, T0 + 4 * DAY)))
+    await step(decide_acknowledge(given(stored), c.AcknowledgeAppeal(APPEAL_ID, POLICE_A, WORDS["ack"]), T0 + HOUR))
+    await step(
+        request_extension(given(stored), c.RequestExtension(APPEAL_ID, 2 * DAY, WORDS["ask"], POLICE_A), T0 + 2 * HOUR)
+    )
+    refusal = c.RefuseExtension(APPEAL_ID, WORDS["refuse"], LEADER_A)
+    await step(
+        decide_refuse_extension(given(stored), refusal, T0 + 3 * HOUR, chiefs())
+    )  # escalates to the station chief
+    refer = c.ReferAppeal(APPEAL_ID, "urban_management_enforcement", WORDS["refer"], STATION_A)
+    await step(decide_refer(given(stored), refer, T0 + 4 * HOUR))
+    await step(
+        decide_follow_up(given(stored), c.FollowUpReferral(APPEAL_ID, WORDS["follow"], STATION_A), T0 + 5 * HOUR)
+    )
+    report = c.RecordDepartmentReport(APPEAL_ID, ReportOutcome.RETURNED, WORDS["report"], STATION_A)
+    await step(decide_report_back(given(stored), report, T0 + DAY))
+    await step(decide_resolve(given(stored), c.ResolveAppeal(APPEAL_ID, WORDS["resolve"], STATION_A), T0 + 2 * DAY))
+    callback = c.RecordCallback(APPEAL_ID, 1, False, WORDS["comment"], WORDS["caller"])
+    await step(decide_record_callback(given(stored), callback, T0 + 3 * DAY))  # dissatisfied: reopened
+    await step(
+        decide_close_unresolved(given(stored), c.CloseUnresolved(APPEAL_ID, WORDS["close"], STATION_A), T0 + 4 * DAY)
+    )
     return plain, stored
 
 
@@ -141,15 +162,15 @@ class TestSealedAppeal:
 
     async def test_an_extension_request_sealed_and_reloaded_can_still_be_approved(self) -> None:
         protector = Protector(MemoryKeyStore())
-        history, _ = await sealed([*raised(), *request_extension(given(raised()), ask())], protector)
+        history, _ = await sealed([*raised(), *request_extension(given(raised()), ask(), T0 + HOUR)], protector)
 
-        approved = decide_approve_extension(given(history), c.ApproveExtension(LEADER_A, T0 + DAY), chiefs())
+        approved = decide_approve_extension(given(history), c.ApproveExtension(APPEAL_ID, LEADER_A), T0 + DAY, chiefs())
 
         assert [e.event_type for e in approved] == ["ExtensionApproved"]
 
 
 def ask() -> c.RequestExtension:
-    return c.RequestExtension(2 * DAY, WORDS["ask"], POLICE_A, T0 + HOUR)
+    return c.RequestExtension(APPEAL_ID, 2 * DAY, WORDS["ask"], POLICE_A)
 
 
 class TestWhoWroteIt:
@@ -158,13 +179,13 @@ class TestWhoWroteIt:
     @pytest.mark.parametrize("by", ["孙警官", "off sun", ""])
     def test_a_writer_that_is_not_an_officer_id_names_the_field(self, by: str) -> None:
         with pytest.raises(InvalidCommand) as err:
-            decide_resolve(given(raised()), c.ResolveAppeal("mediated", by, T0 + HOUR))
+            decide_resolve(given(raised()), c.ResolveAppeal(APPEAL_ID, "mediated", by), T0 + HOUR)
         assert err.value.field == "resolved_by"
 
     def test_the_callback_names_the_enterprise_whose_words_it_holds(self) -> None:
-        resolved = decide_resolve(given(raised()), c.ResolveAppeal("mediated", POLICE_A, T0 + HOUR))
-        callback = c.RecordCallback(5, True, "thanks", WORDS["caller"], T0 + DAY)
+        resolved = decide_resolve(given(raised()), c.ResolveAppeal(APPEAL_ID, "mediated", POLICE_A), T0 + HOUR)
+        callback = c.RecordCallback(APPEAL_ID, 5, True, "thanks", WORDS["caller"])
 
-        [recorded] = decide_record_callback(given(raised(), resolved), callback)
+        [recorded] = decide_record_callback(given(raised(), resolved), callback, T0 + DAY)
 
         assert recorded.model_dump()["enterprise_id"] == ENTERPRISE

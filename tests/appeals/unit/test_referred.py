@@ -22,7 +22,20 @@ from jingzhang.appeals.domain.vocabulary import Outcome, ReportOutcome, Status
 from jingzhang.shared.errors import DomainRejected
 from jingzhang.shared.events import DomainEvent
 
-from .samples import DAY, HOUR, POLICE_A, T0, acknowledged, after, chiefs, given, given_appeal, raised, referred
+from .samples import (
+    APPEAL_ID,
+    DAY,
+    HOUR,
+    POLICE_A,
+    T0,
+    acknowledged,
+    after,
+    chiefs,
+    given,
+    given_appeal,
+    raised,
+    referred,
+)
 
 REFERRED_AT = T0 + 2 * DAY
 DEPARTMENT = "urban_management_enforcement"
@@ -46,9 +59,9 @@ class TestWhenReferred:
         assert (appeal.status, appeal.department_id) == (Status.REFERRED, DEPARTMENT)
 
     def test_follow_ups_are_recorded_against_the_department(self) -> None:
-        cmd = FollowUpReferral("called the brigade", POLICE_A, REFERRED_AT + DAY)
+        cmd = FollowUpReferral(APPEAL_ID, "called the brigade", POLICE_A)
 
-        events = decide_follow_up(given(referral()), cmd)
+        events = decide_follow_up(given(referral()), cmd, REFERRED_AT + DAY)
 
         assert events == [
             ev.ReferralFollowedUp(
@@ -62,7 +75,7 @@ class TestWhenReferred:
 
     def test_it_cannot_be_resolved_by_us_until_the_department_reports_back(self) -> None:
         with pytest.raises(DomainRejected):
-            decide_resolve(given(referral()), ResolveAppeal("done", POLICE_A, REFERRED_AT + DAY))
+            decide_resolve(given(referral()), ResolveAppeal(APPEAL_ID, "done", POLICE_A), REFERRED_AT + DAY)
 
     def test_the_clock_is_paused_so_no_deadline_fires_however_long_it_waits(self) -> None:
         state = given(referral())
@@ -74,7 +87,9 @@ class TestWhenReferred:
 
     def test_a_done_report_closes_it_as_referred_and_done(self) -> None:
         events = decide_report_back(
-            given(referral()), RecordDepartmentReport(ReportOutcome.DONE, "brigade acted", POLICE_A, T0 + 20 * DAY)
+            given(referral()),
+            RecordDepartmentReport(APPEAL_ID, ReportOutcome.DONE, "brigade acted", POLICE_A),
+            T0 + 20 * DAY,
         )
 
         assert events == [reported(ReportOutcome.DONE, T0 + 20 * DAY)]
@@ -95,13 +110,15 @@ class TestWhenReferred:
     def test_a_returned_appeal_is_back_on_our_desk(self) -> None:
         state = after(given(referral()), [reported(ReportOutcome.RETURNED, REFERRED_AT + DAY)])
 
-        events = decide_resolve(state, ResolveAppeal("handled it ourselves", POLICE_A, REFERRED_AT + 2 * DAY))
+        events = decide_resolve(
+            state, ResolveAppeal(APPEAL_ID, "handled it ourselves", POLICE_A), REFERRED_AT + 2 * DAY
+        )
 
         assert [e.event_type for e in events] == ["AppealResolved"]
 
     def test_it_can_still_be_closed_unresolved(self) -> None:
         events = decide_close_unresolved(
-            given(referral()), CloseUnresolved("project cancelled", POLICE_A, T0 + 9 * DAY)
+            given(referral()), CloseUnresolved(APPEAL_ID, "project cancelled", POLICE_A), T0 + 9 * DAY
         )
 
         assert given_appeal(referral(), events).status is Status.CLOSED

@@ -7,7 +7,20 @@ from jingzhang.appeals.domain.feedback import decide_record_callback
 from jingzhang.appeals.domain.handling import decide_resolve
 from jingzhang.appeals.domain.vocabulary import Status
 
-from .samples import CONTACT, DAY, POLICE_A, T0, acknowledged, chiefs, given, given_appeal, raised, resolved, types
+from .samples import (
+    APPEAL_ID,
+    CONTACT,
+    DAY,
+    POLICE_A,
+    T0,
+    acknowledged,
+    chiefs,
+    given,
+    given_appeal,
+    raised,
+    resolved,
+    types,
+)
 
 REOPENED_AT = T0 + 3 * DAY
 HISTORY = [
@@ -42,9 +55,9 @@ class TestWhenReopened:
         assert types(events) == ["DeadlineBreached", "AppealEscalated"]
 
     def test_it_can_be_resolved_and_called_back_again(self) -> None:
-        done = decide_resolve(given(HISTORY), ResolveAppeal("fence rebuilt", POLICE_A, REOPENED_AT + DAY))
+        done = decide_resolve(given(HISTORY), ResolveAppeal(APPEAL_ID, "fence rebuilt", POLICE_A), REOPENED_AT + DAY)
         happy = decide_record_callback(
-            given(HISTORY, done), RecordCallback(5, True, "thanks", CONTACT, REOPENED_AT + 2 * DAY)
+            given(HISTORY, done), RecordCallback(APPEAL_ID, 5, True, "thanks", CONTACT), REOPENED_AT + 2 * DAY
         )
 
         assert types(happy) == ["CallbackRecorded"]

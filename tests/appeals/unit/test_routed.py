@@ -42,7 +42,7 @@ from .samples import (
 
 class TestWhenRouted:
     def test_the_first_response_moves_it_in_progress_and_stops_the_answer_clock(self) -> None:
-        events = decide_acknowledge(given(raised()), AcknowledgeAppeal(POLICE_A, T0 + HOUR, "on my way"))
+        events = decide_acknowledge(given(raised()), AcknowledgeAppeal(APPEAL_ID, POLICE_A, "on my way"), T0 + HOUR)
 
         assert events == [ev.AppealAcknowledged(officer_id=POLICE_A, note="on my way", acknowledged_at=T0 + HOUR)]
         appeal = given_appeal(raised(), events)
@@ -51,10 +51,10 @@ class TestWhenRouted:
 
     def test_acknowledging_twice_is_refused(self) -> None:
         with pytest.raises(DomainRejected):
-            decide_acknowledge(given(raised(), acknowledged()), AcknowledgeAppeal(POLICE_A, T0 + 2 * HOUR))
+            decide_acknowledge(given(raised(), acknowledged()), AcknowledgeAppeal(APPEAL_ID, POLICE_A), T0 + 2 * HOUR)
 
     def test_done_in_one_go_resolves_it_with_what_was_done(self) -> None:
-        events = decide_resolve(given(raised()), ResolveAppeal("mediated on site", POLICE_A, T0 + 3 * HOUR))
+        events = decide_resolve(given(raised()), ResolveAppeal(APPEAL_ID, "mediated on site", POLICE_A), T0 + 3 * HOUR)
 
         assert types(events) == ["AppealResolved"]
         appeal = given_appeal(raised(), events)
@@ -68,13 +68,13 @@ class TestWhenRouted:
 
     def test_resolving_without_saying_what_was_done_names_the_field(self) -> None:
         with pytest.raises(InvalidCommand) as err:
-            decide_resolve(given(raised()), ResolveAppeal(" ", POLICE_A, T0))
+            decide_resolve(given(raised()), ResolveAppeal(APPEAL_ID, " ", POLICE_A), T0)
         assert err.value.field == "what_was_done"
 
     def test_out_of_duty_it_is_referred_to_a_partner_department(self) -> None:
-        cmd = ReferAppeal("urban_management_enforcement", "illegal building", POLICE_A, T0 + HOUR)
+        cmd = ReferAppeal(APPEAL_ID, "urban_management_enforcement", "illegal building", POLICE_A)
 
-        events = decide_refer(given(raised(), acknowledged()), cmd)
+        events = decide_refer(given(raised(), acknowledged()), cmd, T0 + HOUR)
 
         assert types(events) == ["AppealReferred"]
         appeal = given_appeal(raised(), acknowledged(), events)
@@ -82,18 +82,20 @@ class TestWhenRouted:
 
     def test_an_unknown_department_names_the_field(self) -> None:
         with pytest.raises(InvalidCommand) as err:
-            decide_refer(given(raised()), ReferAppeal("tax_office", "x", POLICE_A, T0))
+            decide_refer(given(raised()), ReferAppeal(APPEAL_ID, "tax_office", "x", POLICE_A), T0)
         assert err.value.field == "department_id"
 
     def test_it_can_be_closed_unresolved_with_a_reason(self) -> None:
-        events = decide_close_unresolved(given(raised()), CloseUnresolved("enterprise withdrew", POLICE_A, T0 + DAY))
+        events = decide_close_unresolved(
+            given(raised()), CloseUnresolved(APPEAL_ID, "enterprise withdrew", POLICE_A), T0 + DAY
+        )
 
         appeal = given_appeal(raised(), events)
         assert (appeal.status, appeal.outcome) == (Status.CLOSED, Outcome.CLOSED_UNRESOLVED)
 
     def test_closing_without_a_reason_names_the_field(self) -> None:
         with pytest.raises(InvalidCommand) as err:
-            decide_close_unresolved(given(raised()), CloseUnresolved("", POLICE_A, T0))
+            decide_close_unresolved(given(raised()), CloseUnresolved(APPEAL_ID, "", POLICE_A), T0)
         assert err.value.field == "reason"
 
 
@@ -170,7 +172,7 @@ class TestWhenRoutedMerging:
     def test_a_duplicate_is_merged_into_an_open_appeal_of_the_same_enterprise(self) -> None:
         target = given(raised(appeal_id="ap-0002"))
 
-        events = decide_merge(given(raised()), MergeAppeal("ap-0002", POLICE_A, T0 + HOUR), target)
+        events = decide_merge(given(raised()), MergeAppeal(APPEAL_ID, "ap-0002", POLICE_A), T0 + HOUR, target)
 
         assert events == [ev.AppealMerged(into_appeal_id="ap-0002", merged_by=POLICE_A, merged_at=T0 + HOUR)]
         appeal = given_appeal(raised(), events)
@@ -179,16 +181,16 @@ class TestWhenRoutedMerging:
 
     def test_merging_into_itself_names_the_field(self) -> None:
         with pytest.raises(InvalidCommand) as err:
-            decide_merge(given(raised()), MergeAppeal(APPEAL_ID, POLICE_A, T0), given(raised()))
+            decide_merge(given(raised()), MergeAppeal(APPEAL_ID, APPEAL_ID, POLICE_A), T0, given(raised()))
         assert err.value.field == "into_appeal_id"
 
     def test_merging_into_a_finished_appeal_is_refused(self) -> None:
         target = given(raised(appeal_id="ap-0002"), resolved())
 
         with pytest.raises(DomainRejected) as err:
-            decide_merge(given(raised()), MergeAppeal("ap-0002", POLICE_A, T0), target)
+            decide_merge(given(raised()), MergeAppeal(APPEAL_ID, "ap-0002", POLICE_A), T0, target)
         assert err.value.field == "into_appeal_id"
 
     def test_merging_into_an_appeal_never_raised_is_refused(self) -> None:
         with pytest.raises(DomainRejected):
-            decide_merge(given(raised()), MergeAppeal("ap-0009", POLICE_A, T0), given())
+            decide_merge(given(raised()), MergeAppeal(APPEAL_ID, "ap-0009", POLICE_A), T0, given())

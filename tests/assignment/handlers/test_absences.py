@@ -2,7 +2,9 @@
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -77,7 +79,7 @@ class TestDoubleAbsence:
         """The control: it is the locks, not luck, that make the test above pass."""
         w = world(InterleavingStore(SERVICE))
         await staffed(w)
-        unlocked = handlers.Deps(w.deps.store, w.deps.clock, w.deps.posts, NoLocks(w.store))
+        unlocked = replace(w.deps, locks=NoLocks(w.store))
 
         results = await asyncio.gather(
             handlers.declare_absence(unlocked, absence(PC_A, "leave-a", 1, 5), META),
@@ -113,9 +115,29 @@ class TestActingChief:
         before = await acting_now(w, PC)
 
         w.clock.set(day(1) + timedelta(minutes=1))
-        await handlers.recheck_acting_of(w.deps, PC_A, META, "absence leave-a started")
+        await handlers.recheck_acting_of(w.deps, PC_A, META, "absence leave-a started", w.clock.now())
 
         assert (before, await acting_now(w, PC)) == (PC_A, PC_B)
+
+
+class TestAbsenceIds:
+    async def test_an_absence_declared_without_an_id_gets_the_next_one_of_the_id_factory(self) -> None:
+        w = world()
+        await staffed(w)
+
+        decided = await handlers.declare_absence(w.deps, absence(PC_A, None, 1, 5), META)
+
+        [declared] = decided.events
+        assert isinstance(declared, AbsenceDeclared)
+        assert declared.absence_id == uuid.UUID(int=1).hex  # `world`'s ids are sequential from 1
+
+    async def test_the_callers_id_is_kept(self) -> None:
+        w = world()
+        await staffed(w)
+
+        decided = await handlers.declare_absence(w.deps, absence(PC_A, "leave-a", 1, 5), META)
+
+        assert [e.absence_id for e in decided.events if isinstance(e, AbsenceDeclared)] == ["leave-a"]
 
 
 class TestOfficerCommands:
@@ -130,4 +152,4 @@ class TestOfficerCommands:
         await staffed(w)
 
         with pytest.raises(ConcurrencyError):
-            await handlers.declare_absence(w.deps, absence(PC_A, "leave-a", 1, 5), META, expected_version=0)
+            await handlers.declare_absence(w.deps, absence(PC_A, "leave-a", 1, 5, expected_version=0), META)

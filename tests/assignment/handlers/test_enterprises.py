@@ -70,6 +70,20 @@ class TestAssign:
         assert [(e.officer_id, e.previous_officer_id) for e in acting] == [(OFFICERS[(PC, Slot.B)], None)]
 
 
+class TestWhenTheCallerGivesNoTime:
+    async def test_a_chief_is_assigned_from_the_instant_the_handler_read(self) -> None:
+        w = world()
+        await staffed(w, Slot.A)
+        w.clock.set(day(3))
+        cmd = AssignChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.B, officer_id=OFFICERS[(PC, Slot.B)])
+
+        decided = await handlers.assign_chief(w.deps, cmd, META)
+
+        [assigned] = [e for e in decided.events if isinstance(e, ChiefAssigned)]
+        assert assigned.effective_from == day(3)
+        assert {env.occurred_at for env in w.store.log[-len(decided.events) :]} == {day(3)}
+
+
 class TestRelieve:
     async def test_relieving_the_only_chief_of_a_tier_reopens_the_gap(self) -> None:
         w = world()

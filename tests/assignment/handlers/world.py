@@ -10,7 +10,7 @@ from jingzhang.assignment.domain.events import ChiefTier, Slot, UnitKind
 from jingzhang.assignment.events import ENTERPRISE, REGISTRY, SERVICE
 from jingzhang.assignment.locks import MemoryOfficerLocks
 from jingzhang.shared.aggregate import load
-from jingzhang.shared.clock import FixedClock
+from jingzhang.shared.clock import FixedClock, sequential_ids
 from jingzhang.shared.envelope import Envelope, Metadata, StreamId
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.store.memory import InMemoryEventStore
@@ -63,7 +63,9 @@ class World:
 def world(store: InMemoryEventStore | None = None) -> World:
     store = store or InMemoryEventStore(SERVICE)
     clock = FixedClock(T0)
-    deps = handlers.Deps(store=store, clock=clock, posts=LogPosts(store), locks=MemoryOfficerLocks(store))
+    deps = handlers.Deps(
+        store=store, clock=clock, ids=sequential_ids(), posts=LogPosts(store), locks=MemoryOfficerLocks(store)
+    )
     return World(store, clock, deps)
 
 
@@ -98,9 +100,16 @@ def _unit(tier: ChiefTier) -> UnitKind:
     return UnitKind.BUREAU_LEADERSHIP if tier is BL else UnitKind.STATION
 
 
-def absence(officer_id: str, absence_id: str, start: float, end: float) -> DeclareAbsence:
+def absence(
+    officer_id: str, absence_id: str | None, start: float, end: float, expected_version: int | None = None
+) -> DeclareAbsence:
     return DeclareAbsence(
-        officer_id=officer_id, absence_id=absence_id, starts_at=day(start), ends_at=day(end), reason="training"
+        officer_id=officer_id,
+        absence_id=absence_id,
+        starts_at=day(start),
+        ends_at=day(end),
+        reason="training",
+        expected_version=expected_version,
     )
 
 

@@ -74,11 +74,9 @@ class TestAwayThenBack:
         enterprise = given(staffed(Slot.A, Slot.B), *everyone_acting_as_a())
         officer_a: OfficerState = serving(PC_A)
 
-        declare = DeclareAbsence(
-            officer_id=PC_A, absence_id="leave-1", starts_at=day(1), ends_at=day(5), reason="training"
-        )
+        declare = DeclareAbsence(officer_id=PC_A, starts_at=day(1), ends_at=day(5), reason="training")
         partners = partners_of(enterprise, PC_A, {PC_B: away_intervals(serving(PC_B))})
-        [absence] = declare_absence(officer_a, declare, partners)
+        [absence] = declare_absence(officer_a, declare, partners, absence_id="leave-1")
         officer_a = evolve(officer_a, absence)
 
         away = {PC_A: away_intervals(officer_a)}
@@ -86,7 +84,7 @@ class TestAwayThenBack:
         assert leaving == [acting(PC, PC_B, PC_A, "absence", 1)]
         enterprise = after(enterprise, leaving)
 
-        [back] = end_absence(officer_a, EndAbsence(officer_id=PC_A, absence_id="leave-1", ended_at=day(3)))
+        [back] = end_absence(officer_a, EndAbsence(officer_id=PC_A, absence_id="leave-1"), at=day(3))
         officer_a = evolve(officer_a, back)
         returning = recheck_acting(enterprise, {PC_A: away_intervals(officer_a)}, day(3), "return")
 
@@ -99,12 +97,10 @@ class TestAwayThenBack:
 
     def test_a_new_chief_who_is_away_does_not_become_acting(self) -> None:
         enterprise = given(staffed(Slot.B), *[acting(t, OFFICERS[(t, Slot.B)], None, "assigned", 0) for t in ALL_TIERS])
-        cmd = AssignChief(
-            enterprise_id=ENTERPRISE_ID, tier=SC, slot=Slot.A, officer_id=OFFICERS[(SC, Slot.A)], effective_from=day(1)
-        )
+        cmd = AssignChief(enterprise_id=ENTERPRISE_ID, tier=SC, slot=Slot.A, officer_id=OFFICERS[(SC, Slot.A)])
         away = {OFFICERS[(SC, Slot.A)]: [Interval(day(0), day(4))]}
 
-        events = assign_chief(enterprise, cmd, serving(OFFICERS[(SC, Slot.A)]), away)
+        events = assign_chief(enterprise, cmd, serving(OFFICERS[(SC, Slot.A)]), away, at=day(1))
 
         assert not any(isinstance(e, ActingChiefChanged) for e in events)
 

@@ -49,8 +49,8 @@ from .samples import (
 PC_A, PC_B = OFFICERS[(PC, Slot.A)], OFFICERS[(PC, Slot.B)]
 
 
-def assign(tier: ChiefTier, slot: Slot, officer_id: str, at: float = 0) -> AssignChief:
-    return AssignChief(enterprise_id=ENTERPRISE_ID, tier=tier, slot=slot, officer_id=officer_id, effective_from=day(at))
+def assign(tier: ChiefTier, slot: Slot, officer_id: str) -> AssignChief:
+    return AssignChief(enterprise_id=ENTERPRISE_ID, tier=tier, slot=slot, officer_id=officer_id)
 
 
 def acting(
@@ -76,7 +76,7 @@ class TestAssigningWhenActive:
     def test_the_first_chief_of_a_tier_narrows_the_gap_and_becomes_the_acting_chief(self) -> None:
         state = given(registered(), gap_opened(*ALL_TIERS))
 
-        events = assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A))
+        events = assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A), at=T0)
 
         reason = "police_chief A assigned"
         assert events == [
@@ -94,7 +94,7 @@ class TestAssigningWhenActive:
             CoverageGapChanged(enterprise_id=ENTERPRISE_ID, missing=(PC,), reason="station_chief A assigned"),
         )
 
-        events = assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A))
+        events = assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A), at=T0)
 
         assert events[:2] == [
             assigned(PC, Slot.A),
@@ -111,16 +111,16 @@ class TestAssigningWhenActive:
             CoverageGapChanged(enterprise_id=ENTERPRISE_ID, missing=(PC,), reason="station_chief A assigned"),
         )
 
-        events = assign_chief(state, assign(PC, Slot.B, PC_B), serving(PC_B))
+        events = assign_chief(state, assign(PC, Slot.B, PC_B), serving(PC_B), at=T0)
 
         assert CoverageGapClosed(enterprise_id=ENTERPRISE_ID, reason="police_chief B assigned") in events
 
     def test_assigning_the_holder_again_records_nothing(self) -> None:
-        assert assign_chief(given(staffed()), assign(PC, Slot.A, PC_A), serving(PC_A)) == []
+        assert assign_chief(given(staffed()), assign(PC, Slot.A, PC_A), serving(PC_A), at=T0) == []
 
     def test_one_officer_cannot_hold_two_slots_of_one_enterprise(self) -> None:
         with pytest.raises(DomainRejected) as refused:
-            assign_chief(given(staffed()), assign(PC, Slot.B, PC_A), serving(PC_A))
+            assign_chief(given(staffed()), assign(PC, Slot.B, PC_A), serving(PC_A), at=T0)
 
         assert refused.value.code == "already_chief"
         assert "police_chief A" in refused.value.reason
@@ -129,7 +129,7 @@ class TestAssigningWhenActive:
         officer = given_officer(enrolled(SPARE_STATION_OFFICER, UnitKind.STATION))
 
         with pytest.raises(InvalidCommand) as refused:
-            assign_chief(given(registered()), assign(BL, Slot.A, SPARE_STATION_OFFICER), officer)
+            assign_chief(given(registered()), assign(BL, Slot.A, SPARE_STATION_OFFICER), officer, at=T0)
 
         assert refused.value.field == "officer_id"
 
@@ -137,18 +137,19 @@ class TestAssigningWhenActive:
         officer = given_officer(enrolled(PC_A), OfficerRetired(officer_id=PC_A, effective_from=T0))
 
         with pytest.raises(DomainRejected) as refused:
-            assign_chief(given(registered()), assign(PC, Slot.A, PC_A), officer)
+            assign_chief(given(registered()), assign(PC, Slot.A, PC_A), officer, at=T0)
 
         assert refused.value.code == "officer_retired"
 
     def test_an_unknown_officer_is_not_found(self) -> None:
         with pytest.raises(NotFound):
-            assign_chief(given(registered()), assign(PC, Slot.A, PC_A), given_officer())
+            assign_chief(given(registered()), assign(PC, Slot.A, PC_A), given_officer(), at=T0)
 
     def test_reassigning_relieves_the_previous_holder_first_and_hands_over_acting(self) -> None:
         state = given(staffed(), acting(PC, PC_A, None, "assigned"))
+        new = assign(PC, Slot.A, SPARE_STATION_OFFICER)
 
-        events = assign_chief(state, assign(PC, Slot.A, SPARE_STATION_OFFICER, at=10), serving(SPARE_STATION_OFFICER))
+        events = assign_chief(state, new, serving(SPARE_STATION_OFFICER), at=day(10))
 
         reason = "police_chief A assigned"
         assert events == [
@@ -165,7 +166,7 @@ class TestAssigningWhenActive:
         )
 
         with pytest.raises(InvalidCommand) as refused:
-            assign_chief(state, assign(PC, Slot.A, PC_A, at=5), serving(PC_A))
+            assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A), at=day(5))
 
         assert refused.value.field == "effective_from"
 
@@ -174,7 +175,7 @@ class TestAssigningWhenSuspendedOrClosed:
     def test_a_suspended_enterprise_can_still_be_staffed(self) -> None:
         state = given(registered(), EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="x"))
 
-        events = assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A))
+        events = assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A), at=T0)
 
         assert events[0] == assigned(PC, Slot.A)
         assert not any(isinstance(e, CoverageGapOpened | CoverageGapChanged) for e in events)
@@ -183,7 +184,7 @@ class TestAssigningWhenSuspendedOrClosed:
         state = given(registered(), EnterpriseClosed(enterprise_id=ENTERPRISE_ID, reason="x"))
 
         with pytest.raises(DomainRejected) as refused:
-            assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A))
+            assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A), at=T0)
 
         assert refused.value.code == "enterprise_closed"
 
@@ -208,9 +209,9 @@ class TestHistory:
 class TestRelieving:
     def test_relieving_the_only_chief_of_a_tier_opens_a_gap_and_leaves_nobody_acting(self) -> None:
         state = given(staffed(), acting(PC, PC_A, None, "assigned"))
-        cmd = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.A, reason="rotation", effective_from=day(3))
+        cmd = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.A, reason="rotation")
 
-        events = relieve_chief(state, cmd)
+        events = relieve_chief(state, cmd, at=day(3))
 
         reason = "police_chief A relieved"  # the words written are sealed in ChiefRelieved only
         assert events == [
@@ -220,9 +221,9 @@ class TestRelieving:
         ]
 
     def test_relieving_an_empty_slot_records_nothing(self) -> None:
-        cmd = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.B, reason="x", effective_from=day(3))
+        cmd = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.B, reason="x")
 
-        assert relieve_chief(given(staffed()), cmd) == []
+        assert relieve_chief(given(staffed()), cmd, at=day(3)) == []
 
 
 class TestRelievingADepartedOfficer:

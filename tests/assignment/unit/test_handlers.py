@@ -32,7 +32,7 @@ class InterleavingStore(InMemoryEventStore):
 
 
 def reassign(officer_id: str) -> AssignChief:
-    return AssignChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.A, officer_id=officer_id, effective_from=day(1))
+    return AssignChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.A, officer_id=officer_id)
 
 
 async def registered_in(store: InMemoryEventStore) -> int:
@@ -43,7 +43,7 @@ async def registered_in(store: InMemoryEventStore) -> int:
 
 
 async def run_assign(store: InMemoryEventStore, officer_id: str, expected_version: int | None) -> int:
-    decide = partial(assign_chief, cmd=reassign(officer_id), officer=serving(officer_id))
+    decide = partial(assign_chief, cmd=reassign(officer_id), officer=serving(officer_id), at=day(1))
     decided = await execute(
         store, REGISTRY, ENTERPRISE, ENTERPRISE_ID, decide, meta=META, now=day(1), expected_version=expected_version
     )

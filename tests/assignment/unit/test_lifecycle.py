@@ -51,7 +51,8 @@ from .samples import (
 
 SUSPEND = SuspendEnterprise(enterprise_id=ENTERPRISE_ID, reason="production halted")
 REINSTATE = ReinstateEnterprise(enterprise_id=ENTERPRISE_ID)
-CLOSE = CloseEnterprise(enterprise_id=ENTERPRISE_ID, reason="moved away", effective_from=day(30))
+CLOSE = CloseEnterprise(enterprise_id=ENTERPRISE_ID, reason="moved away")
+CLOSING_DAY = day(30)
 
 
 def reclassify(to: EnterpriseClass) -> ReclassifyEnterprise:
@@ -78,7 +79,7 @@ class TestWhenUnregistered:
             lambda s: reclassify_enterprise(s, reclassify(EnterpriseClass.ABOVE_SCALE)),
             lambda s: suspend_enterprise(s, SUSPEND),
             lambda s: reinstate_enterprise(s, REINSTATE),
-            lambda s: close_enterprise(s, CLOSE),
+            lambda s: close_enterprise(s, CLOSE, at=CLOSING_DAY),
         ],
     )
     def test_other_commands_name_an_unknown_enterprise(self, decide: Callable[[EnterpriseState], object]) -> None:
@@ -126,7 +127,7 @@ class TestWhenActive:
         )
         state = given(staffed(), office, *_acting_a_everywhere())
 
-        events = close_enterprise(state, CLOSE)
+        events = close_enterprise(state, CLOSE, at=CLOSING_DAY)
 
         relieved = [e for e in events if isinstance(e, ChiefRelieved)]
         assert {(e.tier, e.officer_id, e.reason) for e in relieved} == {
@@ -187,4 +188,4 @@ class TestWhenClosed:
             reinstate_enterprise(closed, REINSTATE)
 
     def test_closing_again_records_nothing(self, closed: EnterpriseState) -> None:
-        assert close_enterprise(closed, CLOSE) == []
+        assert close_enterprise(closed, CLOSE, at=CLOSING_DAY) == []

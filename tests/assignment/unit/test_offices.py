@@ -32,10 +32,10 @@ from .samples import BL, ENTERPRISE_ID, OFFICERS, PC, given, given_officer, regi
 
 LEADER, MEMBER = OFFICERS[(BL, Slot.A)], OFFICERS[(PC, Slot.A)]
 FORM = FormTaskForce(enterprise_id=ENTERPRISE_ID, name="雅纺专班", leader_officer_id=LEADER)
-FORMED = TaskForceFormed(**FORM.model_dump())
+FORMED = TaskForceFormed(**FORM.facts())
 ADD = AddTaskForceMember(enterprise_id=ENTERPRISE_ID, officer_id=MEMBER, role="liaison")
 OPEN = OpenPoliceOffice(enterprise_id=ENTERPRISE_ID, office_id="office-1", online=True, offline=True, location="门卫室")
-OPENED = PoliceOfficeOpened(**OPEN.model_dump())
+OPENED = PoliceOfficeOpened(**OPEN.facts())
 
 
 class TestTaskForceWhenActive:
@@ -67,8 +67,8 @@ class TestTaskForceWhenActive:
         joined = add_task_force_member(state, ADD, serving(MEMBER))
         left = remove_task_force_member(given(registered(), FORMED, *joined), remove)
 
-        assert joined == [TaskForceMemberAdded(**ADD.model_dump())]
-        assert left == [TaskForceMemberRemoved(**remove.model_dump())]
+        assert joined == [TaskForceMemberAdded(**ADD.facts())]
+        assert left == [TaskForceMemberRemoved(**remove.facts())]
         assert given(registered(), FORMED, *joined, *left).task_force == given(registered(), FORMED).task_force
 
     def test_members_need_a_task_force(self) -> None:

@@ -110,13 +110,9 @@ def test_a_sealed_event_holds_no_personal_value_and_names_its_subject() -> None:
     assert "13900000000" not in event.model_dump_json()
 
 
-TRANSFER = TransferOfficer(
-    officer_id=PC_A, unit_kind=UnitKind.BRIGADE, unit_name="治安大队", position="大队长", effective_from=day(5)
-)
-REASSIGN = AssignChief(
-    enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.A, officer_id=SPARE_STATION_OFFICER, effective_from=day(3)
-)
-RELIEVE = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.A, reason="调岗", effective_from=day(3))
+TRANSFER = TransferOfficer(officer_id=PC_A, unit_kind=UnitKind.BRIGADE, unit_name="治安大队", position="大队长")
+REASSIGN = AssignChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.A, officer_id=SPARE_STATION_OFFICER)
+RELIEVE = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.A, reason="调岗")
 REMOVE = RemoveTaskForceMember(enterprise_id=ENTERPRISE_ID, officer_id=PC_A, reason="另有任务")
 
 
@@ -124,19 +120,19 @@ class TestDecisionsOverASealedHistory:
     """The same decision, whether the history holds the plaintext or the tokens the log gives back."""
 
     def test_a_retried_absence_is_recognised_though_its_reason_reads_back_sealed(self) -> None:
-        cmd = DeclareAbsence(
-            officer_id=PC_A, absence_id="leave-1", starts_at=day(1), ends_at=day(3), reason="去医院复查 (hospital)"
-        )
-        history = [enrolled(PC_A), AbsenceDeclared(**cmd.model_dump())]
+        reason = "去医院复查 (hospital)"
+        cmd = DeclareAbsence(officer_id=PC_A, starts_at=day(1), ends_at=day(3), reason=reason)
+        away = AbsenceDeclared(officer_id=PC_A, absence_id="leave-1", starts_at=day(1), ends_at=day(3), reason=reason)
+        history = [enrolled(PC_A), away]
 
-        assert officers.declare_absence(given_officer(*map(sealed, history)), cmd, partners=[]) == []
+        assert officers.declare_absence(given_officer(*map(sealed, history)), cmd, [], absence_id="leave-1") == []
 
     @pytest.mark.parametrize(
         "decide",
         [
-            lambda s: officers.transfer_officer(s, TRANSFER),
-            lambda s: officers.retire_officer(s, RetireOfficer(officer_id=PC_A, effective_from=day(5))),
-            lambda s: officers.end_absence(s, EndAbsence(officer_id=PC_A, absence_id="leave-1", ended_at=day(2))),
+            lambda s: officers.transfer_officer(s, TRANSFER, at=day(5)),
+            lambda s: officers.retire_officer(s, RetireOfficer(officer_id=PC_A), at=day(5)),
+            lambda s: officers.end_absence(s, EndAbsence(officer_id=PC_A, absence_id="leave-1"), at=day(2)),
         ],
         ids=["transfer", "retire", "end absence"],
     )
@@ -149,8 +145,8 @@ class TestDecisionsOverASealedHistory:
     @pytest.mark.parametrize(
         "decide",
         [
-            lambda s: chiefs.relieve_chief(s, RELIEVE),
-            lambda s: chiefs.assign_chief(s, REASSIGN, given_officer(enrolled(SPARE_STATION_OFFICER))),
+            lambda s: chiefs.relieve_chief(s, RELIEVE, at=day(3)),
+            lambda s: chiefs.assign_chief(s, REASSIGN, given_officer(enrolled(SPARE_STATION_OFFICER)), at=day(3)),
             lambda s: offices.remove_task_force_member(s, REMOVE),
         ],
         ids=["relieve", "reassign", "remove task force member"],
@@ -172,9 +168,9 @@ class TestDecisionsOverASealedHistory:
 
 def test_what_a_person_writes_when_relieving_a_chief_is_kept_only_where_the_log_seals_it() -> None:
     words = "张三 transferred after a complaint"
-    cmd = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.A, reason=words, effective_from=day(3))
+    cmd = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.A, reason=words)
 
-    events = chiefs.relieve_chief(given(staffed()), cmd)
+    events = chiefs.relieve_chief(given(staffed()), cmd, at=day(3))
 
     carrying = [
         (type(e).__name__, name) for e in events for name, value in e if isinstance(value, str) and words in value

@@ -13,7 +13,6 @@ import pytest
 from nats.aio.client import Client as NATS
 
 from jingzhang.appeals.bootstrap import create_app as appeals_app
-from jingzhang.appeals.settings import appeals_settings
 from jingzhang.assignment.bootstrap import create_app as assignment_app
 from jingzhang.assignment.domain.events import ChiefTier, Slot
 from jingzhang.evaluation.projections.audit import PROJECTION as AUDIT
@@ -47,7 +46,7 @@ async def assignment(service_env: ServiceEnv, nc: NATS) -> AsyncIterator[httpx.A
 
 @pytest.fixture
 async def appeals(service_env: ServiceEnv, nc: NATS) -> AsyncIterator[httpx.AsyncClient]:
-    config = appeals_settings(await service_env.settings("appeals"))
+    config = await service_env.settings("appeals")  # the app makes them its own (`AppealsSettings.of`)
     async with running(appeals_app(config, FixedClock(T0 + timedelta(days=1)))) as client:
         yield client
 

@@ -1,10 +1,15 @@
-"""A hand-written fake of the facts read model, answering from an in-memory `Facts`."""
+"""Hand-written fakes: the facts read model answering from an in-memory `Facts`, and an event store
+that counts its reads."""
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from jingzhang.evaluation.domain.facts import Facts
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
+from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
+from jingzhang.shared.store.memory import InMemoryEventStore
 
 
 @dataclass
@@ -26,3 +31,19 @@ class FakeFacts:
 
     async def active_enterprises(self, at: datetime) -> list[str]:
         return sorted({e.enterprise_id for e in self.known.enterprises if e.span.holds_at(at)})
+
+
+class CountingStore:
+    """The in-memory event store, counting how often each stream is read."""
+
+    def __init__(self, store: InMemoryEventStore) -> None:
+        self.service = store.service
+        self._store = store
+        self.reads: Counter[StreamId] = Counter()
+
+    async def append(self, stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata) -> int:
+        return await self._store.append(stream, expected_version, events, meta)
+
+    async def read_stream(self, stream: StreamId) -> list[Envelope]:
+        self.reads[stream] += 1
+        return await self._store.read_stream(stream)

@@ -6,11 +6,12 @@ import pytest
 
 from jingzhang.evaluation.domain.events import RankingPublished
 from jingzhang.evaluation.domain.facts import Facts
-from jingzhang.evaluation.domain.ranking import rank
-from jingzhang.evaluation.domain.ranking_publication import PublishRanking, decide_publish, evolve
+from jingzhang.evaluation.domain.ranking import Ranking, rank
+from jingzhang.evaluation.domain.ranking_publication import PublishRanking, decide_publish, evolve, ranking_id
 from jingzhang.evaluation.domain.scorecard import scorecard
 from jingzhang.evaluation.events import REGISTRY
 from jingzhang.shared.errors import DomainRejected
+from jingzhang.shared.events import DomainEvent
 from tests.evaluation.unit.builders import YEAR, appeal, at
 
 FACTS = Facts(
@@ -20,17 +21,21 @@ FACTS = Facts(
         for i in range(5 if o != "o3" else 2)
     )
 )
-RANKING = rank([scorecard(o, YEAR, FACTS) for o in ("o1", "o2", "o3")])
+CARDS = [scorecard(o, YEAR, FACTS) for o in ("o1", "o2", "o3")]
+RANKING = rank(CARDS)
+OTHER_RANKING = rank(CARDS, min_rated_appeals=2)
 AFTER_YEAR = at(1, 5, year=2025)
 
 
-def publish(ranking_id: str = "rk2024", now: datetime = AFTER_YEAR) -> PublishRanking:
-    return PublishRanking(ranking_id, 2024, RANKING, now)
+def publish(
+    state: RankingPublished | None, ranking: Ranking = RANKING, now: datetime = AFTER_YEAR
+) -> list[DomainEvent]:
+    return decide_publish(state, PublishRanking(2024), ranking, now)
 
 
 class TestWhenNotPublished:
     def test_publishing_records_the_lists_the_weighting_and_who_was_not_ranked(self) -> None:
-        [event] = decide_publish(None, publish())
+        [event] = publish(None)
 
         assert isinstance(event, RankingPublished)
         assert [m.officer_id for m in event.models] == ["o1"]
@@ -40,11 +45,19 @@ class TestWhenNotPublished:
 
     def test_a_year_that_is_not_over_cannot_be_published(self) -> None:
         with pytest.raises(DomainRejected) as refused:
-            decide_publish(None, publish(now=at(12, 31)))
+            publish(None, now=at(12, 31))
         assert refused.value.code == "year_not_over"
 
+    def test_the_ranking_id_is_derived_from_the_content_so_a_retry_is_recognised(self) -> None:
+        [event] = publish(None)
+
+        assert isinstance(event, RankingPublished)
+        assert event.ranking_id == ranking_id(2024, RANKING) == ranking_id(2024, rank(CARDS))
+        assert ranking_id(2024, OTHER_RANKING) != event.ranking_id
+        assert event.ranking_id.startswith("2024-")
+
     def test_the_event_survives_the_wire(self) -> None:
-        [event] = decide_publish(None, publish())
+        [event] = publish(None)
 
         decoded = REGISTRY.decode("RankingPublished", 1, event.model_dump(mode="json"))
 
@@ -52,12 +65,12 @@ class TestWhenNotPublished:
 
 
 class TestWhenPublished:
-    STATE = evolve(None, decide_publish(None, publish())[0])
+    STATE = evolve(None, publish(None)[0])
 
     def test_the_same_publication_again_records_nothing(self) -> None:
-        assert decide_publish(self.STATE, publish()) == []
+        assert publish(self.STATE) == []
 
     def test_another_ranking_for_the_same_year_is_refused(self) -> None:
         with pytest.raises(DomainRejected) as refused:
-            decide_publish(self.STATE, publish(ranking_id="rk2024-bis"))
+            publish(self.STATE, OTHER_RANKING)
         assert refused.value.code == "already_published"

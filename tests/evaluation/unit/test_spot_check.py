@@ -8,7 +8,7 @@ from jingzhang.evaluation.domain.events import SpotCheckAnswerRecorded, SpotChec
 from jingzhang.evaluation.domain.spot_check import (
     SPOT_CHECK,
     CloseSpotCheck,
-    DrawSpotCheck,
+    Draw,
     RecordSpotCheckAnswer,
     SpotCheckState,
     SpotCheckStatus,
@@ -27,24 +27,27 @@ from tests.evaluation.unit.builders import at, rating
 POPULATION = tuple(f"e{i:03d}" for i in range(146))
 
 
-def draw(seed: int = 7, size: int = 10, population: tuple[str, ...] = POPULATION) -> DrawSpotCheck:
-    return DrawSpotCheck("sc1", seed, population, size, at(6, 1))
+DRAWN_AT, ANSWERED_AT, CLOSED_AT = at(6, 1), at(6, 2), at(7, 1)
+
+
+def draw(seed: int = 7, size: int = 10, population: tuple[str, ...] = POPULATION) -> Draw:
+    return Draw("sc1", seed, size, population)
 
 
 def answer(enterprise_id: str, satisfied: bool = True, level: int = 5) -> RecordSpotCheckAnswer:
-    return RecordSpotCheckAnswer("sc1", enterprise_id, satisfied, level, "", at(6, 2))
+    return RecordSpotCheckAnswer("sc1", enterprise_id, satisfied, level, "")
 
 
-def given(*commands: DrawSpotCheck | RecordSpotCheckAnswer | CloseSpotCheck) -> SpotCheckState:
+def given(*commands: Draw | RecordSpotCheckAnswer | CloseSpotCheck) -> SpotCheckState:
     state = SPOT_CHECK.initial
     for command in commands:
         match command:
-            case DrawSpotCheck():
-                events = decide_draw(state, command)
+            case Draw():
+                events = decide_draw(state, command, DRAWN_AT)
             case RecordSpotCheckAnswer():
-                events = decide_answer(state, command)
+                events = decide_answer(state, command, ANSWERED_AT)
             case CloseSpotCheck():
-                events = decide_close(state, command)
+                events = decide_close(state, command, CLOSED_AT)
         state = fold(evolve, state, events)
     return state
 
@@ -67,7 +70,7 @@ class TestTheSample:
 
 class TestWhenNotDrawn:
     def test_drawing_records_seed_sample_and_a_digest_of_the_population(self) -> None:
-        [event] = decide_draw(SpotCheckState(), draw())
+        [event] = decide_draw(SpotCheckState(), draw(), DRAWN_AT)
 
         assert isinstance(event, SpotCheckDrawn)
         assert (event.seed, event.population_size) == (7, 146)
@@ -77,27 +80,27 @@ class TestWhenNotDrawn:
     @pytest.mark.parametrize("size", [0, 147])
     def test_a_sample_size_outside_the_population_is_invalid(self, size: int) -> None:
         with pytest.raises(InvalidCommand) as refused:
-            decide_draw(SpotCheckState(), draw(size=size))
+            decide_draw(SpotCheckState(), draw(size=size), DRAWN_AT)
         assert refused.value.field == "sample_size"
 
     def test_answers_are_refused(self) -> None:
         with pytest.raises(DomainRejected, match="not been drawn"):
-            decide_answer(SpotCheckState(), answer("e001"))
+            decide_answer(SpotCheckState(), answer("e001"), ANSWERED_AT)
 
 
 class TestWhenOpen:
     SAMPLE = draw_sample(POPULATION, 7, 10)
 
     def test_drawing_again_with_the_same_seed_records_nothing(self) -> None:
-        assert decide_draw(given(draw()), draw()) == []
+        assert decide_draw(given(draw()), draw(), DRAWN_AT) == []
 
     def test_drawing_again_with_another_seed_is_refused(self) -> None:
         with pytest.raises(DomainRejected) as refused:
-            decide_draw(given(draw()), draw(seed=8))
+            decide_draw(given(draw()), draw(seed=8), DRAWN_AT)
         assert refused.value.code == "already_drawn"
 
     def test_an_answer_from_a_sampled_enterprise_is_recorded(self) -> None:
-        [event] = decide_answer(given(draw()), answer(self.SAMPLE[0]))
+        [event] = decide_answer(given(draw()), answer(self.SAMPLE[0]), ANSWERED_AT)
 
         assert isinstance(event, SpotCheckAnswerRecorded)
         assert (event.enterprise_id, event.satisfied, event.level) == (self.SAMPLE[0], True, 5)
@@ -106,28 +109,28 @@ class TestWhenOpen:
         outsider = next(e for e in POPULATION if e not in self.SAMPLE)
 
         with pytest.raises(InvalidCommand) as refused:
-            decide_answer(given(draw()), answer(outsider))
+            decide_answer(given(draw()), answer(outsider), ANSWERED_AT)
         assert refused.value.field == "enterprise_id"
 
     def test_a_second_different_answer_is_refused_and_the_same_one_ignored(self) -> None:
         state = given(draw(), answer(self.SAMPLE[0]))
 
-        assert decide_answer(state, answer(self.SAMPLE[0])) == []
+        assert decide_answer(state, answer(self.SAMPLE[0]), ANSWERED_AT) == []
         with pytest.raises(DomainRejected, match="already answered"):
-            decide_answer(state, answer(self.SAMPLE[0], satisfied=False, level=2))
+            decide_answer(state, answer(self.SAMPLE[0], satisfied=False, level=2), ANSWERED_AT)
 
     def test_a_retry_is_recognised_although_the_recorded_comment_is_sealed(self) -> None:
         drawn = given(draw())
-        [recorded] = decide_answer(drawn, answer(self.SAMPLE[0]))
+        [recorded] = decide_answer(drawn, answer(self.SAMPLE[0]), ANSWERED_AT)
         assert isinstance(recorded, SpotCheckAnswerRecorded)
         sealed = evolve(drawn, recorded.model_copy(update={"comment": "pii:1:free_text:contact/e1:c2VhbGVk"}))
 
-        assert decide_answer(sealed, answer(self.SAMPLE[0])) == []
+        assert decide_answer(sealed, answer(self.SAMPLE[0]), ANSWERED_AT) == []
         with pytest.raises(DomainRejected, match="already answered"):
-            decide_answer(sealed, answer(self.SAMPLE[0], level=3))
+            decide_answer(sealed, answer(self.SAMPLE[0], level=3), ANSWERED_AT)
 
     def test_closing_lists_who_never_answered(self) -> None:
-        [event] = decide_close(given(draw(), answer(self.SAMPLE[0])), CloseSpotCheck("sc1", at(7, 1)))
+        [event] = decide_close(given(draw(), answer(self.SAMPLE[0])), CloseSpotCheck("sc1"), CLOSED_AT)
 
         assert isinstance(event, SpotCheckClosed)
         assert event.answered == 1
@@ -136,15 +139,15 @@ class TestWhenOpen:
 
 class TestWhenClosed:
     SAMPLE = draw_sample(POPULATION, 7, 10)
-    STATE = given(draw(), CloseSpotCheck("sc1", at(7, 1)))
+    STATE = given(draw(), CloseSpotCheck("sc1"))
 
     def test_it_is_closed_and_further_answers_are_refused(self) -> None:
         assert self.STATE.status is SpotCheckStatus.CLOSED
         with pytest.raises(DomainRejected, match="closed"):
-            decide_answer(self.STATE, answer(self.SAMPLE[0]))
+            decide_answer(self.STATE, answer(self.SAMPLE[0]), ANSWERED_AT)
 
     def test_closing_again_records_nothing(self) -> None:
-        assert decide_close(self.STATE, CloseSpotCheck("sc1", at(7, 2))) == []
+        assert decide_close(self.STATE, CloseSpotCheck("sc1"), at(7, 2)) == []
 
 
 class TestComparingWithReportedRatings:

@@ -23,7 +23,7 @@ from jingzhang.assignment.domain.events import (
 from jingzhang.patrols.bootstrap import create_app
 from jingzhang.patrols.domain.common import ZONE_TZ
 from jingzhang.patrols.settings import PatrolsSettings
-from jingzhang.shared.clock import FixedClock
+from jingzhang.shared.clock import FixedClock, IdFactory, sequential_ids
 from jingzhang.shared.envelope import Metadata, NewEvent, StreamId
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.relay import Relay
@@ -109,6 +109,22 @@ async def feed(service_env: ServiceEnv, nc: NATS) -> AsyncIterator[AssignmentFee
     await pool.close()
 
 
+@dataclass(frozen=True)
+class Ids:
+    """The ids the app draws for new streams the caller names no id for: a sequence, so tests know them."""
+
+    prefix: int = 7
+
+    def factory(self) -> IdFactory:
+        return sequential_ids(self.prefix)
+
+    def nth(self, n: int) -> str:
+        return str(uuid.UUID(int=(self.prefix << 64) | n))
+
+
+IDS = Ids()
+
+
 @dataclass
 class Patrols:
     client: httpx.AsyncClient
@@ -121,7 +137,7 @@ async def patrols(service_env: ServiceEnv, nc: NATS) -> AsyncIterator[Patrols]:
     base = await service_env.settings("patrols")
     settings = PatrolsSettings(**{**base.model_dump(), "cadence_poll_interval": 0.05})
     clock = FixedClock(NOW)
-    app = create_app(settings, clock)
+    app = create_app(settings, clock, IDS.factory())
     async with running(app) as client:
         yield Patrols(client, clock, app.state.runtime)
 

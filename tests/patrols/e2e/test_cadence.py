@@ -80,7 +80,7 @@ async def test_a_missed_weekly_revisit_becomes_overdue_and_moves_to_b_while_a_is
     await feed.emit("officer", "chief-a", NOW, away)
 
     async def absence_known() -> bool:
-        return bool((await assignments.snapshot(patrols.runtime.pool)).absences)
+        return bool((await assignments.PostgresAssignments(lambda: patrols.runtime.pool).snapshot()).absences)
 
     await eventually(absence_known, timeout=20)
     patrols.clock.set(datetime(2025, 3, 10, 1, tzinfo=ZONE_TZ))  # W10's revisit was due at midnight

@@ -10,11 +10,11 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from jingzhang.patrols.domain.activity import ForumHeld, collected_appeal_id
 from jingzhang.patrols.domain.common import ZONE_TZ
 from jingzhang.patrols.events import REGISTRY
-from jingzhang.shared.envelope import decode
+from jingzhang.shared.envelope import StreamId, decode
 from jingzhang.shared.streams import stream_name
 from tests.kernel.helpers import eventually
 
-from .conftest import Patrols
+from .conftest import IDS, Patrols
 
 OFFICERS = ["chief-a"]
 
@@ -139,3 +139,26 @@ async def test_a_forum_publishes_every_collected_appeal_with_its_deterministic_i
         return (counts["forums"], counts["appeals_collected"]) == (1, 2)
 
     await wait_until(counted, "forum counted")
+
+
+async def test_work_reported_without_an_id_is_recorded_under_the_next_id_the_service_draws(patrols: Patrols) -> None:
+    found = {
+        "enterprise_id": "ent-1",
+        "description": "loose cable over the loading bay",
+        "found_on": "2025-03-05",
+        "rectification_due": "2025-03-10",
+        "officer_ids": OFFICERS,
+    }
+    hazard = await post(patrols, "/hazards", found)
+    assert (hazard["id"], hazard["version"], hazard["events"]) == (IDS.nth(1), 1, ["HazardFound"])
+    leaflets = {"officer_ids": OFFICERS, "occurred_on": "2025-03-05", "count": 200, "topic": "anti-fraud"}
+    assert (await post(patrols, "/leaflets", leaflets))["id"] == IDS.nth(2)
+
+    rectified = {"rectified_on": "2025-03-05", "measures": "cable tied up", "officer_ids": OFFICERS}
+    done = await post(patrols, f"/hazards/{IDS.nth(1)}/rectify", rectified, 200)
+    assert (done["id"], done["version"], done["events"]) == (IDS.nth(1), 2, ["HazardRectified"])
+    recorded = await patrols.runtime.store.read_stream(StreamId("hazard", IDS.nth(1)))
+    assert [(e.event_type, e.data["hazard_id"]) for e in recorded] == [
+        ("HazardFound", IDS.nth(1)),
+        ("HazardRectified", IDS.nth(1)),
+    ]

@@ -1,32 +1,73 @@
-"""Handlers through `execute` on the in-memory store: what reaches the store, retries, unknown ids."""
+"""Handlers through `execute` on the in-memory store: what reaches the store, retries, unknown ids,
+ids drawn for new streams, and authorization on the state a command loaded (one read per command)."""
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import assert_never
 
 import pytest
 
 from jingzhang.patrols import handlers
+from jingzhang.patrols.domain.activity import (
+    ActivityCommand,
+    ActivityState,
+    DistributeLeaflets,
+    HandleCase,
+    HoldForum,
+    HoldTraining,
+    MediateDispute,
+    ServeOnBehalf,
+)
 from jingzhang.patrols.domain.cadence import plan_duties, responsible
 from jingzhang.patrols.domain.common import VisitKind, local_date
-from jingzhang.patrols.domain.duty import DutyFulfilled, FulfilDuty, ReassignDuty, ReassignReason
-from jingzhang.patrols.domain.hazard import RecordHazard, RectifyHazard, VerifyHazard
+from jingzhang.patrols.domain.duty import (
+    DutyFulfilled,
+    FulfilDuty,
+    MarkDutyOverdue,
+    ReassignDuty,
+    ReassignReason,
+    ScheduleDuty,
+)
+from jingzhang.patrols.domain.hazard import (
+    HazardState,
+    MarkRectificationOverdue,
+    RecordHazard,
+    RectifyHazard,
+    VerifyHazard,
+)
 from jingzhang.patrols.domain.planning import current_and_next, plan_ahead
 from jingzhang.patrols.domain.visit import RecordVisit
 from jingzhang.patrols.events import REGISTRY
-from jingzhang.shared.clock import FixedClock
-from jingzhang.shared.envelope import Metadata
-from jingzhang.shared.errors import ConcurrencyError, DomainRejected, NotFound
+from jingzhang.patrols.handlers import Deps
+from jingzhang.shared.aggregate import Decided
+from jingzhang.shared.auth.policy import Forbidden
+from jingzhang.shared.clock import FixedClock, sequential_ids
+from jingzhang.shared.envelope import Envelope, Metadata, StreamId
+from jingzhang.shared.errors import ConcurrencyError, DomainRejected, InvalidCommand, NotFound
 from jingzhang.shared.store.memory import InMemoryEventStore
 
-from ..unit.samples import ACTIVITIES, DAY, MONDAY, NEXT_MONDAY, at, away, snapshot
+from ..unit.samples import ACTIVITIES, COMMANDS, DAY, MONDAY, NEXT_MONDAY, at, away, snapshot
 
 META = Metadata(actor="tester", correlation_id=uuid.uuid4())
 WEEKLY = next(d for d in plan_duties(snapshot(), MONDAY, NEXT_MONDAY) if d.kind is VisitKind.WEEKLY_REVISIT)
+FIRST_ID = str(uuid.UUID(int=1))  # what `sequential_ids()` draws first
+
+
+class CountingStore(InMemoryEventStore):
+    """The in-memory store, counting the stream reads a command makes."""
+
+    def __init__(self) -> None:
+        super().__init__("patrols")
+        self.reads: list[StreamId] = []
+
+    async def read_stream(self, stream: StreamId) -> list[Envelope]:
+        self.reads.append(stream)
+        return await super().read_stream(stream)
 
 
 @pytest.fixture
-def store() -> InMemoryEventStore:
-    return InMemoryEventStore("patrols")
+def store() -> CountingStore:
+    return CountingStore()
 
 
 @pytest.fixture
@@ -34,7 +75,12 @@ def clock() -> FixedClock:
     return FixedClock(at(MONDAY, 18))
 
 
-def visit_command(clock: FixedClock, visit_id: str = "v-1") -> RecordVisit:
+@pytest.fixture
+def deps(store: CountingStore, clock: FixedClock) -> Deps:
+    return Deps(store, clock, sequential_ids())
+
+
+def visit_command(visit_id: str | None = "v-1", expected_version: int | None = None) -> RecordVisit:
     return RecordVisit(
         visit_id=visit_id,
         enterprise_id="ent-1",
@@ -45,99 +91,226 @@ def visit_command(clock: FixedClock, visit_id: str = "v-1") -> RecordVisit:
         location="gate",
         person_times=2,
         findings="all quiet",
-        now=clock.now(),
+        expected_version=expected_version,
     )
 
 
 class TestVisits:
     async def test_a_visit_is_recorded_once_even_when_the_request_is_retried(
-        self, store: InMemoryEventStore, clock: FixedClock
+        self, deps: Deps, store: CountingStore
     ) -> None:
-        first = await handlers.record_visit(store, clock, visit_command(clock), META)
-        again = await handlers.record_visit(store, clock, visit_command(clock), META)
+        first = await handlers.record_visit(deps, visit_command(), META)
+        again = await handlers.record_visit(deps, visit_command(), META)
         assert (first.version, again.version, len(again.events)) == (1, 1, 0)
         assert [e.event_type for e in store.log] == ["PatrolCompleted"]
+        assert again.state.visit_id == "v-1"
 
-    async def test_a_stale_expected_version_is_a_conflict(self, store: InMemoryEventStore, clock: FixedClock) -> None:
+    async def test_a_stale_expected_version_is_a_conflict(self, deps: Deps, store: CountingStore) -> None:
         with pytest.raises(ConcurrencyError):
-            await handlers.record_visit(store, clock, visit_command(clock), META, expected_version=3)
+            await handlers.record_visit(deps, visit_command(expected_version=3), META)
+        assert store.log == []
+
+    async def test_a_visit_without_an_id_is_recorded_under_one_the_handler_draws(
+        self, deps: Deps, store: CountingStore
+    ) -> None:
+        decided = await handlers.record_visit(deps, visit_command(visit_id=None), META)
+        assert decided.state.visit_id == FIRST_ID
+        assert [(e.stream.aggregate_id, e.data["visit_id"]) for e in store.log] == [(FIRST_ID, FIRST_ID)]
+
+    async def test_a_visit_is_judged_against_the_clock_read_when_it_is_handled(
+        self, deps: Deps, clock: FixedClock, store: CountingStore
+    ) -> None:
+        clock.set(at(MONDAY, 9))  # the visit has not ended yet
+        with pytest.raises(InvalidCommand, match="before it ends") as refused:
+            await handlers.record_visit(deps, visit_command(), META)
+        assert refused.value.field == "ended_at"
+        assert store.log == []
 
 
 class TestActivities:
-    async def test_each_activity_lands_in_its_own_stream_and_decodes(
-        self, store: InMemoryEventStore, clock: FixedClock
+    async def record(self, deps: Deps, command: ActivityCommand) -> Decided[ActivityState]:
+        match command:
+            case MediateDispute():
+                return await handlers.mediate_dispute(deps, command, META)
+            case HandleCase():
+                return await handlers.handle_case(deps, command, META)
+            case ServeOnBehalf():
+                return await handlers.serve_on_behalf(deps, command, META)
+            case HoldTraining():
+                return await handlers.hold_training(deps, command, META)
+            case DistributeLeaflets():
+                return await handlers.distribute_leaflets(deps, command, META)
+            case HoldForum():
+                return await handlers.hold_forum(deps, command, META)
+            case _:
+                assert_never(command)
+
+    async def test_each_activity_lands_in_its_own_stream_and_decodes_as_reported(
+        self, deps: Deps, clock: FixedClock, store: CountingStore
     ) -> None:
         clock.set(at(DAY, 20))
-        for recorded in ACTIVITIES:
-            await handlers.record_activity(store, clock, recorded, META)
+        for command in COMMANDS:
+            await self.record(deps, command)
         assert [env.payload(REGISTRY) for env in store.log] == list(ACTIVITIES)
-        assert {env.stream.aggregate_id for env in store.log} == {a.activity_id for a in ACTIVITIES}
+        assert [env.stream.aggregate_id for env in store.log] == [a.activity_id for a in ACTIVITIES]
+        assert [env.occurred_at for env in store.log] == [at(DAY, 20)] * len(ACTIVITIES)
+
+    async def test_an_activity_without_an_id_is_recorded_under_one_the_handler_draws(
+        self, deps: Deps, clock: FixedClock, store: CountingStore
+    ) -> None:
+        clock.set(at(DAY, 20))
+        leaflets = COMMANDS[4].model_copy(update={"activity_id": None})
+        decided = await self.record(deps, leaflets)
+        assert decided.state.activity_id == FIRST_ID
+        assert [(e.stream.aggregate_id, e.event_type) for e in store.log] == [(FIRST_ID, "LeafletsDistributed")]
+
+    async def test_an_activity_reported_before_it_happened_is_refused_by_the_day_of_the_clock(
+        self, deps: Deps, clock: FixedClock, store: CountingStore
+    ) -> None:
+        clock.set(at(DAY - timedelta(days=1), 20))
+        with pytest.raises(InvalidCommand, match="in the future") as refused:
+            await self.record(deps, COMMANDS[0])
+        assert refused.value.field == "occurred_on"
+        assert store.log == []
+
+
+def found(hazard_id: str | None = "hz-1") -> RecordHazard:
+    return RecordHazard(
+        hazard_id=hazard_id,
+        enterprise_id="ent-1",
+        description="blocked exit",
+        found_on=MONDAY,
+        rectification_due=MONDAY + timedelta(days=3),
+        officer_ids=("chief-a",),
+    )
+
+
+def rectify(on: date, hazard_id: str = "hz-1", expected_version: int | None = None) -> RectifyHazard:
+    return RectifyHazard(
+        hazard_id=hazard_id,
+        rectified_on=on,
+        measures="exit cleared",
+        officer_ids=("chief-a",),
+        expected_version=expected_version,
+    )
 
 
 class TestHazards:
-    def found(self) -> RecordHazard:
-        return RecordHazard("hz-1", "ent-1", "blocked exit", MONDAY, MONDAY + timedelta(days=3), ("chief-a",), MONDAY)
-
-    async def test_rectifying_an_unknown_hazard_is_not_found(
-        self, store: InMemoryEventStore, clock: FixedClock
-    ) -> None:
+    async def test_rectifying_an_unknown_hazard_is_not_found(self, deps: Deps) -> None:
         with pytest.raises(NotFound):
-            await handlers.rectify_hazard(
-                store, clock, "nope", RectifyHazard(MONDAY, "fixed", ("chief-a",), MONDAY), META
-            )
+            await handlers.rectify_hazard(deps, rectify(MONDAY, hazard_id="nope"), META)
 
-    async def test_found_rectified_verified(self, store: InMemoryEventStore, clock: FixedClock) -> None:
-        await handlers.record_hazard(store, clock, self.found(), META)
+    async def test_found_rectified_verified(self, deps: Deps, clock: FixedClock, store: CountingStore) -> None:
+        await handlers.record_hazard(deps, found(), META)
         clock.advance(timedelta(days=2))
         today = local_date(clock.now())
-        await handlers.rectify_hazard(
-            store, clock, "hz-1", RectifyHazard(today, "exit cleared", ("chief-a",), today), META
-        )
-        done = await handlers.verify_hazard(store, clock, "hz-1", VerifyHazard("v-9", today, ("chief-b",), today), META)
+        await handlers.rectify_hazard(deps, rectify(today), META)
+        verify = VerifyHazard(hazard_id="hz-1", on_visit_id="v-9", verified_on=today, officer_ids=("chief-b",))
+        done = await handlers.verify_hazard(deps, verify, META)
         assert [e.event_type for e in store.log] == ["HazardFound", "HazardRectified", "HazardVerified"]
         assert done.version == 3
 
-    async def test_an_overdue_rectification_is_raised_once(self, store: InMemoryEventStore, clock: FixedClock) -> None:
-        await handlers.record_hazard(store, clock, self.found(), META)
+    async def test_a_hazard_without_an_id_is_recorded_under_one_the_handler_draws(
+        self, deps: Deps, store: CountingStore
+    ) -> None:
+        decided = await handlers.record_hazard(deps, found(hazard_id=None), META)
+        assert decided.state.hazard_id == FIRST_ID
+        assert [e.stream.aggregate_id for e in store.log] == [FIRST_ID]
+
+    async def test_an_overdue_rectification_is_raised_once(
+        self, deps: Deps, clock: FixedClock, store: CountingStore
+    ) -> None:
+        await handlers.record_hazard(deps, found(), META)
         clock.advance(timedelta(days=4))
-        await handlers.mark_rectification_overdue(store, clock, "hz-1", META)
-        await handlers.mark_rectification_overdue(store, clock, "hz-1", META)
+        await handlers.mark_rectification_overdue(deps, MarkRectificationOverdue("hz-1"), META)
+        await handlers.mark_rectification_overdue(deps, MarkRectificationOverdue("hz-1"), META)
         assert [e.event_type for e in store.log] == ["HazardFound", "HazardRectificationOverdue"]
 
 
-class TestDuties:
-    async def test_planning_twice_appends_nothing_the_second_time(
-        self, store: InMemoryEventStore, clock: FixedClock
+class TestAuthorizingOnTheLoadedHazard:
+    """A command on a hazard is checked against the hazard it loaded: one read of its stream."""
+
+    async def test_the_hook_sees_the_loaded_hazard_and_the_stream_is_read_once(
+        self, deps: Deps, store: CountingStore
     ) -> None:
+        await handlers.record_hazard(deps, found(), META)
+        seen: list[str] = []
+
+        async def authorize(state: HazardState) -> None:
+            assert state.found is not None
+            seen.append(state.found.enterprise_id)
+
+        store.reads.clear()
+        await handlers.rectify_hazard(deps, rectify(MONDAY), META, authorize=authorize)
+        assert seen == ["ent-1"]
+        assert store.reads == [StreamId("hazard", "hz-1")]
+
+    async def test_a_refusal_records_nothing(self, deps: Deps, store: CountingStore) -> None:
+        await handlers.record_hazard(deps, found(), META)
+
+        async def refuse(state: HazardState) -> None:
+            raise Forbidden("officer far-1 is not linked to enterprise ent-1")
+
+        with pytest.raises(Forbidden, match="not linked"):
+            await handlers.rectify_hazard(deps, rectify(MONDAY), META, authorize=refuse)
+        assert [e.event_type for e in store.log] == ["HazardFound"]
+
+    async def test_an_unknown_hazard_is_not_found_before_the_caller_or_the_version_is_checked(self, deps: Deps) -> None:
+        async def refuse(state: HazardState) -> None:
+            raise Forbidden("never asked")
+
+        with pytest.raises(NotFound):
+            await handlers.rectify_hazard(deps, rectify(MONDAY, "nope", expected_version=3), META, authorize=refuse)
+
+    async def test_the_caller_is_checked_before_a_stale_version(self, deps: Deps) -> None:
+        await handlers.record_hazard(deps, found(), META)
+
+        async def refuse(state: HazardState) -> None:
+            raise Forbidden("refused")
+
+        with pytest.raises(Forbidden):
+            await handlers.rectify_hazard(deps, rectify(MONDAY, expected_version=7), META, authorize=refuse)
+
+
+class TestDuties:
+    async def test_planning_twice_appends_nothing_the_second_time(self, deps: Deps, store: CountingStore) -> None:
         planned = plan_ahead(snapshot(), MONDAY)
         for _ in range(2):
             for duty in planned:
-                await handlers.schedule_duty(store, clock, duty, "chief-a", META)
+                await handlers.schedule_duty(deps, ScheduleDuty(duty, "chief-a"), META)
         assert len(store.log) == len(planned) == len({d.duty_id for d in planned})
 
     async def test_the_plan_covers_this_and_next_week_and_month(self) -> None:
         keys = {d.period.key for d in plan_ahead(snapshot(), MONDAY)}
         assert keys == {p.key for p in current_and_next(MONDAY)} == {"2025-W10", "2025-W11", "2025-03", "2025-04"}
 
-    async def test_a_missed_duty_goes_overdue_against_a_and_passes_to_b(
-        self, store: InMemoryEventStore, clock: FixedClock
-    ) -> None:
-        await handlers.schedule_duty(store, clock, WEEKLY, "chief-a", META)
+    async def test_a_missed_duty_goes_overdue_against_a_and_passes_to_b(self, deps: Deps, clock: FixedClock) -> None:
+        await handlers.schedule_duty(deps, ScheduleDuty(WEEKLY, "chief-a"), META)
         clock.set(WEEKLY.due_at + timedelta(hours=1))
         now_responsible = responsible(WEEKLY, snapshot(absences=(away("chief-a", MONDAY, 14),)), clock.now())
-        decided = await handlers.mark_duty_overdue(store, clock, WEEKLY.duty_id, now_responsible, META)
+        decided = await handlers.mark_duty_overdue(deps, MarkDutyOverdue(WEEKLY.duty_id, now_responsible), META)
         assert [e.model_dump() for e in decided.events] == [
             {"duty_id": WEEKLY.duty_id, "assignee_officer_id": "chief-a"},
             {"duty_id": WEEKLY.duty_id, "to_officer_id": "chief-b", "reason": "a_away"},
         ]
 
-    async def test_an_unknown_duty_is_not_found(self, store: InMemoryEventStore, clock: FixedClock) -> None:
-        with pytest.raises(NotFound):
-            await handlers.reassign_duty(store, clock, ReassignDuty("nope", "x", ReassignReason.CHIEF_CHANGED), META)
+    async def test_a_duty_is_not_overdue_before_the_clock_reaches_its_due_time(
+        self, deps: Deps, clock: FixedClock
+    ) -> None:
+        await handlers.schedule_duty(deps, ScheduleDuty(WEEKLY, "chief-a"), META)
+        clock.set(WEEKLY.due_at - timedelta(seconds=1))
+        with pytest.raises(DomainRejected, match="not due until"):
+            await handlers.mark_duty_overdue(deps, MarkDutyOverdue(WEEKLY.duty_id, None), META)
 
-    async def test_a_fulfilled_duty_refuses_a_second_visit(self, store: InMemoryEventStore, clock: FixedClock) -> None:
-        await handlers.schedule_duty(store, clock, WEEKLY, "chief-a", META)
-        done = await handlers.fulfil_duty(store, clock, WEEKLY.duty_id, FulfilDuty("v-1", at(MONDAY, 9)), META)
+    async def test_an_unknown_duty_is_not_found(self, deps: Deps) -> None:
+        with pytest.raises(NotFound):
+            await handlers.reassign_duty(deps, ReassignDuty("nope", "x", ReassignReason.CHIEF_CHANGED), META)
+        with pytest.raises(NotFound):
+            await handlers.mark_duty_overdue(deps, MarkDutyOverdue("nope", None), META)
+
+    async def test_a_fulfilled_duty_refuses_a_second_visit(self, deps: Deps) -> None:
+        await handlers.schedule_duty(deps, ScheduleDuty(WEEKLY, "chief-a"), META)
+        done = await handlers.fulfil_duty(deps, FulfilDuty(WEEKLY.duty_id, "v-1", at(MONDAY, 9)), META)
         assert done.events == [DutyFulfilled(duty_id=WEEKLY.duty_id, visit_id="v-1", on_time=True)]
         with pytest.raises(DomainRejected):
-            await handlers.fulfil_duty(store, clock, WEEKLY.duty_id, FulfilDuty("v-2", at(MONDAY, 11)), META)
+            await handlers.fulfil_duty(deps, FulfilDuty(WEEKLY.duty_id, "v-2", at(MONDAY, 11)), META)

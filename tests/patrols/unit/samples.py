@@ -4,24 +4,41 @@ March 2025: Monday 3 March opens ISO week 2025-W10. Officers: A/B per tier for e
 """
 
 from datetime import date, datetime, timedelta
+from typing import assert_never
 
-from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass
 from jingzhang.patrols.domain.activity import (
+    ActivityCommand,
     ActivityEvent,
+    ActivityState,
     CaseHandled,
     CaseKind,
     DisputeMediated,
+    DistributeLeaflets,
+    ForumAppeal,
     ForumHeld,
+    HandleCase,
+    HoldForum,
+    HoldTraining,
     LeafletsDistributed,
+    MediateDispute,
+    ServeOnBehalf,
     ServiceMode,
     ServiceOnBehalfHandled,
     TrainingHeld,
     TrainingKind,
     collect_appeal,
+    decide_distribute_leaflets,
+    decide_handle_case,
+    decide_hold_forum,
+    decide_hold_training,
+    decide_mediate_dispute,
+    decide_serve_on_behalf,
 )
 from jingzhang.patrols.domain.common import ZONE_TZ, VisitKind
 from jingzhang.patrols.domain.snapshot import Absence, AssignmentSnapshot, EnterpriseSnapshot, TierChiefs
 from jingzhang.patrols.domain.visit import PatrolCompleted
+from jingzhang.patrols.domain.vocabulary import ChiefTier, EnterpriseClass
+from jingzhang.shared.events import DomainEvent
 
 MONDAY = date(2025, 3, 3)
 NEXT_MONDAY = date(2025, 3, 10)
@@ -123,3 +140,68 @@ ACTIVITIES: tuple[ActivityEvent, ...] = (
         collected_appeals=(APPEAL,),
     ),
 )
+
+# The commands that report them, as the routes build them from request bodies.
+COMMANDS: tuple[ActivityCommand, ...] = (
+    MediateDispute(
+        activity_id="act-1",
+        enterprise_id="ent-1",
+        officer_ids=OFFICERS,
+        occurred_on=DAY,
+        parties=("contractor", "villagers"),
+        outcome="wages paid in two instalments",
+        agreement_reached=True,
+    ),
+    HandleCase(
+        activity_id="act-2",
+        enterprise_id="ent-1",
+        officer_ids=OFFICERS,
+        occurred_on=DAY,
+        police_case_number="HK-2025-0042",
+        kind=CaseKind.ILLEGAL_OBSTRUCTION_OF_CONSTRUCTION,
+    ),
+    ServeOnBehalf(
+        activity_id="act-3",
+        enterprise_id="ent-1",
+        officer_ids=OFFICERS,
+        occurred_on=DAY,
+        item="residence permits for 12 workers",
+        mode=ServiceMode.ACT_FOR,
+    ),
+    HoldTraining(
+        activity_id="act-4",
+        officer_ids=OFFICERS,
+        occurred_on=DAY,
+        kind=TrainingKind.LEGAL,
+        attendees=40,
+        topic="labour law",
+    ),
+    DistributeLeaflets(activity_id="act-5", officer_ids=OFFICERS, occurred_on=DAY, count=500, topic="anti-fraud"),
+    HoldForum(
+        activity_id="forum-1",
+        enterprise_id="ent-1",
+        officer_ids=OFFICERS,
+        occurred_on=DAY,
+        attendees=12,
+        appeals=(ForumAppeal(ref_id="f1-1", description="trucks blocked at the gate", category="traffic"),),
+    ),
+)
+
+
+def decide_activity(state: ActivityState, command: ActivityCommand, today: date = DAY) -> list[DomainEvent]:
+    """When: an activity command, through its own decide function."""
+    match command:
+        case MediateDispute():
+            return decide_mediate_dispute(state, command, today)
+        case HandleCase():
+            return decide_handle_case(state, command, today)
+        case ServeOnBehalf():
+            return decide_serve_on_behalf(state, command, today)
+        case HoldTraining():
+            return decide_hold_training(state, command, today)
+        case DistributeLeaflets():
+            return decide_distribute_leaflets(state, command, today)
+        case HoldForum():
+            return decide_hold_forum(state, command, today)
+        case _:
+            assert_never(command)

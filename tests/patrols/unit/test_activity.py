@@ -1,84 +1,159 @@
-"""The activity stream: direct services, trainings, leaflets and forums are single facts."""
+"""The activity stream, given/when/then: each report (a command) becomes its one event, recorded once."""
 
 from datetime import date, timedelta
 
 import pytest
 
 from jingzhang.patrols.domain.activity import (
-    ActivityEvent,
+    ActivityCommand,
     ActivityState,
+    CaseHandled,
+    DisputeMediated,
+    ForumAppeal,
     ForumHeld,
-    RecordActivity,
+    HoldForum,
+    collect_appeal,
     collected_appeal_id,
-    decide_record_activity,
     evolve,
 )
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
+from jingzhang.shared.events import DomainEvent
 
-from .samples import ACTIVITIES, APPEAL, DAY
+from .samples import ACTIVITIES, APPEAL, COMMANDS, DAY
+from .samples import decide_activity as decide
+
+DISPUTE, CASE, SERVICE, TRAINING, LEAFLETS, FORUM = COMMANDS
 
 
-def record(activity: ActivityEvent, today: date = DAY) -> RecordActivity:
-    return RecordActivity(activity=activity, today=today)
-
-
-def refused_field(activity: ActivityEvent, today: date = DAY) -> str | None:
+def refused_field(command: ActivityCommand, today: date = DAY) -> str | None:
     with pytest.raises(InvalidCommand) as refused:
-        decide_record_activity(ActivityState(), record(activity, today))
+        decide(ActivityState(), command, today)
     return refused.value.field
 
 
 class TestWhenNew:
-    @pytest.mark.parametrize("activity", ACTIVITIES, ids=lambda a: a.event_type)
-    def test_each_kind_is_recorded_as_reported(self, activity: ActivityEvent) -> None:
-        assert decide_record_activity(ActivityState(), record(activity)) == [activity]
+    @pytest.mark.parametrize(
+        ("command", "recorded"), list(zip(COMMANDS, ACTIVITIES, strict=True)), ids=lambda c: type(c).__name__
+    )
+    def test_each_report_records_its_one_event(self, command: ActivityCommand, recorded: DomainEvent) -> None:
+        assert decide(ActivityState(), command) == [recorded]
 
-    def test_zone_wide_activities_name_no_enterprise(self) -> None:
-        assert ACTIVITIES[3].enterprise_id is None
+    def test_zone_wide_outreach_names_no_enterprise(self) -> None:
+        (training,) = decide(ActivityState(), TRAINING)
+        assert (TRAINING.enterprises(), training.model_dump()["enterprise_id"]) == ((None,), None)
+
+    def test_a_report_without_its_id_is_refused(self) -> None:
+        # the handler draws one when the caller gave none; the decision never invents it
+        assert refused_field(CASE.model_copy(update={"activity_id": None})) == "activity_id"
 
     def test_an_activity_cannot_be_recorded_before_it_happens(self) -> None:
-        assert refused_field(ACTIVITIES[0], today=DAY - timedelta(days=1)) == "occurred_on"
+        assert refused_field(DISPUTE, today=DAY - timedelta(days=1)) == "occurred_on"
 
     def test_a_dispute_needs_two_distinct_parties(self) -> None:
-        one_sided = ACTIVITIES[0].model_copy(update={"parties": ["contractor", "contractor "]})
-        assert refused_field(one_sided) == "parties"
+        assert refused_field(DISPUTE.model_copy(update={"parties": ("contractor", "contractor ")})) == "parties"
+
+    def test_a_dispute_needs_its_outcome(self) -> None:
+        assert refused_field(DISPUTE.model_copy(update={"outcome": " "})) == "outcome"
 
     def test_leaflets_and_trainings_count_at_least_one(self) -> None:
-        assert refused_field(ACTIVITIES[4].model_copy(update={"count": 0})) == "count"
-        assert refused_field(ACTIVITIES[3].model_copy(update={"attendees": 0})) == "attendees"
+        assert refused_field(LEAFLETS.model_copy(update={"count": 0})) == "count"
+        assert refused_field(TRAINING.model_copy(update={"attendees": 0})) == "attendees"
 
     def test_a_case_needs_its_police_case_number(self) -> None:
-        assert refused_field(ACTIVITIES[1].model_copy(update={"police_case_number": " "})) == "police_case_number"
+        assert refused_field(CASE.model_copy(update={"police_case_number": " "})) == "police_case_number"
 
-    def test_a_forum_cannot_collect_the_same_appeal_twice(self) -> None:
-        twice = ACTIVITIES[5].model_copy(update={"collected_appeals": (APPEAL, APPEAL)})
-        assert refused_field(twice) == "collected_appeals"
-
-    def test_a_collected_appeal_needs_a_description(self) -> None:
-        blank = APPEAL.model_copy(update={"description": ""})
-        assert refused_field(ACTIVITIES[5].model_copy(update={"collected_appeals": (blank,)})) == (
-            "collected_appeals.description"
-        )
-
-    def test_a_collected_appeal_carries_the_id_derived_from_forum_and_reference(self) -> None:
-        foreign = APPEAL.model_copy(update={"appeal_id": collected_appeal_id("forum-2", "f1-1")})
-        assert refused_field(ACTIVITIES[5].model_copy(update={"collected_appeals": (foreign,)})) == (
-            "collected_appeals.appeal_id"
-        )
+    def test_a_service_on_behalf_names_its_item(self) -> None:
+        assert refused_field(SERVICE.model_copy(update={"item": ""})) == "item"
 
     def test_officers_are_named_once_each(self) -> None:
-        assert refused_field(ACTIVITIES[2].model_copy(update={"officer_ids": ()})) == "officer_ids"
+        assert refused_field(SERVICE.model_copy(update={"officer_ids": ()})) == "officer_ids"
+        assert refused_field(SERVICE.model_copy(update={"officer_ids": ("chief-a", "chief-a")})) == "officer_ids"
+
+
+class TestWhenAForumIsNew:
+    def forum(self, *appeals: ForumAppeal, host: str | None = "ent-1") -> HoldForum:
+        assert isinstance(FORUM, HoldForum)
+        return FORUM.model_copy(update={"enterprise_id": host, "appeals": appeals})
+
+    def test_each_appeal_travels_under_the_id_derived_from_the_forum_and_its_reference(self) -> None:
+        (held,) = decide(ActivityState(), FORUM)
+        assert isinstance(held, ForumHeld)
+        assert held.collected_appeals == (APPEAL,)
+        assert APPEAL.appeal_id == collected_appeal_id("forum-1", "f1-1")
+
+    def test_an_appeal_defaults_to_its_position_and_the_host(self) -> None:
+        elsewhere = ForumAppeal(enterprise_id="ent-2", description="copper cable theft", category="theft")
+        unnamed = ForumAppeal(description="gate blocked", category="traffic")
+        (held,) = decide(ActivityState(), self.forum(unnamed, elsewhere))
+        assert isinstance(held, ForumHeld)
+        assert held.collected_appeals == (
+            collect_appeal("forum-1", "1", "ent-1", "gate blocked", "traffic"),
+            collect_appeal("forum-1", "2", "ent-2", "copper cable theft", "theft"),
+        )
+
+    def test_it_names_its_host_and_every_appeal_for_authorization(self) -> None:
+        elsewhere = ForumAppeal(enterprise_id="ent-2", description="theft", category="theft")
+        unnamed = ForumAppeal(description="gate blocked", category="traffic")
+        assert self.forum(unnamed, elsewhere).enterprises() == ("ent-1", "ent-1", "ent-2")
+        assert self.forum(elsewhere, host=None).enterprises() == (None, "ent-2")
+
+    def test_a_zone_wide_forums_appeal_must_name_its_enterprise(self) -> None:
+        named = ForumAppeal(enterprise_id="ent-2", description="theft", category="theft")
+        unnamed = ForumAppeal(description="gate blocked", category="traffic")
+        zone_wide = self.forum(named, unnamed, host=None)
+        assert refused_field(zone_wide) == "appeals.1"
+        with pytest.raises(InvalidCommand) as refused:
+            zone_wide.enterprises()
+        assert (refused.value.field, refused.value.reason) == (
+            "appeals.1",
+            "a zone-wide forum's appeal must name its enterprise",
+        )
+
+    def test_a_forum_cannot_collect_the_same_appeal_twice(self) -> None:
+        twice = ForumAppeal(ref_id="f1-1", description="again", category="traffic")
+        assert refused_field(self.forum(*FORUM.appeals, twice)) == "collected_appeals"
+
+    def test_a_collected_appeal_needs_a_description(self) -> None:
+        blank = ForumAppeal(description="", category="traffic")
+        assert refused_field(self.forum(blank)) == "collected_appeals.description"
+
+    def test_a_forum_counts_its_attendees(self) -> None:
+        assert refused_field(FORUM.model_copy(update={"attendees": 0})) == "attendees"
 
 
 class TestWhenRecorded:
     state = evolve(ActivityState(), ACTIVITIES[5])
 
     def test_the_same_report_again_changes_nothing(self) -> None:
-        assert decide_record_activity(self.state, record(ACTIVITIES[5], DAY + timedelta(days=1))) == []
+        assert decide(self.state, FORUM, DAY + timedelta(days=1)) == []
 
     def test_other_facts_under_the_same_id_are_refused(self) -> None:
         with pytest.raises(DomainRejected, match="already recorded"):
-            decide_record_activity(self.state, record(ACTIVITIES[5].model_copy(update={"attendees": 13})))
+            decide(self.state, FORUM.model_copy(update={"attendees": 13}))
+
+    def test_another_kind_of_activity_under_the_same_id_is_refused(self) -> None:
+        with pytest.raises(DomainRejected, match="activity forum-1 is already recorded with other facts"):
+            decide(self.state, LEAFLETS.model_copy(update={"activity_id": "forum-1"}))
+
+    def test_the_state_knows_the_recorded_activity(self) -> None:
+        assert self.state.activity_id == "forum-1"
+        with pytest.raises(LookupError):
+            _ = ActivityState().activity_id
+
+
+class TestTheEventsRecorded:
+    def test_a_dispute_keeps_its_parties_as_reported(self) -> None:
+        (mediated,) = decide(ActivityState(), DISPUTE)
+        assert isinstance(mediated, DisputeMediated)
+        assert mediated.parties == ["contractor", "villagers"]
+
+    def test_a_case_is_a_reference_to_the_police_records(self) -> None:
+        (handled,) = decide(ActivityState(), CASE)
+        assert isinstance(handled, CaseHandled)
+        assert (handled.police_case_number, handled.kind.value) == (
+            "HK-2025-0042",
+            "illegal_obstruction_of_construction",
+        )
 
 
 class TestForumAppealIds:

@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 from types import MappingProxyType
 
-from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass, Slot
 from jingzhang.patrols.domain.cadence import (
     LEADER_MEETING,
     CadenceRules,
@@ -15,6 +14,7 @@ from jingzhang.patrols.domain.cadence import (
 )
 from jingzhang.patrols.domain.common import VisitKind
 from jingzhang.patrols.domain.snapshot import TierChiefs
+from jingzhang.patrols.domain.vocabulary import ChiefTier, EnterpriseClass, Slot
 
 from .samples import APRIL_1, MONDAY, NEXT_MONDAY, at, away, enterprise, snapshot, visit
 

@@ -1,10 +1,9 @@
 """The duty stream, given/when/then, grouped by the duty's state."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from jingzhang.assignment.domain.events import ChiefTier
 from jingzhang.patrols.domain.cadence import Duty, plan_duties, responsible
 from jingzhang.patrols.domain.common import VisitKind
 from jingzhang.patrols.domain.duty import (
@@ -27,6 +26,7 @@ from jingzhang.patrols.domain.duty import (
     reassignments,
 )
 from jingzhang.patrols.domain.snapshot import TierChiefs
+from jingzhang.patrols.domain.vocabulary import ChiefTier
 from jingzhang.shared.aggregate import fold
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
@@ -41,6 +41,10 @@ A_AWAY = snapshot(absences=(away("chief-a", MONDAY, 14),))
 
 def given(*events: DomainEvent) -> DutyState:
     return fold(evolve, DutyState(), events)
+
+
+def fulfil(visit_id: str, visited_at: datetime) -> FulfilDuty:
+    return FulfilDuty(DUTY.duty_id, visit_id, visited_at)
 
 
 def scheduled(duty: Duty = DUTY, assignee: str | None = "chief-a") -> DutyScheduled:
@@ -65,11 +69,11 @@ class TestWhenUnscheduled:
 
     def test_it_cannot_be_fulfilled(self) -> None:
         with pytest.raises(DomainRejected, match="no such duty"):
-            decide_fulfil(DutyState(), FulfilDuty("visit-1", at(MONDAY)))
+            decide_fulfil(DutyState(), FulfilDuty(DUTY.duty_id, "visit-1", at(MONDAY)))
 
     def test_it_cannot_be_overdue(self) -> None:
         with pytest.raises(DomainRejected, match="no such duty"):
-            decide_mark_overdue(DutyState(), MarkDutyOverdue(DUE, None))
+            decide_mark_overdue(DutyState(), MarkDutyOverdue(DUTY.duty_id, None), DUE)
 
     def test_it_cannot_be_reassigned(self) -> None:
         with pytest.raises(DomainRejected, match="no such duty"):
@@ -91,28 +95,28 @@ class TestWhenOpen:
             decide_schedule(self.state, ScheduleDuty(moved, "chief-a"))
 
     def test_a_visit_in_time_fulfils_it_on_time(self) -> None:
-        assert decide_fulfil(self.state, FulfilDuty("visit-1", at(MONDAY + timedelta(days=2)))) == [
+        assert decide_fulfil(self.state, fulfil("visit-1", at(MONDAY + timedelta(days=2)))) == [
             DutyFulfilled(duty_id=DUTY.duty_id, visit_id="visit-1", on_time=True)
         ]
 
     def test_a_visit_before_its_period_is_invalid(self) -> None:
         with pytest.raises(InvalidCommand) as refused:
-            decide_fulfil(self.state, FulfilDuty("visit-1", at(MONDAY) - timedelta(days=1)))
+            decide_fulfil(self.state, fulfil("visit-1", at(MONDAY) - timedelta(days=1)))
         assert refused.value.field == "visited_at"
 
     def test_it_cannot_be_marked_overdue_before_its_due_time(self) -> None:
         with pytest.raises(DomainRejected, match="not due until"):
-            decide_mark_overdue(self.state, MarkDutyOverdue(DUE - timedelta(seconds=1), None))
+            decide_mark_overdue(self.state, MarkDutyOverdue(DUTY.duty_id, None), DUE - timedelta(seconds=1))
 
     def test_a_miss_while_a_is_present_stays_with_a(self) -> None:
         now_responsible = responsible(DUTY, snapshot(), DUE)
-        assert decide_mark_overdue(self.state, MarkDutyOverdue(DUE, now_responsible)) == [
+        assert decide_mark_overdue(self.state, MarkDutyOverdue(DUTY.duty_id, now_responsible), DUE) == [
             DutyOverdue(duty_id=DUTY.duty_id, assignee_officer_id="chief-a")
         ]
 
     def test_a_missed_revisit_is_raised_against_a_and_moves_to_b_while_a_is_away(self) -> None:
         now_responsible = responsible(DUTY, A_AWAY, DUE)
-        assert decide_mark_overdue(self.state, MarkDutyOverdue(DUE, now_responsible)) == [
+        assert decide_mark_overdue(self.state, MarkDutyOverdue(DUTY.duty_id, now_responsible), DUE) == [
             DutyOverdue(duty_id=DUTY.duty_id, assignee_officer_id="chief-a"),
             DutyReassigned(duty_id=DUTY.duty_id, to_officer_id="chief-b", reason=ReassignReason.A_AWAY),
         ]
@@ -132,10 +136,10 @@ class TestWhenOverdue:
         assert (self.state.status, self.state.assignee) == (DutyStatus.OVERDUE, "chief-b")
 
     def test_it_is_raised_only_once(self) -> None:
-        assert decide_mark_overdue(self.state, MarkDutyOverdue(DUE + timedelta(days=1), None)) == []
+        assert decide_mark_overdue(self.state, MarkDutyOverdue(DUTY.duty_id, None), DUE + timedelta(days=1)) == []
 
     def test_b_making_up_the_visit_fulfils_it_late(self) -> None:
-        assert decide_fulfil(self.state, FulfilDuty("visit-9", at(NEXT_MONDAY))) == [
+        assert decide_fulfil(self.state, fulfil("visit-9", at(NEXT_MONDAY))) == [
             DutyFulfilled(duty_id=DUTY.duty_id, visit_id="visit-9", on_time=False)
         ]
 
@@ -147,14 +151,14 @@ class TestWhenFulfilled:
     state = given(scheduled(), DutyFulfilled(duty_id=DUTY.duty_id, visit_id="visit-1", on_time=True))
 
     def test_the_same_visit_again_changes_nothing(self) -> None:
-        assert decide_fulfil(self.state, FulfilDuty("visit-1", at(MONDAY))) == []
+        assert decide_fulfil(self.state, fulfil("visit-1", at(MONDAY))) == []
 
     def test_another_visit_cannot_fulfil_it_again(self) -> None:
         with pytest.raises(DomainRejected, match="already fulfilled by visit visit-1"):
-            decide_fulfil(self.state, FulfilDuty("visit-2", at(MONDAY)))
+            decide_fulfil(self.state, fulfil("visit-2", at(MONDAY)))
 
     def test_it_is_never_marked_overdue(self) -> None:
-        assert decide_mark_overdue(self.state, MarkDutyOverdue(DUE + timedelta(days=1), None)) == []
+        assert decide_mark_overdue(self.state, MarkDutyOverdue(DUTY.duty_id, None), DUE + timedelta(days=1)) == []
 
     def test_its_assignee_is_history(self) -> None:
         with pytest.raises(DomainRejected, match="history"):

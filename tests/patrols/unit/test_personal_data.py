@@ -12,13 +12,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from jingzhang.patrols.domain.activity import (
-    ActivityEvent,
-    ActivityState,
-    RecordActivity,
-    collect_appeal,
-    decide_record_activity,
-)
+from jingzhang.patrols.domain.activity import ActivityCommand, ActivityEvent, ActivityState, collect_appeal
 from jingzhang.patrols.domain.common import VisitKind
 from jingzhang.patrols.domain.hazard import HazardRectified, HazardState, HazardStatus, RecordHazard, decide_record
 from jingzhang.patrols.domain.visit import GeoPoint, Proof, RecordVisit, VisitState, decide_record_visit
@@ -30,7 +24,7 @@ from jingzhang.shared.privacy.fields import Personal, PersonalKind
 from jingzhang.shared.privacy.keystore import MemoryKeyStore
 from jingzhang.shared.privacy.protect import Protector
 
-from .samples import ACTIVITIES, APPEAL, DAY, MONDAY, at
+from .samples import ACTIVITIES, APPEAL, COMMANDS, DAY, MONDAY, at, decide_activity
 
 CONTACT = "contact/{enterprise_id}"
 TEXT = PersonalKind.FREE_TEXT
@@ -45,6 +39,7 @@ EXPECTED = {
 }
 
 START = at(MONDAY, 9)
+NOW = START + timedelta(hours=3)
 VISIT = RecordVisit(
     visit_id="visit-1",
     enterprise_id="ent-1",
@@ -55,7 +50,6 @@ VISIT = RecordVisit(
     location="east gate",
     person_times=5,
     findings="Mr Liu of the night shift reports the east gate unlit",
-    now=START + timedelta(hours=3),
     proof=Proof(geo=GeoPoint(lat=32.7, lon=108.9), photo_ref="photos/visit-1.jpg"),
 )
 HAZARD = RecordHazard(
@@ -65,7 +59,6 @@ HAZARD = RecordHazard(
     found_on=DAY,
     rectification_due=DAY + timedelta(days=7),
     officer_ids=("chief-a",),
-    today=DAY,
 )
 
 
@@ -106,7 +99,7 @@ class TestWhatIsPersonal:
         assert found == EXPECTED
 
     async def test_a_visit_is_sealed_as_the_enterprise_contacts_and_keeps_its_facts(self) -> None:
-        [recorded] = decide_record_visit(VisitState(), VISIT)
+        [recorded] = decide_record_visit(VisitState(), VISIT, NOW)
         stored = await sealed(recorded)
         assert stored.model_dump(exclude={"findings", "proof"}) == recorded.model_dump(exclude={"findings", "proof"})
         assert subject_of(stored.findings) == "contact/ent-1"
@@ -140,29 +133,31 @@ class TestRetriesOnceSealed:
     """A reloaded report holds tokens, a retry plaintext: the retry is known by its other facts."""
 
     async def test_a_retried_visit_records_nothing(self) -> None:
-        [recorded] = decide_record_visit(VisitState(), VISIT)
-        assert decide_record_visit(VisitState(recorded=await sealed(recorded)), VISIT) == []
+        [recorded] = decide_record_visit(VisitState(), VISIT, NOW)
+        assert decide_record_visit(VisitState(recorded=await sealed(recorded)), VISIT, NOW) == []
 
     async def test_a_visit_with_other_facts_under_the_same_id_is_still_refused(self) -> None:
-        [recorded] = decide_record_visit(VisitState(), VISIT)
+        [recorded] = decide_record_visit(VisitState(), VISIT, NOW)
         state = VisitState(recorded=await sealed(recorded))
         with pytest.raises(DomainRejected, match="other facts"):
-            decide_record_visit(state, replace(VISIT, person_times=6))
+            decide_record_visit(state, replace(VISIT, person_times=6), NOW)
 
     async def test_a_retried_hazard_records_nothing_and_another_under_its_id_is_refused(self) -> None:
-        [found] = decide_record(HazardState(), HAZARD)
+        [found] = decide_record(HazardState(), HAZARD, DAY)
         state = HazardState(found=await sealed(found), status=HazardStatus.OPEN)
-        assert decide_record(state, HAZARD) == []
+        assert decide_record(state, HAZARD, DAY) == []
         with pytest.raises(DomainRejected, match="other facts"):
-            decide_record(state, replace(HAZARD, found_on=DAY - timedelta(days=1)))
+            decide_record(state, replace(HAZARD, found_on=DAY - timedelta(days=1)), DAY)
 
-    @pytest.mark.parametrize("activity", ACTIVITIES, ids=lambda a: a.event_type)
-    async def test_a_retried_activity_records_nothing(self, activity: ActivityEvent) -> None:
+    @pytest.mark.parametrize(
+        ("activity", "command"), list(zip(ACTIVITIES, COMMANDS, strict=True)), ids=lambda a: type(a).__name__
+    )
+    async def test_a_retried_activity_records_nothing(self, activity: ActivityEvent, command: ActivityCommand) -> None:
         state = ActivityState(recorded=await sealed(activity))
-        assert decide_record_activity(state, RecordActivity(activity, DAY)) == []
+        assert decide_activity(state, command, DAY) == []
 
     async def test_a_dispute_with_another_outcome_flag_is_still_refused(self) -> None:
         state = ActivityState(recorded=await sealed(ACTIVITIES[0]))
-        other = ACTIVITIES[0].model_copy(update={"agreement_reached": False})
+        other = COMMANDS[0].model_copy(update={"agreement_reached": False})
         with pytest.raises(DomainRejected, match="other facts"):
-            decide_record_activity(state, RecordActivity(other, DAY))
+            decide_activity(state, other, DAY)

@@ -20,6 +20,7 @@ from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from .samples import MONDAY, at
 
 START = at(MONDAY, 9)
+NOW = START + timedelta(hours=3)
 RECORD = RecordVisit(
     visit_id="visit-1",
     enterprise_id="ent-1",
@@ -30,20 +31,19 @@ RECORD = RecordVisit(
     location="east gate",
     person_times=5,
     findings="night lighting broken at the east gate",
-    now=START + timedelta(hours=3),
     proof=Proof(geo=GeoPoint(lat=32.7, lon=108.9), photo_ref="photos/visit-1.jpg"),
 )
 
 
-def refused_field(command: RecordVisit) -> str | None:
+def refused_field(command: RecordVisit, now: datetime = NOW) -> str | None:
     with pytest.raises(InvalidCommand) as refused:
-        decide_record_visit(VisitState(), command)
+        decide_record_visit(VisitState(), command, now)
     return refused.value.field
 
 
 class TestWhenNew:
     def test_a_joint_patrol_is_recorded_with_everything_reported(self) -> None:
-        (event,) = decide_record_visit(VisitState(), RECORD)
+        (event,) = decide_record_visit(VisitState(), RECORD, NOW)
         assert isinstance(event, PatrolCompleted)
         assert (event.kind, event.officer_ids, event.person_times) == (
             VisitKind.JOINT_PATROL,
@@ -53,7 +53,7 @@ class TestWhenNew:
         assert event.proof == RECORD.proof
 
     def test_proof_is_optional(self) -> None:
-        (event,) = decide_record_visit(VisitState(), replace(RECORD, proof=None))
+        (event,) = decide_record_visit(VisitState(), replace(RECORD, proof=None), NOW)
         assert isinstance(event, PatrolCompleted)
         assert event.proof is None
 
@@ -62,7 +62,6 @@ class TestWhenNew:
         [
             ({"ended_at": START}, "ended_at"),
             ({"ended_at": START - timedelta(minutes=1)}, "ended_at"),
-            ({"now": START + timedelta(hours=1)}, "ended_at"),
             ({"started_at": datetime(2025, 3, 3, 9)}, "started_at"),
             ({"person_times": 1}, "person_times"),
             ({"officer_ids": ()}, "officer_ids"),
@@ -77,13 +76,24 @@ class TestWhenNew:
     def test_an_inconsistent_report_is_refused_naming_the_field(self, change: dict[str, object], field: str) -> None:
         assert refused_field(replace(RECORD, **change)) == field
 
+    def test_a_visit_cannot_be_reported_before_it_ends(self) -> None:
+        assert refused_field(RECORD, now=START + timedelta(hours=1)) == "ended_at"
+
+    def test_a_report_without_its_id_is_refused(self) -> None:
+        assert refused_field(replace(RECORD, visit_id=None)) == "visit_id"
+
 
 class TestWhenRecorded:
-    state = evolve(VisitState(), decide_record_visit(VisitState(), RECORD)[0])
+    state = evolve(VisitState(), decide_record_visit(VisitState(), RECORD, NOW)[0])
 
     def test_the_same_report_again_changes_nothing(self) -> None:
-        assert decide_record_visit(self.state, replace(RECORD, now=RECORD.now + timedelta(days=1))) == []
+        assert decide_record_visit(self.state, RECORD, NOW + timedelta(days=1)) == []
 
     def test_other_facts_under_the_same_id_are_refused(self) -> None:
         with pytest.raises(DomainRejected, match="already recorded"):
-            decide_record_visit(self.state, replace(RECORD, person_times=6))
+            decide_record_visit(self.state, replace(RECORD, person_times=6), NOW)
+
+    def test_the_state_knows_the_recorded_visit(self) -> None:
+        assert self.state.visit_id == "visit-1"
+        with pytest.raises(LookupError):
+            _ = VisitState().visit_id

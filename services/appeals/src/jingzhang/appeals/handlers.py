@@ -1,12 +1,15 @@
-"""One async function per command: load the appeal, decide with the domain, append at the version read.
+"""One async function per command: load the appeal once, decide with the domain, append at the version read.
 
-Dependencies come in as arguments: the event store, the chiefs view (our projection of the assignment
-service's events), the time-limit policy and the department directory. `now` travels in each command.
+Each reads the clock once (`deps.clock`) and hands that instant to the decision. A command on an appeal
+loads its stream once, through `execute`: its hook first answers 404 for an appeal nobody raised, then
+runs the caller's `authorize` on the loaded appeal, then reads what the decision needs besides the
+appeal (the enterprise's chiefs, the appeal merged into), so the decision itself stays pure.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from jingzhang.appeals.domain import commands as c
 from jingzhang.appeals.domain.deadlines import check_deadlines
@@ -30,14 +33,17 @@ from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
 from jingzhang.appeals.domain.routing import ChiefsSnapshot
 from jingzhang.appeals.domain.state import APPEAL, Appeal, AppealState
 from jingzhang.appeals.events import REGISTRY
-from jingzhang.shared.aggregate import Decided, execute, load
+from jingzhang.shared.aggregate import Authorize, Decided, execute, load
+from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata, check_token
 from jingzhang.shared.errors import InvalidCommand, NotFound
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.store.protocol import EventStore
 
 Result = Decided[AppealState]
-Decide = Callable[[Appeal], Sequence[DomainEvent]]
+Decide = Callable[[Appeal, datetime], Sequence[DomainEvent]]
+C = TypeVar("C")
+T = TypeVar("T")
 
 
 class ChiefsView(Protocol):
@@ -46,181 +52,215 @@ class ChiefsView(Protocol):
     async def snapshot(self, enterprise_id: str) -> ChiefsSnapshot | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """What the handlers work with, built once by the composition root."""
+
+    store: EventStore
+    chiefs: ChiefsView
+    clock: Clock
+    ids: IdFactory
+    policy: TimeLimits = DEFAULT_TIME_LIMITS
+    directory: DepartmentDirectory = DEFAULT_DIRECTORY
+
+
 async def raise_appeal(
-    store: EventStore,
-    chiefs: ChiefsView,
-    cmd: c.RaiseAppeal,
-    meta: Metadata,
-    policy: TimeLimits = DEFAULT_TIME_LIMITS,
+    deps: Deps, cmd: c.RaiseAppeal, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    _valid_id(cmd.appeal_id, "appeal_id")
-    snapshot = await chiefs.snapshot(cmd.enterprise_id)
+    """Raised under the caller's id, or a new one; answered 404 for an enterprise the chiefs view does not know."""
+    now = deps.clock.now()
+    cmd = cmd if cmd.appeal_id else replace(cmd, appeal_id=str(deps.ids()))
+    appeal_id = _valid_id(cmd.appeal_id, "appeal_id")
+    snapshot = await deps.chiefs.snapshot(cmd.enterprise_id)
     if snapshot is None:
         raise NotFound("enterprise", cmd.enterprise_id)
-    return await execute(
-        store, REGISTRY, APPEAL, cmd.appeal_id, lambda s: decide_raise(s, cmd, snapshot, policy), meta=meta, now=cmd.now
-    )
+
+    def decide(state: AppealState) -> Sequence[DomainEvent]:
+        return decide_raise(state, cmd, now, snapshot, deps.policy)
+
+    return await execute(deps.store, REGISTRY, APPEAL, appeal_id, decide, meta=meta, now=now, authorize=authorize)
 
 
 async def acknowledge(
-    store: EventStore, appeal_id: str, cmd: c.AcknowledgeAppeal, meta: Metadata, expected_version: int | None = None
+    deps: Deps, cmd: c.AcknowledgeAppeal, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    return await _on_appeal(store, appeal_id, lambda a: decide_acknowledge(a, cmd), meta, cmd.now, expected_version)
+    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, _with(decide_acknowledge, cmd))
 
 
 async def resolve(
-    store: EventStore, appeal_id: str, cmd: c.ResolveAppeal, meta: Metadata, expected_version: int | None = None
+    deps: Deps, cmd: c.ResolveAppeal, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    return await _on_appeal(store, appeal_id, lambda a: decide_resolve(a, cmd), meta, cmd.now, expected_version)
+    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, _with(decide_resolve, cmd))
 
 
 async def refer(
-    store: EventStore,
-    appeal_id: str,
-    cmd: c.ReferAppeal,
-    meta: Metadata,
-    expected_version: int | None = None,
-    directory: DepartmentDirectory = DEFAULT_DIRECTORY,
+    deps: Deps, cmd: c.ReferAppeal, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    return await _on_appeal(
-        store, appeal_id, lambda a: decide_refer(a, cmd, directory), meta, cmd.now, expected_version
-    )
+    def decide(appeal: Appeal, now: datetime) -> Sequence[DomainEvent]:
+        return decide_refer(appeal, cmd, now, deps.directory)
+
+    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide)
 
 
 async def follow_up(
-    store: EventStore, appeal_id: str, cmd: c.FollowUpReferral, meta: Metadata, expected_version: int | None = None
+    deps: Deps, cmd: c.FollowUpReferral, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    return await _on_appeal(store, appeal_id, lambda a: decide_follow_up(a, cmd), meta, cmd.now, expected_version)
+    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, _with(decide_follow_up, cmd))
 
 
 async def report_back(
-    store: EventStore,
-    appeal_id: str,
-    cmd: c.RecordDepartmentReport,
-    meta: Metadata,
-    expected_version: int | None = None,
+    deps: Deps, cmd: c.RecordDepartmentReport, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    return await _on_appeal(store, appeal_id, lambda a: decide_report_back(a, cmd), meta, cmd.now, expected_version)
+    decide = _with(decide_report_back, cmd)
+    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide)
 
 
 async def close_unresolved(
-    store: EventStore, appeal_id: str, cmd: c.CloseUnresolved, meta: Metadata, expected_version: int | None = None
+    deps: Deps, cmd: c.CloseUnresolved, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    return await _on_appeal(
-        store, appeal_id, lambda a: decide_close_unresolved(a, cmd), meta, cmd.now, expected_version
-    )
+    decide = _with(decide_close_unresolved, cmd)
+    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide)
 
 
 async def request_extension(
-    store: EventStore,
-    appeal_id: str,
-    cmd: c.RequestExtension,
-    meta: Metadata,
-    expected_version: int | None = None,
-    policy: TimeLimits = DEFAULT_TIME_LIMITS,
+    deps: Deps, cmd: c.RequestExtension, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    return await _on_appeal(
-        store, appeal_id, lambda a: decide_request_extension(a, cmd, policy), meta, cmd.now, expected_version
-    )
+    def decide(appeal: Appeal, now: datetime) -> Sequence[DomainEvent]:
+        return decide_request_extension(appeal, cmd, now, deps.policy)
+
+    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide)
 
 
 async def approve_extension(
-    store: EventStore,
-    chiefs: ChiefsView,
-    appeal_id: str,
-    cmd: c.ApproveExtension,
-    meta: Metadata,
-    expected_version: int | None = None,
-    policy: TimeLimits = DEFAULT_TIME_LIMITS,
+    deps: Deps, cmd: c.ApproveExtension, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    snapshot = await _chiefs_of(store, chiefs, appeal_id)
-    return await _on_appeal(
-        store, appeal_id, lambda a: decide_approve_extension(a, cmd, snapshot, policy), meta, cmd.now, expected_version
-    )
+    def decide(appeal: Appeal, now: datetime, chiefs: ChiefsSnapshot) -> Sequence[DomainEvent]:
+        return decide_approve_extension(appeal, cmd, now, chiefs, deps.policy)
+
+    chiefs = _chiefs_of(deps)
+    return await _on_appeal_with(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, chiefs, decide)
 
 
 async def refuse_extension(
-    store: EventStore,
-    chiefs: ChiefsView,
-    appeal_id: str,
-    cmd: c.RefuseExtension,
-    meta: Metadata,
-    expected_version: int | None = None,
+    deps: Deps, cmd: c.RefuseExtension, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    snapshot = await _chiefs_of(store, chiefs, appeal_id)
-    return await _on_appeal(
-        store, appeal_id, lambda a: decide_refuse_extension(a, cmd, snapshot), meta, cmd.now, expected_version
-    )
+    def decide(appeal: Appeal, now: datetime, chiefs: ChiefsSnapshot) -> Sequence[DomainEvent]:
+        return decide_refuse_extension(appeal, cmd, now, chiefs)
+
+    chiefs = _chiefs_of(deps)
+    return await _on_appeal_with(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, chiefs, decide)
 
 
 async def record_callback(
-    store: EventStore, appeal_id: str, cmd: c.RecordCallback, meta: Metadata, expected_version: int | None = None
+    deps: Deps, cmd: c.RecordCallback, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    return await _on_appeal(store, appeal_id, lambda a: decide_record_callback(a, cmd), meta, cmd.now, expected_version)
+    decide = _with(decide_record_callback, cmd)
+    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide)
 
 
 async def merge(
-    store: EventStore, appeal_id: str, cmd: c.MergeAppeal, meta: Metadata, expected_version: int | None = None
+    deps: Deps, cmd: c.MergeAppeal, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    _valid_id(cmd.into_appeal_id, "into_appeal_id")
-    target, _ = await load(store, REGISTRY, APPEAL, cmd.into_appeal_id)
-    return await _on_appeal(store, appeal_id, lambda a: decide_merge(a, cmd, target), meta, cmd.now, expected_version)
+    """The appeal merged into is another stream, read (never written) once this one is found and authorized."""
+
+    async def target(_: Appeal) -> AppealState:
+        into = _valid_id(cmd.into_appeal_id, "into_appeal_id")
+        state, _version = await load(deps.store, REGISTRY, APPEAL, into)
+        return state
+
+    def decide(appeal: Appeal, now: datetime, into: AppealState) -> Sequence[DomainEvent]:
+        return decide_merge(appeal, cmd, now, into)
+
+    return await _on_appeal_with(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, target, decide)
 
 
-async def enterprise_of(store: EventStore, appeal_id: str) -> str:
-    """The enterprise an appeal belongs to, from its stream (a command right after raising must not wait
-    for a projection): what authorization checks a command on the appeal against."""
-    _known_id(appeal_id)
-    state, _ = await load(store, REGISTRY, APPEAL, appeal_id)
-    if not isinstance(state, Appeal):
-        raise NotFound("appeal", appeal_id)
-    return state.enterprise_id
+async def check_appeal_deadlines(deps: Deps, cmd: c.CheckDeadlines, meta: Metadata) -> Result:
+    """What the deadline worker runs for each due appeal: warnings, breaches and escalations as of now."""
+
+    def decide(appeal: Appeal, now: datetime, chiefs: ChiefsSnapshot) -> Sequence[DomainEvent]:
+        return check_deadlines(appeal, now, chiefs, deps.policy)
+
+    return await _on_appeal_with(deps, cmd.appeal_id, None, meta, None, _chiefs_of(deps), decide)
 
 
-async def check_appeal_deadlines(
-    store: EventStore,
-    chiefs: ChiefsView,
-    appeal_id: str,
-    now: datetime,
-    meta: Metadata,
-    policy: TimeLimits = DEFAULT_TIME_LIMITS,
-) -> Result:
-    """What the deadline worker runs for each due appeal: warnings, breaches and escalations as of `now`."""
-    snapshot = await _chiefs_of(store, chiefs, appeal_id)
-    return await _on_appeal(store, appeal_id, lambda a: check_deadlines(a, now, snapshot, policy), meta, now, None)
+def _chiefs_of(deps: Deps) -> Callable[[Appeal], Awaitable[ChiefsSnapshot]]:
+    """The chiefs of the appeal's enterprise; an empty snapshot if the projection knows none (nobody to climb to)."""
+
+    async def read(appeal: Appeal) -> ChiefsSnapshot:
+        return await deps.chiefs.snapshot(appeal.enterprise_id) or ChiefsSnapshot(appeal.enterprise_id)
+
+    return read
+
+
+def _with(decide: Callable[[AppealState, C, datetime], Sequence[DomainEvent]], cmd: C) -> Decide:
+    return lambda appeal, now: decide(appeal, cmd, now)
 
 
 async def _on_appeal(
-    store: EventStore,
+    deps: Deps,
     appeal_id: str,
-    decide: Decide,
-    meta: Metadata,
-    now: datetime,
     expected_version: int | None,
+    meta: Metadata,
+    authorize: Authorize[AppealState] | None,
+    decide: Decide,
 ) -> Result:
-    """Run `decide` on a raised appeal; an id that names none is NotFound (404), not a refusal."""
-    _known_id(appeal_id)
+    async def nothing(_: Appeal) -> None:
+        return None
 
-    def on_existing(state: AppealState) -> Sequence[DomainEvent]:
-        if not isinstance(state, Appeal):
-            raise NotFound("appeal", appeal_id)
-        return decide(state)
+    def decide_alone(appeal: Appeal, now: datetime, _: None) -> Sequence[DomainEvent]:
+        return decide(appeal, now)
+
+    return await _on_appeal_with(deps, appeal_id, expected_version, meta, authorize, nothing, decide_alone)
+
+
+async def _on_appeal_with(
+    deps: Deps,
+    appeal_id: str,
+    expected_version: int | None,
+    meta: Metadata,
+    authorize: Authorize[AppealState] | None,
+    context: Callable[[Appeal], Awaitable[T]],
+    decide: Callable[[Appeal, datetime, T], Sequence[DomainEvent]],
+) -> Result:
+    """Run `decide` on a raised appeal, loaded once; an id that names none is NotFound (404), not a refusal.
+
+    The order of answers: 404 for no such appeal, then the caller's `authorize` (403), then what
+    `context` reads for the decision, then a stale `expected_version` (409), then the decision."""
+    _known_id(appeal_id)
+    now = deps.clock.now()
+    read: list[T] = []
+
+    async def loaded(state: AppealState) -> None:
+        appeal = _raised(state, appeal_id)
+        if authorize is not None:
+            await authorize(appeal)
+        read.append(await context(appeal))
+
+    def decided(state: AppealState) -> Sequence[DomainEvent]:
+        return decide(_raised(state, appeal_id), now, read[0])
 
     return await execute(
-        store, REGISTRY, APPEAL, appeal_id, on_existing, meta=meta, now=now, expected_version=expected_version
+        deps.store,
+        REGISTRY,
+        APPEAL,
+        appeal_id,
+        decided,
+        meta=meta,
+        now=now,
+        expected_version=expected_version,
+        authorize=loaded,
     )
 
 
-async def _chiefs_of(store: EventStore, chiefs: ChiefsView, appeal_id: str) -> ChiefsSnapshot:
-    """The chiefs of the appeal's enterprise; an empty snapshot if the projection knows none (nobody to climb to)."""
-    enterprise_id = await enterprise_of(store, appeal_id)
-    snapshot = await chiefs.snapshot(enterprise_id)
-    return snapshot or ChiefsSnapshot(enterprise_id)
+def _raised(state: AppealState, appeal_id: str) -> Appeal:
+    if not isinstance(state, Appeal):
+        raise NotFound("appeal", appeal_id)
+    return state
 
 
-def _valid_id(value: str, field: str) -> None:
+def _valid_id(value: str | None, field: str) -> str:
     try:
-        check_token(value, field)
+        return check_token(value or "", field)
     except ValueError as exc:
         raise InvalidCommand(str(exc), field=field) from None
 

@@ -10,7 +10,9 @@ from jingzhang.shared.settings import ServiceSettings
 
 
 class AppealsSettings(ServiceSettings):
-    """Environment: LIMIT_GENERAL=P7D, DEADLINE_POLL_INTERVAL=5, ... (defaults from the 12345 practice)."""
+    """Environment: LIMIT_GENERAL=P7D, DEADLINE_POLL_INTERVAL=5, ... (defaults from the 12345 practice).
+
+    Built with `AppealsSettings.of(settings)` from the kernel's settings, as tests and the local stack make them."""
 
     limit_emergency: timedelta = timedelta(hours=2)
     limit_urgent: timedelta = timedelta(hours=24)
@@ -35,10 +37,3 @@ class AppealsSettings(ServiceSettings):
             escalation_grace=self.escalation_grace,
             max_extension=self.max_extension,
         )
-
-
-def appeals_settings(settings: ServiceSettings | None) -> AppealsSettings:
-    """Accept the kernel's settings (as tests build them) and add our defaults."""
-    if isinstance(settings, AppealsSettings):
-        return settings
-    return AppealsSettings(**(settings.model_dump() if settings else {}))

@@ -1,5 +1,7 @@
-"""Application handlers: one per command. Each loads what its decision reads, then decides and appends
-through `shared.aggregate.execute`; the decide functions stay pure in `domain/`.
+"""Application handlers: one per command, `async def verb(deps, cmd, meta) -> Decided[State]`. Each reads
+the clock once, resolves what the caller left out (a time is now, an absence id new), loads what its
+decision reads, then decides and appends through `shared.aggregate.execute`, at the command's
+`expected_version` when it gives one; the decide functions stay pure in `domain/`.
 
 Enterprise decisions that may change who acts read the away intervals of the tier's holders from
 their officer streams (same service, so reading them is no coupling). Declaring an absence is the one
@@ -42,7 +44,7 @@ from jingzhang.assignment.domain.officer import OfficerState, away_intervals
 from jingzhang.assignment.events import ENTERPRISE, OFFICER, REGISTRY
 from jingzhang.assignment.locks import OfficerLocks
 from jingzhang.shared.aggregate import Decided, execute, load
-from jingzhang.shared.clock import Clock
+from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import ConcurrencyError
 from jingzhang.shared.events import DomainEvent
@@ -61,8 +63,11 @@ class PostsIndex(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Deps:
+    """What the handlers work with, built once by the composition root (tests build theirs)."""
+
     store: EventStore
     clock: Clock
+    ids: IdFactory
     posts: PostsIndex
     locks: OfficerLocks
 
@@ -72,18 +77,26 @@ OfficerDecide = Callable[[OfficerState], Sequence[DomainEvent]]
 
 
 async def _enterprise(
-    deps: Deps, enterprise_id: str, decide: EnterpriseDecide, meta: Metadata, expected_version: int | None
+    deps: Deps,
+    enterprise_id: str,
+    decide: EnterpriseDecide,
+    meta: Metadata,
+    now: datetime,
+    expected_version: int | None = None,
 ) -> Decided[EnterpriseState]:
-    now = deps.clock.now()
     return await execute(
         deps.store, REGISTRY, ENTERPRISE, enterprise_id, decide, meta=meta, now=now, expected_version=expected_version
     )
 
 
 async def _officer(
-    deps: Deps, officer_id: str, decide: OfficerDecide, meta: Metadata, expected_version: int | None
+    deps: Deps,
+    officer_id: str,
+    decide: OfficerDecide,
+    meta: Metadata,
+    now: datetime,
+    expected_version: int | None = None,
 ) -> Decided[OfficerState]:
-    now = deps.clock.now()
     return await execute(
         deps.store, REGISTRY, OFFICER, officer_id, decide, meta=meta, now=now, expected_version=expected_version
     )
@@ -107,59 +120,52 @@ def tier_holders(state: EnterpriseState, tier: ChiefTier) -> list[str]:
 
 
 async def register_enterprise(deps: Deps, cmd: RegisterEnterprise, meta: Metadata) -> Decided[EnterpriseState]:
-    return await _enterprise(deps, cmd.enterprise_id, lambda s: lifecycle.register_enterprise(s, cmd), meta, None)
+    decide: EnterpriseDecide = lambda s: lifecycle.register_enterprise(s, cmd)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, deps.clock.now())
 
 
-async def reclassify_enterprise(
-    deps: Deps, cmd: ReclassifyEnterprise, meta: Metadata, expected_version: int | None = None
-) -> Decided[EnterpriseState]:
+async def reclassify_enterprise(deps: Deps, cmd: ReclassifyEnterprise, meta: Metadata) -> Decided[EnterpriseState]:
     decide: EnterpriseDecide = lambda s: lifecycle.reclassify_enterprise(s, cmd)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, deps.clock.now(), cmd.expected_version)
 
 
-async def suspend_enterprise(
-    deps: Deps, cmd: SuspendEnterprise, meta: Metadata, expected_version: int | None = None
-) -> Decided[EnterpriseState]:
-    return await _enterprise(
-        deps, cmd.enterprise_id, lambda s: lifecycle.suspend_enterprise(s, cmd), meta, expected_version
-    )
+async def suspend_enterprise(deps: Deps, cmd: SuspendEnterprise, meta: Metadata) -> Decided[EnterpriseState]:
+    decide: EnterpriseDecide = lambda s: lifecycle.suspend_enterprise(s, cmd)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, deps.clock.now(), cmd.expected_version)
 
 
-async def reinstate_enterprise(
-    deps: Deps, cmd: ReinstateEnterprise, meta: Metadata, expected_version: int | None = None
-) -> Decided[EnterpriseState]:
+async def reinstate_enterprise(deps: Deps, cmd: ReinstateEnterprise, meta: Metadata) -> Decided[EnterpriseState]:
     decide: EnterpriseDecide = lambda s: lifecycle.reinstate_enterprise(s, cmd)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, deps.clock.now(), cmd.expected_version)
 
 
-async def close_enterprise(
-    deps: Deps, cmd: CloseEnterprise, meta: Metadata, expected_version: int | None = None
-) -> Decided[EnterpriseState]:
-    return await _enterprise(
-        deps, cmd.enterprise_id, lambda s: lifecycle.close_enterprise(s, cmd), meta, expected_version
-    )
+async def close_enterprise(deps: Deps, cmd: CloseEnterprise, meta: Metadata) -> Decided[EnterpriseState]:
+    now = deps.clock.now()
+    at = cmd.effective_from or now
+    decide: EnterpriseDecide = lambda s: lifecycle.close_enterprise(s, cmd, at=at)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
 
 
 # --- chiefs ------------------------------------------------------------------------------------
 
 
-async def assign_chief(
-    deps: Deps, cmd: AssignChief, meta: Metadata, expected_version: int | None = None
-) -> Decided[EnterpriseState]:
+async def assign_chief(deps: Deps, cmd: AssignChief, meta: Metadata) -> Decided[EnterpriseState]:
+    now = deps.clock.now()
+    at = cmd.effective_from or now
     officer = await officer_state(deps.store, cmd.officer_id)
     current, _ = await load(deps.store, REGISTRY, ENTERPRISE, cmd.enterprise_id)
     absences = await absence_book(deps.store, [*tier_holders(current, cmd.tier), cmd.officer_id])
-    decide: EnterpriseDecide = lambda s: chiefs.assign_chief(s, cmd, officer, absences)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+    decide: EnterpriseDecide = lambda s: chiefs.assign_chief(s, cmd, officer, absences, at=at)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
 
 
-async def relieve_chief(
-    deps: Deps, cmd: RelieveChief, meta: Metadata, expected_version: int | None = None
-) -> Decided[EnterpriseState]:
+async def relieve_chief(deps: Deps, cmd: RelieveChief, meta: Metadata) -> Decided[EnterpriseState]:
+    now = deps.clock.now()
+    at = cmd.effective_from or now
     current, _ = await load(deps.store, REGISTRY, ENTERPRISE, cmd.enterprise_id)
     absences = await absence_book(deps.store, tier_holders(current, cmd.tier))
-    decide: EnterpriseDecide = lambda s: chiefs.relieve_chief(s, cmd, absences)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+    decide: EnterpriseDecide = lambda s: chiefs.relieve_chief(s, cmd, absences, at=at)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
 
 
 Reason = str | Callable[[datetime, AbsenceBook], str]
@@ -167,99 +173,94 @@ Reason = str | Callable[[datetime, AbsenceBook], str]
 
 
 async def recheck_acting(
-    deps: Deps, enterprise_id: str, meta: Metadata, reason: Reason
+    deps: Deps, enterprise_id: str, meta: Metadata, reason: Reason, now: datetime
 ) -> Decided[EnterpriseState] | None:
-    """Record who acts for each tier now; retried on a concurrent write, None if it kept conflicting.
+    """Record who acts for each tier at `now`; retried on a concurrent write, None if it kept conflicting.
 
     Giving up is safe: the absence boundaries the acting worker follows bring it back later.
     """
     for attempt in range(1, RECHECK_ATTEMPTS + 1):
         current, _ = await load(deps.store, REGISTRY, ENTERPRISE, enterprise_id)
         absences = await absence_book(deps.store, chiefs_of(current).values())
-        now = deps.clock.now()
         why = reason if isinstance(reason, str) else reason(now, absences)
         decide: EnterpriseDecide = lambda s: chiefs.recheck_acting(s, absences, now, why)  # noqa: E731, B023
         try:
-            return await _enterprise(deps, enterprise_id, decide, meta, None)
+            return await _enterprise(deps, enterprise_id, decide, meta, now)
         except ConcurrencyError:
             log.info("assignment.recheck_conflict", enterprise_id=enterprise_id, attempt=attempt)
     return None
 
 
-async def recheck_acting_of(deps: Deps, officer_id: str, meta: Metadata, reason: Reason) -> None:
+async def recheck_acting_of(deps: Deps, officer_id: str, meta: Metadata, reason: Reason, now: datetime) -> None:
+    """Re-check who acts, at `now`, in every enterprise `officer_id` is chief of."""
     for enterprise_id in await deps.posts.enterprises_of(officer_id):
-        await recheck_acting(deps, enterprise_id, meta, reason)
+        await recheck_acting(deps, enterprise_id, meta, reason, now)
 
 
 # --- task force and police office --------------------------------------------------------------
 
 
-async def form_task_force(
-    deps: Deps, cmd: FormTaskForce, meta: Metadata, expected_version: int | None = None
-) -> Decided[EnterpriseState]:
+async def form_task_force(deps: Deps, cmd: FormTaskForce, meta: Metadata) -> Decided[EnterpriseState]:
+    now = deps.clock.now()
     leader = await officer_state(deps.store, cmd.leader_officer_id)
-    return await _enterprise(
-        deps, cmd.enterprise_id, lambda s: offices.form_task_force(s, cmd, leader), meta, expected_version
-    )
+    decide: EnterpriseDecide = lambda s: offices.form_task_force(s, cmd, leader)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
 
 
-async def add_task_force_member(
-    deps: Deps, cmd: AddTaskForceMember, meta: Metadata, expected_version: int | None = None
-) -> Decided[EnterpriseState]:
+async def add_task_force_member(deps: Deps, cmd: AddTaskForceMember, meta: Metadata) -> Decided[EnterpriseState]:
+    now = deps.clock.now()
     member = await officer_state(deps.store, cmd.officer_id)
     decide: EnterpriseDecide = lambda s: offices.add_task_force_member(s, cmd, member)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
 
 
-async def remove_task_force_member(
-    deps: Deps, cmd: RemoveTaskForceMember, meta: Metadata, expected_version: int | None = None
-) -> Decided[EnterpriseState]:
+async def remove_task_force_member(deps: Deps, cmd: RemoveTaskForceMember, meta: Metadata) -> Decided[EnterpriseState]:
     decide: EnterpriseDecide = lambda s: offices.remove_task_force_member(s, cmd)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, deps.clock.now(), cmd.expected_version)
 
 
-async def open_police_office(
-    deps: Deps, cmd: OpenPoliceOffice, meta: Metadata, expected_version: int | None = None
-) -> Decided[EnterpriseState]:
+async def open_police_office(deps: Deps, cmd: OpenPoliceOffice, meta: Metadata) -> Decided[EnterpriseState]:
     decide: EnterpriseDecide = lambda s: offices.open_police_office(s, cmd)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, deps.clock.now(), cmd.expected_version)
 
 
-async def close_police_office(
-    deps: Deps, cmd: ClosePoliceOffice, meta: Metadata, expected_version: int | None = None
-) -> Decided[EnterpriseState]:
+async def close_police_office(deps: Deps, cmd: ClosePoliceOffice, meta: Metadata) -> Decided[EnterpriseState]:
     decide: EnterpriseDecide = lambda s: offices.close_police_office(s, cmd)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, expected_version)
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, deps.clock.now(), cmd.expected_version)
 
 
 # --- officers ----------------------------------------------------------------------------------
 
 
 async def enrol_officer(deps: Deps, cmd: EnrolOfficer, meta: Metadata) -> Decided[OfficerState]:
-    return await _officer(deps, cmd.officer_id, lambda s: officers.enrol_officer(s, cmd), meta, None)
+    decide: OfficerDecide = lambda s: officers.enrol_officer(s, cmd)  # noqa: E731
+    return await _officer(deps, cmd.officer_id, decide, meta, deps.clock.now())
 
 
-async def transfer_officer(
-    deps: Deps, cmd: TransferOfficer, meta: Metadata, expected_version: int | None = None
-) -> Decided[OfficerState]:
+async def transfer_officer(deps: Deps, cmd: TransferOfficer, meta: Metadata) -> Decided[OfficerState]:
     """The enterprises react (reactor `departures`): their posts end and gaps open."""
-    return await _officer(deps, cmd.officer_id, lambda s: officers.transfer_officer(s, cmd), meta, expected_version)
+    now = deps.clock.now()
+    at = cmd.effective_from or now
+    decide: OfficerDecide = lambda s: officers.transfer_officer(s, cmd, at=at)  # noqa: E731
+    return await _officer(deps, cmd.officer_id, decide, meta, now, cmd.expected_version)
 
 
-async def retire_officer(
-    deps: Deps, cmd: RetireOfficer, meta: Metadata, expected_version: int | None = None
-) -> Decided[OfficerState]:
-    return await _officer(deps, cmd.officer_id, lambda s: officers.retire_officer(s, cmd), meta, expected_version)
+async def retire_officer(deps: Deps, cmd: RetireOfficer, meta: Metadata) -> Decided[OfficerState]:
+    now = deps.clock.now()
+    at = cmd.effective_from or now
+    decide: OfficerDecide = lambda s: officers.retire_officer(s, cmd, at=at)  # noqa: E731
+    return await _officer(deps, cmd.officer_id, decide, meta, now, cmd.expected_version)
 
 
-async def declare_absence(
-    deps: Deps, cmd: DeclareAbsence, meta: Metadata, expected_version: int | None = None
-) -> Decided[OfficerState]:
+async def declare_absence(deps: Deps, cmd: DeclareAbsence, meta: Metadata) -> Decided[OfficerState]:
     """Refuses when an A/B partner is away at the same time, even if both declare at once.
 
     The partners come from the enterprises' own streams; their absences are re-read while holding the
     locks of the officer and every partner, and the absence is appended before the locks are released.
+    Without an `absence_id` the absence gets a new one (the recorded `AbsenceDeclared` carries it).
     """
+    now = deps.clock.now()
+    absence_id = cmd.absence_id or deps.ids().hex
     enterprises = [
         (await load(deps.store, REGISTRY, ENTERPRISE, eid))[0]
         for eid in await deps.posts.enterprises_of(cmd.officer_id)
@@ -268,20 +269,20 @@ async def declare_absence(
     async with deps.locks.hold([cmd.officer_id, *partner_ids]) as store:
         absences = await absence_book(store, partner_ids)
         partners = [p for e in enterprises for p in partners_of(e, cmd.officer_id, absences)]
-        decide: OfficerDecide = lambda s: officers.declare_absence(s, cmd, partners)  # noqa: E731
-        now = deps.clock.now()
+        decide: OfficerDecide = lambda s: officers.declare_absence(s, cmd, partners, absence_id=absence_id)  # noqa: E731
         decided = await execute(
-            store, REGISTRY, OFFICER, cmd.officer_id, decide, meta=meta, now=now, expected_version=expected_version
+            store, REGISTRY, OFFICER, cmd.officer_id, decide, meta=meta, now=now, expected_version=cmd.expected_version
         )
     if decided.events:
-        await recheck_acting_of(deps, cmd.officer_id, meta, f"absence {cmd.absence_id} declared")
+        await recheck_acting_of(deps, cmd.officer_id, meta, f"absence {absence_id} declared", now)
     return decided
 
 
-async def end_absence(
-    deps: Deps, cmd: EndAbsence, meta: Metadata, expected_version: int | None = None
-) -> Decided[OfficerState]:
-    decided = await _officer(deps, cmd.officer_id, lambda s: officers.end_absence(s, cmd), meta, expected_version)
+async def end_absence(deps: Deps, cmd: EndAbsence, meta: Metadata) -> Decided[OfficerState]:
+    now = deps.clock.now()
+    at = cmd.ended_at or now
+    decide: OfficerDecide = lambda s: officers.end_absence(s, cmd, at=at)  # noqa: E731
+    decided = await _officer(deps, cmd.officer_id, decide, meta, now, cmd.expected_version)
     if decided.events:
-        await recheck_acting_of(deps, cmd.officer_id, meta, f"absence {cmd.absence_id} ended")
+        await recheck_acting_of(deps, cmd.officer_id, meta, f"absence {cmd.absence_id} ended", now)
     return decided

@@ -8,7 +8,7 @@ locks (sorted, so never in a deadlocking order) and append inside the transactio
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Protocol
 
 import asyncpg
@@ -47,17 +47,20 @@ class _TransactionStore:
 
 
 class PostgresOfficerLocks:
-    """`pg_advisory_xact_lock` per officer, released when the appending transaction ends."""
+    """`pg_advisory_xact_lock` per officer, released when the appending transaction ends.
 
-    def __init__(self, store: PostgresEventStore) -> None:
+    `store` gives the service's event store, which exists once the runtime has started."""
+
+    def __init__(self, store: Callable[[], PostgresEventStore]) -> None:
         self._store = store
 
     @contextlib.asynccontextmanager
     async def hold(self, officer_ids: Iterable[str]) -> AsyncIterator[EventStore]:
-        async with self._store.pool.acquire() as conn, conn.transaction():
+        store = self._store()
+        async with store.pool.acquire() as conn, conn.transaction():
             for key in sorted({lock_key(o) for o in officer_ids}):
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", key)
-            yield _TransactionStore(self._store, conn)
+            yield _TransactionStore(store, conn)
 
 
 class MemoryOfficerLocks:

@@ -8,7 +8,6 @@ worker's re-check of it records nothing.
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,8 +15,7 @@ import structlog
 
 from jingzhang.assignment import handlers
 from jingzhang.assignment.domain.calendar import AbsenceBook, is_away
-from jingzhang.assignment.projections import absence_boundaries
-from jingzhang.assignment.projections.absence_boundaries import Boundary
+from jingzhang.assignment.projections.absence_boundaries import Boundaries, Boundary
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.service import Worker
@@ -26,16 +24,14 @@ log = structlog.get_logger(__name__)
 
 ACTOR = "assignment.acting-worker"
 
-DepsFactory = Callable[[Runtime], handlers.Deps]
 
-
-async def sweep(runtime: Runtime, deps: handlers.Deps) -> int:
-    """Handle every boundary due now; returns how many."""
-    due = await absence_boundaries.due(runtime.pool, deps.clock.now())
+async def sweep(deps: handlers.Deps, boundaries: Boundaries) -> int:
+    """Handle every boundary due now (the handlers' clock); returns how many."""
+    due = await boundaries.due(deps.clock.now())
     for boundary in due:
-        meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
-        await handlers.recheck_acting_of(deps, boundary.officer_id, meta, _reason(boundary))
-        await absence_boundaries.mark_done(runtime.pool, boundary)
+        meta = Metadata(actor=ACTOR, correlation_id=deps.ids())
+        await handlers.recheck_acting_of(deps, boundary.officer_id, meta, _reason(boundary), deps.clock.now())
+        await boundaries.mark_done(boundary)
     return len(due)
 
 
@@ -49,11 +45,13 @@ def _reason(boundary: Boundary) -> Callable[[datetime, AbsenceBook], str]:
     return why
 
 
-def acting_worker(deps_for: DepsFactory, interval: float) -> Worker:
-    async def run(runtime: Runtime, stop: asyncio.Event) -> None:
+def acting_worker(deps: handlers.Deps, boundaries: Boundaries, interval: float) -> Worker:
+    """Sweeps every `interval` seconds until the service stops."""
+
+    async def run(_: Runtime, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                await sweep(runtime, deps_for(runtime))
+                await sweep(deps, boundaries)
             except Exception as exc:  # the boundaries stay due: the next sweep retries them
                 log.warning("assignment.acting_sweep_failed", error=repr(exc))
             with contextlib.suppress(TimeoutError):

@@ -1,4 +1,5 @@
-"""Evaluation's settings: the shared ones plus the ranking policy (documented in `domain.ranking`)."""
+"""Evaluation's settings: the shared ones plus the ranking policy (documented in `domain.ranking`) and
+the spot checks' usual sample. The composition root builds them with `EvaluationSettings.of(settings)`."""
 
 from pydantic import Field
 
@@ -13,10 +14,3 @@ class EvaluationSettings(ServiceSettings):
     ranking_min_rated_appeals: int = Field(default=DEFAULT_MIN_RATED_APPEALS, ge=0)
     ranking_size: int = Field(default=DEFAULT_LIST_SIZE, ge=1)
     spot_check_sample_size: int = Field(default=10, ge=1, description="Default sample when a draw names none")
-
-    @classmethod
-    def of(cls, settings: ServiceSettings | None) -> "EvaluationSettings":
-        """Accept the shared settings (as tests build them) and fill in evaluation's defaults."""
-        if isinstance(settings, EvaluationSettings):
-            return settings
-        return cls(**(settings.model_dump() if settings else {}))

@@ -1,41 +1,57 @@
-"""The patrols service's composition root: settings, clock, projections, reactor, worker, routes."""
+"""The patrols service's composition root: settings, clock, ids, projections, reactor, worker, routes."""
 
+from collections.abc import Sequence
+
+import asyncpg
 from fastapi import FastAPI
 
-from jingzhang.patrols.api import commands, queries
-from jingzhang.patrols.deps import Deps
+from jingzhang.patrols.api import ROUTERS
 from jingzhang.patrols.events import SERVICE
+from jingzhang.patrols.handlers import Deps
 from jingzhang.patrols.metrics import patrols_metrics
-from jingzhang.patrols.projections import activity_counts, assignments, duties, fulfilment, hazards, ledger
+from jingzhang.patrols.projections import activity_counts, assignments, duties, hazards, ledger
+from jingzhang.patrols.reactors import fulfilment
 from jingzhang.patrols.settings import PatrolsSettings
-from jingzhang.patrols.worker import cadence_worker
+from jingzhang.patrols.workers import cadence_worker
 from jingzhang.shared.auth.links import access_projection
-from jingzhang.shared.clock import Clock, clock_for
+from jingzhang.shared.clock import Clock, IdFactory, clock_for, new_id
+from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
+from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
+from jingzhang.shared.wiring import provide
 
 PROJECTIONS = (
     access_projection(),
     assignments.PROJECTION,
     duties.PROJECTION,
-    fulfilment.PROJECTION,
+    fulfilment.REACTOR,
     ledger.PROJECTION,
     hazards.PROJECTION,
     activity_counts.PROJECTION,
 )
 
 
-def _patrols_settings(settings: ServiceSettings | None) -> PatrolsSettings:
-    if settings is None:
-        return PatrolsSettings()
-    if isinstance(settings, PatrolsSettings):
-        return settings
-    return PatrolsSettings(**settings.model_dump())
+class StartedStore:
+    """The runtime's event store, which exists only once the runtime has started: looked up per call."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.service = runtime.service
+        self._runtime = runtime
+
+    async def append(self, stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata) -> int:
+        return await self._runtime.store.append(stream, expected_version, events, meta)
+
+    async def read_stream(self, stream: StreamId) -> list[Envelope]:
+        return await self._runtime.store.read_stream(stream)
 
 
-def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    config = _patrols_settings(settings)
+def create_app(
+    settings: ServiceSettings | None = None, clock: Clock | None = None, ids: IdFactory | None = None
+) -> FastAPI:
+    config = PatrolsSettings.of(settings)
     clock = clock or clock_for(config.clock_start)
+    ids = ids or new_id
     app = build_app(
         ServiceSpec(
             name=SERVICE,
@@ -43,10 +59,22 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock | None = No
             description="Visit cadence and duties, patrols, hazards and the work ledger (工作台账)",
             settings=config,
             projections=PROJECTIONS,
-            routers=[commands, queries],
-            workers=[cadence_worker(clock, config.cadence_poll_interval)],
+            routers=ROUTERS,
+            workers=[cadence_worker(clock, ids, config.cadence_poll_interval)],
             metrics=[patrols_metrics(clock)],
         )
     )
-    app.state.deps = Deps(app.state.runtime, clock, config)
+    runtime: Runtime = app.state.runtime
+
+    def pool() -> asyncpg.Pool:
+        return runtime.pool
+
+    provide(
+        app,
+        Deps(StartedStore(runtime), clock, ids),
+        duties.PostgresDuties(pool),
+        hazards.PostgresHazards(pool),
+        ledger.PostgresLedger(pool),
+        activity_counts.PostgresActivityCounts(pool),
+    )
     return app

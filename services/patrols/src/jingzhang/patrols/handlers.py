@@ -1,15 +1,29 @@
 """Application layer: one async function per command, each a load/decide/append through `execute`.
 
-Handlers take what they need as arguments (store, clock, metadata); the HTTP routes and the cadence
-worker are their only callers. Unknown ids become `NotFound` here, not in the domain, because only
-the application knows the difference between "no such stream" and "a stream in the wrong state".
+A handler reads the clock once and passes the time to the decision; it draws the id of a new visit,
+hazard or activity when the caller gave none. The HTTP routes and the cadence worker are its only
+callers; a route that must check the caller against the loaded state passes `authorize`, so the
+stream is loaded once. Unknown ids become `NotFound` here, not in the domain, because only the
+application knows the difference between "no such stream" and "a stream in the wrong state".
 """
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from functools import partial
+from typing import TypeVar
 
 from jingzhang.patrols.domain import activity, duty, hazard, visit
-from jingzhang.patrols.domain.activity import ActivityEvent, ActivityState, RecordActivity
-from jingzhang.patrols.domain.cadence import Duty, Responsible
+from jingzhang.patrols.domain.activity import (
+    ActivityState,
+    DistributeLeaflets,
+    HandleCase,
+    HoldForum,
+    HoldTraining,
+    MediateDispute,
+    RecordActivity,
+    ServeOnBehalf,
+)
 from jingzhang.patrols.domain.common import local_date
 from jingzhang.patrols.domain.duty import DutyState, FulfilDuty, MarkDutyOverdue, ReassignDuty, ScheduleDuty
 from jingzhang.patrols.domain.hazard import (
@@ -21,150 +35,212 @@ from jingzhang.patrols.domain.hazard import (
 )
 from jingzhang.patrols.domain.visit import RecordVisit, VisitState
 from jingzhang.patrols.events import ACTIVITY, DUTY, HAZARD, REGISTRY, VISIT
-from jingzhang.shared.aggregate import Aggregate, Decided, S, execute, load
-from jingzhang.shared.clock import Clock
+from jingzhang.shared.aggregate import Aggregate, Authorize, Decided, S, execute
+from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import NotFound
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.store.protocol import EventStore
 
 Decide = Callable[[S], Sequence[DomainEvent]]
+A = TypeVar("A", bound=RecordActivity)
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """What every handler needs: the event store, the clock and the id factory."""
+
+    store: EventStore
+    clock: Clock
+    ids: IdFactory
+
+    def new_id(self, given: str | None) -> str:
+        return given or str(self.ids())
 
 
 async def _run(
-    store: EventStore,
-    clock: Clock,
+    deps: Deps,
     aggregate: Aggregate[S],
     aggregate_id: str,
     decide: Decide[S],
     meta: Metadata,
-    expected_version: int | None,
+    now: datetime,
+    expected_version: int | None = None,
+    authorize: Authorize[S] | None = None,
 ) -> Decided[S]:
     return await execute(
-        store, REGISTRY, aggregate, aggregate_id, decide, meta=meta, now=clock.now(), expected_version=expected_version
+        deps.store,
+        REGISTRY,
+        aggregate,
+        aggregate_id,
+        decide,
+        meta=meta,
+        now=now,
+        expected_version=expected_version,
+        authorize=authorize,
     )
 
 
-# --- visits and activities -----------------------------------------------------------------------
+# --- visits --------------------------------------------------------------------------------------
 
 
 async def record_visit(
-    store: EventStore, clock: Clock, command: RecordVisit, meta: Metadata, expected_version: int | None = None
+    deps: Deps, cmd: RecordVisit, meta: Metadata, *, authorize: Authorize[VisitState] | None = None
 ) -> Decided[VisitState]:
-    return await _run(
-        store, clock, VISIT, command.visit_id, lambda s: visit.decide_record_visit(s, command), meta, expected_version
-    )
+    now = deps.clock.now()
+    visit_id = deps.new_id(cmd.visit_id)
+    cmd = replace(cmd, visit_id=visit_id)
+    decide: Decide[VisitState] = partial(visit.decide_record_visit, command=cmd, now=now)
+    return await _run(deps, VISIT, visit_id, decide, meta, now, cmd.expected_version, authorize)
 
 
-async def record_activity(
-    store: EventStore, clock: Clock, recorded: ActivityEvent, meta: Metadata, expected_version: int | None = None
+# --- activities ----------------------------------------------------------------------------------
+
+
+async def _record_activity(
+    deps: Deps,
+    cmd: A,
+    decide: Callable[[ActivityState, A, date], Sequence[DomainEvent]],
+    meta: Metadata,
+    authorize: Authorize[ActivityState] | None,
 ) -> Decided[ActivityState]:
-    command = RecordActivity(recorded, local_date(clock.now()))
+    now = deps.clock.now()
+    activity_id = deps.new_id(cmd.activity_id)
+    cmd = cmd.model_copy(update={"activity_id": activity_id})
+    today = local_date(now)
     return await _run(
-        store,
-        clock,
-        ACTIVITY,
-        recorded.activity_id,
-        lambda s: activity.decide_record_activity(s, command),
-        meta,
-        expected_version,
+        deps, ACTIVITY, activity_id, lambda s: decide(s, cmd, today), meta, now, cmd.expected_version, authorize
     )
+
+
+async def mediate_dispute(
+    deps: Deps, cmd: MediateDispute, meta: Metadata, *, authorize: Authorize[ActivityState] | None = None
+) -> Decided[ActivityState]:
+    return await _record_activity(deps, cmd, activity.decide_mediate_dispute, meta, authorize)
+
+
+async def handle_case(
+    deps: Deps, cmd: HandleCase, meta: Metadata, *, authorize: Authorize[ActivityState] | None = None
+) -> Decided[ActivityState]:
+    return await _record_activity(deps, cmd, activity.decide_handle_case, meta, authorize)
+
+
+async def serve_on_behalf(
+    deps: Deps, cmd: ServeOnBehalf, meta: Metadata, *, authorize: Authorize[ActivityState] | None = None
+) -> Decided[ActivityState]:
+    return await _record_activity(deps, cmd, activity.decide_serve_on_behalf, meta, authorize)
+
+
+async def hold_training(
+    deps: Deps, cmd: HoldTraining, meta: Metadata, *, authorize: Authorize[ActivityState] | None = None
+) -> Decided[ActivityState]:
+    return await _record_activity(deps, cmd, activity.decide_hold_training, meta, authorize)
+
+
+async def distribute_leaflets(
+    deps: Deps, cmd: DistributeLeaflets, meta: Metadata, *, authorize: Authorize[ActivityState] | None = None
+) -> Decided[ActivityState]:
+    return await _record_activity(deps, cmd, activity.decide_distribute_leaflets, meta, authorize)
+
+
+async def hold_forum(
+    deps: Deps, cmd: HoldForum, meta: Metadata, *, authorize: Authorize[ActivityState] | None = None
+) -> Decided[ActivityState]:
+    return await _record_activity(deps, cmd, activity.decide_hold_forum, meta, authorize)
 
 
 # --- hazards -------------------------------------------------------------------------------------
 
 
-def _known_hazard(hazard_id: str, decide: Decide[HazardState]) -> Decide[HazardState]:
-    def checked(state: HazardState) -> Sequence[DomainEvent]:
+def _existing_hazard(hazard_id: str, authorize: Authorize[HazardState] | None) -> Authorize[HazardState]:
+    """An unknown hazard is not found, whoever asks; a known one is the caller's to check."""
+
+    async def check(state: HazardState) -> None:
         if state.found is None:
             raise NotFound("hazard", hazard_id)
-        return decide(state)
+        if authorize is not None:
+            await authorize(state)
 
-    return checked
-
-
-async def hazard_enterprise(store: EventStore, hazard_id: str) -> str:
-    """The enterprise a hazard was found at, read from its stream (authorization needs it before a command)."""
-    state, _ = await load(store, REGISTRY, HAZARD, hazard_id)
-    if state.found is None:
-        raise NotFound("hazard", hazard_id)
-    return state.found.enterprise_id
+    return check
 
 
 async def record_hazard(
-    store: EventStore, clock: Clock, command: RecordHazard, meta: Metadata, expected_version: int | None = None
+    deps: Deps, cmd: RecordHazard, meta: Metadata, *, authorize: Authorize[HazardState] | None = None
 ) -> Decided[HazardState]:
-    return await _run(
-        store, clock, HAZARD, command.hazard_id, lambda s: hazard.decide_record(s, command), meta, expected_version
-    )
+    now = deps.clock.now()
+    hazard_id = deps.new_id(cmd.hazard_id)
+    cmd = replace(cmd, hazard_id=hazard_id)
+    decide: Decide[HazardState] = partial(hazard.decide_record, command=cmd, today=local_date(now))
+    return await _run(deps, HAZARD, hazard_id, decide, meta, now, cmd.expected_version, authorize)
 
 
 async def rectify_hazard(
-    store: EventStore,
-    clock: Clock,
-    hazard_id: str,
-    command: RectifyHazard,
-    meta: Metadata,
-    expected_version: int | None = None,
+    deps: Deps, cmd: RectifyHazard, meta: Metadata, *, authorize: Authorize[HazardState] | None = None
 ) -> Decided[HazardState]:
-    decide = _known_hazard(hazard_id, lambda s: hazard.decide_rectify(s, command))
-    return await _run(store, clock, HAZARD, hazard_id, decide, meta, expected_version)
+    now = deps.clock.now()
+    decide: Decide[HazardState] = partial(hazard.decide_rectify, command=cmd, today=local_date(now))
+    check = _existing_hazard(cmd.hazard_id, authorize)
+    return await _run(deps, HAZARD, cmd.hazard_id, decide, meta, now, cmd.expected_version, check)
 
 
 async def verify_hazard(
-    store: EventStore,
-    clock: Clock,
-    hazard_id: str,
-    command: VerifyHazard,
-    meta: Metadata,
-    expected_version: int | None = None,
+    deps: Deps, cmd: VerifyHazard, meta: Metadata, *, authorize: Authorize[HazardState] | None = None
 ) -> Decided[HazardState]:
-    decide = _known_hazard(hazard_id, lambda s: hazard.decide_verify(s, command))
-    return await _run(store, clock, HAZARD, hazard_id, decide, meta, expected_version)
+    now = deps.clock.now()
+    decide: Decide[HazardState] = partial(hazard.decide_verify, command=cmd, today=local_date(now))
+    check = _existing_hazard(cmd.hazard_id, authorize)
+    return await _run(deps, HAZARD, cmd.hazard_id, decide, meta, now, cmd.expected_version, check)
 
 
 async def mark_rectification_overdue(
-    store: EventStore, clock: Clock, hazard_id: str, meta: Metadata
+    deps: Deps, cmd: MarkRectificationOverdue, meta: Metadata, *, authorize: Authorize[HazardState] | None = None
 ) -> Decided[HazardState]:
-    command = MarkRectificationOverdue(local_date(clock.now()))
-    decide = _known_hazard(hazard_id, lambda s: hazard.decide_mark_overdue(s, command))
-    return await _run(store, clock, HAZARD, hazard_id, decide, meta, None)
+    now = deps.clock.now()
+    decide: Decide[HazardState] = partial(hazard.decide_mark_overdue, command=cmd, today=local_date(now))
+    check = _existing_hazard(cmd.hazard_id, authorize)
+    return await _run(deps, HAZARD, cmd.hazard_id, decide, meta, now, None, check)
 
 
 # --- duties --------------------------------------------------------------------------------------
 
 
-def _known_duty(duty_id: str, decide: Decide[DutyState]) -> Decide[DutyState]:
-    def checked(state: DutyState) -> Sequence[DomainEvent]:
+def _existing_duty(duty_id: str, authorize: Authorize[DutyState] | None) -> Authorize[DutyState]:
+    async def check(state: DutyState) -> None:
         if state.duty is None:
             raise NotFound("duty", duty_id)
-        return decide(state)
+        if authorize is not None:
+            await authorize(state)
 
-    return checked
+    return check
 
 
 async def schedule_duty(
-    store: EventStore, clock: Clock, planned: Duty, assignee_officer_id: str | None, meta: Metadata
+    deps: Deps, cmd: ScheduleDuty, meta: Metadata, *, authorize: Authorize[DutyState] | None = None
 ) -> Decided[DutyState]:
-    command = ScheduleDuty(planned, assignee_officer_id)
-    return await _run(store, clock, DUTY, planned.duty_id, lambda s: duty.decide_schedule(s, command), meta, None)
+    decide: Decide[DutyState] = partial(duty.decide_schedule, command=cmd)
+    return await _run(deps, DUTY, cmd.duty.duty_id, decide, meta, deps.clock.now(), None, authorize)
 
 
 async def fulfil_duty(
-    store: EventStore, clock: Clock, duty_id: str, command: FulfilDuty, meta: Metadata
+    deps: Deps, cmd: FulfilDuty, meta: Metadata, *, authorize: Authorize[DutyState] | None = None
 ) -> Decided[DutyState]:
-    decide = _known_duty(duty_id, lambda s: duty.decide_fulfil(s, command))
-    return await _run(store, clock, DUTY, duty_id, decide, meta, None)
+    decide: Decide[DutyState] = partial(duty.decide_fulfil, command=cmd)
+    check = _existing_duty(cmd.duty_id, authorize)
+    return await _run(deps, DUTY, cmd.duty_id, decide, meta, deps.clock.now(), None, check)
 
 
 async def mark_duty_overdue(
-    store: EventStore, clock: Clock, duty_id: str, now_responsible: Responsible | None, meta: Metadata
+    deps: Deps, cmd: MarkDutyOverdue, meta: Metadata, *, authorize: Authorize[DutyState] | None = None
 ) -> Decided[DutyState]:
-    command = MarkDutyOverdue(clock.now(), now_responsible)
-    decide = _known_duty(duty_id, lambda s: duty.decide_mark_overdue(s, command))
-    return await _run(store, clock, DUTY, duty_id, decide, meta, None)
+    now = deps.clock.now()
+    decide: Decide[DutyState] = partial(duty.decide_mark_overdue, command=cmd, now=now)
+    check = _existing_duty(cmd.duty_id, authorize)
+    return await _run(deps, DUTY, cmd.duty_id, decide, meta, now, None, check)
 
 
-async def reassign_duty(store: EventStore, clock: Clock, command: ReassignDuty, meta: Metadata) -> Decided[DutyState]:
-    decide = _known_duty(command.duty_id, lambda s: duty.decide_reassign(s, command))
-    return await _run(store, clock, DUTY, command.duty_id, decide, meta, None)
+async def reassign_duty(
+    deps: Deps, cmd: ReassignDuty, meta: Metadata, *, authorize: Authorize[DutyState] | None = None
+) -> Decided[DutyState]:
+    decide: Decide[DutyState] = partial(duty.decide_reassign, command=cmd)
+    check = _existing_duty(cmd.duty_id, authorize)
+    return await _run(deps, DUTY, cmd.duty_id, decide, meta, deps.clock.now(), None, check)

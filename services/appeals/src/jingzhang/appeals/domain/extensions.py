@@ -4,7 +4,7 @@ A refusal escalates one rung, with no extra time: if the holder says the time is
 leader will not give more, someone more senior has to take it on (the issue's "refused -> escalate").
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from jingzhang.appeals.domain import events as ev
 from jingzhang.appeals.domain.commands import ApproveExtension, RefuseExtension, RequestExtension
@@ -20,7 +20,7 @@ from jingzhang.shared.events import DomainEvent
 
 
 def decide_request_extension(
-    state: AppealState, cmd: RequestExtension, policy: TimeLimits = DEFAULT_TIME_LIMITS
+    state: AppealState, cmd: RequestExtension, now: datetime, policy: TimeLimits = DEFAULT_TIME_LIMITS
 ) -> list[DomainEvent]:
     appeal = open_appeal(state)
     if appeal.pending_extension is not None:
@@ -32,25 +32,31 @@ def decide_request_extension(
             extra=_within_policy(cmd.extra, policy),
             reason=text(cmd.reason, "reason"),
             requested_by=cmd.requested_by,
-            requested_at=cmd.now,
+            requested_at=now,
         )
     ]
 
 
 def decide_approve_extension(
-    state: AppealState, cmd: ApproveExtension, chiefs: ChiefsSnapshot, policy: TimeLimits = DEFAULT_TIME_LIMITS
+    state: AppealState,
+    cmd: ApproveExtension,
+    now: datetime,
+    chiefs: ChiefsSnapshot,
+    policy: TimeLimits = DEFAULT_TIME_LIMITS,
 ) -> list[DomainEvent]:
     appeal, pending = _pending(state)
     _check_leader(appeal, pending, chiefs, cmd.approved_by, "approved_by")
     extra = _within_policy(cmd.extra if cmd.extra is not None else pending.extra, policy)
-    return [ev.ExtensionApproved(extra=extra, approved_by=cmd.approved_by, approved_at=cmd.now)]
+    return [ev.ExtensionApproved(extra=extra, approved_by=cmd.approved_by, approved_at=now)]
 
 
-def decide_refuse_extension(state: AppealState, cmd: RefuseExtension, chiefs: ChiefsSnapshot) -> list[DomainEvent]:
+def decide_refuse_extension(
+    state: AppealState, cmd: RefuseExtension, now: datetime, chiefs: ChiefsSnapshot
+) -> list[DomainEvent]:
     appeal, pending = _pending(state)
     _check_leader(appeal, pending, chiefs, cmd.refused_by, "refused_by")
-    refused = ev.ExtensionRefused(reason=text(cmd.reason, "reason"), refused_by=cmd.refused_by, refused_at=cmd.now)
-    return [refused, *escalate(appeal, chiefs, EscalationReason.EXTENSION_REFUSED, ZERO, cmd.now)]
+    refused = ev.ExtensionRefused(reason=text(cmd.reason, "reason"), refused_by=cmd.refused_by, refused_at=now)
+    return [refused, *escalate(appeal, chiefs, EscalationReason.EXTENSION_REFUSED, ZERO, now)]
 
 
 def _pending(state: AppealState) -> tuple[Appeal, PendingExtension]:

@@ -5,6 +5,8 @@ solved. It reopens a resolved appeal (in duty or referred-and-done). On an appea
 the callback is recorded for the scorecards but reopens nothing: the closure already says why.
 """
 
+from datetime import datetime
+
 from jingzhang.appeals.domain import events as ev
 from jingzhang.appeals.domain.commands import MergeAppeal, RecordCallback
 from jingzhang.appeals.domain.guards import holder, in_status, officer_ref, open_appeal, text
@@ -14,7 +16,7 @@ from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 
 
-def decide_record_callback(state: AppealState, cmd: RecordCallback) -> list[DomainEvent]:
+def decide_record_callback(state: AppealState, cmd: RecordCallback, now: datetime) -> list[DomainEvent]:
     appeal = in_status(state, Status.RESOLVED, Status.CLOSED)
     if appeal.callback is not None:
         raise DomainRejected("this outcome already has its callback", code="already_recorded")
@@ -26,11 +28,11 @@ def decide_record_callback(state: AppealState, cmd: RecordCallback) -> list[Doma
         comment=cmd.comment.strip(),
         officer_id=holder(appeal).officer_id,
         recorded_by=text(cmd.recorded_by, "recorded_by"),
-        recorded_at=cmd.now,
+        recorded_at=now,
         enterprise_id=appeal.enterprise_id,
     )
     if appeal.status is Status.RESOLVED and callback.dissatisfied:
-        return [callback, ev.AppealReopened(reason=_reopen_reason(callback), reopened_at=cmd.now)]
+        return [callback, ev.AppealReopened(reason=_reopen_reason(callback), reopened_at=now)]
     return [callback]
 
 
@@ -40,14 +42,14 @@ def _reopen_reason(callback: ev.CallbackRecorded) -> str:
     return f"callback rated {callback.rating}/5, {solved}"
 
 
-def decide_merge(state: AppealState, cmd: MergeAppeal, target: AppealState) -> list[DomainEvent]:
+def decide_merge(state: AppealState, cmd: MergeAppeal, now: datetime, target: AppealState) -> list[DomainEvent]:
     """Fold a duplicate into `target`, which the handler loads: open, and the same enterprise's."""
     appeal = open_appeal(state)
     if cmd.into_appeal_id == appeal.appeal_id:
         raise InvalidCommand("an appeal cannot be merged into itself", field="into_appeal_id")
     _check_target(appeal, cmd.into_appeal_id, target)
     merged = ev.AppealMerged(
-        into_appeal_id=cmd.into_appeal_id, merged_by=officer_ref(cmd.merged_by, "merged_by"), merged_at=cmd.now
+        into_appeal_id=cmd.into_appeal_id, merged_by=officer_ref(cmd.merged_by, "merged_by"), merged_at=now
     )
     return [merged]
 

@@ -2,21 +2,22 @@
 
 from enum import StrEnum
 
-# One source of truth for the tier and slot names: the assignment service's published contract.
-from jingzhang.assignment.domain.events import ChiefTier, Slot
 
-__all__ = [
-    "Category",
-    "Channel",
-    "ChiefTier",
-    "DeadlineKind",
-    "EscalationReason",
-    "LimitClass",
-    "Outcome",
-    "ReportOutcome",
-    "Slot",
-    "Status",
-]
+class ChiefTier(StrEnum):
+    """The three chiefs (三长): 局领导, 所队长, 辖区警长."""
+
+    # The assignment service's published values (and description): our events carry them, and its
+    # events name an enterprise's chiefs with them.
+    BUREAU_LEADER = "bureau_leader"
+    STATION_CHIEF = "station_chief"
+    POLICE_CHIEF = "police_chief"
+
+
+class Slot(StrEnum):
+    """AB角: equals; B stands in while A is away."""
+
+    A = "A"
+    B = "B"
 
 
 class Channel(StrEnum):

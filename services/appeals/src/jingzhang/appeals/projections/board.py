@@ -5,6 +5,7 @@ and the Open311 view (stored as the document the domain builds, so reads need no
 """
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from jingzhang.appeals.domain import deadlines, open311
 from jingzhang.appeals.domain.state import AGGREGATE_TYPE, Appeal, NoAppeal
 from jingzhang.appeals.events import REGISTRY
 from jingzhang.appeals.projections.log import LOG_SQL, record_and_fold
+from jingzhang.shared.clock import Clock
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx, use_schema
@@ -163,52 +165,52 @@ PROJECTION = Projection(
 )
 
 
-async def _select(pool: asyncpg.Pool, where: str, *args: object, order: str = "raised_at") -> list[asyncpg.Record]:
-    async with pool.acquire() as conn, conn.transaction():
-        await use_schema(conn, PROJECTION)
-        return list(await conn.fetch(f"SELECT * FROM appeals WHERE {where} ORDER BY {order}, appeal_id", *args))
+class AppealBoard:
+    """The board's queries; the overdue and near-breach lists as of the clock the composition root gave it."""
+
+    def __init__(self, pool: Callable[[], asyncpg.Pool], clock: Clock) -> None:
+        self._pool = pool
+        self._clock = clock
+
+    async def summary(self, appeal_id: str) -> AppealSummary | None:
+        found = _summaries(await self._select("appeal_id = $1", appeal_id))
+        return found[0] if found else None
+
+    async def of_enterprise(self, enterprise_id: str, open_only: bool = False) -> list[AppealSummary]:
+        where = "enterprise_id = $1" + (" AND is_open" if open_only else "")
+        return _summaries(await self._select(where, enterprise_id))
+
+    async def queue(self, officer_id: str) -> list[AppealSummary]:
+        """Open appeals the officer holds, soonest due first; paused ones (with a department) last."""
+        rows = await self._select("is_open AND officer_id = $1", officer_id, order="due_at NULLS LAST, raised_at")
+        return _summaries(rows)
+
+    async def overdue(self) -> list[AppealSummary]:
+        """Open and past due, or breached and not yet given a new window."""
+        where = "is_open AND (breached OR due_at <= $1)"
+        return _summaries(await self._select(where, self._clock.now(), order="due_at NULLS LAST"))
+
+    async def near_breach(self) -> list[AppealSummary]:
+        """Open, not yet due, but past the warning point of its current window."""
+        where = "is_open AND NOT breached AND due_at > $1 AND warning_at <= $1"
+        return _summaries(await self._select(where, self._clock.now(), order="due_at"))
+
+    async def open311_requests(
+        self, status: str | None = None, service_code: str | None = None, limit: int = 1000
+    ) -> list[open311.Open311Request]:
+        where = "($1::text IS NULL OR open311->>'status' = $1) AND ($2::text IS NULL OR category = $2)"
+        rows = await self._select(where, status, service_code, order="raised_at DESC")
+        return [open311.Open311Request.model_validate(json.loads(r["open311"])) for r in rows[:limit]]
+
+    async def open311_request(self, appeal_id: str) -> open311.Open311Request | None:
+        rows = await self._select("appeal_id = $1", appeal_id)
+        return open311.Open311Request.model_validate(json.loads(rows[0]["open311"])) if rows else None
+
+    async def _select(self, where: str, *args: object, order: str = "raised_at") -> list[asyncpg.Record]:
+        async with self._pool().acquire() as conn, conn.transaction():
+            await use_schema(conn, PROJECTION)
+            return list(await conn.fetch(f"SELECT * FROM appeals WHERE {where} ORDER BY {order}, appeal_id", *args))
 
 
 def _summaries(rows: list[asyncpg.Record]) -> list[AppealSummary]:
     return [AppealSummary(**{c: r[c] for c in _COLUMNS}) for r in rows]
-
-
-async def summary(pool: asyncpg.Pool, appeal_id: str) -> AppealSummary | None:
-    found = _summaries(await _select(pool, "appeal_id = $1", appeal_id))
-    return found[0] if found else None
-
-
-async def of_enterprise(pool: asyncpg.Pool, enterprise_id: str, open_only: bool = False) -> list[AppealSummary]:
-    where = "enterprise_id = $1" + (" AND is_open" if open_only else "")
-    return _summaries(await _select(pool, where, enterprise_id))
-
-
-async def queue(pool: asyncpg.Pool, officer_id: str) -> list[AppealSummary]:
-    """Open appeals the officer holds, soonest due first; paused ones (with a department) last."""
-    rows = await _select(pool, "is_open AND officer_id = $1", officer_id, order="due_at NULLS LAST, raised_at")
-    return _summaries(rows)
-
-
-async def overdue(pool: asyncpg.Pool, now: datetime) -> list[AppealSummary]:
-    """Open and past due, or breached and not yet given a new window."""
-    rows = await _select(pool, "is_open AND (breached OR due_at <= $1)", now, order="due_at NULLS LAST")
-    return _summaries(rows)
-
-
-async def near_breach(pool: asyncpg.Pool, now: datetime) -> list[AppealSummary]:
-    """Open, not yet due, but past the warning point of its current window."""
-    where = "is_open AND NOT breached AND due_at > $1 AND warning_at <= $1"
-    return _summaries(await _select(pool, where, now, order="due_at"))
-
-
-async def open311_requests(
-    pool: asyncpg.Pool, status: str | None = None, service_code: str | None = None, limit: int = 1000
-) -> list[open311.Open311Request]:
-    where = "($1::text IS NULL OR open311->>'status' = $1) AND ($2::text IS NULL OR category = $2)"
-    rows = await _select(pool, where, status, service_code, order="raised_at DESC")
-    return [open311.Open311Request.model_validate(json.loads(r["open311"])) for r in rows[:limit]]
-
-
-async def open311_request(pool: asyncpg.Pool, appeal_id: str) -> open311.Open311Request | None:
-    rows = await _select(pool, "appeal_id = $1", appeal_id)
-    return open311.Open311Request.model_validate(json.loads(rows[0]["open311"])) if rows else None

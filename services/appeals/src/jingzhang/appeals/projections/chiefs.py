@@ -1,14 +1,19 @@
 """Who is responsible for each enterprise, as the assignment service's events say: per tier A, B and who acts.
 
-This is the only source of routing and escalation here; we never ask the assignment service directly.
+This is the only source of routing and escalation here; we never ask the assignment service directly,
+and read its events through our own tolerant reader (`upstream.assignment`).
 Its `ActingChiefChanged` already applies absences (B while A is away), so we only record it.
 """
+
+from collections.abc import Callable
 
 import asyncpg
 
 from jingzhang.appeals.domain.routing import ChiefsSnapshot, TierChiefs
 from jingzhang.appeals.domain.vocabulary import ChiefTier, Slot
-from jingzhang.assignment.domain.events import (
+from jingzhang.appeals.upstream.assignment import (
+    PRODUCER,
+    READS,
     ActingChiefChanged,
     ChiefAssigned,
     ChiefRelieved,
@@ -17,7 +22,6 @@ from jingzhang.assignment.domain.events import (
     EnterpriseReinstated,
     EnterpriseSuspended,
 )
-from jingzhang.assignment.events import REGISTRY as ASSIGNMENT_REGISTRY
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx
@@ -91,8 +95,8 @@ async def _set(conn: asyncpg.Connection, enterprise_id: str, tier: ChiefTier, co
 PROJECTION = Projection(
     name="chiefs",
     schema_sql=SQL,
-    sources=(Source("assignment", "enterprise"),),
-    registry=ASSIGNMENT_REGISTRY,
+    sources=(Source(PRODUCER, "enterprise"),),
+    registry=READS,
     apply=apply,
     description="Per enterprise and tier: A, B and the acting chief now",
 )
@@ -112,11 +116,11 @@ async def snapshot_in(conn: asyncpg.Connection, enterprise_id: str) -> ChiefsSna
 
 
 class PostgresChiefs:
-    """The handlers' view of the chiefs projection."""
+    """The handlers' view of the chiefs projection (the pool exists once the runtime has started)."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
 
     async def snapshot(self, enterprise_id: str) -> ChiefsSnapshot | None:
-        async with self.pool.acquire() as conn:
+        async with self._pool().acquire() as conn:
             return await snapshot_in(conn, enterprise_id)

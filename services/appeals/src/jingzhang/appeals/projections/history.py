@@ -1,6 +1,7 @@
 """One appeal's full history: every event of its stream, in order, with who did it and when."""
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -62,12 +63,18 @@ PROJECTION = Projection(
 )
 
 
-async def history(pool: asyncpg.Pool, appeal_id: str) -> list[HistoryEntry]:
-    async with pool.acquire() as conn, conn.transaction():
-        await use_schema(conn, PROJECTION)
-        rows = await conn.fetch(
-            "SELECT version, event_type, data::text AS data, occurred_at, recorded_at, actor"
-            " FROM history WHERE appeal_id = $1 ORDER BY version",
-            appeal_id,
-        )
-    return [HistoryEntry(**{**dict(r), "data": json.loads(r["data"])}) for r in rows]
+class AppealHistory:
+    """The history's query (the pool exists once the runtime has started)."""
+
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
+
+    async def of(self, appeal_id: str) -> list[HistoryEntry]:
+        async with self._pool().acquire() as conn, conn.transaction():
+            await use_schema(conn, PROJECTION)
+            rows = await conn.fetch(
+                "SELECT version, event_type, data::text AS data, occurred_at, recorded_at, actor"
+                " FROM history WHERE appeal_id = $1 ORDER BY version",
+                appeal_id,
+            )
+        return [HistoryEntry(**{**dict(r), "data": json.loads(r["data"])}) for r in rows]

@@ -17,6 +17,7 @@ from jingzhang.shared.auth.http import authorize_enterprise, require_roles
 from jingzhang.shared.auth.links import PostgresAccess
 from jingzhang.shared.auth.policy import Action, Forbidden, ensure
 from jingzhang.shared.auth.principal import Principal, Role
+from jingzhang.shared.wiring import provided
 
 POSTING_ROLES = (Role.BUREAU, Role.STATION_CHIEF)
 
@@ -27,8 +28,8 @@ def bureau(what: str) -> Any:
 
 
 def access(request: Request) -> PostgresAccess:
-    facts: PostgresAccess = request.app.state.access
-    return facts
+    """The `access` projection's facts, as the composition root provided them."""
+    return provided(request, PostgresAccess)
 
 
 async def may_post(

@@ -1,15 +1,33 @@
-"""Request bodies: what a caller sends besides the ids in the path. Times default to the clock's now."""
+"""Request bodies: what a caller sends besides the ids in the path. Times default to the clock's now.
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+A body and the path's ids make a command (`Body.command`); registering an enterprise and enrolling an
+officer take their command as the body itself.
+"""
 
-from jingzhang.assignment.domain.commands import Ident, Text
+from typing import TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from jingzhang.assignment.domain.commands import Command, Ident, Text
 from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass, Slot, UnitKind
+from jingzhang.shared.errors import InvalidCommand
+
+C = TypeVar("C", bound=Command)
 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     expected_version: int | None = Field(default=None, ge=0, description="409 unless the stream is at it")
+
+    def command(self, model: type[C], **path: str) -> C:
+        """This body with the path's ids, as a `model`; a path value that breaks its shape is a 422 naming it."""
+        try:
+            return model.model_validate({**path, **self.model_dump()})
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(part) for part in error["loc"]) or "body"
+            raise InvalidCommand(error["msg"], field=field) from exc
 
 
 class Reclassify(Body):

@@ -1,46 +1,33 @@
-"""What routes get from the app: handler dependencies and the pool (the caller's metadata is `CommandMeta`).
+"""Typed route dependencies: what the composition root provided (`shared.wiring.provide`), by type.
 
-The event store and pool exist only once the runtime has started, so they are looked up per request.
+The caller's principal and metadata are the kernel's (`CurrentPrincipal`, `CommandMeta`).
 """
 
-from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from datetime import datetime
+from typing import Annotated
 
-import asyncpg
-from fastapi import Depends, Request
-from pydantic import BaseModel, ValidationError
+from fastapi import Depends
 
 from jingzhang.assignment.handlers import Deps
-from jingzhang.shared.aggregate import Decided
-from jingzhang.shared.errors import InvalidCommand
-from jingzhang.shared.http import CommandAccepted
+from jingzhang.assignment.projections.acting_chiefs import ActingChiefs
+from jingzhang.assignment.projections.coverage_gaps import CoverageGaps
+from jingzhang.assignment.projections.enterprise_file import EnterpriseFiles
+from jingzhang.assignment.projections.officer_directory import OfficerDirectory
+from jingzhang.assignment.projections.police_offices import PoliceOffices
+from jingzhang.shared.wiring import dependency
 
-C = TypeVar("C", bound=BaseModel)
+HandlerDeps = Annotated[Deps, Depends(dependency(Deps))]
 
-
-def get_deps(request: Request) -> Deps:
-    factory: Callable[[Any], Deps] = request.app.state.deps_for
-    return factory(request.app.state.runtime)
-
-
-def get_pool(request: Request) -> asyncpg.Pool:
-    return request.app.state.runtime.pool
-
-
-HandlerDeps = Annotated[Deps, Depends(get_deps)]
-Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
+Files = Annotated[EnterpriseFiles, Depends(dependency(EnterpriseFiles))]
+Directory = Annotated[OfficerDirectory, Depends(dependency(OfficerDirectory))]
+Acting = Annotated[ActingChiefs, Depends(dependency(ActingChiefs))]
+Gaps = Annotated[CoverageGaps, Depends(dependency(CoverageGaps))]
+Offices = Annotated[PoliceOffices, Depends(dependency(PoliceOffices))]
 
 
-def command(model: type[C], **fields: object) -> C:
-    """Build a command; a path value that breaks its shape is a 422 naming the field."""
-    try:
-        return model.model_validate(fields)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "body"
-        raise InvalidCommand(error["msg"], field=field) from exc
+def _now(deps: HandlerDeps) -> datetime:
+    return deps.clock.now()
 
 
-def accepted(ident: str, decided: Decided[Any]) -> CommandAccepted:
-    events: Sequence[BaseModel] = decided.events
-    return CommandAccepted(id=ident, version=decided.version, events=[type(e).__name__ for e in events])
+Now = Annotated[datetime, Depends(_now)]
+"""The service clock's instant, for a query whose caller gave none."""

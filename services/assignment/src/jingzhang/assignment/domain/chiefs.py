@@ -39,32 +39,45 @@ UNITS_FOR_TIER: Mapping[ChiefTier, frozenset[UnitKind]] = {
 
 
 def assign_chief(
-    state: EnterpriseState, cmd: AssignChief, officer: OfficerState, absences: AbsenceBook = NO_ABSENCES
+    state: EnterpriseState,
+    cmd: AssignChief,
+    officer: OfficerState,
+    absences: AbsenceBook = NO_ABSENCES,
+    *,
+    at: datetime,
 ) -> list[DomainEvent]:
+    """`at`: when the post starts (the command's `effective_from`, or now)."""
     require_open(state, cmd.enterprise_id)
     _require_can_serve(officer, cmd)
     current = holder(state, cmd.tier, cmd.slot)
     if current == cmd.officer_id:
         return []
     _require_not_posted_elsewhere(state, cmd)
-    _require_not_backdated(state, cmd.tier, cmd.slot, cmd.effective_from)
+    _require_not_backdated(state, cmd.tier, cmd.slot, at)
     primary: list[DomainEvent] = []
     if current is not None:
-        primary.append(_relieved(cmd.enterprise_id, cmd.tier, cmd.slot, current, cmd.effective_from, "reassigned"))
-    primary.append(ChiefAssigned(**cmd.model_dump()))
+        primary.append(_relieved(cmd.enterprise_id, cmd.tier, cmd.slot, current, at, "reassigned"))
+    primary.append(
+        ChiefAssigned(
+            enterprise_id=cmd.enterprise_id, tier=cmd.tier, slot=cmd.slot, officer_id=cmd.officer_id, effective_from=at
+        )
+    )
     reason = f"{cmd.tier} {cmd.slot} assigned"
-    return settle(state, primary, reason, at=cmd.effective_from, tiers=(cmd.tier,), absences=absences)
+    return settle(state, primary, reason, at=at, tiers=(cmd.tier,), absences=absences)
 
 
-def relieve_chief(state: EnterpriseState, cmd: RelieveChief, absences: AbsenceBook = NO_ABSENCES) -> list[DomainEvent]:
+def relieve_chief(
+    state: EnterpriseState, cmd: RelieveChief, absences: AbsenceBook = NO_ABSENCES, *, at: datetime
+) -> list[DomainEvent]:
+    """`at`: when the post ends (the command's `effective_from`, or now)."""
     require_open(state, cmd.enterprise_id)
     current = holder(state, cmd.tier, cmd.slot)
     if current is None:
         return []
-    _require_not_backdated(state, cmd.tier, cmd.slot, cmd.effective_from)
-    primary = [_relieved(cmd.enterprise_id, cmd.tier, cmd.slot, current, cmd.effective_from, cmd.reason)]
+    _require_not_backdated(state, cmd.tier, cmd.slot, at)
+    primary = [_relieved(cmd.enterprise_id, cmd.tier, cmd.slot, current, at, cmd.reason)]
     reason = f"{cmd.tier} {cmd.slot} relieved"  # not the person's words: those are sealed, gap reasons are not
-    return settle(state, primary, reason, at=cmd.effective_from, tiers=(cmd.tier,), absences=absences)
+    return settle(state, primary, reason, at=at, tiers=(cmd.tier,), absences=absences)
 
 
 def relieve_departed_officer(

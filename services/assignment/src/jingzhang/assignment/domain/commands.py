@@ -1,12 +1,15 @@
 """Commands the assignment service accepts: imperative, frozen, carrying the ids and times they need.
 
 Field shapes (non-empty strings, aware datetimes) are checked here so an entrypoint answers 422
-naming the field; rules that need state live in the decide functions.
+naming the field; rules that need state live in the decide functions. A time or an id the caller may
+leave out (`effective_from`, `ended_at`, `absence_id`) is None for "now" or "a new one": the handler
+resolves it, once, from the clock and the id factory it was given, and hands the decide function the
+value.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass, Slot, UnitKind
 
@@ -17,6 +20,16 @@ Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0
 
 class Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Change(Command):
+    """A command on an aggregate that exists: the caller may require the version it last read."""
+
+    expected_version: int | None = Field(default=None, ge=0, description="409 unless the stream is at it")
+
+    def facts(self) -> dict[str, Any]:
+        """What the command says, without how it is to be carried out: the fields of its event."""
+        return self.model_dump(exclude={"expected_version"})
 
 
 class RegisterEnterprise(Command):
@@ -30,61 +43,61 @@ class RegisterEnterprise(Command):
     enterprise_class: EnterpriseClass
 
 
-class ReclassifyEnterprise(Command):
+class ReclassifyEnterprise(Change):
     enterprise_id: Ident
     enterprise_class: EnterpriseClass
 
 
-class SuspendEnterprise(Command):
+class SuspendEnterprise(Change):
     enterprise_id: Ident
     reason: Text
 
 
-class ReinstateEnterprise(Command):
+class ReinstateEnterprise(Change):
     enterprise_id: Ident
 
 
-class CloseEnterprise(Command):
+class CloseEnterprise(Change):
     enterprise_id: Ident
     reason: Text
-    effective_from: AwareDatetime
+    effective_from: AwareDatetime | None = None
 
 
-class AssignChief(Command):
+class AssignChief(Change):
     enterprise_id: Ident
     tier: ChiefTier
     slot: Slot
     officer_id: Ident
-    effective_from: AwareDatetime
+    effective_from: AwareDatetime | None = None
 
 
-class RelieveChief(Command):
+class RelieveChief(Change):
     enterprise_id: Ident
     tier: ChiefTier
     slot: Slot
     reason: Text
-    effective_from: AwareDatetime
+    effective_from: AwareDatetime | None = None
 
 
-class FormTaskForce(Command):
+class FormTaskForce(Change):
     enterprise_id: Ident
     name: Text
     leader_officer_id: Ident
 
 
-class AddTaskForceMember(Command):
+class AddTaskForceMember(Change):
     enterprise_id: Ident
     officer_id: Ident
     role: Text
 
 
-class RemoveTaskForceMember(Command):
+class RemoveTaskForceMember(Change):
     enterprise_id: Ident
     officer_id: Ident
     reason: Text
 
 
-class OpenPoliceOffice(Command):
+class OpenPoliceOffice(Change):
     enterprise_id: Ident
     office_id: Ident
     online: bool
@@ -92,7 +105,7 @@ class OpenPoliceOffice(Command):
     location: Text | None = None
 
 
-class ClosePoliceOffice(Command):
+class ClosePoliceOffice(Change):
     enterprise_id: Ident
     reason: Text
 
@@ -109,28 +122,28 @@ class EnrolOfficer(Command):
     photo_ref: Text | None = None
 
 
-class TransferOfficer(Command):
+class TransferOfficer(Change):
     officer_id: Ident
     unit_kind: UnitKind
     unit_name: Text
     position: Text
-    effective_from: AwareDatetime
+    effective_from: AwareDatetime | None = None
 
 
-class RetireOfficer(Command):
+class RetireOfficer(Change):
     officer_id: Ident
-    effective_from: AwareDatetime
+    effective_from: AwareDatetime | None = None
 
 
-class DeclareAbsence(Command):
+class DeclareAbsence(Change):
     officer_id: Ident
-    absence_id: Ident
+    absence_id: Ident | None = Field(default=None, description="chosen by the caller for safe retries; else new")
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     reason: Text
 
 
-class EndAbsence(Command):
+class EndAbsence(Change):
     officer_id: Ident
     absence_id: Ident
-    ended_at: AwareDatetime
+    ended_at: AwareDatetime | None = None

@@ -1,5 +1,7 @@
 """Decisions over an enterprise's life: register, reclassify, suspend, reinstate, close."""
 
+from datetime import datetime
+
 from jingzhang.assignment.domain import credit_code
 from jingzhang.assignment.domain.commands import (
     CloseEnterprise,
@@ -60,8 +62,10 @@ def reinstate_enterprise(state: EnterpriseState, cmd: ReinstateEnterprise) -> li
     return settle(state, [EnterpriseReinstated(enterprise_id=cmd.enterprise_id)], "reinstated")
 
 
-def close_enterprise(state: EnterpriseState, cmd: CloseEnterprise) -> list[DomainEvent]:
-    """Closing ends every chief's term and the police office, so officers' lists stay true."""
+def close_enterprise(state: EnterpriseState, cmd: CloseEnterprise, *, at: datetime) -> list[DomainEvent]:
+    """Closing ends every chief's term and the police office, so officers' lists stay true.
+
+    `at`: when the terms end (the command's `effective_from`, or now)."""
     require_registered(state, cmd.enterprise_id)
     if state.status is EnterpriseStatus.CLOSED:
         return []
@@ -71,7 +75,7 @@ def close_enterprise(state: EnterpriseState, cmd: CloseEnterprise) -> list[Domai
             tier=tier,
             slot=slot,
             officer_id=officer_id,
-            effective_from=cmd.effective_from,
+            effective_from=at,
             reason="enterprise_closed",
         )
         for (tier, slot), officer_id in chiefs(state).items()
@@ -83,4 +87,4 @@ def close_enterprise(state: EnterpriseState, cmd: CloseEnterprise) -> list[Domai
             )
         )
     primary = [*relieved, EnterpriseClosed(enterprise_id=cmd.enterprise_id, reason=cmd.reason)]
-    return settle(state, primary, "closed", at=cmd.effective_from, tiers=tuple(ChiefTier))
+    return settle(state, primary, "closed", at=at, tiers=tuple(ChiefTier))

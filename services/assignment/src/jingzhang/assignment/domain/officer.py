@@ -116,37 +116,56 @@ def enrol_officer(state: OfficerState, cmd: EnrolOfficer) -> list[DomainEvent]:
     return [OfficerEnrolled(**cmd.model_dump())]
 
 
-def transfer_officer(state: OfficerState, cmd: TransferOfficer) -> list[DomainEvent]:
-    """A transfer moves the officer; the enterprises they served react by relieving them."""
+def transfer_officer(state: OfficerState, cmd: TransferOfficer, *, at: datetime) -> list[DomainEvent]:
+    """A transfer moves the officer at `at`; the enterprises they served react by relieving them."""
     _require_active(state, cmd.officer_id)
     if (state.unit_kind, state.unit_name, state.position) == (cmd.unit_kind, cmd.unit_name, cmd.position):
         return []
-    return [OfficerTransferred(**cmd.model_dump())]
+    return [
+        OfficerTransferred(
+            officer_id=cmd.officer_id,
+            unit_kind=cmd.unit_kind,
+            unit_name=cmd.unit_name,
+            position=cmd.position,
+            effective_from=at,
+        )
+    ]
 
 
-def retire_officer(state: OfficerState, cmd: RetireOfficer) -> list[DomainEvent]:
+def retire_officer(state: OfficerState, cmd: RetireOfficer, *, at: datetime) -> list[DomainEvent]:
     if state.status is OfficerStatus.RETIRED:
         return []
     _require_active(state, cmd.officer_id)
-    return [OfficerRetired(officer_id=cmd.officer_id, effective_from=cmd.effective_from)]
+    return [OfficerRetired(officer_id=cmd.officer_id, effective_from=at)]
 
 
-def declare_absence(state: OfficerState, cmd: DeclareAbsence, partners: Sequence[PartnerAbsences]) -> list[DomainEvent]:
+def declare_absence(
+    state: OfficerState, cmd: DeclareAbsence, partners: Sequence[PartnerAbsences], *, absence_id: str
+) -> list[DomainEvent]:
     """Record planned away time, unless it overlaps the officer's own or an A/B partner's absence.
 
-    `partners` comes from `calendar.partners_of` over every enterprise the officer is chief of.
+    `partners` comes from `calendar.partners_of` over every enterprise the officer is chief of;
+    `absence_id` is the command's, or a new one.
     """
     _require_active(state, cmd.officer_id)
     if cmd.ends_at <= cmd.starts_at:
         raise InvalidCommand("an absence must end after it starts", field="ends_at")
-    known = next((a for a in state.absences if a.absence_id == cmd.absence_id), None)
+    known = next((a for a in state.absences if a.absence_id == absence_id), None)
     if known is not None:
         return _repeat_of(known, cmd)
     requested = Interval(cmd.starts_at, cmd.ends_at)
     if any(requested.overlaps(i) for i in away_intervals(state)):
         raise DomainRejected(f"officer {cmd.officer_id} is already away during part of that time")
     refuse_double_absence(requested, partners)
-    return [AbsenceDeclared(**cmd.model_dump())]
+    return [
+        AbsenceDeclared(
+            officer_id=cmd.officer_id,
+            absence_id=absence_id,
+            starts_at=cmd.starts_at,
+            ends_at=cmd.ends_at,
+            reason=cmd.reason,
+        )
+    ]
 
 
 def _repeat_of(known: Absence, cmd: DeclareAbsence) -> list[DomainEvent]:
@@ -156,15 +175,15 @@ def _repeat_of(known: Absence, cmd: DeclareAbsence) -> list[DomainEvent]:
     """
     if (known.starts_at, known.ends_at) == (cmd.starts_at, cmd.ends_at):
         return []
-    raise DomainRejected(f"absence {cmd.absence_id} was already declared with other details")
+    raise DomainRejected(f"absence {known.absence_id} was already declared with other details")
 
 
-def end_absence(state: OfficerState, cmd: EndAbsence) -> list[DomainEvent]:
-    """The officer is back at `ended_at` (before the start: the absence is called off)."""
+def end_absence(state: OfficerState, cmd: EndAbsence, *, at: datetime) -> list[DomainEvent]:
+    """The officer is back at `at`, the command's `ended_at` or now (before the start: the absence is called off)."""
     _require_active(state, cmd.officer_id)
     known = next((a for a in state.absences if a.absence_id == cmd.absence_id), None)
     if known is None:
         raise NotFound("absence", cmd.absence_id)
-    if known.ended_at is not None or cmd.ended_at >= known.ends_at:
+    if known.ended_at is not None or at >= known.ends_at:
         return []
-    return [AbsenceEnded(**cmd.model_dump())]
+    return [AbsenceEnded(officer_id=cmd.officer_id, absence_id=cmd.absence_id, ended_at=at)]

@@ -32,7 +32,7 @@ def form_task_force(state: EnterpriseState, cmd: FormTaskForce, leader: OfficerS
         return []
     if force is not None:
         raise DomainRejected(f"enterprise {cmd.enterprise_id} already has a task force", code="task_force_exists")
-    return [TaskForceFormed(**cmd.model_dump())]
+    return [TaskForceFormed(**cmd.facts())]
 
 
 def add_task_force_member(state: EnterpriseState, cmd: AddTaskForceMember, officer: OfficerState) -> list[DomainEvent]:
@@ -42,14 +42,14 @@ def add_task_force_member(state: EnterpriseState, cmd: AddTaskForceMember, offic
     _require_serving(officer, cmd.officer_id)
     if state.task_force.members.get(cmd.officer_id) == cmd.role:
         return []
-    return [TaskForceMemberAdded(**cmd.model_dump())]
+    return [TaskForceMemberAdded(**cmd.facts())]
 
 
 def remove_task_force_member(state: EnterpriseState, cmd: RemoveTaskForceMember) -> list[DomainEvent]:
     require_open(state, cmd.enterprise_id)
     if state.task_force is None or cmd.officer_id not in state.task_force.members:
         return []
-    return [TaskForceMemberRemoved(**cmd.model_dump())]
+    return [TaskForceMemberRemoved(**cmd.facts())]
 
 
 def open_police_office(state: EnterpriseState, cmd: OpenPoliceOffice) -> list[DomainEvent]:
@@ -63,7 +63,7 @@ def open_police_office(state: EnterpriseState, cmd: OpenPoliceOffice) -> list[Do
         return []
     if state.office is not None:
         raise DomainRejected(f"enterprise {cmd.enterprise_id} already has police office {state.office.office_id}")
-    return [PoliceOfficeOpened(**cmd.model_dump())]
+    return [PoliceOfficeOpened(**cmd.facts())]
 
 
 def close_police_office(state: EnterpriseState, cmd: ClosePoliceOffice) -> list[DomainEvent]:

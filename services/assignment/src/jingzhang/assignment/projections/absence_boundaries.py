@@ -8,11 +8,9 @@ boundary records nothing new (`recheck_acting` only records changes).
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
-
 from jingzhang.assignment.domain.events import AbsenceDeclared, AbsenceEnded
 from jingzhang.assignment.events import REGISTRY, SERVICE
-from jingzhang.assignment.projections import reading
+from jingzhang.assignment.projections import Queries
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx
@@ -67,24 +65,28 @@ PROJECTION = Projection(
 )
 
 
-async def due(pool: asyncpg.Pool, now: datetime, limit: int = 100) -> list[Boundary]:
-    async with reading(pool, PROJECTION) as conn:
-        rows = await conn.fetch(
-            "SELECT officer_id, absence_id, edge, at FROM boundaries WHERE NOT done AND at <= $1"
-            " ORDER BY at, officer_id, absence_id, edge LIMIT $2",
-            now,
-            limit,
-        )
-    return [Boundary(r["officer_id"], r["absence_id"], r["edge"], r["at"]) for r in rows]
+class Boundaries(Queries):
+    """The acting worker's: which boundaries are due, and marking one done."""
 
+    projection = PROJECTION
 
-async def mark_done(pool: asyncpg.Pool, boundary: Boundary) -> None:
-    """Done only if it still falls where it was read: an early return moved meanwhile stays due."""
-    async with reading(pool, PROJECTION) as conn:
-        await conn.execute(
-            "UPDATE boundaries SET done = true WHERE officer_id = $1 AND absence_id = $2 AND edge = $3 AND at = $4",
-            boundary.officer_id,
-            boundary.absence_id,
-            boundary.edge,
-            boundary.at,
-        )
+    async def due(self, now: datetime, limit: int = 100) -> list[Boundary]:
+        async with self.reading() as conn:
+            rows = await conn.fetch(
+                "SELECT officer_id, absence_id, edge, at FROM boundaries WHERE NOT done AND at <= $1"
+                " ORDER BY at, officer_id, absence_id, edge LIMIT $2",
+                now,
+                limit,
+            )
+        return [Boundary(r["officer_id"], r["absence_id"], r["edge"], r["at"]) for r in rows]
+
+    async def mark_done(self, boundary: Boundary) -> None:
+        """Done only if it still falls where it was read: an early return moved meanwhile stays due."""
+        async with self.reading() as conn:
+            await conn.execute(
+                "UPDATE boundaries SET done = true WHERE officer_id = $1 AND absence_id = $2 AND edge = $3 AND at = $4",
+                boundary.officer_id,
+                boundary.absence_id,
+                boundary.edge,
+                boundary.at,
+            )

@@ -5,11 +5,9 @@ Appeals and patrols keep their own copy of this from the same events; this one a
 
 from typing import Any
 
-import asyncpg
-
 from jingzhang.assignment.domain.events import ActingChiefChanged, EnterpriseRegistered
 from jingzhang.assignment.events import REGISTRY, SERVICE
-from jingzhang.assignment.projections import reading
+from jingzhang.assignment.projections import Queries
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx
@@ -56,12 +54,15 @@ PROJECTION = Projection(
 )
 
 
-async def acting(pool: asyncpg.Pool, enterprise_id: str, tier: str | None = None) -> list[dict[str, Any]] | None:
-    """One row per tier (all three unless `tier`); a tier nobody ever acted for has `officer_id` None."""
-    async with reading(pool, PROJECTION) as conn:
-        if not await conn.fetchval("SELECT 1 FROM enterprises WHERE enterprise_id = $1", enterprise_id):
-            return None
-        rows = await conn.fetch("SELECT * FROM acting WHERE enterprise_id = $1", enterprise_id)
-    recorded = {r["tier"]: dict(r) for r in rows}
-    tiers = [tier] if tier else list(TIERS)
-    return [recorded.get(t, {"enterprise_id": enterprise_id, "tier": t, "officer_id": None}) for t in tiers]
+class ActingChiefs(Queries):
+    projection = PROJECTION
+
+    async def acting(self, enterprise_id: str, tier: str | None = None) -> list[dict[str, Any]] | None:
+        """One row per tier (all three unless `tier`); a tier nobody ever acted for has `officer_id` None."""
+        async with self.reading() as conn:
+            if not await conn.fetchval("SELECT 1 FROM enterprises WHERE enterprise_id = $1", enterprise_id):
+                return None
+            rows = await conn.fetch("SELECT * FROM acting WHERE enterprise_id = $1", enterprise_id)
+        recorded = {r["tier"]: dict(r) for r in rows}
+        tiers = [tier] if tier else list(TIERS)
+        return [recorded.get(t, {"enterprise_id": enterprise_id, "tier": t, "officer_id": None}) for t in tiers]

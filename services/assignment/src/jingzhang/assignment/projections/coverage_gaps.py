@@ -3,8 +3,6 @@
 from collections.abc import Collection
 from typing import Any
 
-import asyncpg
-
 from jingzhang.assignment.domain.events import (
     CoverageGapChanged,
     CoverageGapClosed,
@@ -12,7 +10,7 @@ from jingzhang.assignment.domain.events import (
     EnterpriseRegistered,
 )
 from jingzhang.assignment.events import REGISTRY, SERVICE
-from jingzhang.assignment.projections import reading
+from jingzhang.assignment.projections import Queries
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx
@@ -61,13 +59,16 @@ PROJECTION = Projection(
 )
 
 
-async def open_gaps(pool: asyncpg.Pool, only: Collection[str] | None = None) -> list[dict[str, Any]]:
-    """Every open gap, or those of the enterprises among `only`."""
-    async with reading(pool, PROJECTION) as conn:
-        rows = await conn.fetch(
-            "SELECT g.enterprise_id, n.name AS enterprise_name, g.missing, g.reason, g.opened_at, g.changed_at"
-            " FROM gaps g LEFT JOIN enterprise_names n USING (enterprise_id)"
-            " WHERE $1::text[] IS NULL OR g.enterprise_id = ANY($1) ORDER BY g.opened_at, g.enterprise_id",
-            None if only is None else list(only),
-        )
-    return [dict(r) for r in rows]
+class CoverageGaps(Queries):
+    projection = PROJECTION
+
+    async def open_gaps(self, only: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Every open gap, or those of the enterprises among `only`."""
+        async with self.reading() as conn:
+            rows = await conn.fetch(
+                "SELECT g.enterprise_id, n.name AS enterprise_name, g.missing, g.reason, g.opened_at, g.changed_at"
+                " FROM gaps g LEFT JOIN enterprise_names n USING (enterprise_id)"
+                " WHERE $1::text[] IS NULL OR g.enterprise_id = ANY($1) ORDER BY g.opened_at, g.enterprise_id",
+                None if only is None else list(only),
+            )
+        return [dict(r) for r in rows]

@@ -26,7 +26,7 @@ from jingzhang.assignment.domain.events import (
     TaskForceMemberRemoved,
 )
 from jingzhang.assignment.events import REGISTRY, SERVICE
-from jingzhang.assignment.projections import reading
+from jingzhang.assignment.projections import Queries
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx
@@ -147,53 +147,54 @@ PROJECTION = Projection(
 _TERM = "tier, slot, officer_id, effective_from, effective_until, relieved_reason"
 
 
-async def enterprise_file(pool: asyncpg.Pool, enterprise_id: str) -> dict[str, Any] | None:
-    async with reading(pool, PROJECTION) as conn:
-        row = await conn.fetchrow("SELECT * FROM enterprises WHERE enterprise_id = $1", enterprise_id)
-        if row is None:
-            return None
-        terms = await conn.fetch(
-            f"SELECT {_TERM} FROM terms WHERE enterprise_id = $1 ORDER BY opened_version", enterprise_id
-        )
-    history = [dict(t) for t in terms]
-    return {
-        **_record(row),
-        "chiefs": [t for t in history if t["effective_until"] is None],
-        "history": history,
-    }
+class EnterpriseFiles(Queries):
+    projection = PROJECTION
 
+    async def file(self, enterprise_id: str) -> dict[str, Any] | None:
+        async with self.reading() as conn:
+            row = await conn.fetchrow("SELECT * FROM enterprises WHERE enterprise_id = $1", enterprise_id)
+            if row is None:
+                return None
+            terms = await conn.fetch(
+                f"SELECT {_TERM} FROM terms WHERE enterprise_id = $1 ORDER BY opened_version", enterprise_id
+            )
+        history = [dict(t) for t in terms]
+        return {
+            **_record(row),
+            "chiefs": [t for t in history if t["effective_until"] is None],
+            "history": history,
+        }
 
-async def chiefs_at(pool: asyncpg.Pool, enterprise_id: str, at: datetime) -> list[dict[str, Any]] | None:
-    """The chiefs whose terms cover `at`; None when the enterprise is unknown."""
-    async with reading(pool, PROJECTION) as conn:
-        if not await conn.fetchval("SELECT 1 FROM enterprises WHERE enterprise_id = $1", enterprise_id):
-            return None
-        rows = await conn.fetch(
-            f"SELECT {_TERM} FROM terms WHERE enterprise_id = $1 AND effective_from <= $2"
-            " AND (effective_until IS NULL OR $2 < effective_until) ORDER BY tier, slot",
-            enterprise_id,
-            at,
-        )
-    return [dict(r) for r in rows]
+    async def chiefs_at(self, enterprise_id: str, at: datetime) -> list[dict[str, Any]] | None:
+        """The chiefs whose terms cover `at`; None when the enterprise is unknown."""
+        async with self.reading() as conn:
+            if not await conn.fetchval("SELECT 1 FROM enterprises WHERE enterprise_id = $1", enterprise_id):
+                return None
+            rows = await conn.fetch(
+                f"SELECT {_TERM} FROM terms WHERE enterprise_id = $1 AND effective_from <= $2"
+                " AND (effective_until IS NULL OR $2 < effective_until) ORDER BY tier, slot",
+                enterprise_id,
+                at,
+            )
+        return [dict(r) for r in rows]
 
-
-async def enterprises(
-    pool: asyncpg.Pool,
-    enterprise_class: str | None = None,
-    status: str | None = None,
-    only: Collection[str] | None = None,
-) -> list[dict[str, Any]]:
-    """Every enterprise, or those among `only`, of that class and status."""
-    async with reading(pool, PROJECTION) as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM enterprises WHERE ($1::text IS NULL OR enterprise_class = $1)"
-            " AND ($2::text IS NULL OR status = $2) AND ($3::text[] IS NULL OR enterprise_id = ANY($3))"
-            " ORDER BY enterprise_id",
-            enterprise_class,
-            status,
-            None if only is None else list(only),
-        )
-    return [_record(r) for r in rows]
+    async def enterprises(
+        self,
+        enterprise_class: str | None = None,
+        status: str | None = None,
+        only: Collection[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every enterprise, or those among `only`, of that class and status."""
+        async with self.reading() as conn:
+            rows = await conn.fetch(
+                "SELECT * FROM enterprises WHERE ($1::text IS NULL OR enterprise_class = $1)"
+                " AND ($2::text IS NULL OR status = $2) AND ($3::text[] IS NULL OR enterprise_id = ANY($3))"
+                " ORDER BY enterprise_id",
+                enterprise_class,
+                status,
+                None if only is None else list(only),
+            )
+        return [_record(r) for r in rows]
 
 
 def _record(row: asyncpg.Record) -> dict[str, Any]:

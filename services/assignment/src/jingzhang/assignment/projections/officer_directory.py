@@ -20,7 +20,7 @@ from jingzhang.assignment.domain.events import (
     OfficerTransferred,
 )
 from jingzhang.assignment.events import REGISTRY, SERVICE
-from jingzhang.assignment.projections import reading
+from jingzhang.assignment.projections import Queries
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx
@@ -130,41 +130,42 @@ PROJECTION = Projection(
 # --- queries -----------------------------------------------------------------------------------
 
 
-async def officer(pool: asyncpg.Pool, officer_id: str) -> dict[str, Any] | None:
-    async with reading(pool, PROJECTION) as conn:
-        row = await conn.fetchrow("SELECT * FROM officers WHERE officer_id = $1", officer_id)
-        if row is None:
-            return None
-        absences = await conn.fetch(
-            "SELECT absence_id, starts_at, ends_at, ended_at, reason FROM absences WHERE officer_id = $1"
-            " ORDER BY starts_at",
-            officer_id,
-        )
-    return {**dict(row), "absences": [dict(a) for a in absences]}
+class OfficerDirectory(Queries):
+    projection = PROJECTION
+
+    async def officer(self, officer_id: str) -> dict[str, Any] | None:
+        async with self.reading() as conn:
+            row = await conn.fetchrow("SELECT * FROM officers WHERE officer_id = $1", officer_id)
+            if row is None:
+                return None
+            absences = await conn.fetch(
+                "SELECT absence_id, starts_at, ends_at, ended_at, reason FROM absences WHERE officer_id = $1"
+                " ORDER BY starts_at",
+                officer_id,
+            )
+        return {**dict(row), "absences": [dict(a) for a in absences]}
+
+    async def enterprises_of(self, officer_id: str) -> list[dict[str, Any]] | None:
+        """The posts `officer_id` holds now, with the enterprise's name; None when the officer is unknown."""
+        async with self.reading() as conn:
+            if not await conn.fetchval("SELECT 1 FROM officers WHERE officer_id = $1", officer_id):
+                return None
+            rows = await conn.fetch(
+                "SELECT p.enterprise_id, n.name AS enterprise_name, p.tier, p.slot, p.since FROM posts p"
+                " LEFT JOIN enterprise_names n USING (enterprise_id) WHERE p.officer_id = $1"
+                " ORDER BY p.enterprise_id, p.tier",
+                officer_id,
+            )
+        return [dict(r) for r in rows]
 
 
-async def enterprises_of(pool: asyncpg.Pool, officer_id: str) -> list[dict[str, Any]] | None:
-    """The posts `officer_id` holds now, with the enterprise's name; None when the officer is unknown."""
-    async with reading(pool, PROJECTION) as conn:
-        if not await conn.fetchval("SELECT 1 FROM officers WHERE officer_id = $1", officer_id):
-            return None
-        rows = await conn.fetch(
-            "SELECT p.enterprise_id, n.name AS enterprise_name, p.tier, p.slot, p.since FROM posts p"
-            " LEFT JOIN enterprise_names n USING (enterprise_id) WHERE p.officer_id = $1"
-            " ORDER BY p.enterprise_id, p.tier",
-            officer_id,
-        )
-    return [dict(r) for r in rows]
-
-
-class ProjectedPosts:
+class ProjectedPosts(Queries):
     """`handlers.PostsIndex` over this projection."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
+    projection = PROJECTION
 
     async def enterprises_of(self, officer_id: str) -> list[str]:
-        async with reading(self._pool, PROJECTION) as conn:
+        async with self.reading() as conn:
             rows = await conn.fetch(
                 "SELECT DISTINCT enterprise_id FROM posts WHERE officer_id = $1 ORDER BY enterprise_id", officer_id
             )

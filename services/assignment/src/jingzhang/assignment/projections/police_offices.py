@@ -22,7 +22,7 @@ from jingzhang.assignment.domain.events import (
 )
 from jingzhang.assignment.domain.notice import CHANNEL_OF_TIER
 from jingzhang.assignment.events import REGISTRY, SERVICE
-from jingzhang.assignment.projections import reading
+from jingzhang.assignment.projections import Queries
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx
@@ -118,40 +118,43 @@ PROJECTION = Projection(
 # --- queries -----------------------------------------------------------------------------------
 
 
-async def offices(pool: asyncpg.Pool, only: Collection[str] | None = None) -> list[dict[str, Any]]:
-    """Every open police office, or those of the enterprises among `only`."""
-    async with reading(pool, PROJECTION) as conn:
-        rows = await conn.fetch(
-            "SELECT o.*, n.name AS enterprise_name FROM offices o LEFT JOIN enterprise_names n USING (enterprise_id)"
-            " WHERE $1::text[] IS NULL OR o.enterprise_id = ANY($1) ORDER BY o.enterprise_id",
-            None if only is None else list(only),
-        )
-    return [dict(r) for r in rows]
+class PoliceOffices(Queries):
+    projection = PROJECTION
 
+    async def offices(self, only: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Every open police office, or those of the enterprises among `only`."""
+        async with self.reading() as conn:
+            rows = await conn.fetch(
+                "SELECT o.*, n.name AS enterprise_name FROM offices o"
+                " LEFT JOIN enterprise_names n USING (enterprise_id)"
+                " WHERE $1::text[] IS NULL OR o.enterprise_id = ANY($1) ORDER BY o.enterprise_id",
+                None if only is None else list(only),
+            )
+        return [dict(r) for r in rows]
 
-async def notice_card(pool: asyncpg.Pool, enterprise_id: str) -> dict[str, Any] | None:
-    """The card as it reads now; None when the enterprise has no open police office."""
-    async with reading(pool, PROJECTION) as conn:
-        office = await conn.fetchrow(
-            "SELECT o.office_id, n.name FROM offices o LEFT JOIN enterprise_names n USING (enterprise_id)"
-            " WHERE o.enterprise_id = $1",
-            enterprise_id,
-        )
-        if office is None:
-            return None
-        chiefs = await conn.fetch(_PEOPLE_OF.format(table="chiefs", slot="c.slot"), enterprise_id)
-        acting = await conn.fetch(_PEOPLE_OF.format(table="acting", slot="NULL AS slot"), enterprise_id)
-    answering = {r["tier"]: _person(r) for r in acting}
-    return {
-        "enterprise_id": enterprise_id,
-        "enterprise_name": office["name"],
-        "office_id": office["office_id"],
-        "chiefs": [{"tier": r["tier"], "slot": r["slot"], "person": _person(r)} for r in _in_tier_order(chiefs)],
-        "channels": [
-            {"channel": CHANNEL_OF_TIER[tier].value, "tier": tier.value, "answered_by": answering.get(tier.value)}
-            for tier in ChiefTier
-        ],
-    }
+    async def notice_card(self, enterprise_id: str) -> dict[str, Any] | None:
+        """The card as it reads now; None when the enterprise has no open police office."""
+        async with self.reading() as conn:
+            office = await conn.fetchrow(
+                "SELECT o.office_id, n.name FROM offices o LEFT JOIN enterprise_names n USING (enterprise_id)"
+                " WHERE o.enterprise_id = $1",
+                enterprise_id,
+            )
+            if office is None:
+                return None
+            chiefs = await conn.fetch(_PEOPLE_OF.format(table="chiefs", slot="c.slot"), enterprise_id)
+            acting = await conn.fetch(_PEOPLE_OF.format(table="acting", slot="NULL AS slot"), enterprise_id)
+        answering = {r["tier"]: _person(r) for r in acting}
+        return {
+            "enterprise_id": enterprise_id,
+            "enterprise_name": office["name"],
+            "office_id": office["office_id"],
+            "chiefs": [{"tier": r["tier"], "slot": r["slot"], "person": _person(r)} for r in _in_tier_order(chiefs)],
+            "channels": [
+                {"channel": CHANNEL_OF_TIER[tier].value, "tier": tier.value, "answered_by": answering.get(tier.value)}
+                for tier in ChiefTier
+            ],
+        }
 
 
 _PEOPLE_OF = (

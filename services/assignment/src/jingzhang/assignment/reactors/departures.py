@@ -141,7 +141,7 @@ def _store(tx: Tx) -> PostgresEventStore:
     return tx.store
 
 
-PROJECTION = Projection(
+REACTOR = Projection(
     name="departures",
     schema_sql=SQL,
     sources=(Source(SERVICE, "officer"), Source(SERVICE, "enterprise")),

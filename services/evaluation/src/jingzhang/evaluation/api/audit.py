@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from jingzhang.evaluation.api.access import everything
-from jingzhang.evaluation.api.deps import Audit, aware
+from jingzhang.evaluation.api.authz import everything
+from jingzhang.evaluation.api.deps import Audit
+from jingzhang.evaluation.domain.period import in_bureau_time
 from jingzhang.evaluation.projections.audit_queries import AuditFilter, AuditRow
 from jingzhang.shared.errors import InvalidCommand
 
@@ -53,6 +54,6 @@ def _instant(value: datetime | None, field: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return aware(value).astimezone(UTC)
+        return in_bureau_time(value).astimezone(UTC)
     except OverflowError:
         raise InvalidCommand("out of range", field=field) from None

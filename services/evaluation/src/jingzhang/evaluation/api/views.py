@@ -1,6 +1,6 @@
 """JSON shapes of the domain's results: counts as totals, rates with their parts, fractions as floats."""
 
-from dataclasses import fields, is_dataclass
+from dataclasses import asdict, fields, is_dataclass
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -8,6 +8,7 @@ from typing import Any
 from jingzhang.evaluation.domain.metrics import Rate, Tally
 from jingzhang.evaluation.domain.period import Period
 from jingzhang.evaluation.domain.spot_check import SpotCheckComparison
+from jingzhang.evaluation.handlers import RankingView, SpotCheckView
 
 
 def value_view(value: object) -> Any:
@@ -42,4 +43,34 @@ def comparison_view(comparison: SpotCheckComparison) -> dict[str, Any]:
         "sampled": rate_view(comparison.sampled),
         "reported": rate_view(comparison.reported),
         "gap_percent_points": None if gap is None else round(float(gap) * 100, 1),
+    }
+
+
+def spot_check_view(view: SpotCheckView) -> dict[str, Any]:
+    """The draw as recorded, its status, answers and comparison with the reported ratings."""
+    drawn = view.state.drawn
+    assert drawn is not None  # view_spot_check refuses a spot check never drawn
+    return {
+        **drawn.model_dump(mode="json"),
+        "status": view.state.status.value,
+        "version": view.version,
+        "answers": [asdict(a) for a in view.state.answers],
+        "comparison": comparison_view(view.comparison),
+    }
+
+
+def ranking_view(year: int, view: RankingView) -> dict[str, Any]:
+    ranking, published = view.computed, view.published
+    return {
+        "year": year,
+        "weighting": ranking.weighting.model_dump(),
+        "min_rated_appeals": ranking.min_rated_appeals,
+        "guard": (
+            f"Officers with fewer than {ranking.min_rated_appeals} rated appeals in {year} are not ranked on"
+            " rates: too few ratings make a rate noise. They are listed under unranked_on_rates."
+        ),
+        "models": [o.model_dump() for o in ranking.models],
+        "laggards": [o.model_dump() for o in ranking.laggards],
+        "unranked_on_rates": [o.model_dump() for o in ranking.unranked],
+        "published": published.model_dump(mode="json") if published else None,
     }

@@ -54,3 +54,8 @@ class Period:
 def is_period_label(label: str) -> bool:
     found = _LABEL.fullmatch(label)
     return found is not None and FIRST_YEAR <= int(found.group(1)) <= LAST_YEAR
+
+
+def in_bureau_time(at: datetime) -> datetime:
+    """A time given without an offset is bureau time."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=BUREAU_TZ)

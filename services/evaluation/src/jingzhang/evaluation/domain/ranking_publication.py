@@ -1,6 +1,7 @@
 """Publishing a year's ranking: once per year, and only once the year is over, because the result is
 used (强化结果运用) and a ranking of half a year would name the wrong people."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import assert_never
@@ -17,16 +18,20 @@ RankingState = RankingPublished | None
 
 @dataclass(frozen=True, slots=True)
 class PublishRanking:
-    """`ranking` is computed by `ranking.rank` from the year's scorecards before the command is sent."""
+    """Publish `year`'s ranking, as the facts give it when the command is handled."""
 
-    ranking_id: str
     year: int
-    ranking: Ranking
-    now: datetime
 
 
 def ranking_stream_id(year: int) -> str:
     return str(year)
+
+
+def ranking_id(year: int, ranking: Ranking) -> str:
+    """Derived from the content, so a retry of the same publication is recognised as the same one."""
+    parts = [ranking.weighting.model_dump_json(), str(ranking.min_rated_appeals)]
+    parts += [o.model_dump_json() for o in (*ranking.models, *ranking.laggards, *ranking.unranked)]
+    return f"{year}-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def evolve(state: RankingState, event: DomainEvent) -> RankingState:
@@ -39,24 +44,25 @@ def evolve(state: RankingState, event: DomainEvent) -> RankingState:
             assert_never(event)
 
 
-def decide_publish(state: RankingState, command: PublishRanking) -> list[DomainEvent]:
+def decide_publish(state: RankingState, command: PublishRanking, ranking: Ranking, now: datetime) -> list[DomainEvent]:
+    """`ranking` is computed by `ranking.rank` from the year's scorecards, by the handler."""
+    identity = ranking_id(command.year, ranking)
     if state is not None:
-        if state.ranking_id == command.ranking_id:
+        if state.ranking_id == identity:
             return []
         raise DomainRejected(f"the {command.year} ranking is already published", code="already_published")
-    if command.now < Period.year(command.year).end:
+    if now < Period.year(command.year).end:
         raise DomainRejected(f"{command.year} is not over yet", code="year_not_over")
-    ranking = command.ranking
     return [
         RankingPublished(
-            ranking_id=command.ranking_id,
+            ranking_id=identity,
             year=command.year,
             weighting=ranking.weighting,
             min_rated_appeals=ranking.min_rated_appeals,
             models=ranking.models,
             laggards=ranking.laggards,
             unranked_on_rates=ranking.unranked,
-            published_at=command.now,
+            published_at=now,
         )
     ]
 

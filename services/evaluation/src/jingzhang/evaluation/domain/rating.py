@@ -26,14 +26,20 @@ RatingState = ChiefRated | None
 
 @dataclass(frozen=True, slots=True)
 class RateChief:
-    rating_id: str
+    """An enterprise rates one of its chiefs for `period` ("2024" or "2024-03")."""
+
     enterprise_id: str
     officer_id: str
     tier: ChiefTier
     period: str
     level: int
-    comment: str
-    now: datetime
+    comment: str = ""
+    expected_version: int | None = None
+
+    @property
+    def rating_id(self) -> str:
+        """The rating's id, which is also its stream's: one rating per enterprise, officer and period."""
+        return rating_stream_id(self.enterprise_id, self.officer_id, self.period)
 
 
 def rating_stream_id(enterprise_id: str, officer_id: str, period: str) -> str:
@@ -52,8 +58,8 @@ def evolve(state: RatingState, event: DomainEvent) -> RatingState:
             assert_never(event)
 
 
-def decide_rate(state: RatingState, command: RateChief) -> list[DomainEvent]:
-    _check(command)
+def decide_rate(state: RatingState, command: RateChief, now: datetime) -> list[DomainEvent]:
+    _check(command, now)
     event = ChiefRated(
         rating_id=command.rating_id,
         enterprise_id=command.enterprise_id,
@@ -62,7 +68,7 @@ def decide_rate(state: RatingState, command: RateChief) -> list[DomainEvent]:
         period=command.period,
         level=command.level,
         comment=command.comment,
-        rated_at=command.now,
+        rated_at=now,
     )
     if state is None:
         return [event]
@@ -73,14 +79,14 @@ def decide_rate(state: RatingState, command: RateChief) -> list[DomainEvent]:
     )
 
 
-def _check(command: RateChief) -> None:
+def _check(command: RateChief, now: datetime) -> None:
     if not 1 <= command.level <= 5:
         raise InvalidCommand("level must be 1..5", field="level")
     if len(command.comment) > MAX_COMMENT:
         raise InvalidCommand(f"comment longer than {MAX_COMMENT} characters", field="comment")
     if not is_period_label(command.period):
         raise InvalidCommand("period must be YYYY or YYYY-MM", field="period")
-    if command.now < Period.parse(command.period).start:
+    if now < Period.parse(command.period).start:
         raise InvalidCommand("a period cannot be rated before it begins", field="period")
 
 

@@ -55,6 +55,11 @@ class SpotCheckState:
     answers: tuple[Answer, ...] = ()
 
     @property
+    def spot_check_id(self) -> str:
+        """The id the draw recorded; "" before it."""
+        return self.drawn.spot_check_id if self.drawn else ""
+
+    @property
     def sample(self) -> tuple[str, ...]:
         return self.drawn.sample if self.drawn else ()
 
@@ -64,11 +69,21 @@ class SpotCheckState:
 
 @dataclass(frozen=True, slots=True)
 class DrawSpotCheck:
+    """What the bureau asks for; None leaves it to the service: a new id, a random seed, the usual size."""
+
+    spot_check_id: str | None = None
+    seed: int | None = None
+    sample_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """A draw as the handler settled it: `sample_size` of the sorted `population`, shuffled by `seed`."""
+
     spot_check_id: str
     seed: int
-    population: tuple[str, ...]
     sample_size: int
-    now: datetime
+    population: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +92,14 @@ class RecordSpotCheckAnswer:
     enterprise_id: str
     satisfied: bool
     level: int
-    comment: str
-    now: datetime
+    comment: str = ""
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CloseSpotCheck:
     spot_check_id: str
-    now: datetime
+    expected_version: int | None = None
 
 
 def draw_sample(population: Iterable[str], seed: int, size: int) -> tuple[str, ...]:
@@ -109,26 +124,26 @@ def evolve(state: SpotCheckState, event: DomainEvent) -> SpotCheckState:
             assert_never(event)
 
 
-def decide_draw(state: SpotCheckState, command: DrawSpotCheck) -> list[DomainEvent]:
-    population = sorted(set(command.population))
-    if not 1 <= command.sample_size <= len(population):
+def decide_draw(state: SpotCheckState, draw: Draw, now: datetime) -> list[DomainEvent]:
+    population = sorted(set(draw.population))
+    if not 1 <= draw.sample_size <= len(population):
         raise InvalidCommand(f"sample size must be 1..{len(population)}", field="sample_size")
     event = SpotCheckDrawn(
-        spot_check_id=command.spot_check_id,
-        seed=command.seed,
+        spot_check_id=draw.spot_check_id,
+        seed=draw.seed,
         population_size=len(population),
         population_digest=population_digest(population),
-        sample=draw_sample(population, command.seed, command.sample_size),
-        drawn_at=command.now,
+        sample=draw_sample(population, draw.seed, draw.sample_size),
+        drawn_at=now,
     )
     if state.drawn is None:
         return [event]
     if state.drawn.model_dump(exclude={"drawn_at"}) == event.model_dump(exclude={"drawn_at"}):
         return []
-    raise DomainRejected(f"spot check {command.spot_check_id} was already drawn", code="already_drawn")
+    raise DomainRejected(f"spot check {draw.spot_check_id} was already drawn", code="already_drawn")
 
 
-def decide_answer(state: SpotCheckState, command: RecordSpotCheckAnswer) -> list[DomainEvent]:
+def decide_answer(state: SpotCheckState, command: RecordSpotCheckAnswer, now: datetime) -> list[DomainEvent]:
     _check_answer(state, command)
     answer = Answer(command.enterprise_id, command.satisfied, command.level, command.comment)
     known = state.answer_of(command.enterprise_id)
@@ -143,7 +158,7 @@ def decide_answer(state: SpotCheckState, command: RecordSpotCheckAnswer) -> list
             satisfied=command.satisfied,
             level=command.level,
             comment=command.comment,
-            answered_at=command.now,
+            answered_at=now,
         )
     ]
 
@@ -158,7 +173,7 @@ def _check_answer(state: SpotCheckState, command: RecordSpotCheckAnswer) -> None
         raise InvalidCommand(f"comment longer than {MAX_COMMENT} characters", field="comment")
 
 
-def decide_close(state: SpotCheckState, command: CloseSpotCheck) -> list[DomainEvent]:
+def decide_close(state: SpotCheckState, command: CloseSpotCheck, now: datetime) -> list[DomainEvent]:
     if state.status is SpotCheckStatus.CLOSED:
         return []
     _require_open(state)
@@ -168,7 +183,7 @@ def decide_close(state: SpotCheckState, command: CloseSpotCheck) -> list[DomainE
             spot_check_id=command.spot_check_id,
             answered=len(answered),
             unanswered=tuple(e for e in state.sample if e not in answered),
-            closed_at=command.now,
+            closed_at=now,
         )
     ]
 

@@ -6,13 +6,15 @@ callback names, which the appeals service records as the holder "for the scoreca
 extensions and an escalation's grace, stands still while a department works on a referral (the
 appeals clock pauses), and restarts with a fresh time limit on reopening. A merged duplicate is
 marked and left out of the scorecards: it lives on in the appeal it was merged into.
+
+Its events are read through `upstream.appeals`, evaluation's tolerant reader of them.
 """
 
 from datetime import datetime, timedelta
 
 import asyncpg
 
-from jingzhang.appeals.domain.events import (
+from jingzhang.evaluation.upstream.appeals import (
     AppealAcknowledged,
     AppealClosedUnresolved,
     AppealEscalated,
@@ -25,8 +27,8 @@ from jingzhang.appeals.domain.events import (
     CallbackRecorded,
     DepartmentReportedBack,
     ExtensionApproved,
+    ReportOutcome,
 )
-from jingzhang.appeals.domain.vocabulary import ReportOutcome
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Tx
@@ -110,7 +112,7 @@ async def _raise(conn: asyncpg.Connection, env: Envelope, event: AppealRaised) -
         env.stream.aggregate_id,
         env.event_id,
         event.enterprise_id,
-        event.channel.value,
+        event.channel,
         event.raised_at,
         event.time_limit,
         event.raised_at + event.first_response_within,

@@ -3,13 +3,15 @@
 Every table is written from one assignment stream only (an enterprise's or an officer's), so its rows
 depend on that stream's own order and never on when another service's events arrive. Spans use the
 domain time the assignment service recorded (`effective_from`, or the event's `occurred_at`).
+
+Its events are read through `upstream.assignment`, evaluation's tolerant reader of them.
 """
 
 from datetime import datetime
 
 import asyncpg
 
-from jingzhang.assignment.domain.events import (
+from jingzhang.evaluation.upstream.assignment import (
     ChiefAssigned,
     ChiefRelieved,
     EnterpriseClosed,

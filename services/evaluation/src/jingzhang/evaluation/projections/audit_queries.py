@@ -7,6 +7,7 @@ a fresh first read, not on later pages.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,11 +75,13 @@ def where(wanted: AuditFilter, cursor: tuple[datetime, uuid.UUID] | None) -> tup
 
 
 class PostgresAudit:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    """The `proj_audit` trail; `pool` answers the runtime's pool once started."""
+
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
 
     async def page(self, wanted: AuditFilter, limit: int, after: uuid.UUID | None = None) -> AuditPage:
-        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        async with self._pool().acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             await use_schema(conn, PROJECTION)
             cursor = None if after is None else await _cursor(conn, after)
             clause, params = where(wanted, cursor)

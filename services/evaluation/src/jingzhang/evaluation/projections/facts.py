@@ -6,18 +6,21 @@ keyed by that stream's ids, and every cross-stream link (a forum's appeals, a du
 a spot-check answer is about) is joined when the facts are loaded. So the tables end in the same state
 for any interleaving of the four services' streams that keeps each stream's own order.
 
+Reading: the other services' events through evaluation's tolerant readers (`upstream`), its own with its
+own models; an event of a type none of them declares is logged in `fact_events` and otherwise ignored.
+
 Traceability: every applied event is logged in `fact_events` (its stream, type and times), and every
 fact row keeps the id of the event it came from, so a number can list the events behind it.
 """
 
-from jingzhang.appeals.events import REGISTRY as APPEALS_REGISTRY
-from jingzhang.assignment.events import REGISTRY as ASSIGNMENT_REGISTRY
-from jingzhang.evaluation.events import REGISTRY as EVALUATION_REGISTRY
+from jingzhang.evaluation.events import REGISTRY as OWN_EVENTS
+from jingzhang.evaluation.events import SERVICE
 from jingzhang.evaluation.projections import appeal_facts, assignment_facts, own_facts, work_facts
-from jingzhang.patrols.events import REGISTRY as PATROLS_REGISTRY
+from jingzhang.evaluation.upstream import appeals, assignment, patrols
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Apply, Projection, Source, Tx
+from jingzhang.shared.readers import ReaderRegistry
 
 EVENT_LOG_SQL = """
 CREATE TABLE IF NOT EXISTS fact_events (
@@ -36,10 +39,10 @@ CREATE INDEX IF NOT EXISTS fact_events_stream ON fact_events (service, aggregate
 SQL = "\n".join((EVENT_LOG_SQL, assignment_facts.SQL, appeal_facts.SQL, work_facts.SQL, own_facts.SQL))
 
 _BY_SERVICE: dict[str, Apply] = {
-    "assignment": assignment_facts.apply,
-    "appeals": appeal_facts.apply,
-    "patrols": work_facts.apply,
-    "evaluation": own_facts.apply,
+    assignment.PRODUCER: assignment_facts.apply,
+    appeals.PRODUCER: appeal_facts.apply,
+    patrols.PRODUCER: work_facts.apply,
+    SERVICE: own_facts.apply,
 }
 
 SOURCES = (
@@ -53,6 +56,16 @@ SOURCES = (
     Source("evaluation", "rating"),
     Source("evaluation", "spot_check"),
 )
+
+
+def reads() -> ReaderRegistry:
+    """The upstream readers and evaluation's own events, in one registry that still decodes any other type
+    to `Unread` (`EventRegistry.merge` would make a plain registry, which refuses them). Evaluation's own
+    events have no upcasters; one added to `events.REGISTRY` must be registered here too."""
+    registry = ReaderRegistry((*assignment.EVENTS, *appeals.EVENTS, *patrols.EVENTS))
+    for model in OWN_EVENTS.models.values():
+        registry.register(model)
+    return registry
 
 
 async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
@@ -76,7 +89,7 @@ PROJECTION = Projection(
     name="facts",
     schema_sql=SQL,
     sources=SOURCES,
-    registry=ASSIGNMENT_REGISTRY.merge(APPEALS_REGISTRY, PATROLS_REGISTRY, EVALUATION_REGISTRY),
+    registry=reads(),
     apply=apply,
     description="Officers, enterprises, chiefs, offices, appeals, duties, activities, ratings, spot checks",
 )

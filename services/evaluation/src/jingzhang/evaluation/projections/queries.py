@@ -1,5 +1,6 @@
 """The handlers' and the API's view of the facts tables: narrow queries, plus the whole `Facts`."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -28,11 +29,13 @@ class EventRef:
 
 
 class PostgresFacts:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    """The facts tables of this service's `proj_facts` schema; `pool` answers the runtime's pool once started."""
+
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
 
     async def facts(self) -> Facts:
-        return await load_facts(self.pool)
+        return await load_facts(self._pool())
 
     async def chief_tiers(self, enterprise_id: str, officer_id: str, start: datetime, end: datetime) -> set[ChiefTier]:
         """The tiers `officer_id` held at `enterprise_id` at any time in `[start, end)`."""
@@ -69,6 +72,6 @@ class PostgresFacts:
         return [EventRef(**{**dict(r), "event_id": str(r["event_id"])}) for r in rows]
 
     async def _fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
-        async with self.pool.acquire() as conn, conn.transaction(readonly=True):
+        async with self._pool().acquire() as conn, conn.transaction(readonly=True):
             await use_schema(conn, PROJECTION)
             return list(await conn.fetch(query, *args))

@@ -7,6 +7,8 @@ What counts as what (the figure table and the scorecards read `activities` by ki
   chief trainings (恒口公安大讲堂) are counted for the officers who attended;
 - a forum counts once, and each appeal collected there is linked by the appeal id it is raised under.
 Dates without a time mean the start of that day in bureau time.
+
+Its events are read through `upstream.patrols`, evaluation's tolerant reader of them.
 """
 
 from datetime import date, datetime
@@ -15,20 +17,23 @@ import asyncpg
 
 from jingzhang.evaluation.domain.period import BUREAU_TZ
 from jingzhang.evaluation.domain.vocabulary import ActivityKind
-from jingzhang.patrols.domain.activity import (
+from jingzhang.evaluation.upstream.patrols import (
     CaseHandled,
     CaseKind,
     DisputeMediated,
+    DutyFulfilled,
+    DutyOverdue,
+    DutyReassigned,
+    DutyScheduled,
     ForumHeld,
+    HazardRectified,
     LeafletsDistributed,
+    PatrolCompleted,
     ServiceOnBehalfHandled,
     TrainingHeld,
     TrainingKind,
+    VisitKind,
 )
-from jingzhang.patrols.domain.common import VisitKind
-from jingzhang.patrols.domain.duty import DutyFulfilled, DutyOverdue, DutyReassigned, DutyScheduled
-from jingzhang.patrols.domain.hazard import HazardRectified
-from jingzhang.patrols.domain.visit import PatrolCompleted
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Tx
@@ -173,7 +178,7 @@ async def _forum(conn: asyncpg.Connection, env: Envelope, event: ForumHeld) -> N
         await conn.execute(
             "INSERT INTO forum_appeals VALUES ($1, $2, $3, $4) ON CONFLICT (appeal_id) DO NOTHING",
             collected.appeal_id,
-            event.forum_id,
+            event.activity_id,
             env.event_id,
             env.recorded_at,
         )

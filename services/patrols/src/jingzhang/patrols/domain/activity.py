@@ -1,21 +1,24 @@
 """The `activity` stream (id = activity id): one-off direct services (五直暖企) and outreach.
 
 Each activity is a single fact: a dispute mediated, a case handled, a service done on the
-enterprise's behalf, a training, leaflets handed out, a forum. Recording one twice is a no-op so
-retries are safe; recording different facts under a known id is refused.
+enterprise's behalf, a training, leaflets handed out, a forum. Each is reported by its own command
+(`MediateDispute`, ..., `HoldForum`) and decided by its own function, which turns the report into
+its one event and checks it. Recording one twice is a no-op so retries are safe; recording different
+facts under a known id is refused.
 """
 
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, assert_never
+from typing import Annotated, TypedDict, assert_never
 
 from pydantic import BaseModel, ConfigDict
 
 from jingzhang.patrols.domain.common import (
     CONTACT,
     FreeText,
+    given_id,
     require_not_after,
     require_officers,
     require_text,
@@ -157,6 +160,13 @@ def collect_appeal(
 class ActivityState:
     recorded: ActivityEvent | None = None
 
+    @property
+    def activity_id(self) -> str:
+        """The recorded activity's id; a state some command succeeded on always has one."""
+        if self.recorded is None:
+            raise LookupError("no activity is recorded")
+        return self.recorded.activity_id
+
 
 def evolve(state: ActivityState, event: DomainEvent) -> ActivityState:
     if not isinstance(event, ActivityEvent):
@@ -164,17 +174,171 @@ def evolve(state: ActivityState, event: DomainEvent) -> ActivityState:
     return ActivityState(recorded=event)
 
 
-@dataclass(frozen=True, slots=True)
-class RecordActivity:
-    """The activity as it should be recorded, and the day it is reported (activities are past facts)."""
-
-    activity: ActivityEvent
-    today: date
+# --- commands ------------------------------------------------------------------------------------
 
 
-def decide_record_activity(state: ActivityState, command: RecordActivity) -> list[DomainEvent]:
-    activity = command.activity
-    _check_common(activity, command.today)
+class RecordActivity(BaseModel):
+    """What every activity report says. `activity_id` None: a new activity, under an id the handler draws."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    activity_id: str | None = None
+    enterprise_id: str | None = None
+    officer_ids: tuple[str, ...]
+    occurred_on: date
+    expected_version: int | None = None
+
+    def enterprises(self) -> tuple[str | None, ...]:
+        """Every enterprise the report names (None: zone-wide), whose police may record it."""
+        return (self.enterprise_id,)
+
+
+class MediateDispute(RecordActivity):
+    enterprise_id: str
+    parties: tuple[str, ...]
+    outcome: str
+    agreement_reached: bool
+
+
+class HandleCase(RecordActivity):
+    enterprise_id: str
+    police_case_number: str
+    kind: CaseKind
+
+
+class ServeOnBehalf(RecordActivity):
+    """`occurred_on` is the day the service was done."""
+
+    enterprise_id: str
+    item: str
+    mode: ServiceMode
+
+
+class HoldTraining(RecordActivity):
+    kind: TrainingKind
+    attendees: int
+    topic: str
+
+
+class DistributeLeaflets(RecordActivity):
+    count: int
+    topic: str
+
+
+class ForumAppeal(BaseModel):
+    """An appeal heard at a forum: `ref_id` defaults to its position, `enterprise_id` to the forum's host."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ref_id: str | None = None
+    enterprise_id: str | None = None
+    description: str
+    category: str
+
+
+class HoldForum(RecordActivity):
+    """`enterprise_id` is the host, None for a zone-wide forum, whose appeals must then name their own."""
+
+    attendees: int
+    appeals: tuple[ForumAppeal, ...] = ()
+
+    def enterprises(self) -> tuple[str | None, ...]:
+        return (self.enterprise_id, *(appeal_enterprise(self, n) for n in range(len(self.appeals))))
+
+
+ActivityCommand = MediateDispute | HandleCase | ServeOnBehalf | HoldTraining | DistributeLeaflets | HoldForum
+
+
+def appeal_enterprise(forum: HoldForum, index: int) -> str:
+    """The enterprise of the forum's appeal at `index`: its own, else the host's."""
+    enterprise_id = forum.appeals[index].enterprise_id or forum.enterprise_id
+    if enterprise_id is None:
+        raise InvalidCommand("a zone-wide forum's appeal must name its enterprise", field=f"appeals.{index}")
+    return enterprise_id
+
+
+# --- decisions: each report becomes its one event, checked, recorded once --------------------------
+
+
+class _Common(TypedDict):
+    activity_id: str
+    officer_ids: tuple[str, ...]
+    occurred_on: date
+
+
+def _common(command: RecordActivity) -> _Common:
+    activity_id = given_id(command.activity_id, "activity_id")
+    return {"activity_id": activity_id, "officer_ids": command.officer_ids, "occurred_on": command.occurred_on}
+
+
+def decide_mediate_dispute(state: ActivityState, command: MediateDispute, today: date) -> list[DomainEvent]:
+    mediated = DisputeMediated(
+        **_common(command),
+        enterprise_id=command.enterprise_id,
+        parties=list(command.parties),
+        outcome=command.outcome,
+        agreement_reached=command.agreement_reached,
+    )
+    return _record(state, mediated, today)
+
+
+def decide_handle_case(state: ActivityState, command: HandleCase, today: date) -> list[DomainEvent]:
+    handled = CaseHandled(
+        **_common(command),
+        enterprise_id=command.enterprise_id,
+        police_case_number=command.police_case_number,
+        kind=command.kind,
+    )
+    return _record(state, handled, today)
+
+
+def decide_serve_on_behalf(state: ActivityState, command: ServeOnBehalf, today: date) -> list[DomainEvent]:
+    served = ServiceOnBehalfHandled(
+        **_common(command), enterprise_id=command.enterprise_id, item=command.item, mode=command.mode
+    )
+    return _record(state, served, today)
+
+
+def decide_hold_training(state: ActivityState, command: HoldTraining, today: date) -> list[DomainEvent]:
+    held = TrainingHeld(
+        **_common(command),
+        enterprise_id=command.enterprise_id,
+        kind=command.kind,
+        attendees=command.attendees,
+        topic=command.topic,
+    )
+    return _record(state, held, today)
+
+
+def decide_distribute_leaflets(state: ActivityState, command: DistributeLeaflets, today: date) -> list[DomainEvent]:
+    distributed = LeafletsDistributed(
+        **_common(command), enterprise_id=command.enterprise_id, count=command.count, topic=command.topic
+    )
+    return _record(state, distributed, today)
+
+
+def decide_hold_forum(state: ActivityState, command: HoldForum, today: date) -> list[DomainEvent]:
+    """Each appeal heard travels in `ForumHeld` under an id derived from the forum and its reference."""
+    common = _common(command)
+    appeals = tuple(
+        collect_appeal(
+            common["activity_id"],
+            appeal.ref_id or str(index + 1),
+            appeal_enterprise(command, index),
+            appeal.description,
+            appeal.category,
+        )
+        for index, appeal in enumerate(command.appeals)
+    )
+    held = ForumHeld(
+        **common, enterprise_id=command.enterprise_id, attendees=command.attendees, collected_appeals=appeals
+    )
+    return _record(state, held, today)
+
+
+def _record(state: ActivityState, activity: ActivityEvent, today: date) -> list[DomainEvent]:
+    """Activities are past facts, recorded once: the same report again records nothing."""
+    _check_common(activity, today)
     _check_specific(activity)
     if state.recorded is None:
         return [activity]

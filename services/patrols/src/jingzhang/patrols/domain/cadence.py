@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
 
-from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass, Slot
 from jingzhang.patrols.domain.common import VisitKind, local_date, local_midnight
 from jingzhang.patrols.domain.periods import Cadence, Period, periods_overlapping
 from jingzhang.patrols.domain.snapshot import AssignmentSnapshot, EnterpriseSnapshot
 from jingzhang.patrols.domain.visit import PatrolCompleted
+from jingzhang.patrols.domain.vocabulary import ChiefTier, EnterpriseClass, Slot
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,13 @@ def require_text(value: str, field: str) -> None:
         raise InvalidCommand(f"{field} must not be blank", field=field)
 
 
+def given_id(value: str | None, field: str) -> str:
+    """The id of a new stream: the caller's, or the one the handler drew when the caller gave none."""
+    if value is None or not value.strip():
+        raise InvalidCommand(f"{field} must not be blank", field=field)
+    return value
+
+
 def require_officers(officer_ids: Sequence[str], field: str = "officer_ids") -> None:
     if not officer_ids:
         raise InvalidCommand("at least one officer must be named", field=field)

@@ -12,11 +12,11 @@ from typing import assert_never
 
 from pydantic import AwareDatetime
 
-from jingzhang.assignment.domain.events import ChiefTier, Slot
 from jingzhang.patrols.domain.cadence import Duty, Responsible, on_time, responsible
 from jingzhang.patrols.domain.common import VisitKind, local_date
 from jingzhang.patrols.domain.periods import Period
 from jingzhang.patrols.domain.snapshot import AssignmentSnapshot
+from jingzhang.patrols.domain.vocabulary import ChiefTier, Slot
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 
@@ -110,6 +110,7 @@ class ScheduleDuty:
 
 @dataclass(frozen=True, slots=True)
 class FulfilDuty:
+    duty_id: str
     visit_id: str
     visited_at: datetime
 
@@ -118,7 +119,7 @@ class FulfilDuty:
 class MarkDutyOverdue:
     """`responsible` is `cadence.responsible(duty, snapshot, now)`: B while A is away."""
 
-    now: datetime
+    duty_id: str
     responsible: Responsible | None
 
 
@@ -166,12 +167,12 @@ def decide_fulfil(state: DutyState, command: FulfilDuty) -> list[DomainEvent]:
     return [DutyFulfilled(duty_id=duty.duty_id, visit_id=command.visit_id, on_time=on_time(duty, command.visited_at))]
 
 
-def decide_mark_overdue(state: DutyState, command: MarkDutyOverdue) -> list[DomainEvent]:
+def decide_mark_overdue(state: DutyState, command: MarkDutyOverdue, now: datetime) -> list[DomainEvent]:
     """Raise the miss against whoever held the duty, then hand it to whoever can act now."""
     duty = _scheduled(state)
     if state.status is not DutyStatus.OPEN:
         return []
-    if command.now < duty.due_at:
+    if now < duty.due_at:
         raise DomainRejected(f"duty {duty.duty_id} is not due until {duty.due_at.isoformat()}")
     events: list[DomainEvent] = [DutyOverdue(duty_id=duty.duty_id, assignee_officer_id=state.assignee)]
     return events + _handover(state, command.responsible)

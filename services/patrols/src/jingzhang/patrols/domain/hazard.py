@@ -10,7 +10,14 @@ from datetime import date
 from enum import StrEnum
 from typing import assert_never
 
-from jingzhang.patrols.domain.common import FreeText, require_not_after, require_officers, require_text, same_record
+from jingzhang.patrols.domain.common import (
+    FreeText,
+    given_id,
+    require_not_after,
+    require_officers,
+    require_text,
+    same_record,
+)
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 
@@ -76,6 +83,13 @@ class HazardState:
     verified_on_visit_id: str | None = None
 
     @property
+    def hazard_id(self) -> str:
+        """The recorded hazard's id; a state some command succeeded on always has one."""
+        if self.found is None:
+            raise LookupError("no hazard is recorded")
+        return self.found.hazard_id
+
+    @property
     def awaiting_rectification(self) -> bool:
         return self.status in (HazardStatus.OPEN, HazardStatus.OVERDUE)
 
@@ -99,37 +113,41 @@ def evolve(state: HazardState, event: DomainEvent) -> HazardState:
 # --- commands and decisions ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RecordHazard:
-    hazard_id: str
+    """`hazard_id` None: a new hazard, under an id the handler draws."""
+
+    hazard_id: str | None = None
     enterprise_id: str
     description: str
     found_on: date
     rectification_due: date
     officer_ids: tuple[str, ...]
-    today: date
     found_on_visit_id: str | None = None
+    expected_version: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RectifyHazard:
+    hazard_id: str
     rectified_on: date
     measures: str
     officer_ids: tuple[str, ...]
-    today: date
+    expected_version: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class VerifyHazard:
+    hazard_id: str
     on_visit_id: str
     verified_on: date
     officer_ids: tuple[str, ...]
-    today: date
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class MarkRectificationOverdue:
-    today: date
+    hazard_id: str
 
 
 def _known(state: HazardState) -> HazardFound:
@@ -138,8 +156,9 @@ def _known(state: HazardState) -> HazardFound:
     return state.found
 
 
-def decide_record(state: HazardState, command: RecordHazard) -> list[DomainEvent]:
-    event = _found(command)
+def decide_record(state: HazardState, command: RecordHazard, today: date) -> list[DomainEvent]:
+    """`today` is the day of the report: a hazard is reported once found."""
+    event = _found(command, today)
     if state.found is None:
         return [event]
     if same_record(state.found, event):
@@ -147,18 +166,18 @@ def decide_record(state: HazardState, command: RecordHazard) -> list[DomainEvent
     raise DomainRejected(f"hazard {command.hazard_id} is already recorded with other facts")
 
 
-def _found(command: RecordHazard) -> HazardFound:
-    require_text(command.hazard_id, "hazard_id")
+def _found(command: RecordHazard, today: date) -> HazardFound:
+    hazard_id = given_id(command.hazard_id, "hazard_id")
     require_text(command.enterprise_id, "enterprise_id")
     require_text(command.description, "description")
     require_officers(command.officer_ids)
-    require_not_after(command.found_on, command.today, "found_on")
+    require_not_after(command.found_on, today, "found_on")
     if command.rectification_due < command.found_on:
         raise InvalidCommand("the deadline precedes the finding", field="rectification_due")
     if command.found_on_visit_id is not None:
         require_text(command.found_on_visit_id, "found_on_visit_id")
     return HazardFound(
-        hazard_id=command.hazard_id,
+        hazard_id=hazard_id,
         enterprise_id=command.enterprise_id,
         description=command.description,
         found_on_visit_id=command.found_on_visit_id,
@@ -168,13 +187,13 @@ def _found(command: RecordHazard) -> HazardFound:
     )
 
 
-def decide_rectify(state: HazardState, command: RectifyHazard) -> list[DomainEvent]:
+def decide_rectify(state: HazardState, command: RectifyHazard, today: date) -> list[DomainEvent]:
     found = _known(state)
     if not state.awaiting_rectification:
         raise DomainRejected(f"hazard {found.hazard_id} is already {state.status.value}")
     require_text(command.measures, "measures")
     require_officers(command.officer_ids)
-    require_not_after(command.rectified_on, command.today, "rectified_on")
+    require_not_after(command.rectified_on, today, "rectified_on")
     if command.rectified_on < found.found_on:
         raise InvalidCommand("a hazard cannot be rectified before it was found", field="rectified_on")
     return [
@@ -189,7 +208,7 @@ def decide_rectify(state: HazardState, command: RectifyHazard) -> list[DomainEve
     ]
 
 
-def decide_verify(state: HazardState, command: VerifyHazard) -> list[DomainEvent]:
+def decide_verify(state: HazardState, command: VerifyHazard, today: date) -> list[DomainEvent]:
     found = _known(state)
     if state.status is HazardStatus.VERIFIED and state.verified_on_visit_id == command.on_visit_id:
         return []
@@ -197,7 +216,7 @@ def decide_verify(state: HazardState, command: VerifyHazard) -> list[DomainEvent
         raise DomainRejected(f"hazard {found.hazard_id} is {state.status.value}, not rectified")
     require_text(command.on_visit_id, "on_visit_id")
     require_officers(command.officer_ids)
-    require_not_after(command.verified_on, command.today, "verified_on")
+    require_not_after(command.verified_on, today, "verified_on")
     if command.verified_on < state.rectified.rectified_on:
         raise InvalidCommand("verification must come on a visit after rectification", field="verified_on")
     return [
@@ -211,18 +230,18 @@ def decide_verify(state: HazardState, command: VerifyHazard) -> list[DomainEvent
     ]
 
 
-def decide_mark_overdue(state: HazardState, command: MarkRectificationOverdue) -> list[DomainEvent]:
+def decide_mark_overdue(state: HazardState, command: MarkRectificationOverdue, today: date) -> list[DomainEvent]:
     found = _known(state)
     if state.status is not HazardStatus.OPEN:
         return []
-    if not is_rectification_overdue(state, command.today):
+    if not is_rectification_overdue(state, today):
         raise DomainRejected(f"hazard {found.hazard_id} is due by {found.rectification_due}")
     return [
         HazardRectificationOverdue(
             hazard_id=found.hazard_id,
             enterprise_id=found.enterprise_id,
             rectification_due=found.rectification_due,
-            detected_on=command.today,
+            detected_on=today,
         )
     ]
 

@@ -1,15 +1,15 @@
 """What the cadence engine needs to know about assignments, as plain values.
 
 The service builds a snapshot from its own projection of the assignment service's events
-(`EnterpriseRegistered`, `ChiefAssigned`/`ChiefRelieved`, `AbsenceDeclared`/`AbsenceEnded`), so the
-engine stays a pure function of it.
+(`EnterpriseRegistered`, `ChiefAssigned`/`ChiefRelieved`, `AbsenceDeclared`/`AbsenceEnded`, read
+through `upstream.assignment`), so the engine stays a pure function of it.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass, Slot
+from jingzhang.patrols.domain.vocabulary import ChiefTier, EnterpriseClass, Slot
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,15 @@ from typing import Annotated, assert_never
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from jingzhang.patrols.domain.common import CONTACT, FreeText, VisitKind, require_officers, require_text, same_record
+from jingzhang.patrols.domain.common import (
+    CONTACT,
+    FreeText,
+    VisitKind,
+    given_id,
+    require_officers,
+    require_text,
+    same_record,
+)
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.privacy.fields import Personal, PersonalKind
@@ -55,6 +63,13 @@ VisitEvent = PatrolCompleted
 class VisitState:
     recorded: PatrolCompleted | None = None
 
+    @property
+    def visit_id(self) -> str:
+        """The recorded visit's id; a state some command succeeded on always has one."""
+        if self.recorded is None:
+            raise LookupError("no visit is recorded")
+        return self.recorded.visit_id
+
 
 def evolve(state: VisitState, event: DomainEvent) -> VisitState:
     if not isinstance(event, VisitEvent):
@@ -66,9 +81,11 @@ def evolve(state: VisitState, event: DomainEvent) -> VisitState:
             assert_never(event)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RecordVisit:
-    visit_id: str
+    """`visit_id` None: a new visit, under an id the handler draws."""
+
+    visit_id: str | None = None
     enterprise_id: str
     kind: VisitKind
     officer_ids: tuple[str, ...]
@@ -77,12 +94,13 @@ class RecordVisit:
     location: str
     person_times: int
     findings: str
-    now: datetime
     proof: Proof | None = None
+    expected_version: int | None = None
 
 
-def decide_record_visit(state: VisitState, command: RecordVisit) -> list[DomainEvent]:
-    event = _validated(command)
+def decide_record_visit(state: VisitState, command: RecordVisit, now: datetime) -> list[DomainEvent]:
+    """`now` is when the report arrives: a visit is reported after it ends."""
+    event = _validated(command, now)
     if state.recorded is None:
         return [event]
     if same_record(state.recorded, event):
@@ -90,16 +108,16 @@ def decide_record_visit(state: VisitState, command: RecordVisit) -> list[DomainE
     raise DomainRejected(f"visit {command.visit_id} is already recorded with other facts")
 
 
-def _validated(command: RecordVisit) -> PatrolCompleted:
-    require_text(command.visit_id, "visit_id")
+def _validated(command: RecordVisit, now: datetime) -> PatrolCompleted:
+    visit_id = given_id(command.visit_id, "visit_id")
     require_text(command.enterprise_id, "enterprise_id")
     require_text(command.location, "location")
     require_officers(command.officer_ids)
-    _check_times(command)
+    _check_times(command, now)
     _check_person_times(command)
     _check_proof(command.proof)
     return PatrolCompleted(
-        visit_id=command.visit_id,
+        visit_id=visit_id,
         enterprise_id=command.enterprise_id,
         kind=command.kind,
         officer_ids=command.officer_ids,
@@ -112,13 +130,13 @@ def _validated(command: RecordVisit) -> PatrolCompleted:
     )
 
 
-def _check_times(command: RecordVisit) -> None:
+def _check_times(command: RecordVisit, now: datetime) -> None:
     for name in ("started_at", "ended_at"):
         if getattr(command, name).tzinfo is None:
             raise InvalidCommand(f"{name} needs a time zone", field=name)
     if command.ended_at <= command.started_at:
         raise InvalidCommand("a visit must end after it starts", field="ended_at")
-    if command.ended_at > command.now:
+    if command.ended_at > now:
         raise InvalidCommand("a visit cannot be recorded before it ends", field="ended_at")
 
 

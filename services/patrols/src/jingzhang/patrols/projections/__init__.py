@@ -1,1 +1,1 @@
-"""The patrols service's read models and its one reactor (duty fulfilment), one module each."""
+"""The patrols service's read models, one module each, with the query class that reads it."""

@@ -1,5 +1,6 @@
 """The report's figures per day, summed over any range (see `domain.ledger.count_activities`)."""
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, timedelta
 
@@ -48,13 +49,20 @@ PROJECTION = Projection(
 )
 
 
-async def counts(pool: asyncpg.Pool, start: date, end: date) -> ActivityCounts:
-    """Figures for work done on days `[start, end)`."""
-    async with pool.acquire() as conn, conn.transaction():
-        await use_schema(conn, PROJECTION)
-        rows = await conn.fetch(
-            "SELECT figure, sum(total)::bigint AS total FROM daily_count WHERE day >= $1 AND day < $2 GROUP BY figure",
-            start,
-            end,
-        )
-    return ActivityCounts(**{r["figure"]: int(r["total"]) for r in rows})
+class PostgresActivityCounts:
+    """The report's figures over a range of days, read from this projection."""
+
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
+
+    async def counts(self, start: date, end: date) -> ActivityCounts:
+        """Figures for work done on days `[start, end)`."""
+        async with self._pool().acquire() as conn, conn.transaction():
+            await use_schema(conn, PROJECTION)
+            rows = await conn.fetch(
+                "SELECT figure, sum(total)::bigint AS total FROM daily_count"
+                " WHERE day >= $1 AND day < $2 GROUP BY figure",
+                start,
+                end,
+            )
+        return ActivityCounts(**{r["figure"]: int(r["total"]) for r in rows})

@@ -1,4 +1,4 @@
-"""Who answers for which enterprise, as the cadence engine needs it (from the assignment service).
+"""Who answers for which enterprise, as the cadence engine needs it (from the assignment service's events).
 
 Keeps active enterprises with their class and registration day, the A/B chief of every tier and
 every declared absence, and reads them back as an `AssignmentSnapshot`. The acting chief is not
@@ -6,26 +6,26 @@ copied: the engine derives it from A/B and absences at the instant it asks about
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import asyncpg
 
-from jingzhang.assignment.domain.events import (
+from jingzhang.patrols.domain.common import local_date
+from jingzhang.patrols.domain.snapshot import Absence, AssignmentSnapshot, EnterpriseSnapshot, TierChiefs
+from jingzhang.patrols.domain.vocabulary import ChiefTier, EnterpriseClass, Slot
+from jingzhang.patrols.upstream.assignment import (
+    PRODUCER,
+    READS,
     AbsenceDeclared,
     AbsenceEnded,
     ChiefAssigned,
     ChiefRelieved,
-    ChiefTier,
-    EnterpriseClass,
     EnterpriseClosed,
     EnterpriseReclassified,
     EnterpriseRegistered,
     EnterpriseReinstated,
     EnterpriseSuspended,
-    Slot,
 )
-from jingzhang.assignment.events import REGISTRY as ASSIGNMENT_REGISTRY
-from jingzhang.patrols.domain.common import local_date
-from jingzhang.patrols.domain.snapshot import Absence, AssignmentSnapshot, EnterpriseSnapshot, TierChiefs
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx, use_schema
@@ -121,33 +121,39 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
 PROJECTION = Projection(
     name="patrols_assignments",
     schema_sql=SQL,
-    sources=(Source("assignment", "enterprise"), Source("assignment", "officer")),
-    registry=ASSIGNMENT_REGISTRY,
+    sources=(Source(PRODUCER, "enterprise"), Source(PRODUCER, "officer")),
+    registry=READS,
     apply=apply,
     description="Active enterprises, their A/B chiefs per tier and officers' absences",
 )
 
 
-async def snapshot(pool: asyncpg.Pool) -> AssignmentSnapshot:
-    """Active enterprises and every known absence, as the cadence engine reads them."""
-    async with pool.acquire() as conn, conn.transaction():
-        await use_schema(conn, PROJECTION)
-        enterprises = await conn.fetch("SELECT * FROM enterprise WHERE status = 'active' ORDER BY enterprise_id")
-        chiefs = await conn.fetch("SELECT * FROM chief")
-        absences = await conn.fetch("SELECT * FROM absence ORDER BY starts_at")
-    tiers = _tiers(chiefs)
-    return AssignmentSnapshot(
-        enterprises=tuple(
-            EnterpriseSnapshot(
-                r["enterprise_id"],
-                EnterpriseClass(r["enterprise_class"]),
-                r["registered_on"],
-                tiers[r["enterprise_id"]],
-            )
-            for r in enterprises
-        ),
-        absences=tuple(Absence(r["officer_id"], r["starts_at"], r["ends_at"]) for r in absences),
-    )
+class PostgresAssignments:
+    """The cadence engine's `AssignmentSnapshot`, read from this projection."""
+
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
+
+    async def snapshot(self) -> AssignmentSnapshot:
+        """Active enterprises and every known absence, as the cadence engine reads them."""
+        async with self._pool().acquire() as conn, conn.transaction():
+            await use_schema(conn, PROJECTION)
+            enterprises = await conn.fetch("SELECT * FROM enterprise WHERE status = 'active' ORDER BY enterprise_id")
+            chiefs = await conn.fetch("SELECT * FROM chief")
+            absences = await conn.fetch("SELECT * FROM absence ORDER BY starts_at")
+        tiers = _tiers(chiefs)
+        return AssignmentSnapshot(
+            enterprises=tuple(
+                EnterpriseSnapshot(
+                    r["enterprise_id"],
+                    EnterpriseClass(r["enterprise_class"]),
+                    r["registered_on"],
+                    tiers[r["enterprise_id"]],
+                )
+                for r in enterprises
+            ),
+            absences=tuple(Absence(r["officer_id"], r["starts_at"], r["ends_at"]) for r in absences),
+        )
 
 
 def _tiers(rows: list[asyncpg.Record]) -> dict[str, dict[ChiefTier, TierChiefs]]:

@@ -1,12 +1,12 @@
 """Duties as officers and the cadence worker read them: who owes which visit, by when, and how it went."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from jingzhang.assignment.domain.events import ChiefTier
 from jingzhang.patrols.domain.cadence import Duty
 from jingzhang.patrols.domain.common import VisitKind
 from jingzhang.patrols.domain.duty import (
@@ -18,6 +18,7 @@ from jingzhang.patrols.domain.duty import (
     DutyStatus,
 )
 from jingzhang.patrols.domain.periods import Period
+from jingzhang.patrols.domain.vocabulary import ChiefTier
 from jingzhang.patrols.events import REGISTRY
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
@@ -117,34 +118,33 @@ def _state(r: asyncpg.Record) -> DutyState:
     return DutyState(duty, r["assignee"], DutyStatus(r["status"]), r["fulfilled_by"])
 
 
-async def _fetch(pool: asyncpg.Pool, sql: str, *args: Any) -> list[asyncpg.Record]:
-    async with pool.acquire() as conn, conn.transaction():
-        await use_schema(conn, PROJECTION)
-        return list(await conn.fetch(sql, *args))
+class PostgresDuties:
+    """Duties read from this projection, by officers (their own) and by the cadence worker (every open one)."""
 
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
 
-async def duty(pool: asyncpg.Pool, duty_id: str) -> DutyView | None:
-    rows = await _fetch(pool, "SELECT * FROM duty WHERE duty_id = $1", duty_id)
-    return _view(rows[0]) if rows else None
+    async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        async with self._pool().acquire() as conn, conn.transaction():
+            await use_schema(conn, PROJECTION)
+            return list(await conn.fetch(sql, *args))
 
+    async def duty(self, duty_id: str) -> DutyView | None:
+        rows = await self._fetch("SELECT * FROM duty WHERE duty_id = $1", duty_id)
+        return _view(rows[0]) if rows else None
 
-async def officer_duties(pool: asyncpg.Pool, officer_id: str, status: DutyStatus) -> list[DutyView]:
-    """An officer's duties in `status` (open = due, overdue), earliest due first."""
-    rows = await _fetch(
-        pool,
-        "SELECT * FROM duty WHERE assignee = $1 AND status = $2 ORDER BY due_at, duty_id",
-        officer_id,
-        status.value,
-    )
-    return [_view(r) for r in rows]
+    async def officer_duties(self, officer_id: str, status: DutyStatus) -> list[DutyView]:
+        """An officer's duties in `status` (open = due, overdue), earliest due first."""
+        rows = await self._fetch(
+            "SELECT * FROM duty WHERE assignee = $1 AND status = $2 ORDER BY due_at, duty_id", officer_id, status.value
+        )
+        return [_view(r) for r in rows]
 
+    async def known_ids(self, duty_ids: list[str]) -> set[str]:
+        rows = await self._fetch("SELECT duty_id FROM duty WHERE duty_id = ANY($1::text[])", duty_ids)
+        return {r["duty_id"] for r in rows}
 
-async def known_ids(pool: asyncpg.Pool, duty_ids: list[str]) -> set[str]:
-    rows = await _fetch(pool, "SELECT duty_id FROM duty WHERE duty_id = ANY($1::text[])", duty_ids)
-    return {r["duty_id"] for r in rows}
-
-
-async def open_states(pool: asyncpg.Pool) -> list[DutyState]:
-    """Open and overdue duties, as the cadence worker decides on them."""
-    rows = await _fetch(pool, "SELECT * FROM duty WHERE status IN ('open', 'overdue') ORDER BY due_at, duty_id")
-    return [_state(r) for r in rows]
+    async def open_states(self) -> list[DutyState]:
+        """Open and overdue duties, as the cadence worker decides on them."""
+        rows = await self._fetch("SELECT * FROM duty WHERE status IN ('open', 'overdue') ORDER BY due_at, duty_id")
+        return [_state(r) for r in rows]

@@ -1,5 +1,6 @@
 """Hazards awaiting rectification, by deadline; the cadence worker reads it to raise overdue ones."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -69,13 +70,19 @@ class OpenHazard:
     status: str
 
 
-async def open_hazards(pool: asyncpg.Pool, due_before: date | None = None) -> list[OpenHazard]:
-    """Hazards not yet rectified (open or overdue), nearest deadline first; optionally only those due before a day."""
-    async with pool.acquire() as conn, conn.transaction():
-        await use_schema(conn, PROJECTION)
-        rows = await conn.fetch(
-            "SELECT * FROM hazard WHERE status IN ('open', 'overdue')"
-            " AND ($1::date IS NULL OR rectification_due < $1) ORDER BY rectification_due, hazard_id",
-            due_before,
-        )
-    return [OpenHazard(**{f: r[f] for f in OpenHazard.__slots__}) for r in rows]
+class PostgresHazards:
+    """Hazards awaiting rectification, read from this projection."""
+
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
+
+    async def open_hazards(self, due_before: date | None = None) -> list[OpenHazard]:
+        """Hazards not yet rectified (open or overdue), nearest deadline first; or only those due before a day."""
+        async with self._pool().acquire() as conn, conn.transaction():
+            await use_schema(conn, PROJECTION)
+            rows = await conn.fetch(
+                "SELECT * FROM hazard WHERE status IN ('open', 'overdue')"
+                " AND ($1::date IS NULL OR rectification_due < $1) ORDER BY rectification_due, hazard_id",
+                due_before,
+            )
+        return [OpenHazard(**{f: r[f] for f in OpenHazard.__slots__}) for r in rows]

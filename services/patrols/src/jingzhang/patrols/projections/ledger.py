@@ -1,5 +1,6 @@
 """The work ledger (工作台账) of each enterprise: every piece of work done there, in time order."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -64,11 +65,20 @@ class LedgerLine:
     summary: str
 
 
-async def ledger(pool: asyncpg.Pool, enterprise_id: str) -> list[LedgerLine]:
-    """Oldest first; work of one day in the order it was recorded (the store's position breaks ties)."""
-    async with pool.acquire() as conn, conn.transaction():
-        await use_schema(conn, PROJECTION)
-        rows = await conn.fetch(
-            "SELECT * FROM entry WHERE enterprise_id = $1 ORDER BY occurred_on, recorded_at, position", enterprise_id
-        )
-    return [LedgerLine(r["occurred_on"], r["kind"], r["ref_id"], list(r["officer_ids"]), r["summary"]) for r in rows]
+class PostgresLedger:
+    """Each enterprise's work ledger, read from this projection."""
+
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
+
+    async def ledger(self, enterprise_id: str) -> list[LedgerLine]:
+        """Oldest first; work of one day in the order it was recorded (the store's position breaks ties)."""
+        async with self._pool().acquire() as conn, conn.transaction():
+            await use_schema(conn, PROJECTION)
+            rows = await conn.fetch(
+                "SELECT * FROM entry WHERE enterprise_id = $1 ORDER BY occurred_on, recorded_at, position",
+                enterprise_id,
+            )
+        return [
+            LedgerLine(r["occurred_on"], r["kind"], r["ref_id"], list(r["officer_ids"]), r["summary"]) for r in rows
+        ]

@@ -7,12 +7,12 @@ until the duty is scheduled. Its tables are its own memory of open duties and un
 
 import asyncpg
 
-from jingzhang.assignment.domain.events import ChiefTier
 from jingzhang.patrols.domain.cadence import Duty, fulfils, pick_duty
 from jingzhang.patrols.domain.common import VisitKind, local_date
 from jingzhang.patrols.domain.duty import DutyFulfilled, DutyScheduled, DutyStatus, FulfilDuty, decide_fulfil
 from jingzhang.patrols.domain.periods import Period
 from jingzhang.patrols.domain.visit import PatrolCompleted
+from jingzhang.patrols.domain.vocabulary import ChiefTier
 from jingzhang.patrols.events import DUTY, REGISTRY
 from jingzhang.shared.aggregate import load
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent
@@ -107,7 +107,7 @@ async def _fulfil(tx: Tx, cause: Envelope, duty: Duty, visit: PatrolCompleted) -
         # Our memory was behind the stream: that duty is taken, so look again for this visit.
         await _on_visit(tx, cause, visit)
         return
-    events = decide_fulfil(state, FulfilDuty(visit.visit_id, visit.started_at))
+    events = decide_fulfil(state, FulfilDuty(duty.duty_id, visit.visit_id, visit.started_at))
     meta = Metadata(actor="patrols-fulfilment", correlation_id=cause.correlation_id, causation_id=cause.event_id)
     await tx.append(DUTY.stream(duty.duty_id), version, [NewEvent(e, cause.occurred_at) for e in events], meta)
     await tx.conn.execute("DELETE FROM pending_visit WHERE visit_id = $1", visit.visit_id)
@@ -119,7 +119,7 @@ def _duty(row: asyncpg.Record) -> Duty:
     return Duty(row["duty_id"], row["enterprise_id"], kind, tier, period, row["due_at"])
 
 
-PROJECTION = Projection(
+REACTOR = Projection(
     name="patrols_fulfilment",
     schema_sql=SQL,
     sources=(Source("patrols", "duty"), Source("patrols", "visit")),

@@ -1,17 +1,19 @@
 """Who may do what to an appeal (issue 8's role matrix), as route dependencies and small checks.
 
-A command on an appeal is authorized against the appeal's enterprise, read from the appeal's own
-stream; a read against the enterprise of the row it reads. The decisions themselves are the kernel's
-pure `policy`; this module only says which roles each kind of work needs and finds the enterprise.
+A command on an appeal is authorized against the appeal's enterprise, on the appeal its handler
+loaded (`execute`'s authorize hook: the stream is read once); a read against the enterprise of the
+row it reads. The decisions themselves are the kernel's pure `policy`; this module only says which
+roles each kind of work needs.
 """
 
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 
-from jingzhang.appeals import handlers
-from jingzhang.appeals.deps import Deps, get_deps
+from jingzhang.appeals.domain.state import Appeal, AppealState
+from jingzhang.shared.aggregate import Authorize
 from jingzhang.shared.auth import Action, Forbidden, Principal, Role, ensure
 from jingzhang.shared.auth.http import CurrentPrincipal, authorize_enterprise, require_everything
 from jingzhang.shared.auth.policy import roles
@@ -26,18 +28,36 @@ CALLBACK = (Role.ENTERPRISE_CONTACT, Role.OFFICER, Role.BUREAU)
 WRITERS = (Role.OFFICER, Role.STATION_CHIEF)
 
 
-def on_appeal(allowed: tuple[Role, ...], what: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    """A command route's check: one of `allowed` roles, acting within the appeal's enterprise."""
+@dataclass(frozen=True, slots=True)
+class Acting:
+    """A caller whose role may do this work; `authorize` checks them against the appeal the handler loads."""
 
-    async def check(
-        request: Request, appeal_id: str, principal: CurrentPrincipal, deps: Annotated[Deps, Depends(get_deps)]
-    ) -> Principal:
+    principal: Principal
+    authorize: Authorize[AppealState]
+
+    def writer(self, named: str | None, field: str) -> str:
+        return writer(self.principal, named, field)
+
+
+def on_appeal(allowed: tuple[Role, ...], what: str) -> Callable[..., Coroutine[Any, Any, Acting]]:
+    """A command route's check: one of `allowed` roles now, acting within the appeal's enterprise once loaded."""
+
+    async def check(request: Request, principal: CurrentPrincipal) -> Acting:
         ensure(roles(principal, allowed, what))
-        enterprise_id = await handlers.enterprise_of(deps.store, appeal_id)
-        await authorize_enterprise(request, principal, enterprise_id, Action.ACT)
-        return principal
+        return Acting(principal, within_enterprise(request, principal))
 
     return check
+
+
+def within_enterprise(request: Request, principal: Principal) -> Authorize[AppealState]:
+    """The hook refusing (403) a caller who may not act for the loaded appeal's enterprise."""
+
+    async def authorize(state: AppealState) -> None:
+        if not isinstance(state, Appeal):
+            raise TypeError("an appeal nobody raised has no enterprise to authorize against")
+        await authorize_enterprise(request, principal, state.enterprise_id, Action.ACT)
+
+    return authorize
 
 
 def across_enterprises(what: str, scoped: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:

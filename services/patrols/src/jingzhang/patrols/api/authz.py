@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from jingzhang.patrols.domain.hazard import HazardState
 from jingzhang.patrols.projections.duties import DutyView
 from jingzhang.shared.auth.http import CommandMeta, CurrentPrincipal, authorize_enterprise, authorize_officer
 from jingzhang.shared.auth.policy import Action, Forbidden, ensure, everything, roles
@@ -34,6 +35,10 @@ class Recorder:
         """Refuse unless the caller may act for every enterprise the work names (None: zone-wide)."""
         for enterprise_id in dict.fromkeys(e for e in enterprise_ids if e is not None):
             await authorize_enterprise(self.request, self.principal, enterprise_id, Action.ACT)
+
+    async def may_act_on_hazard(self, hazard: HazardState) -> None:
+        """The `authorize` hook of a command on a hazard: the enterprise it was found at, read from its stream."""
+        await self.may_act_for(hazard.found.enterprise_id if hazard.found else None)
 
 
 async def recorder(request: Request, meta: CommandMeta, principal: CurrentPrincipal) -> Recorder:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jingzhang.appeals.access import writer
+from jingzhang.appeals.api.authz import writer
 from jingzhang.shared.auth import Forbidden, Principal, Role
 from jingzhang.shared.errors import InvalidCommand
 

@@ -1,4 +1,4 @@
-"""Who may call which evaluation route: route dependencies over the kernel's policy.
+"""The role matrix: who may call which evaluation route, as route dependencies over the kernel's policy.
 
 Ratings come from the rated enterprise's contact, or from bureau staff recording survey answers.
 Spot checks and the publication of a ranking are the bureau's. Scorecards belong to the officer (their

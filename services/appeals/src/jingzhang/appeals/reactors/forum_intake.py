@@ -2,10 +2,9 @@
 
 Each collected appeal carries a deterministic id (patrols' `collected_appeal_id`), and it is raised only if its
 stream does not exist yet, in the same transaction as the reactor's checkpoint: a redelivery, a
-retry or a second reactor instance records nothing new.
+retry or a second reactor instance records nothing new. Patrols' events are read through our own
+tolerant reader (`upstream.patrols`).
 """
-
-from datetime import datetime
 
 import structlog
 
@@ -15,8 +14,7 @@ from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
 from jingzhang.appeals.domain.state import APPEAL
 from jingzhang.appeals.domain.vocabulary import Category, Channel
 from jingzhang.appeals.projections.chiefs import snapshot_in
-from jingzhang.patrols.domain.activity import ForumHeld
-from jingzhang.patrols.events import REGISTRY as PATROLS_REGISTRY
+from jingzhang.appeals.upstream.patrols import PRODUCER, READS, ForumHeld
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Apply, Projection, Source, Tx
@@ -29,7 +27,7 @@ ACTOR = "appeals:forum-intake"
 SQL = "SELECT 1;"
 
 
-def forum_commands(forum: ForumHeld, now: datetime) -> list[RaiseAppeal]:
+def forum_commands(forum: ForumHeld) -> list[RaiseAppeal]:
     """The appeals a forum collected, as raise commands under the deterministic ids the event carries."""
     return [
         RaiseAppeal(
@@ -39,7 +37,6 @@ def forum_commands(forum: ForumHeld, now: datetime) -> list[RaiseAppeal]:
             category=_category(c.category),
             description=c.description,
             raised_by=f"forum:{forum.forum_id}",
-            now=now,
         )
         for c in forum.collected_appeals
     ]
@@ -53,12 +50,11 @@ def _category(value: str) -> Category:
         return Category.OTHER
 
 
-def reactor(policy: TimeLimits = DEFAULT_TIME_LIMITS) -> Apply:
+def _apply(policy: TimeLimits) -> Apply:
     async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
         match payload:
             case ForumHeld():
-                # Domain time of the forum's record, so a retry decides exactly as the first try did.
-                for cmd in forum_commands(payload, env.occurred_at):
+                for cmd in forum_commands(payload):
                     await _raise_once(tx, env, cmd, policy)
             case _:
                 return
@@ -67,6 +63,7 @@ def reactor(policy: TimeLimits = DEFAULT_TIME_LIMITS) -> Apply:
 
 
 async def _raise_once(tx: Tx, env: Envelope, cmd: RaiseAppeal, policy: TimeLimits) -> None:
+    assert cmd.appeal_id is not None  # the forum's record names every appeal it collected
     stream = APPEAL.stream(cmd.appeal_id)
     exists = await tx.conn.fetchval(
         "SELECT 1 FROM es.events WHERE aggregate_type = $1 AND aggregate_id = $2 LIMIT 1",
@@ -80,18 +77,25 @@ async def _raise_once(tx: Tx, env: Envelope, cmd: RaiseAppeal, policy: TimeLimit
     if chiefs is None:
         # Raise so the consumer retries: the chiefs projection may simply not have caught up yet.
         raise LookupError(f"enterprise {cmd.enterprise_id!r} is not known to the chiefs projection yet")
-    events = decide_raise(APPEAL.initial, cmd, chiefs, policy)
+    # Domain time of the forum's record, so a retry decides exactly as the first try did.
+    now = env.occurred_at
+    events = decide_raise(APPEAL.initial, cmd, now, chiefs, policy)
     meta = Metadata(actor=ACTOR, correlation_id=env.correlation_id, causation_id=env.event_id)
-    await tx.append(stream, 0, [NewEvent(e, cmd.now) for e in events], meta)
+    await tx.append(stream, 0, [NewEvent(e, now) for e in events], meta)
 
 
-def projection(policy: TimeLimits = DEFAULT_TIME_LIMITS) -> Projection:
+def reactor(policy: TimeLimits) -> Projection:
+    """The reactor raising with `policy`: the composition root's, from the settings."""
     return Projection(
         name="forum_intake",
         schema_sql=SQL,
-        sources=(Source("patrols", "activity"),),
-        registry=PATROLS_REGISTRY,
-        apply=reactor(policy),
+        sources=(Source(PRODUCER, "activity"),),
+        registry=READS,
+        apply=_apply(policy),
         reactor=True,
         description="Raises each appeal collected at a forum exactly once",
     )
+
+
+REACTOR = reactor(DEFAULT_TIME_LIMITS)
+"""With the default time limits; the composition root builds it with the configured ones (`reactor`)."""

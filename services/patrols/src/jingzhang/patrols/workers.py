@@ -19,17 +19,20 @@ import structlog
 from jingzhang.patrols import handlers
 from jingzhang.patrols.domain.cadence import DEFAULT_RULES, CadenceRules, assignee, responsible
 from jingzhang.patrols.domain.common import local_date
-from jingzhang.patrols.domain.duty import DutyStatus, reassignments
+from jingzhang.patrols.domain.duty import DutyStatus, MarkDutyOverdue, ScheduleDuty, reassignments
+from jingzhang.patrols.domain.hazard import MarkRectificationOverdue
 from jingzhang.patrols.domain.planning import plan_ahead
 from jingzhang.patrols.domain.snapshot import AssignmentSnapshot
-from jingzhang.patrols.projections import assignments, duties, hazards
+from jingzhang.patrols.handlers import Deps
+from jingzhang.patrols.projections.assignments import PostgresAssignments
+from jingzhang.patrols.projections.duties import PostgresDuties
+from jingzhang.patrols.projections.hazards import PostgresHazards
 from jingzhang.shared.aggregate import Decided
-from jingzhang.shared.clock import Clock
+from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import ConcurrencyError, DomainRejected
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.service import Worker
-from jingzhang.shared.store.protocol import EventStore
 
 log = structlog.get_logger(__name__)
 
@@ -47,50 +50,53 @@ class PassReport:
 
 @dataclass
 class CadencePass:
-    pool: asyncpg.Pool
-    store: EventStore
-    clock: Clock
+    """One pass: what it reads (assignments, duties, hazards) and the handlers' dependencies it writes with."""
+
+    deps: Deps
+    assignments: PostgresAssignments
+    duties: PostgresDuties
+    hazards: PostgresHazards
     rules: CadenceRules = DEFAULT_RULES
 
     async def run(self) -> PassReport:
         report = PassReport()
-        meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())  # one correlation per pass
-        snapshot = await assignments.snapshot(self.pool)
+        # one correlation per pass; not from `deps.ids`, which keeps new aggregates' ids a sequence of their own
+        meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
+        snapshot = await self.assignments.snapshot()
         await self._plan(snapshot, meta, report)
         await self._duties(snapshot, meta, report)
         await self._hazards(meta, report)
         return report
 
     async def _plan(self, snapshot: AssignmentSnapshot, meta: Metadata, report: PassReport) -> None:
-        now = self.clock.now()
+        now = self.deps.clock.now()
         planned = plan_ahead(snapshot, local_date(now), self.rules)
-        known = await duties.known_ids(self.pool, [d.duty_id for d in planned])
+        known = await self.duties.known_ids([d.duty_id for d in planned])
         for duty in planned:
             if duty.duty_id not in known:
-                write = handlers.schedule_duty(self.store, self.clock, duty, assignee(duty, snapshot, now), meta)
+                write = handlers.schedule_duty(self.deps, ScheduleDuty(duty, assignee(duty, snapshot, now)), meta)
                 report.scheduled += await _count(write, duty.duty_id, report)
 
     async def _duties(self, snapshot: AssignmentSnapshot, meta: Metadata, report: PassReport) -> None:
-        now = self.clock.now()
+        now = self.deps.clock.now()
         # A suspended or closed enterprise owes no visits: its open duties are left alone, not missed.
         active = {e.enterprise_id for e in snapshot.enterprises}
-        states = [s for s in await duties.open_states(self.pool) if s.duty and s.duty.enterprise_id in active]
+        states = [s for s in await self.duties.open_states() if s.duty and s.duty.enterprise_id in active]
         for state in states:
             duty = state.duty
             if duty is not None and state.status is DutyStatus.OPEN and duty.due_at <= now:
-                write = handlers.mark_duty_overdue(
-                    self.store, self.clock, duty.duty_id, responsible(duty, snapshot, now), meta
-                )
+                missed = MarkDutyOverdue(duty.duty_id, responsible(duty, snapshot, now))
+                write = handlers.mark_duty_overdue(self.deps, missed, meta)
                 report.overdue += await _count(write, duty.duty_id, report)
         for command in reassignments(states, snapshot, now):
-            write = handlers.reassign_duty(self.store, self.clock, command, meta)
+            write = handlers.reassign_duty(self.deps, command, meta)
             report.reassigned += await _count(write, command.duty_id, report)
 
     async def _hazards(self, meta: Metadata, report: PassReport) -> None:
-        today = local_date(self.clock.now())
-        for hazard in await hazards.open_hazards(self.pool, due_before=today):
+        today = local_date(self.deps.clock.now())
+        for hazard in await self.hazards.open_hazards(due_before=today):
             if hazard.status == "open":
-                write = handlers.mark_rectification_overdue(self.store, self.clock, hazard.hazard_id, meta)
+                write = handlers.mark_rectification_overdue(self.deps, MarkRectificationOverdue(hazard.hazard_id), meta)
                 report.hazards_overdue += await _count(write, hazard.hazard_id, report)
 
 
@@ -105,11 +111,24 @@ async def _count(write: Awaitable[Decided[Any]], ident: str, report: PassReport)
     return 1 if decided.events else 0
 
 
-def cadence_worker(clock: Clock, poll_interval: float, rules: CadenceRules = DEFAULT_RULES) -> Worker:
+def cadence_pass(runtime: Runtime, clock: Clock, ids: IdFactory, rules: CadenceRules = DEFAULT_RULES) -> CadencePass:
+    """A pass over the started runtime's store and projections."""
+
+    def pool() -> asyncpg.Pool:
+        return runtime.pool
+
+    deps = Deps(runtime.store, clock, ids)
+    return CadencePass(deps, PostgresAssignments(pool), PostgresDuties(pool), PostgresHazards(pool), rules)
+
+
+def cadence_worker(clock: Clock, ids: IdFactory, poll_interval: float, rules: CadenceRules = DEFAULT_RULES) -> Worker:
+    """Passes every `poll_interval` seconds with the clock and ids it was built with, until stopped."""
+
     async def run(runtime: Runtime, stop: asyncio.Event) -> None:
+        cadence = cadence_pass(runtime, clock, ids, rules)
         while not stop.is_set():
             try:
-                report = await CadencePass(runtime.pool, runtime.store, clock, rules).run()
+                report = await cadence.run()
                 if report.scheduled or report.overdue or report.reassigned or report.hazards_overdue:
                     log.info("cadence.pass", **{k: v for k, v in vars(report).items() if k != "conflicts"})
             except Exception as exc:  # a failed pass is retried by the next one

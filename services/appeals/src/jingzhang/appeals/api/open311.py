@@ -8,18 +8,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from jingzhang.appeals.access import across_enterprises
+from jingzhang.appeals.api.authz import across_enterprises
+from jingzhang.appeals.api.deps import Board
 from jingzhang.appeals.domain import open311
-from jingzhang.appeals.projections import board
 from jingzhang.shared.auth import Action
 from jingzhang.shared.auth.http import CurrentPrincipal, authorize_enterprise
 from jingzhang.shared.errors import NotFound
 
-from .deps import Deps, get_deps
-
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
-
-DepsDep = Annotated[Deps, Depends(get_deps)]
 
 
 @router.get("/services.json")
@@ -32,21 +28,21 @@ async def services() -> list[open311.Open311Service]:
     dependencies=[Depends(across_enterprises("the service requests", "/open311/v2/requests/{id}.json"))],
 )
 async def requests(
-    deps: DepsDep,
+    board: Board,
     status: Literal["open", "closed"] | None = None,
     service_code: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> list[open311.Open311Request]:
-    return await board.open311_requests(deps.pool, status, service_code, limit)
+    return await board.open311_requests(status, service_code, limit)
 
 
 @router.get("/requests/{request_id}.json")
 async def request(
-    http: Request, request_id: str, deps: DepsDep, principal: CurrentPrincipal
+    http: Request, request_id: str, board: Board, principal: CurrentPrincipal
 ) -> list[open311.Open311Request]:
     """GeoReport v2 answers a single request as a one-element list."""
-    appeal = await board.summary(deps.pool, request_id)
-    found = await board.open311_request(deps.pool, request_id)
+    appeal = await board.summary(request_id)
+    found = await board.open311_request(request_id)
     if appeal is None or found is None:
         raise NotFound("service request", request_id)
     await authorize_enterprise(http, principal, appeal.enterprise_id, Action.READ)

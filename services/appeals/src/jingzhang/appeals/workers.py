@@ -7,15 +7,13 @@ appeal twice is harmless: `check_deadlines` records each warning and breach once
 
 import asyncio
 import contextlib
-import uuid
+from collections.abc import Callable
 
 import structlog
 
 from jingzhang.appeals import handlers
-from jingzhang.appeals.domain.policy import TimeLimits
+from jingzhang.appeals.domain.commands import CheckDeadlines
 from jingzhang.appeals.projections import deadlines
-from jingzhang.appeals.projections.chiefs import PostgresChiefs
-from jingzhang.shared.clock import Clock
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import ConcurrencyError
 from jingzhang.shared.runtime import Runtime
@@ -25,16 +23,16 @@ log = structlog.get_logger(__name__)
 
 ACTOR = "appeals:deadline-worker"
 
+DepsFactory = Callable[[Runtime], handlers.Deps]
 
-async def check_due(runtime: Runtime, clock: Clock, policy: TimeLimits) -> int:
+
+async def check_due(runtime: Runtime, deps: handlers.Deps) -> int:
     """One pass: every appeal whose next check is due now; returns how many recorded something."""
-    now = clock.now()
-    chiefs = PostgresChiefs(runtime.pool)
     recorded = 0
-    for appeal_id in await deadlines.due(runtime.pool, now):
-        meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
+    for appeal_id in await deadlines.due(runtime.pool, deps.clock.now()):
+        meta = Metadata(actor=ACTOR, correlation_id=deps.ids())
         try:
-            done = await handlers.check_appeal_deadlines(runtime.store, chiefs, appeal_id, now, meta, policy)
+            done = await handlers.check_appeal_deadlines(deps, CheckDeadlines(appeal_id), meta)
         except ConcurrencyError:
             continue  # someone acted on it meanwhile; the next pass decides again
         except Exception as exc:  # one broken appeal must not stop the others' deadlines
@@ -46,11 +44,14 @@ async def check_due(runtime: Runtime, clock: Clock, policy: TimeLimits) -> int:
     return recorded
 
 
-def deadline_worker(clock: Clock, policy: TimeLimits, interval: float) -> Worker:
+def deadline_worker(deps_for: DepsFactory, interval: float) -> Worker:
+    """Checks every `interval` seconds, with the handlers' dependencies (and clock) the root gives it."""
+
     async def run(runtime: Runtime, stop: asyncio.Event) -> None:
+        deps = deps_for(runtime)
         while not stop.is_set():
             try:
-                await check_due(runtime, clock, policy)
+                await check_due(runtime, deps)
             except Exception as exc:  # the database may be away for a while; keep polling
                 log.warning("deadlines.pass_failed", error=repr(exc))
             with contextlib.suppress(TimeoutError):

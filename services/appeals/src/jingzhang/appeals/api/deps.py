@@ -1,0 +1,18 @@
+"""Typed route dependencies: what the composition root provided, asked for by type (`shared.wiring`)."""
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from jingzhang.appeals.domain.departments import DepartmentDirectory
+from jingzhang.appeals.handlers import Deps
+from jingzhang.appeals.projections.board import AppealBoard
+from jingzhang.appeals.projections.chiefs import PostgresChiefs
+from jingzhang.appeals.projections.history import AppealHistory
+from jingzhang.shared.wiring import dependency
+
+HandlerDeps = Annotated[Deps, Depends(dependency(Deps))]
+Board = Annotated[AppealBoard, Depends(dependency(AppealBoard))]
+History = Annotated[AppealHistory, Depends(dependency(AppealHistory))]
+Chiefs = Annotated[PostgresChiefs, Depends(dependency(PostgresChiefs))]
+Departments = Annotated[DepartmentDirectory, Depends(dependency(DepartmentDirectory))]

@@ -1,0 +1,97 @@
+"""Reads: one appeal with its history, lists and queues from the board, departments and chiefs.
+
+The fixed paths come before `/appeals/{appeal_id}` so they are not read as ids.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from jingzhang.appeals.api.authz import across_enterprises
+from jingzhang.appeals.api.deps import Board, Chiefs, Departments, History
+from jingzhang.appeals.projections.board import AppealSummary
+from jingzhang.appeals.projections.history import HistoryEntry
+from jingzhang.shared.auth import Action
+from jingzhang.shared.auth.http import CurrentPrincipal, authorize_enterprise, enterprise_in_path, officer_in_path
+from jingzhang.shared.errors import NotFound
+
+router = APIRouter(tags=["appeals"])
+
+
+class AppealView(AppealSummary):
+    history: list[HistoryEntry]
+
+
+class DepartmentView(BaseModel):
+    department_id: str
+    name_zh: str
+    name_en: str
+
+
+class TierView(BaseModel):
+    tier: str
+    a_officer_id: str | None
+    b_officer_id: str | None
+    acting_officer_id: str | None
+
+
+@router.get(
+    "/appeals/overdue",
+    dependencies=[Depends(across_enterprises("the overdue appeals", "/enterprises/{id}/appeals"))],
+)
+async def overdue(board: Board) -> list[AppealSummary]:
+    return await board.overdue()
+
+
+@router.get(
+    "/appeals/near-breach",
+    dependencies=[Depends(across_enterprises("the appeals near their time limit", "/officers/{id}/queue"))],
+)
+async def near_breach(board: Board) -> list[AppealSummary]:
+    return await board.near_breach()
+
+
+@router.get("/appeals/{appeal_id}")
+async def appeal(
+    request: Request, appeal_id: str, board: Board, history: History, principal: CurrentPrincipal
+) -> AppealView:
+    found = await board.summary(appeal_id)
+    if found is None:
+        raise NotFound("appeal", appeal_id)
+    await authorize_enterprise(request, principal, found.enterprise_id, Action.READ)
+    return AppealView(**found.model_dump(), history=await history.of(appeal_id))
+
+
+@router.get("/enterprises/{enterprise_id}/appeals", dependencies=[Depends(enterprise_in_path(Action.READ))])
+async def enterprise_appeals(
+    enterprise_id: str, board: Board, open_only: Annotated[bool, Query(alias="open")] = False
+) -> list[AppealSummary]:
+    return await board.of_enterprise(enterprise_id, open_only)
+
+
+@router.get("/officers/{officer_id}/queue", dependencies=[Depends(officer_in_path(Action.READ))])
+async def officer_queue(officer_id: str, board: Board) -> list[AppealSummary]:
+    return await board.queue(officer_id)
+
+
+@router.get("/departments")
+async def departments(directory: Departments) -> list[DepartmentView]:
+    return [DepartmentView(department_id=d.department_id, name_zh=d.name_zh, name_en=d.name_en) for d in directory]
+
+
+@router.get("/enterprises/{enterprise_id}/chiefs", dependencies=[Depends(enterprise_in_path(Action.READ))])
+async def enterprise_chiefs(enterprise_id: str, chiefs: Chiefs) -> list[TierView]:
+    """Who this service will route the enterprise's appeals to, as its projection knows it now."""
+    snapshot = await chiefs.snapshot(enterprise_id)
+    if snapshot is None:
+        raise NotFound("enterprise", enterprise_id)
+    return [
+        TierView(
+            tier=tier.value,
+            a_officer_id=t.a_officer_id,
+            b_officer_id=t.b_officer_id,
+            acting_officer_id=t.acting_officer_id,
+        )
+        for tier, t in sorted(snapshot.tiers.items(), key=lambda item: item[0].value)
+    ]

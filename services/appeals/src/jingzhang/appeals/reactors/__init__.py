@@ -1,0 +1,1 @@
+"""Reactors: consumers that record this service's own events in reaction to others' (never replayed)."""

@@ -1,0 +1,97 @@
+"""What evaluation reads of the appeals service's events: each appeal's intake, who holds it, its
+responses, pauses, extensions, closure, callback, reopening and merging."""
+
+from datetime import timedelta
+from enum import StrEnum
+
+from pydantic import AwareDatetime
+
+from jingzhang.evaluation.domain.vocabulary import Slot
+from jingzhang.shared.readers import PublishedEvent, ReaderRegistry
+
+PRODUCER = "appeals"
+
+
+class ReportOutcome(StrEnum):
+    """What a partner department says when it reports back (the published values)."""
+
+    DONE = "done"
+    RETURNED = "returned"
+
+
+class AppealRaised(PublishedEvent):
+    enterprise_id: str
+    channel: str
+    """Kept as published: evaluation stores it and compares it with nothing."""
+    raised_at: AwareDatetime
+    time_limit: timedelta
+    first_response_within: timedelta
+
+
+class AppealRouted(PublishedEvent):
+    officer_id: str
+    slot_acting: Slot
+
+
+class AppealEscalated(PublishedEvent):
+    officer_id: str
+    slot_acting: Slot
+    extra_time: timedelta
+
+
+class AppealAcknowledged(PublishedEvent):
+    acknowledged_at: AwareDatetime
+
+
+class AppealResolved(PublishedEvent):
+    resolved_at: AwareDatetime
+
+
+class AppealReferred(PublishedEvent):
+    referred_at: AwareDatetime
+
+
+class DepartmentReportedBack(PublishedEvent):
+    outcome: ReportOutcome
+    reported_at: AwareDatetime
+
+
+class AppealClosedUnresolved(PublishedEvent):
+    closed_at: AwareDatetime
+
+
+class ExtensionApproved(PublishedEvent):
+    extra: timedelta
+
+
+class CallbackRecorded(PublishedEvent):
+    rating: int
+    resolved: bool
+    officer_id: str
+    recorded_at: AwareDatetime
+
+
+class AppealReopened(PublishedEvent):
+    reopened_at: AwareDatetime
+
+
+class AppealMerged(PublishedEvent):
+    into_appeal_id: str
+
+
+EVENTS: tuple[type[PublishedEvent], ...] = (
+    AppealRaised,
+    AppealRouted,
+    AppealEscalated,
+    AppealAcknowledged,
+    AppealResolved,
+    AppealReferred,
+    DepartmentReportedBack,
+    AppealClosedUnresolved,
+    ExtensionApproved,
+    CallbackRecorded,
+    AppealReopened,
+    AppealMerged,
+)
+
+READS = ReaderRegistry(EVENTS)

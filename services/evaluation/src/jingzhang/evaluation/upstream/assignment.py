@@ -1,0 +1,86 @@
+"""What evaluation reads of assignment's events: enterprises and their classes, chiefs' terms, police
+offices, officers in the scheme. Tiers, slots and classes are evaluation's own words with the published
+values (`domain.vocabulary`)."""
+
+from pydantic import AwareDatetime
+
+from jingzhang.evaluation.domain.vocabulary import ChiefTier, EnterpriseClass, Slot
+from jingzhang.shared.readers import PublishedEvent, ReaderRegistry
+
+PRODUCER = "assignment"
+
+
+class EnterpriseRegistered(PublishedEvent):
+    enterprise_id: str
+    name: str
+    enterprise_class: EnterpriseClass
+
+
+class EnterpriseReclassified(PublishedEvent):
+    enterprise_id: str
+    enterprise_class: EnterpriseClass
+
+
+class EnterpriseSuspended(PublishedEvent):
+    enterprise_id: str
+
+
+class EnterpriseClosed(PublishedEvent):
+    enterprise_id: str
+
+
+class EnterpriseReinstated(PublishedEvent):
+    enterprise_id: str
+
+
+class ChiefAssigned(PublishedEvent):
+    enterprise_id: str
+    tier: ChiefTier
+    slot: Slot
+    officer_id: str
+    effective_from: AwareDatetime
+
+
+class ChiefRelieved(PublishedEvent):
+    enterprise_id: str
+    tier: ChiefTier
+    slot: Slot
+    officer_id: str
+    effective_from: AwareDatetime
+
+
+class PoliceOfficeOpened(PublishedEvent):
+    enterprise_id: str
+    office_id: str
+
+
+class PoliceOfficeClosed(PublishedEvent):
+    office_id: str
+
+
+class OfficerEnrolled(PublishedEvent):
+    officer_id: str
+    name: str
+    """A personal-data token, stored as it comes (see `shared.privacy`)."""
+
+
+class OfficerRetired(PublishedEvent):
+    officer_id: str
+    effective_from: AwareDatetime
+
+
+EVENTS: tuple[type[PublishedEvent], ...] = (
+    EnterpriseRegistered,
+    EnterpriseReclassified,
+    EnterpriseSuspended,
+    EnterpriseClosed,
+    EnterpriseReinstated,
+    ChiefAssigned,
+    ChiefRelieved,
+    PoliceOfficeOpened,
+    PoliceOfficeClosed,
+    OfficerEnrolled,
+    OfficerRetired,
+)
+
+READS = ReaderRegistry(EVENTS)

@@ -1,0 +1,7 @@
+"""HTTP API of the patrols service: translators from requests to commands and queries, by topic."""
+
+from jingzhang.patrols.api import activities, hazards, reads, visits
+
+ROUTERS = (visits.router, hazards.router, activities.router, reads.router)
+
+__all__ = ["ROUTERS"]

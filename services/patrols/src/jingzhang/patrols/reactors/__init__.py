@@ -1,0 +1,1 @@
+"""The patrols service's reactors: consumers that record events, one module each (duty fulfilment)."""

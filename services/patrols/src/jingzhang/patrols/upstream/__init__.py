@@ -1,0 +1,1 @@
+"""Tolerant readers of other services' events, one module per producer."""

@@ -1,0 +1,77 @@
+"""What patrols reads of the assignment service's events: the fields the cadence engine needs, no more.
+
+Enterprises (class, registration, suspension and closure), their A/B chiefs per tier, and officers'
+absences. Fields patrols does not read are ignored and event types it does not declare decode to
+`Unread`, so assignment may add either without breaking patrols (see `shared.readers`).
+"""
+
+from pydantic import AwareDatetime
+
+from jingzhang.patrols.domain.vocabulary import ChiefTier, EnterpriseClass, Slot
+from jingzhang.shared.readers import PublishedEvent, ReaderRegistry
+
+PRODUCER = "assignment"
+
+
+class EnterpriseRegistered(PublishedEvent):
+    enterprise_id: str
+    enterprise_class: EnterpriseClass
+
+
+class EnterpriseReclassified(PublishedEvent):
+    enterprise_id: str
+    enterprise_class: EnterpriseClass
+
+
+class EnterpriseSuspended(PublishedEvent):
+    enterprise_id: str
+
+
+class EnterpriseReinstated(PublishedEvent):
+    enterprise_id: str
+
+
+class EnterpriseClosed(PublishedEvent):
+    enterprise_id: str
+
+
+class ChiefAssigned(PublishedEvent):
+    enterprise_id: str
+    tier: ChiefTier
+    slot: Slot
+    officer_id: str
+
+
+class ChiefRelieved(PublishedEvent):
+    enterprise_id: str
+    tier: ChiefTier
+    slot: Slot
+    officer_id: str
+
+
+class AbsenceDeclared(PublishedEvent):
+    officer_id: str
+    absence_id: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class AbsenceEnded(PublishedEvent):
+    officer_id: str
+    absence_id: str
+    ended_at: AwareDatetime
+
+
+READS = ReaderRegistry(
+    [
+        EnterpriseRegistered,
+        EnterpriseReclassified,
+        EnterpriseSuspended,
+        EnterpriseReinstated,
+        EnterpriseClosed,
+        ChiefAssigned,
+        ChiefRelieved,
+        AbsenceDeclared,
+        AbsenceEnded,
+    ]
+)
