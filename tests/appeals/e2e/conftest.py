@@ -13,7 +13,7 @@ from nats.aio.client import Client as NATS
 from jingzhang.appeals.bootstrap import create_app
 from jingzhang.appeals.projections.chiefs import PostgresChiefs
 from jingzhang.appeals.settings import AppealsSettings
-from jingzhang.shared.clock import FixedClock
+from jingzhang.shared.clock import FixedClock, sequential_ids
 
 from ...apps import running
 from ...conftest import ServiceEnv
@@ -22,6 +22,8 @@ from ..unit.samples import ENTERPRISE, T0
 from .feeds import Feed, feed
 
 POLL = 0.05
+IDS = 0xA99
+"""The prefix of the ids the app gives what the caller did not name (`sequential_ids`)."""
 
 
 @dataclass
@@ -80,7 +82,7 @@ async def appeals_config(service_env: ServiceEnv) -> AppealsSettings:
 
 @contextlib.asynccontextmanager
 async def started(config: AppealsSettings, clock: FixedClock) -> AsyncIterator[Appeals]:
-    app = create_app(config, clock)
+    app = create_app(config, clock, sequential_ids(IDS))
     async with running(app) as client:
         yield Appeals(app, client, clock)
 

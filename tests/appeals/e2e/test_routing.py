@@ -1,10 +1,12 @@
 """Raised via each channel, an appeal goes to the acting chief of the channel's tier (B while A is away)."""
 
+import uuid
+
 from jingzhang.appeals.domain.routing import CHANNEL_TIER
 from jingzhang.appeals.domain.vocabulary import Channel, ChiefTier
 
 from ..unit.samples import LEADER_A, POLICE_A, POLICE_B, STATION_A
-from .conftest import Appeals
+from .conftest import IDS, Appeals
 from .feeds import Feed, register_enterprise
 from .samples import raise_body, types
 
@@ -35,3 +37,19 @@ async def test_an_emergency_is_diverted_to_110_and_still_routed(assignment: Feed
     view = await appeals.appeal_when("ap-fire", lambda v: v["officer_id"] == POLICE_A)
     assert types(view) == ["AppealRaised", "AppealDivertedTo110", "AppealRouted"]
     assert view["limit_class"] == "emergency"
+
+
+async def test_an_appeal_raised_without_an_id_is_named_by_the_services_id_factory(
+    assignment: Feed, appeals: Appeals
+) -> None:
+    await register_enterprise(assignment, police_a_away=False)
+    await appeals.chiefs_known(police_acting=POLICE_A)
+    unnamed = {k: v for k, v in raise_body("ap-unused").items() if k != "appeal_id"}
+
+    first = await appeals.post("/appeals", unnamed, status=201)
+    second = await appeals.post("/appeals", {**unnamed, "appeal_id": ""}, status=201)
+
+    named = [str(uuid.UUID(int=(IDS << 64) | n)) for n in (1, 2)]
+    assert [first["id"], second["id"]] == named
+    view = await appeals.appeal_when(named[1], lambda v: v["officer_id"] == POLICE_A)
+    assert view["raised_at"] == "2026-03-02T09:00:00Z"

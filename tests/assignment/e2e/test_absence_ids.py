@@ -27,7 +27,7 @@ async def test_the_answer_and_the_officer_directory_name_the_id_the_service_gave
 
         answer = await ok(client.post(f"/officers/{PC_A}/absences", json=body), 201)
 
-        first = uuid.UUID(int=(IDS << 64) | 1).hex  # nothing else asked for an id: no absence boundary is due yet
+        first = uuid.UUID(int=(IDS << 64) | 1).hex
         assert answer == {"id": first, "version": 2, "events": ["AbsenceDeclared"]}
         officer = await until(getter(client, f"/officers/{PC_A}"), lambda o: bool(o and o["absences"]))
         assert [a["absence_id"] for a in officer["absences"]] == [first]

@@ -7,6 +7,7 @@ appeal twice is harmless: `check_deadlines` records each warning and breach once
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import Callable
 
 import structlog
@@ -30,7 +31,8 @@ async def check_due(runtime: Runtime, deps: handlers.Deps) -> int:
     """One pass: every appeal whose next check is due now; returns how many recorded something."""
     recorded = 0
     for appeal_id in await deadlines.due(runtime.pool, deps.clock.now()):
-        meta = Metadata(actor=ACTOR, correlation_id=deps.ids())
+        # not from `deps.ids`, the sequence new appeals are named from: a pass must not move it
+        meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
         try:
             done = await handlers.check_appeal_deadlines(deps, CheckDeadlines(appeal_id), meta)
         except ConcurrencyError:

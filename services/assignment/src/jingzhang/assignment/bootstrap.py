@@ -68,6 +68,7 @@ class Started:
         return self._started().store
 
     def keystore(self, _: Request) -> PostgresKeyStore:
+        """For the erasure routes (`privacy_router` asks per request)."""
         keys = self._started().keystore
         if keys is None:
             raise RuntimeError("the assignment runtime has not opened its key store")

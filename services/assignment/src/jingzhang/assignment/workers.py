@@ -8,6 +8,7 @@ worker's re-check of it records nothing.
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -29,7 +30,8 @@ async def sweep(deps: handlers.Deps, boundaries: Boundaries) -> int:
     """Handle every boundary due now (the handlers' clock); returns how many."""
     due = await boundaries.due(deps.clock.now())
     for boundary in due:
-        meta = Metadata(actor=ACTOR, correlation_id=deps.ids())
+        # not from `deps.ids`, the sequence new absences are named from: a sweep must not move it
+        meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
         await handlers.recheck_acting_of(deps, boundary.officer_id, meta, _reason(boundary), deps.clock.now())
         await boundaries.mark_done(boundary)
     return len(due)
