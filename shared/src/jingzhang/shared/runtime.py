@@ -23,6 +23,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import Tracer
 
 from jingzhang.shared.consumer import ProjectionConsumer
+from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.partitions_runner import PartitionRunner
 from jingzhang.shared.privacy.keystore import PostgresKeyStore
@@ -68,6 +69,21 @@ def replica_id() -> str:
     return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
 
 
+class StartedStore:
+    """The runtime's event store (`EventStore`) for what a composition root builds before the runtime
+    starts, such as the handlers' `Deps`: each call goes to the store the runtime opened at start."""
+
+    def __init__(self, runtime: "Runtime") -> None:
+        self.service = runtime.service
+        self._runtime = runtime
+
+    async def append(self, stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata) -> int:
+        return await self._runtime.store.append(stream, expected_version, events, meta)
+
+    async def read_stream(self, stream: StreamId) -> list[Envelope]:
+        return await self._runtime.store.read_stream(stream)
+
+
 @dataclass
 class Runtime:
     service: str
@@ -90,6 +106,14 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.tracer_provider = provider_for(self.service)
+
+    def started_store(self) -> StartedStore:
+        """The event store as a composition root hands it out before start (see `StartedStore`)."""
+        return StartedStore(self)
+
+    def pool_of(self) -> asyncpg.Pool:
+        """The pool, once started: pass the bound method to read models built before start."""
+        return self.pool
 
     @property
     def tracer(self) -> Tracer:
