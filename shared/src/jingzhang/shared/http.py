@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -95,9 +96,33 @@ def document_problems(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend its document
 
 
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    OSError,  # refused, reset: the server or its socket is gone
+    asyncpg.PostgresConnectionError,  # cannot connect now (starting or stopping), connection lost
+    asyncpg.InterfaceError,  # the pool's connection was closed under it
+    asyncpg.exceptions.OperatorInterventionError,  # shut down by the operator, crashed
+    TimeoutError,  # no connection free in time (the pool's bounded wait)
+)
+RETRY_AFTER_SECONDS = 2
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Is this error PostgreSQL (or the way to it) being away, rather than a fault of ours?"""
+    return isinstance(exc, DATABASE_DOWN) or (exc.__cause__ is not None and isinstance(exc.__cause__, DATABASE_DOWN))
+
+
+def unavailable(request: Request) -> JSONResponse:
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    detail = "the service's database cannot be reached just now; nothing was changed: retry"
+    return problem(503, detail, "database_unavailable", scope=request.scope, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error as a problem (RFC 9457): the kernel's errors, FastAPI's own, and anything unforeseen."""
     document_problems(app)
+
+    for kind in DATABASE_DOWN:
+        app.add_exception_handler(kind, lambda request, _: unavailable(request))
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> JSONResponse:
@@ -140,7 +165,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(422, detail or "invalid request", "invalid", fields[0] if fields else None, scope=request.scope)
 
     @app.exception_handler(Exception)
-    async def unforeseen(request: Request, _: Exception) -> JSONResponse:
+    async def unforeseen(request: Request, exc: Exception) -> JSONResponse:
+        # also what middleware raised (the personal-data keys, the metrics): they are outside the router
+        if database_unavailable(exc):
+            return unavailable(request)
         # Starlette logs and re-raises the error after sending this; the body never tells what failed
         correlation = request.headers.get("x-correlation-id")
         where = f" (correlation id {correlation})" if correlation else ""

@@ -57,8 +57,8 @@ async def connect_nats(url: str, name: str, inbox: str = "_INBOX") -> NATS:
 
 
 async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(
-        settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+    pool = await asyncpg.create_pool(  # a connection that cannot be made in 5 s is an outage: answer 503
+        settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max, timeout=5.0
     )
     assert pool is not None
     return pool
