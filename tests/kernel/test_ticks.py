@@ -74,3 +74,15 @@ async def test_production_has_no_clock_route(service_env: ServiceEnv, provisione
     async with running(app_with(settings, clock, [])) as client:
         assert (await client.put("/clock", json={"now": (START + timedelta(days=1)).isoformat()})).status_code == 404
         assert (await client.get("/clock")).status_code == 404
+
+
+async def test_services_sharing_one_clock_may_each_be_asked_for_the_same_instant(
+    service_env: ServiceEnv, provisioned: NATS
+) -> None:
+    clock = ShiftedClock(START)
+    settings = await service_env.settings("assignment", clock_control=True, clock_start=START)
+    async with running(app_with(settings, clock, [])) as client:
+        day = (START + timedelta(days=2)).isoformat()
+        assert (await client.put("/clock", json={"now": day})).status_code == 200
+        again = await client.put("/clock", json={"now": day})  # a second service on the same clock
+        assert again.status_code == 200, again.text
