@@ -24,12 +24,13 @@ from opentelemetry.trace import Tracer
 
 from jingzhang.shared.consumer import ProjectionConsumer
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
+from jingzhang.shared.migrations import prepare as prepare_projections
 from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.partitions_runner import PartitionRunner
 from jingzhang.shared.privacy.keystore import PostgresKeyStore
 from jingzhang.shared.privacy.protect import Protector
 from jingzhang.shared.privacy.setup import OpenedKeyStore, open_keystore
-from jingzhang.shared.projection import Projection, install
+from jingzhang.shared.projection import Projection
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
@@ -99,6 +100,8 @@ class Runtime:
     consumers: list[ProjectionConsumer] = field(default_factory=list, init=False)
     """Every partition's consumer; `partitions` runs those this replica owns."""
     partitions: PartitionRunner | None = field(default=None, init=False)
+    rebuilt: list[str] = field(default_factory=list, init=False)
+    """Projections whose tables changed shape and were rebuilt by replay at start (see `migrations`)."""
     replica: str = field(default_factory=replica_id)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
@@ -142,16 +145,14 @@ class Runtime:
 
     async def start(self) -> None:
         self.pool = await create_pool(self.settings)
-        async with self.pool.acquire() as conn:
-            async with conn.transaction():
-                await install_schema(conn)
-            for projection in self.projections:
-                await install(conn, projection)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await install_schema(conn)
         self._keys = await open_keystore(self.settings, self.pool)
         self.keystore = self._keys.keystore
         self.store = PostgresEventStore(self.pool, self.service, Protector(self.keystore))
         self.nc = await connect_nats(self.settings.nats_url, f"jingzhang-{self.service}", inbox_prefix(self.service))
         await require_stream(self.nc.jetstream(), self.service)
+        self.rebuilt = await prepare_projections(self.pool, self.nc, self.projections)  # before any consumer
         if self.relay_enabled:
             self.relay = Relay(self.store, self.nc, window=self.settings.relay_window, tracer=self.tracer)
             self._spawn(self.relay.run(self._stop), "relay")
