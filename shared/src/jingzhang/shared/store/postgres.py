@@ -21,6 +21,7 @@ import asyncpg
 
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.errors import ConcurrencyError
+from jingzhang.shared.schema_migrations import Ledger, migrate, packaged
 
 if TYPE_CHECKING:
     from jingzhang.shared.privacy.protect import Protector
@@ -58,13 +59,19 @@ RETURNING version
 """
 
 
-def schema_sql() -> str:
-    return resources.files("jingzhang.shared.store").joinpath("schema.sql").read_text()
+EVENT_STORE = Ledger(
+    schema="es",
+    migrations=packaged("jingzhang.shared.store"),
+    repeatable=resources.files("jingzhang.shared.store").joinpath("functions.sql").read_text(),
+    first_table="es.events",
+)
+"""The event store's tables evolve by numbered migrations (`store/migrations/`); its functions are
+applied at every start (see `schema_migrations`)."""
 
 
 async def install_schema(conn: asyncpg.Connection) -> None:
-    await conn.execute("SELECT pg_advisory_xact_lock(7231001)")  # concurrent starts install once
-    await conn.execute(schema_sql())
+    """Bring the event store to this build's version (concurrent starts migrate once)."""
+    await migrate(conn, EVENT_STORE)
 
 
 def row_to_envelope(service: str, row: asyncpg.Record) -> Envelope:
