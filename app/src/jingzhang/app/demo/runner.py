@@ -3,7 +3,8 @@
 Only a few things are waited for, each by polling with a deadline instead of per event:
 - a command refused with a "not yet" code (a projection of another service behind) is retried with
   backoff: raising an appeal before the appeals service has the enterprise's chiefs, rating a chief
-  before evaluation knows the term, handling a forum appeal before the forum reactor raised it;
+  before evaluation knows the term, handling a forum appeal before the forum reactor raised it, and
+  any command naming an enterprise or officer a service does not know yet (`not_yet_known`);
 - at the end, evaluation's figure table is polled until it shows the plan's figures or time runs out.
 """
 
@@ -19,6 +20,10 @@ from jingzhang.app.demo.commands import Chain, Command
 from jingzhang.app.demo.plan import Plan
 
 Progress = Callable[[str], None]
+
+ALWAYS_LATER = "not_yet_known"
+"""A 409 every service may answer any command naming an enterprise or officer its projection has not
+applied yet (`shared.subjects`): the same command is retried, whatever the command says."""
 
 
 class DemoError(RuntimeError):
@@ -100,7 +105,8 @@ class Runner:
             code = _code(response)
             if response.status_code == 409 and code in command.done:
                 return
-            if response.status_code in (404, 409) and code in command.retry and time.monotonic() < deadline:
+            later = code in command.retry or code == ALWAYS_LATER
+            if response.status_code in (404, 409) and later and time.monotonic() < deadline:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
                 continue
