@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from jingzhang.shared.applier import Outcome
 from jingzhang.shared.consumer import ProjectionConsumer
 from jingzhang.shared.runtime import Runtime, failing_checks
-from jingzhang.shared.tracing import correlation_context, extract_context
+from jingzhang.shared.tracing import correlation_context, extract_context, incoming_trace_id
 
 log = structlog.get_logger(__name__)
 
@@ -251,16 +251,21 @@ def _ensure_correlation(scope: Scope) -> str:
     for name, value in headers:
         if name.lower() == CORRELATION_HEADER.encode():
             return value.decode("latin-1")
-    generated = str(uuid.uuid4())
+    caller = incoming_trace_id({k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers})
+    generated = str(uuid.UUID(int=caller) if caller else uuid.uuid4())  # a caller's trace is the correlation
     scope["headers"] = [*headers, (CORRELATION_HEADER.encode(), generated.encode())]
     return generated
 
 
 def _parent(scope: Scope, correlation: str) -> Context | None:
-    """The correlation's trace if the id is a UUID; otherwise whatever `traceparent` came in."""
-    with contextlib.suppress(ValueError):
-        return correlation_context(uuid.UUID(correlation))
+    """The caller's span when its `traceparent` is in the correlation's trace; else the correlation's
+    virtual root if the id is a UUID; otherwise whatever `traceparent` came in."""
     raw = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    with contextlib.suppress(ValueError):
+        trace_id = uuid.UUID(correlation).int
+        if incoming_trace_id(raw) == trace_id:
+            return extract_context(raw)
+        return correlation_context(uuid.UUID(correlation))
     return extract_context(raw)
 
 

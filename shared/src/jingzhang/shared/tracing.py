@@ -7,8 +7,13 @@ is stored in the event store. Each trace has a virtual root span whose id is the
 64 bits; the HTTP server span and the relay's publish spans hang under it, and a consumer's apply
 span is a child of the publish span whose `traceparent` travelled in the NATS message's headers.
 
+A request that arrives with a W3C `traceparent` and no correlation id of its own joins the caller's
+trace: its correlation id becomes the caller's trace id, and its server span a child of the caller's.
+
 Each service gets its own `TracerProvider` (several apps can share one test process); the exporter
-comes from `OTEL_TRACES_EXPORTER`: `none` (the default) or `console`.
+comes from `OTEL_TRACES_EXPORTER`: `none` (the default), `console`, or `otlp` (OTLP over HTTP to a
+collector, configured by the standard `OTEL_EXPORTER_OTLP_*` variables, batched by the standard
+`OTEL_BSP_*` ones).
 """
 
 import os
@@ -19,7 +24,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -29,12 +34,27 @@ _PROPAGATOR = TraceContextTextMapPropagator()  # W3C only, whatever OTEL_PROPAGA
 
 
 def provider_for(service: str, exporter: str | None = None) -> TracerProvider:
-    """A provider per service; spans are exported only if `OTEL_TRACES_EXPORTER=console`."""
+    """A provider per service, exporting as `OTEL_TRACES_EXPORTER` says (`none` unless set)."""
     provider = TracerProvider(resource=Resource.create({"service.name": f"jingzhang-{service}"}))
     choice = (exporter or os.environ.get("OTEL_TRACES_EXPORTER", "none")).strip().lower()
     if choice == "console":
         provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+    elif choice == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter  # only when asked
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    elif choice != "none":
+        raise ValueError(f"OTEL_TRACES_EXPORTER={choice!r}: choose none, console or otlp")
     return provider
+
+
+def incoming_trace_id(headers: Mapping[str, str]) -> int | None:
+    """The trace id of a valid W3C `traceparent` among `headers`, if there is one."""
+    context = extract_context(headers)
+    if context is None:
+        return None
+    span = trace.get_current_span(context).get_span_context()
+    return span.trace_id if span.is_valid else None
 
 
 def correlation_context(correlation_id: uuid.UUID) -> Context:
