@@ -1,4 +1,5 @@
-"""Cadence end to end: assignment events in, duties planned, missed, handed over and moved."""
+"""Cadence end to end: assignment events in, duties planned, missed, handed over and moved; and the
+cadence as the kernel's periodic worker under the demo's controlled clock."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -6,8 +7,13 @@ from typing import Any
 from nats.aio.client import Client as NATS
 
 from jingzhang.assignment.domain.events import AbsenceDeclared, ChiefAssigned, ChiefRelieved, ChiefTier, Slot
+from jingzhang.patrols.bootstrap import create_app
 from jingzhang.patrols.domain.common import ZONE_TZ
 from jingzhang.patrols.projections import assignments
+from jingzhang.patrols.settings import PatrolsSettings
+from jingzhang.shared.clock import ShiftedClock
+from tests.apps import running
+from tests.conftest import ServiceEnv
 from tests.kernel.helpers import eventually
 
 from .conftest import NOW, AssignmentFeed, Patrols
@@ -104,3 +110,31 @@ async def test_a_reassignment_moves_future_duties_to_the_new_chief(
     await wait_for_duties(patrols, "chief-c", PLAN["chief-a"])
     assert await duties_of(patrols, "chief-a") == []
     assert await duties_of(patrols, "leader-a") != []  # other tiers keep their chiefs
+
+
+async def test_under_the_demos_clock_moving_time_runs_a_cadence_pass_and_a_restart_never_goes_back(
+    feed: AssignmentFeed, service_env: ServiceEnv, nc: NATS
+) -> None:
+    base = await service_env.settings("patrols", clock_control=True, clock_start=NOW)
+    settings = PatrolsSettings(**{**base.model_dump(), "cadence_poll_interval": 3600})  # no pass but ours
+    moved_to = NOW + timedelta(hours=1)
+    app = create_app(settings, ShiftedClock(NOW))
+    async with running(app) as client:
+        await feed.register_with_chiefs()
+
+        async def enterprise_known() -> bool:
+            return bool((await assignments.PostgresAssignments(app.state.runtime.pool_of).snapshot()).enterprises)
+
+        await eventually(enterprise_known, timeout=20)
+        moved = await client.put("/clock", json={"now": moved_to.isoformat()})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["passes"] == {"cadence": sum(len(d) for d in PLAN.values())}
+        again = await client.put("/clock", json={"now": (moved_to + timedelta(minutes=1)).isoformat()})
+        assert again.json()["passes"] == {"cadence": 0}  # planned once: the duties are known now
+        recorded_at = await app.state.runtime.pool.fetchval("SELECT max(occurred_at) FROM es.events")
+        assert moved_to <= recorded_at < moved_to + timedelta(minutes=2)
+
+    restarted = create_app(settings, ShiftedClock(NOW - timedelta(days=30)))
+    async with running(restarted) as client:
+        reading = await client.get("/clock")
+        assert datetime.fromisoformat(reading.json()["now"]) >= recorded_at

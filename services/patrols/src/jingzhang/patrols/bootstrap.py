@@ -1,8 +1,8 @@
-"""The patrols service's composition root: settings, clock, ids, projections, reactor, worker, routes."""
+"""The patrols service's composition root: settings, clock, ids, projections, reactor, worker, routes.
 
-from collections.abc import Sequence
+The clock goes to the kernel too (`ServiceSpec.clock`): a demo service restarted on a shifted clock
+resumes after its latest event, never before it, and `PUT /clock` runs the cadence at the new time."""
 
-import asyncpg
 from fastapi import FastAPI
 
 from jingzhang.patrols.api import ROUTERS
@@ -15,7 +15,6 @@ from jingzhang.patrols.settings import PatrolsSettings
 from jingzhang.patrols.workers import cadence_worker
 from jingzhang.shared.auth.links import access_projection
 from jingzhang.shared.clock import Clock, IdFactory, clock_for, new_id
-from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
@@ -30,20 +29,6 @@ PROJECTIONS = (
     hazards.PROJECTION,
     activity_counts.PROJECTION,
 )
-
-
-class StartedStore:
-    """The runtime's event store, which exists only once the runtime has started: looked up per call."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.service = runtime.service
-        self._runtime = runtime
-
-    async def append(self, stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata) -> int:
-        return await self._runtime.store.append(stream, expected_version, events, meta)
-
-    async def read_stream(self, stream: StreamId) -> list[Envelope]:
-        return await self._runtime.store.read_stream(stream)
 
 
 def create_app(
@@ -62,16 +47,14 @@ def create_app(
             routers=ROUTERS,
             workers=[cadence_worker(clock, ids, config.cadence_poll_interval)],
             metrics=[patrols_metrics(clock)],
+            clock=clock,
         )
     )
     runtime: Runtime = app.state.runtime
-
-    def pool() -> asyncpg.Pool:
-        return runtime.pool
-
+    pool = runtime.pool_of
     provide(
         app,
-        Deps(StartedStore(runtime), clock, ids),
+        Deps(runtime.started_store(), clock, ids),
         duties.PostgresDuties(pool),
         hazards.PostgresHazards(pool),
         ledger.PostgresLedger(pool),

@@ -4,16 +4,17 @@ It keeps no memory of its own between passes: each pass reads the assignments an
 projections and the hazards read model, so a restart simply runs the next pass. Every write goes
 through a handler whose decision is idempotent (deterministic duty ids, "already overdue" is a
 no-op), so a pass that reads a projection a little behind its own writes does no harm.
+
+It is a `Periodic` of the kernel (`shared.ticks`): the kernel runs a pass every poll interval, and
+under the demo's controlled clock once more at each new time (`PUT /clock`), by the clock the
+worker was built with.
 """
 
-import asyncio
-import contextlib
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 import structlog
 
 from jingzhang.patrols import handlers
@@ -32,7 +33,7 @@ from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import ConcurrencyError, DomainRejected
 from jingzhang.shared.runtime import Runtime
-from jingzhang.shared.service import Worker
+from jingzhang.shared.ticks import Periodic
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +47,11 @@ class PassReport:
     reassigned: int = 0
     hazards_overdue: int = 0
     conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def recorded(self) -> int:
+        """How many duties and hazards this pass recorded something on."""
+        return self.scheduled + self.overdue + self.reassigned + self.hazards_overdue
 
 
 @dataclass
@@ -113,27 +119,19 @@ async def _count(write: Awaitable[Decided[Any]], ident: str, report: PassReport)
 
 def cadence_pass(runtime: Runtime, clock: Clock, ids: IdFactory, rules: CadenceRules = DEFAULT_RULES) -> CadencePass:
     """A pass over the started runtime's store and projections."""
-
-    def pool() -> asyncpg.Pool:
-        return runtime.pool
-
+    pool = runtime.pool_of
     deps = Deps(runtime.store, clock, ids)
     return CadencePass(deps, PostgresAssignments(pool), PostgresDuties(pool), PostgresHazards(pool), rules)
 
 
-def cadence_worker(clock: Clock, ids: IdFactory, poll_interval: float, rules: CadenceRules = DEFAULT_RULES) -> Worker:
-    """Passes every `poll_interval` seconds with the clock and ids it was built with, until stopped."""
+def cadence_worker(clock: Clock, ids: IdFactory, poll_interval: float, rules: CadenceRules = DEFAULT_RULES) -> Periodic:
+    """A pass every `poll_interval` seconds with the clock and ids it was built with; a failed pass is
+    logged by the kernel and the next one tries again."""
 
-    async def run(runtime: Runtime, stop: asyncio.Event) -> None:
-        cadence = cadence_pass(runtime, clock, ids, rules)
-        while not stop.is_set():
-            try:
-                report = await cadence.run()
-                if report.scheduled or report.overdue or report.reassigned or report.hazards_overdue:
-                    log.info("cadence.pass", **{k: v for k, v in vars(report).items() if k != "conflicts"})
-            except Exception as exc:  # a failed pass is retried by the next one
-                log.warning("cadence.pass_failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), poll_interval)
+    async def tick(runtime: Runtime) -> int:
+        report = await cadence_pass(runtime, clock, ids, rules).run()
+        if report.recorded:
+            log.info("cadence.pass", **{k: v for k, v in vars(report).items() if k != "conflicts"})
+        return report.recorded
 
-    return run
+    return Periodic("cadence", poll_interval, tick)
