@@ -101,21 +101,21 @@ class TestWhenAForumIsNew:
         named = ForumAppeal(enterprise_id="ent-2", description="theft", category="theft")
         unnamed = ForumAppeal(description="gate blocked", category="traffic")
         zone_wide = self.forum(named, unnamed, host=None)
-        assert refused_field(zone_wide) == "appeals.1"
+        assert refused_field(zone_wide) == "appeals.1.enterprise_id"
         with pytest.raises(InvalidCommand) as refused:
             zone_wide.enterprises()
         assert (refused.value.field, refused.value.reason) == (
-            "appeals.1",
+            "appeals.1.enterprise_id",
             "a zone-wide forum's appeal must name its enterprise",
         )
 
     def test_a_forum_cannot_collect_the_same_appeal_twice(self) -> None:
         twice = ForumAppeal(ref_id="f1-1", description="again", category="traffic")
-        assert refused_field(self.forum(*FORUM.appeals, twice)) == "collected_appeals"
+        assert refused_field(self.forum(*FORUM.appeals, twice)) == "appeals"
 
     def test_a_collected_appeal_needs_a_description(self) -> None:
         blank = ForumAppeal(description="", category="traffic")
-        assert refused_field(self.forum(blank)) == "collected_appeals.description"
+        assert refused_field(self.forum(blank)) == "appeals.0.description"
 
     def test_a_forum_counts_its_attendees(self) -> None:
         assert refused_field(FORUM.model_copy(update={"attendees": 0})) == "attendees"
@@ -168,3 +168,45 @@ class TestForumAppealIds:
         forum = ACTIVITIES[5]
         assert isinstance(forum, ForumHeld)
         assert forum.forum_id == "forum-1"
+
+
+class TestWhatEveryReaderCanHold:
+    """Counts and texts are bounded by what the work can be (issue 18): nothing a reader cannot store."""
+
+    @pytest.mark.parametrize("count", [1_000_001, 2**31, 2**63, 10**400], ids=["1e6+1", "2^31", "2^63", "10^400"])
+    def test_leaflets_beyond_a_million_at_once_are_refused(self, count: int) -> None:
+        assert refused_field(LEAFLETS.model_copy(update={"count": count})) == "count"
+
+    def test_a_million_leaflets_at_once_are_recorded(self) -> None:
+        (distributed,) = decide(ActivityState(), LEAFLETS.model_copy(update={"count": 1_000_000}))
+        assert distributed.model_dump()["count"] == 1_000_000
+
+    @pytest.mark.parametrize("command", [TRAINING, FORUM], ids=lambda c: type(c).__name__)
+    def test_more_than_a_hundred_thousand_attendees_are_refused(self, command: ActivityCommand) -> None:
+        assert refused_field(command.model_copy(update={"attendees": 100_001})) == "attendees"
+        assert decide(ActivityState(), command.model_copy(update={"attendees": 100_000}))
+
+    @pytest.mark.parametrize(
+        ("command", "change", "field"),
+        [
+            (LEAFLETS, {"topic": "x" * 201}, "topic"),
+            (DISPUTE, {"outcome": "x" * 2001}, "outcome"),
+            (DISPUTE, {"parties": tuple(f"party {n}" for n in range(21))}, "parties"),
+            (DISPUTE, {"parties": ("x" * 201, "villagers")}, "parties.0"),
+            (CASE, {"police_case_number": "x" * 201}, "police_case_number"),
+            (SERVICE, {"item": "x" * 201}, "item"),
+            (SERVICE, {"officer_ids": tuple(f"o-{n}" for n in range(101))}, "officer_ids"),
+            (SERVICE, {"officer_ids": ("chief-a", "o" * 129)}, "officer_ids.1"),
+            (SERVICE, {"activity_id": "a" * 129}, "activity_id"),
+        ],
+    )
+    def test_a_text_or_list_beyond_its_bound_is_refused_naming_the_field(
+        self, command: ActivityCommand, change: dict[str, object], field: str
+    ) -> None:
+        assert refused_field(command.model_copy(update=change)) == field
+
+    def test_a_forum_collects_at_most_a_hundred_appeals_each_of_bounded_text(self) -> None:
+        many = tuple(ForumAppeal(description=f"appeal {n}", category="other") for n in range(101))
+        assert refused_field(FORUM.model_copy(update={"appeals": many})) == "appeals"
+        long = ForumAppeal(description="x" * 2001, category="other")
+        assert refused_field(FORUM.model_copy(update={"appeals": (long,)})) == "appeals.0.description"

@@ -1,7 +1,7 @@
 """The visit stream: a recorded visit must hang together, field by field."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -63,7 +63,14 @@ class TestWhenNew:
             ({"ended_at": START}, "ended_at"),
             ({"ended_at": START - timedelta(minutes=1)}, "ended_at"),
             ({"started_at": datetime(2025, 3, 3, 9)}, "started_at"),
+            ({"started_at": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))}, "started_at"),
+            ({"ended_at": datetime(9999, 12, 31, 20, tzinfo=timezone(timedelta(hours=-10)))}, "ended_at"),
             ({"person_times": 1}, "person_times"),
+            ({"person_times": 10_001}, "person_times"),
+            ({"person_times": 10**30}, "person_times"),
+            ({"findings": "x" * 2001}, "findings"),
+            ({"location": "x" * 201}, "location"),
+            ({"officer_ids": tuple(f"o-{n}" for n in range(101))}, "officer_ids"),
             ({"officer_ids": ()}, "officer_ids"),
             ({"officer_ids": ("chief-a", "chief-a")}, "officer_ids"),
             ({"location": "  "}, "location"),
@@ -78,6 +85,11 @@ class TestWhenNew:
 
     def test_a_visit_cannot_be_reported_before_it_ends(self) -> None:
         assert refused_field(RECORD, now=START + timedelta(hours=1)) == "ended_at"
+
+    def test_ten_thousand_person_times_on_one_patrol_are_recorded(self) -> None:
+        (event,) = decide_record_visit(VisitState(), replace(RECORD, person_times=10_000), NOW)
+        assert isinstance(event, PatrolCompleted)
+        assert event.person_times == 10_000
 
     def test_a_report_without_its_id_is_refused(self) -> None:
         assert refused_field(replace(RECORD, visit_id=None)) == "visit_id"

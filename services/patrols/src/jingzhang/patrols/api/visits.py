@@ -26,7 +26,7 @@ async def record_visit(body: VisitBody, deps: HandlerDeps, police: RecorderParam
         location=body.location,
         person_times=body.person_times,
         findings=body.findings,
-        proof=body.proof,
+        proof=None if body.proof is None else body.proof.proof(),
         expected_version=body.expected_version,
     )
     decided = await handlers.record_visit(deps, command, police.meta)

@@ -19,10 +19,21 @@ from jingzhang.patrols.domain.common import (
     CONTACT,
     FreeText,
     given_id,
+    require_count,
+    require_length,
     require_not_after,
     require_officers,
     require_text,
     same_record,
+)
+from jingzhang.patrols.domain.limits import (
+    IDENT_LENGTH,
+    LINE_LENGTH,
+    MAX_APPEALS,
+    MAX_ATTENDEES,
+    MAX_LEAFLETS,
+    MAX_PARTIES,
+    TEXT_LENGTH,
 )
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
@@ -253,7 +264,9 @@ def appeal_enterprise(forum: HoldForum, index: int) -> str:
     """The enterprise of the forum's appeal at `index`: its own, else the host's."""
     enterprise_id = forum.appeals[index].enterprise_id or forum.enterprise_id
     if enterprise_id is None:
-        raise InvalidCommand("a zone-wide forum's appeal must name its enterprise", field=f"appeals.{index}")
+        raise InvalidCommand(
+            "a zone-wide forum's appeal must name its enterprise", field=f"appeals.{index}.enterprise_id"
+        )
     return enterprise_id
 
 
@@ -348,9 +361,9 @@ def _record(state: ActivityState, activity: ActivityEvent, today: date) -> list[
 
 
 def _check_common(activity: ActivityEvent, today: date) -> None:
-    require_text(activity.activity_id, "activity_id")
+    require_text(activity.activity_id, "activity_id", IDENT_LENGTH)
     if activity.enterprise_id is not None:
-        require_text(activity.enterprise_id, "enterprise_id")
+        require_text(activity.enterprise_id, "enterprise_id", IDENT_LENGTH)
     require_officers(activity.officer_ids)
     require_not_after(activity.occurred_on, today, "occurred_on")
 
@@ -364,10 +377,10 @@ def _check_specific(activity: ActivityEvent) -> None:
         case ServiceOnBehalfHandled():
             require_text(activity.item, "item")
         case TrainingHeld():
-            _require_positive(activity.attendees, "attendees")
+            require_count(activity.attendees, "attendees", MAX_ATTENDEES)
             require_text(activity.topic, "topic")
         case LeafletsDistributed():
-            _require_positive(activity.count, "count")
+            require_count(activity.count, "count", MAX_LEAFLETS)
             require_text(activity.topic, "topic")
         case ForumHeld():
             _check_forum(activity)
@@ -375,27 +388,37 @@ def _check_specific(activity: ActivityEvent) -> None:
             assert_never(activity)
 
 
-def _require_positive(value: int, field: str) -> None:
-    if value < 1:
-        raise InvalidCommand(f"{field} must be at least 1", field=field)
-
-
 def _check_dispute(dispute: DisputeMediated) -> None:
+    if len(dispute.parties) > MAX_PARTIES:
+        raise InvalidCommand(f"a dispute names at most {MAX_PARTIES} parties", field="parties")
+    for n, party in enumerate(dispute.parties):
+        require_length(party, f"parties.{n}", LINE_LENGTH)
     parties = [p.strip() for p in dispute.parties]
     if len(set(parties)) < 2 or not all(parties):
         raise InvalidCommand("a dispute needs at least two distinct, named parties", field="parties")
-    require_text(dispute.outcome, "outcome")
+    require_text(dispute.outcome, "outcome", TEXT_LENGTH)
+
+
+# Each field of a collected appeal, as the report (`HoldForum.appeals`) called it, and its bound.
+_APPEAL_FIELDS = (
+    ("appeal_ref_id", "ref_id", LINE_LENGTH),
+    ("enterprise_id", "enterprise_id", IDENT_LENGTH),
+    ("description", "description", TEXT_LENGTH),
+    ("category", "category", LINE_LENGTH),
+)
 
 
 def _check_forum(forum: ForumHeld) -> None:
-    _require_positive(forum.attendees, "attendees")
+    require_count(forum.attendees, "attendees", MAX_ATTENDEES)
+    if len(forum.collected_appeals) > MAX_APPEALS:
+        raise InvalidCommand(f"a forum collects at most {MAX_APPEALS} appeals", field="appeals")
     refs = [a.appeal_ref_id for a in forum.collected_appeals]
     if len(set(refs)) != len(refs):
-        raise InvalidCommand("an appeal reference is collected twice", field="collected_appeals")
-    for appeal in forum.collected_appeals:
-        for name in ("appeal_ref_id", "enterprise_id", "description", "category"):
-            require_text(getattr(appeal, name), f"collected_appeals.{name}")
+        raise InvalidCommand("an appeal reference is collected twice", field="appeals")
+    for n, appeal in enumerate(forum.collected_appeals):
+        for name, reported_as, longest in _APPEAL_FIELDS:
+            require_text(getattr(appeal, name), f"appeals.{n}.{reported_as}", longest)
         if appeal.appeal_id != collected_appeal_id(forum.forum_id, appeal.appeal_ref_id):
             raise InvalidCommand(
-                "an appeal's id must derive from the forum and its reference", field="collected_appeals.appeal_id"
+                "an appeal's id must derive from the forum and its reference", field=f"appeals.{n}.appeal_id"
             )

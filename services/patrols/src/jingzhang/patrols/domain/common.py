@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel
 
+from jingzhang.patrols.domain.limits import EARLIEST, IDENT_LENGTH, LATEST, LINE_LENGTH, MAX_OFFICERS
 from jingzhang.shared.errors import InvalidCommand
 from jingzhang.shared.privacy.fields import Personal, PersonalKind
 
@@ -39,25 +40,48 @@ def local_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=ZONE_TZ)
 
 
-def require_text(value: str, field: str) -> None:
+def require_text(value: str, field: str, longest: int = LINE_LENGTH) -> None:
     if not value.strip():
         raise InvalidCommand(f"{field} must not be blank", field=field)
+    require_length(value, field, longest)
+
+
+def require_length(value: str, field: str, longest: int) -> None:
+    if len(value) > longest:
+        raise InvalidCommand(f"{field} is longer than {longest} characters", field=field)
+
+
+def require_count(value: int, field: str, most: int) -> None:
+    """A count of something that happened: at least one, at most what the work can really be."""
+    if not 1 <= value <= most:
+        raise InvalidCommand(f"{field} must be between 1 and {most}", field=field)
+
+
+def require_instant(value: datetime, field: str) -> None:
+    """An instant of the scheme's work: with its offset, and within the years it can be."""
+    if value.tzinfo is None:
+        raise InvalidCommand(f"{field} needs a time zone", field=field)
+    if not EARLIEST <= value < LATEST:
+        raise InvalidCommand(f"{field} must be in the years {EARLIEST.year} to {LATEST.year - 1}", field=field)
 
 
 def given_id(value: str | None, field: str) -> str:
     """The id of a new stream: the caller's, or the one the handler drew when the caller gave none."""
     if value is None or not value.strip():
         raise InvalidCommand(f"{field} must not be blank", field=field)
+    require_length(value, field, IDENT_LENGTH)
     return value
 
 
 def require_officers(officer_ids: Sequence[str], field: str = "officer_ids") -> None:
     if not officer_ids:
         raise InvalidCommand("at least one officer must be named", field=field)
+    if len(officer_ids) > MAX_OFFICERS:
+        raise InvalidCommand(f"at most {MAX_OFFICERS} officers may be named", field=field)
     if len(set(officer_ids)) != len(officer_ids):
         raise InvalidCommand("an officer is named twice", field=field)
-    for officer_id in officer_ids:
-        require_text(officer_id, field)
+    for n, officer_id in enumerate(officer_ids):
+        require_text(officer_id, f"{field}.{n}", IDENT_LENGTH)
 
 
 def require_not_after(day: date, today: date, field: str) -> None:

@@ -18,6 +18,7 @@ from jingzhang.patrols.domain.common import (
     require_text,
     same_record,
 )
+from jingzhang.patrols.domain.limits import IDENT_LENGTH, TEXT_LENGTH
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 
@@ -168,14 +169,14 @@ def decide_record(state: HazardState, command: RecordHazard, today: date) -> lis
 
 def _found(command: RecordHazard, today: date) -> HazardFound:
     hazard_id = given_id(command.hazard_id, "hazard_id")
-    require_text(command.enterprise_id, "enterprise_id")
-    require_text(command.description, "description")
+    require_text(command.enterprise_id, "enterprise_id", IDENT_LENGTH)
+    require_text(command.description, "description", TEXT_LENGTH)
     require_officers(command.officer_ids)
     require_not_after(command.found_on, today, "found_on")
     if command.rectification_due < command.found_on:
         raise InvalidCommand("the deadline precedes the finding", field="rectification_due")
     if command.found_on_visit_id is not None:
-        require_text(command.found_on_visit_id, "found_on_visit_id")
+        require_text(command.found_on_visit_id, "found_on_visit_id", IDENT_LENGTH)
     return HazardFound(
         hazard_id=hazard_id,
         enterprise_id=command.enterprise_id,
@@ -191,7 +192,7 @@ def decide_rectify(state: HazardState, command: RectifyHazard, today: date) -> l
     found = _known(state)
     if not state.awaiting_rectification:
         raise DomainRejected(f"hazard {found.hazard_id} is already {state.status.value}")
-    require_text(command.measures, "measures")
+    require_text(command.measures, "measures", TEXT_LENGTH)
     require_officers(command.officer_ids)
     require_not_after(command.rectified_on, today, "rectified_on")
     if command.rectified_on < found.found_on:
@@ -214,7 +215,7 @@ def decide_verify(state: HazardState, command: VerifyHazard, today: date) -> lis
         return []
     if state.rectified is None or state.status is not HazardStatus.RECTIFIED:
         raise DomainRejected(f"hazard {found.hazard_id} is {state.status.value}, not rectified")
-    require_text(command.on_visit_id, "on_visit_id")
+    require_text(command.on_visit_id, "on_visit_id", IDENT_LENGTH)
     require_officers(command.officer_ids)
     require_not_after(command.verified_on, today, "verified_on")
     if command.verified_on < state.rectified.rectified_on:

@@ -15,10 +15,14 @@ from jingzhang.patrols.domain.common import (
     FreeText,
     VisitKind,
     given_id,
+    require_count,
+    require_instant,
+    require_length,
     require_officers,
     require_text,
     same_record,
 )
+from jingzhang.patrols.domain.limits import IDENT_LENGTH, MAX_PERSON_TIMES, TEXT_LENGTH
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.privacy.fields import Personal, PersonalKind
@@ -110,8 +114,9 @@ def decide_record_visit(state: VisitState, command: RecordVisit, now: datetime) 
 
 def _validated(command: RecordVisit, now: datetime) -> PatrolCompleted:
     visit_id = given_id(command.visit_id, "visit_id")
-    require_text(command.enterprise_id, "enterprise_id")
+    require_text(command.enterprise_id, "enterprise_id", IDENT_LENGTH)
     require_text(command.location, "location")
+    require_length(command.findings, "findings", TEXT_LENGTH)
     require_officers(command.officer_ids)
     _check_times(command, now)
     _check_person_times(command)
@@ -131,9 +136,8 @@ def _validated(command: RecordVisit, now: datetime) -> PatrolCompleted:
 
 
 def _check_times(command: RecordVisit, now: datetime) -> None:
-    for name in ("started_at", "ended_at"):
-        if getattr(command, name).tzinfo is None:
-            raise InvalidCommand(f"{name} needs a time zone", field=name)
+    require_instant(command.started_at, "started_at")
+    require_instant(command.ended_at, "ended_at")
     if command.ended_at <= command.started_at:
         raise InvalidCommand("a visit must end after it starts", field="ended_at")
     if command.ended_at > now:
@@ -141,6 +145,7 @@ def _check_times(command: RecordVisit, now: datetime) -> None:
 
 
 def _check_person_times(command: RecordVisit) -> None:
+    require_count(command.person_times, "person_times", MAX_PERSON_TIMES)
     # Every named officer went at least once; unnamed auxiliaries may add to the count.
     named = len(command.officer_ids)
     if command.person_times < named:
@@ -158,4 +163,4 @@ def _check_proof(proof: Proof | None) -> None:
     if proof.geo is not None and not (-90 <= proof.geo.lat <= 90 and -180 <= proof.geo.lon <= 180):
         raise InvalidCommand("latitude must be within ±90 and longitude within ±180", field="proof.geo")
     if proof.photo_ref is not None:
-        require_text(proof.photo_ref, "proof.photo_ref")
+        require_text(proof.photo_ref, "proof.photo_ref", TEXT_LENGTH)
