@@ -65,3 +65,8 @@ class ServiceSettings(BaseSettings):
         default=None,
         description="KEYSTORE_MASTER_KEY: base64 of 32 random bytes wrapping every person's key; a secret, required",
     )
+    keystore_previous_master_keys: SecretStr | None = Field(
+        default=None,
+        description="KEYSTORE_PREVIOUS_MASTER_KEYS: comma-separated earlier master keys, still accepted for"
+        " unwrapping while `jingzhang privacy rotate-master-key` re-wraps every key under KEYSTORE_MASTER_KEY",
+    )

@@ -5,7 +5,10 @@ Key bytes live only inside these objects: `repr` and `str` never show them.
 
 import base64
 import binascii
+import hashlib
 import os
+import re
+from collections.abc import Iterator, Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -50,23 +53,30 @@ class DataKey:
     __str__ = __repr__
 
 
+KEY_ID_PATTERN = re.compile(r"^[0-9a-f]{16}$")
+
+
 class MasterKey:
-    """The key-encryption key (KEYSTORE_MASTER_KEY): wraps data keys, each bound to its subject."""
+    """The key-encryption key (KEYSTORE_MASTER_KEY): wraps data keys, each bound to its subject.
 
-    __slots__ = ("_aead",)
+    `key_id` names it without revealing it (a hash of the key, domain-separated): the key store
+    records which master key wrapped each data key, so several can be in use during a rotation."""
 
-    def __init__(self, raw: bytes) -> None:
+    __slots__ = ("_aead", "key_id")
+
+    def __init__(self, raw: bytes, setting: str = "KEYSTORE_MASTER_KEY") -> None:
         if len(raw) != KEY_BYTES:
-            raise ValueError(f"KEYSTORE_MASTER_KEY must be {KEY_BYTES} bytes, base64-encoded (got {len(raw)} bytes)")
+            raise ValueError(f"{setting} must be {KEY_BYTES} bytes, base64-encoded (got {len(raw)} bytes)")
         self._aead = AESGCM(raw)
+        self.key_id = hashlib.sha256(b"jz-master-key-id:1:" + raw).hexdigest()[:16]
 
     @classmethod
-    def from_base64(cls, text: str) -> "MasterKey":
+    def from_base64(cls, text: str, setting: str = "KEYSTORE_MASTER_KEY") -> "MasterKey":
         try:
             raw = base64.b64decode(text.strip(), validate=True)
         except (binascii.Error, ValueError):
-            raise ValueError("KEYSTORE_MASTER_KEY is not valid base64 (expected 32 random bytes)") from None
-        return cls(raw)
+            raise ValueError(f"{setting} is not valid base64 (expected 32 random bytes)") from None
+        return cls(raw, setting)
 
     @staticmethod
     def new_base64() -> str:
@@ -93,9 +103,47 @@ class MasterKey:
             ) from None
 
     def __repr__(self) -> str:
-        return "MasterKey(<hidden>)"
+        return f"MasterKey(id={self.key_id}, <hidden>)"
 
     __str__ = __repr__
+
+
+class MasterKeyRing:
+    """The master key that wraps new data keys, and the others still accepted for unwrapping them
+    (the previous ones, while a rotation re-wraps every data key under the current one)."""
+
+    __slots__ = ("_by_id", "current")
+
+    def __init__(self, current: MasterKey, others: Sequence[MasterKey] = ()) -> None:
+        self.current = current
+        self._by_id = {key.key_id: key for key in (current, *others)}
+
+    @classmethod
+    def of(cls, keys: "MasterKey | MasterKeyRing") -> "MasterKeyRing":
+        return keys if isinstance(keys, MasterKeyRing) else cls(keys)
+
+    @classmethod
+    def from_settings(cls, current: str, previous: str = "") -> "MasterKeyRing":
+        """KEYSTORE_MASTER_KEY and KEYSTORE_PREVIOUS_MASTER_KEYS (comma-separated) as the settings hold them."""
+        others = [
+            MasterKey.from_base64(text, f"KEYSTORE_PREVIOUS_MASTER_KEYS (key {n})")
+            for n, text in enumerate((t for t in previous.split(",") if t.strip()), start=1)
+        ]
+        return cls(MasterKey.from_base64(current), others)
+
+    def get(self, key_id: str) -> MasterKey | None:
+        return self._by_id.get(key_id)
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(self._by_id)
+
+    def __iter__(self) -> Iterator[MasterKey]:
+        """The current key first, then the others."""
+        return iter(self._by_id.values())
+
+    def __repr__(self) -> str:
+        return f"MasterKeyRing(current={self.current.key_id}, ids={sorted(self._by_id)})"
 
 
 def _wrap_aad(subject: str) -> bytes:

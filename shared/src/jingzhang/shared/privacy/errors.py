@@ -20,6 +20,14 @@ class WrongMasterKey(PrivacyError):
     """KEYSTORE_MASTER_KEY does not open the key store's keys: it was created with another master key."""
 
 
+class UnknownMasterKey(WrongMasterKey):
+    """A data key wrapped under a master key this process was not given (nor any key it was given)."""
+
+
+class MasterKeyRetired(PrivacyError):
+    """A master key that was retired (no data key is wrapped under it any more) offered as the current one."""
+
+
 class TamperedToken(PrivacyError):
     """A token whose ciphertext does not authenticate under its subject's key, kind and subject."""
 

@@ -13,32 +13,16 @@ import asyncpg
 import structlog
 
 from jingzhang.shared.errors import NotFound
-from jingzhang.shared.privacy.crypto import DataKey, MasterKey
-from jingzhang.shared.privacy.errors import PersonErased
+from jingzhang.shared.privacy import masters
+from jingzhang.shared.privacy.crypto import DataKey, MasterKey, MasterKeyRing
+from jingzhang.shared.privacy.errors import PersonErased, UnknownMasterKey, WrongMasterKey
 from jingzhang.shared.privacy.fields import check_subject
+from jingzhang.shared.privacy.schema import SCHEMA, install_keystore
 
 log = structlog.get_logger(__name__)
 
-SCHEMA = "keystore"
-
-_DDL = f"""
-CREATE SCHEMA IF NOT EXISTS {SCHEMA};
-CREATE TABLE IF NOT EXISTS {SCHEMA}.subject_keys (
-    subject     text PRIMARY KEY,
-    wrapped_key bytea,
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    erased_at   timestamptz,
-    erased_by   text,
-    CONSTRAINT erased_has_no_key CHECK ((wrapped_key IS NULL) = (erased_at IS NOT NULL))
-);
-CREATE TABLE IF NOT EXISTS {SCHEMA}.master_check (
-    id     int PRIMARY KEY CHECK (id = 1),
-    sealed bytea NOT NULL
-);
-"""
-_CHECK_TEXT = b"jingzhang key store"
-_CHECK_AAD = b"jz-keystore:check"
-_ROW = "subject, wrapped_key, erased_at, erased_by"
+_ROW = "subject, wrapped_key, master_key_id, erased_at, erased_by"
+_TOMBSTONE = "subject, erased_at, erased_by"  # what erasure reads: no key, and any release's table
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,29 +57,22 @@ class KeyStore(Protocol):
     async def erasure(self, subject: str) -> Tombstone | None: ...
 
 
-async def install_keystore(conn: asyncpg.Connection) -> None:
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(7231008)")  # concurrent starts install once
-        await conn.execute(_DDL)
-
-
 class PostgresKeyStore:
-    """The key store on PostgreSQL: its own database (KEYSTORE_URL) or schema `keystore` of the service's."""
+    """The key store on PostgreSQL: its own database (KEYSTORE_URL) or schema `keystore` of the service's.
 
-    def __init__(self, pool: asyncpg.Pool, master: MasterKey) -> None:
+    New keys are wrapped under the ring's current master key; a key is unwrapped under whichever master
+    key wrapped it (its row says which), so reads go on while a rotation re-wraps (`rotation`)."""
+
+    def __init__(self, pool: asyncpg.Pool, master: MasterKey | MasterKeyRing) -> None:
         self.pool = pool
-        self._master = master
+        self._ring = MasterKeyRing.of(master)
 
     async def install(self) -> None:
-        """Create the tables, then prove the master key opens this store (a wrong one fails here, at start)."""
-        async with self.pool.acquire() as conn:
+        """Create the tables, then prove the master keys open this store (a wrong one fails here, at
+        start) and register the current one if it is new."""
+        async with self.pool.acquire() as conn, conn.transaction():
             await install_keystore(conn)
-            await conn.execute(
-                f"INSERT INTO {SCHEMA}.master_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
-                self._master.seal(_CHECK_TEXT, _CHECK_AAD),
-            )
-            sealed = await conn.fetchval(f"SELECT sealed FROM {SCHEMA}.master_check WHERE id = 1")
-        self._master.open(sealed, _CHECK_AAD)
+            await masters.prove(conn, self._ring)
 
     async def get_or_create(self, subject: str) -> DataKey:
         return (await self.get_or_create_many([subject]))[subject]
@@ -120,13 +97,15 @@ class PostgresKeyStore:
 
     async def _create(self, subjects: list[str]) -> dict[str, KeyState]:
         # ON CONFLICT DO NOTHING: a concurrent creator wins and we read its key on the next round
-        wrapped = [self._master.wrap(DataKey.generate(), s) for s in subjects]
+        master = self._ring.current
+        wrapped = [master.wrap(DataKey.generate(), s) for s in subjects]
         rows = await self.pool.fetch(
-            f"""INSERT INTO {SCHEMA}.subject_keys (subject, wrapped_key)
-                SELECT * FROM unnest($1::text[], $2::bytea[])
+            f"""INSERT INTO {SCHEMA}.subject_keys (subject, wrapped_key, master_key_id)
+                SELECT s, w, $3 FROM unnest($1::text[], $2::bytea[]) AS u(s, w)
                 ON CONFLICT (subject) DO NOTHING RETURNING {_ROW}""",
             subjects,
             wrapped,
+            master.key_id,
         )
         created = {row["subject"]: self._state(row) for row in rows}
         if len(created) < len(subjects):
@@ -150,7 +129,7 @@ class PostgresKeyStore:
     def _state(self, row: asyncpg.Record) -> KeyState:
         if row["wrapped_key"] is None:
             return _tombstone(row)
-        return self._master.unwrap(row["wrapped_key"], row["subject"])
+        return unwrap(self._ring, row["subject"], row["wrapped_key"], row["master_key_id"])
 
     def __repr__(self) -> str:
         return "PostgresKeyStore(<pool>)"
@@ -191,13 +170,34 @@ class MemoryKeyStore:
         return state if isinstance(state, Tombstone) else None
 
 
+def unwrap(ring: MasterKeyRing, subject: str, wrapped: bytes, master_key_id: str | None) -> DataKey:
+    """The data key under the master key its row names; a row of the release before rotation names
+    none, and opens under one of the ring's keys."""
+    if master_key_id is None:
+        for master in ring:
+            try:
+                return master.unwrap(wrapped, subject)
+            except WrongMasterKey:
+                continue
+        raise WrongMasterKey(
+            "KEYSTORE_MASTER_KEY does not open the key store's keys: it was created with another master key"
+        )
+    named = ring.get(master_key_id)
+    if named is None:
+        raise UnknownMasterKey(
+            f"the key of {subject} is wrapped under master key {master_key_id}, which this process was not given:"
+            " add it to KEYSTORE_PREVIOUS_MASTER_KEYS (or finish the rotation)"
+        )
+    return named.unwrap(wrapped, subject)
+
+
 async def erase_subject(pool: asyncpg.Pool, subject: str, actor: str, at: datetime) -> Tombstone:
     """Destroy `subject`'s key, keeping a tombstone; needs no master key (operators erase, they never decrypt)."""
     check_subject(subject)
     row = await pool.fetchrow(
         f"""UPDATE {SCHEMA}.subject_keys
             SET wrapped_key = NULL, erased_at = coalesce(erased_at, $2), erased_by = coalesce(erased_by, $3)
-            WHERE subject = $1 RETURNING {_ROW}""",
+            WHERE subject = $1 RETURNING {_TOMBSTONE}""",
         subject,
         at,
         actor,
@@ -210,7 +210,7 @@ async def erase_subject(pool: asyncpg.Pool, subject: str, actor: str, at: dateti
 
 async def find_erasure(pool: asyncpg.Pool, subject: str) -> Tombstone | None:
     check_subject(subject)
-    row = await pool.fetchrow(f"SELECT {_ROW} FROM {SCHEMA}.subject_keys WHERE subject = $1", subject)
+    row = await pool.fetchrow(f"SELECT {_TOMBSTONE} FROM {SCHEMA}.subject_keys WHERE subject = $1", subject)
     return _tombstone(row) if row is not None and row["erased_at"] is not None else None
 
 

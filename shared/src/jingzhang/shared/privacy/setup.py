@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from jingzhang.shared.privacy.crypto import MasterKey
+from jingzhang.shared.privacy.crypto import MasterKeyRing
 from jingzhang.shared.privacy.errors import MasterKeyMissing
 from jingzhang.shared.privacy.keystore import PostgresKeyStore
 from jingzhang.shared.settings import ServiceSettings
@@ -21,18 +21,22 @@ class OpenedKeyStore:
             await self.own_pool.close()
 
 
-def master_key(settings: ServiceSettings) -> MasterKey:
+def master_keys(settings: ServiceSettings) -> MasterKeyRing:
+    """KEYSTORE_MASTER_KEY wraps new keys; KEYSTORE_PREVIOUS_MASTER_KEYS still unwrap (a rotation)."""
     if settings.keystore_master_key is None:
         raise MasterKeyMissing(
             "KEYSTORE_MASTER_KEY is not set: a service will not record personal data unencrypted"
             " (`jingzhang up` makes one; otherwise set base64 of 32 random bytes)"
         )
-    return MasterKey.from_base64(settings.keystore_master_key.get_secret_value())
+    previous = settings.keystore_previous_master_keys
+    return MasterKeyRing.from_settings(
+        settings.keystore_master_key.get_secret_value(), previous.get_secret_value() if previous else ""
+    )
 
 
 async def open_keystore(settings: ServiceSettings, service_pool: asyncpg.Pool) -> OpenedKeyStore:
     """Install the key store's tables and check the master key opens it (a wrong one fails here)."""
-    master = master_key(settings)
+    master = master_keys(settings)
     own_pool = None
     if settings.keystore_url:
         own_pool = await asyncpg.create_pool(settings.keystore_url, min_size=1, max_size=settings.db_pool_max)
