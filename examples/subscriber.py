@@ -1,17 +1,22 @@
-"""A subscribing government system, in one file: reads jingzhang's events from JetStream.
+"""A subscribing government system, in one file: reads jingzhang's events from JetStream with FastStream.
 
-Run it (nats-py only, no jingzhang import):
+Run it (FastStream and nats-py only, no jingzhang import):
 
     python examples/subscriber.py --server nats://localhost:4222 --stream JZ_APPEALS \
         --subject 'jz.appeals.evt.>' --durable gov-archive --db archive.sqlite3 --max 100 --timeout 5
 
 What it shows (see docs/subscribers.md):
+- FastStream with a safe ack policy: `NACK_ON_ERROR`, so a handler that fails hands the message back to
+  JetStream for redelivery (FastStream's default, `REJECT_ON_ERROR`, would terminate it: never again);
+  one message at a time (`PullSub(batch_size=1)`), in stream order, so each aggregate stays in order;
+  the stream is only bound, never declared (`JStream(declare=False)`: FastStream would otherwise
+  rewrite a stream whose settings differ from its own);
 - a durable pull consumer with explicit acks: after a crash or restart it resumes where it acked;
 - deduplication by the CloudEvents `id`, recorded in the same SQLite transaction as the effect, so a
   redelivery or a republish (after JetStream's duplicate window) is applied once;
 - per-aggregate order by `aggregateversion`: an event at or below the version already applied is stale;
-- acking only after the effect is committed.
-It stops after `--max` applied events, or when no message came for `--timeout` seconds.
+- acking only after the effect is committed (the handler returns, then FastStream acks).
+It stops after `--max` applied events, or when no event was handled for `--timeout` seconds.
 """
 
 import argparse
@@ -19,20 +24,22 @@ import asyncio
 import json
 import sqlite3
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
-import nats
-import nats.errors
-from nats.aio.msg import Msg
-from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS processed (event_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS aggregate_version (aggregate TEXT PRIMARY KEY, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS archive (event_id TEXT PRIMARY KEY, type TEXT, subject TEXT, time TEXT, data TEXT);
 """
+CLOUDEVENTS = "application/cloudevents+json"
+RETRY_DELAY = 1.0
+"""Seconds before a failed event comes back: never given up on (`max_deliver=-1`), never hot-looped."""
 
 
 @dataclass
@@ -44,7 +51,7 @@ class Options:
     db: str
     max: int
     timeout: float
-    batch: int
+    ack_wait: float
     inbox_prefix: str
 
 
@@ -57,7 +64,12 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--db", default="subscriber.sqlite3", help="where processed ids and the effect live")
     p.add_argument("--max", type=int, default=100, help="stop after this many applied events")
     p.add_argument("--timeout", type=float, default=5.0, help="stop after this many idle seconds")
-    p.add_argument("--batch", type=int, default=50)
+    p.add_argument(
+        "--ack-wait",
+        type=float,
+        default=30.0,
+        help="seconds before JetStream redelivers what was fetched and not acked (e.g. in flight when we stopped)",
+    )
     p.add_argument(
         "--inbox-prefix", default="_INBOX_external", help="the `external` NATS user receives replies only here"
     )
@@ -93,49 +105,57 @@ class Archive:
         return "applied"
 
 
-async def consumer(js: JetStreamContext, opts: Options) -> JetStreamContext.PullSubscription:
-    """Create the durable consumer once (idempotent with the same config), then bind to it."""
-    config = ConsumerConfig(
-        durable_name=opts.durable,
-        filter_subject=opts.subject,
-        ack_policy=AckPolicy.EXPLICIT,
-        deliver_policy=DeliverPolicy.ALL,
-        ack_wait=30,
-        max_deliver=20,
-        max_ack_pending=opts.batch,
+def subscriber(opts: Options) -> tuple[NatsBroker, asyncio.Event, dict[str, float]]:
+    """The broker with one handler; the event is set when `--max` events were applied."""
+    broker = NatsBroker(opts.server, inbox_prefix=opts.inbox_prefix, connect_timeout=opts.timeout, logger=None)
+    archive = Archive(opts.db)
+    enough = asyncio.Event()
+    state = {"applied": 0.0, "last": time.monotonic()}
+    consumer = ConsumerConfig(
+        deliver_policy=DeliverPolicy.ALL, ack_wait=opts.ack_wait, max_deliver=-1, max_ack_pending=1
     )
-    await js.add_consumer(opts.stream, config)
-    return await js.pull_subscribe_bind(opts.durable, stream=opts.stream)
 
+    @broker.subscriber(
+        opts.subject,
+        stream=JStream(opts.stream, declare=False),
+        durable=opts.durable,
+        config=consumer,
+        pull_sub=PullSub(batch_size=1, timeout=1.0),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def handle(event: Any, msg: NatsMessage) -> None:  # FastStream has decoded the JSON body
+        if enough.is_set():  # past --max: give it back untouched for the next run
+            await msg.nack()
+            return
+        if not isinstance(event, dict) or msg.headers.get("Content-Type", CLOUDEVENTS) != CLOUDEVENTS:
+            await msg.reject()  # not a CloudEvent: never retried
+            return
+        try:
+            outcome = archive.apply(event)
+        except sqlite3.Error as exc:  # our store is away: hand the event back, redelivered in a moment
+            print(f"failed {event.get('type')} {exc}", file=sys.stderr, flush=True)
+            await msg.nack(delay=RETRY_DELAY)
+            return
+        state["last"] = time.monotonic()  # progress: failures alone do not keep it running
+        version = event["aggregateversion"]
+        print(f"{outcome} {event['type']} {event['subject']} v{version} id={event['id']}", flush=True)
+        state["applied"] += outcome == "applied"
+        if state["applied"] >= opts.max:
+            enough.set()
 
-async def handle(msg: Msg, archive: Archive) -> str:
-    if msg.headers and msg.headers.get("Content-Type") not in (None, "application/cloudevents+json"):
-        await msg.term()  # not a CloudEvent: never retried
-        return "refused"
-    event = json.loads(msg.data)
-    outcome = archive.apply(event)
-    await msg.ack()  # only after the effect committed: a crash before this means a redelivery, deduplicated
-    print(f"{outcome} {event['type']} {event['subject']} v{event['aggregateversion']} id={event['id']}", flush=True)
-    return outcome
+    return broker, enough, state
 
 
 async def run(opts: Options) -> int:
-    nc = await nats.connect(
-        opts.server, connect_timeout=opts.timeout, max_reconnect_attempts=3, inbox_prefix=opts.inbox_prefix
-    )
-    archive = Archive(opts.db)
-    applied = 0
-    try:
-        sub = await consumer(nc.jetstream(), opts)
-        while applied < opts.max:
+    broker, enough, state = subscriber(opts)
+    async with broker:
+        await broker.start()
+        while not enough.is_set() and time.monotonic() - state["last"] < opts.timeout:
             try:
-                msgs = await sub.fetch(min(opts.batch, opts.max - applied), timeout=opts.timeout)
-            except (TimeoutError, nats.errors.TimeoutError):
-                break  # idle for --timeout seconds
-            for msg in msgs:  # one by one, in stream order: keeps each aggregate in order
-                applied += await handle(msg, archive) == "applied"
-    finally:
-        await nc.close()
+                await asyncio.wait_for(enough.wait(), 0.2)
+            except TimeoutError:
+                continue
+    applied = int(state["applied"])
     print(f"done: {applied} applied", flush=True)
     return applied
 

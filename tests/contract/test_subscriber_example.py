@@ -1,6 +1,9 @@
-"""examples/subscriber.py against a real nats-server, fed by a real relay from a real event store."""
+"""examples/subscriber.py (FastStream, NACK_ON_ERROR) against a real nats-server, fed by a real relay
+from a real event store: events once, a republished one deduplicated, a restart resuming after what
+was acked, a handler failure redelivered rather than dropped."""
 
 import asyncio
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -70,7 +73,28 @@ async def test_its_durable_consumer_resumes_after_what_it_acked(
     pool: asyncpg.Pool, nc: NATS, nats_server: NatsServer, tmp_path: Path
 ) -> None:
     await relay_two_appeal_events(pool, nc)
-    first = await run_example(nats_server, tmp_path / "gov.sqlite3", "--max", "1")
-    second = await run_example(nats_server, tmp_path / "gov.sqlite3", "--max", "10")
+    # a message fetched while the first run stopped comes back after the consumer's ack wait (1 s here)
+    first = await run_example(nats_server, tmp_path / "gov.sqlite3", "--max", "1", "--ack-wait", "1")
+    second = await run_example(nats_server, tmp_path / "gov.sqlite3", "--max", "10", "--timeout", "4")
     assert outcomes(first) == [("applied", "cn.jingzhang.appeals.AppealRaised.v1")]
     assert outcomes(second) == [("applied", "cn.jingzhang.appeals.AppealRouted.v1")]
+
+
+async def test_an_event_its_store_could_not_take_is_redelivered_not_dropped(
+    pool: asyncpg.Pool, nc: NATS, nats_server: NatsServer, tmp_path: Path
+) -> None:
+    await relay_two_appeal_events(pool, nc)
+    db = tmp_path / "gov.sqlite3"
+    broken = sqlite3.connect(db)
+    broken.execute("CREATE TABLE archive (event_id TEXT PRIMARY KEY)")  # too few columns: every insert fails
+    broken.commit()
+    failing = await run_example(nats_server, db, "--max", "10", "--ack-wait", "1")
+    assert outcomes(failing) == []
+    broken.execute("DROP TABLE archive")
+    broken.commit()
+    broken.close()
+    healed = await run_example(nats_server, db, "--max", "10", "--timeout", "4")
+    assert outcomes(healed) == [
+        ("applied", "cn.jingzhang.appeals.AppealRaised.v1"),
+        ("applied", "cn.jingzhang.appeals.AppealRouted.v1"),
+    ]
