@@ -107,7 +107,8 @@ class Archive:
 
 def subscriber(opts: Options) -> tuple[NatsBroker, asyncio.Event, dict[str, float]]:
     """The broker with one handler; the event is set when `--max` events were applied."""
-    broker = NatsBroker(opts.server, inbox_prefix=opts.inbox_prefix, connect_timeout=opts.timeout, logger=None)
+    timeout = max(1, int(opts.timeout))  # whole seconds for FastStream
+    broker = NatsBroker(opts.server, inbox_prefix=opts.inbox_prefix, connect_timeout=timeout, logger=None)
     archive = Archive(opts.db)
     enough = asyncio.Event()
     state = {"applied": 0.0, "last": time.monotonic()}
