@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from nats.aio.client import Client as NATS
 
 from jingzhang.assignment.bootstrap import create_app
@@ -21,9 +22,14 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-async def client(service_env: ServiceEnv, nc: NATS, clock: FixedClock) -> AsyncIterator[httpx.AsyncClient]:
-    """The assignment app over HTTP, its acting worker polling every 0.1 s."""
+async def app(service_env: ServiceEnv, nc: NATS, clock: FixedClock) -> FastAPI:
+    """The assignment app on the fixed clock, its acting worker polling every 0.1 s."""
     settings = await service_env.settings("assignment")
-    app = create_app(AssignmentSettings(**{**settings.model_dump(), "acting_poll_interval": 0.1}), clock)
+    return create_app(AssignmentSettings(**{**settings.model_dump(), "acting_poll_interval": 0.1}), clock)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The assignment app over HTTP (as the bureau)."""
     async with running(app) as http:
         yield http

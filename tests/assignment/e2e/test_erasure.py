@@ -38,8 +38,14 @@ async def test_only_the_bureau_erases_and_the_officer_then_reads_erased(client: 
     audited = await client.get(f"/privacy/erasures/{SUBJECT}", headers=bearer(Role.AUDITOR))
     assert audited.status_code == 200
     assert audited.json()["erased_by"] == "bureau:bureau-tester"
-    again = await client.post("/officers", json={**enrolment, "officer_id": OFFICER})
-    assert again.status_code == 409  # the officer exists, and erasure is final either way
+    # a retried enrolment answers what the first did and stores nothing: the person stays erased
+    again = await ok(client.post("/officers", json=enrolment), 201)
+    assert (again["version"], again["events"]) == (1, ["OfficerEnrolled"])
+    assert (await client.get(f"/officers/{OFFICER}")).json()["name"] == "[erased]"
+    # new personal data about them is refused: erasure is final
+    leave = {"starts_at": "2024-03-02T09:00:00+08:00", "ends_at": "2024-03-03T09:00:00+08:00", "reason": "年休"}
+    refused = await client.post(f"/officers/{OFFICER}/absences", json=leave)
+    assert (refused.status_code, refused.json()["code"]) == (409, "person_erased")
 
 
 async def test_a_malformed_subject_is_a_422_naming_the_field(client: httpx.AsyncClient) -> None:

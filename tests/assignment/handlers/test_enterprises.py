@@ -9,9 +9,10 @@ from jingzhang.assignment.domain.events import (
     ChiefAssigned,
     CoverageGapClosed,
     CoverageGapOpened,
+    CoverageShortfallOpened,
     Slot,
 )
-from jingzhang.shared.errors import InvalidCommand, NotFound
+from jingzhang.shared.errors import InvalidCommand, UnknownSubject
 
 from ..unit.samples import BL, ENTERPRISE_ID, OFFICERS, PC, REGISTER, SPARE_STATION_OFFICER, T0, day
 from .world import META, absence, enrol, staffed, world
@@ -32,12 +33,14 @@ class TestRegister:
 
 
 class TestAssign:
-    async def test_an_unknown_officer_is_not_found(self) -> None:
+    async def test_an_officer_never_enrolled_is_unknown_naming_the_field(self) -> None:
         w = world()
         await handlers.register_enterprise(w.deps, REGISTER, META)
 
-        with pytest.raises(NotFound):
+        with pytest.raises(UnknownSubject) as refused:
             await handlers.assign_chief(w.deps, assign(PC, Slot.A, "nobody"), META)
+
+        assert (refused.value.code, refused.value.field) == ("unknown_officer", "officer_id")
 
     async def test_a_station_officer_cannot_be_bureau_leader(self) -> None:
         w = world()
@@ -56,7 +59,7 @@ class TestAssign:
 
         kinds = [type(e) for e in w.events("enterprise", ENTERPRISE_ID)]
         assert kinds.count(ChiefAssigned) == 3
-        assert kinds[-2:] == [CoverageGapClosed, ActingChiefChanged]
+        assert kinds[-3:] == [CoverageGapClosed, CoverageShortfallOpened, ActingChiefChanged]
 
     async def test_assigning_a_b_whose_a_is_away_makes_b_act_at_once(self) -> None:
         w = world()

@@ -12,6 +12,7 @@ from jingzhang.assignment.domain.events import (
     ChiefTier,
     CoverageGapClosed,
     CoverageGapOpened,
+    CoverageShortfallOpened,
     EnterpriseClass,
     EnterpriseRegistered,
     OfficerEnrolled,
@@ -68,6 +69,7 @@ def registered(
         contact_name="王经理",
         contact_phone="13800000000",
         enterprise_class=enterprise_class,
+        registered_on=T0.date(),
     )
 
 
@@ -85,13 +87,22 @@ def assigned(tier: ChiefTier, slot: Slot, officer_id: str | None = None, at: dat
     )
 
 
+def shortfall_opened(tier: ChiefTier, vacant: Slot = Slot.B, reason: str = "") -> CoverageShortfallOpened:
+    return CoverageShortfallOpened(
+        enterprise_id=ENTERPRISE_ID, tier=tier, vacant=vacant, reason=reason or f"{tier} {Slot.A} assigned"
+    )
+
+
 def staffed(*slots: Slot) -> list[DomainEvent]:
-    """A registered key project whose three tiers are held in `slots` (A only by default), gap closed."""
+    """A registered key project whose three tiers are held in `slots` (A only by default), gap closed, and
+    with one slot per tier the shortfalls recorded."""
     chosen = slots or (Slot.A,)
+    vacant = [Slot.B if slot is Slot.A else Slot.A for slot in chosen] if len(chosen) == 1 else []
     return [
         registered(),
         gap_opened(*ALL_TIERS),
         *(assigned(tier, slot) for tier in ALL_TIERS for slot in chosen),
+        *(shortfall_opened(tier, slot) for tier in ALL_TIERS for slot in vacant),
         CoverageGapClosed(enterprise_id=ENTERPRISE_ID, reason="police_chief assigned"),
     ]
 
@@ -127,6 +138,7 @@ def enrolled(officer_id: str, unit_kind: UnitKind = UnitKind.STATION) -> Officer
         phone="13900000000",
         wechat_id=f"wx-{officer_id}",
         photo_ref=f"photos/{officer_id}.jpg",
+        enrolled_on=T0.date(),
     )
 
 

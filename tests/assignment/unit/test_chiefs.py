@@ -2,9 +2,10 @@
 
 import pytest
 
-from jingzhang.assignment.domain.chiefs import assign_chief, relieve_chief, relieve_departed_officer
+from jingzhang.assignment.domain.calendar import Interval
+from jingzhang.assignment.domain.chiefs import assign_chief, recheck_acting, relieve_chief, relieve_departed_officer
 from jingzhang.assignment.domain.commands import AssignChief, RelieveChief
-from jingzhang.assignment.domain.coverage import missing_backups, missing_tiers
+from jingzhang.assignment.domain.coverage import missing_tiers, shortfalls
 from jingzhang.assignment.domain.enterprise import chiefs_at, holder, holder_at
 from jingzhang.assignment.domain.events import (
     ActingChiefChanged,
@@ -13,9 +14,12 @@ from jingzhang.assignment.domain.events import (
     CoverageGapChanged,
     CoverageGapClosed,
     CoverageGapOpened,
+    CoverageShortfallClosed,
     EnterpriseClass,
     EnterpriseClosed,
     EnterpriseSuspended,
+    NobodyActing,
+    NobodyActingEnded,
     OfficerRetired,
     Slot,
     TaskForceFormed,
@@ -23,7 +27,8 @@ from jingzhang.assignment.domain.events import (
     TaskForceMemberRemoved,
     UnitKind,
 )
-from jingzhang.shared.errors import DomainRejected, InvalidCommand, NotFound
+from jingzhang.shared.errors import DomainRejected, InvalidCommand, UnknownSubject
+from jingzhang.shared.events import DomainEvent
 
 from .samples import (
     ALL_TIERS,
@@ -43,6 +48,7 @@ from .samples import (
     given_officer,
     registered,
     serving,
+    shortfall_opened,
     staffed,
 )
 
@@ -82,6 +88,7 @@ class TestAssigningWhenActive:
         assert events == [
             assigned(PC, Slot.A),
             CoverageGapChanged(enterprise_id=ENTERPRISE_ID, missing=(BL, SC), reason=reason),
+            shortfall_opened(PC),  # a key project's tier with its A and no B
             acting(PC, PC_A, None, reason),
         ]
 
@@ -141,9 +148,11 @@ class TestAssigningWhenActive:
 
         assert refused.value.code == "officer_retired"
 
-    def test_an_unknown_officer_is_not_found(self) -> None:
-        with pytest.raises(NotFound):
+    def test_an_officer_never_enrolled_is_unknown_naming_the_field(self) -> None:
+        with pytest.raises(UnknownSubject) as refused:
             assign_chief(given(registered()), assign(PC, Slot.A, PC_A), given_officer(), at=T0)
+
+        assert (refused.value.code, refused.value.field) == ("unknown_officer", "officer_id")
 
     def test_reassigning_relieves_the_previous_holder_first_and_hands_over_acting(self) -> None:
         state = given(staffed(), acting(PC, PC_A, None, "assigned"))
@@ -217,7 +226,9 @@ class TestRelieving:
         assert events == [
             relieved(PC, Slot.A, PC_A, "rotation", at=3),
             gap_opened(PC, reason=reason),
+            CoverageShortfallClosed(enterprise_id=ENTERPRISE_ID, tier=PC, reason=reason),  # no chief: a gap
             acting(PC, None, PC_A, reason, at=3),
+            NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(3), reason=reason),
         ]
 
     def test_relieving_an_empty_slot_records_nothing(self) -> None:
@@ -235,7 +246,9 @@ class TestRelievingADepartedOfficer:
         assert events == [
             relieved(PC, Slot.A, PC_A, "officer_retired", at=20),
             gap_opened(PC, reason="officer_retired"),
+            CoverageShortfallClosed(enterprise_id=ENTERPRISE_ID, tier=PC, reason="officer_retired"),
             acting(PC, None, PC_A, "officer_retired", at=20),
+            NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(20), reason="officer_retired"),
         ]
 
     def test_with_a_b_in_place_there_is_no_gap_and_b_takes_over(self) -> None:
@@ -245,6 +258,7 @@ class TestRelievingADepartedOfficer:
 
         assert events == [
             relieved(PC, Slot.A, PC_A, "officer_transferred", at=20),
+            shortfall_opened(PC, Slot.A, reason="officer_transferred"),
             acting(PC, PC_B, PC_A, "officer_transferred", at=20),
         ]
 
@@ -269,16 +283,131 @@ class TestRelievingADepartedOfficer:
 
 
 class TestCoverageRule:
-    def test_a_missing_b_is_no_gap_but_is_listed_as_a_missing_backup_of_a_key_project(self) -> None:
+    def test_a_missing_b_is_no_gap_but_a_shortfall_of_a_key_project(self) -> None:
         state = given(staffed())
 
         assert missing_tiers(state) == frozenset()
-        assert missing_backups(state) == frozenset(ALL_TIERS)
+        assert shortfalls(state) == dict.fromkeys(ALL_TIERS, Slot.B)
+
+    def test_an_above_scale_enterprise_owes_a_and_b_too(self) -> None:
+        state = given(registered(EnterpriseClass.ABOVE_SCALE), assigned(PC, Slot.B))
+
+        assert shortfalls(state) == {PC: Slot.A}
 
     def test_backups_are_not_expected_of_small_enterprises(self) -> None:
         state = given(registered(EnterpriseClass.SMALL_MICRO), *(assigned(t, Slot.A) for t in ALL_TIERS))
 
-        assert missing_backups(state) == frozenset()
+        assert shortfalls(state) == {}
 
-    def test_a_fully_paired_key_project_misses_nothing(self) -> None:
-        assert missing_backups(given(staffed(Slot.A, Slot.B))) == frozenset()
+    def test_a_fully_paired_key_project_falls_short_nowhere(self) -> None:
+        assert shortfalls(given(staffed(Slot.A, Slot.B))) == {}
+
+
+class TestAssigningNeverLeavesAAndBBothAway:
+    """The A/B rule on the assignment path: a newcomer away while their partner in the tier is away is refused."""
+
+    def test_a_b_away_while_the_a_is_away_is_refused_naming_both_the_dates_and_the_tier(self) -> None:
+        absences = {PC_A: (Interval(day(2), day(5)),), PC_B: (Interval(day(4), day(8)),)}
+
+        with pytest.raises(DomainRejected) as refused:
+            assign_chief(given(staffed()), assign(PC, Slot.B, PC_B), serving(PC_B), absences, at=day(1))
+
+        assert refused.value.code == "partners_both_away"
+        for named in (PC_A, PC_B, "police_chief", "辖区警长", "2024-03-05 17:00 至 2024-03-06 17:00"):
+            assert named in refused.value.reason
+
+    def test_a_new_a_away_while_the_b_is_away_is_refused_too(self) -> None:
+        absences = {SPARE_STATION_OFFICER: (Interval(day(2), day(5)),), PC_B: (Interval(day(3), day(4)),)}
+
+        with pytest.raises(DomainRejected) as refused:
+            assign_chief(
+                given(staffed(Slot.A, Slot.B)),
+                assign(PC, Slot.A, SPARE_STATION_OFFICER),
+                serving(SPARE_STATION_OFFICER),
+                absences,
+                at=day(1),
+            )
+
+        assert refused.value.code == "partners_both_away"
+
+    def test_absences_that_overlapped_before_the_term_begins_do_not_count(self) -> None:
+        absences = {PC_A: (Interval(day(2), day(5)),), PC_B: (Interval(day(4), day(8)),)}
+
+        events = assign_chief(given(staffed()), assign(PC, Slot.B, PC_B), serving(PC_B), absences, at=day(5))
+
+        assert events[0] == assigned(PC, Slot.B, at=day(5))
+
+    def test_absences_at_different_times_are_no_obstacle(self) -> None:
+        absences = {PC_A: (Interval(day(2), day(5)),), PC_B: (Interval(day(5), day(8)),)}
+
+        events = assign_chief(given(staffed()), assign(PC, Slot.B, PC_B), serving(PC_B), absences, at=day(1))
+
+        assert events[:2] == [
+            assigned(PC, Slot.B, at=day(1)),
+            CoverageShortfallClosed(enterprise_id=ENTERPRISE_ID, tier=PC, reason="police_chief B assigned"),
+        ]
+
+
+class TestAssigningWithinBusinessTime:
+    def test_a_term_before_the_enterprise_was_registered_is_refused_naming_the_field(self) -> None:
+        state = given(registered().model_copy(update={"registered_on": day(10).date()}))
+
+        with pytest.raises(InvalidCommand) as refused:
+            assign_chief(state, assign(PC, Slot.A, PC_A), serving(PC_A), at=day(9))
+
+        assert refused.value.field == "effective_from"
+        assert "2024-03-11" in refused.value.reason
+
+    def test_a_term_before_the_officer_was_enrolled_is_refused_naming_the_field(self) -> None:
+        officer = given_officer(enrolled(PC_A).model_copy(update={"enrolled_on": day(10).date()}))
+
+        with pytest.raises(InvalidCommand) as refused:
+            assign_chief(given(registered()), assign(PC, Slot.A, PC_A), officer, at=day(9))
+
+        assert refused.value.field == "effective_from"
+
+    def test_a_term_from_the_day_of_registration_is_accepted(self) -> None:
+        events = assign_chief(given(registered()), assign(PC, Slot.A, PC_A), serving(PC_A), at=T0.replace(hour=0))
+
+        assert events[0] == assigned(PC, Slot.A, at=T0.replace(hour=0))
+
+
+class TestNobodyActing:
+    """Never silence: a tier that had someone acting and has nobody is recorded when it begins and ends."""
+
+    def nobody(self, at: float) -> list[DomainEvent]:
+        return [
+            *(acting(tier, OFFICERS[(tier, Slot.A)], None, "assigned") for tier in ALL_TIERS),
+            acting(PC, None, PC_A, "absence started", at=at),  # both away: recorded before the A/B rule
+        ]
+
+    def test_a_recheck_records_nobody_acting_found_in_data_recorded_before_the_rule(self) -> None:
+        state = given(staffed(Slot.A, Slot.B), *self.nobody(at=2))
+
+        events = recheck_acting(
+            state, {PC_A: (Interval(day(2), day(5)),), PC_B: (Interval(day(1), day(6)),)}, day(3), "r"
+        )
+
+        assert events == [NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(2), reason="r")]
+
+    def test_once_recorded_a_recheck_records_nothing_more(self) -> None:
+        state = given(staffed(Slot.A, Slot.B), *self.nobody(at=2))
+        recorded = recheck_acting(state, {PC_A: (Interval(day(2), day(5)),)}, day(3), "r")
+
+        assert recheck_acting(after(state, recorded), {PC_A: (Interval(day(2), day(5)),)}, day(3), "r") == []
+
+    def test_when_someone_acts_again_it_ends_naming_them(self) -> None:
+        state = given(staffed(Slot.A, Slot.B), *self.nobody(at=2))
+        state = after(state, [NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(2), reason="r")])
+
+        events = recheck_acting(state, {PC_A: (Interval(day(2), day(5)),)}, day(5), "absence leave-1 ended")
+
+        assert events == [
+            acting(PC, PC_A, None, "absence leave-1 ended", at=5),
+            NobodyActingEnded(enterprise_id=ENTERPRISE_ID, tier=PC, officer_id=PC_A, reason="absence leave-1 ended"),
+        ]
+
+    def test_a_tier_never_staffed_is_a_gap_not_nobody_acting(self) -> None:
+        events = recheck_acting(given(registered(), gap_opened(*ALL_TIERS)), {}, day(1), "r")
+
+        assert events == []

@@ -37,7 +37,13 @@ def reassign(officer_id: str) -> AssignChief:
 
 async def registered_in(store: InMemoryEventStore) -> int:
     decided = await execute(
-        store, REGISTRY, ENTERPRISE, ENTERPRISE_ID, partial(register_enterprise, cmd=REGISTER), meta=META, now=day(0)
+        store,
+        REGISTRY,
+        ENTERPRISE,
+        ENTERPRISE_ID,
+        partial(register_enterprise, cmd=REGISTER, now=day(0)),
+        meta=META,
+        now=day(0),
     )
     return decided.version
 

@@ -1,6 +1,7 @@
 """Given/when/then for an enterprise's lifecycle: register, reclassify, suspend, reinstate, close."""
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
 
@@ -16,11 +17,14 @@ from jingzhang.assignment.domain.events import (
     ChiefRelieved,
     CoverageGapClosed,
     CoverageGapOpened,
+    CoverageShortfallClosed,
     EnterpriseClass,
     EnterpriseClosed,
     EnterpriseReclassified,
     EnterpriseReinstated,
     EnterpriseSuspended,
+    NobodyActing,
+    NobodyActingEnded,
     PoliceOfficeClosed,
     PoliceOfficeOpened,
     Slot,
@@ -41,11 +45,13 @@ from .samples import (
     OFFICERS,
     PC,
     REGISTER,
+    T0,
     assigned,
     day,
     gap_opened,
     given,
     registered,
+    shortfall_opened,
     staffed,
 )
 
@@ -60,16 +66,43 @@ def reclassify(to: EnterpriseClass) -> ReclassifyEnterprise:
 
 
 class TestWhenUnregistered:
-    def test_registering_records_the_enterprise_and_opens_a_gap_for_all_three_tiers(self) -> None:
-        events = register_enterprise(given(), REGISTER)
+    def test_registering_records_the_enterprise_registered_today_and_opens_a_gap_for_all_three_tiers(self) -> None:
+        events = register_enterprise(given(), REGISTER, now=T0)
 
         assert events == [registered(), gap_opened(*ALL_TIERS)]
+
+    def test_today_is_the_bureaus_day(self) -> None:
+        [event, _] = register_enterprise(given(), REGISTER, now=T0.replace(hour=16, minute=30))  # 00:30 in Shanghai
+
+        assert event == registered().model_copy(update={"registered_on": date(2024, 3, 2)})
+
+    def test_an_enterprise_registered_earlier_is_recorded_with_that_day(self) -> None:
+        earlier = REGISTER.model_copy(update={"registered_on": date(2023, 6, 1)})
+
+        [event, _] = register_enterprise(given(), earlier, now=T0)
+
+        assert event == registered().model_copy(update={"registered_on": date(2023, 6, 1)})
+
+    def test_a_registration_dated_in_the_future_is_refused_naming_the_field(self) -> None:
+        tomorrow = REGISTER.model_copy(update={"registered_on": T0.date() + timedelta(days=1)})
+
+        with pytest.raises(InvalidCommand) as refused:
+            register_enterprise(given(), tomorrow, now=T0)
+
+        assert refused.value.field == "registered_on"
+
+    def test_tomorrow_is_no_future_within_five_minutes_of_midnight(self) -> None:
+        tomorrow = REGISTER.model_copy(update={"registered_on": date(2024, 3, 2)})
+
+        [event, _] = register_enterprise(given(), tomorrow, now=T0.replace(hour=15, minute=57))  # 23:57 in Shanghai
+
+        assert event == registered().model_copy(update={"registered_on": date(2024, 3, 2)})
 
     def test_a_credit_code_with_a_wrong_check_character_is_refused_naming_the_field(self) -> None:
         wrong = CREDIT_CODE[:17] + ("0" if CREDIT_CODE[17] != "0" else "1")
 
         with pytest.raises(InvalidCommand) as refused:
-            register_enterprise(given(), REGISTER.model_copy(update={"credit_code": wrong}))
+            register_enterprise(given(), REGISTER.model_copy(update={"credit_code": wrong}), now=T0)
 
         assert refused.value.field == "credit_code"
 
@@ -88,14 +121,38 @@ class TestWhenUnregistered:
 
 
 class TestWhenActive:
-    def test_registering_again_is_refused(self) -> None:
-        with pytest.raises(DomainRejected) as refused:
-            register_enterprise(given(registered()), REGISTER)
+    def test_registering_the_same_again_is_a_retry_and_records_nothing(self) -> None:
+        later = day(40)
 
-        assert refused.value.code == "already_registered"
+        assert register_enterprise(given(registered()), REGISTER, now=later) == []
+        dated = REGISTER.model_copy(update={"registered_on": T0.date()})
+        assert register_enterprise(given(registered()), dated, now=later) == []
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"name": "另一家公司"}, "name"),
+            ({"enterprise_class": EnterpriseClass.SMALL_MICRO}, "enterprise_class"),
+            ({"registered_on": date(2024, 2, 1)}, "registered_on"),
+        ],
+    )
+    def test_registering_other_details_under_the_same_id_is_a_duplicate_naming_the_field(
+        self, change: dict[str, object], field: str
+    ) -> None:
+        with pytest.raises(DomainRejected) as refused:
+            register_enterprise(given(registered()), REGISTER.model_copy(update=change), now=day(1))
+
+        assert (refused.value.code, refused.value.field) == ("duplicate", field)
+
+    def test_a_retry_compares_with_what_was_registered_not_with_a_later_class(self) -> None:
+        state = given(registered(), reclassify_event(EnterpriseClass.ABOVE_SCALE))
+
+        assert register_enterprise(state, REGISTER, now=day(1)) == []
 
     def test_reclassifying_records_the_previous_class(self) -> None:
-        events = reclassify_enterprise(given(registered()), reclassify(EnterpriseClass.ABOVE_SCALE))
+        state = given(registered(), gap_opened(*ALL_TIERS))
+
+        events = reclassify_enterprise(state, reclassify(EnterpriseClass.ABOVE_SCALE))
 
         assert events == [
             EnterpriseReclassified(
@@ -116,10 +173,42 @@ class TestWhenActive:
             CoverageGapClosed(enterprise_id=ENTERPRISE_ID, reason="suspended"),
         ]
 
-    def test_suspending_a_covered_enterprise_records_only_the_suspension(self) -> None:
+    def test_suspending_a_covered_enterprise_ends_its_shortfalls_since_it_needs_no_cover(self) -> None:
         events = suspend_enterprise(given(staffed()), SUSPEND)
 
-        assert events == [EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="production halted")]
+        assert events == [
+            EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="production halted"),
+            *(CoverageShortfallClosed(enterprise_id=ENTERPRISE_ID, tier=t, reason="suspended") for t in ALL_TIERS),
+        ]
+
+    def test_suspending_ends_nobody_acting_and_reinstating_raises_it_again(self) -> None:
+        nobody = [
+            ActingChiefChanged(
+                enterprise_id=ENTERPRISE_ID,
+                tier=PC,
+                officer_id=None,
+                previous_officer_id=OFFICERS[(PC, Slot.A)],
+                reason="absence started",
+                effective_from=day(2),
+            ),
+            NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(2), reason="absence started"),
+        ]
+        suspended = suspend_enterprise(given(staffed(Slot.A, Slot.B), *nobody), SUSPEND)
+        reinstated = reinstate_enterprise(given(staffed(Slot.A, Slot.B), *nobody, *suspended), REINSTATE)
+
+        ended = NobodyActingEnded(enterprise_id=ENTERPRISE_ID, tier=PC, officer_id=None, reason="suspended")
+        assert suspended[1:] == [ended]
+        assert reinstated[1:] == [NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(2), reason="reinstated")]
+
+    def test_reclassifying_into_small_and_micro_ends_the_shortfalls_and_back_opens_them(self) -> None:
+        small = reclassify_enterprise(given(staffed()), reclassify(EnterpriseClass.SMALL_MICRO))
+        key = reclassify_enterprise(given(staffed(), *small), reclassify(EnterpriseClass.ABOVE_SCALE))
+
+        closed = [
+            CoverageShortfallClosed(enterprise_id=ENTERPRISE_ID, tier=t, reason="reclassified") for t in ALL_TIERS
+        ]
+        assert small[1:] == closed
+        assert key[1:] == [shortfall_opened(t, reason="reclassified") for t in ALL_TIERS]
 
     def test_closing_relieves_every_chief_closes_the_office_and_leaves_nobody_acting(self) -> None:
         office = PoliceOfficeOpened(
@@ -140,6 +229,12 @@ class TestWhenActive:
         acting = [e for e in events if isinstance(e, ActingChiefChanged)]
         assert [(e.tier, e.officer_id) for e in acting] == [(tier, None) for tier in ALL_TIERS]
         assert not any(isinstance(e, CoverageGapOpened) for e in events)
+
+
+def reclassify_event(to: EnterpriseClass) -> EnterpriseReclassified:
+    return EnterpriseReclassified(
+        enterprise_id=ENTERPRISE_ID, previous_class=EnterpriseClass.CITY_KEY_PROJECT, enterprise_class=to
+    )
 
 
 def _acting_a_everywhere() -> list[ActingChiefChanged]:
@@ -163,7 +258,11 @@ class TestWhenSuspended:
         events = reinstate_enterprise(state, REINSTATE)
 
         missing = tuple(t for t in ALL_TIERS if t is not PC)
-        assert events == [EnterpriseReinstated(enterprise_id=ENTERPRISE_ID), gap_opened(*missing, reason="reinstated")]
+        assert events == [
+            EnterpriseReinstated(enterprise_id=ENTERPRISE_ID),
+            gap_opened(*missing, reason="reinstated"),
+            shortfall_opened(PC, reason="reinstated"),
+        ]
 
     def test_suspending_again_records_nothing(self) -> None:
         state = given(staffed(), EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="x"))

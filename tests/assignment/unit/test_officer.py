@@ -1,6 +1,6 @@
 """Given/when/then for the officer aggregate: enrolment, transfer, retirement, absences and return."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -32,7 +32,7 @@ from jingzhang.assignment.domain.officer import (
 )
 from jingzhang.shared.errors import DomainRejected, InvalidCommand, NotFound
 
-from .samples import ENTERPRISE_ID, OFFICERS, PC, day, enrolled, given_officer, registered
+from .samples import ENTERPRISE_ID, OFFICERS, PC, T0, day, enrolled, given_officer, registered
 
 PC_A, PC_B = OFFICERS[(PC, Slot.A)], OFFICERS[(PC, Slot.B)]
 
@@ -58,10 +58,25 @@ TRANSFERRED = OfficerTransferred(
 
 
 class TestWhenUnenrolled:
-    def test_enrolling_records_the_officer_with_contact_details(self) -> None:
-        cmd = EnrolOfficer(**enrolled(PC_A).model_dump())
+    def test_enrolling_records_the_officer_with_contact_details_enrolled_today(self) -> None:
+        cmd = EnrolOfficer(**enrolled(PC_A).model_dump(exclude={"enrolled_on"}))
 
-        assert enrol_officer(given_officer(), cmd) == [enrolled(PC_A)]
+        assert enrol_officer(given_officer(), cmd, now=T0) == [enrolled(PC_A)]
+
+    def test_an_officer_enrolled_earlier_is_recorded_with_that_day(self) -> None:
+        cmd = EnrolOfficer(**{**enrolled(PC_A).model_dump(), "enrolled_on": date(2023, 1, 3)})
+
+        [event] = enrol_officer(given_officer(), cmd, now=T0)
+
+        assert event == enrolled(PC_A).model_copy(update={"enrolled_on": date(2023, 1, 3)})
+
+    def test_an_enrolment_dated_in_the_future_is_refused_naming_the_field(self) -> None:
+        cmd = EnrolOfficer(**{**enrolled(PC_A).model_dump(), "enrolled_on": date(2024, 3, 3)})
+
+        with pytest.raises(InvalidCommand) as refused:
+            enrol_officer(given_officer(), cmd, now=T0)
+
+        assert refused.value.field == "enrolled_on"
 
     def test_transfer_names_an_unknown_officer(self) -> None:
         with pytest.raises(NotFound):
@@ -73,11 +88,29 @@ class TestWhenUnenrolled:
 
 
 class TestWhenActive:
-    def test_enrolling_again_is_refused(self) -> None:
-        with pytest.raises(DomainRejected) as refused:
-            enrol_officer(given_officer(enrolled(PC_A)), EnrolOfficer(**enrolled(PC_A).model_dump()))
+    def test_enrolling_the_same_again_is_a_retry_and_records_nothing(self) -> None:
+        same = EnrolOfficer(**enrolled(PC_A).model_dump(exclude={"enrolled_on"}))
 
-        assert refused.value.code == "already_enrolled"
+        assert enrol_officer(given_officer(enrolled(PC_A)), same, now=day(30)) == []
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"rank": "二级警长"}, "rank"),
+            ({"unit_kind": UnitKind.BRIGADE}, "unit_kind"),
+            ({"enrolled_on": date(2024, 1, 1)}, "enrolled_on"),
+            ({"photo_ref": None}, "photo_ref"),
+        ],
+    )
+    def test_enrolling_other_details_under_the_same_id_is_a_duplicate_naming_the_field(
+        self, change: dict[str, object], field: str
+    ) -> None:
+        other = EnrolOfficer(**{**enrolled(PC_A).model_dump(), **change})
+
+        with pytest.raises(DomainRejected) as refused:
+            enrol_officer(given_officer(enrolled(PC_A)), other, now=day(1))
+
+        assert (refused.value.code, refused.value.field) == ("duplicate", field)
 
     def test_a_transfer_records_the_new_unit(self) -> None:
         assert transfer_officer(given_officer(enrolled(PC_A)), TRANSFER, at=day(5)) == [TRANSFERRED]
@@ -98,6 +131,13 @@ class TestWhenActive:
         events = declare_absence(given_officer(enrolled(PC_A)), declare(1, 3), partners=[], absence_id="leave-1")
 
         assert events == [declared(1, 3)]
+
+    def test_an_absence_starting_before_the_officer_was_enrolled_is_refused_naming_the_field(self) -> None:
+        with pytest.raises(InvalidCommand) as refused:
+            declare_absence(given_officer(enrolled(PC_A)), declare(-3, 1), partners=[], absence_id="leave-1")
+
+        assert refused.value.field == "starts_at"
+        assert "2024-03-01" in refused.value.reason
 
     def test_an_absence_ending_before_it_starts_is_refused_naming_the_field(self) -> None:
         with pytest.raises(InvalidCommand) as refused:

@@ -14,10 +14,12 @@ from jingzhang.assignment.api import ROUTERS
 from jingzhang.assignment.events import SERVICE
 from jingzhang.assignment.handlers import Deps
 from jingzhang.assignment.locks import PostgresOfficerLocks
+from jingzhang.assignment.metrics import assignment_metrics
 from jingzhang.assignment.projections import (
     absence_boundaries,
     acting_chiefs,
     coverage_gaps,
+    duty_signals,
     enterprise_file,
     officer_directory,
     police_offices,
@@ -45,6 +47,7 @@ PROJECTIONS = (
     acting_chiefs.PROJECTION,
     police_offices.PROJECTION,
     absence_boundaries.PROJECTION,
+    duty_signals.PROJECTION,
     departures.REACTOR,
     access_projection(),
 )
@@ -104,6 +107,7 @@ def create_app(
         locks=PostgresOfficerLocks(started.store),
     )
     boundaries = absence_boundaries.Boundaries(started.pool)
+    signals = duty_signals.DutySignals(started.pool)
     erasures = privacy_router(  # officers and contacts are registered here, so their erasure is too
         started.keystore,
         clock,
@@ -117,7 +121,9 @@ def create_app(
         settings=settings,
         projections=PROJECTIONS,
         routers=[*ROUTERS, erasures],
-        workers=[acting_worker(deps, boundaries, settings.acting_poll_interval)],
+        workers=[acting_worker(deps, boundaries, signals, settings.acting_poll_interval)],
+        metrics=[assignment_metrics()],
+        clock=clock,
     )
     app = build_app(spec)
     started.runtime = app.state.runtime  # the kernel's; it starts with the app
@@ -129,6 +135,7 @@ def create_app(
         acting_chiefs.ActingChiefs(started.pool),
         coverage_gaps.CoverageGaps(started.pool),
         police_offices.PoliceOffices(started.pool),
+        signals,
         PostgresAccess(started.pool),
     )
     return app

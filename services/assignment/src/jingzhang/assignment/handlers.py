@@ -4,20 +4,27 @@ decision reads, then decides and appends through `shared.aggregate.execute`, at 
 `expected_version` when it gives one; the decide functions stay pure in `domain/`.
 
 Enterprise decisions that may change who acts read the away intervals of the tier's holders from
-their officer streams (same service, so reading them is no coupling). Declaring an absence is the one
-decision that must be serialised with other officers' decisions: see `locks.py`.
+their officer streams (same service, so reading them is no coupling). Declaring an absence and
+assigning a chief read several officers' absences to keep A and B from being away together, so they
+are serialised with other officers' decisions: see `locks.py`.
+
+Streams are read through `dated.DatedStore`: an event recorded before business dates existed reads
+as if dated the day it was recorded. Registering an enterprise and enrolling an officer may be
+retried under the same id: the same content answers what the first request answered.
 """
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from itertools import takewhile
+from typing import Protocol, TypeVar
 
 import structlog
 
+from jingzhang.assignment.dated import DatedStore
 from jingzhang.assignment.domain import chiefs, lifecycle, offices
 from jingzhang.assignment.domain import officer as officers
-from jingzhang.assignment.domain.calendar import AbsenceBook, partners_of
+from jingzhang.assignment.domain.calendar import AbsenceBook, partner_of, partners_of
 from jingzhang.assignment.domain.commands import (
     AddTaskForceMember,
     AssignChief,
@@ -43,16 +50,17 @@ from jingzhang.assignment.domain.events import ChiefTier, Slot
 from jingzhang.assignment.domain.officer import OfficerState, away_intervals
 from jingzhang.assignment.events import ENTERPRISE, OFFICER, REGISTRY
 from jingzhang.assignment.locks import OfficerLocks
-from jingzhang.shared.aggregate import Decided, execute, load
+from jingzhang.shared.aggregate import Aggregate, Decided, execute, fold, load, payloads
 from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata
-from jingzhang.shared.errors import ConcurrencyError
+from jingzhang.shared.errors import ConcurrencyError, DomainRejected
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.store.protocol import EventStore
 
 log = structlog.get_logger(__name__)
 
 RECHECK_ATTEMPTS = 3
+S = TypeVar("S")
 
 
 class PostsIndex(Protocol):
@@ -84,8 +92,9 @@ async def _enterprise(
     now: datetime,
     expected_version: int | None = None,
 ) -> Decided[EnterpriseState]:
+    store = DatedStore(deps.store)
     return await execute(
-        deps.store, REGISTRY, ENTERPRISE, enterprise_id, decide, meta=meta, now=now, expected_version=expected_version
+        store, REGISTRY, ENTERPRISE, enterprise_id, decide, meta=meta, now=now, expected_version=expected_version
     )
 
 
@@ -97,13 +106,46 @@ async def _officer(
     now: datetime,
     expected_version: int | None = None,
 ) -> Decided[OfficerState]:
+    store = DatedStore(deps.store)
     return await execute(
-        deps.store, REGISTRY, OFFICER, officer_id, decide, meta=meta, now=now, expected_version=expected_version
+        store, REGISTRY, OFFICER, officer_id, decide, meta=meta, now=now, expected_version=expected_version
     )
 
 
+async def _created(
+    deps: Deps,
+    aggregate: Aggregate[S],
+    aggregate_id: str,
+    decide: Callable[[S], Sequence[DomainEvent]],
+    meta: Metadata,
+    now: datetime,
+) -> Decided[S]:
+    """A command that creates its aggregate: a retry (its decision records nothing) answers what the first
+    request did. Of two first requests at once, the one that loses the race is decided again as a retry."""
+    store = DatedStore(deps.store)
+    try:
+        decided = await execute(store, REGISTRY, aggregate, aggregate_id, decide, meta=meta, now=now)
+    except ConcurrencyError:
+        decided = await execute(store, REGISTRY, aggregate, aggregate_id, decide, meta=meta, now=now)
+    if decided.events:
+        return decided
+    return await _first_answer(store, aggregate, aggregate_id)
+
+
+async def _first_answer(store: EventStore, aggregate: Aggregate[S], aggregate_id: str) -> Decided[S]:
+    """What the stream's first command recorded: the events appended with its first event (one append
+    shares its instant and its correlation id), and the version they brought the stream to."""
+    history = await store.read_stream(aggregate.stream(aggregate_id))
+    first = history[0]
+    batch = list(
+        takewhile(lambda e: (e.occurred_at, e.correlation_id) == (first.occurred_at, first.correlation_id), history)
+    )
+    events = payloads(batch, REGISTRY)
+    return Decided(version=len(batch), events=events, state=fold(aggregate.evolve, aggregate.initial, events))
+
+
 async def officer_state(store: EventStore, officer_id: str) -> OfficerState:
-    state, _ = await load(store, REGISTRY, OFFICER, officer_id)
+    state, _ = await load(DatedStore(store), REGISTRY, OFFICER, officer_id)
     return state
 
 
@@ -120,8 +162,9 @@ def tier_holders(state: EnterpriseState, tier: ChiefTier) -> list[str]:
 
 
 async def register_enterprise(deps: Deps, cmd: RegisterEnterprise, meta: Metadata) -> Decided[EnterpriseState]:
-    decide: EnterpriseDecide = lambda s: lifecycle.register_enterprise(s, cmd)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, deps.clock.now())
+    now = deps.clock.now()
+    decide: EnterpriseDecide = lambda s: lifecycle.register_enterprise(s, cmd, now=now)  # noqa: E731
+    return await _created(deps, ENTERPRISE, cmd.enterprise_id, decide, meta, now)
 
 
 async def reclassify_enterprise(deps: Deps, cmd: ReclassifyEnterprise, meta: Metadata) -> Decided[EnterpriseState]:
@@ -150,19 +193,35 @@ async def close_enterprise(deps: Deps, cmd: CloseEnterprise, meta: Metadata) -> 
 
 
 async def assign_chief(deps: Deps, cmd: AssignChief, meta: Metadata) -> Decided[EnterpriseState]:
+    """The newcomer's and the partner's absences are read holding both officers' locks, so neither can
+    declare an absence meanwhile, and the assignment is appended before they are released. The
+    enterprise is decided at the version whose holders were read (a change meanwhile: read again)."""
     now = deps.clock.now()
     at = cmd.effective_from or now
-    officer = await officer_state(deps.store, cmd.officer_id)
-    current, _ = await load(deps.store, REGISTRY, ENTERPRISE, cmd.enterprise_id)
-    absences = await absence_book(deps.store, [*tier_holders(current, cmd.tier), cmd.officer_id])
-    decide: EnterpriseDecide = lambda s: chiefs.assign_chief(s, cmd, officer, absences, at=at)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
+    for attempt in range(1, RECHECK_ATTEMPTS + 1):
+        current, version = await load(DatedStore(deps.store), REGISTRY, ENTERPRISE, cmd.enterprise_id)
+        partner = partner_of(current, cmd.tier, cmd.slot)
+        try:
+            async with deps.locks.hold([cmd.officer_id, *([partner] if partner else [])]) as locked:
+                store = DatedStore(locked)
+                officer = await officer_state(store, cmd.officer_id)
+                absences = await absence_book(store, [*tier_holders(current, cmd.tier), cmd.officer_id])
+                decide: EnterpriseDecide = lambda s: chiefs.assign_chief(s, cmd, officer, absences, at=at)  # noqa: E731, B023
+                pinned = version if cmd.expected_version is None else cmd.expected_version
+                return await execute(
+                    store, REGISTRY, ENTERPRISE, cmd.enterprise_id, decide, meta=meta, now=now, expected_version=pinned
+                )
+        except ConcurrencyError:
+            if cmd.expected_version is not None or attempt == RECHECK_ATTEMPTS:
+                raise
+            log.info("assignment.assign_conflict", enterprise_id=cmd.enterprise_id, attempt=attempt)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 async def relieve_chief(deps: Deps, cmd: RelieveChief, meta: Metadata) -> Decided[EnterpriseState]:
     now = deps.clock.now()
     at = cmd.effective_from or now
-    current, _ = await load(deps.store, REGISTRY, ENTERPRISE, cmd.enterprise_id)
+    current, _ = await load(DatedStore(deps.store), REGISTRY, ENTERPRISE, cmd.enterprise_id)
     absences = await absence_book(deps.store, tier_holders(current, cmd.tier))
     decide: EnterpriseDecide = lambda s: chiefs.relieve_chief(s, cmd, absences, at=at)  # noqa: E731
     return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
@@ -180,7 +239,7 @@ async def recheck_acting(
     Giving up is safe: the absence boundaries the acting worker follows bring it back later.
     """
     for attempt in range(1, RECHECK_ATTEMPTS + 1):
-        current, _ = await load(deps.store, REGISTRY, ENTERPRISE, enterprise_id)
+        current, _ = await load(DatedStore(deps.store), REGISTRY, ENTERPRISE, enterprise_id)
         absences = await absence_book(deps.store, chiefs_of(current).values())
         why = reason if isinstance(reason, str) else reason(now, absences)
         decide: EnterpriseDecide = lambda s: chiefs.recheck_acting(s, absences, now, why)  # noqa: E731, B023
@@ -220,8 +279,9 @@ async def remove_task_force_member(deps: Deps, cmd: RemoveTaskForceMember, meta:
 
 
 async def open_police_office(deps: Deps, cmd: OpenPoliceOffice, meta: Metadata) -> Decided[EnterpriseState]:
-    decide: EnterpriseDecide = lambda s: offices.open_police_office(s, cmd)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, deps.clock.now(), cmd.expected_version)
+    now = deps.clock.now()
+    decide: EnterpriseDecide = lambda s: offices.open_police_office(s, cmd, now=now)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
 
 
 async def close_police_office(deps: Deps, cmd: ClosePoliceOffice, meta: Metadata) -> Decided[EnterpriseState]:
@@ -233,8 +293,9 @@ async def close_police_office(deps: Deps, cmd: ClosePoliceOffice, meta: Metadata
 
 
 async def enrol_officer(deps: Deps, cmd: EnrolOfficer, meta: Metadata) -> Decided[OfficerState]:
-    decide: OfficerDecide = lambda s: officers.enrol_officer(s, cmd)  # noqa: E731
-    return await _officer(deps, cmd.officer_id, decide, meta, deps.clock.now())
+    now = deps.clock.now()
+    decide: OfficerDecide = lambda s: officers.enrol_officer(s, cmd, now=now)  # noqa: E731
+    return await _created(deps, OFFICER, cmd.officer_id, decide, meta, now)
 
 
 async def transfer_officer(deps: Deps, cmd: TransferOfficer, meta: Metadata) -> Decided[OfficerState]:
@@ -255,27 +316,49 @@ async def retire_officer(deps: Deps, cmd: RetireOfficer, meta: Metadata) -> Deci
 async def declare_absence(deps: Deps, cmd: DeclareAbsence, meta: Metadata) -> Decided[OfficerState]:
     """Refuses when an A/B partner is away at the same time, even if both declare at once.
 
-    The partners come from the enterprises' own streams; their absences are re-read while holding the
-    locks of the officer and every partner, and the absence is appended before the locks are released.
-    Without an `absence_id` the absence gets a new one (the recorded `AbsenceDeclared` carries it).
+    The partners come from the enterprises' own streams, read again once the locks of the officer and
+    every partner are held (a partner assigned meanwhile, whose lock we lack: take it too and read
+    again); their absences are read under the locks, and the absence is appended before the locks are
+    released. Without an `absence_id` the absence gets a new one (the recorded `AbsenceDeclared` carries it).
     """
     now = deps.clock.now()
     absence_id = cmd.absence_id or deps.ids().hex
-    enterprises = [
-        (await load(deps.store, REGISTRY, ENTERPRISE, eid))[0]
-        for eid in await deps.posts.enterprises_of(cmd.officer_id)
-    ]
-    partner_ids = {p.partner_officer_id for e in enterprises for p in partners_of(e, cmd.officer_id, {})}
-    async with deps.locks.hold([cmd.officer_id, *partner_ids]) as store:
-        absences = await absence_book(store, partner_ids)
-        partners = [p for e in enterprises for p in partners_of(e, cmd.officer_id, absences)]
-        decide: OfficerDecide = lambda s: officers.declare_absence(s, cmd, partners, absence_id=absence_id)  # noqa: E731
-        decided = await execute(
-            store, REGISTRY, OFFICER, cmd.officer_id, decide, meta=meta, now=now, expected_version=cmd.expected_version
-        )
-    if decided.events:
-        await recheck_acting_of(deps, cmd.officer_id, meta, f"absence {absence_id} declared", now)
-    return decided
+    enterprise_ids = await deps.posts.enterprises_of(cmd.officer_id)
+    partner_ids = _partner_ids(await _enterprises(deps.store, enterprise_ids), cmd.officer_id)
+    for _ in range(RECHECK_ATTEMPTS):
+        async with deps.locks.hold([cmd.officer_id, *partner_ids]) as locked:
+            store = DatedStore(locked)
+            enterprises = await _enterprises(store, enterprise_ids)
+            if not _partner_ids(enterprises, cmd.officer_id) <= partner_ids:
+                partner_ids |= _partner_ids(enterprises, cmd.officer_id)
+                continue
+            absences = await absence_book(store, partner_ids)
+            partners = [p for e in enterprises for p in partners_of(e, cmd.officer_id, absences)]
+            decide: OfficerDecide = lambda s: officers.declare_absence(s, cmd, partners, absence_id=absence_id)  # noqa: E731, B023
+            decided = await execute(
+                store,
+                REGISTRY,
+                OFFICER,
+                cmd.officer_id,
+                decide,
+                meta=meta,
+                now=now,
+                expected_version=cmd.expected_version,
+            )
+        if decided.events:
+            await recheck_acting_of(deps, cmd.officer_id, meta, f"absence {absence_id} declared", now)
+        return decided
+    raise DomainRejected(
+        f"officer {cmd.officer_id}'s A/B partners kept changing meanwhile: retry", code="stale_version"
+    )
+
+
+async def _enterprises(store: EventStore, enterprise_ids: Iterable[str]) -> list[EnterpriseState]:
+    return [(await load(DatedStore(store), REGISTRY, ENTERPRISE, eid))[0] for eid in enterprise_ids]
+
+
+def _partner_ids(enterprises: Iterable[EnterpriseState], officer_id: str) -> set[str]:
+    return {p.partner_officer_id for e in enterprises for p in partners_of(e, officer_id, {})}
 
 
 async def end_absence(deps: Deps, cmd: EndAbsence, meta: Metadata) -> Decided[OfficerState]:

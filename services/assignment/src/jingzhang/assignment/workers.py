@@ -1,13 +1,14 @@
-"""The acting-chief worker: when a future-dated absence starts or ends, who acts may change.
+"""The acting-chief worker, a periodic pass by the service's clock: who acts changes as time passes.
 
-It reads the due boundaries from the `absence_boundaries` projection (so a restart loses nothing),
-re-checks the acting chief of every enterprise the officer serves, then marks the boundary done.
-Declaring or ending an absence that takes effect at once is re-checked by the handler already; the
-worker's re-check of it records nothing.
+When a future-dated absence starts or ends, who acts may change: the pass reads the due boundaries
+from the `absence_boundaries` projection (so a restart loses nothing), re-checks the acting chief of
+every enterprise the officer serves, then marks the boundary done. Declaring or ending an absence that
+takes effect at once is re-checked by the handler already; the worker's re-check of it records nothing.
+
+It also settles what `duty_signals` finds due and unrecorded (a tier with nobody acting, a key
+enterprise short of a B, in data recorded before those rules), so no such tier stays silent.
 """
 
-import asyncio
-import contextlib
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -17,24 +18,42 @@ import structlog
 from jingzhang.assignment import handlers
 from jingzhang.assignment.domain.calendar import AbsenceBook, is_away
 from jingzhang.assignment.projections.absence_boundaries import Boundaries, Boundary
+from jingzhang.assignment.projections.duty_signals import DutySignals
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.runtime import Runtime
-from jingzhang.shared.service import Worker
+from jingzhang.shared.ticks import Periodic
 
 log = structlog.get_logger(__name__)
 
 ACTOR = "assignment.acting-worker"
+SETTLED = "acting re-checked: signals due"
 
 
 async def sweep(deps: handlers.Deps, boundaries: Boundaries) -> int:
     """Handle every boundary due now (the handlers' clock); returns how many."""
     due = await boundaries.due(deps.clock.now())
     for boundary in due:
-        # not from `deps.ids`, the sequence new absences are named from: a sweep must not move it
-        meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
-        await handlers.recheck_acting_of(deps, boundary.officer_id, meta, _reason(boundary), deps.clock.now())
+        await handlers.recheck_acting_of(deps, boundary.officer_id, _meta(), _reason(boundary), deps.clock.now())
         await boundaries.mark_done(boundary)
     return len(due)
+
+
+async def settle_signals(deps: handlers.Deps, signals: DutySignals) -> int:
+    """Record the nobody-acting and shortfall events due and missing; returns how many enterprises recorded."""
+    recorded = 0
+    for enterprise_id in await signals.unsettled():
+        decided = await handlers.recheck_acting(deps, enterprise_id, _meta(), SETTLED, deps.clock.now())
+        if decided is not None and decided.events:
+            recorded += 1
+            log.info(
+                "assignment.signals_settled", enterprise_id=enterprise_id, events=[e.event_type for e in decided.events]
+            )
+    return recorded
+
+
+def _meta() -> Metadata:
+    # not from `deps.ids`, the sequence new absences are named from: a pass must not move it
+    return Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
 
 
 def _reason(boundary: Boundary) -> Callable[[datetime, AbsenceBook], str]:
@@ -47,16 +66,10 @@ def _reason(boundary: Boundary) -> Callable[[datetime, AbsenceBook], str]:
     return why
 
 
-def acting_worker(deps: handlers.Deps, boundaries: Boundaries, interval: float) -> Worker:
-    """Sweeps every `interval` seconds until the service stops."""
+def acting_worker(deps: handlers.Deps, boundaries: Boundaries, signals: DutySignals, interval: float) -> Periodic:
+    """One pass every `interval` seconds (and at each move of a controlled clock) until the service stops."""
 
-    async def run(_: Runtime, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await sweep(deps, boundaries)
-            except Exception as exc:  # the boundaries stay due: the next sweep retries them
-                log.warning("assignment.acting_sweep_failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
+    async def tick(_: Runtime) -> int:
+        return await sweep(deps, boundaries) + await settle_signals(deps, signals)
 
-    return run
+    return Periodic("assignment.acting", interval, tick)

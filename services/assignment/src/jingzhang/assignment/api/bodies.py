@@ -4,6 +4,7 @@ A body and the path's ids make a command (`Body.command`); registering an enterp
 officer take their command as the body itself.
 """
 
+from datetime import date
 from typing import TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -76,6 +77,7 @@ class Office(Body):
     online: bool
     offline: bool
     location: Text | None = None
+    opened_on: date | None = Field(default=None, description="the day it opened (bureau time); else today")
 
 
 class Transfer(Body):

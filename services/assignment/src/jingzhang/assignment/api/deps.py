@@ -11,6 +11,7 @@ from fastapi import Depends
 from jingzhang.assignment.handlers import Deps
 from jingzhang.assignment.projections.acting_chiefs import ActingChiefs
 from jingzhang.assignment.projections.coverage_gaps import CoverageGaps
+from jingzhang.assignment.projections.duty_signals import DutySignals
 from jingzhang.assignment.projections.enterprise_file import EnterpriseFiles
 from jingzhang.assignment.projections.officer_directory import OfficerDirectory
 from jingzhang.assignment.projections.police_offices import PoliceOffices
@@ -23,6 +24,7 @@ Directory = Annotated[OfficerDirectory, Depends(dependency(OfficerDirectory))]
 Acting = Annotated[ActingChiefs, Depends(dependency(ActingChiefs))]
 Gaps = Annotated[CoverageGaps, Depends(dependency(CoverageGaps))]
 Offices = Annotated[PoliceOffices, Depends(dependency(PoliceOffices))]
+Signals = Annotated[DutySignals, Depends(dependency(DutySignals))]
 
 
 def _now(deps: HandlerDeps) -> datetime:

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime
 from jingzhang.assignment import handlers
 from jingzhang.assignment.api import bodies
 from jingzhang.assignment.api.authz import bureau, list_scope, may_post
-from jingzhang.assignment.api.deps import Acting, Files, Gaps, HandlerDeps, Now, Offices
+from jingzhang.assignment.api.deps import Acting, Files, Gaps, HandlerDeps, Now, Offices, Signals
 from jingzhang.assignment.domain import commands as c
 from jingzhang.assignment.domain.enterprise import EnterpriseStatus
 from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass
@@ -140,6 +140,15 @@ async def list_enterprises(
     return await files.enterprises(enterprise_class, status, only)
 
 
+@router.get("/enterprises/nobody-acting")  # before /enterprises/{enterprise_id}, which would take it for an id
+async def nobody_acting(
+    signals: Signals, request: Request, who: CurrentPrincipal, station: Station = None
+) -> list[dict[str, Any]]:
+    """Tiers where nobody acts (无人在岗): every chief of the tier away or gone, since `since`, with its chiefs."""
+    only = await list_scope(request, who, station, "the list of tiers with nobody acting")
+    return await signals.nobody_acting(only)
+
+
 @router.get("/enterprises/{enterprise_id}", dependencies=READ_ENTERPRISE)
 async def file(enterprise_id: str, files: Files) -> dict[str, Any]:
     """一企一档: the enterprise, its chiefs now and every term ever served."""
@@ -181,6 +190,17 @@ async def gaps(
 ) -> list[dict[str, Any]]:
     only = await list_scope(request, who, station, "the list of coverage gaps")
     return await coverage.open_gaps(only)
+
+
+@router.get("/coverage/shortfalls")
+async def shortfalls(
+    signals: Signals, request: Request, who: CurrentPrincipal, station: Station = None
+) -> dict[str, Any]:
+    """Key enterprises (all but small and micro) with a tier held by one chief, A without B (AB角缺位):
+    `tiers` and `enterprises` count them (the KPI), `shortfalls` lists them."""
+    only = await list_scope(request, who, station, "the list of coverage shortfalls")
+    found = await signals.shortfalls(only)
+    return {"tiers": len(found), "enterprises": len({s["enterprise_id"] for s in found}), "shortfalls": found}
 
 
 @router.get("/police-offices")

@@ -1,17 +1,21 @@
-"""The duty calendar: who is away when, who acts for a tier, and the A/B double-absence rule.
+"""The duty calendar: who is away when, who acts for a tier, and the A/B rule that they are never both away.
 
 Absences belong to officers, acting responsibility to enterprises; these functions meet in the middle
 through an `AbsenceBook` (officer id -> the intervals they are away) that a handler builds from officer
-states, so neither aggregate reads the other's stream.
+states, so neither aggregate reads the other's stream. The rule is kept on both paths that could break
+it (declaring an absence, assigning a chief); a tier found with nobody acting anyway is recorded, when
+it begins and when it ends (`reconcile_nobody_acting`).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from jingzhang.assignment.domain.business_time import BUREAU_TZ
 from jingzhang.assignment.domain.enterprise import EnterpriseState, EnterpriseStatus, holder, holder_at
-from jingzhang.assignment.domain.events import ActingChiefChanged, ChiefTier, Slot
+from jingzhang.assignment.domain.events import ActingChiefChanged, ChiefTier, NobodyActing, NobodyActingEnded, Slot
 from jingzhang.shared.errors import DomainRejected
+from jingzhang.shared.events import DomainEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,17 @@ class Interval:
 
     def contains(self, at: datetime) -> bool:
         return self.starts_at <= at < self.ends_at
+
+    def meet(self, other: "Interval") -> "Interval | None":
+        """The time both cover, if any."""
+        if not self.overlaps(other):
+            return None
+        return Interval(max(self.starts_at, other.starts_at), min(self.ends_at, other.ends_at))
+
+    def said(self) -> str:
+        """In bureau time, for people: `2025-03-01 09:00 至 2025-03-05 18:00`."""
+        start, end = (t.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M") for t in (self.starts_at, self.ends_at))
+        return f"{start} 至 {end}"
 
 
 AbsenceBook = Mapping[str, Sequence[Interval]]
@@ -105,3 +120,57 @@ def refuse_double_absence(requested: Interval, partners: Iterable[PartnerAbsence
                 f"to {clash.ends_at.isoformat()}: A and B may not be away at the same time",
                 code="double_absence",
             )
+
+
+TIER_ZH = {ChiefTier.BUREAU_LEADER: "局领导", ChiefTier.STATION_CHIEF: "所队长", ChiefTier.POLICE_CHIEF: "辖区警长"}
+
+
+def partner_of(state: EnterpriseState, tier: ChiefTier, slot: Slot) -> str | None:
+    """Who holds the other slot of `tier`: the one who must be present while `slot`'s holder is away."""
+    return holder(state, tier, Slot.B if slot is Slot.A else Slot.A)
+
+
+def refuse_partners_both_away(
+    officer_id: str, tier: ChiefTier, absences: AbsenceBook, partner_id: str | None, since: datetime
+) -> None:
+    """Taking a slot whose partner is away while the newcomer is away too is refused (from `since` on)."""
+    if partner_id is None:
+        return
+    both = [
+        Interval(max(meeting.starts_at, since), meeting.ends_at)
+        for mine in absences.get(officer_id, ())
+        for theirs in absences.get(partner_id, ())
+        if (meeting := mine.meet(theirs)) is not None and meeting.ends_at > since
+    ]
+    if both:
+        when = "、".join(i.said() for i in sorted(both, key=lambda i: i.starts_at))
+        raise DomainRejected(
+            f"A、B角不能同时离岗：{officer_id} 与{TIER_ZH[tier]}（{tier}）的搭档 {partner_id}"
+            f" 在 {when}（北京时间）都已请假。"
+            f" / Officers {officer_id} and {partner_id}, the partner in tier {tier}, are both away during {when}"
+            " (Asia/Shanghai): A and B may not be away at the same time",
+            code="partners_both_away",
+        )
+
+
+def nobody_acting(state: EnterpriseState) -> frozenset[ChiefTier]:
+    """Tiers of an active enterprise that had someone acting and now have nobody."""
+    if state.status is not EnterpriseStatus.ACTIVE:
+        return frozenset()
+    return frozenset(tier for tier, officer_id in state.acting.items() if officer_id is None)
+
+
+def reconcile_nobody_acting(state: EnterpriseState, reason: str) -> list[DomainEvent]:
+    """`NobodyActing` for tiers that now have nobody, `NobodyActingEnded` for those that no longer do."""
+    now = nobody_acting(state)
+    events: list[DomainEvent] = []
+    for tier in ChiefTier:
+        if tier in now and tier not in state.nobody_acting:
+            since = state.acting_since[tier]
+            events.append(NobodyActing(enterprise_id=state.enterprise_id, tier=tier, since=since, reason=reason))
+        elif tier in state.nobody_acting and tier not in now:
+            acting = state.acting.get(tier) if state.status is EnterpriseStatus.ACTIVE else None
+            events.append(
+                NobodyActingEnded(enterprise_id=state.enterprise_id, tier=tier, officer_id=acting, reason=reason)
+            )
+    return events

@@ -2,13 +2,20 @@
 re-check who acts when absences change.
 
 Reassignment relieves the previous holder before assigning the next, so history keeps both terms.
-Functions that may change who acts take `absences`: the away intervals of the affected tier's holders.
+Functions that may change who acts take `absences`: the away intervals of the affected tier's holders
+(and, when assigning, of the newcomer, who may not be away while their partner in the tier is).
 """
 
 from collections.abc import Mapping
 from datetime import datetime
 
-from jingzhang.assignment.domain.calendar import NO_ABSENCES, AbsenceBook, sync_acting
+from jingzhang.assignment.domain.business_time import ENROLLED, REGISTERED, require_not_before
+from jingzhang.assignment.domain.calendar import (
+    NO_ABSENCES,
+    AbsenceBook,
+    partner_of,
+    refuse_partners_both_away,
+)
 from jingzhang.assignment.domain.commands import AssignChief, RelieveChief
 from jingzhang.assignment.domain.enterprise import (
     EnterpriseState,
@@ -26,8 +33,8 @@ from jingzhang.assignment.domain.events import (
     UnitKind,
 )
 from jingzhang.assignment.domain.guards import require_open, settle
-from jingzhang.assignment.domain.officer import OfficerState, OfficerStatus
-from jingzhang.shared.errors import DomainRejected, InvalidCommand, NotFound
+from jingzhang.assignment.domain.officer import OfficerState, require_serving
+from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 
 # 局领导 come from the bureau's leadership; 所队长 and 辖区警长 from a station or a brigade.
@@ -46,7 +53,8 @@ def assign_chief(
     *,
     at: datetime,
 ) -> list[DomainEvent]:
-    """`at`: when the post starts (the command's `effective_from`, or now)."""
+    """`at`: when the post starts (the command's `effective_from`, or now); not before the enterprise was
+    registered nor the officer enrolled. `absences` holds the newcomer's and the tier's holders'."""
     require_open(state, cmd.enterprise_id)
     _require_can_serve(officer, cmd)
     current = holder(state, cmd.tier, cmd.slot)
@@ -54,6 +62,9 @@ def assign_chief(
         return []
     _require_not_posted_elsewhere(state, cmd)
     _require_not_backdated(state, cmd.tier, cmd.slot, at)
+    require_not_before(at, state.registered_on, REGISTERED, field="effective_from")
+    require_not_before(at, officer.enrolled_on, ENROLLED, field="effective_from")
+    refuse_partners_both_away(cmd.officer_id, cmd.tier, absences, partner_of(state, cmd.tier, cmd.slot), at)
     primary: list[DomainEvent] = []
     if current is not None:
         primary.append(_relieved(cmd.enterprise_id, cmd.tier, cmd.slot, current, at, "reassigned"))
@@ -105,8 +116,11 @@ def relieve_departed_officer(
 
 
 def recheck_acting(state: EnterpriseState, absences: AbsenceBook, at: datetime, reason: str) -> list[DomainEvent]:
-    """After an absence starts or ends: who acts for each tier at `at` (`absences` of all its chiefs)."""
-    return list(sync_acting(state, absences, at, reason))
+    """After an absence starts or ends: who acts for each tier at `at` (`absences` of all its chiefs), and
+    whatever coverage, shortfall or nobody-acting event is still due (one recorded before these rules)."""
+    if state.status is EnterpriseStatus.UNREGISTERED:
+        return []
+    return settle(state, [], reason, at=at, tiers=tuple(ChiefTier), absences=absences)
 
 
 def _relieved(
@@ -123,10 +137,7 @@ def _relieved(
 
 
 def _require_can_serve(officer: OfficerState, cmd: AssignChief) -> None:
-    if officer.status is OfficerStatus.UNENROLLED:
-        raise NotFound("officer", cmd.officer_id)
-    if officer.status is OfficerStatus.RETIRED:
-        raise DomainRejected(f"officer {cmd.officer_id} is retired", code="officer_retired")
+    require_serving(officer, cmd.officer_id, field="officer_id")
     if officer.unit_kind not in UNITS_FOR_TIER[cmd.tier]:
         raise InvalidCommand(
             f"officer {cmd.officer_id} serves in {officer.unit_kind}, which cannot provide a {cmd.tier}",

@@ -4,9 +4,11 @@ Field shapes (non-empty strings, aware datetimes) are checked here so an entrypo
 naming the field; rules that need state live in the decide functions. A time or an id the caller may
 leave out (`effective_from`, `ended_at`, `absence_id`) is None for "now" or "a new one": the handler
 resolves it, once, from the clock and the id factory it was given, and hands the decide function the
-value.
+value. A business date left out (`registered_on`, `enrolled_on`, `opened_on`) is the bureau's day
+(Asia/Shanghai) at the handler's now, resolved by the decide function it hands `now` to.
 """
 
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -41,6 +43,7 @@ class RegisterEnterprise(Command):
     contact_name: Text
     contact_phone: Phone
     enterprise_class: EnterpriseClass
+    registered_on: date | None = Field(default=None, description="the day it was registered (bureau time); else today")
 
 
 class ReclassifyEnterprise(Change):
@@ -103,6 +106,7 @@ class OpenPoliceOffice(Change):
     online: bool
     offline: bool
     location: Text | None = None
+    opened_on: date | None = Field(default=None, description="the day it opened (bureau time); else today")
 
 
 class ClosePoliceOffice(Change):
@@ -120,6 +124,9 @@ class EnrolOfficer(Command):
     phone: Phone
     wechat_id: Text
     photo_ref: Text | None = None
+    enrolled_on: date | None = Field(
+        default=None, description="the day they joined the scheme (bureau time); else today"
+    )
 
 
 class TransferOfficer(Change):

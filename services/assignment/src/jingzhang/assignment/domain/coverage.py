@@ -1,8 +1,9 @@
 """The coverage rule (保证每个企业至少有3个警长包联): every active enterprise has a chief in every tier.
 
 A tier counts as covered when its A or its B slot is held: the report asks for at least three chiefs,
-one per tier, and treats A and B as equals. A missing B alone is therefore no gap; `missing_backups`
-lists such tiers for key projects, where the report expects A/B pairs (四有通企), as a softer signal.
+one per tier, and treats A and B as equals. A missing B alone is therefore no gap. Key enterprises
+(四有通企: every class but small and micro) must have A and B (AB角) in every tier, so a tier of theirs
+held by one chief only is a coverage shortfall, recorded when it begins and when it ends.
 """
 
 from jingzhang.assignment.domain.enterprise import EnterpriseState, EnterpriseStatus, holder
@@ -11,6 +12,8 @@ from jingzhang.assignment.domain.events import (
     CoverageGapChanged,
     CoverageGapClosed,
     CoverageGapOpened,
+    CoverageShortfallClosed,
+    CoverageShortfallOpened,
     Slot,
 )
 from jingzhang.shared.events import DomainEvent
@@ -23,11 +26,33 @@ def missing_tiers(state: EnterpriseState) -> frozenset[ChiefTier]:
     return frozenset(t for t in ChiefTier if not any(holder(state, t, s) for s in Slot))
 
 
-def missing_backups(state: EnterpriseState) -> frozenset[ChiefTier]:
-    """Tiers of an active key project with fewer than both A and B."""
-    if state.status is not EnterpriseStatus.ACTIVE or not state.enterprise_class.is_key_project:
-        return frozenset()
-    return frozenset(t for t in ChiefTier if not all(holder(state, t, s) for s in Slot))
+def shortfalls(state: EnterpriseState) -> dict[ChiefTier, Slot]:
+    """Tiers of an active key enterprise held by one chief, with the slot left vacant (none held: a gap)."""
+    if state.status is not EnterpriseStatus.ACTIVE or not state.enterprise_class.is_key_enterprise:
+        return {}
+    found = {}
+    for tier in ChiefTier:
+        vacant = [slot for slot in Slot if holder(state, tier, slot) is None]
+        if len(vacant) == 1:
+            found[tier] = vacant[0]
+    return found
+
+
+def reconcile_shortfalls(state: EnterpriseState, reason: str) -> list[DomainEvent]:
+    """The shortfall events that make the recorded shortfalls match the state's chiefs, class and status."""
+    now_short = shortfalls(state)
+    events: list[DomainEvent] = []
+    for tier in ChiefTier:
+        recorded, now = state.shortfalls.get(tier), now_short.get(tier)
+        if recorded == now:
+            continue
+        if recorded is not None:
+            events.append(CoverageShortfallClosed(enterprise_id=state.enterprise_id, tier=tier, reason=reason))
+        if now is not None:
+            events.append(
+                CoverageShortfallOpened(enterprise_id=state.enterprise_id, tier=tier, vacant=now, reason=reason)
+            )
+    return events
 
 
 def reconcile_gap(state: EnterpriseState, reason: str) -> list[DomainEvent]:

@@ -5,7 +5,7 @@ answers "who held tier T, slot S of this enterprise at D" for any D.
 """
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import assert_never
 
@@ -17,6 +17,8 @@ from jingzhang.assignment.domain.events import (
     CoverageGapChanged,
     CoverageGapClosed,
     CoverageGapOpened,
+    CoverageShortfallClosed,
+    CoverageShortfallOpened,
     EnterpriseClass,
     EnterpriseClosed,
     EnterpriseEvent,
@@ -24,6 +26,8 @@ from jingzhang.assignment.domain.events import (
     EnterpriseRegistered,
     EnterpriseReinstated,
     EnterpriseSuspended,
+    NobodyActing,
+    NobodyActingEnded,
     PoliceOfficeClosed,
     PoliceOfficeOpened,
     Slot,
@@ -69,6 +73,7 @@ class PoliceOffice:
     online: bool
     offline: bool
     location: str | None
+    opened_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +87,14 @@ class EnterpriseState:
     contact_name: str = ""
     contact_phone: str = ""
     enterprise_class: EnterpriseClass = EnterpriseClass.SMALL_MICRO
+    registered_on: date | None = None  # None only for a registration read without its business date
+    registration: EnterpriseRegistered | None = None  # what was registered, to tell a retry from a clash
     terms: tuple[ChiefTerm, ...] = ()
     gap: frozenset[ChiefTier] = frozenset()  # the tiers of the open coverage gap; empty: no gap
     acting: dict[ChiefTier, str | None] = field(default_factory=dict)
+    acting_since: dict[ChiefTier, datetime] = field(default_factory=dict)
+    nobody_acting: frozenset[ChiefTier] = frozenset()  # as recorded by `NobodyActing`, until it ended
+    shortfalls: dict[ChiefTier, Slot] = field(default_factory=dict)  # recorded: tier -> its vacant slot
     task_force: TaskForce | None = None
     office: PoliceOffice | None = None
 
@@ -159,14 +169,24 @@ def _apply(state: EnterpriseState, event: EnterpriseEvent) -> EnterpriseState:
             return replace(state, gap=frozenset(missing))
         case CoverageGapClosed():
             return replace(state, gap=frozenset())
-        case ActingChiefChanged(tier=tier, officer_id=officer_id):
-            return replace(state, acting={**state.acting, tier: officer_id})
+        case ActingChiefChanged(tier=tier, officer_id=officer_id, effective_from=since):
+            since_when = {**state.acting_since, tier: since}
+            return replace(state, acting={**state.acting, tier: officer_id}, acting_since=since_when)
+        case NobodyActing(tier=tier):
+            return replace(state, nobody_acting=state.nobody_acting | {tier})
+        case NobodyActingEnded(tier=tier):
+            return replace(state, nobody_acting=state.nobody_acting - {tier})
+        case CoverageShortfallOpened(tier=tier, vacant=vacant):
+            return replace(state, shortfalls={**state.shortfalls, tier: vacant})
+        case CoverageShortfallClosed(tier=tier):
+            return replace(state, shortfalls={t: v for t, v in state.shortfalls.items() if t is not tier})
         case TaskForceFormed(name=name, leader_officer_id=leader):
             return replace(state, task_force=TaskForce(name, leader))
         case TaskForceMemberAdded() | TaskForceMemberRemoved():
             return replace(state, task_force=_task_force(state.task_force, event))
         case PoliceOfficeOpened():
-            return replace(state, office=PoliceOffice(event.office_id, event.online, event.offline, event.location))
+            office = PoliceOffice(event.office_id, event.online, event.offline, event.location, event.opened_on)
+            return replace(state, office=office)
         case PoliceOfficeClosed():
             return replace(state, office=None)
         case _:
@@ -184,6 +204,8 @@ def _registered(event: EnterpriseRegistered) -> EnterpriseState:
         contact_name=event.contact_name,
         contact_phone=event.contact_phone,
         enterprise_class=event.enterprise_class,
+        registered_on=event.registered_on,
+        registration=event,
     )
 
 

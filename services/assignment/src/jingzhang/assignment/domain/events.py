@@ -1,15 +1,21 @@
 """The assignment service's public event contract: what other services consume about who is responsible.
 
 Two streams: `enterprise` (id = enterprise id) holds the enterprise's lifecycle, its chiefs (三长, with
-A/B slots), coverage gaps, acting chiefs, task force (专班) and police office (驻企警务室); `officer`
-(id = officer id) holds the officer's enrolment, unit and absences. Names here are stable: bump
-`schema_version` and register an upcaster rather than rename or drop a field.
+A/B slots), coverage gaps and shortfalls, acting chiefs and tiers with nobody acting, task force (专班)
+and police office (驻企警务室); `officer` (id = officer id) holds the officer's enrolment, unit and
+absences. Names here are stable: bump `schema_version` and register an upcaster rather than rename or
+drop a field.
+
+Business time and record time: `registered_on`, `enrolled_on` and `opened_on` are the days things
+happened (bureau time); the envelope's `occurred_at` is when the service recorded them. Events
+recorded before those fields existed lack them: read the bureau's day of `occurred_at` instead.
 """
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.privacy.fields import Personal, PersonalKind
@@ -38,6 +44,11 @@ class EnterpriseClass(StrEnum):
     def is_key_project(self) -> bool:
         """Key projects get a task force (专班); derived, so it can never disagree with the class."""
         return self in (EnterpriseClass.CITY_KEY_PROJECT, EnterpriseClass.DISTRICT_KEY_PROJECT)
+
+    @property
+    def is_key_enterprise(self) -> bool:
+        """Key enterprises (四有通企: every class but small and micro) must have A and B in every tier."""
+        return self is not EnterpriseClass.SMALL_MICRO
 
 
 class ChiefTier(StrEnum):
@@ -71,6 +82,16 @@ class Channel110(StrEnum):
     CHIEF_SERVICE_POINT = "警长110服务点"
 
 
+BusinessDate = Annotated[
+    date | None,
+    Field(
+        description="the day it happened, bureau time (Asia/Shanghai); absent in events recorded before "
+        "business dates: read the day of `occurred_at` then"
+    ),
+]
+"""A business date (bi-temporal): when it happened, which may be earlier than when it was recorded."""
+
+
 # --- enterprise stream -------------------------------------------------------------------------
 
 
@@ -83,6 +104,7 @@ class EnterpriseRegistered(DomainEvent):
     contact_name: ContactName
     contact_phone: ContactPhone
     enterprise_class: EnterpriseClass
+    registered_on: BusinessDate = None
 
 
 class EnterpriseReclassified(DomainEvent):
@@ -158,6 +180,45 @@ class ActingChiefChanged(DomainEvent):
     effective_from: AwareDatetime
 
 
+class NobodyActing(DomainEvent):
+    """Nobody answers for `tier` of an active enterprise since `since`: its chiefs are all away or gone.
+
+    A and B may never be away together, so this is the alarm for what slipped past that rule (absences
+    recorded before it, every chief of the tier relieved). A tier never staffed is a coverage gap instead."""
+
+    enterprise_id: str
+    tier: ChiefTier
+    since: AwareDatetime
+    reason: str
+
+
+class NobodyActingEnded(DomainEvent):
+    """`tier` has someone acting again (`officer_id`), or the enterprise no longer needs cover (None:
+    suspended or closed)."""
+
+    enterprise_id: str
+    tier: ChiefTier
+    officer_id: str | None
+    reason: str
+
+
+class CoverageShortfallOpened(DomainEvent):
+    """A key enterprise (every class but small and micro) has one chief in `tier`: slot `vacant` is empty."""
+
+    enterprise_id: str
+    tier: ChiefTier
+    vacant: Slot
+    reason: str
+
+
+class CoverageShortfallClosed(DomainEvent):
+    """The tier has its A and its B again, or no longer counts (no chief at all: a gap; not key; not active)."""
+
+    enterprise_id: str
+    tier: ChiefTier
+    reason: str
+
+
 class TaskForceFormed(DomainEvent):
     enterprise_id: str
     name: str
@@ -182,6 +243,7 @@ class PoliceOfficeOpened(DomainEvent):
     online: bool
     offline: bool
     location: str | None
+    opened_on: BusinessDate = None
 
 
 class PoliceOfficeClosed(DomainEvent):
@@ -203,6 +265,7 @@ class OfficerEnrolled(DomainEvent):
     phone: OfficerPhone
     wechat_id: OfficerWechat
     photo_ref: OfficerPhoto
+    enrolled_on: BusinessDate = None
 
 
 class OfficerTransferred(DomainEvent):
@@ -248,6 +311,10 @@ EnterpriseEvent = (
     | CoverageGapChanged
     | CoverageGapClosed
     | ActingChiefChanged
+    | NobodyActing
+    | NobodyActingEnded
+    | CoverageShortfallOpened
+    | CoverageShortfallClosed
     | TaskForceFormed
     | TaskForceMemberAdded
     | TaskForceMemberRemoved
@@ -266,6 +333,10 @@ ENTERPRISE_EVENTS: tuple[type[DomainEvent], ...] = (
     CoverageGapChanged,
     CoverageGapClosed,
     ActingChiefChanged,
+    NobodyActing,
+    NobodyActingEnded,
+    CoverageShortfallOpened,
+    CoverageShortfallClosed,
     TaskForceFormed,
     TaskForceMemberAdded,
     TaskForceMemberRemoved,

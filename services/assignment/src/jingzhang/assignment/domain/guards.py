@@ -1,14 +1,15 @@
 """What every enterprise decision shares: the state checks and the consequences of a change.
 
 A command's own events may leave coverage or acting responsibility out of date; `settle` appends the
-gap and acting events that bring them in line, so no decide function can forget them.
+gap, shortfall, acting and nobody-acting events that bring them in line, so no decide function can
+forget them.
 """
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from jingzhang.assignment.domain.calendar import NO_ABSENCES, AbsenceBook, sync_acting
-from jingzhang.assignment.domain.coverage import reconcile_gap
+from jingzhang.assignment.domain.calendar import NO_ABSENCES, AbsenceBook, reconcile_nobody_acting, sync_acting
+from jingzhang.assignment.domain.coverage import reconcile_gap, reconcile_shortfalls
 from jingzhang.assignment.domain.enterprise import EnterpriseState, EnterpriseStatus, evolve
 from jingzhang.assignment.domain.events import ChiefTier
 from jingzhang.shared.aggregate import fold
@@ -43,8 +44,11 @@ def settle(
     tiers: Iterable[ChiefTier] = (),
     absences: AbsenceBook = NO_ABSENCES,
 ) -> list[DomainEvent]:
-    """`primary` followed by the coverage-gap event and, for `tiers` at `at`, acting-chief changes."""
+    """`primary` followed by the coverage gap and shortfall events, for `tiers` at `at` the acting-chief
+    changes, then the nobody-acting events those leave due."""
     after = fold(evolve, state, primary)
-    gap = reconcile_gap(after, reason)  # acting depends on terms, not on the gap, so `after` still serves
+    coverage = [*reconcile_gap(after, reason), *reconcile_shortfalls(after, reason)]
+    # acting depends on terms, not on gaps and shortfalls, so `after` still serves
     acting = sync_acting(after, absences, at, reason, tiers) if at is not None else []
-    return [*primary, *gap, *acting]
+    alarms = reconcile_nobody_acting(fold(evolve, after, acting), reason)
+    return [*primary, *coverage, *acting, *alarms]

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from jingzhang.assignment.domain import credit_code
+from jingzhang.assignment.domain.business_time import bureau_date, require_not_future
 from jingzhang.assignment.domain.commands import (
     CloseEnterprise,
     ReclassifyEnterprise,
@@ -26,13 +27,40 @@ from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 
 
-def register_enterprise(state: EnterpriseState, cmd: RegisterEnterprise) -> list[DomainEvent]:
-    """New enterprises arrive at any time; one without chiefs opens a coverage gap at once."""
+def register_enterprise(state: EnterpriseState, cmd: RegisterEnterprise, *, now: datetime) -> list[DomainEvent]:
+    """New enterprises arrive at any time; one without chiefs opens a coverage gap at once.
+
+    It was registered on the command's `registered_on`, or on the bureau's day at `now`. The same
+    registration again is a retry and records nothing; other details under the same id are refused."""
     if state.status is not EnterpriseStatus.UNREGISTERED:
-        raise DomainRejected(f"enterprise {cmd.enterprise_id} is already registered", code="already_registered")
+        _require_repeat(state, cmd)
+        return []
     if not credit_code.is_valid(cmd.credit_code):
         raise InvalidCommand(f"{cmd.credit_code!r} is not a valid unified social credit code", field="credit_code")
-    return settle(state, [EnterpriseRegistered(**cmd.model_dump())], "registered")
+    registered_on = cmd.registered_on or bureau_date(now)
+    require_not_future(registered_on, now, field="registered_on")
+    registered = EnterpriseRegistered(**{**cmd.model_dump(), "registered_on": registered_on})
+    return settle(state, [registered], "registered")
+
+
+# Personal fields (contact_name, contact_phone) are sealed tokens once recorded: they cannot be compared.
+_REGISTRATION_FACTS = ("name", "credit_code", "address", "industry", "enterprise_class")
+
+
+def _require_repeat(state: EnterpriseState, cmd: RegisterEnterprise) -> None:
+    """A retry says what the registration said; a business date it leaves out is the one recorded."""
+    recorded = {f: getattr(state.registration, f, None) for f in _REGISTRATION_FACTS}
+    recorded["registered_on"] = state.registered_on
+    said = {f: getattr(cmd, f) for f in _REGISTRATION_FACTS}
+    said["registered_on"] = cmd.registered_on or state.registered_on
+    differ = [f for f in said if said[f] != recorded[f]]
+    if differ:
+        raise DomainRejected(
+            f"企业 {cmd.enterprise_id} 已按不同内容登记（{', '.join(differ)}）/ enterprise {cmd.enterprise_id}"
+            f" was already registered with other {', '.join(differ)}",
+            field=differ[0],
+            code="duplicate",
+        )
 
 
 def reclassify_enterprise(state: EnterpriseState, cmd: ReclassifyEnterprise) -> list[DomainEvent]:
@@ -40,11 +68,10 @@ def reclassify_enterprise(state: EnterpriseState, cmd: ReclassifyEnterprise) -> 
     if state.enterprise_class is cmd.enterprise_class:
         return []
     previous = state.enterprise_class
-    return [
-        EnterpriseReclassified(
-            enterprise_id=cmd.enterprise_id, previous_class=previous, enterprise_class=cmd.enterprise_class
-        )
-    ]
+    reclassified = EnterpriseReclassified(
+        enterprise_id=cmd.enterprise_id, previous_class=previous, enterprise_class=cmd.enterprise_class
+    )
+    return settle(state, [reclassified], "reclassified")  # whether A/B pairs are owed depends on the class
 
 
 def suspend_enterprise(state: EnterpriseState, cmd: SuspendEnterprise) -> list[DomainEvent]:

@@ -2,10 +2,11 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import assert_never
 
+from jingzhang.assignment.domain.business_time import ENROLLED, bureau_date, require_not_before, require_not_future
 from jingzhang.assignment.domain.calendar import Interval, PartnerAbsences, refuse_double_absence
 from jingzhang.assignment.domain.commands import (
     DeclareAbsence,
@@ -23,7 +24,7 @@ from jingzhang.assignment.domain.events import (
     OfficerTransferred,
     UnitKind,
 )
-from jingzhang.shared.errors import DomainRejected, InvalidCommand, NotFound
+from jingzhang.shared.errors import DomainRejected, InvalidCommand, NotFound, UnknownSubject
 from jingzhang.shared.events import DomainEvent
 
 
@@ -61,6 +62,8 @@ class OfficerState:
     phone: str = ""
     wechat_id: str = ""
     photo_ref: str | None = None
+    enrolled_on: date | None = None  # None only for an enrolment read without its business date
+    enrolment: OfficerEnrolled | None = None  # what was enrolled, to tell a retry from a clash
     absences: tuple[Absence, ...] = ()
 
 
@@ -85,7 +88,7 @@ def _apply(state: OfficerState, event: OfficerEvent) -> OfficerState:
     match event:
         case OfficerEnrolled():
             fields = event.model_dump(exclude={"officer_id"})
-            return OfficerState(officer_id=event.officer_id, status=OfficerStatus.ACTIVE, **fields)
+            return OfficerState(officer_id=event.officer_id, status=OfficerStatus.ACTIVE, enrolment=event, **fields)
         case OfficerTransferred(unit_kind=kind, unit_name=unit, position=position):
             return replace(state, unit_kind=kind, unit_name=unit, position=position)
         case OfficerRetired():
@@ -110,10 +113,47 @@ def _require_active(state: OfficerState, officer_id: str) -> None:
         raise DomainRejected(f"officer {officer_id} is retired", code="officer_retired")
 
 
-def enrol_officer(state: OfficerState, cmd: EnrolOfficer) -> list[DomainEvent]:
+def require_serving(state: OfficerState, officer_id: str, *, field: str) -> None:
+    """An officer a command names in its body: one assignment has enrolled (422 naming `field`), not retired."""
+    if state.status is OfficerStatus.UNENROLLED:
+        raise UnknownSubject("officer", officer_id, field=field)
+    if state.status is OfficerStatus.RETIRED:
+        raise DomainRejected(
+            f"民警 {officer_id} 已退休 / officer {officer_id} is retired", field=field, code="officer_retired"
+        )
+
+
+def enrol_officer(state: OfficerState, cmd: EnrolOfficer, *, now: datetime) -> list[DomainEvent]:
+    """Enrolled on the command's `enrolled_on`, or on the bureau's day at `now`. The same enrolment again is a
+    retry and records nothing; other details under the same id are refused."""
     if state.status is not OfficerStatus.UNENROLLED:
-        raise DomainRejected(f"officer {cmd.officer_id} is already enrolled", code="already_enrolled")
-    return [OfficerEnrolled(**cmd.model_dump())]
+        _require_repeat(state, cmd)
+        return []
+    enrolled_on = cmd.enrolled_on or bureau_date(now)
+    require_not_future(enrolled_on, now, field="enrolled_on")
+    return [OfficerEnrolled(**{**cmd.model_dump(), "enrolled_on": enrolled_on})]
+
+
+# Name, phone, WeChat id and photo are sealed tokens once recorded: they cannot be compared.
+_ENROLMENT_FACTS = ("unit_kind", "unit_name", "position", "rank")
+
+
+def _require_repeat(state: OfficerState, cmd: EnrolOfficer) -> None:
+    """A retry says what the enrolment said; a business date it leaves out is the one recorded."""
+    recorded = {f: getattr(state.enrolment, f, None) for f in _ENROLMENT_FACTS}
+    recorded["enrolled_on"] = state.enrolled_on
+    recorded["photo_ref"] = state.enrolment is not None and state.enrolment.photo_ref is not None
+    said = {f: getattr(cmd, f) for f in _ENROLMENT_FACTS}
+    said["enrolled_on"] = cmd.enrolled_on or state.enrolled_on
+    said["photo_ref"] = cmd.photo_ref is not None
+    differ = [f for f in said if said[f] != recorded[f]]
+    if differ:
+        raise DomainRejected(
+            f"民警 {cmd.officer_id} 已按不同内容入列（{', '.join(differ)}）/ officer {cmd.officer_id}"
+            f" was already enrolled with other {', '.join(differ)}",
+            field=differ[0],
+            code="duplicate",
+        )
 
 
 def transfer_officer(state: OfficerState, cmd: TransferOfficer, *, at: datetime) -> list[DomainEvent]:
@@ -150,6 +190,7 @@ def declare_absence(
     _require_active(state, cmd.officer_id)
     if cmd.ends_at <= cmd.starts_at:
         raise InvalidCommand("an absence must end after it starts", field="ends_at")
+    require_not_before(cmd.starts_at, state.enrolled_on, ENROLLED, field="starts_at")
     known = next((a for a in state.absences if a.absence_id == absence_id), None)
     if known is not None:
         return _repeat_of(known, cmd)

@@ -1,5 +1,8 @@
 """Decisions about an enterprise's task force (专班, key projects only) and police office (驻企警务室)."""
 
+from datetime import datetime
+
+from jingzhang.assignment.domain.business_time import REGISTERED, bureau_date, require_not_before, require_not_future
 from jingzhang.assignment.domain.commands import (
     AddTaskForceMember,
     ClosePoliceOffice,
@@ -16,8 +19,8 @@ from jingzhang.assignment.domain.events import (
     TaskForceMemberRemoved,
 )
 from jingzhang.assignment.domain.guards import require_active, require_open
-from jingzhang.assignment.domain.officer import OfficerState, OfficerStatus
-from jingzhang.shared.errors import DomainRejected, InvalidCommand, NotFound
+from jingzhang.assignment.domain.officer import OfficerState, require_serving
+from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 
 
@@ -26,7 +29,7 @@ def form_task_force(state: EnterpriseState, cmd: FormTaskForce, leader: OfficerS
     require_active(state, cmd.enterprise_id)
     if not state.enterprise_class.is_key_project:
         raise DomainRejected(f"enterprise {cmd.enterprise_id} is not a key project", code="not_key_project")
-    _require_serving(leader, cmd.leader_officer_id)
+    require_serving(leader, cmd.leader_officer_id, field="leader_officer_id")
     force = state.task_force
     if force is not None and (force.name, force.leader_officer_id) == (cmd.name, cmd.leader_officer_id):
         return []
@@ -39,7 +42,7 @@ def add_task_force_member(state: EnterpriseState, cmd: AddTaskForceMember, offic
     require_open(state, cmd.enterprise_id)
     if state.task_force is None:
         raise DomainRejected(f"enterprise {cmd.enterprise_id} has no task force", code="no_task_force")
-    _require_serving(officer, cmd.officer_id)
+    require_serving(officer, cmd.officer_id, field="officer_id")
     if state.task_force.members.get(cmd.officer_id) == cmd.role:
         return []
     return [TaskForceMemberAdded(**cmd.facts())]
@@ -52,18 +55,28 @@ def remove_task_force_member(state: EnterpriseState, cmd: RemoveTaskForceMember)
     return [TaskForceMemberRemoved(**cmd.facts())]
 
 
-def open_police_office(state: EnterpriseState, cmd: OpenPoliceOffice) -> list[DomainEvent]:
-    """One office per enterprise, online, offline (then somewhere) or both."""
+def open_police_office(state: EnterpriseState, cmd: OpenPoliceOffice, *, now: datetime) -> list[DomainEvent]:
+    """One office per enterprise, online, offline (then somewhere) or both, opened on the command's
+    `opened_on` or the bureau's day at `now`: not in the future, not before the enterprise was registered.
+    The same office again (a business date left out is the one recorded) records nothing."""
     require_active(state, cmd.enterprise_id)
     if not (cmd.online or cmd.offline):
         raise InvalidCommand("a police office is online, offline or both", field="online")
     if cmd.offline and not cmd.location:
         raise InvalidCommand("an offline police office needs a location", field="location")
-    if state.office == PoliceOffice(cmd.office_id, cmd.online, cmd.offline, cmd.location):
+    if state.office is not None and _same_office(state.office, cmd):
         return []
     if state.office is not None:
         raise DomainRejected(f"enterprise {cmd.enterprise_id} already has police office {state.office.office_id}")
-    return [PoliceOfficeOpened(**cmd.facts())]
+    opened_on = cmd.opened_on or bureau_date(now)
+    require_not_future(opened_on, now, field="opened_on")
+    require_not_before(opened_on, state.registered_on, REGISTERED, field="opened_on")
+    return [PoliceOfficeOpened(**{**cmd.facts(), "opened_on": opened_on})]
+
+
+def _same_office(office: PoliceOffice, cmd: OpenPoliceOffice) -> bool:
+    opened_on = cmd.opened_on or office.opened_on
+    return office == PoliceOffice(cmd.office_id, cmd.online, cmd.offline, cmd.location, opened_on)
 
 
 def close_police_office(state: EnterpriseState, cmd: ClosePoliceOffice) -> list[DomainEvent]:
@@ -71,10 +84,3 @@ def close_police_office(state: EnterpriseState, cmd: ClosePoliceOffice) -> list[
     if state.office is None:
         return []
     return [PoliceOfficeClosed(enterprise_id=cmd.enterprise_id, office_id=state.office.office_id, reason=cmd.reason)]
-
-
-def _require_serving(officer: OfficerState, officer_id: str) -> None:
-    if officer.status is OfficerStatus.UNENROLLED:
-        raise NotFound("officer", officer_id)
-    if officer.status is OfficerStatus.RETIRED:
-        raise DomainRejected(f"officer {officer_id} is retired", code="officer_retired")

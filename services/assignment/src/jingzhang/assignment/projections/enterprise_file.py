@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 
+from jingzhang.assignment.domain.business_time import bureau_date
 from jingzhang.assignment.domain.events import (
     ChiefAssigned,
     ChiefRelieved,
@@ -47,6 +48,8 @@ CREATE TABLE IF NOT EXISTS enterprises (
     office           jsonb,
     task_force       jsonb
 );
+-- the business date, since issue 13 (a file projected before it reads the day of `registered_at`)
+ALTER TABLE enterprises ADD COLUMN IF NOT EXISTS registered_on date;
 CREATE INDEX IF NOT EXISTS enterprises_by_class ON enterprises (enterprise_class, status);
 CREATE TABLE IF NOT EXISTS terms (
     enterprise_id   text NOT NULL,
@@ -94,6 +97,7 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
             )  # fmt: skip
         case PoliceOfficeOpened():
             office = payload.model_dump(mode="json", exclude={"enterprise_id"})
+            office["opened_on"] = (payload.opened_on or bureau_date(env.occurred_at)).isoformat()
             await _set(conn, payload.enterprise_id, "office", office)
         case PoliceOfficeClosed(enterprise_id=eid):
             await _set(conn, eid, "office", None)
@@ -110,10 +114,10 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
 async def _registered(conn: asyncpg.Connection, env: Envelope, e: EnterpriseRegistered) -> None:
     await conn.execute(
         "INSERT INTO enterprises (enterprise_id, name, credit_code, address, industry, contact_name,"
-        " contact_phone, enterprise_class, status, registered_at, version)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10) ON CONFLICT DO NOTHING",
+        " contact_phone, enterprise_class, status, registered_at, registered_on, version)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11) ON CONFLICT DO NOTHING",
         e.enterprise_id, e.name, e.credit_code, e.address, e.industry, e.contact_name, e.contact_phone,
-        e.enterprise_class, env.occurred_at, env.version,
+        e.enterprise_class, env.occurred_at, e.registered_on or bureau_date(env.occurred_at), env.version,
     )  # fmt: skip
 
 
@@ -199,6 +203,8 @@ class EnterpriseFiles(Queries):
 
 def _record(row: asyncpg.Record) -> dict[str, Any]:
     record = dict(row)
+    if record["registered_on"] is None:  # projected before business dates: the day it was recorded
+        record["registered_on"] = bureau_date(record["registered_at"])
     for column in ("office", "task_force"):
         record[column] = json.loads(record[column]) if record[column] is not None else None
     return record

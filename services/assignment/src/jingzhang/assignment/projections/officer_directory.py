@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from jingzhang.assignment.domain.business_time import bureau_date
 from jingzhang.assignment.domain.events import (
     AbsenceDeclared,
     AbsenceEnded,
@@ -39,6 +40,8 @@ CREATE TABLE IF NOT EXISTS officers (
     status      text NOT NULL,
     version     integer NOT NULL
 );
+-- the business date, since issue 13 (a directory projected before it shows none: rebuild it to fill them)
+ALTER TABLE officers ADD COLUMN IF NOT EXISTS enrolled_on date;
 CREATE TABLE IF NOT EXISTS absences (
     officer_id  text NOT NULL,
     absence_id  text NOT NULL,
@@ -111,9 +114,11 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
 
 async def _enrolled(conn: asyncpg.Connection, env: Envelope, e: OfficerEnrolled) -> None:
     await conn.execute(
-        "INSERT INTO officers VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10) ON CONFLICT DO NOTHING",
+        "INSERT INTO officers (officer_id, name, unit_kind, unit_name, position, rank, phone, wechat_id, photo_ref,"
+        " status, version, enrolled_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $11)"
+        " ON CONFLICT DO NOTHING",
         e.officer_id, e.name, e.unit_kind, e.unit_name, e.position, e.rank, e.phone, e.wechat_id, e.photo_ref,
-        env.version,
+        env.version, e.enrolled_on or bureau_date(env.occurred_at),
     )  # fmt: skip
 
 

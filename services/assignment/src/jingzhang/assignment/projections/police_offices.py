@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from jingzhang.assignment.domain.business_time import bureau_date
 from jingzhang.assignment.domain.events import (
     ActingChiefChanged,
     ChiefAssigned,
@@ -37,6 +38,8 @@ CREATE TABLE IF NOT EXISTS offices (
     location      text,
     opened_at     timestamptz NOT NULL
 );
+-- the business date, since issue 13 (an office projected before it reads the day of `opened_at`)
+ALTER TABLE offices ADD COLUMN IF NOT EXISTS opened_on date;
 CREATE TABLE IF NOT EXISTS chiefs (
     enterprise_id text NOT NULL,
     tier          text NOT NULL,
@@ -68,11 +71,12 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
             await conn.execute("INSERT INTO enterprise_names VALUES ($1, $2) ON CONFLICT DO NOTHING", eid, name)
         case PoliceOfficeOpened():
             await conn.execute(
-                "INSERT INTO offices VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enterprise_id) DO UPDATE SET"
+                "INSERT INTO offices (enterprise_id, office_id, online, offline, location, opened_at, opened_on)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (enterprise_id) DO UPDATE SET"
                 " office_id = EXCLUDED.office_id, online = EXCLUDED.online, offline = EXCLUDED.offline,"
-                " location = EXCLUDED.location, opened_at = EXCLUDED.opened_at",
+                " location = EXCLUDED.location, opened_at = EXCLUDED.opened_at, opened_on = EXCLUDED.opened_on",
                 payload.enterprise_id, payload.office_id, payload.online, payload.offline, payload.location,
-                env.occurred_at,
+                env.occurred_at, payload.opened_on or bureau_date(env.occurred_at),
             )  # fmt: skip
         case PoliceOfficeClosed(enterprise_id=eid):
             await conn.execute("DELETE FROM offices WHERE enterprise_id = $1", eid)
@@ -125,7 +129,9 @@ class PoliceOffices(Queries):
         """Every open police office, or those of the enterprises among `only`."""
         async with self.reading() as conn:
             rows = await conn.fetch(
-                "SELECT o.*, n.name AS enterprise_name FROM offices o"
+                "SELECT o.enterprise_id, o.office_id, o.online, o.offline, o.location, o.opened_at,"
+                " coalesce(o.opened_on, (o.opened_at AT TIME ZONE 'Asia/Shanghai')::date) AS opened_on,"
+                " n.name AS enterprise_name FROM offices o"
                 " LEFT JOIN enterprise_names n USING (enterprise_id)"
                 " WHERE $1::text[] IS NULL OR o.enterprise_id = ANY($1) ORDER BY o.enterprise_id",
                 None if only is None else list(only),
