@@ -12,6 +12,7 @@ from nats.aio.client import Client as NATS
 
 from jingzhang.appeals.bootstrap import create_app
 from jingzhang.appeals.projections.chiefs import PostgresChiefs
+from jingzhang.appeals.projections.officers import PostgresOfficers
 from jingzhang.appeals.settings import AppealsSettings
 from jingzhang.shared.clock import FixedClock, sequential_ids
 
@@ -61,10 +62,17 @@ class Appeals:
         return seen
 
     async def chiefs_known(self, police_acting: str) -> None:
+        """The enterprise's chiefs, and the officers they are, as this service's projections know them."""
+
         async def known() -> bool:
-            snapshot = await PostgresChiefs(lambda: self.app.state.runtime.pool).snapshot(ENTERPRISE)
+            pool = self.app.state.runtime.pool
+            snapshot = await PostgresChiefs(lambda: pool).snapshot(ENTERPRISE)
+            officers = PostgresOfficers(lambda: pool)
+            enrolled = [await officers.officer(o) for o in (snapshot.officer_ids() if snapshot else ())]
             return (
-                snapshot is not None
+                len(enrolled) == 6
+                and None not in enrolled
+                and snapshot is not None
                 and len(snapshot.tiers) == 3
                 and (
                     snapshot.tiers.get("police_chief") is not None

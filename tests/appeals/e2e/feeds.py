@@ -70,6 +70,10 @@ async def feed(service_env: ServiceEnv, nc: NATS, service: str) -> AsyncIterator
         await pool.close()
 
 
+async def enrol(assignment: Feed, officer_id: str, tier: ChiefTier) -> None:
+    await assignment.write("officer", officer_id, _enrolled(officer_id, tier))
+
+
 def _enrolled(officer_id: str, tier: ChiefTier) -> OfficerEnrolled:
     unit = UnitKind.BUREAU_LEADERSHIP if tier is ChiefTier.BUREAU_LEADER else UnitKind.STATION
     return OfficerEnrolled(
@@ -89,21 +93,8 @@ async def register_enterprise(assignment: Feed, police_a_away: bool) -> None:
     """The enterprise and its six chiefs; with `police_a_away`, A's absence has made B the acting police chief."""
     for tier, officers in CHIEFS.items():
         for officer_id in officers:
-            await assignment.write("officer", officer_id, _enrolled(officer_id, tier))
-    events: list[DomainEvent] = [
-        EnterpriseRegistered(
-            enterprise_id=ENTERPRISE,
-            name="亚方",
-            credit_code="91610900MA70000000",
-            address="恒口",
-            industry="manufacturing",
-            contact_name="Yuan",
-            contact_phone="0915",
-            enterprise_class=EnterpriseClass.DISTRICT_KEY_PROJECT,
-        )
-    ]
-    for tier, (a, b) in CHIEFS.items():
-        events += [_assigned(tier, Slot.A, a), _assigned(tier, Slot.B, b), _acting(tier, a, None)]
+            await enrol(assignment, officer_id, tier)
+    events: list[DomainEvent] = [registered(), *chiefs_appointed()]
     if police_a_away:
         away = AbsenceDeclared(
             officer_id=POLICE_A, absence_id="leave-1", starts_at=T0, ends_at=T0 + timedelta(days=5), reason="leave"
@@ -111,6 +102,28 @@ async def register_enterprise(assignment: Feed, police_a_away: bool) -> None:
         await assignment.write("officer", POLICE_A, away)
         events.append(_acting(ChiefTier.POLICE_CHIEF, POLICE_B, POLICE_A))
     await assignment.write("enterprise", ENTERPRISE, *events)
+
+
+def registered() -> EnterpriseRegistered:
+    """Recorded at T0 (see `Feed.write`): without a business date, registered on T0's day in Shanghai."""
+    return EnterpriseRegistered(
+        enterprise_id=ENTERPRISE,
+        name="亚方",
+        credit_code="91610900MA70000000",
+        address="恒口",
+        industry="manufacturing",
+        contact_name="Yuan",
+        contact_phone="0915",
+        enterprise_class=EnterpriseClass.DISTRICT_KEY_PROJECT,
+    )
+
+
+def chiefs_appointed() -> list[DomainEvent]:
+    """The six chiefs assigned, every A acting."""
+    events: list[DomainEvent] = []
+    for tier, (a, b) in CHIEFS.items():
+        events += [_assigned(tier, Slot.A, a), _assigned(tier, Slot.B, b), _acting(tier, a, None)]
+    return events
 
 
 def _assigned(tier: ChiefTier, slot: Slot, officer_id: str) -> ChiefAssigned:

@@ -10,13 +10,15 @@ from typing import Any
 import httpx
 
 from jingzhang.appeals.domain.state import APPEAL
+from jingzhang.appeals.domain.vocabulary import ChiefTier
+from jingzhang.appeals.projections.officers import PostgresOfficers
 from jingzhang.shared.auth import Role
 
 from ...auth import bearer, token
 from ...kernel.helpers import eventually
-from ..unit.samples import CONTACT, ENTERPRISE, LEADER_A, POLICE_A, POLICE_B
+from ..unit.samples import CONTACT, ENTERPRISE, LEADER_A, POLICE_A, POLICE_B, STATION_A
 from .conftest import Appeals
-from .feeds import Feed, register_enterprise
+from .feeds import Feed, enrol, register_enterprise
 from .samples import raise_body
 
 STATION = "恒口"
@@ -25,7 +27,10 @@ OTHER_CONTACT = bearer(Role.ENTERPRISE_CONTACT, "qian", enterprise_id="ent-other
 HOLDER = bearer(Role.OFFICER, "sun", officer_id=POLICE_A)
 LINKED = bearer(Role.OFFICER, "li", officer_id=POLICE_B)
 STRANGER = bearer(Role.OFFICER, "zhou", officer_id="off-zhou")
-STATION_CHIEF = bearer(Role.STATION_CHIEF, "zhang", officer_id=LEADER_A, station=STATION)
+STATION_CHIEF = bearer(Role.STATION_CHIEF, "chen", officer_id=STATION_A, station=STATION)
+"""The enterprise's own station chief (A), not its bureau leader."""
+SAME_STATION = bearer(Role.STATION_CHIEF, "gao", officer_id="off-gao", station=STATION)
+"""A station chief of 恒口, so in scope, but none of the enterprise's chiefs."""
 OTHER_STATION = bearer(Role.STATION_CHIEF, "wu", officer_id="off-wu", station="城关")
 AUDITOR = bearer(Role.AUDITOR, "audit")
 
@@ -111,7 +116,14 @@ async def test_an_enterprise_contact_raises_reads_and_answers_for_their_own_ente
 
 
 async def test_officers_act_for_linked_enterprises_and_as_themselves(assignment: Feed, appeals: Appeals) -> None:
+    await enrol(assignment, "off-gao", ChiefTier.STATION_CHIEF)
     await ready(assignment, appeals)
+    officers = PostgresOfficers(lambda: appeals.app.state.runtime.pool)
+
+    async def enrolled() -> bool:
+        return await officers.officer("off-gao") is not None
+
+    await eventually(enrolled, timeout=15)
     await appeals.post("/appeals", raise_body("ap-1"), status=201)
     await appeals.appeal_when("ap-1", lambda v: v["officer_id"] == POLICE_A)
 
@@ -132,15 +144,31 @@ async def test_officers_act_for_linked_enterprises_and_as_themselves(assignment:
     refused(await get(appeals, f"/officers/{POLICE_A}/queue", LINKED), POLICE_B, "themselves")
     refused(await get(appeals, "/appeals/near-breach", HOLDER), "you are officer", "/officers/{id}/queue")
 
-    # Extensions: the holder asks; only a station chief in scope (or the bureau) decides.
+    # Extensions: the holder asks; a leader of the enterprise decides (its station chief or bureau leader),
+    # which the station_chief and bureau roles admit, the domain checking the very officer.
     ask = {"extra": "P2D", "reason": "waiting for the landlord"}
     assert (await post(appeals, "/appeals/ap-1/extension-requests", ask, HOLDER)).status_code == 201
     refused(await post(appeals, "/appeals/ap-1/extension-approvals", {}, LINKED), "station_chief, bureau")
     refused(await post(appeals, "/appeals/ap-1/extension-approvals", {}, OTHER_STATION), "station 城关")
+    no_leader = await post(appeals, "/appeals/ap-1/extension-approvals", {}, SAME_STATION)
+    assert (no_leader.status_code, no_leader.json()["code"], no_leader.json()["field"]) == (
+        409,
+        "not_a_leader",
+        "approved_by",
+    )
     assert await version(appeals, "ap-1") == 4
     approved = await post(appeals, "/appeals/ap-1/extension-approvals", {}, STATION_CHIEF)
     assert approved.status_code == 201, approved.text
-    assert (await actors(appeals, "ap-1"))[-1] == ("ExtensionApproved", "station_chief:zhang")
+    assert (await actors(appeals, "ap-1"))[-1] == ("ExtensionApproved", "station_chief:chen")
+    [*_, decided] = await appeals.app.state.runtime.store.read_stream(APPEAL.stream("ap-1"))
+    assert decided.data["approved_by"] == STATION_A
+    # the bureau records a bureau leader's decision, naming them
+    assert (await post(appeals, "/appeals/ap-1/extension-requests", ask, HOLDER)).status_code == 201
+    by_leader = await post(
+        appeals, "/appeals/ap-1/extension-refusals", {"reason": "do it now", "refused_by": LEADER_A}, {}
+    )
+    assert by_leader.status_code == 201, by_leader.text
+    assert by_leader.json()["events"] == ["ExtensionRefused", "AppealEscalated"]
 
     # A station chief reads their station's officers and enterprises, not another station's.
     assert (await get(appeals, f"/officers/{POLICE_A}/queue", STATION_CHIEF)).status_code == 200

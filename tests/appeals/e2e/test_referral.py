@@ -46,12 +46,25 @@ async def test_errors_name_the_problem(assignment: Feed, appeals: Appeals) -> No
     unknown = await appeals.client.post("/appeals/ap-none/acknowledge", json=ack_body())
     assert unknown.status_code == 404
     bad = await appeals.client.post(
-        "/appeals/ap-1/refer", json={"department_id": "nope", "note": "x", "referred_by": "y"}
+        "/appeals/ap-1/refer", json={"department_id": "nope", "note": "x", "referred_by": POLICE_A}
     )
     assert (bad.status_code, bad.json()["field"]) == (422, "department_id")
+    nobody = await appeals.client.post(
+        "/appeals/ap-1/refer", json={"department_id": DEPARTMENT, "note": "x", "referred_by": "off-nobody"}
+    )
+    assert (nobody.status_code, nobody.json()["field"], nobody.json()["code"]) == (
+        422,
+        "referred_by",
+        "unknown_officer",
+    )
     stale = await appeals.client.post("/appeals/ap-1/acknowledge", json={**ack_body(), "expected_version": 1})
     assert stale.status_code == 409
     missing = await appeals.client.post("/appeals", json={"enterprise_id": ENTERPRISE})
     assert (missing.status_code, missing.json()["field"]) == (422, "channel")
     stranger = await appeals.client.post("/appeals", json={**raise_body("ap-2"), "enterprise_id": "ent-none"})
-    assert stranger.status_code == 404
+    assert (stranger.status_code, stranger.json()["field"], stranger.json()["code"]) == (
+        422,
+        "enterprise_id",
+        "unknown_enterprise",
+    )
+    assert (await appeals.client.get("/appeals/ap-2")).status_code == 404

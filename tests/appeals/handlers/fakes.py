@@ -1,15 +1,21 @@
-"""Hand-written fakes for handler tests on the in-memory store: the chiefs view, a store counting reads."""
+"""Hand-written fakes for handler tests on the in-memory store: the chiefs and officers views, whether the
+producer's events are all in, a store counting reads."""
 
 import uuid
 from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
 
+from jingzhang.appeals.domain.officers import KnownOfficer
 from jingzhang.appeals.domain.routing import ChiefsSnapshot
 from jingzhang.appeals.handlers import Deps
 from jingzhang.shared.clock import FixedClock, sequential_ids
 from jingzhang.shared.envelope import Envelope, Metadata, StreamId
 from jingzhang.shared.store.memory import InMemoryEventStore
 
-from ..unit.samples import T0, chiefs
+from ..unit.samples import LEADER_A, LEADER_B, POLICE_A, POLICE_B, STATION_A, STATION_B, T0, chiefs
+
+CHIEFS = (POLICE_A, POLICE_B, STATION_A, STATION_B, LEADER_A, LEADER_B)
 
 
 class FakeChiefs:
@@ -20,6 +26,31 @@ class FakeChiefs:
     async def snapshot(self, enterprise_id: str) -> ChiefsSnapshot | None:
         self.asked.append(enterprise_id)
         return self.snapshots.get(enterprise_id)
+
+
+class FakeOfficers:
+    """Every chief of the sample enterprise enrolled; `retire` one from a given instant."""
+
+    def __init__(self, officer_ids: Iterable[str] = CHIEFS) -> None:
+        self.known = {o: KnownOfficer(o) for o in officer_ids}
+
+    def retire(self, officer_id: str, at: datetime) -> None:
+        self.known[officer_id] = KnownOfficer(officer_id, at)
+
+    async def officer(self, officer_id: str) -> KnownOfficer | None:
+        return self.known.get(officer_id)
+
+
+class CaughtUp:
+    """Has the service applied everything a producer published? As the test says; records who was asked."""
+
+    def __init__(self, answer: bool = True) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+
+    async def __call__(self, producer: str) -> bool:
+        self.asked.append(producer)
+        return self.answer
 
 
 class CountingStore(InMemoryEventStore):
@@ -43,7 +74,19 @@ def new_store() -> CountingStore:
 
 
 def deps(
-    store: InMemoryEventStore | None = None, view: FakeChiefs | None = None, clock: FixedClock | None = None
+    store: InMemoryEventStore | None = None,
+    view: FakeChiefs | None = None,
+    clock: FixedClock | None = None,
+    officers: FakeOfficers | None = None,
+    caught_up: CaughtUp | None = None,
 ) -> Deps:
-    """Handler dependencies: a fresh store, every chief at work, a clock standing at T0, deterministic ids."""
-    return Deps(store or new_store(), view or FakeChiefs(), clock or FixedClock(T0), sequential_ids(7))
+    """Handler dependencies: a fresh store, every chief enrolled and at work, every event of assignment
+    applied, a clock standing at T0, deterministic ids."""
+    return Deps(
+        store or new_store(),
+        view or FakeChiefs(),
+        officers or FakeOfficers(),
+        caught_up or CaughtUp(),
+        clock or FixedClock(T0),
+        sequential_ids(7),
+    )

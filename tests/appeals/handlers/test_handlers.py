@@ -2,19 +2,30 @@
 clock and ids they are given, one load per command and authorization on the appeal they loaded."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from jingzhang.appeals import handlers
 from jingzhang.appeals.domain import commands as c
+from jingzhang.appeals.domain.routing import ChiefsSnapshot
 from jingzhang.appeals.domain.state import Appeal, AppealState
-from jingzhang.appeals.domain.vocabulary import ChiefTier, ReportOutcome, Status
+from jingzhang.appeals.domain.vocabulary import Category, ChiefTier, HoldReason, ReportOutcome, Status
 from jingzhang.appeals.events import REGISTRY
 from jingzhang.shared.auth import Forbidden
 from jingzhang.shared.clock import FixedClock
-from jingzhang.shared.errors import ConcurrencyError, DomainRejected, InvalidCommand, NotFound
+from jingzhang.shared.envelope import Metadata, NewEvent, StreamId
+from jingzhang.shared.errors import (
+    ConcurrencyError,
+    DomainRejected,
+    InvalidCommand,
+    NotFound,
+    NotYetKnown,
+    UnknownSubject,
+)
 
 from ..unit.samples import (
     APPEAL_ID,
@@ -25,12 +36,22 @@ from ..unit.samples import (
     POLICE_A,
     POLICE_B,
     STATION_A,
+    STATION_B,
     T0,
     chiefs,
     raise_cmd,
     types,
 )
-from .fakes import CountingStore, FakeChiefs, deps, meta
+from .fakes import CaughtUp, CountingStore, FakeChiefs, FakeOfficers, deps, meta
+
+
+class RacingStore(CountingStore):
+    """Another request raises the same appeal between this one's read and its append."""
+
+    async def append(self, stream: StreamId, expected_version: int, events: Sequence[NewEvent], m: Metadata) -> int:
+        if not self.log:
+            await super().append(stream, expected_version, events, Metadata("the other request", uuid.uuid4()))
+        return await super().append(stream, expected_version, events, m)
 
 
 async def raised(d: handlers.Deps) -> handlers.Result:
@@ -60,9 +81,28 @@ class TestRaising:
         assert (done.state.holder.tier, done.state.holder.officer_id) == (ChiefTier.POLICE_CHIEF, POLICE_B)
         assert done.version == 2
 
-    async def test_an_enterprise_the_chiefs_view_does_not_know_is_not_found(self) -> None:
-        with pytest.raises(NotFound):
-            await handlers.raise_appeal(deps(), replace(raise_cmd(), enterprise_id="ent-x"), meta())
+    async def test_an_enterprise_nobody_registered_is_unknown_naming_the_field_once_all_is_applied(self) -> None:
+        d = deps()
+        with pytest.raises(UnknownSubject) as caught:
+            await handlers.raise_appeal(d, replace(raise_cmd(), enterprise_id="ent-x"), meta())
+        assert (caught.value.field, caught.value.code) == ("enterprise_id", "unknown_enterprise")
+        assert store_of(d).log == []
+
+    async def test_an_enterprise_not_known_here_while_events_arrive_is_accepted_and_held(self) -> None:
+        arriving = CaughtUp(False)
+        d = deps(view=FakeChiefs(ChiefsSnapshot("ent-other")), caught_up=arriving)
+        done = await raised(d)
+        assert types(done.events) == ["AppealRaised", "AppealHeldAtDutyDesk"]
+        assert isinstance(done.state, Appeal)
+        assert (done.state.held, done.state.unrouted) == (HoldReason.ENTERPRISE_NOT_YET_KNOWN, True)
+        assert arriving.asked == ["assignment"]
+
+    async def test_an_enterprise_with_nobody_acting_is_held_for_want_of_a_chief(self) -> None:
+        gap = ChiefsSnapshot(ENTERPRISE)
+        done = await raised(deps(view=FakeChiefs(gap)))
+        assert types(done.events) == ["AppealRaised", "AppealHeldAtDutyDesk"]
+        assert isinstance(done.state, Appeal)
+        assert done.state.held is HoldReason.NO_ACTING_CHIEF
 
     async def test_an_id_that_cannot_name_a_stream_is_invalid_naming_the_field(self) -> None:
         cmd = replace(raise_cmd(), appeal_id="has.dots")
@@ -70,12 +110,62 @@ class TestRaising:
             await handlers.raise_appeal(deps(), cmd, meta())
         assert caught.value.field == "appeal_id"
 
-    async def test_raising_the_same_id_twice_is_refused_and_records_nothing(self) -> None:
+    async def test_a_retry_answers_what_the_first_answered_and_records_nothing(self) -> None:
+        clock = FixedClock(T0)
+        d = deps(clock=clock)
+        first = await handlers.raise_appeal(d, raise_cmd(emergency=True), meta())
+        clock.set(T0 + HOUR)
+        await handlers.acknowledge(d, c.AcknowledgeAppeal(APPEAL_ID, POLICE_A), meta())  # the stream moves on
+        again = await handlers.raise_appeal(d, raise_cmd(emergency=True), meta())
+        assert (again.version, list(again.events)) == (first.version, list(first.events))
+        assert again.version == 3
+        assert types(again.events) == ["AppealRaised", "AppealDivertedTo110", "AppealRouted"]
+        assert len(store_of(d).log) == 4
+
+    async def test_other_content_under_a_known_id_is_a_duplicate_and_records_nothing(self) -> None:
         d = deps()
         await raised(d)
-        with pytest.raises(DomainRejected):
-            await raised(d)
+        with pytest.raises(DomainRejected) as caught:
+            await handlers.raise_appeal(d, replace(raise_cmd(), category=Category.OTHER), meta())
+        assert (caught.value.code, caught.value.field) == ("duplicate", "appeal_id")
         assert len(store_of(d).log) == 2
+
+    async def test_a_held_appeals_retry_answers_the_hold_even_once_it_was_routed(self) -> None:
+        view = FakeChiefs(ChiefsSnapshot(ENTERPRISE))
+        d = deps(view=view)
+        first = await raised(d)
+        view.snapshots[ENTERPRISE] = chiefs()
+        await handlers.route_held(d, c.RouteHeldAppeal(APPEAL_ID), meta())
+        again = await raised(d)
+        assert (again.version, types(again.events)) == (first.version, ["AppealRaised", "AppealHeldAtDutyDesk"])
+
+    async def test_a_raise_racing_another_of_the_same_appeal_answers_as_its_retry(self) -> None:
+        store = RacingStore()
+        d = deps(store=store)
+        done = await raised(d)
+        assert (done.version, types(done.events)) == (2, ["AppealRaised", "AppealRouted"])
+        assert [e.actor for e in store.log] == ["the other request"] * 2
+
+    async def test_an_expected_version_other_than_the_streams_conflicts_and_records_nothing(self) -> None:
+        d = deps()
+        with pytest.raises(ConcurrencyError):
+            await handlers.raise_appeal(d, replace(raise_cmd(), expected_version=2), meta())
+        assert store_of(d).log == []
+        new = await handlers.raise_appeal(d, replace(raise_cmd(), expected_version=0), meta())
+        again = await handlers.raise_appeal(d, replace(raise_cmd(), expected_version=0), meta())
+        assert new.version == again.version == 2
+        with pytest.raises(ConcurrencyError):
+            await handlers.raise_appeal(d, replace(raise_cmd(), expected_version=1), meta())
+
+    async def test_the_receipt_is_checked_against_the_registration_the_chiefs_view_knows(self) -> None:
+        view = FakeChiefs(replace(chiefs(), registered_on=date(2026, 3, 2)))
+        d = deps(view=view, clock=FixedClock(T0 + DAY))
+        with pytest.raises(InvalidCommand) as caught:
+            await handlers.raise_appeal(d, replace(raise_cmd(), received_at=T0 - DAY), meta())
+        assert caught.value.field == "received_at"
+        done = await handlers.raise_appeal(d, replace(raise_cmd(), received_at=T0), meta())
+        assert isinstance(done.state, Appeal)
+        assert (done.state.raised_at, done.state.received_at) == (T0 + DAY, T0)
 
     async def test_it_is_raised_at_the_instant_the_clock_gives(self) -> None:
         d = deps(clock=FixedClock(T0 + 5 * HOUR))
@@ -154,12 +244,21 @@ class TestCommandsOnAnAppeal:
 
 
 class TestExtensions:
-    async def test_a_bureau_leader_from_the_chiefs_view_approves(self) -> None:
+    @pytest.mark.parametrize("leader", [STATION_B, LEADER_A])
+    async def test_a_station_chief_or_bureau_leader_from_the_chiefs_view_approves(self, leader: str) -> None:
         d = deps()
         await raised(d)
         await ask_for_time(d)
-        done = await handlers.approve_extension(d, c.ApproveExtension(APPEAL_ID, LEADER_A), meta())
+        done = await handlers.approve_extension(d, c.ApproveExtension(APPEAL_ID, leader), meta())
         assert types(done.events) == ["ExtensionApproved"]
+
+    async def test_the_police_chief_b_is_no_leader_for_it(self) -> None:
+        d = deps()
+        await raised(d)
+        await ask_for_time(d)
+        with pytest.raises(DomainRejected) as caught:
+            await handlers.approve_extension(d, c.ApproveExtension(APPEAL_ID, POLICE_B), meta())
+        assert (caught.value.code, caught.value.field) == ("not_a_leader", "approved_by")
 
     async def test_a_refusal_escalates_to_the_acting_station_chief(self) -> None:
         d = deps()
@@ -168,6 +267,110 @@ class TestExtensions:
         done = await handlers.refuse_extension(d, c.RefuseExtension(APPEAL_ID, "do it now", LEADER_A), meta())
         assert types(done.events) == ["ExtensionRefused", "AppealEscalated"]
         assert holder_id(done) == STATION_A
+
+
+STALE = 1
+"""A raised appeal is at version 2: every command given version 1 must record nothing."""
+
+COMMANDS = [
+    (handlers.acknowledge, c.AcknowledgeAppeal(APPEAL_ID, POLICE_A, expected_version=STALE)),
+    (handlers.resolve, c.ResolveAppeal(APPEAL_ID, "done", POLICE_A, expected_version=STALE)),
+    (handlers.refer, c.ReferAppeal(APPEAL_ID, "telecom", "theirs", POLICE_A, expected_version=STALE)),
+    (handlers.follow_up, c.FollowUpReferral(APPEAL_ID, "called", POLICE_A, expected_version=STALE)),
+    (
+        handlers.report_back,
+        c.RecordDepartmentReport(APPEAL_ID, ReportOutcome.DONE, "done", POLICE_A, expected_version=STALE),
+    ),
+    (handlers.close_unresolved, c.CloseUnresolved(APPEAL_ID, "no", POLICE_A, expected_version=STALE)),
+    (
+        handlers.request_extension,
+        c.RequestExtension(APPEAL_ID, timedelta(days=1), "more", POLICE_A, expected_version=STALE),
+    ),
+    (handlers.approve_extension, c.ApproveExtension(APPEAL_ID, LEADER_A, expected_version=STALE)),
+    (handlers.refuse_extension, c.RefuseExtension(APPEAL_ID, "no", LEADER_A, expected_version=STALE)),
+    (handlers.record_callback, c.RecordCallback(APPEAL_ID, 5, True, "", "袁", expected_version=STALE)),
+    (handlers.merge, c.MergeAppeal(APPEAL_ID, "ap-2", POLICE_A, expected_version=STALE)),
+    (handlers.raise_appeal, replace(raise_cmd(), expected_version=STALE)),
+]
+
+
+class TestExpectedVersion:
+    @pytest.mark.parametrize(("handler", "cmd"), COMMANDS, ids=lambda x: getattr(x, "__name__", ""))
+    async def test_every_command_that_takes_an_expected_version_honours_it(self, handler: Any, cmd: Any) -> None:
+        d = deps()
+        await raised(d)
+        with pytest.raises(ConcurrencyError):
+            await handler(d, cmd, meta())
+        assert len(store_of(d).log) == 2
+
+
+class TestNamedOfficers:
+    """Only facts about someone count: the officer a command records as having done the work must exist."""
+
+    async def test_an_officer_nobody_enrolled_is_unknown_naming_the_field_and_nothing_is_recorded(self) -> None:
+        d = deps()
+        await raised(d)
+        with pytest.raises(UnknownSubject) as caught:
+            await handlers.resolve(d, c.ResolveAppeal(APPEAL_ID, "mediated", "off-nobody"), meta())
+        assert (caught.value.field, caught.value.code) == ("resolved_by", "unknown_officer")
+        with pytest.raises(UnknownSubject) as approving:
+            await handlers.approve_extension(d, c.ApproveExtension(APPEAL_ID, "off-nobody"), meta())
+        assert approving.value.field == "approved_by"
+        assert len(store_of(d).log) == 2
+
+    async def test_an_officer_not_known_while_events_arrive_is_not_yet_known(self) -> None:
+        d = deps(officers=FakeOfficers([]), caught_up=CaughtUp(False))
+        await raised(d)
+        with pytest.raises(NotYetKnown) as caught:
+            await handlers.acknowledge(d, c.AcknowledgeAppeal(APPEAL_ID, POLICE_A), meta())
+        assert caught.value.field == "officer_id"
+
+    async def test_a_retired_officer_does_no_more_work_from_the_day_it_takes_effect(self) -> None:
+        officers = FakeOfficers()
+        d = deps(officers=officers)
+        await raised(d)
+        officers.retire(POLICE_A, T0 + DAY)
+        done = await handlers.acknowledge(d, c.AcknowledgeAppeal(APPEAL_ID, POLICE_A), meta())
+        assert types(done.events) == ["AppealAcknowledged"]
+        officers.retire(POLICE_A, T0)
+        with pytest.raises(DomainRejected) as caught:
+            await handlers.resolve(d, c.ResolveAppeal(APPEAL_ID, "mediated", POLICE_A), meta())
+        assert (caught.value.code, caught.value.field) == ("officer_retired", "resolved_by")
+
+    async def test_an_unknown_appeal_is_not_found_before_its_officer_is_looked_at(self) -> None:
+        with pytest.raises(NotFound):
+            await handlers.resolve(deps(), c.ResolveAppeal("ap-none", "x", "off-nobody"), meta())
+
+    async def test_a_caller_refused_is_refused_before_the_officer_is_looked_at(self) -> None:
+        d = deps()
+        await raised(d)
+        with pytest.raises(Forbidden):
+            await handlers.resolve(d, c.ResolveAppeal(APPEAL_ID, "x", "off-nobody"), meta(), authorize=Gate(True))
+
+
+class TestDutyDesk:
+    async def test_a_held_appeal_is_routed_once_its_enterprise_has_someone_acting(self) -> None:
+        view = FakeChiefs(ChiefsSnapshot(ENTERPRISE))
+        clock = FixedClock(T0)
+        d = deps(view=view, clock=clock)
+        await raised(d)
+        clock.set(T0 + HOUR)
+        nobody = await handlers.route_held(d, c.RouteHeldAppeal(APPEAL_ID), meta())
+        assert nobody.events == []
+        view.snapshots[ENTERPRISE] = chiefs(police_acting=POLICE_B)
+        done = await handlers.route_held(d, c.RouteHeldAppeal(APPEAL_ID), meta())
+        assert types(done.events) == ["AppealRouted"]
+        assert holder_id(done) == POLICE_B
+        assert store_of(d).log[-1].occurred_at == T0 + HOUR
+        again = await handlers.route_held(d, c.RouteHeldAppeal(APPEAL_ID), meta())
+        assert again.events == []
+
+    async def test_work_on_a_held_appeal_waits_for_its_chief(self) -> None:
+        d = deps(view=FakeChiefs(ChiefsSnapshot(ENTERPRISE)))
+        await raised(d)
+        with pytest.raises(DomainRejected) as caught:
+            await handlers.acknowledge(d, c.AcknowledgeAppeal(APPEAL_ID, POLICE_A), meta())
+        assert caught.value.code == "not_routed"
 
 
 class TestDeadlineCheck:

@@ -4,11 +4,12 @@ from datetime import timedelta
 
 import pytest
 
+from jingzhang.appeals.domain import events as ev
 from jingzhang.appeals.domain.departments import DEFAULT_DIRECTORY
 from jingzhang.appeals.domain.policy import TimeLimits
 from jingzhang.appeals.domain.state import evolve
 from jingzhang.appeals.domain.timer import Timer
-from jingzhang.appeals.domain.vocabulary import Category
+from jingzhang.appeals.domain.vocabulary import Category, DeadlineKind, HoldReason
 from jingzhang.appeals.events import REGISTRY
 from jingzhang.shared.events import DomainEvent
 
@@ -16,14 +17,33 @@ from .samples import HOUR, T0, acknowledged, given, raised, referred, resolved
 
 
 class TestEventContract:
-    @pytest.mark.parametrize("event", [*raised(), acknowledged(), referred(T0 + HOUR), resolved()])
+    @pytest.mark.parametrize(
+        "event",
+        [
+            *raised(),
+            acknowledged(),
+            referred(T0 + HOUR),
+            resolved(),
+            ev.AppealHeldAtDutyDesk(reason=HoldReason.ENTERPRISE_NOT_YET_KNOWN, held_at=T0),
+            ev.DeadlinePassedAtDutyDesk(kind=DeadlineKind.FIRST_RESPONSE, due_at=T0, passed_at=T0 + HOUR),
+        ],
+    )
     def test_events_survive_the_wire(self, event: DomainEvent) -> None:
         data = event.model_dump(mode="json")
 
         assert REGISTRY.decode(event.event_type, event.schema_version, data) == event
 
+    def test_an_appeal_raised_before_receipts_were_recorded_still_decodes(self) -> None:
+        [raised_, _] = raised()
+        data = {k: v for k, v in raised_.model_dump(mode="json").items() if k != "received_at"}
+
+        older = REGISTRY.decode("AppealRaised", 1, data)
+
+        assert isinstance(older, ev.AppealRaised)
+        assert (older.received_at, older.received) == (None, raised_.raised_at)
+
     def test_every_event_type_is_registered_once(self) -> None:
-        assert len(REGISTRY.models) == 18
+        assert len(REGISTRY.models) == 20
 
     def test_an_event_before_the_appeal_was_raised_is_a_corrupt_stream(self) -> None:
         with pytest.raises(ValueError, match="before AppealRaised"):

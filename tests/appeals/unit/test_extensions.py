@@ -1,4 +1,5 @@
-"""Given a routed appeal whose holder asks for more time; a bureau leader decides."""
+"""Given a routed appeal whose holder asks for more time; a leader of the enterprise decides: its station
+chief or bureau leader (A or B), at the holder's tier or above, never the one who asked."""
 
 from datetime import timedelta
 
@@ -24,6 +25,7 @@ from .samples import (
     POLICE_A,
     POLICE_B,
     STATION_A,
+    STATION_B,
     T0,
     acknowledged,
     after,
@@ -104,12 +106,39 @@ class TestWhenAnExtensionWaits:
         assert check_deadlines(extended, T0 + 9 * DAY, chiefs()) == []
         assert types(check_deadlines(extended, T0 + 9 * DAY + 5 * HOUR, chiefs())) == ["DeadlineWarningRaised"]
 
-    def test_a_station_chief_cannot_approve(self) -> None:
+    @pytest.mark.parametrize("leader", [STATION_A, STATION_B, LEADER_A, LEADER_B])
+    def test_the_enterprises_station_chief_or_bureau_leader_approves_a_police_chiefs_request(self, leader: str) -> None:
+        events = decide_approve_extension(
+            given(raised(), requested()), ApproveExtension(APPEAL_ID, leader), ASKED_AT, chiefs()
+        )
+
+        assert types(events) == ["ExtensionApproved"]
+
+    @pytest.mark.parametrize("officer", [POLICE_B, "off-stranger"])
+    def test_a_police_chief_or_an_officer_who_is_no_chief_of_it_cannot_decide(self, officer: str) -> None:
         with pytest.raises(DomainRejected) as err:
             decide_approve_extension(
-                given(raised(), requested()), ApproveExtension(APPEAL_ID, STATION_A), ASKED_AT, chiefs()
+                given(raised(), requested()), ApproveExtension(APPEAL_ID, officer), ASKED_AT, chiefs()
             )
-        assert err.value.field == "approved_by"
+        assert (err.value.field, err.value.code) == ("approved_by", "not_a_leader")
+
+    def test_a_station_chiefs_request_goes_to_the_other_station_chief_or_a_bureau_leader(self) -> None:
+        at_station = raised(Channel.STATION_CHIEF_LIAISON_STATION)
+        ask = requested().model_copy(update={"requested_by": STATION_A})
+
+        for leader in (STATION_B, LEADER_A):
+            approved = decide_approve_extension(
+                given(at_station, ask), ApproveExtension(APPEAL_ID, leader), ASKED_AT, chiefs()
+            )
+            assert types(approved) == ["ExtensionApproved"]
+
+    def test_a_station_chief_cannot_decide_on_a_bureau_leaders_request(self) -> None:
+        at_top = raised(Channel.DIRECTOR_DIRECT_LINE)
+        ask = requested().model_copy(update={"requested_by": LEADER_A})
+
+        with pytest.raises(DomainRejected) as err:
+            decide_refuse_extension(given(at_top, ask), RefuseExtension(APPEAL_ID, "no", STATION_A), ASKED_AT, chiefs())
+        assert (err.value.field, err.value.code) == ("refused_by", "not_a_leader")
 
     def test_approving_with_nothing_asked_is_refused(self) -> None:
         with pytest.raises(DomainRejected) as err:

@@ -10,7 +10,7 @@ from jingzhang.appeals.domain.intake import decide_raise
 from jingzhang.appeals.domain.policy import TimeLimits
 from jingzhang.appeals.domain.routing import ChiefsSnapshot, TierChiefs
 from jingzhang.appeals.domain.state import APPEAL
-from jingzhang.appeals.domain.vocabulary import Category, Channel, ChiefTier, LimitClass, Slot, Status
+from jingzhang.appeals.domain.vocabulary import Category, Channel, ChiefTier, HoldReason, LimitClass, Slot, Status
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 
 from .samples import (
@@ -88,12 +88,27 @@ class TestWhenNew:
 
         assert (routed.tier, routed.officer_id) == (ChiefTier.STATION_CHIEF, STATION_A)
 
-    def test_an_enterprise_without_any_acting_chief_is_refused(self) -> None:
+    def test_an_enterprise_without_any_acting_chief_is_accepted_and_held_at_the_duty_desk(self) -> None:
         snapshot = ChiefsSnapshot(ENTERPRISE, {ChiefTier.POLICE_CHIEF: TierChiefs(POLICE_A, None, None)})
 
-        with pytest.raises(DomainRejected) as err:
-            decide_raise(APPEAL.initial, raise_cmd(), T0, snapshot)
-        assert err.value.code == "no_chief"
+        events = decide_raise(APPEAL.initial, raise_cmd(), T0, snapshot)
+
+        assert types(events) == ["AppealRaised", "AppealHeldAtDutyDesk"]
+        assert events[1] == ev.AppealHeldAtDutyDesk(reason=HoldReason.NO_ACTING_CHIEF, held_at=T0)
+        appeal = given_appeal(events)
+        assert (appeal.status, appeal.holder, appeal.held, appeal.unrouted) == (
+            Status.RAISED,
+            None,
+            HoldReason.NO_ACTING_CHIEF,
+            True,
+        )
+        assert appeal.timer.due_at == T0 + 7 * DAY  # the limit runs from receipt all the same
+
+    def test_an_enterprise_not_known_here_yet_is_held_too(self) -> None:
+        events = decide_raise(APPEAL.initial, raise_cmd(emergency=True), T0, None)
+
+        assert types(events) == ["AppealRaised", "AppealDivertedTo110", "AppealHeldAtDutyDesk"]
+        assert given_appeal(events).held is HoldReason.ENTERPRISE_NOT_YET_KNOWN
 
     def test_an_emergency_is_diverted_to_110_and_given_two_hours(self) -> None:
         events = decide_raise(APPEAL.initial, raise_cmd(emergency=True), T0, chiefs())
@@ -137,10 +152,38 @@ class TestWhenNew:
         assert appeal.holder is not None
         assert appeal.holder.officer_id == POLICE_A
 
-    def test_raising_the_same_appeal_twice_is_refused(self) -> None:
+    def test_raising_the_same_appeal_again_records_nothing(self) -> None:
+        assert decide_raise(given(raised()), raise_cmd(), T0 + HOUR, chiefs()) == []
+
+    def test_a_retry_is_judged_without_the_sealed_texts_whose_tokens_never_equal_its_words(self) -> None:
+        retry = replace(raise_cmd(), description="the same, in other words", raised_by="someone else")
+
+        assert decide_raise(given(raised()), retry, T0 + HOUR, chiefs()) == []
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"category": Category.ADMINISTRATIVE_SERVICE},
+            {"channel": Channel.PHONE},
+            {"emergency": True},
+            {"enterprise_id": "ent-other"},
+            {"received_at": T0 - HOUR},
+        ],
+    )
+    def test_raising_other_content_under_a_known_id_is_a_duplicate(self, change: dict[str, object]) -> None:
+        other = replace(raise_cmd(), **change)  # type: ignore[arg-type]
+        snapshot = replace(chiefs(), enterprise_id=other.enterprise_id)
+
         with pytest.raises(DomainRejected) as err:
-            decide_raise(given(raised()), raise_cmd(), T0, chiefs())
-        assert err.value.code == "duplicate"
+            decide_raise(given(raised()), other, T0 + HOUR, snapshot)
+        assert (err.value.code, err.value.field) == ("duplicate", "appeal_id")
+
+    def test_a_retry_naming_the_receipt_the_first_gave_is_the_same(self) -> None:
+        first = replace(raise_cmd(), received_at=T0 - HOUR)
+        recorded = decide_raise(APPEAL.initial, first, T0, chiefs())
+
+        assert decide_raise(given(recorded), first, T0 + HOUR, chiefs()) == []
+        assert decide_raise(given(recorded), raise_cmd(), T0 + HOUR, chiefs()) == []  # receipt left out: the first's
 
     def test_an_empty_description_names_the_field(self) -> None:
         blank = replace(raise_cmd(), description="  ")
@@ -169,3 +212,16 @@ class TestWhenNew:
         assert isinstance(diverted, ev.AppealDivertedTo110)
         assert isinstance(routed, ev.AppealRouted)
         assert (raised_.raised_at, diverted.diverted_at, routed.routed_at) == (at, at, at)
+        assert raised_.received_at == at  # received now, as nobody said otherwise
+
+    def test_the_intake_is_what_the_raise_recorded_and_ends_with_its_routing(self) -> None:
+        events = decide_raise(APPEAL.initial, raise_cmd(emergency=True), T0, chiefs())
+        later = ev.AppealRouted(
+            tier=ChiefTier.STATION_CHIEF,
+            officer_id=STATION_A,
+            slot_acting=Slot.A,
+            informed_officer_ids=(),
+            routed_at=T0 + HOUR,
+        )
+
+        assert given_appeal(events, later).intake == tuple(events)

@@ -102,6 +102,44 @@ class TestAssignmentReader:
             "EnterpriseClosed",
         ]
 
+    def test_the_registration_day_reads_when_published_and_is_none_in_older_events(self) -> None:
+        registered = published.EnterpriseRegistered(
+            enterprise_id=ENTERPRISE,
+            name="亚方",
+            credit_code="91610900MA70000000",
+            address="恒口",
+            industry="manufacturing",
+            contact_name="Yuan",
+            contact_phone="0915",
+            enterprise_class=published.EnterpriseClass.SMALL_MICRO,
+        )
+        older = {k: v for k, v in wire(registered).items() if k != "registered_on"}
+
+        dated = read(reader.READS, registered, registered_on="2026-03-01")
+
+        assert isinstance(dated, reader.EnterpriseRegistered)
+        assert dated.registered_on == date(2026, 3, 1)
+        assert reader.READS.decode("EnterpriseRegistered", 1, older) == reader.EnterpriseRegistered(
+            enterprise_id=ENTERPRISE, name="亚方"
+        )
+
+    def test_officers_read_their_enrolment_and_retirement(self) -> None:
+        enrolled = published.OfficerEnrolled(
+            officer_id=POLICE_A,
+            name="孙",
+            unit_kind=published.UnitKind.STATION,
+            unit_name="恒口",
+            position="社区民警",
+            rank="",
+            phone="",
+            wechat_id="",
+            photo_ref=None,
+        )
+        retired = published.OfficerRetired(officer_id=POLICE_A, effective_from=T0)
+
+        assert read(reader.READS, enrolled) == reader.OfficerEnrolled(officer_id=POLICE_A)
+        assert read(reader.READS, retired) == reader.OfficerRetired(officer_id=POLICE_A, effective_from=T0)
+
     def test_a_field_the_producer_adds_is_ignored(self) -> None:
         event = read(reader.READS, assigned(), handover_note="new in a later release", priority=3)
 
@@ -145,7 +183,7 @@ class TestPatrolsReader:
         event = read(forums.READS, forum_held())
 
         assert isinstance(event, forums.ForumHeld)
-        assert event.forum_id == "forum-3"
+        assert (event.forum_id, event.occurred_on) == ("forum-3", date(2026, 3, 2))
         assert event.collected_appeals == (
             forums.CollectedAppeal(
                 appeal_id=collected_appeal_id("forum-3", "r1"),

@@ -1,8 +1,8 @@
-"""The composition root: settings, clock, ids, projections, reactor, deadline worker, routes and `provide`."""
+"""The composition root: settings, clock, ids, projections, reactor, periodic workers (duty desk, deadlines),
+routes and `provide`."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-import asyncpg
 from fastapi import FastAPI
 
 from jingzhang.appeals.api import ROUTERS
@@ -11,42 +11,35 @@ from jingzhang.appeals.domain.policy import TimeLimits
 from jingzhang.appeals.events import SERVICE
 from jingzhang.appeals.handlers import Deps
 from jingzhang.appeals.metrics import appeals_metrics
-from jingzhang.appeals.projections import board, chiefs, deadlines, history
+from jingzhang.appeals.projections import board, chiefs, deadlines, history, officers
 from jingzhang.appeals.reactors import forum_intake
 from jingzhang.appeals.settings import AppealsSettings
-from jingzhang.appeals.workers import deadline_worker
+from jingzhang.appeals.workers import deadline_worker, duty_desk_worker
 from jingzhang.shared.auth.links import access_projection
 from jingzhang.shared.clock import Clock, IdFactory, clock_for, new_id
-from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.wiring import provide
 
-PROJECTIONS = (access_projection(), chiefs.PROJECTION, history.PROJECTION, board.PROJECTION, deadlines.PROJECTION)
+PROJECTIONS = (
+    access_projection(),
+    chiefs.PROJECTION,
+    officers.PROJECTION,
+    history.PROJECTION,
+    board.PROJECTION,
+    deadlines.PROJECTION,
+)
 """The replayable read models (`jingzhang replay appeals`); the forum intake reactor is not one."""
 
 
-class RuntimeStore:
-    """The runtime's event store, which exists once the runtime has started: handlers' `Deps` are built before."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.service = runtime.service
-        self._runtime = runtime
-
-    async def append(self, stream: StreamId, expected_version: int, events: Sequence[NewEvent], meta: Metadata) -> int:
-        return await self._runtime.store.append(stream, expected_version, events, meta)
-
-    async def read_stream(self, stream: StreamId) -> list[Envelope]:
-        return await self._runtime.store.read_stream(stream)
-
-
 def deps_factory(clock: Clock, ids: IdFactory, policy: TimeLimits) -> Callable[[Runtime], Deps]:
-    """The handlers' dependencies on a runtime: for the routes and for the deadline worker alike."""
+    """The handlers' dependencies on a runtime: for the routes and for the periodic workers alike."""
 
     def deps_for(runtime: Runtime) -> Deps:
-        store, chiefs_view = RuntimeStore(runtime), chiefs.PostgresChiefs(_pool_of(runtime))
-        return Deps(store, chiefs_view, clock, ids, policy, DEFAULT_DIRECTORY)
+        pool = runtime.pool_of
+        views = chiefs.PostgresChiefs(pool), officers.PostgresOfficers(pool)
+        return Deps(runtime.started_store(), *views, runtime.caught_up, clock, ids, policy, DEFAULT_DIRECTORY)
 
     return deps_for
 
@@ -61,21 +54,21 @@ def create_app(
     spec = ServiceSpec(
         name=SERVICE,
         title="jingzhang appeals",
-        description="Appeals (诉求): intake, routing to the acting chief, referral, time limits, escalation, callbacks",
+        description="Appeals (诉求): intake, routing to the acting chief (the duty desk holds an appeal until one is"
+        " known), referral, time limits, escalation, callbacks",
         settings=config,
         projections=[*PROJECTIONS, forum_intake.reactor(policy)],
         routers=ROUTERS,
-        workers=[deadline_worker(deps_for, config.deadline_poll_interval)],
+        workers=[
+            duty_desk_worker(deps_for, config.deadline_poll_interval),
+            deadline_worker(deps_for, config.deadline_poll_interval),
+        ],
         metrics=[appeals_metrics(clock)],
         clock=clock,
     )
     app = build_app(spec)
     runtime: Runtime = app.state.runtime
     deps = deps_for(runtime)
-    pool = _pool_of(runtime)
+    pool = runtime.pool_of
     provide(app, deps, deps.chiefs, deps.directory, board.AppealBoard(pool, clock), history.AppealHistory(pool))
     return app
-
-
-def _pool_of(runtime: Runtime) -> Callable[[], asyncpg.Pool]:
-    return lambda: runtime.pool

@@ -2,8 +2,14 @@
 
 Each reads the clock once (`deps.clock`) and hands that instant to the decision. A command on an appeal
 loads its stream once, through `execute`: its hook first answers 404 for an appeal nobody raised, then
-runs the caller's `authorize` on the loaded appeal, then reads what the decision needs besides the
-appeal (the enterprise's chiefs, the appeal merged into), so the decision itself stays pure.
+runs the caller's `authorize` on the loaded appeal, then checks the officer the command names (known
+to this service, not retired), then reads what the decision needs besides the appeal (the enterprise's
+chiefs, the appeal merged into), so the decision itself stays pure.
+
+Only facts about someone count: an enterprise or officer this service does not know is refused with
+`shared.subjects.require_known` (422 once it has applied everything assignment published, 409
+`not_yet_known` while events are still arriving), except that a new appeal is never refused for
+lateness: its enterprise not known yet, it is accepted and held by the duty desk.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
@@ -14,6 +20,7 @@ from typing import Protocol, TypeVar
 from jingzhang.appeals.domain import commands as c
 from jingzhang.appeals.domain.deadlines import check_deadlines
 from jingzhang.appeals.domain.departments import DEFAULT_DIRECTORY, DepartmentDirectory
+from jingzhang.appeals.domain.duty_desk import decide_route_held
 from jingzhang.appeals.domain.extensions import (
     decide_approve_extension,
     decide_refuse_extension,
@@ -29,16 +36,19 @@ from jingzhang.appeals.domain.handling import (
     decide_resolve,
 )
 from jingzhang.appeals.domain.intake import decide_raise
+from jingzhang.appeals.domain.officers import KnownOfficer, require_serving
 from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
 from jingzhang.appeals.domain.routing import ChiefsSnapshot
 from jingzhang.appeals.domain.state import APPEAL, Appeal, AppealState
 from jingzhang.appeals.events import REGISTRY
+from jingzhang.appeals.upstream.assignment import PRODUCER as ASSIGNMENT
 from jingzhang.shared.aggregate import Authorize, Decided, execute, load
 from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata, check_token
-from jingzhang.shared.errors import InvalidCommand, NotFound
+from jingzhang.shared.errors import ConcurrencyError, InvalidCommand, NotFound, NotYetKnown
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.store.protocol import EventStore
+from jingzhang.shared.subjects import CaughtUp, require_known
 
 Result = Decided[AppealState]
 Decide = Callable[[Appeal, datetime], Sequence[DomainEvent]]
@@ -47,50 +57,115 @@ T = TypeVar("T")
 
 
 class ChiefsView(Protocol):
-    """Who the enterprise's chiefs are now; None for an enterprise the assignment service never registered."""
+    """Who the enterprise's chiefs are now; None for an enterprise this service has not seen registered."""
 
     async def snapshot(self, enterprise_id: str) -> ChiefsSnapshot | None: ...
 
 
+class OfficersView(Protocol):
+    """An officer as this service knows them; None for one it has not seen enrolled."""
+
+    async def officer(self, officer_id: str) -> KnownOfficer | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Deps:
-    """What the handlers work with, built once by the composition root."""
+    """What the handlers work with, built once by the composition root. `caught_up`: has this service
+    applied everything the named producer published (`Runtime.caught_up`)?"""
 
     store: EventStore
     chiefs: ChiefsView
+    officers: OfficersView
+    caught_up: CaughtUp
     clock: Clock
     ids: IdFactory
     policy: TimeLimits = DEFAULT_TIME_LIMITS
     directory: DepartmentDirectory = DEFAULT_DIRECTORY
 
 
+Named = tuple[str, str]
+"""An officer a command names, and the field naming them."""
+
+
 async def raise_appeal(
     deps: Deps, cmd: c.RaiseAppeal, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    """Raised under the caller's id, or a new one; answered 404 for an enterprise the chiefs view does not know."""
+    """Raised under the caller's id, or a new one; routed, or held at the duty desk. An enterprise nobody
+    registered is refused (422 `unknown_enterprise`); one merely not known here yet is held.
+
+    A retry under the same id answers what the first recorded (`Decided` of the raise's own events and
+    version), or 409 `duplicate` when it says something else. `expected_version` other than 0 must be
+    the stream's version; 0 (a new appeal) or none lets a retry find the appeal it raised."""
     now = deps.clock.now()
     cmd = cmd if cmd.appeal_id else replace(cmd, appeal_id=str(deps.ids()))
     appeal_id = _valid_id(cmd.appeal_id, "appeal_id")
-    snapshot = await deps.chiefs.snapshot(cmd.enterprise_id)
-    if snapshot is None:
-        raise NotFound("enterprise", cmd.enterprise_id)
+    chiefs = await _enterprise(deps, cmd.enterprise_id)
+    expected = cmd.expected_version or None
 
     def decide(state: AppealState) -> Sequence[DomainEvent]:
-        return decide_raise(state, cmd, now, snapshot, deps.policy)
+        return decide_raise(state, cmd, now, chiefs, deps.policy)
 
-    return await execute(deps.store, REGISTRY, APPEAL, appeal_id, decide, meta=meta, now=now, authorize=authorize)
+    async def attempt() -> Result:
+        return await execute(
+            deps.store,
+            REGISTRY,
+            APPEAL,
+            appeal_id,
+            decide,
+            meta=meta,
+            now=now,
+            expected_version=expected,
+            authorize=authorize,
+        )
+
+    try:
+        done = await attempt()
+    except ConcurrencyError:
+        if expected is not None:
+            raise
+        done = await attempt()  # raised by a concurrent request meanwhile: answer as a retry of it would
+    return done if done.events else _first_answer(done.state)
+
+
+def _first_answer(state: AppealState) -> Result:
+    """What the raise that recorded `state` answered: its own events, and the version they brought it to."""
+    assert isinstance(state, Appeal)  # a raise that recorded nothing found its appeal already raised
+    return Decided(version=len(state.intake), events=state.intake, state=state)
+
+
+async def _enterprise(deps: Deps, enterprise_id: str) -> ChiefsSnapshot | None:
+    """The enterprise's chiefs; None while it may merely be late here (the appeal waits at the duty desk)."""
+    snapshot = await deps.chiefs.snapshot(enterprise_id)
+    try:
+        await require_known(
+            snapshot is not None,
+            "enterprise",
+            enterprise_id,
+            field="enterprise_id",
+            producer=ASSIGNMENT,
+            caught_up=deps.caught_up,
+        )
+    except NotYetKnown:
+        return None
+    return snapshot
 
 
 async def acknowledge(
     deps: Deps, cmd: c.AcknowledgeAppeal, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, _with(decide_acknowledge, cmd))
+    decide = _with(decide_acknowledge, cmd)
+    return await _on_appeal(
+        deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide, (cmd.officer_id, "officer_id")
+    )
 
 
 async def resolve(
     deps: Deps, cmd: c.ResolveAppeal, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, _with(decide_resolve, cmd))
+    decide = _with(decide_resolve, cmd)
+    return await _on_appeal(
+        deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide, (cmd.resolved_by, "resolved_by")
+    )
 
 
 async def refer(
@@ -99,27 +174,35 @@ async def refer(
     def decide(appeal: Appeal, now: datetime) -> Sequence[DomainEvent]:
         return decide_refer(appeal, cmd, now, deps.directory)
 
-    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide)
+    return await _on_appeal(
+        deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide, (cmd.referred_by, "referred_by")
+    )
 
 
 async def follow_up(
     deps: Deps, cmd: c.FollowUpReferral, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
-    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, _with(decide_follow_up, cmd))
+    decide = _with(decide_follow_up, cmd)
+    named = (cmd.followed_up_by, "followed_up_by")
+    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide, named)
 
 
 async def report_back(
     deps: Deps, cmd: c.RecordDepartmentReport, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
     decide = _with(decide_report_back, cmd)
-    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide)
+    return await _on_appeal(
+        deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide, (cmd.recorded_by, "recorded_by")
+    )
 
 
 async def close_unresolved(
     deps: Deps, cmd: c.CloseUnresolved, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
     decide = _with(decide_close_unresolved, cmd)
-    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide)
+    return await _on_appeal(
+        deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide, (cmd.closed_by, "closed_by")
+    )
 
 
 async def request_extension(
@@ -128,7 +211,8 @@ async def request_extension(
     def decide(appeal: Appeal, now: datetime) -> Sequence[DomainEvent]:
         return decide_request_extension(appeal, cmd, now, deps.policy)
 
-    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide)
+    named = (cmd.requested_by, "requested_by")
+    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide, named)
 
 
 async def approve_extension(
@@ -137,8 +221,8 @@ async def approve_extension(
     def decide(appeal: Appeal, now: datetime, chiefs: ChiefsSnapshot) -> Sequence[DomainEvent]:
         return decide_approve_extension(appeal, cmd, now, chiefs, deps.policy)
 
-    chiefs = _chiefs_of(deps)
-    return await _on_appeal_with(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, chiefs, decide)
+    chiefs, named = _chiefs_of(deps), (cmd.approved_by, "approved_by")
+    return await _on_appeal_with(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, chiefs, decide, named)
 
 
 async def refuse_extension(
@@ -147,15 +231,16 @@ async def refuse_extension(
     def decide(appeal: Appeal, now: datetime, chiefs: ChiefsSnapshot) -> Sequence[DomainEvent]:
         return decide_refuse_extension(appeal, cmd, now, chiefs)
 
-    chiefs = _chiefs_of(deps)
-    return await _on_appeal_with(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, chiefs, decide)
+    chiefs, named = _chiefs_of(deps), (cmd.refused_by, "refused_by")
+    return await _on_appeal_with(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, chiefs, decide, named)
 
 
 async def record_callback(
     deps: Deps, cmd: c.RecordCallback, meta: Metadata, *, authorize: Authorize[AppealState] | None = None
 ) -> Result:
+    """`recorded_by` is whoever answered at the enterprise (a name), not an officer."""
     decide = _with(decide_record_callback, cmd)
-    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide)
+    return await _on_appeal(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, decide, None)
 
 
 async def merge(
@@ -171,7 +256,8 @@ async def merge(
     def decide(appeal: Appeal, now: datetime, into: AppealState) -> Sequence[DomainEvent]:
         return decide_merge(appeal, cmd, now, into)
 
-    return await _on_appeal_with(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, target, decide)
+    named = (cmd.merged_by, "merged_by")
+    return await _on_appeal_with(deps, cmd.appeal_id, cmd.expected_version, meta, authorize, target, decide, named)
 
 
 async def check_appeal_deadlines(deps: Deps, cmd: c.CheckDeadlines, meta: Metadata) -> Result:
@@ -180,7 +266,27 @@ async def check_appeal_deadlines(deps: Deps, cmd: c.CheckDeadlines, meta: Metada
     def decide(appeal: Appeal, now: datetime, chiefs: ChiefsSnapshot) -> Sequence[DomainEvent]:
         return check_deadlines(appeal, now, chiefs, deps.policy)
 
-    return await _on_appeal_with(deps, cmd.appeal_id, None, meta, None, _chiefs_of(deps), decide)
+    return await _on_appeal_with(deps, cmd.appeal_id, None, meta, None, _chiefs_of(deps), decide, None)
+
+
+async def route_held(deps: Deps, cmd: c.RouteHeldAppeal, meta: Metadata) -> Result:
+    """What the duty desk runs for a held appeal whose enterprise has someone acting: the routing, as of now."""
+
+    def decide(appeal: Appeal, now: datetime, chiefs: ChiefsSnapshot) -> Sequence[DomainEvent]:
+        return decide_route_held(appeal, now, chiefs)
+
+    return await _on_appeal_with(deps, cmd.appeal_id, None, meta, None, _chiefs_of(deps), decide, None)
+
+
+async def _serving(deps: Deps, named: Named, now: datetime) -> None:
+    """The officer a command names exists here and has not retired."""
+    officer_id, field = named
+    found = await deps.officers.officer(officer_id)
+    await require_known(
+        found is not None, "officer", officer_id, field=field, producer=ASSIGNMENT, caught_up=deps.caught_up
+    )
+    assert found is not None
+    require_serving(found, now, field)
 
 
 def _chiefs_of(deps: Deps) -> Callable[[Appeal], Awaitable[ChiefsSnapshot]]:
@@ -203,6 +309,7 @@ async def _on_appeal(
     meta: Metadata,
     authorize: Authorize[AppealState] | None,
     decide: Decide,
+    named: Named | None,
 ) -> Result:
     async def nothing(_: Appeal) -> None:
         return None
@@ -210,7 +317,7 @@ async def _on_appeal(
     def decide_alone(appeal: Appeal, now: datetime, _: None) -> Sequence[DomainEvent]:
         return decide(appeal, now)
 
-    return await _on_appeal_with(deps, appeal_id, expected_version, meta, authorize, nothing, decide_alone)
+    return await _on_appeal_with(deps, appeal_id, expected_version, meta, authorize, nothing, decide_alone, named)
 
 
 async def _on_appeal_with(
@@ -221,11 +328,13 @@ async def _on_appeal_with(
     authorize: Authorize[AppealState] | None,
     context: Callable[[Appeal], Awaitable[T]],
     decide: Callable[[Appeal, datetime, T], Sequence[DomainEvent]],
+    named: Named | None,
 ) -> Result:
     """Run `decide` on a raised appeal, loaded once; an id that names none is NotFound (404), not a refusal.
 
-    The order of answers: 404 for no such appeal, then the caller's `authorize` (403), then what
-    `context` reads for the decision, then a stale `expected_version` (409), then the decision."""
+    The order of answers: 404 for no such appeal, then the caller's `authorize` (403), then the officer
+    `named` (422 unknown, 409 not yet known or retired), then what `context` reads for the decision,
+    then a stale `expected_version` (409), then the decision."""
     _known_id(appeal_id)
     now = deps.clock.now()
     read: list[T] = []
@@ -234,6 +343,8 @@ async def _on_appeal_with(
         appeal = _raised(state, appeal_id)
         if authorize is not None:
             await authorize(appeal)
+        if named is not None:
+            await _serving(deps, named, now)
         read.append(await context(appeal))
 
     def decided(state: AppealState) -> Sequence[DomainEvent]:

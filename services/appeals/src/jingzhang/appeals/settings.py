@@ -22,7 +22,9 @@ class AppealsSettings(ServiceSettings):
     warning_fraction: float = Field(default=0.8, gt=0, lt=1)
     escalation_grace: timedelta = timedelta(hours=24)
     max_extension: timedelta = timedelta(days=15)
-    deadline_poll_interval: float = Field(default=5.0, gt=0, description="Seconds between deadline checks")
+    deadline_poll_interval: float = Field(
+        default=5.0, gt=0, description="Seconds between the periodic passes: the duty desk's routing, deadline checks"
+    )
 
     def time_limits(self) -> TimeLimits:
         return TimeLimits(

@@ -1,62 +1,85 @@
-"""The deadline worker: polls the deadline projection and records what is due.
+"""Time-driven work, as the kernel's `Periodic` passes run by the service's clock: the duty desk routes
+the appeals it holds once their enterprise has someone acting, and the deadline pass records what is due.
 
-It holds nothing in memory between polls: what to check comes from `appeal_deadlines`, which is
-rebuilt from events, so a restart (or a second replica) picks up every pending deadline. Checking an
-appeal twice is harmless: `check_deadlines` records each warning and breach once.
+Neither holds anything in memory between passes: what to do comes from projections (`appeal_board`,
+`appeal_deadlines`), rebuilt from events, so a restart (or a second replica) picks up every held appeal
+and every pending deadline. Doing an appeal twice is harmless: a routed appeal is not routed again,
+and `check_deadlines` records each warning and breach once. Under the demo's controlled clock,
+`PUT /clock` runs each pass once at the new time.
 """
 
-import asyncio
-import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import structlog
 
 from jingzhang.appeals import handlers
-from jingzhang.appeals.domain.commands import CheckDeadlines
-from jingzhang.appeals.projections import deadlines
+from jingzhang.appeals.domain.commands import CheckDeadlines, RouteHeldAppeal
+from jingzhang.appeals.projections import board, deadlines
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import ConcurrencyError
 from jingzhang.shared.runtime import Runtime
-from jingzhang.shared.service import Worker
+from jingzhang.shared.ticks import Periodic
 
 log = structlog.get_logger(__name__)
 
-ACTOR = "appeals:deadline-worker"
+DEADLINES_ACTOR = "appeals:deadline-worker"
+DUTY_DESK_ACTOR = "appeals:duty-desk"
 
 DepsFactory = Callable[[Runtime], handlers.Deps]
+Step = Callable[[handlers.Deps, str, Metadata], Awaitable[handlers.Result]]
 
 
 async def check_due(runtime: Runtime, deps: handlers.Deps) -> int:
     """One pass: every appeal whose next check is due now; returns how many recorded something."""
+    due = await deadlines.due(runtime.pool, deps.clock.now())
+    return await _each(deps, due, DEADLINES_ACTOR, _check, "deadlines")
+
+
+async def route_held(runtime: Runtime, deps: handlers.Deps) -> int:
+    """One pass: every held appeal whose enterprise has someone acting now; returns how many were routed."""
+    return await _each(deps, await board.routable(runtime.pool), DUTY_DESK_ACTOR, _route, "duty_desk")
+
+
+async def _check(deps: handlers.Deps, appeal_id: str, meta: Metadata) -> handlers.Result:
+    return await handlers.check_appeal_deadlines(deps, CheckDeadlines(appeal_id), meta)
+
+
+async def _route(deps: handlers.Deps, appeal_id: str, meta: Metadata) -> handlers.Result:
+    return await handlers.route_held(deps, RouteHeldAppeal(appeal_id), meta)
+
+
+async def _each(deps: handlers.Deps, appeal_ids: list[str], actor: str, step: Step, what: str) -> int:
     recorded = 0
-    for appeal_id in await deadlines.due(runtime.pool, deps.clock.now()):
+    for appeal_id in appeal_ids:
         # not from `deps.ids`, the sequence new appeals are named from: a pass must not move it
-        meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
+        meta = Metadata(actor=actor, correlation_id=uuid.uuid4())
         try:
-            done = await handlers.check_appeal_deadlines(deps, CheckDeadlines(appeal_id), meta)
+            done = await step(deps, appeal_id, meta)
         except ConcurrencyError:
             continue  # someone acted on it meanwhile; the next pass decides again
-        except Exception as exc:  # one broken appeal must not stop the others' deadlines
-            log.error("deadlines.check_failed", appeal_id=appeal_id, error=repr(exc))
+        except Exception as exc:  # one broken appeal must not stop the others
+            log.error(f"{what}.failed", appeal_id=appeal_id, error=repr(exc))
             continue
         if done.events:
             recorded += 1
-            log.info("deadlines.recorded", appeal_id=appeal_id, events=[e.event_type for e in done.events])
+            log.info(f"{what}.recorded", appeal_id=appeal_id, events=[e.event_type for e in done.events])
     return recorded
 
 
-def deadline_worker(deps_for: DepsFactory, interval: float) -> Worker:
-    """Checks every `interval` seconds, with the handlers' dependencies (and clock) the root gives it."""
+def duty_desk_worker(deps_for: DepsFactory, interval: float) -> Periodic:
+    """Routes held appeals every `interval` seconds, with the handlers' dependencies (and clock) the root gives it."""
 
-    async def run(runtime: Runtime, stop: asyncio.Event) -> None:
-        deps = deps_for(runtime)
-        while not stop.is_set():
-            try:
-                await check_due(runtime, deps)
-            except Exception as exc:  # the database may be away for a while; keep polling
-                log.warning("deadlines.pass_failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
+    async def tick(runtime: Runtime) -> int:
+        return await route_held(runtime, deps_for(runtime))
 
-    return run
+    return Periodic("duty_desk", interval, tick)
+
+
+def deadline_worker(deps_for: DepsFactory, interval: float) -> Periodic:
+    """Checks deadlines every `interval` seconds, with the handlers' dependencies (and clock) the root gives it."""
+
+    async def tick(runtime: Runtime) -> int:
+        return await check_due(runtime, deps_for(runtime))
+
+    return Periodic("deadlines", interval, tick)

@@ -44,6 +44,9 @@ CallbackAnswer = Annotated[Acting, Depends(on_appeal(CALLBACK, "recording the en
 async def raise_appeal(
     request: Request, body: RaiseBody, deps: HandlerDeps, meta: CommandMeta, principal: CurrentPrincipal
 ) -> CommandAccepted:
+    """Always accepted for an enterprise the scheme registered: routed to the acting chief, or held by the
+    bureau's duty desk (`AppealHeldAtDutyDesk`) until one is known. A retry with the same `appeal_id` and
+    content answers the first answer again."""
     await authorize_enterprise(request, principal, body.enterprise_id, Action.ACT)
     cmd = c.RaiseAppeal(
         appeal_id=body.appeal_id,
@@ -53,6 +56,8 @@ async def raise_appeal(
         description=body.description,
         raised_by=body.raised_by,
         emergency=body.emergency,
+        received_at=body.received_at,
+        expected_version=body.expected_version,
     )
     done = await handlers.raise_appeal(deps, cmd, meta)
     assert isinstance(done.state, Appeal)  # raised, under the caller's id or a new one

@@ -22,6 +22,10 @@ from jingzhang.shared.errors import InvalidCommand
 POLICE_WORK = (Role.OFFICER, Role.STATION_CHIEF, Role.BUREAU)
 """Acknowledge, resolve, refer, follow up, record a report, close, merge, ask for more time."""
 EXTENSION_DECISIONS = (Role.STATION_CHIEF, Role.BUREAU)
+"""The enterprise's leaders decide on extensions (`domain.extensions`): a station chief records their own
+decision, the bureau records a leader's (a bureau leader's, or a station chief's), naming them; the
+domain then requires that officer to be the enterprise's station chief or bureau leader, at the
+holder's tier or above, and not the one who asked."""
 CALLBACK = (Role.ENTERPRISE_CONTACT, Role.OFFICER, Role.BUREAU)
 """The enterprise answers its callback; a linked officer or the bureau may record the answer."""
 

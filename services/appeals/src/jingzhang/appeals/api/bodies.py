@@ -6,7 +6,7 @@ Personal values are sealed into tokens when stored, so their lengths are checked
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from jingzhang.appeals.domain.vocabulary import Category, Channel, ReportOutcome
 
@@ -28,13 +28,23 @@ class Body(BaseModel):
 
 
 class RaiseBody(Body):
-    appeal_id: str | None = Field(default=None, description="Chosen by the caller for idempotent retries")
+    appeal_id: str | None = Field(
+        default=None,
+        description="Chosen by the caller for idempotent retries: the same body again answers what the first"
+        " answered; other content under a known id is 409 `duplicate`",
+    )
     enterprise_id: str
     channel: Channel
     category: Category
     description: Text
     raised_by: Name = Field(description="The name of whoever raised it at the enterprise")
     emergency: bool = False
+    received_at: AwareDatetime | None = Field(
+        default=None,
+        description="受理时间: when the bureau received it, with its offset (a phone or paper appeal entered"
+        " later); omit for now. Not in the future, nor before the enterprise was registered. The time limits"
+        " run from it",
+    )
 
 
 class AcknowledgeBody(Body):

@@ -52,6 +52,16 @@ async def near_breach(board: Board) -> list[AppealSummary]:
     return await board.near_breach()
 
 
+@router.get(
+    "/appeals/unrouted",
+    dependencies=[Depends(across_enterprises("the duty desk's unrouted appeals", "/enterprises/{id}/appeals"))],
+)
+async def unrouted(board: Board) -> list[AppealSummary]:
+    """值班台: open appeals nobody could be given yet (a coverage gap, or the chiefs not known here yet),
+    longest waiting first; each goes to the acting chief as soon as one is known."""
+    return await board.unrouted()
+
+
 @router.get("/appeals/{appeal_id}")
 async def appeal(
     request: Request, appeal_id: str, board: Board, history: History, principal: CurrentPrincipal

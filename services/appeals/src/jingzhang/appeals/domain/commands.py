@@ -5,14 +5,16 @@ version or nothing is recorded (409).
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from jingzhang.appeals.domain.vocabulary import Category, Channel, ReportOutcome
 
 
 @dataclass(frozen=True, slots=True)
 class RaiseAppeal:
-    """`appeal_id`: chosen by the caller for safe retries; None for a new one from the handler."""
+    """`appeal_id`: chosen by the caller for safe retries; None for a new one from the handler.
+    `received_at`: when the bureau received it, if earlier than now (a phone or paper appeal entered
+    later); None for now. `expected_version`: 0 for a new appeal (a retry of it answers as the first)."""
 
     appeal_id: str | None
     enterprise_id: str
@@ -21,6 +23,8 @@ class RaiseAppeal:
     description: str
     raised_by: str
     emergency: bool = False
+    received_at: datetime | None = None
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,5 +125,12 @@ class MergeAppeal:
 @dataclass(frozen=True, slots=True)
 class CheckDeadlines:
     """The deadline worker's: record the warnings, breaches and escalations due now."""
+
+    appeal_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RouteHeldAppeal:
+    """The duty desk's: give a held appeal to the acting chief, now that one is known."""
 
     appeal_id: str

@@ -3,6 +3,9 @@
 The scheduler keeps only (appeal_id, next_check_at); at that time it loads the appeal and the
 enterprise's chiefs and records whatever `check_deadlines` returns. Checking early or twice is
 harmless: each warning and breach is recorded once per window.
+
+The limits run from receipt, also while the duty desk holds an appeal nobody could be given: a limit
+that passes there is recorded as passed at the duty desk, charged to no chief, and warns nobody.
 """
 
 from datetime import datetime
@@ -46,7 +49,7 @@ def next_check_at(state: AppealState) -> datetime | None:
         return None
     pending = [
         None if appeal.first_response_breached else first_response_due(appeal),
-        None if appeal.warned or appeal.breached else warning_at(appeal),
+        None if appeal.warned or appeal.breached or appeal.unrouted else warning_at(appeal),
         None if appeal.breached else due_at(appeal),
     ]
     return min((t for t in pending if t is not None), default=None)
@@ -56,6 +59,9 @@ def check_deadlines(
     state: AppealState, now: datetime, chiefs: ChiefsSnapshot, policy: TimeLimits = DEFAULT_TIME_LIMITS
 ) -> list[DomainEvent]:
     """Warnings, breaches and the escalations they cause, as of `now`."""
+    held = _running(state)
+    if held is not None and held.unrouted:
+        return passed_at_duty_desk(held, now)
     events: list[DomainEvent] = []
     for check in (_first_response, _resolution):
         appeal = _running(state)
@@ -66,6 +72,17 @@ def check_deadlines(
             state = evolve(state, event)
         events.extend(found)
     return events
+
+
+def passed_at_duty_desk(appeal: Appeal, now: datetime) -> list[DomainEvent]:
+    """The limits that ran out, as of `now`, while nobody held the appeal: each recorded once."""
+    found: list[DomainEvent] = []
+    first, due = first_response_due(appeal), due_at(appeal)
+    if first is not None and not appeal.first_response_breached and now >= first:
+        found.append(ev.DeadlinePassedAtDutyDesk(kind=DeadlineKind.FIRST_RESPONSE, due_at=first, passed_at=now))
+    if due is not None and not appeal.breached and now >= due:
+        found.append(ev.DeadlinePassedAtDutyDesk(kind=DeadlineKind.RESOLUTION, due_at=due, passed_at=now))
+    return found
 
 
 def _first_response(appeal: Appeal, now: datetime, chiefs: ChiefsSnapshot, _: TimeLimits) -> list[DomainEvent]:

@@ -22,6 +22,7 @@ from jingzhang.appeals.domain.vocabulary import (
     ChiefTier,
     DeadlineKind,
     EscalationReason,
+    HoldReason,
     LimitClass,
     ReportOutcome,
     Slot,
@@ -45,7 +46,13 @@ def written_by(officer_field: str) -> Personal:
 
 
 class AppealRaised(DomainEvent):
-    """Intake. The time limit and warning fraction are fixed here, from the policy of the day."""
+    """Intake. The time limit and warning fraction are fixed here, from the policy of the day.
+
+    `raised_at` is when it was recorded here; `received_at` when the bureau received it (business time:
+    a phone or paper appeal is entered later, a forum's on the day it was held). The first-response and
+    resolution time limits run from `received_at`. Absent from appeals raised before it was added,
+    whose receipt is their recording (`raised_at`, the envelope's `occurred_at`).
+    """
 
     appeal_id: str
     enterprise_id: str
@@ -59,6 +66,34 @@ class AppealRaised(DomainEvent):
     time_limit: Positive
     first_response_within: Positive
     warning_fraction: Annotated[float, Field(gt=0, lt=1)]
+    received_at: AwareDatetime | None = None
+
+    @property
+    def received(self) -> AwareDatetime:
+        """When the time limits start: the receipt, or for an older event its recording."""
+        return self.received_at or self.raised_at
+
+
+class AppealHeldAtDutyDesk(DomainEvent):
+    """Held by the bureau's duty desk (值班台): nobody could be given the appeal at intake.
+
+    Listed as unrouted until an acting chief is known (`reason`: a coverage gap, or the enterprise not
+    known here yet); then an `AppealRouted` follows. Its time limits run from receipt all the same: an
+    enterprise's problem does not wait for a projection."""
+
+    reason: HoldReason
+    held_at: AwareDatetime
+
+
+class DeadlinePassedAtDutyDesk(DomainEvent):
+    """A time limit ran out while the duty desk held the appeal: on record, charged to no officer.
+
+    Nobody held it, so nothing names a chief (a `DeadlineBreached` names the chief who held an appeal
+    when its time ran out); the chief it is routed to later is not charged with it either."""
+
+    kind: DeadlineKind
+    due_at: AwareDatetime
+    passed_at: AwareDatetime
 
 
 class AppealDivertedTo110(DomainEvent):
@@ -232,6 +267,8 @@ AppealEvent = (
     | CallbackRecorded
     | AppealReopened
     | AppealMerged
+    | AppealHeldAtDutyDesk
+    | DeadlinePassedAtDutyDesk
 )
 
 APPEAL_EVENTS: tuple[type[DomainEvent], ...] = (
@@ -253,4 +290,6 @@ APPEAL_EVENTS: tuple[type[DomainEvent], ...] = (
     CallbackRecorded,
     AppealReopened,
     AppealMerged,
+    AppealHeldAtDutyDesk,
+    DeadlinePassedAtDutyDesk,
 )

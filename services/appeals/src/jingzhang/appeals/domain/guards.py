@@ -20,7 +20,12 @@ def open_appeal(state: AppealState) -> Appeal:
 
 
 def in_status(state: AppealState, *allowed: Status) -> Appeal:
+    """`not_routed` (409) for work on an appeal the duty desk still holds: it is not refused for good,
+    it waits for a chief (a caller may retry once it is routed)."""
     appeal = existing(state)
+    if appeal.unrouted and appeal.status not in allowed:
+        waiting = "诉求在值班台等待分派警长 (the appeal waits at the duty desk for a chief)"
+        raise DomainRejected(waiting, code="not_routed")
     if appeal.status not in allowed:
         wanted = " or ".join(allowed)
         raise DomainRejected(f"the appeal is {appeal.status}; this needs {wanted}", code="wrong_status")
@@ -29,7 +34,7 @@ def in_status(state: AppealState, *allowed: Status) -> Appeal:
 
 def holder(appeal: Appeal) -> Holder:
     if appeal.holder is None:
-        raise DomainRejected("the appeal has not been routed to anyone", code="not_routed")
+        raise DomainRejected("诉求尚未分派警长 (the appeal has not been routed to anyone)", code="not_routed")
     return appeal.holder
 
 

@@ -1,13 +1,20 @@
-"""Raising an appeal: recorded, diverted to 110 if it is an emergency, and routed to a chief."""
+"""Raising an appeal: recorded, diverted to 110 if it is an emergency, and routed to a chief, or held by
+the bureau's duty desk when nobody can be given it yet. Every appeal is accepted (有求必应).
+
+A retried raise under the same id (the caller's idempotency key) records nothing: it answers what the
+first recorded when it says the same thing, and is refused (`duplicate`) when it says something else.
+"""
 
 from datetime import datetime
 
 from jingzhang.appeals.domain import events as ev
+from jingzhang.appeals.domain.calendar import CLOCK_SKEW, bureau_day
 from jingzhang.appeals.domain.commands import RaiseAppeal
 from jingzhang.appeals.domain.guards import text
 from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
-from jingzhang.appeals.domain.routing import ChiefsSnapshot, route
-from jingzhang.appeals.domain.state import AppealState, NoAppeal
+from jingzhang.appeals.domain.routing import ChiefsSnapshot, route, routed
+from jingzhang.appeals.domain.state import Appeal, AppealState
+from jingzhang.appeals.domain.vocabulary import HoldReason
 from jingzhang.shared.envelope import check_token
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
@@ -17,28 +24,71 @@ def decide_raise(
     state: AppealState,
     cmd: RaiseAppeal,
     now: datetime,
-    chiefs: ChiefsSnapshot,
+    chiefs: ChiefsSnapshot | None,
     policy: TimeLimits = DEFAULT_TIME_LIMITS,
 ) -> list[DomainEvent]:
-    """Every appeal gets an answer (有求必应): refused only when nobody at all can be given it."""
-    if not isinstance(state, NoAppeal):
-        raise DomainRejected(f"appeal {cmd.appeal_id!r} was already raised", code="duplicate")
-    if chiefs.enterprise_id != cmd.enterprise_id:
+    """`chiefs`: the enterprise as this service knows it; None while assignment's events about it are
+    still arriving (the appeal is held at the duty desk, and its receipt cannot be checked against the
+    registration yet)."""
+    if chiefs is not None and chiefs.enterprise_id != cmd.enterprise_id:
         raise ValueError("the chiefs snapshot belongs to another enterprise")
     appeal_id = _check_id(cmd.appeal_id)
+    raised = _raised(appeal_id, cmd, now, chiefs, policy)
+    if isinstance(state, Appeal):
+        return _retried(state, raised, cmd.received_at is not None)
+    diverted = [ev.AppealDivertedTo110(diverted_at=now)] if cmd.emergency else []
+    return [raised, *diverted, _routed_or_held(cmd, now, chiefs)]
+
+
+def received_at(cmd: RaiseAppeal, now: datetime, chiefs: ChiefsSnapshot | None) -> datetime:
+    """When the bureau received it: the caller's time, or now. Not in the future (beyond the clock skew
+    allowed), nor before the enterprise was registered (on a day before its `registered_on`)."""
+    given = cmd.received_at
+    if given is None:
+        return now
+    if given > now + CLOCK_SKEW:
+        raise InvalidCommand(
+            f"受理时间晚于当前时间 (received_at {given.isoformat()} is in the future; now {now.isoformat()})",
+            field="received_at",
+        )
+    registered_on = chiefs.registered_on if chiefs is not None else None
+    if registered_on is not None and bureau_day(given) < registered_on:
+        raise InvalidCommand(
+            f"受理时间早于企业登记日 {registered_on} (received_at {given.isoformat()} is before the enterprise"
+            " was registered)",
+            field="received_at",
+        )
+    return given
+
+
+def _routed_or_held(cmd: RaiseAppeal, now: datetime, chiefs: ChiefsSnapshot | None) -> DomainEvent:
+    if chiefs is None:
+        return ev.AppealHeldAtDutyDesk(reason=HoldReason.ENTERPRISE_NOT_YET_KNOWN, held_at=now)
     assignment = route(cmd.channel, chiefs)
     if assignment is None:
-        raise DomainRejected("the enterprise has no acting chief at any tier yet", code="no_chief")
-    raised = _raised(appeal_id, cmd, now, policy)
-    routed = ev.AppealRouted(
-        tier=assignment.tier,
-        officer_id=assignment.officer_id,
-        slot_acting=assignment.slot,
-        informed_officer_ids=assignment.informed_officer_ids,
-        routed_at=now,
-    )
-    diverted = [ev.AppealDivertedTo110(diverted_at=now)] if cmd.emergency else []
-    return [raised, *diverted, routed]
+        return ev.AppealHeldAtDutyDesk(reason=HoldReason.NO_ACTING_CHIEF, held_at=now)
+    return routed(assignment, now)
+
+
+def _retried(appeal: Appeal, retry: ev.AppealRaised, receipt_given: bool) -> list[DomainEvent]:
+    """Nothing more to record if the retry raises what was raised, judged on everything but personal data
+    (the description and the name read back from the store are sealed tokens, never the words a retry
+    carries); a receipt the retry leaves out is the first attempt's."""
+    recorded = appeal.intake[0]
+    assert isinstance(recorded, ev.AppealRaised)
+    same = _facts(recorded) == _facts(retry) and (not receipt_given or retry.received == recorded.received)
+    if not same:
+        raise DomainRejected(
+            f"诉求 {appeal.appeal_id} 已以不同内容提交"
+            f" (appeal {appeal.appeal_id!r} was already raised with other content)",
+            field="appeal_id",
+            code="duplicate",
+        )
+    return []
+
+
+def _facts(e: ev.AppealRaised) -> tuple[object, ...]:
+    return (e.enterprise_id, e.channel, e.category, e.emergency)
 
 
 def _check_id(appeal_id: str | None) -> str:
@@ -50,7 +100,9 @@ def _check_id(appeal_id: str | None) -> str:
         raise InvalidCommand(str(exc), field="appeal_id") from None
 
 
-def _raised(appeal_id: str, cmd: RaiseAppeal, now: datetime, policy: TimeLimits) -> ev.AppealRaised:
+def _raised(
+    appeal_id: str, cmd: RaiseAppeal, now: datetime, chiefs: ChiefsSnapshot | None, policy: TimeLimits
+) -> ev.AppealRaised:
     limit_class = policy.limit_class(cmd.category, cmd.emergency)
     limit = policy.limit(limit_class)
     return ev.AppealRaised(
@@ -66,4 +118,5 @@ def _raised(appeal_id: str, cmd: RaiseAppeal, now: datetime, policy: TimeLimits)
         time_limit=limit,
         first_response_within=policy.first_response_within(limit),
         warning_fraction=policy.warning_fraction,
+        received_at=received_at(cmd, now, chiefs),
     )

@@ -105,7 +105,7 @@ def request(
         service_code=appeal.category.value,
         description=appeal.description,
         agency_responsible=_agency(appeal, directory),
-        requested_datetime=appeal.raised_at,
+        requested_datetime=appeal.received_at,
         updated_datetime=updated_at,
         expected_datetime=due_at(appeal),
     )
@@ -127,4 +127,6 @@ def _notes(appeal: Appeal, directory: DepartmentDirectory) -> str | None:
         return f"duplicate of {appeal.merged_into}"
     if appeal.outcome is not None:
         return f"{appeal.outcome.value}: {appeal.outcome_note}"
+    if appeal.unrouted:
+        return "值班台受理,等待分派警长 (held at the bureau's duty desk until a chief is known)"
     return None

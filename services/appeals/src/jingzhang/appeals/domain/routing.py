@@ -3,7 +3,9 @@ builds out of the assignment service's events (ChiefAssigned / ChiefRelieved / A
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
+from jingzhang.appeals.domain.events import AppealRouted
 from jingzhang.appeals.domain.vocabulary import Channel, ChiefTier, Slot
 
 # Lowest first: escalation climbs this ladder.
@@ -43,10 +45,12 @@ class TierChiefs:
 
 @dataclass(frozen=True, slots=True)
 class ChiefsSnapshot:
-    """The enterprise's named chiefs as this service's projection knows them right now."""
+    """The enterprise's named chiefs as this service's projection knows them right now, and the day it
+    was registered (None when unknown: the check against it is skipped)."""
 
     enterprise_id: str
     tiers: Mapping[ChiefTier, TierChiefs] = field(default_factory=dict)
+    registered_on: date | None = None
 
     def tier(self, tier: ChiefTier) -> TierChiefs:
         return self.tiers.get(tier, TierChiefs())
@@ -90,3 +94,14 @@ def escalation_target(current: ChiefTier, chiefs: ChiefsSnapshot) -> Assignment 
     """The first tier above `current` with someone acting; None at the top of the ladder."""
     above = LADDER[LADDER.index(current) + 1 :]
     return next((a for a in (assign(chiefs, t) for t in above) if a is not None), None)
+
+
+def routed(assignment: Assignment, at: datetime) -> AppealRouted:
+    """The event giving the appeal to the chief `route` chose."""
+    return AppealRouted(
+        tier=assignment.tier,
+        officer_id=assignment.officer_id,
+        slot_acting=assignment.slot,
+        informed_officer_ids=assignment.informed_officer_ids,
+        routed_at=at,
+    )

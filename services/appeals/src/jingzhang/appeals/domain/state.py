@@ -11,6 +11,7 @@ from jingzhang.appeals.domain.vocabulary import (
     Channel,
     ChiefTier,
     DeadlineKind,
+    HoldReason,
     LimitClass,
     Outcome,
     ReportOutcome,
@@ -59,6 +60,7 @@ class Appeal:
     raised_by: str
     emergency: bool
     raised_at: datetime
+    received_at: datetime
     limit_class: LimitClass
     time_limit: timedelta
     first_response_due_at: datetime
@@ -80,6 +82,23 @@ class Appeal:
     escalations: int = 0
     reopen_count: int = 0
     merged_into: str | None = None
+    held: HoldReason | None = None
+    """Why the duty desk holds it, while nobody does (status `raised`)."""
+    intake: tuple[DomainEvent, ...] = ()
+    """What the raise recorded (raised, diverted, routed or held): what a retried raise answers again."""
+
+    @property
+    def unrouted(self) -> bool:
+        """Open and held by the duty desk: no chief holds it yet."""
+        return self.holder is None and self.status.is_open
+
+    @property
+    def intake_done(self) -> bool:
+        return bool(self.intake) and isinstance(self.intake[-1], _INTAKE_ENDS)
+
+
+_INTAKE_ENDS = (ev.AppealRouted, ev.AppealHeldAtDutyDesk)
+"""The raise's recording ends with its routing, or the duty desk holding it."""
 
 
 AppealState = NoAppeal | Appeal
@@ -93,10 +112,13 @@ def evolve(state: AppealState, event: DomainEvent) -> AppealState:
         return _raised(event)
     if not isinstance(state, Appeal):
         raise ValueError(f"{event.event_type} before AppealRaised")
+    if not state.intake_done:
+        state = replace(state, intake=(*state.intake, event))
     return _apply(state, event)
 
 
 def _raised(e: ev.AppealRaised) -> Appeal:
+    received = e.received
     return Appeal(
         appeal_id=e.appeal_id,
         enterprise_id=e.enterprise_id,
@@ -106,10 +128,12 @@ def _raised(e: ev.AppealRaised) -> Appeal:
         raised_by=e.raised_by,
         emergency=e.emergency,
         raised_at=e.raised_at,
+        received_at=received,
         limit_class=e.limit_class,
         time_limit=e.time_limit,
-        first_response_due_at=e.raised_at + e.first_response_within,
-        timer=Timer.start(e.time_limit, e.warning_fraction, e.raised_at),
+        first_response_due_at=received + e.first_response_within,
+        timer=Timer.start(e.time_limit, e.warning_fraction, received),
+        intake=(e,),
     )
 
 
@@ -136,7 +160,7 @@ def _apply(s: Appeal, e: ev.AppealEvent) -> Appeal:
         case ev.DeadlineWarningRaised():
             return replace(s, warned=True)
         case ev.DeadlineBreached():
-            return _breached(s, e)
+            return _missed(s, e.kind)
         case ev.ExtensionRequested():
             return replace(s, pending_extension=PendingExtension(e.extra, e.requested_by))
         case ev.ExtensionApproved():
@@ -151,6 +175,10 @@ def _apply(s: Appeal, e: ev.AppealEvent) -> Appeal:
             return _reopened(s, e)
         case ev.AppealMerged():
             return replace(s, status=Status.MERGED, merged_into=e.into_appeal_id, timer=s.timer.pause(e.merged_at))
+        case ev.AppealHeldAtDutyDesk():
+            return replace(s, held=e.reason)
+        case ev.DeadlinePassedAtDutyDesk():
+            return _missed(s, e.kind)
         case _:
             assert_never(e)
 
@@ -158,7 +186,7 @@ def _apply(s: Appeal, e: ev.AppealEvent) -> Appeal:
 def _routed(s: Appeal, e: ev.AppealRouted) -> Appeal:
     holder = Holder(e.tier, e.officer_id, e.slot_acting)
     status = Status.ROUTED if s.status is Status.RAISED else s.status
-    return replace(s, holder=holder, informed_officer_ids=e.informed_officer_ids, status=status)
+    return replace(s, holder=holder, informed_officer_ids=e.informed_officer_ids, status=status, held=None)
 
 
 def _finished(s: Appeal, status: Status, outcome: Outcome, note: str, at: datetime) -> Appeal:
@@ -176,8 +204,8 @@ def _reported_back(s: Appeal, e: ev.DepartmentReportedBack) -> Appeal:
     return replace(s, status=Status.IN_PROGRESS, timer=s.timer.resume(e.reported_at))
 
 
-def _breached(s: Appeal, e: ev.DeadlineBreached) -> Appeal:
-    if e.kind is DeadlineKind.FIRST_RESPONSE:
+def _missed(s: Appeal, kind: DeadlineKind) -> Appeal:
+    if kind is DeadlineKind.FIRST_RESPONSE:
         return replace(s, first_response_breached=True)
     return replace(s, breached=True)
 

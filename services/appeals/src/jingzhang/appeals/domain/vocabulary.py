@@ -52,8 +52,16 @@ class LimitClass(StrEnum):
     COMPLEX = "complex"
 
 
+class HoldReason(StrEnum):
+    """Why the bureau's duty desk (值班台) holds an appeal instead of a chief: nobody to route it to yet."""
+
+    NO_ACTING_CHIEF = "no_acting_chief"  # the enterprise is known, but no tier has anyone acting (a coverage gap)
+    ENTERPRISE_NOT_YET_KNOWN = "enterprise_not_yet_known"  # assignment's events about it are still arriving
+
+
 class Status(StrEnum):
-    """Where an appeal stands. `raised` only lasts until the routing event written with it."""
+    """Where an appeal stands. `raised`: not routed yet, held at the duty desk until a chief is known
+    (an appeal routed at intake leaves it in the same recording)."""
 
     RAISED = "raised"
     ROUTED = "routed"

@@ -1,7 +1,8 @@
 """Every appeal as one row: where it stands, who holds it and when it is due.
 
 Serves an enterprise's appeals, an officer's queue (by deadline), the overdue and near-breach lists,
-and the Open311 view (stored as the document the domain builds, so reads need no folding).
+the duty desk's unrouted appeals, and the Open311 view (stored as the document the domain builds, so
+reads need no folding).
 """
 
 import json
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from jingzhang.appeals.domain import deadlines, open311
 from jingzhang.appeals.domain.state import AGGREGATE_TYPE, Appeal, NoAppeal
 from jingzhang.appeals.events import REGISTRY
+from jingzhang.appeals.projections import chiefs
 from jingzhang.appeals.projections.log import LOG_SQL, record_and_fold
 from jingzhang.shared.clock import Clock
 from jingzhang.shared.envelope import Envelope
@@ -34,7 +36,10 @@ CREATE TABLE IF NOT EXISTS appeals (
     description            text NOT NULL,
     raised_by              text NOT NULL,
     raised_at              timestamptz NOT NULL,
+    received_at            timestamptz NOT NULL,
     status                 text NOT NULL,
+    unrouted               boolean NOT NULL,
+    held_reason            text,
     is_open                boolean NOT NULL,
     tier                   text,
     officer_id             text,
@@ -58,6 +63,7 @@ CREATE TABLE IF NOT EXISTS appeals (
 );
 CREATE INDEX IF NOT EXISTS appeals_enterprise ON appeals (enterprise_id, raised_at);
 CREATE INDEX IF NOT EXISTS appeals_queue ON appeals (officer_id, due_at) WHERE is_open;
+CREATE INDEX IF NOT EXISTS appeals_unrouted ON appeals (received_at) WHERE unrouted;
 """
 )
 
@@ -72,7 +78,10 @@ class AppealSummary(BaseModel):
     description: str
     raised_by: str
     raised_at: datetime
+    received_at: datetime
     status: str
+    unrouted: bool
+    held_reason: str | None
     is_open: bool
     tier: str | None
     officer_id: str | None
@@ -118,7 +127,10 @@ def _row(a: Appeal, env: Envelope) -> dict[str, Any]:
         "description": a.description,
         "raised_by": a.raised_by,
         "raised_at": a.raised_at,
+        "received_at": a.received_at,
         "status": a.status.value,
+        "unrouted": a.unrouted,
+        "held_reason": a.held.value if a.held and a.unrouted else None,
         "is_open": a.status.is_open,
         "tier": holder.tier.value if holder else None,
         "officer_id": holder.officer_id if holder else None,
@@ -195,6 +207,10 @@ class AppealBoard:
         where = "is_open AND NOT breached AND due_at > $1 AND warning_at <= $1"
         return _summaries(await self._select(where, self._clock.now(), order="due_at"))
 
+    async def unrouted(self) -> list[AppealSummary]:
+        """The duty desk's: open appeals nobody holds yet, longest waiting first."""
+        return _summaries(await self._select("unrouted", order="received_at"))
+
     async def open311_requests(
         self, status: str | None = None, service_code: str | None = None, limit: int = 1000
     ) -> list[open311.Open311Request]:
@@ -214,3 +230,14 @@ class AppealBoard:
 
 def _summaries(rows: list[asyncpg.Record]) -> list[AppealSummary]:
     return [AppealSummary(**{c: r[c] for c in _COLUMNS}) for r in rows]
+
+
+async def routable(pool: asyncpg.Pool) -> list[str]:
+    """Held appeals whose enterprise now has someone acting at some tier: the duty desk's next routings."""
+    rows = await pool.fetch(
+        f'SELECT a.appeal_id FROM "{PROJECTION.schema}".appeals a WHERE a.unrouted AND EXISTS'
+        f' (SELECT 1 FROM "{chiefs.PROJECTION.schema}".chiefs c'
+        "  WHERE c.enterprise_id = a.enterprise_id AND c.acting_officer_id IS NOT NULL)"
+        " ORDER BY a.received_at, a.appeal_id"
+    )
+    return [r["appeal_id"] for r in rows]

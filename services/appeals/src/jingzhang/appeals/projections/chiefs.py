@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import asyncpg
 
+from jingzhang.appeals.domain.calendar import bureau_day
 from jingzhang.appeals.domain.routing import ChiefsSnapshot, TierChiefs
 from jingzhang.appeals.domain.vocabulary import ChiefTier, Slot
 from jingzhang.appeals.upstream.assignment import (
@@ -30,7 +31,8 @@ SQL = """
 CREATE TABLE IF NOT EXISTS enterprises (
     enterprise_id text PRIMARY KEY,
     name          text NOT NULL,
-    status        text NOT NULL
+    status        text NOT NULL,
+    registered_on date NOT NULL
 );
 CREATE TABLE IF NOT EXISTS chiefs (
     enterprise_id      text NOT NULL,
@@ -49,9 +51,11 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
     match payload:
         case EnterpriseRegistered(enterprise_id=enterprise_id, name=name):
             await tx.conn.execute(
-                "INSERT INTO enterprises VALUES ($1, $2, 'active') ON CONFLICT (enterprise_id) DO UPDATE SET name = $2",
+                "INSERT INTO enterprises VALUES ($1, $2, 'active', $3)"
+                " ON CONFLICT (enterprise_id) DO UPDATE SET name = $2, registered_on = $3",
                 enterprise_id,
                 name,
+                payload.registered_on or bureau_day(env.occurred_at),
             )
         case EnterpriseSuspended() | EnterpriseReinstated() | EnterpriseClosed():
             await _set_status(tx.conn, payload.enterprise_id, _STATUS[type(payload)])
@@ -105,14 +109,16 @@ PROJECTION = Projection(
 async def snapshot_in(conn: asyncpg.Connection, enterprise_id: str) -> ChiefsSnapshot | None:
     """Read with qualified names, so a reactor can call it inside its own transaction; None if unknown."""
     schema = PROJECTION.schema
-    known = await conn.fetchval(f'SELECT 1 FROM "{schema}".enterprises WHERE enterprise_id = $1', enterprise_id)
-    if not known:
+    known = await conn.fetchrow(
+        f'SELECT registered_on FROM "{schema}".enterprises WHERE enterprise_id = $1', enterprise_id
+    )
+    if known is None:
         return None
     rows = await conn.fetch(f'SELECT * FROM "{schema}".chiefs WHERE enterprise_id = $1', enterprise_id)
     tiers = {
         ChiefTier(r["tier"]): TierChiefs(r["a_officer_id"], r["b_officer_id"], r["acting_officer_id"]) for r in rows
     }
-    return ChiefsSnapshot(enterprise_id, tiers)
+    return ChiefsSnapshot(enterprise_id, tiers, known["registered_on"])
 
 
 class PostgresChiefs:

@@ -4,10 +4,19 @@ Each collected appeal carries a deterministic id (patrols' `collected_appeal_id`
 stream does not exist yet, in the same transaction as the reactor's checkpoint: a redelivery, a
 retry or a second reactor instance records nothing new. Patrols' events are read through our own
 tolerant reader (`upstream.patrols`).
+
+A forum's appeals were received on the day the forum was held: at the moment patrols recorded the
+forum if that was the same day, else at the end of that day (the latest moment they can have been
+heard, so no chief is charged with time before it), and never before the enterprise was registered.
+An enterprise not known here yet is no reason to wait: the appeal is held by the duty desk.
 """
+
+from dataclasses import replace
+from datetime import datetime
 
 import structlog
 
+from jingzhang.appeals.domain.calendar import bureau_day, day_end, day_start
 from jingzhang.appeals.domain.commands import RaiseAppeal
 from jingzhang.appeals.domain.intake import decide_raise
 from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
@@ -27,8 +36,10 @@ ACTOR = "appeals:forum-intake"
 SQL = "SELECT 1;"
 
 
-def forum_commands(forum: ForumHeld) -> list[RaiseAppeal]:
-    """The appeals a forum collected, as raise commands under the deterministic ids the event carries."""
+def forum_commands(forum: ForumHeld, recorded_at: datetime) -> list[RaiseAppeal]:
+    """The appeals a forum collected, as raise commands under the deterministic ids the event carries,
+    received on the forum's day (patrols recorded the forum at `recorded_at`)."""
+    received = forum_receipt(forum, recorded_at)
     return [
         RaiseAppeal(
             appeal_id=c.appeal_id,
@@ -37,9 +48,17 @@ def forum_commands(forum: ForumHeld) -> list[RaiseAppeal]:
             category=_category(c.category),
             description=c.description,
             raised_by=f"forum:{forum.forum_id}",
+            received_at=received,
         )
         for c in forum.collected_appeals
     ]
+
+
+def forum_receipt(forum: ForumHeld, recorded_at: datetime) -> datetime:
+    """The recording, if on the forum's day; else the end of that day."""
+    if forum.occurred_on is None or bureau_day(recorded_at) <= forum.occurred_on:
+        return recorded_at
+    return day_end(forum.occurred_on)
 
 
 def _category(value: str) -> Category:
@@ -54,7 +73,7 @@ def _apply(policy: TimeLimits) -> Apply:
     async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
         match payload:
             case ForumHeld():
-                for cmd in forum_commands(payload):
+                for cmd in forum_commands(payload, env.occurred_at):
                     await _raise_once(tx, env, cmd, policy)
             case _:
                 return
@@ -73,10 +92,9 @@ async def _raise_once(tx: Tx, env: Envelope, cmd: RaiseAppeal, policy: TimeLimit
     if exists:
         log.info("forum_intake.already_raised", appeal_id=cmd.appeal_id)
         return
-    chiefs = await snapshot_in(tx.conn, cmd.enterprise_id)
-    if chiefs is None:
-        # Raise so the consumer retries: the chiefs projection may simply not have caught up yet.
-        raise LookupError(f"enterprise {cmd.enterprise_id!r} is not known to the chiefs projection yet")
+    chiefs = await snapshot_in(tx.conn, cmd.enterprise_id)  # None: not known here yet, held at the duty desk
+    if chiefs is not None and chiefs.registered_on is not None and cmd.received_at is not None:
+        cmd = replace(cmd, received_at=max(cmd.received_at, day_start(chiefs.registered_on)))
     # Domain time of the forum's record, so a retry decides exactly as the first try did.
     now = env.occurred_at
     events = decide_raise(APPEAL.initial, cmd, now, chiefs, policy)

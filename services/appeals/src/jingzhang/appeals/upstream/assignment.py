@@ -1,8 +1,13 @@
-"""The assignment service's events as appeals reads them: an enterprise's status and its chiefs.
+"""The assignment service's events as appeals reads them: an enterprise's registration, status and
+chiefs (the `chiefs` projection), and which officers exist (the `officers` projection).
 
-Only the fields the `chiefs` projection uses; the rest of each event is ignored, and an event type
-not declared here (absences, officers, coverage gaps, ...) decodes to `Unread`.
+Only the fields those projections use; the rest of each event is ignored, and an event type not
+declared here (absences, coverage gaps, ...) decodes to `Unread`.
 """
+
+from datetime import date
+
+from pydantic import AwareDatetime
 
 from jingzhang.appeals.domain.vocabulary import ChiefTier, Slot
 from jingzhang.shared.readers import PublishedEvent, ReaderRegistry
@@ -11,8 +16,12 @@ PRODUCER = "assignment"
 
 
 class EnterpriseRegistered(PublishedEvent):
+    """`registered_on`: the business date (bureau time); absent from older events, whose registration
+    is the day the event was recorded (its `occurred_at`)."""
+
     enterprise_id: str
     name: str
+    registered_on: date | None = None
 
 
 class EnterpriseSuspended(PublishedEvent):
@@ -49,6 +58,15 @@ class ActingChiefChanged(PublishedEvent):
     officer_id: str | None
 
 
+class OfficerEnrolled(PublishedEvent):
+    officer_id: str
+
+
+class OfficerRetired(PublishedEvent):
+    officer_id: str
+    effective_from: AwareDatetime
+
+
 READS = ReaderRegistry(
     [
         EnterpriseRegistered,
@@ -58,5 +76,7 @@ READS = ReaderRegistry(
         ChiefAssigned,
         ChiefRelieved,
         ActingChiefChanged,
+        OfficerEnrolled,
+        OfficerRetired,
     ]
 )

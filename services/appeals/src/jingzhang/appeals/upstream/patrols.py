@@ -4,6 +4,8 @@ Only the fields the forum intake uses; the rest is ignored, and every other acti
 cases, trainings, ...) decodes to `Unread`.
 """
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict
 
 from jingzhang.shared.readers import PublishedEvent, ReaderRegistry
@@ -23,9 +25,11 @@ class CollectedAppeal(BaseModel):
 
 
 class ForumHeld(PublishedEvent):
-    """`activity_id` is the forum's id."""
+    """`activity_id` is the forum's id; `occurred_on` the day it was held (bureau time), when its
+    appeals were received."""
 
     activity_id: str
+    occurred_on: date | None = None
     collected_appeals: tuple[CollectedAppeal, ...] = ()
 
     @property
