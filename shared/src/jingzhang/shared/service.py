@@ -11,8 +11,10 @@ from fastapi_offline import FastAPIOffline
 
 from jingzhang.shared.auth.http import authenticate, install_auth_errors
 from jingzhang.shared.auth.links import PostgresAccess
+from jingzhang.shared.auth.revocation_api import revocations_router
+from jingzhang.shared.auth.revocations import RECORDED_BY, Denylist, revocations_projection
 from jingzhang.shared.auth.tokens import verifier_for
-from jingzhang.shared.clock import Clock, ShiftedClock
+from jingzhang.shared.clock import Clock, ShiftedClock, SystemClock
 from jingzhang.shared.clock_api import clock_router
 from jingzhang.shared.http import (
     PROBLEM_RESPONSES,
@@ -55,14 +57,19 @@ class ServiceSpec:
 
 
 def build_app(spec: ServiceSpec) -> FastAPI:
-    runtime = Runtime(spec.name, spec.settings, spec.projections)
+    wall = SystemClock()  # tokens expire in real time, whatever the service's clock says
+    denylist = Denylist(wall.now)
+    # every service keeps the revoked tokens, as it keeps `access`: the kernel adds the projection
+    runtime = Runtime(spec.name, spec.settings, [*spec.projections, revocations_projection()])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure(spec.settings.log_level, spec.settings.log_json)
         # at start, not at build: building an app (OpenAPI export, NATS config generation) needs no keys
         app.state.verifier = verifier_for(spec.settings)
+        app.state.verifier.denylist = denylist
         await runtime.start()
+        await denylist.refresh(runtime.pool)
         if isinstance(spec.clock, ShiftedClock) and (latest := await runtime.latest_recorded()) is not None:
             spec.clock.not_before(latest)
         stop = asyncio.Event()
@@ -70,6 +77,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
             asyncio.create_task(ticker.loop(w, stop) if isinstance(w, Periodic) else w(runtime, stop))
             for w in spec.workers
         ]
+        tasks.append(asyncio.create_task(denylist.follow(runtime.pool_of, stop)))
         try:
             yield
         finally:
@@ -98,7 +106,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     install_auth_errors(app)
     app.include_router(health_router(runtime.ready))
     app.include_router(metrics_router(metrics))
-    routers = list(spec.routers)
+    routers = [*spec.routers, revocations_router(denylist, spec.clock or wall, wall, records=spec.name == RECORDED_BY)]
     if spec.settings.clock_control and isinstance(spec.clock, ShiftedClock):
         routers.append(clock_router(spec.clock, ticker, runtime))
     for router in routers:

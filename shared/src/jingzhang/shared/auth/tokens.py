@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -161,12 +161,21 @@ class TokenVerifier:
         self.audience = audience
         self.role_claim = role_claim
         self.leeway = leeway
+        self.denylist: Container[str] = frozenset()
+        """Revoked token ids (`revocations.Denylist`, set by `build_app`): refused like a forged token."""
 
     @classmethod
     def from_pem(cls, pem: bytes, **kwargs: Any) -> "TokenVerifier":
         return cls(public_keys=load_public_keys(pem), **kwargs)
 
     async def verify(self, token: str) -> Principal:
+        claims = await self.claims(token)
+        if claims.get("jti") in self.denylist:
+            raise InvalidToken("token has been revoked")
+        return principal_from_claims(claims, self.role_claim)
+
+    async def claims(self, token: str) -> dict[str, Any]:
+        """The claims of a token that verifies (signature, issuer, audience, lifetime), revoked or not."""
         keys = list(self._keys)
         if self._jwks is not None:
             try:
@@ -176,7 +185,7 @@ class TokenVerifier:
             keys.append(signing.key)
         return self._decode(token, keys)
 
-    def _decode(self, token: str, keys: Sequence[Any]) -> Principal:
+    def _decode(self, token: str, keys: Sequence[Any]) -> dict[str, Any]:
         failure = "token signature does not verify"
         for key in keys:
             try:
@@ -198,7 +207,7 @@ class TokenVerifier:
                 if not isinstance(exc, jwt.InvalidAlgorithmError):
                     raise InvalidToken(failure) from None
                 continue
-            return principal_from_claims(claims, self.role_claim)
+            return dict(claims)
         raise InvalidToken(failure)
 
 
