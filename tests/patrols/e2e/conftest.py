@@ -2,9 +2,9 @@
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import asyncpg
 import httpx
@@ -31,6 +31,7 @@ from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
 from tests.apps import running
 from tests.conftest import ServiceEnv
+from tests.kernel.helpers import eventually
 
 # Wednesday 5 March 2025, in ISO week 2025-W10; the enterprise registers on Monday the 3rd.
 NOW = datetime(2025, 3, 5, 10, tzinfo=ZONE_TZ)
@@ -56,8 +57,12 @@ class AssignmentFeed:
         self.versions[stream] = await self.store.append(stream, version, [NewEvent(e, at) for e in events], meta)
 
     async def register_with_chiefs(
-        self, enterprise_id: str = "ent-1", chiefs: dict[ChiefTier, tuple[str, str]] = CHIEFS
+        self,
+        enterprise_id: str = "ent-1",
+        chiefs: dict[ChiefTier, tuple[str, str]] = CHIEFS,
+        registered_on: date | None = None,
     ) -> None:
+        """Registered at `REGISTERED_AT`, with `registered_on` as its business day if given."""
         registered = EnterpriseRegistered(
             enterprise_id=enterprise_id,
             name="Hengkou logistics park",
@@ -67,6 +72,7 @@ class AssignmentFeed:
             contact_name="Wang",
             contact_phone="13800000000",
             enterprise_class=EnterpriseClass.CITY_KEY_PROJECT,
+            registered_on=registered_on,
         )
         assigned = [
             ChiefAssigned(
@@ -77,8 +83,9 @@ class AssignmentFeed:
         ]
         await self.emit("enterprise", enterprise_id, REGISTERED_AT, registered, *assigned)
 
-    async def enrol(self, officer_id: str, station: str) -> None:
-        """An officer serving at `station` (the unit name a station chief's token names)."""
+    async def enrol(self, officer_id: str, station: str = "Hengkou station", enrolled_on: date | None = None) -> None:
+        """An officer serving at `station` (the unit name a station chief's token names), enrolled at
+        `REGISTERED_AT` with `enrolled_on` as the business day if given."""
         enrolled = OfficerEnrolled(
             officer_id=officer_id,
             name=f"Officer {officer_id}",
@@ -89,6 +96,7 @@ class AssignmentFeed:
             phone="13900000000",
             wechat_id=f"wx-{officer_id}",
             photo_ref=None,
+            enrolled_on=enrolled_on,
         )
         await self.emit("officer", officer_id, REGISTERED_AT, enrolled)
 
@@ -140,6 +148,25 @@ async def patrols(service_env: ServiceEnv, nc: NATS) -> AsyncIterator[Patrols]:
     app = create_app(settings, clock, IDS.factory())
     async with running(app) as client:
         yield Patrols(client, clock, app.state.runtime)
+
+
+async def subjects_known(patrols: Patrols, enterprises: Iterable[str] = (), officers: Iterable[str] = ()) -> None:
+    """Wait until patrols' subjects projection knows every enterprise and officer named."""
+    wanted = (sorted(set(enterprises)), sorted(set(officers)))
+
+    async def known() -> bool:
+        pool = patrols.runtime.pool
+        found_enterprises = await pool.fetch(
+            "SELECT enterprise_id FROM proj_patrols_subjects.enterprise WHERE enterprise_id = any($1::text[])",
+            wanted[0],
+        )
+        found_officers = await pool.fetch(
+            "SELECT officer_id FROM proj_patrols_subjects.officer WHERE officer_id = any($1::text[])", wanted[1]
+        )
+        return (len(found_enterprises), len(found_officers)) == (len(wanted[0]), len(wanted[1]))
+
+    known.__name__ = f"patrols knows {wanted}"
+    await eventually(known, timeout=20)
 
 
 def day_after(at: datetime, days: int = 1) -> datetime:

@@ -17,7 +17,7 @@ from jingzhang.shared.envelope import Envelope, StreamId
 from tests.auth import BUREAU, bearer
 from tests.kernel.helpers import eventually
 
-from .conftest import AssignmentFeed, Patrols
+from .conftest import AssignmentFeed, Patrols, subjects_known
 
 HENGKOU = "Hengkou station"
 BEIGUAN = "Beiguan station"
@@ -46,6 +46,7 @@ async def scene(feed: AssignmentFeed, patrols: Patrols) -> Patrols:
         return HENGKOU in one.stations and BEIGUAN in two.stations and "far-6" in two.officer_ids
 
     await eventually(links_known, timeout=20)
+    await subjects_known(patrols, ["ent-1", "ent-2"], ["chief-a", "far-1"])
     return patrols
 
 

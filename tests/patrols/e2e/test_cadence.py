@@ -16,7 +16,7 @@ from tests.apps import running
 from tests.conftest import ServiceEnv
 from tests.kernel.helpers import eventually
 
-from .conftest import NOW, AssignmentFeed, Patrols
+from .conftest import NOW, AssignmentFeed, Patrols, subjects_known
 
 WEEKLY_W10 = "ent-1-weekly_revisit-2025-W10"
 WEEKLY_W11 = "ent-1-weekly_revisit-2025-W11"
@@ -50,8 +50,10 @@ async def test_a_new_enterprise_gets_weekly_and_monthly_duties_and_a_visit_fulfi
     feed: AssignmentFeed, patrols: Patrols, nc: NATS
 ) -> None:
     await feed.register_with_chiefs()
+    await feed.enrol("chief-a")
     for officer, expected in PLAN.items():
         await wait_for_duties(patrols, officer, expected)
+    await subjects_known(patrols, ["ent-1"], ["chief-a"])
     planned = await duty_events(patrols)
     visit = {
         "visit_id": "v-1",

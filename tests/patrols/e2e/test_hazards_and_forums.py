@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import nats.errors
+import pytest
 from nats.aio.client import Client as NATS
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
@@ -14,9 +15,19 @@ from jingzhang.shared.envelope import StreamId, decode
 from jingzhang.shared.streams import stream_name
 from tests.kernel.helpers import eventually
 
-from .conftest import IDS, Patrols
+from .conftest import IDS, AssignmentFeed, Patrols, subjects_known
 
 OFFICERS = ["chief-a"]
+
+
+@pytest.fixture(autouse=True)
+async def known(feed: AssignmentFeed, patrols: Patrols) -> None:
+    """Only facts about someone count: the enterprises and officers named here are registered and enrolled."""
+    for enterprise_id in ("ent-1", "ent-2"):
+        await feed.register_with_chiefs(enterprise_id)
+    for officer_id in ("chief-a", "chief-b"):
+        await feed.enrol(officer_id)
+    await subjects_known(patrols, ["ent-1", "ent-2"], ["chief-a", "chief-b"])
 
 
 async def get(patrols: Patrols, path: str, **params: str) -> Any:

@@ -16,7 +16,7 @@ from jingzhang.patrols.bootstrap import create_app
 from jingzhang.patrols.domain.limits import MAX_ATTENDEES, MAX_LEAFLETS, MAX_PERSON_TIMES
 from tests.kernel.helpers import eventually
 
-from .conftest import Patrols
+from .conftest import AssignmentFeed, Patrols, subjects_known
 
 MARCH = {"from": "2025-03-01", "to": "2025-03-31"}
 OFFICERS = ["chief-a"]
@@ -83,7 +83,10 @@ OVERSIZED: list[tuple[str, dict[str, Any], str]] = [
 
 
 @pytest.fixture
-async def scene(patrols: Patrols) -> Patrols:
+async def scene(feed: AssignmentFeed, patrols: Patrols) -> Patrols:
+    await feed.register_with_chiefs("ent-1")
+    await feed.enrol("chief-a")
+    await subjects_known(patrols, ["ent-1"], OFFICERS)
     return patrols
 
 

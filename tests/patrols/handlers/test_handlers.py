@@ -1,8 +1,10 @@
 """Handlers through `execute` on the in-memory store: what reaches the store, retries, unknown ids,
-ids drawn for new streams, and authorization on the state a command loaded (one read per command)."""
+ids drawn for new streams, authorization on the state a command loaded (one read per command), and
+who a report may name (a hand-written `SubjectsView` standing in for the subjects projection)."""
 
 import uuid
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import assert_never
 
 import pytest
@@ -36,6 +38,7 @@ from jingzhang.patrols.domain.hazard import (
     VerifyHazard,
 )
 from jingzhang.patrols.domain.planning import current_and_next, plan_ahead
+from jingzhang.patrols.domain.subjects import Claim, Known, KnownEnterprise, KnownOfficer, SubjectKind
 from jingzhang.patrols.domain.visit import RecordVisit
 from jingzhang.patrols.events import REGISTRY
 from jingzhang.patrols.handlers import Deps
@@ -43,7 +46,14 @@ from jingzhang.shared.aggregate import Decided
 from jingzhang.shared.auth.policy import Forbidden
 from jingzhang.shared.clock import FixedClock, sequential_ids
 from jingzhang.shared.envelope import Envelope, Metadata, StreamId
-from jingzhang.shared.errors import ConcurrencyError, DomainRejected, InvalidCommand, NotFound
+from jingzhang.shared.errors import (
+    ConcurrencyError,
+    DomainRejected,
+    InvalidCommand,
+    NotFound,
+    NotYetKnown,
+    UnknownSubject,
+)
 from jingzhang.shared.store.memory import InMemoryEventStore
 
 from ..unit.samples import ACTIVITIES, COMMANDS, DAY, MONDAY, NEXT_MONDAY, at, away, snapshot
@@ -65,9 +75,41 @@ class CountingStore(InMemoryEventStore):
         return await super().read_stream(stream)
 
 
+REGISTERED_ON = date(2025, 1, 1)
+
+
+@dataclass
+class Published:
+    """What assignment has published, as patrols' subjects projection would hold it; `applied` says
+    whether patrols has applied all of it (`caught_up`)."""
+
+    enterprises: dict[str, KnownEnterprise] = field(
+        default_factory=lambda: {e: KnownEnterprise(e, REGISTERED_ON) for e in ("ent-1", "ent-2")}
+    )
+    officers: dict[str, KnownOfficer] = field(
+        default_factory=lambda: {o: KnownOfficer(o, REGISTERED_ON) for o in ("chief-a", "chief-b", "chief-c")}
+    )
+    applied: bool = True
+    asked: list[str] = field(default_factory=list)
+
+    async def known(self, claim: Claim) -> Known:
+        enterprises = {i: self.enterprises[i] for i in claim.idents(SubjectKind.ENTERPRISE) if i in self.enterprises}
+        officers = {i: self.officers[i] for i in claim.idents(SubjectKind.OFFICER) if i in self.officers}
+        return Known(enterprises, officers)
+
+    async def caught_up(self, producer: str) -> bool:
+        self.asked.append(producer)
+        return self.applied
+
+
 @pytest.fixture
 def store() -> CountingStore:
     return CountingStore()
+
+
+@pytest.fixture
+def published() -> Published:
+    return Published()
 
 
 @pytest.fixture
@@ -76,8 +118,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def deps(store: CountingStore, clock: FixedClock) -> Deps:
-    return Deps(store, clock, sequential_ids())
+def deps(store: CountingStore, clock: FixedClock, published: Published) -> Deps:
+    return Deps(store, clock, sequential_ids(), published)
 
 
 def visit_command(visit_id: str | None = "v-1", expected_version: int | None = None) -> RecordVisit:
@@ -314,3 +356,104 @@ class TestDuties:
         assert done.events == [DutyFulfilled(duty_id=WEEKLY.duty_id, visit_id="v-1", on_time=True)]
         with pytest.raises(DomainRejected):
             await handlers.fulfil_duty(deps, FulfilDuty(WEEKLY.duty_id, "v-2", at(MONDAY, 11)), META)
+
+
+class TestOnlyFactsAboutSomeoneCount:
+    """Every report is checked against who assignment published, after the 404 and the caller's check."""
+
+    async def test_an_enterprise_nobody_registered_is_unknown_once_everything_is_applied(
+        self, deps: Deps, store: CountingStore, published: Published
+    ) -> None:
+        with pytest.raises(UnknownSubject) as refused:
+            await handlers.record_hazard(deps, replace(found(), enterprise_id="ent-9"), META)
+        assert (refused.value.code, refused.value.field) == ("unknown_enterprise", "enterprise_id")
+        assert (published.asked, store.log) == (["assignment"], [])
+
+    async def test_an_officer_nobody_enrolled_is_named_by_their_place_in_the_list(
+        self, deps: Deps, clock: FixedClock, store: CountingStore
+    ) -> None:
+        clock.set(at(DAY, 20))
+        leaflets = COMMANDS[4].model_copy(update={"officer_ids": ("chief-a", "chief-b", "nobody")})
+        with pytest.raises(UnknownSubject) as refused:
+            await handlers.distribute_leaflets(deps, leaflets, META)
+        assert (refused.value.code, refused.value.field) == ("unknown_officer", "officer_ids.2")
+        assert store.log == []
+
+    async def test_while_assignment_events_are_still_arriving_an_unknown_id_is_not_yet_known(
+        self, deps: Deps, clock: FixedClock, store: CountingStore, published: Published
+    ) -> None:
+        clock.set(at(DAY, 20))
+        published.applied = False
+        forum = COMMANDS[5]
+        assert isinstance(forum, HoldForum)
+        late = forum.model_copy(update={"appeals": (forum.appeals[0].model_copy(update={"enterprise_id": "ent-new"}),)})
+        with pytest.raises(NotYetKnown) as refused:
+            await handlers.hold_forum(deps, late, META)
+        assert (refused.value.code, refused.value.field, refused.value.retry_after) == (
+            "not_yet_known",
+            "appeals.0.enterprise_id",
+            2,
+        )
+        assert store.log == []
+
+    async def test_known_subjects_never_ask_whether_everything_was_applied(
+        self, deps: Deps, published: Published, store: CountingStore
+    ) -> None:
+        published.applied = False
+        await handlers.record_visit(deps, visit_command(), META)
+        assert (published.asked, [e.event_type for e in store.log]) == ([], ["PatrolCompleted"])
+
+    async def test_work_before_the_enterprise_was_registered_is_refused_naming_its_day(
+        self, deps: Deps, published: Published, store: CountingStore
+    ) -> None:
+        published.enterprises["ent-1"] = KnownEnterprise("ent-1", MONDAY + timedelta(days=1))
+        with pytest.raises(InvalidCommand) as refused:
+            await handlers.record_visit(deps, visit_command(), META)
+        assert (refused.value.field, store.log) == ("started_at", [])
+
+    async def test_work_by_an_officer_enrolled_later_is_refused_naming_its_day(
+        self, deps: Deps, clock: FixedClock, published: Published, store: CountingStore
+    ) -> None:
+        clock.set(at(DAY, 20))
+        published.officers["chief-a"] = KnownOfficer("chief-a", DAY + timedelta(days=1))
+        with pytest.raises(InvalidCommand) as refused:
+            await handlers.handle_case(deps, COMMANDS[1], META)
+        assert (refused.value.field, store.log) == ("occurred_on", [])
+
+    async def test_a_hazard_rectified_by_a_retired_officer_is_a_conflict_naming_them(
+        self, deps: Deps, clock: FixedClock, published: Published, store: CountingStore
+    ) -> None:
+        await handlers.record_hazard(deps, found(), META)
+        published.officers["chief-a"] = KnownOfficer("chief-a", REGISTERED_ON, retired_at=at(MONDAY, 12))
+        clock.advance(timedelta(days=1))
+        with pytest.raises(DomainRejected) as refused:
+            await handlers.rectify_hazard(deps, rectify(MONDAY + timedelta(days=1)), META)
+        assert (refused.value.code, refused.value.field) == ("officer_retired", "officer_ids.0")
+        assert [e.event_type for e in store.log] == ["HazardFound"]
+
+    async def test_an_unknown_hazard_is_not_found_and_a_refused_caller_forbidden_before_whom_it_names(
+        self, deps: Deps, published: Published
+    ) -> None:
+        nobody = RectifyHazard(hazard_id="nope", rectified_on=MONDAY, measures="x", officer_ids=("nobody",))
+        with pytest.raises(NotFound):
+            await handlers.rectify_hazard(deps, nobody, META)
+        await handlers.record_hazard(deps, found(), META)
+
+        async def refuse(state: HazardState) -> None:
+            raise Forbidden("officer far-1 is not linked to enterprise ent-1")
+
+        with pytest.raises(Forbidden):
+            await handlers.rectify_hazard(deps, replace(nobody, hazard_id="hz-1"), META, authorize=refuse)
+        assert published.asked == []
+
+    async def test_work_dated_tomorrow_counts_within_the_clocks_five_minutes_of_skew(
+        self, deps: Deps, clock: FixedClock, store: CountingStore
+    ) -> None:
+        tomorrow = DAY + timedelta(days=1)
+        leaflets = COMMANDS[4].model_copy(update={"occurred_on": tomorrow})
+        clock.set(datetime(DAY.year, DAY.month, DAY.day, 23, 54, 59, tzinfo=at(DAY).tzinfo))
+        with pytest.raises(InvalidCommand, match="in the future"):
+            await handlers.distribute_leaflets(deps, leaflets, META)
+        clock.set(datetime(DAY.year, DAY.month, DAY.day, 23, 55, tzinfo=at(DAY).tzinfo))
+        await handlers.distribute_leaflets(deps, leaflets, META)
+        assert [e.event_type for e in store.log] == ["LeafletsDistributed"]

@@ -86,6 +86,11 @@ class TestWhenNew:
     def test_a_visit_cannot_be_reported_before_it_ends(self) -> None:
         assert refused_field(RECORD, now=START + timedelta(hours=1)) == "ended_at"
 
+    def test_a_reporters_clock_may_run_up_to_five_minutes_ahead(self) -> None:
+        ends = RECORD.ended_at
+        assert decide_record_visit(VisitState(), RECORD, ends - timedelta(minutes=5))
+        assert refused_field(RECORD, now=ends - timedelta(minutes=5, seconds=1)) == "ended_at"
+
     def test_ten_thousand_person_times_on_one_patrol_are_recorded(self) -> None:
         (event,) = decide_record_visit(VisitState(), replace(RECORD, person_times=10_000), NOW)
         assert isinstance(event, PatrolCompleted)

@@ -9,7 +9,7 @@ from jingzhang.patrols.api import ROUTERS
 from jingzhang.patrols.events import SERVICE
 from jingzhang.patrols.handlers import Deps
 from jingzhang.patrols.metrics import patrols_metrics
-from jingzhang.patrols.projections import activity_counts, assignments, duties, hazards, ledger
+from jingzhang.patrols.projections import activity_counts, assignments, duties, hazards, ledger, subjects
 from jingzhang.patrols.reactors import fulfilment
 from jingzhang.patrols.settings import PatrolsSettings
 from jingzhang.patrols.workers import cadence_worker
@@ -23,6 +23,7 @@ from jingzhang.shared.wiring import provide
 PROJECTIONS = (
     access_projection(),
     assignments.PROJECTION,
+    subjects.PROJECTION,
     duties.PROJECTION,
     fulfilment.REACTOR,
     ledger.PROJECTION,
@@ -54,7 +55,7 @@ def create_app(
     pool = runtime.pool_of
     provide(
         app,
-        Deps(runtime.started_store(), clock, ids),
+        Deps(runtime.started_store(), clock, ids, subjects.PostgresSubjects(pool, runtime.caught_up)),
         duties.PostgresDuties(pool),
         hazards.PostgresHazards(pool),
         ledger.PostgresLedger(pool),

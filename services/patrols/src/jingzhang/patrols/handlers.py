@@ -5,13 +5,19 @@ hazard or activity when the caller gave none. The HTTP routes and the cadence wo
 callers; a route that must check the caller against the loaded state passes `authorize`, so the
 stream is loaded once. Unknown ids become `NotFound` here, not in the domain, because only the
 application knows the difference between "no such stream" and "a stream in the wrong state".
+
+Only facts about someone count: every report of work is admitted through `execute`'s hook, after the
+404 and the caller's check and before the decision. Each enterprise and officer it names must be one
+the subjects projection knows (else `require_known`: 422 `unknown_<kind>` naming the field once
+patrols has applied everything assignment published, 409 `not_yet_known` while it has not), and must
+have existed, and not yet have closed or retired, when the work happened (`domain.subjects.check`).
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import partial
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from jingzhang.patrols.domain import activity, duty, hazard, visit
 from jingzhang.patrols.domain.activity import (
@@ -24,7 +30,7 @@ from jingzhang.patrols.domain.activity import (
     RecordActivity,
     ServeOnBehalf,
 )
-from jingzhang.patrols.domain.common import local_date
+from jingzhang.patrols.domain.common import latest_day, local_date
 from jingzhang.patrols.domain.duty import DutyState, FulfilDuty, MarkDutyOverdue, ReassignDuty, ScheduleDuty
 from jingzhang.patrols.domain.hazard import (
     HazardState,
@@ -33,26 +39,43 @@ from jingzhang.patrols.domain.hazard import (
     RectifyHazard,
     VerifyHazard,
 )
+from jingzhang.patrols.domain.subjects import Claim, Known
+from jingzhang.patrols.domain.subjects import check as check_subjects
 from jingzhang.patrols.domain.visit import RecordVisit, VisitState
 from jingzhang.patrols.events import ACTIVITY, DUTY, HAZARD, REGISTRY, VISIT
+from jingzhang.patrols.upstream.assignment import PRODUCER
 from jingzhang.shared.aggregate import Aggregate, Authorize, Decided, S, execute
 from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import NotFound
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.store.protocol import EventStore
+from jingzhang.shared.subjects import require_known
 
 Decide = Callable[[S], Sequence[DomainEvent]]
 A = TypeVar("A", bound=RecordActivity)
 
 
+class SubjectsView(Protocol):
+    """The enterprises and officers this service knows of (`projections.subjects`)."""
+
+    async def known(self, claim: Claim) -> Known:
+        """What is known of each subject the claim names; an unknown one is absent."""
+        ...
+
+    async def caught_up(self, producer: str) -> bool:
+        """Has this service applied everything `producer` published so far?"""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Deps:
-    """What every handler needs: the event store, the clock and the id factory."""
+    """What every handler needs: the event store, the clock, the id factory and who exists."""
 
     store: EventStore
     clock: Clock
     ids: IdFactory
+    subjects: SubjectsView
 
     def new_id(self, given: str | None) -> str:
         return given or str(self.ids())
@@ -81,6 +104,32 @@ async def _run(
     )
 
 
+def _admitting(deps: Deps, claim: Claim, authorize: Authorize[S] | None) -> Authorize[S]:
+    """The hook of a report of work: the caller's check first, then whom the report names."""
+
+    async def check(state: S) -> None:
+        if authorize is not None:
+            await authorize(state)
+        await admit(deps.subjects, claim)
+
+    return check
+
+
+async def admit(subjects: SubjectsView, claim: Claim) -> None:
+    """Refuse a report naming someone unknown (or not known yet), or someone not there at its time."""
+    known = await subjects.known(claim)
+    for mention in claim.mentions:
+        await require_known(
+            known.has(mention),
+            mention.kind.value,
+            mention.ident,
+            field=mention.field,
+            producer=PRODUCER,
+            caught_up=subjects.caught_up,
+        )
+    check_subjects(claim, known)
+
+
 # --- visits --------------------------------------------------------------------------------------
 
 
@@ -91,7 +140,8 @@ async def record_visit(
     visit_id = deps.new_id(cmd.visit_id)
     cmd = replace(cmd, visit_id=visit_id)
     decide: Decide[VisitState] = partial(visit.decide_record_visit, command=cmd, now=now)
-    return await _run(deps, VISIT, visit_id, decide, meta, now, cmd.expected_version, authorize)
+    check = _admitting(deps, cmd.claim(), authorize)
+    return await _run(deps, VISIT, visit_id, decide, meta, now, cmd.expected_version, check)
 
 
 # --- activities ----------------------------------------------------------------------------------
@@ -107,9 +157,10 @@ async def _record_activity(
     now = deps.clock.now()
     activity_id = deps.new_id(cmd.activity_id)
     cmd = cmd.model_copy(update={"activity_id": activity_id})
-    today = local_date(now)
+    latest = latest_day(now)
+    check = _admitting(deps, cmd.claim(), authorize)
     return await _run(
-        deps, ACTIVITY, activity_id, lambda s: decide(s, cmd, today), meta, now, cmd.expected_version, authorize
+        deps, ACTIVITY, activity_id, lambda s: decide(s, cmd, latest), meta, now, cmd.expected_version, check
     )
 
 
@@ -170,16 +221,17 @@ async def record_hazard(
     now = deps.clock.now()
     hazard_id = deps.new_id(cmd.hazard_id)
     cmd = replace(cmd, hazard_id=hazard_id)
-    decide: Decide[HazardState] = partial(hazard.decide_record, command=cmd, today=local_date(now))
-    return await _run(deps, HAZARD, hazard_id, decide, meta, now, cmd.expected_version, authorize)
+    decide: Decide[HazardState] = partial(hazard.decide_record, command=cmd, latest=latest_day(now))
+    check = _admitting(deps, cmd.claim(), authorize)
+    return await _run(deps, HAZARD, hazard_id, decide, meta, now, cmd.expected_version, check)
 
 
 async def rectify_hazard(
     deps: Deps, cmd: RectifyHazard, meta: Metadata, *, authorize: Authorize[HazardState] | None = None
 ) -> Decided[HazardState]:
     now = deps.clock.now()
-    decide: Decide[HazardState] = partial(hazard.decide_rectify, command=cmd, today=local_date(now))
-    check = _existing_hazard(cmd.hazard_id, authorize)
+    decide: Decide[HazardState] = partial(hazard.decide_rectify, command=cmd, latest=latest_day(now))
+    check = _existing_hazard(cmd.hazard_id, _admitting(deps, cmd.claim(), authorize))
     return await _run(deps, HAZARD, cmd.hazard_id, decide, meta, now, cmd.expected_version, check)
 
 
@@ -187,8 +239,8 @@ async def verify_hazard(
     deps: Deps, cmd: VerifyHazard, meta: Metadata, *, authorize: Authorize[HazardState] | None = None
 ) -> Decided[HazardState]:
     now = deps.clock.now()
-    decide: Decide[HazardState] = partial(hazard.decide_verify, command=cmd, today=local_date(now))
-    check = _existing_hazard(cmd.hazard_id, authorize)
+    decide: Decide[HazardState] = partial(hazard.decide_verify, command=cmd, latest=latest_day(now))
+    check = _existing_hazard(cmd.hazard_id, _admitting(deps, cmd.claim(), authorize))
     return await _run(deps, HAZARD, cmd.hazard_id, decide, meta, now, cmd.expected_version, check)
 
 

@@ -28,6 +28,7 @@ from jingzhang.patrols.handlers import Deps
 from jingzhang.patrols.projections.assignments import PostgresAssignments
 from jingzhang.patrols.projections.duties import PostgresDuties
 from jingzhang.patrols.projections.hazards import PostgresHazards
+from jingzhang.patrols.projections.subjects import PostgresSubjects
 from jingzhang.shared.aggregate import Decided
 from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata
@@ -120,7 +121,7 @@ async def _count(write: Awaitable[Decided[Any]], ident: str, report: PassReport)
 def cadence_pass(runtime: Runtime, clock: Clock, ids: IdFactory, rules: CadenceRules = DEFAULT_RULES) -> CadencePass:
     """A pass over the started runtime's store and projections."""
     pool = runtime.pool_of
-    deps = Deps(runtime.store, clock, ids)
+    deps = Deps(runtime.store, clock, ids, PostgresSubjects(pool, runtime.caught_up))
     return CadencePass(deps, PostgresAssignments(pool), PostgresDuties(pool), PostgresHazards(pool), rules)
 
 

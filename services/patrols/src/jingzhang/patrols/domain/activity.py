@@ -35,6 +35,7 @@ from jingzhang.patrols.domain.limits import (
     MAX_PARTIES,
     TEXT_LENGTH,
 )
+from jingzhang.patrols.domain.subjects import Claim, claim
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.privacy.fields import Personal, PersonalKind
@@ -203,6 +204,14 @@ class RecordActivity(BaseModel):
         """Every enterprise the report names (None: zone-wide), whose police may record it."""
         return (self.enterprise_id,)
 
+    def named_enterprises(self) -> tuple[tuple[str, str], ...]:
+        """Every enterprise the report names, with the field naming it."""
+        return () if self.enterprise_id is None else (("enterprise_id", self.enterprise_id),)
+
+    def claim(self) -> Claim:
+        """Whom the report names, on the day it says the work was done."""
+        return claim(self.occurred_on, "occurred_on", self.named_enterprises(), self.officer_ids)
+
 
 class MediateDispute(RecordActivity):
     enterprise_id: str
@@ -256,6 +265,13 @@ class HoldForum(RecordActivity):
     def enterprises(self) -> tuple[str | None, ...]:
         return (self.enterprise_id, *(appeal_enterprise(self, n) for n in range(len(self.appeals))))
 
+    def named_enterprises(self) -> tuple[tuple[str, str], ...]:
+        """The host's, then each appeal's own (an appeal naming none is the host's)."""
+        own = tuple(
+            (f"appeals.{n}.enterprise_id", a.enterprise_id) for n, a in enumerate(self.appeals) if a.enterprise_id
+        )
+        return (*super().named_enterprises(), *own)
+
 
 ActivityCommand = MediateDispute | HandleCase | ServeOnBehalf | HoldTraining | DistributeLeaflets | HoldForum
 
@@ -284,7 +300,7 @@ def _common(command: RecordActivity) -> _Common:
     return {"activity_id": activity_id, "officer_ids": command.officer_ids, "occurred_on": command.occurred_on}
 
 
-def decide_mediate_dispute(state: ActivityState, command: MediateDispute, today: date) -> list[DomainEvent]:
+def decide_mediate_dispute(state: ActivityState, command: MediateDispute, latest: date) -> list[DomainEvent]:
     mediated = DisputeMediated(
         **_common(command),
         enterprise_id=command.enterprise_id,
@@ -292,27 +308,27 @@ def decide_mediate_dispute(state: ActivityState, command: MediateDispute, today:
         outcome=command.outcome,
         agreement_reached=command.agreement_reached,
     )
-    return _record(state, mediated, today)
+    return _record(state, mediated, latest)
 
 
-def decide_handle_case(state: ActivityState, command: HandleCase, today: date) -> list[DomainEvent]:
+def decide_handle_case(state: ActivityState, command: HandleCase, latest: date) -> list[DomainEvent]:
     handled = CaseHandled(
         **_common(command),
         enterprise_id=command.enterprise_id,
         police_case_number=command.police_case_number,
         kind=command.kind,
     )
-    return _record(state, handled, today)
+    return _record(state, handled, latest)
 
 
-def decide_serve_on_behalf(state: ActivityState, command: ServeOnBehalf, today: date) -> list[DomainEvent]:
+def decide_serve_on_behalf(state: ActivityState, command: ServeOnBehalf, latest: date) -> list[DomainEvent]:
     served = ServiceOnBehalfHandled(
         **_common(command), enterprise_id=command.enterprise_id, item=command.item, mode=command.mode
     )
-    return _record(state, served, today)
+    return _record(state, served, latest)
 
 
-def decide_hold_training(state: ActivityState, command: HoldTraining, today: date) -> list[DomainEvent]:
+def decide_hold_training(state: ActivityState, command: HoldTraining, latest: date) -> list[DomainEvent]:
     held = TrainingHeld(
         **_common(command),
         enterprise_id=command.enterprise_id,
@@ -320,17 +336,17 @@ def decide_hold_training(state: ActivityState, command: HoldTraining, today: dat
         attendees=command.attendees,
         topic=command.topic,
     )
-    return _record(state, held, today)
+    return _record(state, held, latest)
 
 
-def decide_distribute_leaflets(state: ActivityState, command: DistributeLeaflets, today: date) -> list[DomainEvent]:
+def decide_distribute_leaflets(state: ActivityState, command: DistributeLeaflets, latest: date) -> list[DomainEvent]:
     distributed = LeafletsDistributed(
         **_common(command), enterprise_id=command.enterprise_id, count=command.count, topic=command.topic
     )
-    return _record(state, distributed, today)
+    return _record(state, distributed, latest)
 
 
-def decide_hold_forum(state: ActivityState, command: HoldForum, today: date) -> list[DomainEvent]:
+def decide_hold_forum(state: ActivityState, command: HoldForum, latest: date) -> list[DomainEvent]:
     """Each appeal heard travels in `ForumHeld` under an id derived from the forum and its reference."""
     common = _common(command)
     appeals = tuple(
@@ -346,12 +362,14 @@ def decide_hold_forum(state: ActivityState, command: HoldForum, today: date) -> 
     held = ForumHeld(
         **common, enterprise_id=command.enterprise_id, attendees=command.attendees, collected_appeals=appeals
     )
-    return _record(state, held, today)
+    return _record(state, held, latest)
 
 
-def _record(state: ActivityState, activity: ActivityEvent, today: date) -> list[DomainEvent]:
-    """Activities are past facts, recorded once: the same report again records nothing."""
-    _check_common(activity, today)
+def _record(state: ActivityState, activity: ActivityEvent, latest: date) -> list[DomainEvent]:
+    """Activities are past facts, recorded once: the same report again records nothing.
+
+    `latest` is the last day the work may be dated (today, by the clock with its skew)."""
+    _check_common(activity, latest)
     _check_specific(activity)
     if state.recorded is None:
         return [activity]
@@ -360,12 +378,12 @@ def _record(state: ActivityState, activity: ActivityEvent, today: date) -> list[
     raise DomainRejected(f"activity {activity.activity_id} is already recorded with other facts")
 
 
-def _check_common(activity: ActivityEvent, today: date) -> None:
+def _check_common(activity: ActivityEvent, latest: date) -> None:
     require_text(activity.activity_id, "activity_id", IDENT_LENGTH)
     if activity.enterprise_id is not None:
         require_text(activity.enterprise_id, "enterprise_id", IDENT_LENGTH)
     require_officers(activity.officer_ids)
-    require_not_after(activity.occurred_on, today, "occurred_on")
+    require_not_after(activity.occurred_on, latest, "occurred_on")
 
 
 def _check_specific(activity: ActivityEvent) -> None:

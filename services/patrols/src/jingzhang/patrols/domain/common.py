@@ -14,6 +14,9 @@ from jingzhang.shared.privacy.fields import Personal, PersonalKind
 # The zone keeps China Standard Time all year, so a fixed offset needs no tz database.
 ZONE_TZ = timezone(timedelta(hours=8), "CST")
 
+SKEW = timedelta(minutes=5)
+"""How far ahead of the service's clock a reporter's clock may run: work is "in the future" beyond it."""
+
 CONTACT = "contact/{enterprise_id}"
 """The data subject of what is written about work at an enterprise: our events name no single writer,
 so names and free text belong to the enterprise's contact (erasing them erases these too)."""
@@ -38,6 +41,11 @@ def local_date(at: datetime) -> date:
 
 def local_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=ZONE_TZ)
+
+
+def latest_day(now: datetime) -> date:
+    """The last day work reported at `now` may be dated (the clock's skew allowed)."""
+    return local_date(now + SKEW)
 
 
 def require_text(value: str, field: str, longest: int = LINE_LENGTH) -> None:
@@ -84,9 +92,9 @@ def require_officers(officer_ids: Sequence[str], field: str = "officer_ids") -> 
         require_text(officer_id, f"{field}.{n}", IDENT_LENGTH)
 
 
-def require_not_after(day: date, today: date, field: str) -> None:
-    """Activities are facts: they cannot be recorded before they happen."""
-    if day > today:
+def require_not_after(day: date, latest: date, field: str) -> None:
+    """Activities are facts: they cannot be recorded before they happen (`latest`: see `latest_day`)."""
+    if day > latest:
         raise InvalidCommand(f"{field} {day} is in the future", field=field)
 
 

@@ -19,6 +19,7 @@ from jingzhang.patrols.domain.common import (
     same_record,
 )
 from jingzhang.patrols.domain.limits import IDENT_LENGTH, TEXT_LENGTH
+from jingzhang.patrols.domain.subjects import Claim, claim
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 
@@ -127,6 +128,9 @@ class RecordHazard:
     found_on_visit_id: str | None = None
     expected_version: int | None = None
 
+    def claim(self) -> Claim:
+        return claim(self.found_on, "found_on", (("enterprise_id", self.enterprise_id),), self.officer_ids)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RectifyHazard:
@@ -136,6 +140,10 @@ class RectifyHazard:
     officer_ids: tuple[str, ...]
     expected_version: int | None = None
 
+    def claim(self) -> Claim:
+        """The officers who rectified it (the hazard's enterprise was checked when it was found)."""
+        return claim(self.rectified_on, "rectified_on", (), self.officer_ids)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VerifyHazard:
@@ -144,6 +152,9 @@ class VerifyHazard:
     verified_on: date
     officer_ids: tuple[str, ...]
     expected_version: int | None = None
+
+    def claim(self) -> Claim:
+        return claim(self.verified_on, "verified_on", (), self.officer_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +168,9 @@ def _known(state: HazardState) -> HazardFound:
     return state.found
 
 
-def decide_record(state: HazardState, command: RecordHazard, today: date) -> list[DomainEvent]:
-    """`today` is the day of the report: a hazard is reported once found."""
-    event = _found(command, today)
+def decide_record(state: HazardState, command: RecordHazard, latest: date) -> list[DomainEvent]:
+    """`latest` is the last day the finding may be dated (today, by the clock with its skew)."""
+    event = _found(command, latest)
     if state.found is None:
         return [event]
     if same_record(state.found, event):
@@ -167,12 +178,12 @@ def decide_record(state: HazardState, command: RecordHazard, today: date) -> lis
     raise DomainRejected(f"hazard {command.hazard_id} is already recorded with other facts")
 
 
-def _found(command: RecordHazard, today: date) -> HazardFound:
+def _found(command: RecordHazard, latest: date) -> HazardFound:
     hazard_id = given_id(command.hazard_id, "hazard_id")
     require_text(command.enterprise_id, "enterprise_id", IDENT_LENGTH)
     require_text(command.description, "description", TEXT_LENGTH)
     require_officers(command.officer_ids)
-    require_not_after(command.found_on, today, "found_on")
+    require_not_after(command.found_on, latest, "found_on")
     if command.rectification_due < command.found_on:
         raise InvalidCommand("the deadline precedes the finding", field="rectification_due")
     if command.found_on_visit_id is not None:
@@ -188,13 +199,13 @@ def _found(command: RecordHazard, today: date) -> HazardFound:
     )
 
 
-def decide_rectify(state: HazardState, command: RectifyHazard, today: date) -> list[DomainEvent]:
+def decide_rectify(state: HazardState, command: RectifyHazard, latest: date) -> list[DomainEvent]:
     found = _known(state)
     if not state.awaiting_rectification:
         raise DomainRejected(f"hazard {found.hazard_id} is already {state.status.value}")
     require_text(command.measures, "measures", TEXT_LENGTH)
     require_officers(command.officer_ids)
-    require_not_after(command.rectified_on, today, "rectified_on")
+    require_not_after(command.rectified_on, latest, "rectified_on")
     if command.rectified_on < found.found_on:
         raise InvalidCommand("a hazard cannot be rectified before it was found", field="rectified_on")
     return [
@@ -209,7 +220,7 @@ def decide_rectify(state: HazardState, command: RectifyHazard, today: date) -> l
     ]
 
 
-def decide_verify(state: HazardState, command: VerifyHazard, today: date) -> list[DomainEvent]:
+def decide_verify(state: HazardState, command: VerifyHazard, latest: date) -> list[DomainEvent]:
     found = _known(state)
     if state.status is HazardStatus.VERIFIED and state.verified_on_visit_id == command.on_visit_id:
         return []
@@ -217,7 +228,7 @@ def decide_verify(state: HazardState, command: VerifyHazard, today: date) -> lis
         raise DomainRejected(f"hazard {found.hazard_id} is {state.status.value}, not rectified")
     require_text(command.on_visit_id, "on_visit_id", IDENT_LENGTH)
     require_officers(command.officer_ids)
-    require_not_after(command.verified_on, today, "verified_on")
+    require_not_after(command.verified_on, latest, "verified_on")
     if command.verified_on < state.rectified.rectified_on:
         raise InvalidCommand("verification must come on a visit after rectification", field="verified_on")
     return [

@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from jingzhang.patrols.domain.common import (
     CONTACT,
+    SKEW,
     FreeText,
     VisitKind,
     given_id,
@@ -23,6 +24,7 @@ from jingzhang.patrols.domain.common import (
     same_record,
 )
 from jingzhang.patrols.domain.limits import IDENT_LENGTH, MAX_PERSON_TIMES, TEXT_LENGTH
+from jingzhang.patrols.domain.subjects import Claim, claim
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.privacy.fields import Personal, PersonalKind
@@ -101,9 +103,14 @@ class RecordVisit:
     proof: Proof | None = None
     expected_version: int | None = None
 
+    def claim(self) -> Claim:
+        """Whom the visit names, at the instant it began."""
+        require_instant(self.started_at, "started_at")
+        return claim(self.started_at, "started_at", (("enterprise_id", self.enterprise_id),), self.officer_ids)
+
 
 def decide_record_visit(state: VisitState, command: RecordVisit, now: datetime) -> list[DomainEvent]:
-    """`now` is when the report arrives: a visit is reported after it ends."""
+    """`now` is when the report arrives: a visit is reported after it ends (by the clock, with its skew)."""
     event = _validated(command, now)
     if state.recorded is None:
         return [event]
@@ -140,7 +147,7 @@ def _check_times(command: RecordVisit, now: datetime) -> None:
     require_instant(command.ended_at, "ended_at")
     if command.ended_at <= command.started_at:
         raise InvalidCommand("a visit must end after it starts", field="ended_at")
-    if command.ended_at > now:
+    if command.ended_at > now + SKEW:
         raise InvalidCommand("a visit cannot be recorded before it ends", field="ended_at")
 
 

@@ -61,7 +61,9 @@ async def _status(tx: Tx, enterprise_id: str, status: str) -> None:
 async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
     match payload:
         case EnterpriseRegistered():
-            # The contract has no registration day: the day the event happened is that day.
+            # The day assignment recorded it, not its business `registered_on`: duties are planned from
+            # when the chiefs could know of the enterprise, so a registration entered late does not owe
+            # visits for weeks nobody knew of (`projections.subjects` keeps the business day).
             await tx.conn.execute(
                 "INSERT INTO enterprise VALUES ($1, $2, $3, 'active') ON CONFLICT (enterprise_id) DO NOTHING",
                 payload.enterprise_id,

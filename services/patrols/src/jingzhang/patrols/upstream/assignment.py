@@ -1,9 +1,12 @@
-"""What patrols reads of the assignment service's events: the fields the cadence engine needs, no more.
+"""What patrols reads of the assignment service's events: the fields its projections need, no more.
 
-Enterprises (class, registration, suspension and closure), their A/B chiefs per tier, and officers'
-absences. Fields patrols does not read are ignored and event types it does not declare decode to
-`Unread`, so assignment may add either without breaking patrols (see `shared.readers`).
+Enterprises (class, registration day, suspension and closure), their A/B chiefs per tier, officers
+(enrolment day, retirement) and their absences. Fields patrols does not read are ignored and event
+types it does not declare decode to `Unread`, so assignment may add either without breaking patrols
+(see `shared.readers`).
 """
+
+from datetime import date
 
 from pydantic import AwareDatetime
 
@@ -14,8 +17,11 @@ PRODUCER = "assignment"
 
 
 class EnterpriseRegistered(PublishedEvent):
+    """`registered_on` is the business day (bureau time); events recorded before it existed lack it."""
+
     enterprise_id: str
     enterprise_class: EnterpriseClass
+    registered_on: date | None = None
 
 
 class EnterpriseReclassified(PublishedEvent):
@@ -49,6 +55,18 @@ class ChiefRelieved(PublishedEvent):
     officer_id: str
 
 
+class OfficerEnrolled(PublishedEvent):
+    """`enrolled_on` is the business day (bureau time); events recorded before it existed lack it."""
+
+    officer_id: str
+    enrolled_on: date | None = None
+
+
+class OfficerRetired(PublishedEvent):
+    officer_id: str
+    effective_from: AwareDatetime
+
+
 class AbsenceDeclared(PublishedEvent):
     officer_id: str
     absence_id: str
@@ -71,6 +89,8 @@ READS = ReaderRegistry(
         EnterpriseClosed,
         ChiefAssigned,
         ChiefRelieved,
+        OfficerEnrolled,
+        OfficerRetired,
         AbsenceDeclared,
         AbsenceEnded,
     ]
