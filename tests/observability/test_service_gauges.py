@@ -45,18 +45,21 @@ async def patrols(service_env: ServiceEnv, nc: NATS) -> AsyncIterator[tuple[Fast
         yield app, client
 
 
-async def an_appeal(app: FastAPI, appeal_id: str, *, due_at: datetime, warning_at: datetime, is_open: bool) -> None:
+async def an_appeal(
+    app: FastAPI, appeal_id: str, *, due_at: datetime, warning_at: datetime, is_open: bool, unrouted: bool = False
+) -> None:
     await app.state.runtime.pool.execute(
         f'INSERT INTO "{board.PROJECTION.schema}".appeals (appeal_id, enterprise_id, channel, category, limit_class,'
-        " emergency, description, raised_by, raised_at, status, is_open, informed_officer_ids, due_at, warning_at,"
-        " warned, breached, escalations, reopen_count, version, updated_at, open311)"
-        " VALUES ($1, 'e', 'phone', 'c', 'general', false, 'd', 'r', $2, 's', $3, '{}', $4, $5,"
+        " emergency, description, raised_by, raised_at, received_at, status, unrouted, is_open, informed_officer_ids,"
+        " due_at, warning_at, warned, breached, escalations, reopen_count, version, updated_at, open311)"
+        " VALUES ($1, 'e', 'phone', 'c', 'general', false, 'd', 'r', $2, $2, 's', $6, $3, '{}', $4, $5,"
         " false, false, 0, 0, 1, $2, '{}')",
         appeal_id,
         NOW - 24 * HOUR,
         is_open,
         due_at,
         warning_at,
+        unrouted,
     )
 
 
@@ -81,11 +84,13 @@ class TestAppealsGauges:
         await an_appeal(app, "calm", due_at=NOW + 2 * HOUR, warning_at=NOW + HOUR, is_open=True)
         await an_appeal(app, "late", due_at=NOW - HOUR, warning_at=NOW - 2 * HOUR, is_open=True)
         await an_appeal(app, "closed", due_at=NOW - HOUR, warning_at=NOW - 2 * HOUR, is_open=False)
+        await an_appeal(app, "held", due_at=NOW + 2 * HOUR, warning_at=NOW + HOUR, is_open=True, unrouted=True)
 
         samples = await scrape(client)
 
         assert value(samples, "jingzhang_appeals_near_time_limit") == 1
         assert value(samples, "jingzhang_appeals_past_time_limit") == 1
+        assert value(samples, "jingzhang_appeals_unrouted") == 1  # held at the duty desk
 
 
 class TestPatrolsGauges:
