@@ -4,7 +4,8 @@ Only a few things are waited for, each by polling with a deadline instead of per
 - a command refused with a "not yet" code (a projection of another service behind) is retried with
   backoff: raising an appeal before the appeals service has the enterprise's chiefs, rating a chief
   before evaluation knows the term, handling a forum appeal before the forum reactor raised it, and
-  any command naming an enterprise or officer a service does not know yet (`not_yet_known`);
+  any command naming an enterprise or officer a service does not know yet (`not_yet_known`), and
+  work on an appeal the appeals service's duty desk still holds until it knows its chiefs (`not_routed`);
 - at the end, evaluation's figure table is polled until it shows the plan's figures or time runs out.
 """
 
@@ -21,9 +22,8 @@ from jingzhang.app.demo.plan import Plan
 
 Progress = Callable[[str], None]
 
-ALWAYS_LATER = "not_yet_known"
-"""A 409 every service may answer any command naming an enterprise or officer its projection has not
-applied yet (`shared.subjects`): the same command is retried, whatever the command says."""
+NOT_YET_ANYWHERE = ("not_yet_known", "not_routed")
+"""409 codes that mean "not yet" whatever the command: retried like each command's own `retry` codes."""
 
 
 class DemoError(RuntimeError):
@@ -105,8 +105,8 @@ class Runner:
             code = _code(response)
             if response.status_code == 409 and code in command.done:
                 return
-            later = code in command.retry or code == ALWAYS_LATER
-            if response.status_code in (404, 409) and later and time.monotonic() < deadline:
+            not_yet = code in command.retry or (response.status_code == 409 and code in NOT_YET_ANYWHERE)
+            if response.status_code in (404, 409) and not_yet and time.monotonic() < deadline:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
                 continue
