@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from pydantic import BaseModel
 
 from jingzhang.assignment.domain.events import ChiefTier, Slot, UnitKind
 
@@ -23,15 +24,25 @@ async def ok(response: Awaitable[httpx.Response], status: int = 200) -> dict[str
     return body
 
 
+SAMPLE_DAY = T0.date().isoformat()
+"""The day the sample world says its officers were enrolled and its enterprise registered: on or before
+the chiefs' terms (from T0), whatever day the service's own clock reads (a fixed T0, a fuzzer's 2025,
+the wall clock of a local stack)."""
+
+
 async def enrol_officers(client: httpx.AsyncClient) -> None:
     for (tier, _), officer_id in OFFICERS.items():
         kind = UnitKind.BUREAU_LEADERSHIP if tier is BL else UnitKind.STATION
-        await ok(client.post("/officers", json=enrol(officer_id, kind).model_dump(mode="json")), 201)
-    await ok(client.post("/officers", json=enrol(SPARE_STATION_OFFICER).model_dump(mode="json")), 201)
+        await ok(client.post("/officers", json=_dated(enrol(officer_id, kind), "enrolled_on")), 201)
+    await ok(client.post("/officers", json=_dated(enrol(SPARE_STATION_OFFICER), "enrolled_on")), 201)
 
 
 async def register(client: httpx.AsyncClient) -> dict[str, Any]:
-    return await ok(client.post("/enterprises", json=REGISTER.model_dump(mode="json")), 201)
+    return await ok(client.post("/enterprises", json=_dated(REGISTER, "registered_on")), 201)
+
+
+def _dated(command: BaseModel, field: str) -> dict[str, Any]:
+    return {**command.model_dump(mode="json"), field: SAMPLE_DAY}
 
 
 async def assign(

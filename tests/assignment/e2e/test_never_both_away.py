@@ -21,7 +21,7 @@ from jingzhang.shared.envelope import Metadata, NewEvent, StreamId
 from tests.auth import bearer
 from tests.kernel.helpers import read_stream_messages
 
-from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC, T0, day
+from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC, REGISTER, T0, day
 from .scenario import assign, getter, ok, staffed, until
 
 PC_A, PC_B = OFFICERS[(PC, Slot.A)], OFFICERS[(PC, Slot.B)]
@@ -91,6 +91,10 @@ async def test_a_tier_whose_chiefs_are_relieved_is_signalled_listed_and_counted_
     assert [row["enterprise_id"] for row in station.json()] == [ENTERPRISE_ID]
     assert (await client.get(NOBODY, headers=chief)).status_code == 403  # every station's: the bureau's
     assert (await client.get(NOBODY, headers=bearer(Role.OFFICER, "o", officer_id=PC_A))).status_code == 403
+
+    named_like_the_list = {**REGISTER.model_dump(mode="json"), "enterprise_id": "nobody-acting"}
+    refused = await client.post("/enterprises", json=named_like_the_list)
+    assert (refused.status_code, refused.json()["field"]) == (422, "enterprise_id")
 
     await ok(assign(client, PC, Slot.A, PC_A, at=day(2)))
     await until(getter(client, NOBODY), lambda rows: rows == [])

@@ -11,13 +11,25 @@ value. A business date left out (`registered_on`, `enrolled_on`, `opened_on`) is
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from jingzhang.assignment.domain.events import ChiefTier, EnterpriseClass, Slot, UnitKind
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 -]{4,19}$")]
+
+LISTS_BESIDE_ENTERPRISES = frozenset({"nobody-acting"})
+"""`GET /enterprises/<these>` are lists: an enterprise by such an id could never be read at its path."""
+
+
+def _no_list_name(enterprise_id: str) -> str:
+    if enterprise_id in LISTS_BESIDE_ENTERPRISES:
+        raise ValueError(f"{enterprise_id!r} is the name of a list (/enterprises/{enterprise_id}), not an id")
+    return enterprise_id
+
+
+NewEnterpriseId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$"), AfterValidator(_no_list_name)]
 
 
 class Command(BaseModel):
@@ -35,7 +47,7 @@ class Change(Command):
 
 
 class RegisterEnterprise(Command):
-    enterprise_id: Ident
+    enterprise_id: NewEnterpriseId
     name: Text
     credit_code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True)]
     address: Text
