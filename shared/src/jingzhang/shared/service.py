@@ -26,6 +26,8 @@ from jingzhang.shared.http import (
 from jingzhang.shared.logging import configure
 from jingzhang.shared.metrics import MetricsHook, ObservedRequests, ServiceMetrics, metrics_router
 from jingzhang.shared.privacy.middleware import RevealPersonalData
+from jingzhang.shared.privacy.reads import ReadLog
+from jingzhang.shared.privacy.reads_api import reads_router, stated_purpose
 from jingzhang.shared.projection import Projection
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.settings import ServiceSettings
@@ -61,6 +63,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     denylist = Denylist(wall.now)
     # every service keeps the revoked tokens, as it keeps `access`: the kernel adds the projection
     runtime = Runtime(spec.name, spec.settings, [*spec.projections, revocations_projection()])
+    read_log = ReadLog()  # who read whose personal data unmasked, in the service's own database
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,6 +73,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         app.state.verifier.denylist = denylist
         await runtime.start()
         await denylist.refresh(runtime.pool)
+        await read_log.install(runtime.pool)
         if isinstance(spec.clock, ShiftedClock) and (latest := await runtime.latest_recorded()) is not None:
             spec.clock.not_before(latest)
         stop = asyncio.Event()
@@ -78,6 +82,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
             for w in spec.workers
         ]
         tasks.append(asyncio.create_task(denylist.follow(runtime.pool_of, stop)))
+        tasks.append(asyncio.create_task(read_log.run(runtime.pool_of, stop)))
         try:
             yield
         finally:
@@ -97,7 +102,10 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     app.state.access = PostgresAccess(lambda: runtime.pool)  # the `access` projection every service keeps
     metrics = ServiceMetrics(runtime, spec.metrics)
     app.state.metrics = metrics
-    app.add_middleware(RevealPersonalData, keys=lambda: runtime.keystore)  # inside: metrics see its 503s
+    # inside: metrics see its 503s
+    app.add_middleware(
+        RevealPersonalData, keys=lambda: runtime.keystore, reads=lambda: read_log, clock=spec.clock or wall
+    )
     install_input_guards(app)  # inside the metrics: they count its 413s
     app.add_middleware(ObservedRequests, metrics=metrics, tracer=runtime.tracer)
     for key, value in spec.extra_state.items():
@@ -106,11 +114,16 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     install_auth_errors(app)
     app.include_router(health_router(runtime.ready))
     app.include_router(metrics_router(metrics))
-    routers = [*spec.routers, revocations_router(denylist, spec.clock or wall, wall, records=spec.name == RECORDED_BY)]
+    routers = [
+        *spec.routers,
+        revocations_router(denylist, spec.clock or wall, wall, records=spec.name == RECORDED_BY),
+        reads_router(),
+    ]
     if spec.settings.clock_control and isinstance(spec.clock, ShiftedClock):
         routers.append(clock_router(spec.clock, ticker, runtime))
     for router in routers:
-        # every route needs a token, then text PostgreSQL can store; its problem answers are documented
-        guards = [Depends(authenticate), Depends(storable_input)]
+        # every route needs a token, then text PostgreSQL can store, then a purpose if stated (the
+        # read log records it); its problem answers are documented
+        guards = [Depends(authenticate), Depends(storable_input), Depends(stated_purpose)]
         app.include_router(router, dependencies=guards, responses=PROBLEM_RESPONSES)
     return app

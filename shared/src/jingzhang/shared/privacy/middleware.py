@@ -2,7 +2,9 @@
 
 Everything behind the edge (aggregates, projections, NATS) holds tokens only. The principal is read
 when the response starts, from `request.state.principal` (set by the auth layer); no principal
-sees what every role sees. A body without the token prefix passes through untouched.
+sees what every role sees. A body without the token prefix passes through untouched. What a response
+shows of someone in full is recorded in the read log (`reads`), with the route and the caller's
+purpose (`request.state.purpose`, from `X-Purpose`), before the response leaves.
 """
 
 import json
@@ -12,8 +14,10 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jingzhang.shared.clock import Clock, SystemClock
 from jingzhang.shared.privacy.keystore import KeyStore
 from jingzhang.shared.privacy.policy import Viewer
+from jingzhang.shared.privacy.reads import ReadLog, ReadLogFull, reads_of
 from jingzhang.shared.privacy.reveal import reveal_text
 from jingzhang.shared.privacy.tokens import MARKER
 from jingzhang.shared.problems import PROBLEM_MEDIA_TYPE, instance_of, problem_body
@@ -21,6 +25,7 @@ from jingzhang.shared.problems import PROBLEM_MEDIA_TYPE, instance_of, problem_b
 log = structlog.get_logger(__name__)
 
 UNAVAILABLE = "personal data cannot be shown now: the key store is unavailable"
+UNRECORDED = "personal data cannot be shown now: its reads cannot be recorded (the database is unavailable)"
 
 
 def viewer_of(principal: Any) -> Viewer:
@@ -40,9 +45,15 @@ def _is_json(headers: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
-def _unavailable(scope: Scope) -> bytes:
-    problem = problem_body(503, UNAVAILABLE, "keystore_unavailable", instance=instance_of(scope))
+def _unavailable(scope: Scope, detail: str = UNAVAILABLE, code: str = "keystore_unavailable") -> bytes:
+    problem = problem_body(503, detail, code, instance=instance_of(scope))
     return json.dumps(problem, separators=(",", ":")).encode()
+
+
+def route_of(scope: Scope) -> str:
+    """`GET /officers/{officer_id}`: the method and the matched route's template, never the raw path."""
+    path = getattr(scope.get("route"), "path", None)
+    return f"{scope.get('method', '?')} {path or 'unmatched'}"
 
 
 def _retyped(headers: list[tuple[bytes, bytes]], media_type: str) -> list[tuple[bytes, bytes]]:
@@ -51,11 +62,20 @@ def _retyped(headers: list[tuple[bytes, bytes]], media_type: str) -> list[tuple[
 
 
 class RevealPersonalData:
-    """Pure ASGI middleware; `keys` gives the key store once the service has started (None before)."""
+    """Pure ASGI middleware; `keys` gives the key store once the service has started (None before);
+    `reads`, if given, the read log that records what is shown in full (None before start)."""
 
-    def __init__(self, app: ASGIApp, keys: Callable[[], KeyStore | None]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        keys: Callable[[], KeyStore | None],
+        reads: Callable[[], ReadLog | None] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.app = app
         self.keys = keys
+        self.reads = reads
+        self.clock = clock or SystemClock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,19 +95,27 @@ class RevealPersonalData:
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
-                await self._send(start, b"".join(chunks), state.get("principal"), send, scope)
+                await self._send(start, b"".join(chunks), state, send, scope)
 
         await self.app(scope, receive, capture)
 
-    async def _send(self, start: Message, body: bytes, principal: Any, send: Send, scope: Scope) -> None:
+    async def _send(self, start: Message, body: bytes, state: dict[str, Any], send: Send, scope: Scope) -> None:
         if MARKER not in body:
             await send(start)
             await send({"type": "http.response.body", "body": body, "more_body": False})
             return
         status = start["status"]
         headers = list(start.get("headers", []))
+        principal = state.get("principal")
         try:
-            body = await self._reveal(body, principal)
+            seen: dict[str, set[str]] = {}
+            body = await self._reveal(body, principal, seen)
+            if seen:
+                self._record(seen, principal, state, scope)
+        except ReadLogFull as exc:  # fail closed: no read goes unrecorded
+            log.error("privacy.reads_unrecorded", error=str(exc))
+            status, body = 503, _unavailable(scope, UNRECORDED, "read_log_unavailable")
+            headers = _retyped(headers, PROBLEM_MEDIA_TYPE)
         except Exception as exc:  # fail closed: no tokens and no half-revealed document
             log.error("privacy.reveal_failed", error=type(exc).__name__)
             status, body = 503, _unavailable(scope)
@@ -97,8 +125,21 @@ class RevealPersonalData:
         await send({**start, "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
-    async def _reveal(self, body: bytes, principal: Any) -> bytes:
+    async def _reveal(self, body: bytes, principal: Any, seen: dict[str, set[str]]) -> bytes:
         keys = self.keys()
         if keys is None:
             raise RuntimeError("the key store is not started")
-        return (await reveal_text(keys, body.decode(), viewer_of(principal))).encode()
+        return (await reveal_text(keys, body.decode(), viewer_of(principal), seen=seen)).encode()
+
+    def _record(self, seen: dict[str, set[str]], principal: Any, state: dict[str, Any], scope: Scope) -> None:
+        if self.reads is None:
+            return
+        log_ = self.reads()
+        if log_ is None:
+            raise ReadLogFull("the read log is not started")
+        actor = getattr(principal, "actor", None)
+        role = getattr(principal, "role", None)
+        route = route_of(scope)
+        purpose = state.get("purpose") or route
+        reader = actor if isinstance(actor, str) else "anonymous"
+        log_.record(reads_of(seen, self.clock.now(), reader, None if role is None else str(role), route, purpose))
