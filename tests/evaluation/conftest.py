@@ -106,7 +106,7 @@ async def start_evaluation(service_env: ServiceEnv, **policy: object) -> tuple[F
 
 @pytest.fixture
 async def evaluation(service_env: ServiceEnv, nc: NATS) -> AsyncIterator[Evaluation]:
-    app, clock = await start_evaluation(service_env, ranking_min_rated_appeals=2)
+    app, clock = await start_evaluation(service_env, ranking_min_sample=2)
     async with running(app) as client:
         yield Evaluation(app, client, clock)
 

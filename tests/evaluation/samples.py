@@ -6,7 +6,7 @@ service's own order.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from jingzhang.appeals.domain.events import (
@@ -56,6 +56,12 @@ class Step:
     aggregate_id: str
     payload: DomainEvent
     occurred_at: datetime
+    """When the producing service recorded it, by its clock: the knowledge time."""
+
+
+def recorded_on(when: datetime, steps: list[Step]) -> list[Step]:
+    """The same events, recorded (entered) at `when`: what happened earlier, learned later."""
+    return [replace(step, occurred_at=when) for step in steps]
 
 
 # --- assignment ----------------------------------------------------------------------------------

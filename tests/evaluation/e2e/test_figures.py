@@ -1,9 +1,10 @@
-"""The figure table over HTTP, as of a past date: what was recorded after it is ignored."""
+"""The figure table over HTTP for any business period, as of any instant: business time says which
+period a fact belongs to, knowledge time (the producer's clock when it recorded the event, never the
+database's) says whether the bureau knew it yet."""
 
-import asyncio
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from ..conftest import Evaluation, Upstream, record_all
@@ -22,12 +23,17 @@ from ..samples import (
     office,
     officer,
     raised,
+    recorded_on,
 )
 
 YEAR = {"from": "2025-01-01", "to": "2026-01-01"}
+H1 = {"from": "2025-01-01", "to": "2025-07-01"}
+H2 = {"from": "2025-07-01", "to": "2026-01-01"}
+AUGUST = at(8, 1, 0).isoformat()
 
 
 def first_batch() -> dict[str, list[Step]]:
+    """Recorded as it happened, in the first half of 2025; the forum's appeals raised two days after it."""
     return {
         "assignment": [
             officer("o1"),
@@ -39,16 +45,20 @@ def first_batch() -> dict[str, list[Step]]:
             chief("e1", "o3", BL),
             office("e1", "office-1"),
         ],
-        "patrols": [leaflets("l1", 500, date(2025, 5, 1)), forum("f1", date(2025, 6, 1), ("r1", "r2"))],
-        "appeals": [raised(forum_appeal_id("f1", "r1"), at(6, 2)), raised(forum_appeal_id("f1", "r2"), at(6, 2))],
+        "patrols": [leaflets("l1", 500, date(2025, 5, 1)), forum("f1", date(2025, 6, 30), ("r1", "r2"))],
+        "appeals": [raised(forum_appeal_id("f1", "r1"), at(7, 2)), raised(forum_appeal_id("f1", "r2"), at(7, 2))],
     }
 
 
 def second_batch() -> dict[str, list[Step]]:
-    """Recorded later, about the same year: a new enterprise with one chief only, more leaflets."""
+    """Entered on 1 September: a new enterprise with one chief (appointed in January, on paper), and
+    leaflets handed out on 1 July."""
+    september = at(9, 1)
     return {
-        "assignment": [officer("o4"), enterprise("e2", EnterpriseClass.ABOVE_SCALE), chief("e2", "o4", PC)],
-        "patrols": [leaflets("l2", 700, date(2025, 7, 1))],
+        "assignment": recorded_on(
+            september, [officer("o4"), enterprise("e2", EnterpriseClass.ABOVE_SCALE), chief("e2", "o4", PC)]
+        ),
+        "patrols": recorded_on(september, [leaflets("l2", 700, date(2025, 7, 1))]),
     }
 
 
@@ -67,43 +77,71 @@ def figures_of(body: dict[str, Any]) -> dict[str, object]:
     }
 
 
-async def test_the_figure_table_as_of_a_past_date_ignores_later_events(
-    upstreams: dict[str, Upstream], evaluation: Evaluation
-) -> None:
-    await evaluation.settle(first := await record_all(upstreams, first_batch()))
-    between = datetime.now(UTC)
-    await asyncio.sleep(0.01)  # recorded times come from the database's clock on this same host
+async def figures(evaluation: Evaluation, **params: str) -> dict[str, object]:
+    response = await evaluation.client.get("/figures", params=params)
+    assert response.status_code == 200, response.text
+    return figures_of(response.json())
+
+
+KNOWN_IN_AUGUST = {
+    "officers": 3,
+    "city": 1,
+    "above_scale": 0,
+    "offices": 1,
+    "min_chiefs": 3,
+    "forums": 1,
+    "forum_appeals": 2,
+    "leaflets": 500,
+    "staffed": (1, 1),
+}
+
+
+async def given_both_batches(upstreams: dict[str, Upstream], evaluation: Evaluation) -> None:
+    first = await record_all(upstreams, first_batch())
     await evaluation.settle(first + await record_all(upstreams, second_batch()))
 
-    then = await evaluation.client.get("/figures", params={**YEAR, "as_of": between.isoformat()})
-    now = await evaluation.client.get("/figures", params=YEAR)
 
-    assert then.status_code == now.status_code == 200, then.text
-    assert figures_of(then.json()) == {
-        "officers": 3,
-        "city": 1,
-        "above_scale": 0,
-        "offices": 1,
-        "min_chiefs": 3,
-        "forums": 1,
-        "forum_appeals": 2,
-        "leaflets": 500,
-        "staffed": (1, 1),
-    }
-    assert figures_of(now.json()) == {
+async def test_the_year_as_of_a_past_instant_ignores_what_was_recorded_after_it(
+    upstreams: dict[str, Upstream], evaluation: Evaluation
+) -> None:
+    await given_both_batches(upstreams, evaluation)
+
+    assert await figures(evaluation, **YEAR, as_of=AUGUST) == KNOWN_IN_AUGUST
+    assert await figures(evaluation, **YEAR) == {
+        **KNOWN_IN_AUGUST,
         "officers": 4,
-        "city": 1,
         "above_scale": 1,
-        "offices": 1,
         "min_chiefs": 1,
-        "forums": 1,
-        "forum_appeals": 2,
         "leaflets": 1200,
         "staffed": (1, 2),
     }
-    table = await evaluation.client.get("/figures.csv", params={**YEAR, "as_of": between.isoformat()})
+    table = await evaluation.client.get("/figures.csv", params={**YEAR, "as_of": AUGUST})
     assert table.headers["content-type"].startswith("text/csv")
     rows = {row["figure"]: row for row in csv.DictReader(io.StringIO(table.text))}
     assert (rows["leaflets"]["value"], rows["enterprises_with_min_chiefs"]["value"]) == ("500", "100.0")
     backwards = await evaluation.client.get("/figures", params={"from": "2025-06-01", "to": "2025-01-01"})
     assert (backwards.status_code, backwards.json()["field"]) == (422, "to")
+
+
+async def test_a_half_year_shows_who_existed_in_it_and_the_work_done_in_it(
+    upstreams: dict[str, Upstream], evaluation: Evaluation
+) -> None:
+    await given_both_batches(upstreams, evaluation)
+
+    first_half = await figures(evaluation, **H1)
+    second_half = await figures(evaluation, **H2)
+    second_half_in_august = await figures(evaluation, **H2, as_of=AUGUST)
+
+    # the forum of 30 June and the appeals collected there count in June, though raised in July
+    assert first_half == KNOWN_IN_AUGUST
+    assert second_half == {
+        **KNOWN_IN_AUGUST,
+        "officers": 4,
+        "above_scale": 1,
+        "min_chiefs": 1,
+        "forums": 0,
+        "forum_appeals": 0,
+        "leaflets": 700,
+        "staffed": (1, 2),
+    }
+    assert second_half_in_august == {**KNOWN_IN_AUGUST, "forums": 0, "forum_appeals": 0, "leaflets": 0}

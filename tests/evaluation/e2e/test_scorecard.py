@@ -11,7 +11,7 @@ from jingzhang.shared.replay import rebuild
 from tests.auth import bearer
 
 from ..conftest import Evaluation, Upstream, record_all
-from ..samples import small_year
+from ..samples import PC, at, chief, enterprise, officer, raised, routed, small_year
 
 
 def rate(card: dict[str, Any], name: str) -> tuple[int, int]:
@@ -89,3 +89,29 @@ async def test_rebuilding_the_projection_by_replay_gives_identical_scorecards(
     after = [await scorecard(evaluation, officer) for officer in ("o1", "o2", "o3")]
     assert after == before
     assert before[0]["appeals_handled"]["total"] == 3  # the replay had something to rebuild
+
+
+async def test_a_scorecard_read_now_counts_appeals_still_within_their_limits_as_pending_not_missed(
+    upstreams: dict[str, Upstream], evaluation: Evaluation
+) -> None:
+    """Two appeals raised at 9:00, first response within an hour, done within a day; read at 9:10."""
+    steps = {
+        "assignment": [officer("o1"), enterprise("e1"), chief("e1", "o1", PC)],
+        "appeals": [step for a in ("a1", "a2") for step in (raised(a, at(3, 1)), routed(a, at(3, 1, 9, 1), "o1"))],
+    }
+    await evaluation.settle(await record_all(upstreams, steps))
+
+    evaluation.clock.set(at(3, 1, 9, 10))
+    minutes_old = await scorecard(evaluation)
+    evaluation.clock.set(at(3, 1, 12))
+    past_the_hour = await scorecard(evaluation)
+
+    assert (minutes_old["response_rate"], minutes_old["on_time_closure"]) == (
+        {"numerator": 0, "denominator": 0, "percent": None, "pending": 2},
+        {"numerator": 0, "denominator": 0, "percent": None, "pending": 2},
+    )
+    assert minutes_old["as_of"] == at(3, 1, 9, 10).isoformat()
+    assert (past_the_hour["response_rate"], past_the_hour["on_time_closure"]["pending"]) == (
+        {"numerator": 0, "denominator": 2, "percent": 0.0, "pending": 0},
+        2,
+    )

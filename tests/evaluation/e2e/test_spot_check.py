@@ -24,6 +24,18 @@ async def test_a_spot_check_is_drawn_answered_closed_and_compared_with_the_ratin
         "/spot-checks/sc1/answers", json={"enterprise_id": "e1", "satisfied": False, "level": 2, "comment": "slow"}
     )
     assert answered.status_code == 201, answered.text
+    retried = await evaluation.client.post(
+        "/spot-checks/sc1/answers", json={"enterprise_id": "e1", "satisfied": False, "level": 2, "comment": "slow"}
+    )
+    assert (retried.status_code, retried.json()) == (201, answered.json())
+    otherwise = await evaluation.client.post(
+        "/spot-checks/sc1/answers", json={"enterprise_id": "e1", "satisfied": True, "level": 5}
+    )
+    assert (otherwise.status_code, otherwise.json()["code"], otherwise.json()["field"]) == (
+        409,
+        "duplicate",
+        "enterprise_id",
+    )
     outsider = await evaluation.client.post(
         "/spot-checks/sc1/answers", json={"enterprise_id": "e9", "satisfied": True, "level": 5}
     )
@@ -35,7 +47,8 @@ async def test_a_spot_check_is_drawn_answered_closed_and_compared_with_the_ratin
 
     assert tuple(view["sample"]) == draw_sample(["e1", "e2"], 42, 2)
     assert (view["status"], view["population_size"], view["version"]) == ("closed", 2, 3)
-    assert view["answers"] == [{"enterprise_id": "e1", "satisfied": False, "level": 2, "comment": "slow"}]
+    answer = {"enterprise_id": "e1", "satisfied": False, "level": 2, "comment": "slow", "officer_id": None}
+    assert view["answers"] == [answer]
     comparison = view["comparison"]
     assert (comparison["sampled"]["numerator"], comparison["sampled"]["denominator"]) == (0, 1)
     assert (comparison["reported"]["numerator"], comparison["reported"]["denominator"]) == (1, 1)

@@ -19,6 +19,12 @@ class FakeFacts:
     async def facts(self) -> Facts:
         return self.known
 
+    async def enterprise_known(self, enterprise_id: str) -> bool:
+        return any(e.enterprise_id == enterprise_id for e in self.known.enterprises)
+
+    async def officer_known(self, officer_id: str) -> bool:
+        return any(o.officer_id == officer_id for o in self.known.officers)
+
     async def chief_tiers(self, enterprise_id: str, officer_id: str, start: datetime, end: datetime) -> set[ChiefTier]:
         return {
             t.tier
@@ -47,3 +53,13 @@ class CountingStore:
     async def read_stream(self, stream: StreamId) -> list[Envelope]:
         self.reads[stream] += 1
         return await self._store.read_stream(stream)
+
+
+@dataclass
+class FakeProducers:
+    """Whether evaluation has applied everything each producer published: all, unless told otherwise."""
+
+    behind: set[str] = field(default_factory=set)
+
+    async def caught_up(self, producer: str) -> bool:
+        return producer not in self.behind

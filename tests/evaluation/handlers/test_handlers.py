@@ -8,7 +8,7 @@ import pytest
 
 from jingzhang.evaluation.domain.events import ChiefRated, RankingPublished, SpotCheckAnswerRecorded, SpotCheckDrawn
 from jingzhang.evaluation.domain.facts import Facts
-from jingzhang.evaluation.domain.ranking import Weighting
+from jingzhang.evaluation.domain.ranking import DEFAULT_WEIGHTING, Component
 from jingzhang.evaluation.domain.ranking_publication import RANKING, PublishRanking
 from jingzhang.evaluation.domain.rating import RATING, RateChief
 from jingzhang.evaluation.domain.reports import RankingPolicy
@@ -25,30 +25,48 @@ from jingzhang.evaluation.handlers import (
     Deps,
     close_spot_check,
     draw_spot_check,
+    explain_ranking,
     publish_ranking,
     rate_chief,
     record_answer,
+    view_figures,
+    view_ranking,
+    view_scorecard,
     view_spot_check,
 )
 from jingzhang.shared.auth.policy import Forbidden
 from jingzhang.shared.clock import FixedClock, sequential_ids
 from jingzhang.shared.envelope import Metadata
-from jingzhang.shared.errors import ConcurrencyError, DomainRejected, NotFound
+from jingzhang.shared.errors import (
+    ConcurrencyError,
+    DomainRejected,
+    InvalidCommand,
+    NotFound,
+    NotYetKnown,
+    UnknownSubject,
+)
 from jingzhang.shared.store.memory import InMemoryEventStore
 
-from ..unit.builders import appeal, at, enterprise, rating, term
-from .fakes import CountingStore, FakeFacts
+from ..unit.builders import appeal, at, duty, enterprise, officer, rating, term
+from .fakes import CountingStore, FakeFacts, FakeProducers
 
 META = Metadata(actor="test", correlation_id=uuid.UUID(int=1))
 PC = ChiefTier.POLICE_CHIEF
 ENTERPRISES = tuple(enterprise(f"e{i}", EnterpriseClass.ABOVE_SCALE) for i in range(1, 7))
-POLICY = RankingPolicy(Weighting(), min_rated_appeals=1, size=10)
+OFFICERS = tuple(officer(f"o{i}") for i in range(1, 4))
+POLICY = RankingPolicy(DEFAULT_WEIGHTING, min_sample=1, size=10)
 
 
-def deps(facts: Facts, now_month: int = 6, year: int = 2024, sample_size: int = 10) -> Deps:
+def deps(
+    facts: Facts, now_month: int = 6, year: int = 2024, sample_size: int = 10, behind: set[str] | None = None
+) -> Deps:
+    """The facts given, with enterprises e1..e6 and officers o1..o3 unless they name their own;
+    evaluation behind the producers in `behind`."""
     store = CountingStore(InMemoryEventStore("evaluation"))
     clock = FixedClock(at(now_month, 1, year=year))
-    return Deps(store, clock, sequential_ids(), FakeFacts(facts), POLICY, sample_size)
+    known = replace(facts, enterprises=facts.enterprises or ENTERPRISES, officers=facts.officers or OFFICERS)
+    producers = FakeProducers(behind or set())
+    return Deps(store, clock, sequential_ids(), FakeFacts(known), POLICY, sample_size, producers.caught_up)
 
 
 def reads(d: Deps) -> CountingStore:
@@ -92,11 +110,12 @@ class TestRatingAChief:
         decided = await rate_chief(d, rate(), META)
         assert len(decided.events) == 1
 
-    async def test_given_a_rating_when_the_same_rating_is_retried_then_nothing_new_is_recorded(self) -> None:
+    async def test_given_a_rating_when_the_same_rating_is_retried_then_it_answers_what_the_first_did(self) -> None:
         d = deps(Facts(chief_terms=(term("e1", "o1", PC),)))
         first = await rate_chief(d, rate(), META)
         decided = await rate_chief(d, rate(), META)
-        assert (decided.state, decided.events, decided.version) == (first.state, [], 1)
+        assert (decided.state, decided.events, decided.version) == (first.state, first.events, 1)
+        assert len(await d.store.read_stream(RATING.stream(rate().rating_id))) == 1  # nothing new recorded
 
     async def test_given_a_rating_when_rated_again_differently_then_it_is_refused(self) -> None:
         d = deps(Facts(chief_terms=(term("e1", "o1", PC),)))
@@ -113,6 +132,40 @@ class TestRatingAChief:
         d = deps(Facts(chief_terms=(term("e1", "o1", PC),)))
         await rate_chief(d, rate(), META)
         assert reads(d).reads == {RATING.stream(rate().rating_id): 1}
+
+
+class TestRatingSomeoneNobodyHas:
+    """Only facts about someone count: an unknown enterprise or officer is refused as such, not as
+    "no chief", and only once evaluation has seen everything assignment published."""
+
+    async def test_given_evaluation_caught_up_when_an_unknown_enterprise_rates_then_unknown_enterprise(self) -> None:
+        d = deps(Facts(chief_terms=(term("e1", "o1", PC),)))
+        with pytest.raises(UnknownSubject) as refused:
+            await rate_chief(d, replace(rate(), enterprise_id="e404"), META)
+        assert (refused.value.code, refused.value.field) == ("unknown_enterprise", "enterprise_id")
+
+    async def test_given_assignment_events_still_arriving_when_an_unknown_enterprise_rates_then_not_yet(self) -> None:
+        d = deps(Facts(chief_terms=(term("e1", "o1", PC),)), behind={"assignment"})
+        with pytest.raises(NotYetKnown) as refused:
+            await rate_chief(d, replace(rate(), enterprise_id="e404"), META)
+        assert (refused.value.code, refused.value.field) == ("not_yet_known", "enterprise_id")
+
+    async def test_given_an_unknown_officer_when_rated_then_unknown_officer(self) -> None:
+        d = deps(Facts(chief_terms=(term("e1", "o1", PC),)))
+        with pytest.raises(UnknownSubject) as refused:
+            await rate_chief(d, rate(officer="o404"), META)
+        assert (refused.value.code, refused.value.field) == ("unknown_officer", "officer_id")
+
+    async def test_given_an_unknown_officer_while_behind_then_not_yet_known(self) -> None:
+        d = deps(Facts(chief_terms=(term("e1", "o1", PC),)), behind={"assignment"})
+        with pytest.raises(NotYetKnown):
+            await rate_chief(d, rate(officer="o404"), META)
+
+    async def test_nothing_is_recorded_for_a_refused_rating(self) -> None:
+        d = deps(Facts(chief_terms=(term("e1", "o1", PC),)))
+        with pytest.raises(UnknownSubject):
+            await rate_chief(d, rate(officer="o404"), META)
+        assert reads(d).reads == {}
 
 
 class TestSpotCheck:
@@ -160,6 +213,34 @@ class TestSpotCheck:
         assert (decided.state.spot_check_id, drawn.spot_check_id, drawn.seed) == (new_id, new_id, seed)
         assert drawn.sample == draw_sample([e.enterprise_id for e in ENTERPRISES], seed, 4)
 
+    async def test_retried_commands_answer_what_the_first_answered_and_record_nothing(self) -> None:
+        d = deps(Facts(enterprises=ENTERPRISES))
+        drawn = await draw_spot_check(d, DrawSpotCheck("sc1", seed=3, sample_size=6), META)
+        answered = await record_answer(d, answer("e1", True, 5), META)
+        await record_answer(d, answer("e2", True, 4), META)
+        closed = await close_spot_check(d, CloseSpotCheck("sc1"), META)
+
+        retries = [
+            await draw_spot_check(d, DrawSpotCheck("sc1"), META),
+            await record_answer(d, answer("e1", True, 5), META),
+            await close_spot_check(d, CloseSpotCheck("sc1"), META),
+        ]
+
+        firsts = [(drawn.version, drawn.events), (answered.version, answered.events), (closed.version, closed.events)]
+        assert [(r.version, r.events) for r in retries] == firsts
+        assert (await view_spot_check(d, "sc1")).version == 4
+
+    async def test_the_same_answer_id_with_other_content_is_a_duplicate(self) -> None:
+        d = deps(Facts(enterprises=ENTERPRISES))
+        await draw_spot_check(d, DrawSpotCheck("sc1", seed=3, sample_size=6), META)
+        await record_answer(d, answer("e1", True, 5), META)
+        with pytest.raises(DomainRejected) as refused:
+            await record_answer(d, answer("e1", False, 2), META)
+        assert (refused.value.code, refused.value.field) == ("duplicate", "enterprise_id")
+        with pytest.raises(DomainRejected) as redrawn:
+            await draw_spot_check(d, DrawSpotCheck("sc1", seed=4), META)
+        assert redrawn.value.code == "duplicate"
+
     async def test_each_command_loads_the_spot_check_once(self) -> None:
         d = deps(Facts(enterprises=ENTERPRISES))
         stream = SPOT_CHECK.stream("sc1")
@@ -184,6 +265,91 @@ class TestSpotCheck:
             await view_spot_check(deps(Facts()), "nope")
 
 
+class TestSpotCheckAnswersAboutSomeone:
+    async def drawn(self, facts: Facts, behind: set[str] | None = None) -> Deps:
+        d = deps(facts, behind=behind)
+        await draw_spot_check(d, DrawSpotCheck("sc1", seed=3, sample_size=2), META)
+        return d
+
+    def about(self, officer_id: str | None) -> RecordSpotCheckAnswer:
+        sampled = draw_sample([e.enterprise_id for e in ENTERPRISES], 3, 2)[0]
+        return RecordSpotCheckAnswer("sc1", sampled, True, 5, officer_id=officer_id)
+
+    async def test_an_answer_about_the_enterprises_chief_names_them(self) -> None:
+        cmd = self.about("o1")
+        d = await self.drawn(Facts(chief_terms=(term(cmd.enterprise_id, "o1", PC),)))
+
+        decided = await record_answer(d, cmd, META)
+
+        recorded = decided.events[0]
+        assert isinstance(recorded, SpotCheckAnswerRecorded)
+        assert recorded.officer_id == "o1"
+
+    async def test_an_answer_about_an_unknown_officer_is_refused_as_such(self) -> None:
+        d = await self.drawn(Facts())
+        with pytest.raises(UnknownSubject) as refused:
+            await record_answer(d, self.about("o404"), META)
+        assert (refused.value.code, refused.value.field) == ("unknown_officer", "officer_id")
+
+    async def test_an_answer_about_an_officer_who_was_no_chief_there_is_refused(self) -> None:
+        d = await self.drawn(Facts(chief_terms=(term("elsewhere", "o1", PC),)))
+        with pytest.raises(DomainRejected) as refused:
+            await record_answer(d, self.about("o1"), META)
+        assert (refused.value.code, refused.value.field) == ("not_a_chief", "officer_id")
+
+    async def test_an_answer_from_an_enterprise_nobody_has_is_refused_as_unknown(self) -> None:
+        d = await self.drawn(Facts())
+        with pytest.raises(UnknownSubject) as refused:
+            await record_answer(d, RecordSpotCheckAnswer("sc1", "e404", True, 5), META)
+        assert (refused.value.code, refused.value.field) == ("unknown_enterprise", "enterprise_id")
+
+    async def test_an_answer_from_a_known_enterprise_outside_the_sample_is_invalid(self) -> None:
+        d = await self.drawn(Facts())
+        outside = next(e.enterprise_id for e in ENTERPRISES if e.enterprise_id not in self.sample())
+        with pytest.raises(InvalidCommand) as refused:
+            await record_answer(d, RecordSpotCheckAnswer("sc1", outside, True, 5), META)
+        assert refused.value.field == "enterprise_id"
+
+    async def test_an_unknown_officer_while_assignment_is_behind_is_not_yet_known(self) -> None:
+        d = await self.drawn(Facts(), behind={"assignment"})
+        with pytest.raises(NotYetKnown):
+            await record_answer(d, self.about("o404"), META)
+
+    def sample(self) -> tuple[str, ...]:
+        return draw_sample([e.enterprise_id for e in ENTERPRISES], 3, 2)
+
+
+class TestReadingNow:
+    """Queries read as of now unless told otherwise: an appeal minutes old is pending, not missed."""
+
+    FACTS = Facts(
+        chief_terms=(term("e1", "o1", PC),),
+        appeals=(
+            appeal("a1", raised=at(6, 1, hour=8), responded_after=None, closed_after=None),
+            appeal("a2", raised=at(6, 1, hour=8), responded_after=None, closed_after=None),
+        ),
+        duties=(duty("d1", due=at(6, 7), missed=True),),
+    )
+
+    async def test_the_scorecard_read_now_counts_young_appeals_and_undue_visits_as_pending(self) -> None:
+        card = await view_scorecard(deps(self.FACTS), "o1", "2024", None)  # now: 1 June, 09:00
+
+        assert card.as_of == at(6, 1)
+        assert (card.response_rate.denominator, card.response_rate.pending) == (0, 2)
+        assert (card.visit_compliance.denominator, card.visit_compliance.pending) == (0, 1)
+
+    async def test_the_scorecard_as_of_a_later_instant_counts_them_as_missed(self) -> None:
+        card = await view_scorecard(deps(self.FACTS), "o1", "2024", at(6, 20))
+
+        assert (card.response_rate.numerator, card.response_rate.denominator) == (0, 2)
+
+    async def test_the_figure_table_as_of_defaults_to_now(self) -> None:
+        table = await view_figures(deps(self.FACTS), at(1, 1, hour=0), at(12, 31, hour=0), None)
+
+        assert table.as_of == at(6, 1)
+        assert table.visit_compliance.pending_ids == (self.FACTS.duties[0].fact_id,)
+
+
 class TestPublishingTheRanking:
     def facts(self) -> Facts:
         terms = (term("e1", "o1", PC), term("e1", "o2", ChiefTier.STATION_CHIEF))
@@ -198,17 +364,47 @@ class TestPublishingTheRanking:
         assert [o.officer_id for o in published.models] == ["o1"]
         assert [o.officer_id for o in published.laggards] == ["o2"]
 
-    async def test_given_a_published_ranking_when_published_again_then_nothing_new(self) -> None:
+    async def test_given_a_published_ranking_when_published_again_then_it_answers_as_the_first(self) -> None:
         d = deps(self.facts(), now_month=1, year=2025)
-        await publish_ranking(d, PublishRanking(2024), META)
+        first = await publish_ranking(d, PublishRanking(2024), META)
         again = await publish_ranking(d, PublishRanking(2024), META)
-        assert (again.events, again.version) == ([], 1)
+        assert (again.events, again.version) == (first.events, 1)
         assert reads(d).reads == {RANKING.stream("2024"): 2}  # once per command
 
     async def test_given_the_year_is_running_when_published_then_refused(self) -> None:
         d = deps(self.facts(), now_month=11)
         with pytest.raises(DomainRejected):
             await publish_ranking(d, PublishRanking(2024), META)
+
+    async def test_the_ranking_comes_back_with_its_weights_and_guard(self) -> None:
+        view = await view_ranking(deps(self.facts(), now_month=1, year=2025), 2024)
+
+        assert (view.computed.weighting, view.computed.min_sample) == (POLICY.weighting, POLICY.min_sample)
+        assert (view.published, view.as_of) == (None, None)
+
+    async def test_each_score_is_explained_down_to_its_facts(self) -> None:
+        explained = await explain_ranking(deps(self.facts(), now_month=1, year=2025), 2024, "o2")
+
+        assert explained.rank == 2
+        parts = {p.component: p for p in explained.explanation.parts}
+        assert parts[Component.SATISFACTION].fact_ids == ("a2",)
+        assert sum(p.contribution for p in explained.explanation.parts) == explained.explanation.score
+
+    async def test_an_officer_who_was_no_chief_that_year_has_no_explanation(self) -> None:
+        with pytest.raises(NotFound):
+            await explain_ranking(deps(self.facts(), now_month=1, year=2025), 2024, "o3")
+
+    async def test_a_ranking_as_of_an_instant_ignores_what_was_recorded_later(self) -> None:
+        campaign = at(1, 20, year=2025)
+        late = (rating("r1", 1, officer="o1", learned=campaign), rating("r2", 5, officer="o2", learned=campaign))
+        d = deps(replace(self.facts(), ratings=late), now_month=2, year=2025)
+
+        then = await view_ranking(d, 2024, at(1, 10, year=2025))
+        now = await view_ranking(d, 2024)
+
+        assert [o.officer_id for o in then.computed.table] == ["o1", "o2"]
+        assert [o.officer_id for o in now.computed.table] == ["o2", "o1"]
+        assert then.as_of == at(1, 10, year=2025)
 
     async def test_given_facts_changed_after_publication_when_published_again_then_refused(self) -> None:
         d = deps(self.facts(), now_month=1, year=2025)

@@ -36,8 +36,11 @@ def appeal(
     reopened: int = 0,
     slot: Slot = Slot.A,
     forum_id: str | None = None,
+    forum_at: datetime | None = None,
+    learned: datetime | None = None,
 ) -> AppealFact:
-    """Response limit 24 h, due in 7 days; a rating arrives a day after closure."""
+    """Response limit 24 h, due in 7 days; a rating arrives a day after closure. Recorded when received
+    unless `learned` says later (a phone appeal entered afterwards)."""
     raised = raised or at(3, 1)
     closed = raised + closed_after if closed_after is not None else None
     return AppealFact(
@@ -49,12 +52,14 @@ def appeal(
         raised_at=raised,
         first_response_due=raised + timedelta(hours=24),
         due_at=raised + timedelta(days=7),
-        recorded_at=raised,
+        learned_at=learned or raised,
         first_response_at=raised + responded_after if responded_after is not None else None,
         closed_at=closed,
         rating=_rating(rating, closed or raised),
         reopened_at=tuple(raised + timedelta(days=1, hours=i) for i in range(reopened)),
         forum_id=forum_id,
+        forum_at=forum_at or (raised if forum_id else None),
+        forum_learned_at=forum_at or (raised if forum_id else None),
     )
 
 
@@ -74,7 +79,10 @@ def duty(
 ) -> DutyFact:
     due = due or at(3, 8)
     done = None if missed else due + (late_by or timedelta(hours=-1))
-    return DutyFact(fact_id, f"duty-{fact_id}", officer, "e1", due, recorded_at=due - timedelta(days=7), done_at=done)
+    scheduled = due - timedelta(days=7)
+    return DutyFact(
+        fact_id, f"duty-{fact_id}", officer, "e1", due, learned_at=scheduled, done_at=done, done_learned_at=done
+    )
 
 
 def activity(
@@ -90,31 +98,51 @@ def activity(
 
 
 def rating(
-    fact_id: str, level: int, *, officer: str = "o1", period: str = "2024", enterprise: str = "e1"
+    fact_id: str,
+    level: int,
+    *,
+    officer: str = "o1",
+    period: str = "2024",
+    enterprise: str = "e1",
+    learned: datetime | None = None,
 ) -> RatingFact:
-    return RatingFact(fact_id, enterprise, officer, ChiefTier.POLICE_CHIEF, Period.parse(period), level, at(12, 20))
+    tier = ChiefTier.POLICE_CHIEF
+    return RatingFact(fact_id, enterprise, officer, tier, Period.parse(period), level, learned or at(12, 20))
 
 
 def answer(fact_id: str, *officers: str, satisfied: bool = True, when: datetime | None = None) -> SpotCheckFact:
+    when = when or at(6, 1)
     return SpotCheckFact(
-        fact_id,
-        "sc1",
-        "e1",
-        frozenset(officers or ("o1",)),
-        satisfied,
-        5 if satisfied else 2,
-        when or at(6, 1),
+        fact_id, "sc1", "e1", frozenset(officers or ("o1",)), satisfied, 5 if satisfied else 2, when, when
     )
 
 
-def officer(officer_id: str, since: datetime | None = None, until: datetime | None = None) -> OfficerFact:
+def officer(
+    officer_id: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    *,
+    learned: datetime | None = None,
+    end_learned: datetime | None = None,
+) -> OfficerFact:
+    """Learned when enrolled (`since`) unless `learned` says later; the end learned when it came."""
     since = since or at(1, 2)
-    return OfficerFact(f"f-{officer_id}", officer_id, Span(since, until), since)
+    span = Span(since, until, end_learned or until)
+    return OfficerFact(f"f-{officer_id}", officer_id, span, learned or since)
 
 
-def enterprise(enterprise_id: str, cls: EnterpriseClass, since: datetime | None = None) -> EnterpriseFact:
+def enterprise(
+    enterprise_id: str,
+    cls: EnterpriseClass,
+    since: datetime | None = None,
+    *,
+    until: datetime | None = None,
+    learned: datetime | None = None,
+    fact_id: str | None = None,
+) -> EnterpriseFact:
     since = since or at(1, 2)
-    return EnterpriseFact(f"f-{enterprise_id}", enterprise_id, cls, Span(since), since)
+    span = Span(since, until, until)
+    return EnterpriseFact(fact_id or f"f-{enterprise_id}", enterprise_id, cls, span, learned or since)
 
 
 def term(
@@ -125,11 +153,17 @@ def term(
     until: datetime | None = None,
 ) -> ChiefTermFact:
     since = since or at(1, 3)
-    return ChiefTermFact(
-        f"t-{enterprise_id}-{officer_id}", enterprise_id, officer_id, tier, Slot.A, Span(since, until), since
-    )
+    span = Span(since, until, until)
+    return ChiefTermFact(f"t-{enterprise_id}-{officer_id}", enterprise_id, officer_id, tier, Slot.A, span, since)
 
 
-def office(office_id: str, enterprise_id: str, since: datetime | None = None) -> PoliceOfficeFact:
+def office(
+    office_id: str,
+    enterprise_id: str,
+    since: datetime | None = None,
+    *,
+    until: datetime | None = None,
+    learned: datetime | None = None,
+) -> PoliceOfficeFact:
     since = since or at(2, 1)
-    return PoliceOfficeFact(f"f-{office_id}", office_id, enterprise_id, Span(since), since)
+    return PoliceOfficeFact(f"f-{office_id}", office_id, enterprise_id, Span(since, until, until), learned or since)

@@ -21,10 +21,10 @@ FACTS = Facts(
         for i in range(5 if o != "o3" else 2)
     )
 )
-CARDS = [scorecard(o, YEAR, FACTS) for o in ("o1", "o2", "o3")]
-RANKING = rank(CARDS)
-OTHER_RANKING = rank(CARDS, min_rated_appeals=2)
 AFTER_YEAR = at(1, 5, year=2025)
+CARDS = [scorecard(o, YEAR, FACTS, AFTER_YEAR) for o in ("o1", "o2", "o3")]
+RANKING = rank(CARDS)
+OTHER_RANKING = rank(CARDS, min_sample=2)
 
 
 def publish(
@@ -34,14 +34,33 @@ def publish(
 
 
 class TestWhenNotPublished:
-    def test_publishing_records_the_lists_the_weighting_and_who_was_not_ranked(self) -> None:
+    def test_publishing_records_the_lists_the_weighting_the_guard_and_who_was_not_ranked(self) -> None:
         [event] = publish(None)
 
         assert isinstance(event, RankingPublished)
         assert [m.officer_id for m in event.models] == ["o1"]
         assert [m.officer_id for m in event.laggards] == ["o2"]
-        assert [u.officer_id for u in event.unranked_on_rates] == ["o3"]
-        assert (event.weighting, event.min_rated_appeals) == (RANKING.weighting, 5)
+        assert [(u.officer_id, u.sample) for u in event.unranked_on_rates] == [("o3", 2)]
+        assert (event.weighting.model_dump(), event.min_sample, event.min_rated_appeals) == (
+            RANKING.weighting.model_dump(),
+            5,
+            5,
+        )
+        assert event.models[0].components == RANKING.explanations[0].components()
+
+    def test_a_ranking_published_before_the_guard_counted_ratings_still_reads(self) -> None:
+        """An older RankingPublished: weights of the components it knew, no min_sample, no samples."""
+        [event] = publish(None)
+        old = event.model_dump(mode="json", exclude={"min_sample"})
+        old["weighting"] = {"satisfaction": 0.35, "resolution": 0.25, "response": 0.15, "visit_compliance": 0.15,
+                            "activity_volume": 0.10}  # fmt: skip
+        for officer in (*old["models"], *old["laggards"], *old["unranked_on_rates"]):
+            officer.pop("sample"), officer.pop("components", None)
+
+        decoded = REGISTRY.decode("RankingPublished", 1, old)
+
+        assert isinstance(decoded, RankingPublished)
+        assert (decoded.weighting.ratings, decoded.weighting.satisfaction, decoded.min_sample) == (0, 0.35, None)
 
     def test_a_year_that_is_not_over_cannot_be_published(self) -> None:
         with pytest.raises(DomainRejected) as refused:

@@ -83,7 +83,7 @@ class TestWhenAlreadyRated:
     def test_a_different_rating_for_the_same_period_is_refused(self) -> None:
         with pytest.raises(DomainRejected) as refused:
             decide(self.STATE, rate(level=2))
-        assert refused.value.code == "already_rated"
+        assert (refused.value.code, refused.value.field) == ("duplicate", "level")
 
 
 class TestTheStreamId:

@@ -9,6 +9,7 @@ from jingzhang.evaluation.domain.spot_check import (
     SPOT_CHECK,
     CloseSpotCheck,
     Draw,
+    DrawSpotCheck,
     RecordSpotCheckAnswer,
     SpotCheckState,
     SpotCheckStatus,
@@ -94,10 +95,18 @@ class TestWhenOpen:
     def test_drawing_again_with_the_same_seed_records_nothing(self) -> None:
         assert decide_draw(given(draw()), draw(), DRAWN_AT) == []
 
+    def test_a_retry_that_left_the_seed_and_size_to_the_service_is_the_same_draw(self) -> None:
+        """The service settled them afresh for the retry (another random seed): what was asked is the same."""
+        retry = draw(seed=99, size=3, population=POPULATION[:50])
+
+        assert decide_draw(given(draw()), retry, DRAWN_AT, DrawSpotCheck("sc1")) == []
+        with pytest.raises(DomainRejected):
+            decide_draw(given(draw()), retry, DRAWN_AT, DrawSpotCheck("sc1", sample_size=3))
+
     def test_drawing_again_with_another_seed_is_refused(self) -> None:
         with pytest.raises(DomainRejected) as refused:
             decide_draw(given(draw()), draw(seed=8), DRAWN_AT)
-        assert refused.value.code == "already_drawn"
+        assert (refused.value.code, refused.value.field) == ("duplicate", "spot_check_id")
 
     def test_an_answer_from_a_sampled_enterprise_is_recorded(self) -> None:
         [event] = decide_answer(given(draw()), answer(self.SAMPLE[0]), ANSWERED_AT)
@@ -128,6 +137,27 @@ class TestWhenOpen:
         assert decide_answer(sealed, answer(self.SAMPLE[0]), ANSWERED_AT) == []
         with pytest.raises(DomainRejected, match="already answered"):
             decide_answer(sealed, answer(self.SAMPLE[0], level=3), ANSWERED_AT)
+
+    def test_an_answer_about_one_chief_names_them_and_a_retry_must_name_the_same(self) -> None:
+        about_o1 = RecordSpotCheckAnswer("sc1", self.SAMPLE[0], True, 5, officer_id="o1")
+
+        [event] = decide_answer(given(draw()), about_o1, ANSWERED_AT)
+        state = given(draw(), about_o1)
+
+        assert isinstance(event, SpotCheckAnswerRecorded)
+        assert event.officer_id == "o1"
+        assert decide_answer(state, about_o1, ANSWERED_AT) == []
+        with pytest.raises(DomainRejected, match="already answered"):
+            decide_answer(state, answer(self.SAMPLE[0]), ANSWERED_AT)
+
+    def test_an_answer_recorded_before_answers_could_name_a_chief_reads_as_about_all_of_them(self) -> None:
+        [event] = decide_answer(given(draw()), answer(self.SAMPLE[0]), ANSWERED_AT)
+        old = event.model_dump(mode="json", exclude={"officer_id"})
+
+        decoded = SpotCheckAnswerRecorded.model_validate(old)
+
+        assert decoded.officer_id is None
+        assert given(draw(), answer(self.SAMPLE[0])).answers[0].officer_id is None
 
     def test_closing_lists_who_never_answered(self) -> None:
         [event] = decide_close(given(draw(), answer(self.SAMPLE[0])), CloseSpotCheck("sc1"), CLOSED_AT)

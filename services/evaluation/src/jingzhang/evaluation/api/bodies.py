@@ -33,6 +33,9 @@ class AnswerBody(BaseModel):
     level: Level
     comment: str = ""
     expected_version: int | None = None
+    officer_id: str | None = Field(
+        default=None, description="The chief the answer is about; none: the enterprise's chiefs at the time"
+    )
 
 
 class CloseBody(BaseModel):
@@ -42,8 +45,13 @@ class CloseBody(BaseModel):
 SpotCheckId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The spot check's id")]
 """Ids become stream ids and NATS subject tokens: refused with a 422 here, not a 500 deeper down."""
 Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, description="A calendar year, e.g. 2025")]
+OfficerId = Annotated[str, Path(description="The officer's id")]
 
 PERIOD = Query(description='"2025" (a year) or "2025-03" (a month)')
-AS_OF = Query(default=None, description="Only what had been recorded by then; default: everything")
+AS_OF = Query(
+    default=None,
+    description="As the bureau knew it then: only what had been recorded by that instant, and rates counting only"
+    " what was due by then; default: now",
+)
 FROM = Query(alias="from", description="Start of the period (inclusive); a date means its midnight, bureau time")
 TO = Query(alias="to", description="End of the period (exclusive)")

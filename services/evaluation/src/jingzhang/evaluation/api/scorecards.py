@@ -1,5 +1,6 @@
-"""Per-officer scorecards (一警一评一考) for a period, as of any past instant, with the events behind
-every number. An officer reads their own; their station chief, the bureau and auditors read them too."""
+"""Per-officer scorecards (一警一评一考) for a period, as of any instant (default: now; a rate counts only
+what was due by then, the rest is `pending`), with the events behind every number. An officer reads
+their own; their station chief, the bureau and auditors read them too."""
 
 from dataclasses import asdict
 from datetime import datetime
@@ -24,7 +25,8 @@ async def get_scorecard(
     officer_id: str, deps: HandlerDeps, period: str = PERIOD, as_of: datetime | None = AS_OF
 ) -> dict[str, Any]:
     card = await handlers.view_scorecard(deps, officer_id, period, in_bureau_time(as_of) if as_of else None)
-    return {**record_view(card), "period_label": period, "rated_appeals": card.rated_appeals}
+    extra = {"period_label": period, "rated_appeals": card.rated_appeals, "sample": card.sample}
+    return {**record_view(card), **extra}
 
 
 @router.get("/officers/{officer_id}/scorecard/evidence", dependencies=[OWN_SCORECARD])

@@ -7,8 +7,9 @@ from typing import Any
 
 from jingzhang.evaluation.domain.metrics import Rate, Tally
 from jingzhang.evaluation.domain.period import Period
+from jingzhang.evaluation.domain.ranking import Part, Ranking
 from jingzhang.evaluation.domain.spot_check import SpotCheckComparison
-from jingzhang.evaluation.handlers import RankingView, SpotCheckView
+from jingzhang.evaluation.handlers import RankedExplanation, RankingView, SpotCheckView
 
 
 def value_view(value: object) -> Any:
@@ -28,7 +29,13 @@ def value_view(value: object) -> Any:
 
 
 def rate_view(rate: Rate) -> dict[str, Any]:
-    return {"numerator": rate.numerator, "denominator": rate.denominator, "percent": rate.percent}
+    """`pending`: what the rate will measure once it is due (not yet a hit nor a miss)."""
+    return {
+        "numerator": rate.numerator,
+        "denominator": rate.denominator,
+        "percent": rate.percent,
+        "pending": rate.pending,
+    }
 
 
 def record_view(record: object) -> dict[str, Any]:
@@ -59,18 +66,62 @@ def spot_check_view(view: SpotCheckView) -> dict[str, Any]:
     }
 
 
+def guard_view(ranking: Ranking, year: int) -> dict[str, Any]:
+    minimum = ranking.min_sample
+    return {
+        "min_sample": minimum,
+        "counts": ["ratings", "rated_appeals", "spot_check_answers"],
+        "rule": (
+            f"{year} 年度企业评价、回访评价与满意度抽查回答合计少于 {minimum} 条的警长不参与排名，"
+            "列入 unranked_on_rates"
+            f" (officers with fewer than {minimum} ratings, rated appeals and spot-check answers together in {year}"
+            " are not ranked: too few verdicts make a score noise. They are listed under unranked_on_rates.)"
+        ),
+    }
+
+
 def ranking_view(year: int, view: RankingView) -> dict[str, Any]:
     ranking, published = view.computed, view.published
     return {
         "year": year,
+        "as_of": view.as_of.isoformat() if view.as_of else None,
         "weighting": ranking.weighting.model_dump(),
-        "min_rated_appeals": ranking.min_rated_appeals,
-        "guard": (
-            f"Officers with fewer than {ranking.min_rated_appeals} rated appeals in {year} are not ranked on"
-            " rates: too few ratings make a rate noise. They are listed under unranked_on_rates."
-        ),
+        "guard": guard_view(ranking, year),
         "models": [o.model_dump() for o in ranking.models],
         "laggards": [o.model_dump() for o in ranking.laggards],
         "unranked_on_rates": [o.model_dump() for o in ranking.unranked],
         "published": published.model_dump(mode="json") if published else None,
+    }
+
+
+def part_view(part: Part, events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "component": part.component.value,
+        "weight": value_view(part.weight),
+        "value": value_view(part.value),
+        "share": value_view(part.share),
+        "contribution": value_view(part.contribution),
+        "metrics": list(part.metrics),
+        "fact_ids": list(part.fact_ids),
+        "counted_ids": list(part.counted_ids),
+        "events": events,
+    }
+
+
+def explanation_view(
+    year: int, officer_id: str, view: RankedExplanation, as_of: datetime | None, events: list[list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """`events[i]` are the events behind the explanation's i-th part."""
+    e = view.explanation
+    return {
+        "year": year,
+        "officer_id": officer_id,
+        "as_of": as_of.isoformat() if as_of else None,
+        "rank": view.rank,
+        "score": value_view(e.score),
+        "sample": e.sample,
+        "rated_appeals": e.rated_appeals,
+        "weighting": view.ranking.weighting.model_dump(),
+        "guard": guard_view(view.ranking, year),
+        "components": [part_view(p, found) for p, found in zip(e.parts, events, strict=True)],
     }

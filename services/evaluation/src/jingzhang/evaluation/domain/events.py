@@ -7,9 +7,9 @@ Streams: `rating` (one per enterprise, officer and period: see `rating.rating_st
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from jingzhang.evaluation.domain.ranking import RankedOfficer, UnrankedOfficer, Weighting
+from jingzhang.evaluation.domain.ranking import RankedOfficer, UnrankedOfficer
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.privacy.fields import Personal, PersonalKind
@@ -52,12 +52,16 @@ class SpotCheckDrawn(DomainEvent):
 
 
 class SpotCheckAnswerRecorded(DomainEvent):
+    """A sampled enterprise's answer: about the chief `officer_id` names, or (None) about its chiefs at
+    the time of answering."""
+
     spot_check_id: str
     enterprise_id: str
     satisfied: bool
     level: Level
     comment: EnterpriseText
     answered_at: AwareDatetime
+    officer_id: str | None = None
 
 
 class SpotCheckClosed(DomainEvent):
@@ -69,17 +73,42 @@ class SpotCheckClosed(DomainEvent):
     closed_at: AwareDatetime
 
 
+Weight = Annotated[float, Field(default=0.0, ge=0, le=1)]
+
+
+class PublishedWeighting(BaseModel):
+    """The weights a published ranking was computed by (the configured `ranking.Weighting`, which sums
+    to 1). Recorded as they were, so not checked again on reading: a ranking published before ratings
+    and spot checks were weighed has no `ratings` or `spot_checks` and reads them as 0."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ratings: Weight
+    spot_checks: Weight
+    satisfaction: Weight
+    resolution: Weight
+    response: Weight
+    visit_compliance: Weight
+    activity_volume: Weight
+
+
 class RankingPublished(DomainEvent):
-    """The year's model chiefs (标兵警长, best first) and laggard chiefs (后进警长, worst first)."""
+    """The year's model chiefs (标兵警长, best first) and laggard chiefs (后进警长, worst first), with the
+    weights and the minimum-sample guard they were ranked by (see `domain.ranking`)."""
 
     ranking_id: str
     year: int
-    weighting: Weighting
-    min_rated_appeals: int
+    weighting: PublishedWeighting
+    min_rated_appeals: int = Field(
+        description="The guard's minimum sample; named for what it first counted (rated appeals), see min_sample"
+    )
     models: tuple[RankedOfficer, ...]
     laggards: tuple[RankedOfficer, ...]
     unranked_on_rates: tuple[UnrankedOfficer, ...]
     published_at: AwareDatetime
+    min_sample: int | None = Field(
+        default=None, description="The guard: fewest ratings + rated appeals + spot-check answers to be ranked"
+    )
 
 
 RatingEvent = ChiefRated

@@ -3,20 +3,26 @@
 Projections fill these from the assignment, appeals and patrols events; the calculations here never
 see those events, so the other services can evolve their contracts without touching this domain.
 
-Every fact has a `fact_id` (the id of the event behind it; for an appeal, of its `AppealRaised`, the
-rest of its events being found by appeal id) and a `recorded_at`, when the system learned it. A figure
-"as of" a past date ignores whatever was recorded later (`known_at`).
+Two clocks (see DOMAIN.md). Every fact has a business time, when it happened in the scheme: an
+officer's enrolment, an enterprise's registration, an office's opening (`Span.active_from`), an appeal's
+receipt (`AppealFact.raised_at`), a day of work (`ActivityFact.at`). It may be earlier than when the
+bureau learned of it: a paper appeal or an old registration entered later. And every fact has a
+`learned_at`, its knowledge time: the `occurred_at` of the event behind it, the recording service's
+clock when it recorded it (never the database's commit time, which runs on another clock in a demo
+set in another year). A figure "as of" an instant ignores whatever was learned later (`known_at`):
+later facts, and the later parts of earlier ones (an appeal's callback, a span's end, a duty's visit).
+
+Every fact has a `fact_id`: the id of the event behind it (for an appeal, of its `AppealRaised`, the
+rest of its events being found by appeal id).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, Self, TypeVar
 
 from jingzhang.evaluation.domain.period import Period
 from jingzhang.evaluation.domain.vocabulary import ActivityKind, ChiefTier, EnterpriseClass, Slot
-
-T = TypeVar("T")
 
 SATISFIED_LEVEL = 4
 """A rating of 4 or 5 out of 5 counts as satisfied (满意); 3 is neutral, not satisfied."""
@@ -24,6 +30,15 @@ SATISFIED_LEVEL = 4
 
 def is_satisfied(level: int) -> bool:
     return level >= SATISFIED_LEVEL
+
+
+class Learned(Protocol):
+    @property
+    def learned_at(self) -> datetime: ...
+
+
+L = TypeVar("L", bound=Learned)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +54,10 @@ class AppealRating:
 class AppealFact:
     """One appeal, credited to `officer_id`, the officer who acted on it (A or B, as `slot` says).
 
-    Milestones are None until they happen; each carries its own time, which is also when it became
-    known, so `known_at` can rewind the appeal to any instant.
+    `raised_at` is when the appeal was received (business time); `learned_at` when it was recorded.
+    Milestones are None until they happen; each is recorded as it happens, so its time is also when it
+    became known and `known_at` can rewind the appeal to any instant. An appeal collected at a forum
+    carries the forum (`forum_id`), its day (`forum_at`) and when the forum was recorded.
     """
 
     fact_id: str
@@ -51,23 +68,33 @@ class AppealFact:
     raised_at: datetime
     first_response_due: datetime
     due_at: datetime
-    recorded_at: datetime
+    learned_at: datetime
     first_response_at: datetime | None = None
     closed_at: datetime | None = None
     rating: AppealRating | None = None
     reopened_at: tuple[datetime, ...] = ()
     forum_id: str | None = None
+    forum_at: datetime | None = None
+    forum_learned_at: datetime | None = None
 
     def known_at(self, instant: datetime) -> "AppealFact | None":
-        if self.recorded_at > instant:
+        if self.learned_at > instant:
             return None
+        forum_known = self.forum_learned_at is None or self.forum_learned_at <= instant
         return replace(
             self,
             first_response_at=_until(self.first_response_at, instant),
             closed_at=_until(self.closed_at, instant),
             rating=self.rating if self.rating is not None and self.rating.at <= instant else None,
             reopened_at=tuple(at for at in self.reopened_at if at <= instant),
+            forum_id=self.forum_id if forum_known else None,
+            forum_at=self.forum_at if forum_known else None,
         )
+
+    @property
+    def counted_at(self) -> datetime:
+        """When the figure table counts it: a forum's appeals on the forum's day, others when received."""
+        return self.forum_at if self.forum_id is not None and self.forum_at is not None else self.raised_at
 
 
 def _until(at: datetime | None, instant: datetime) -> datetime | None:
@@ -76,20 +103,25 @@ def _until(at: datetime | None, instant: datetime) -> datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class DutyFact:
-    """A scheduled duty (a weekly revisit, a monthly meeting): due at `due_at`, done at `done_at`."""
+    """A scheduled duty (a weekly revisit, a monthly meeting): due at `due_at`, done at `done_at` (the
+    visit's start), which the bureau learned at `done_learned_at` (when the duty was marked fulfilled)."""
 
     fact_id: str
     duty_id: str
     officer_id: str
     enterprise_id: str
     due_at: datetime
-    recorded_at: datetime
+    learned_at: datetime
     done_at: datetime | None = None
+    done_learned_at: datetime | None = None
 
     def known_at(self, instant: datetime) -> "DutyFact | None":
-        if self.recorded_at > instant:
+        if self.learned_at > instant:
             return None
-        return replace(self, done_at=_until(self.done_at, instant))
+        learned = self.done_learned_at or self.done_at
+        if learned is not None and learned > instant:
+            return replace(self, done_at=None, done_learned_at=None)
+        return self
 
     @property
     def on_time(self) -> bool:
@@ -98,14 +130,14 @@ class DutyFact:
 
 @dataclass(frozen=True, slots=True)
 class ActivityFact:
-    """Countable work: `count` is what the report adds up (leaflets handed out, patrol person-times,
-    usually 1 otherwise); every officer in `officer_ids` acted and is credited once for it."""
+    """Countable work on day `at`: `count` is what the report adds up (leaflets handed out, patrol
+    person-times, usually 1 otherwise); every officer in `officer_ids` acted and is credited once for it."""
 
     fact_id: str
     kind: ActivityKind
     officer_ids: frozenset[str]
     at: datetime
-    recorded_at: datetime
+    learned_at: datetime
     count: int = 1
     enterprise_id: str | None = None
 
@@ -120,12 +152,13 @@ class RatingFact:
     tier: ChiefTier
     period: Period
     level: int
-    recorded_at: datetime
+    learned_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class SpotCheckFact:
-    """One answer in a satisfaction spot check, about the enterprise's chiefs at the time."""
+    """One answer in a satisfaction spot check, given at `answered_at`: about the officer it names, or
+    else about the enterprise's chiefs at the time (`officer_ids` either way)."""
 
     fact_id: str
     spot_check_id: str
@@ -133,18 +166,30 @@ class SpotCheckFact:
     officer_ids: frozenset[str]
     satisfied: bool
     level: int
-    recorded_at: datetime
+    answered_at: datetime
+    learned_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """When something held: from `active_from` until `active_until` (open when None)."""
+    """When something held, in business time: from `active_from` until `active_until` (open when None).
+    The end was learned at `end_learned_at` (None: together with the start)."""
 
     active_from: datetime
     active_until: datetime | None = None
+    end_learned_at: datetime | None = None
 
     def holds_at(self, instant: datetime) -> bool:
         return self.active_from <= instant and (self.active_until is None or instant < self.active_until)
+
+    def overlaps(self, period: Period) -> bool:
+        return self.active_from < period.end and (self.active_until is None or self.active_until > period.start)
+
+    def known_at(self, instant: datetime) -> "Span":
+        """The span as known at `instant`: still open if its end was learned later."""
+        if self.end_learned_at is not None and self.end_learned_at > instant:
+            return Span(self.active_from)
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +199,7 @@ class OfficerFact:
     fact_id: str
     officer_id: str
     span: Span
-    recorded_at: datetime
+    learned_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +210,7 @@ class EnterpriseFact:
     enterprise_id: str
     enterprise_class: EnterpriseClass
     span: Span
-    recorded_at: datetime
+    learned_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +223,7 @@ class ChiefTermFact:
     tier: ChiefTier
     slot: Slot
     span: Span
-    recorded_at: datetime
+    learned_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +232,10 @@ class PoliceOfficeFact:
     office_id: str
     enterprise_id: str
     span: Span
-    recorded_at: datetime
+    learned_at: datetime
+
+
+S = TypeVar("S", OfficerFact, EnterpriseFact, ChiefTermFact, PoliceOfficeFact)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,19 +252,50 @@ class Facts:
     chief_terms: tuple[ChiefTermFact, ...] = ()
     police_offices: tuple[PoliceOfficeFact, ...] = ()
 
-    def known_at(self, instant: datetime) -> "Facts":
-        """The facts as the system knew them at `instant`: later records dropped, appeals rewound."""
-        return Facts(
+    def known_at(self, instant: datetime) -> Self:
+        """The facts as the bureau knew them at `instant`: later records dropped, the rest rewound."""
+        return replace(
+            self,
             appeals=_present(a.known_at(instant) for a in self.appeals),
             duties=_present(d.known_at(instant) for d in self.duties),
-            activities=tuple(a for a in self.activities if a.recorded_at <= instant),
-            ratings=tuple(r for r in self.ratings if r.recorded_at <= instant),
-            spot_checks=tuple(s for s in self.spot_checks if s.recorded_at <= instant),
-            officers=tuple(o for o in self.officers if o.recorded_at <= instant),
-            enterprises=tuple(e for e in self.enterprises if e.recorded_at <= instant),
-            chief_terms=tuple(c for c in self.chief_terms if c.recorded_at <= instant),
-            police_offices=tuple(p for p in self.police_offices if p.recorded_at <= instant),
+            activities=_learned(self.activities, instant),
+            ratings=_learned(self.ratings, instant),
+            spot_checks=_learned(self.spot_checks, instant),
+            officers=_spans_known(self.officers, instant),
+            enterprises=_spans_known(self.enterprises, instant),
+            chief_terms=_spans_known(self.chief_terms, instant),
+            police_offices=_spans_known(self.police_offices, instant),
         )
+
+    def latest_learned(self) -> datetime | None:
+        """When the latest fact (or part of one) these facts hold was learned."""
+        return max(_learned_times(self), default=None)
+
+
+def _learned_times(facts: Facts) -> Iterable[datetime]:
+    for group in (facts.activities, facts.ratings, facts.spot_checks):
+        yield from (f.learned_at for f in group)
+    for spanned in (facts.officers, facts.enterprises, facts.chief_terms, facts.police_offices):
+        for s in spanned:
+            yield s.learned_at
+            if s.span.end_learned_at is not None:
+                yield s.span.end_learned_at
+    for d in facts.duties:
+        yield from (t for t in (d.learned_at, d.done_learned_at) if t is not None)
+    for a in facts.appeals:
+        yield a.learned_at
+        yield from (t for t in (a.first_response_at, a.closed_at, a.forum_learned_at) if t is not None)
+        yield from a.reopened_at
+        if a.rating is not None:
+            yield a.rating.at
+
+
+def _learned(items: tuple[L, ...], instant: datetime) -> tuple[L, ...]:
+    return tuple(item for item in items if item.learned_at <= instant)
+
+
+def _spans_known(items: tuple[S, ...], instant: datetime) -> tuple[S, ...]:
+    return tuple(replace(item, span=item.span.known_at(instant)) for item in items if item.learned_at <= instant)
 
 
 def _present(items: Iterable[T | None]) -> tuple[T, ...]:

@@ -1,12 +1,19 @@
-"""The report's figure table, rebuilt from facts for any period and as of any past date.
+"""The report's figure table for any business period, as the bureau knew it at any instant.
 
-Counts of work (forums, services, hazards, disputes, cases, trainings, leaflets, patrols) add up the
-`count` of facts that happened in `[period_start, period_end)`. Standing figures (officers, enterprises
-by class, chiefs, police offices) are read at the end of the period, or at `as_of` if that is earlier.
-Anything recorded after `as_of` is ignored, so the table shows what the bureau could have known then.
+Two clocks (see `facts`): the period `[start, end)` is business time, when things happened in the
+scheme; `as_of` is knowledge time, and anything learned after it is ignored, so the table shows what
+the bureau could have known then.
 
-Coverage: the share of active enterprises with at least `MIN_CHIEFS` distinct chiefs, and the share of
-key enterprises (all but small/micro, which the 四有 rule does not bind) with a police office.
+- Standing figures: the officers, enterprises (by class) and police offices that existed at some time
+  in the period. An enterprise reclassified during the period counts once, in the last class it had
+  in it. For a whole year in which nothing closed these are the standing figures at the year's end.
+- Coverage is read for each enterprise counted, at its last moment in the period (the period's end,
+  or its closing if earlier): the share with at least `MIN_CHIEFS` distinct chiefs, and the share of
+  key enterprises (all but small/micro, which the 四有 rule does not bind) with a police office.
+- Counts of work (forums, services, hazards, disputes, cases, trainings, leaflets, patrols) add up the
+  `count` of the facts that happened in the period; the appeals collected at a forum count on the
+  forum's day, like the forum.
+- Visit compliance: the duties due in the period, measured as of `as_of` (not yet due: pending).
 """
 
 import csv
@@ -16,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from jingzhang.evaluation.domain.facts import ActivityFact, EnterpriseFact, Facts
+from jingzhang.evaluation.domain.facts import ActivityFact, ChiefTermFact, EnterpriseFact, Facts, Span
 from jingzhang.evaluation.domain.metrics import Rate, Tally
 from jingzhang.evaluation.domain.period import Period
 from jingzhang.evaluation.domain.scorecard import visit_compliance
@@ -53,19 +60,19 @@ class FigureTable:
 def figure_table(facts: Facts, period_start: datetime, period_end: datetime, as_of: datetime) -> FigureTable:
     period = Period(period_start, period_end)
     known = facts.known_at(as_of)
-    instant = min(as_of, period_end)
-    enterprises = _enterprises_at(known.enterprises, instant)
-    chiefs = _chiefs_at(known, instant, enterprises)
-    offices = [p for p in known.police_offices if p.span.holds_at(instant) and p.enterprise_id in enterprises]
+    enterprises = _enterprises_in(known.enterprises, period)
+    closing = {e: _last_moment(fact.span, period) for e, fact in enterprises.items()}
+    chiefs = _chiefs_at(known.chief_terms, closing)
+    offices = [p for p in known.police_offices if p.span.overlaps(period) and p.enterprise_id in enterprises]
+    with_office = {p.enterprise_id for p in offices if _held_to(p.span, closing[p.enterprise_id])}
     done = [a for a in known.activities if period.contains(a.at)]
     staffed = [e for e in enterprises if len(chiefs[e]) >= MIN_CHIEFS]
     key = [e.enterprise_id for e in enterprises.values() if e.enterprise_class.is_key]
-    with_office = {p.enterprise_id for p in offices}
-    forum_appeals = [a.fact_id for a in known.appeals if a.forum_id and period.contains(a.raised_at)]
+    forum_appeals = [a.fact_id for a in known.appeals if a.forum_id and period.contains(a.counted_at)]
     return FigureTable(
         period=period,
         as_of=as_of,
-        officers_in_scheme=Tally.of(o.officer_id for o in known.officers if o.span.holds_at(instant)),
+        officers_in_scheme=Tally.of(o.officer_id for o in known.officers if o.span.overlaps(period)),
         chiefs_per_enterprise_min=min((len(chiefs[e]) for e in enterprises), default=None),
         city_key_projects=_of_class(enterprises.values(), EnterpriseClass.CITY_KEY_PROJECT),
         district_key_projects=_of_class(enterprises.values(), EnterpriseClass.DISTRICT_KEY_PROJECT),
@@ -87,21 +94,31 @@ def figure_table(facts: Facts, period_start: datetime, period_end: datetime, as_
     )
 
 
-def _enterprises_at(facts: Iterable[EnterpriseFact], instant: datetime) -> dict[str, EnterpriseFact]:
-    """Active enterprises by id; if overlapping facts disagree, the latest-starting one wins."""
+def _enterprises_in(facts: Iterable[EnterpriseFact], period: Period) -> dict[str, EnterpriseFact]:
+    """The enterprises that existed in the period, each as its latest-starting span in it has it."""
     latest: dict[str, EnterpriseFact] = {}
     for fact in sorted(facts, key=lambda f: (f.span.active_from, f.fact_id)):
-        if fact.span.holds_at(instant):
+        if fact.span.overlaps(period):
             latest[fact.enterprise_id] = fact
     return latest
 
 
-def _chiefs_at(known: Facts, instant: datetime, enterprises: Iterable[str]) -> dict[str, set[str]]:
+def _last_moment(span: Span, period: Period) -> datetime:
+    return period.end if span.active_until is None else min(span.active_until, period.end)
+
+
+def _held_to(span: Span, moment: datetime) -> bool:
+    """Whether it began before `moment` and still held up to it."""
+    return span.active_from < moment and (span.active_until is None or span.active_until >= moment)
+
+
+def _chiefs_at(terms: Iterable[ChiefTermFact], closing: dict[str, datetime]) -> dict[str, set[str]]:
     chiefs: dict[str, set[str]] = defaultdict(set)
-    for term in known.chief_terms:
-        if term.span.holds_at(instant):
+    for term in terms:
+        moment = closing.get(term.enterprise_id)
+        if moment is not None and _held_to(term.span, moment):
             chiefs[term.enterprise_id].add(term.officer_id)
-    return {e: chiefs[e] for e in enterprises}
+    return {e: chiefs[e] for e in closing}
 
 
 def _of_class(enterprises: Iterable[EnterpriseFact], cls: EnterpriseClass) -> Tally:

@@ -27,16 +27,26 @@ class Tally:
 
 @dataclass(frozen=True, slots=True)
 class Rate:
-    """`numerator ÷ denominator`; `value` is None, not 0, when nothing was there to measure."""
+    """`numerator ÷ denominator`; `value` is None, not 0, when nothing was there to measure.
+
+    `pending_ids` are facts the rate will measure once they are due (an appeal still within its time
+    limit, a visit not yet due): neither hits nor misses yet, so outside the denominator.
+    """
 
     numerator_ids: tuple[str, ...]
     denominator_ids: tuple[str, ...]
+    pending_ids: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, hits: Iterable[str], population: Iterable[str]) -> "Rate":
+    def of(cls, hits: Iterable[str], population: Iterable[str], pending: Iterable[str] = ()) -> "Rate":
         base = _ids(population)
         members = set(base)
-        return cls(tuple(i for i in _ids(hits) if i in members), base)
+        waiting = tuple(i for i in _ids(pending) if i not in members)
+        return cls(tuple(i for i in _ids(hits) if i in members), base, waiting)
+
+    @property
+    def pending(self) -> int:
+        return len(self.pending_ids)
 
     @property
     def numerator(self) -> int:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import assert_never
 
-from jingzhang.evaluation.domain.events import RankingEvent, RankingPublished
+from jingzhang.evaluation.domain.events import PublishedWeighting, RankingEvent, RankingPublished
 from jingzhang.evaluation.domain.period import Period
 from jingzhang.evaluation.domain.ranking import Ranking
 from jingzhang.shared.aggregate import Aggregate
@@ -29,7 +29,7 @@ def ranking_stream_id(year: int) -> str:
 
 def ranking_id(year: int, ranking: Ranking) -> str:
     """Derived from the content, so a retry of the same publication is recognised as the same one."""
-    parts = [ranking.weighting.model_dump_json(), str(ranking.min_rated_appeals)]
+    parts = [ranking.weighting.model_dump_json(), str(ranking.min_sample)]
     parts += [o.model_dump_json() for o in (*ranking.models, *ranking.laggards, *ranking.unranked)]
     return f"{year}-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
@@ -57,8 +57,9 @@ def decide_publish(state: RankingState, command: PublishRanking, ranking: Rankin
         RankingPublished(
             ranking_id=identity,
             year=command.year,
-            weighting=ranking.weighting,
-            min_rated_appeals=ranking.min_rated_appeals,
+            weighting=PublishedWeighting(**ranking.weighting.model_dump()),
+            min_rated_appeals=ranking.min_sample,
+            min_sample=ranking.min_sample,
             models=ranking.models,
             laggards=ranking.laggards,
             unranked_on_rates=ranking.unranked,

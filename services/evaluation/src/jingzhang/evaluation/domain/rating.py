@@ -1,8 +1,9 @@
 """The rating aggregate: an enterprise rates one of its chiefs once per period.
 
 One stream per (enterprise, officer, period), so a second rating for the same period is caught by the
-aggregate itself; a retry of the very same rating records nothing. Whether the officer really is a
-chief of the enterprise is checked by the handler against the assignment projection.
+aggregate itself (409 `duplicate`); a retry of the very same rating records nothing (and the handler
+answers it as the first was answered). Whether the enterprise and officer exist, and the officer really
+is a chief of the enterprise, is checked by the handler against the facts read model.
 """
 
 import hashlib
@@ -75,7 +76,10 @@ def decide_rate(state: RatingState, command: RateChief, now: datetime) -> list[D
     if state.model_dump(exclude=_NOT_COMPARED) == event.model_dump(exclude=_NOT_COMPARED):
         return []
     raise DomainRejected(
-        f"{command.enterprise_id} already rated {command.officer_id} for {command.period}", code="already_rated"
+        f"{command.enterprise_id} 已对 {command.officer_id} 作出 {command.period} 的不同评价"
+        f" ({command.enterprise_id} already rated {command.officer_id} for {command.period} otherwise)",
+        field="level",
+        code="duplicate",
     )
 
 

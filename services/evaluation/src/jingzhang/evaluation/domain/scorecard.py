@@ -1,15 +1,18 @@
-"""The per-officer scorecard (一警一评一考) for any period.
+"""The per-officer scorecard (一警一评一考) for any business period, as the bureau knew it at an instant.
 
 Credit follows whoever acted: an appeal counts for the officer recorded as acting on it, whether A or
 B; an activity counts once for each officer who took part. Rates are None when there was nothing to
 measure, and every number keeps the fact ids behind it (`Scorecard.evidence`).
 
-Which appeals a rate is measured on, when the scorecard is taken `as_of` an instant:
-- response rate: appeals answered, or whose first-response limit has passed (an appeal still within
-  its limit is neither a hit nor a miss yet);
-- on-time closure: appeals closed, or past their due date; reopen rate: appeals closed at least once;
-- resolution and satisfaction: rated appeals; satisfied means level >= 4 of 5 (`SATISFIED_LEVEL`).
-Without `as_of` the facts are taken as final: anything that has not happened counts as missed.
+A scorecard is taken `as_of` an instant (reading it now means as of now): it sees the facts learned by
+then, and a rate measures only what was due by then. What is not due yet is pending, neither a hit
+nor a miss (`Rate.pending_ids`), so an appeal a few minutes old never reads as a missed response:
+- response rate: appeals answered, or whose first-response limit has passed;
+- on-time closure: appeals closed, or past their due time; reopen rate: appeals closed at least once;
+- visit compliance: duties due in the period that were done or are past due;
+- resolution and satisfaction (the callback's): rated appeals; satisfied means level >= 4 of 5;
+- ratings (打评): the enterprises' ratings of the officer for periods inside this one, averaged;
+- spot checks (满意度抽查): the answers about the officer given in the period, the satisfied share.
 """
 
 from collections.abc import Callable, Iterable
@@ -34,7 +37,7 @@ from jingzhang.evaluation.domain.vocabulary import ActivityKind, Slot
 class Scorecard:
     officer_id: str
     period: Period
-    as_of: datetime | None
+    as_of: datetime
     appeals_handled: Tally
     appeals_as_a: Tally
     appeals_as_b: Tally
@@ -60,6 +63,11 @@ class Scorecard:
         return self.satisfaction_rate.denominator
 
     @property
+    def sample(self) -> int:
+        """What the enterprises said about the officer: ratings, rated appeals and spot-check answers."""
+        return self.ratings_received.total + self.rated_appeals + self.spot_check_satisfaction.denominator
+
+    @property
     def activity_volume(self) -> int:
         """Services, hazards, disputes, cases, legal trainings and patrols, each counted once."""
         parts = (
@@ -79,8 +87,12 @@ class Scorecard:
         }
 
 
-def scorecard(officer_id: str, period: Period, facts: Facts, as_of: datetime | None = None) -> Scorecard:
-    known = facts if as_of is None else facts.known_at(as_of)
+def scorecard(officer_id: str, period: Period, facts: Facts, as_of: datetime) -> Scorecard:
+    return scorecard_of_known(officer_id, period, facts.known_at(as_of), as_of)
+
+
+def scorecard_of_known(officer_id: str, period: Period, known: Facts, as_of: datetime) -> Scorecard:
+    """`scorecard` of facts already rewound to `as_of` (`Facts.known_at`), for many officers at once."""
     appeals = [a for a in known.appeals if a.officer_id == officer_id and period.contains(a.raised_at)]
     ratings = [r for r in known.ratings if r.officer_id == officer_id and period.covers(r.period)]
     done = [a for a in known.activities if officer_id in a.officer_ids and period.contains(a.at)]
@@ -92,10 +104,10 @@ def scorecard(officer_id: str, period: Period, facts: Facts, as_of: datetime | N
         appeals_handled=_appeals_in(appeals),
         appeals_as_a=_appeals_in(appeals, Slot.A),
         appeals_as_b=_appeals_in(appeals, Slot.B),
-        response_rate=_rate(appeals, _responded_in_time, _response_settled(as_of)),
+        response_rate=_due_rate(appeals, _responded_in_time, _response_due(as_of)),
         resolution_rate=_rate(appeals, _resolved, _rated),
         satisfaction_rate=_rate(appeals, _satisfied, _rated),
-        on_time_closure=_rate(appeals, _closed_in_time, _closure_settled(as_of)),
+        on_time_closure=_due_rate(appeals, _closed_in_time, _closure_due(as_of)),
         reopen_rate=_rate(appeals, _reopened, _closed_once),
         visit_compliance=visit_compliance(duties, period, as_of),
         hazards_rectified=_activities(done, ActivityKind.HAZARD_RECTIFIED),
@@ -111,10 +123,13 @@ def scorecard(officer_id: str, period: Period, facts: Facts, as_of: datetime | N
     )
 
 
-def visit_compliance(duties: Iterable[DutyFact], period: Period, as_of: datetime | None) -> Rate:
-    """Duties due in the period (and, at `as_of`, already due or done); hits were done by their due time."""
-    due = [d for d in duties if period.contains(d.due_at) and _settled(d.due_at, d.done_at, as_of)]
-    return Rate.of((d.fact_id for d in due if d.on_time), (d.fact_id for d in due))
+def visit_compliance(duties: Iterable[DutyFact], period: Period, as_of: datetime) -> Rate:
+    """Duties due in the period, done or past due at `as_of`; hits were done by their due time. The
+    rest (not yet due, not done) are pending."""
+    in_period = [d for d in duties if period.contains(d.due_at)]
+    due = [d for d in in_period if _measurable(d.due_at, d.done_at, as_of)]
+    pending = (d.fact_id for d in in_period if not _measurable(d.due_at, d.done_at, as_of))
+    return Rate.of((d.fact_id for d in due if d.on_time), (d.fact_id for d in due), pending)
 
 
 AppealTest = Callable[[AppealFact], bool]
@@ -125,21 +140,28 @@ def _rate(appeals: list[AppealFact], hit: AppealTest, counted: AppealTest) -> Ra
     return Rate.of((a.fact_id for a in population if hit(a)), (a.fact_id for a in population))
 
 
+def _due_rate(appeals: list[AppealFact], hit: AppealTest, due: AppealTest) -> Rate:
+    """A rate over the appeals that are due; the others are pending."""
+    population = [a for a in appeals if due(a)]
+    pending = (a.fact_id for a in appeals if not due(a))
+    return Rate.of((a.fact_id for a in population if hit(a)), (a.fact_id for a in population), pending)
+
+
 def _appeals_in(appeals: list[AppealFact], slot: Slot | None = None) -> Tally:
     return Tally.of(a.fact_id for a in appeals if slot is None or a.slot is slot)
 
 
-def _settled(due: datetime, happened: datetime | None, as_of: datetime | None) -> bool:
-    """Measurable yet: it happened, its deadline passed, or the facts are final (no `as_of`)."""
-    return as_of is None or happened is not None or due <= as_of
+def _measurable(due: datetime, happened: datetime | None, as_of: datetime) -> bool:
+    """It happened, or its deadline has passed."""
+    return happened is not None or due <= as_of
 
 
-def _response_settled(as_of: datetime | None) -> AppealTest:
-    return lambda a: _settled(a.first_response_due, a.first_response_at, as_of)
+def _response_due(as_of: datetime) -> AppealTest:
+    return lambda a: _measurable(a.first_response_due, a.first_response_at, as_of)
 
 
-def _closure_settled(as_of: datetime | None) -> AppealTest:
-    return lambda a: _settled(a.due_at, a.closed_at, as_of)
+def _closure_due(as_of: datetime) -> AppealTest:
+    return lambda a: _measurable(a.due_at, a.closed_at, as_of)
 
 
 def _responded_in_time(a: AppealFact) -> bool:
@@ -175,7 +197,7 @@ def _activities(done: list[ActivityFact], kind: ActivityKind) -> Tally:
 
 
 def _spot_checks(answers: Iterable[SpotCheckFact], officer_id: str, period: Period) -> Rate:
-    mine = [s for s in answers if officer_id in s.officer_ids and period.contains(s.recorded_at)]
+    mine = [s for s in answers if officer_id in s.officer_ids and period.contains(s.answered_at)]
     return Rate.of((s.fact_id for s in mine if s.satisfied), (s.fact_id for s in mine))
 
 

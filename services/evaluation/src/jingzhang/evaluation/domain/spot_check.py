@@ -41,11 +41,15 @@ class Answer:
     satisfied: bool
     level: int
     comment: str
+    officer_id: str | None = None
 
     def same_as(self, other: "Answer") -> bool:
         """Whether `other` repeats this answer; the comment is left out because the recorded one is sealed
         (personal data), never the plaintext a retry carries."""
-        return (self.enterprise_id, self.satisfied, self.level) == (other.enterprise_id, other.satisfied, other.level)
+        return self._key() == other._key()
+
+    def _key(self) -> tuple[str, bool, int, str | None]:
+        return self.enterprise_id, self.satisfied, self.level, self.officer_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +92,15 @@ class Draw:
 
 @dataclass(frozen=True, slots=True)
 class RecordSpotCheckAnswer:
+    """A sampled enterprise's answer, about one of its chiefs (`officer_id`) or about its chiefs at large."""
+
     spot_check_id: str
     enterprise_id: str
     satisfied: bool
     level: int
     comment: str = ""
     expected_version: int | None = None
+    officer_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,41 +123,64 @@ def evolve(state: SpotCheckState, event: DomainEvent) -> SpotCheckState:
     match event:
         case SpotCheckDrawn():
             return replace(state, status=SpotCheckStatus.OPEN, drawn=event)
-        case SpotCheckAnswerRecorded(enterprise_id=e, satisfied=s, level=level, comment=c):
-            return replace(state, answers=(*state.answers, Answer(e, s, level, c)))
+        case SpotCheckAnswerRecorded(enterprise_id=e, satisfied=s, level=level, comment=c, officer_id=o):
+            return replace(state, answers=(*state.answers, Answer(e, s, level, c, o)))
         case SpotCheckClosed():
             return replace(state, status=SpotCheckStatus.CLOSED)
         case _:
             assert_never(event)
 
 
-def decide_draw(state: SpotCheckState, draw: Draw, now: datetime) -> list[DomainEvent]:
+def decide_draw(
+    state: SpotCheckState, draw: Draw, now: datetime, asked: DrawSpotCheck | None = None
+) -> list[DomainEvent]:
+    """`asked`: what the bureau asked for, of which `draw` is the settling; a retry of a recorded draw is
+    judged on it (see `_retried`)."""
+    if state.drawn is not None:
+        return _retried(state.drawn, asked or DrawSpotCheck(draw.spot_check_id, draw.seed, draw.sample_size))
     population = sorted(set(draw.population))
     if not 1 <= draw.sample_size <= len(population):
         raise InvalidCommand(f"sample size must be 1..{len(population)}", field="sample_size")
-    event = SpotCheckDrawn(
-        spot_check_id=draw.spot_check_id,
-        seed=draw.seed,
-        population_size=len(population),
-        population_digest=population_digest(population),
-        sample=draw_sample(population, draw.seed, draw.sample_size),
-        drawn_at=now,
-    )
-    if state.drawn is None:
-        return [event]
-    if state.drawn.model_dump(exclude={"drawn_at"}) == event.model_dump(exclude={"drawn_at"}):
+    return [
+        SpotCheckDrawn(
+            spot_check_id=draw.spot_check_id,
+            seed=draw.seed,
+            population_size=len(population),
+            population_digest=population_digest(population),
+            sample=draw_sample(population, draw.seed, draw.sample_size),
+            drawn_at=now,
+        )
+    ]
+
+
+def _retried(drawn: SpotCheckDrawn, asked: DrawSpotCheck) -> list[DomainEvent]:
+    """The same id again records nothing when it asks for what was drawn (the seed and size it gives, if
+    any; what it leaves to the service was settled by the first draw), and is a duplicate otherwise."""
+    same_seed = asked.seed is None or asked.seed == drawn.seed
+    same_size = asked.sample_size is None or asked.sample_size == len(drawn.sample)
+    if same_seed and same_size:
         return []
-    raise DomainRejected(f"spot check {draw.spot_check_id} was already drawn", code="already_drawn")
+    raise DomainRejected(
+        f"抽查 {drawn.spot_check_id} 已按其他参数抽取 (spot check {drawn.spot_check_id} was already drawn otherwise)",
+        field="spot_check_id",
+        code="duplicate",
+    )
 
 
 def decide_answer(state: SpotCheckState, command: RecordSpotCheckAnswer, now: datetime) -> list[DomainEvent]:
-    _check_answer(state, command)
-    answer = Answer(command.enterprise_id, command.satisfied, command.level, command.comment)
+    """A retry of a recorded answer records nothing, even once the check is closed; another answer from
+    the same enterprise is a duplicate."""
+    answer = Answer(command.enterprise_id, command.satisfied, command.level, command.comment, command.officer_id)
     known = state.answer_of(command.enterprise_id)
     if known is not None and known.same_as(answer):
         return []
     if known is not None:
-        raise DomainRejected(f"{command.enterprise_id} already answered", code="already_answered")
+        raise DomainRejected(
+            f"{command.enterprise_id} 已作出不同的回答 ({command.enterprise_id} already answered otherwise)",
+            field="enterprise_id",
+            code="duplicate",
+        )
+    _check_answer(state, command)
     return [
         SpotCheckAnswerRecorded(
             spot_check_id=command.spot_check_id,
@@ -159,6 +189,7 @@ def decide_answer(state: SpotCheckState, command: RecordSpotCheckAnswer, now: da
             level=command.level,
             comment=command.comment,
             answered_at=now,
+            officer_id=command.officer_id,
         )
     ]
 

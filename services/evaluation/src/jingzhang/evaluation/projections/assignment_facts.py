@@ -1,16 +1,20 @@
 """Facts from the assignment service: officers, enterprises (class spans), chief terms, police offices.
 
 Every table is written from one assignment stream only (an enterprise's or an officer's), so its rows
-depend on that stream's own order and never on when another service's events arrive. Spans use the
-domain time the assignment service recorded (`effective_from`, or the event's `occurred_at`).
+depend on that stream's own order and never on when another service's events arrive. Spans are in
+business time: an enterprise exists from its `registered_on`, an officer is in the scheme from their
+`enrolled_on`, an office is open from its `opened_on` (each the start of that day, bureau time), a
+chief's term runs from its `effective_from`; an event without such a time (one recorded before they
+were published, a suspension, a closing) takes effect at its `occurred_at`.
 
 Its events are read through `upstream.assignment`, evaluation's tolerant reader of them.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
+from jingzhang.evaluation.domain.period import BUREAU_TZ
 from jingzhang.evaluation.upstream.assignment import (
     ChiefAssigned,
     ChiefRelieved,
@@ -110,7 +114,7 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
                 payload.office_id,
                 env.event_id,
                 payload.enterprise_id,
-                env.occurred_at,
+                _on(payload.opened_on, env),
                 env.recorded_at,
             )
         case PoliceOfficeClosed():
@@ -121,7 +125,7 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
                 payload.officer_id,
                 env.event_id,
                 payload.name,
-                env.occurred_at,
+                _on(payload.enrolled_on, env),
                 env.recorded_at,
             )
         case OfficerRetired():
@@ -139,18 +143,26 @@ async def _register(conn: asyncpg.Connection, env: Envelope, event: EnterpriseRe
         event.enterprise_class.value,
         env.recorded_at,
     )
-    await _start_span_if_active(conn, env, event.enterprise_id)
+    await _start_span_if_active(conn, env, event.enterprise_id, _on(event.registered_on, env))
 
 
-async def _start_span_if_active(conn: asyncpg.Connection, env: Envelope, enterprise_id: str) -> None:
-    """A new span in the enterprise's current class, unless it is suspended or closed."""
+def _on(day: date | None, env: Envelope) -> datetime:
+    """The start of a business day in bureau time; without one, when the event was recorded."""
+    return env.occurred_at if day is None else datetime(day.year, day.month, day.day, tzinfo=BUREAU_TZ)
+
+
+async def _start_span_if_active(
+    conn: asyncpg.Connection, env: Envelope, enterprise_id: str, since: datetime | None = None
+) -> None:
+    """A new span in the enterprise's current class from `since` (default: the event's time), unless it
+    is suspended or closed."""
     await conn.execute(
         "INSERT INTO enterprise_spans (event_id, enterprise_id, enterprise_class, active_from, recorded_at)"
         " SELECT $1, enterprise_id, enterprise_class, $3, $4 FROM enterprises"
         " WHERE enterprise_id = $2 AND status = 'active' ON CONFLICT (event_id) DO NOTHING",
         env.event_id,
         enterprise_id,
-        env.occurred_at,
+        since or env.occurred_at,
         env.recorded_at,
     )
 

@@ -11,6 +11,11 @@ own models; an event of a type none of them declares is logged in `fact_events` 
 
 Traceability: every applied event is logged in `fact_events` (its stream, type and times), and every
 fact row keeps the id of the event it came from, so a number can list the events behind it.
+
+Two clocks: the tables hold business times (when a span began, an appeal was received, work was done);
+knowledge time is the `occurred_at` that `fact_events` logs for each event, joined by event id when
+the facts are loaded (`loader`). Each table's `recorded_at` is the producer store's commit time, kept
+for operators and read by no calculation: in a demo set in another year it runs on another clock.
 """
 
 from jingzhang.evaluation.events import REGISTRY as OWN_EVENTS

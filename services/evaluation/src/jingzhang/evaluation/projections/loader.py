@@ -1,9 +1,14 @@
 """Reads the facts tables back into the pure domain's `Facts`, joining what crosses streams.
 
-Joins made here rather than when events are applied (see `facts`): a forum appeal's forum, a duty's
-visit time, and the chiefs a spot-check answer is about. Merged duplicates are left out (they live on
-in the appeal they were merged into). An appeal not routed yet, or a duty nobody answers for, is kept
-for the figure table under officer "", which no scorecard asks for.
+Joins made here rather than when events are applied (see `facts`): a forum appeal's forum (its day and
+when it was recorded), a duty's visit time, and the chiefs a spot-check answer is about. Merged
+duplicates are left out (they live on in the appeal they were merged into). An appeal not routed yet,
+or a duty nobody answers for, is kept for the figure table under officer "", which no scorecard asks for.
+
+Knowledge time: every fact's `learned_at` is the `occurred_at` of the event behind it (`fact_events`,
+by the row's `event_id`), and a span's end was learned when the event that ended it (`ended_by`)
+occurred. That is the recording service's clock; the rows' `recorded_at` (the store's commit time) is
+not read.
 """
 
 from collections.abc import Iterable
@@ -31,12 +36,30 @@ from jingzhang.evaluation.projections.facts import PROJECTION
 from jingzhang.shared.projection import use_schema
 
 _APPEALS = """
-SELECT a.*, f.forum_id FROM appeals a LEFT JOIN forum_appeals f USING (appeal_id)
+SELECT a.*, l.occurred_at AS learned_at, f.forum_id, fa.at AS forum_at, fl.occurred_at AS forum_learned_at
+FROM appeals a JOIN fact_events l ON l.event_id = a.event_id
+LEFT JOIN forum_appeals f USING (appeal_id)
+LEFT JOIN activities fa ON fa.event_id = f.event_id
+LEFT JOIN fact_events fl ON fl.event_id = f.event_id
 WHERE a.merged_into IS NULL
 """
 _DUTIES = """
-SELECT d.*, coalesce(v.started_at, d.fulfilled_at) AS done_at FROM duties d LEFT JOIN visits v USING (visit_id)
+SELECT d.*, coalesce(v.started_at, d.fulfilled_at) AS done_at, l.occurred_at AS learned_at
+FROM duties d JOIN fact_events l ON l.event_id = d.event_id LEFT JOIN visits v USING (visit_id)
 """
+
+
+def _learned(table: str) -> str:
+    """Every row of `table` with when the bureau learned of it."""
+    return f"SELECT t.*, l.occurred_at AS learned_at FROM {table} t JOIN fact_events l ON l.event_id = t.event_id"
+
+
+def _spans(table: str) -> str:
+    """Every row of `table` with when the bureau learned of it and of its end."""
+    return (
+        f"SELECT t.*, l.occurred_at AS learned_at, e.occurred_at AS end_learned_at FROM {table} t"
+        " JOIN fact_events l ON l.event_id = t.event_id LEFT JOIN fact_events e ON e.event_id = t.ended_by"
+    )
 
 
 async def load_facts(pool: asyncpg.Pool) -> Facts:
@@ -47,23 +70,24 @@ async def load_facts(pool: asyncpg.Pool) -> Facts:
 
 async def read_facts(conn: asyncpg.Connection) -> Facts:
     """Everything, in one snapshot; the caller has set the search path (see `use_schema`)."""
-    terms = tuple(_term(r) for r in await conn.fetch("SELECT * FROM chief_terms"))
-    answers = await conn.fetch("SELECT * FROM spot_check_answers")
+    terms = tuple(_term(r) for r in await conn.fetch(_spans("chief_terms")))
+    answers = await conn.fetch(_learned("spot_check_answers"))
     return Facts(
         appeals=tuple(_appeal(r) for r in await conn.fetch(_APPEALS)),
         duties=tuple(_duty(r) for r in await conn.fetch(_DUTIES)),
-        activities=tuple(_activity(r) for r in await conn.fetch("SELECT * FROM activities")),
-        ratings=tuple(_rating(r) for r in await conn.fetch("SELECT * FROM ratings")),
+        activities=tuple(_activity(r) for r in await conn.fetch(_learned("activities"))),
+        ratings=tuple(_rating(r) for r in await conn.fetch(_learned("ratings"))),
         spot_checks=tuple(_answer(r, terms) for r in answers),
-        officers=tuple(_officer(r) for r in await conn.fetch("SELECT * FROM officers")),
-        enterprises=tuple(_enterprise(r) for r in await conn.fetch("SELECT * FROM enterprise_spans")),
+        officers=tuple(_officer(r) for r in await conn.fetch(_spans("officers"))),
+        enterprises=tuple(_enterprise(r) for r in await conn.fetch(_spans("enterprise_spans"))),
         chief_terms=terms,
-        police_offices=tuple(_office(r) for r in await conn.fetch("SELECT * FROM police_offices")),
+        police_offices=tuple(_office(r) for r in await conn.fetch(_spans("police_offices"))),
     )
 
 
 def _span(row: asyncpg.Record) -> Span:
-    return Span(row["active_from"], row["active_until"])
+    ended = row["active_until"]
+    return Span(row["active_from"], ended, row["end_learned_at"] if ended is not None else None)
 
 
 def _appeal(row: asyncpg.Record) -> AppealFact:
@@ -79,12 +103,14 @@ def _appeal(row: asyncpg.Record) -> AppealFact:
         raised_at=row["raised_at"],
         first_response_due=row["first_response_due"],
         due_at=row["due_at"],
-        recorded_at=row["recorded_at"],
+        learned_at=row["learned_at"],
         first_response_at=row["first_response_at"],
         closed_at=row["closed_at"],
         rating=rating,
         reopened_at=tuple(row["reopened_at"]),
         forum_id=row["forum_id"],
+        forum_at=row["forum_at"],
+        forum_learned_at=row["forum_learned_at"],
     )
 
 
@@ -95,8 +121,9 @@ def _duty(row: asyncpg.Record) -> DutyFact:
         officer_id=row["officer_id"] or "",
         enterprise_id=row["enterprise_id"],
         due_at=row["due_at"],
-        recorded_at=row["recorded_at"],
+        learned_at=row["learned_at"],
         done_at=row["done_at"],
+        done_learned_at=row["fulfilled_at"],
     )
 
 
@@ -106,7 +133,7 @@ def _activity(row: asyncpg.Record) -> ActivityFact:
         kind=ActivityKind(row["kind"]),
         officer_ids=frozenset(row["officer_ids"]),
         at=row["at"],
-        recorded_at=row["recorded_at"],
+        learned_at=row["learned_at"],
         count=row["count"],
         enterprise_id=row["enterprise_id"],
     )
@@ -120,19 +147,23 @@ def _rating(row: asyncpg.Record) -> RatingFact:
         tier=ChiefTier(row["tier"]),
         period=Period.parse(row["period"]),
         level=row["level"],
-        recorded_at=row["recorded_at"],
+        learned_at=row["learned_at"],
     )
 
 
 def _answer(row: asyncpg.Record, terms: Iterable[ChiefTermFact]) -> SpotCheckFact:
+    """About the officer it names, or about the enterprise's chiefs when it was given."""
+    named = row["officer_id"]
+    officers = frozenset({named}) if named else chiefs_at(terms, row["enterprise_id"], row["answered_at"])
     return SpotCheckFact(
         fact_id=str(row["event_id"]),
         spot_check_id=row["spot_check_id"],
         enterprise_id=row["enterprise_id"],
-        officer_ids=chiefs_at(terms, row["enterprise_id"], row["answered_at"]),
+        officer_ids=officers,
         satisfied=row["satisfied"],
         level=row["level"],
-        recorded_at=row["recorded_at"],
+        answered_at=row["answered_at"],
+        learned_at=row["learned_at"],
     )
 
 
@@ -141,12 +172,12 @@ def chiefs_at(terms: Iterable[ChiefTermFact], enterprise_id: str, instant: datet
 
 
 def _officer(row: asyncpg.Record) -> OfficerFact:
-    return OfficerFact(str(row["event_id"]), row["officer_id"], _span(row), row["recorded_at"])
+    return OfficerFact(str(row["event_id"]), row["officer_id"], _span(row), row["learned_at"])
 
 
 def _enterprise(row: asyncpg.Record) -> EnterpriseFact:
     cls = EnterpriseClass(row["enterprise_class"])
-    return EnterpriseFact(str(row["event_id"]), row["enterprise_id"], cls, _span(row), row["recorded_at"])
+    return EnterpriseFact(str(row["event_id"]), row["enterprise_id"], cls, _span(row), row["learned_at"])
 
 
 def _term(row: asyncpg.Record) -> ChiefTermFact:
@@ -157,10 +188,10 @@ def _term(row: asyncpg.Record) -> ChiefTermFact:
         tier=ChiefTier(row["tier"]),
         slot=Slot(row["slot"]),
         span=_span(row),
-        recorded_at=row["recorded_at"],
+        learned_at=row["learned_at"],
     )
 
 
 def _office(row: asyncpg.Record) -> PoliceOfficeFact:
     ids = (str(row["event_id"]), row["office_id"], row["enterprise_id"])
-    return PoliceOfficeFact(*ids, _span(row), row["recorded_at"])
+    return PoliceOfficeFact(*ids, _span(row), row["learned_at"])

@@ -1,8 +1,8 @@
 """Facts from evaluation's own events: chiefs' ratings and spot-check answers.
 
-A spot-check answer is about the enterprise's chiefs at the time it was given; which officers those
-were is joined from `chief_terms` when the facts are loaded, never here, so an answer applied before
-the assignment events that explain it ends up credited the same way.
+A spot-check answer is about the officer it names, or else about the enterprise's chiefs at the time
+it was given; which officers those were is joined from `chief_terms` when the facts are loaded, never
+here, so an answer applied before the assignment events that explain it ends up credited the same way.
 """
 
 from jingzhang.evaluation.domain.events import ChiefRated, SpotCheckAnswerRecorded
@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS spot_check_answers (
     satisfied      boolean NOT NULL,
     level          integer NOT NULL,
     answered_at    timestamptz NOT NULL,
-    recorded_at    timestamptz NOT NULL
+    recorded_at    timestamptz NOT NULL,
+    officer_id     text  -- the chief the answer is about; NULL: the enterprise's chiefs at the time
 );
 """
 
@@ -49,7 +50,8 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
             )
         case SpotCheckAnswerRecorded():
             await tx.conn.execute(
-                "INSERT INTO spot_check_answers VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+                "INSERT INTO spot_check_answers VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                " ON CONFLICT (event_id) DO NOTHING",
                 env.event_id,
                 payload.spot_check_id,
                 payload.enterprise_id,
@@ -57,6 +59,7 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
                 payload.level,
                 payload.answered_at,
                 env.recorded_at,
+                payload.officer_id,
             )
         case _:
             return

@@ -57,7 +57,13 @@ class PostgresFacts:
         )
         return [r["enterprise_id"] for r in rows]
 
+    async def enterprise_known(self, enterprise_id: str) -> bool:
+        """Whether assignment registered it (closed or not: its history stays)."""
+        rows = await self._fetch("SELECT 1 FROM enterprises WHERE enterprise_id = $1", enterprise_id)
+        return bool(rows)
+
     async def officer_known(self, officer_id: str) -> bool:
+        """Whether assignment enrolled them (retired or not)."""
         rows = await self._fetch("SELECT 1 FROM officers WHERE officer_id = $1", officer_id)
         return bool(rows)
 

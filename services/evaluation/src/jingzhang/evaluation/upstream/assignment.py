@@ -1,6 +1,11 @@
 """What evaluation reads of assignment's events: enterprises and their classes, chiefs' terms, police
 offices, officers in the scheme. Tiers, slots and classes are evaluation's own words with the published
-values (`domain.vocabulary`)."""
+values (`domain.vocabulary`).
+
+Business dates (`registered_on`, `opened_on`, `enrolled_on`: the day it happened, bureau time) are
+absent from events recorded before assignment published them; the event's `occurred_at` stands in."""
+
+from datetime import date
 
 from pydantic import AwareDatetime
 
@@ -14,6 +19,7 @@ class EnterpriseRegistered(PublishedEvent):
     enterprise_id: str
     name: str
     enterprise_class: EnterpriseClass
+    registered_on: date | None = None
 
 
 class EnterpriseReclassified(PublishedEvent):
@@ -52,6 +58,7 @@ class ChiefRelieved(PublishedEvent):
 class PoliceOfficeOpened(PublishedEvent):
     enterprise_id: str
     office_id: str
+    opened_on: date | None = None
 
 
 class PoliceOfficeClosed(PublishedEvent):
@@ -62,6 +69,7 @@ class OfficerEnrolled(PublishedEvent):
     officer_id: str
     name: str
     """A personal-data token, stored as it comes (see `shared.privacy`)."""
+    enrolled_on: date | None = None
 
 
 class OfficerRetired(PublishedEvent):
