@@ -125,9 +125,12 @@ async def test_a_forum_publishes_every_collected_appeal_with_its_deterministic_i
             {"enterprise_id": "ent-2", "description": "copper cable theft", "category": "theft"},
         ],
     }
-    assert (await post(patrols, "/forums", forum))["events"] == ["ForumHeld"]
+    first = await post(patrols, "/forums", forum)
+    assert first["events"] == ["ForumHeld"]
     again = await post(patrols, "/forums", forum)
-    assert (again["version"], again["events"]) == (1, [])  # a retried request records nothing twice
+    assert again == first  # a retried request records nothing twice and answers what the first did
+    other = await patrols.client.post("/forums", json={**forum, "attendees": 13})
+    assert (other.status_code, other.json()["code"], other.json()["field"]) == (409, "duplicate", "activity_id")
 
     forums: list[ForumHeld] = []
 

@@ -2,6 +2,7 @@
 ids drawn for new streams, authorization on the state a command loaded (one read per command), and
 who a report may name (a hand-written `SubjectsView` standing in for the subjects projection)."""
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -102,6 +103,15 @@ class Published:
         return self.applied
 
 
+class RacingStore(CountingStore):
+    """Lets another command run between reading a stream and appending to it, as two requests may."""
+
+    async def read_stream(self, stream: StreamId) -> list[Envelope]:
+        envelopes = await super().read_stream(stream)
+        await asyncio.sleep(0)
+        return envelopes
+
+
 @pytest.fixture
 def store() -> CountingStore:
     return CountingStore()
@@ -138,14 +148,49 @@ def visit_command(visit_id: str | None = "v-1", expected_version: int | None = N
 
 
 class TestVisits:
-    async def test_a_visit_is_recorded_once_even_when_the_request_is_retried(
+    async def test_a_visit_is_recorded_once_and_a_retry_answers_what_the_first_did(
         self, deps: Deps, store: CountingStore
     ) -> None:
         first = await handlers.record_visit(deps, visit_command(), META)
-        again = await handlers.record_visit(deps, visit_command(), META)
-        assert (first.version, again.version, len(again.events)) == (1, 1, 0)
+        again = await handlers.record_visit(deps, visit_command(expected_version=0), META)
+        assert (again.version, [e.event_type for e in again.events]) == (first.version, ["PatrolCompleted"])
+        assert first.version == 1
         assert [e.event_type for e in store.log] == ["PatrolCompleted"]
         assert again.state.visit_id == "v-1"
+
+    async def test_other_facts_under_a_recorded_visits_id_are_a_duplicate(
+        self, deps: Deps, store: CountingStore
+    ) -> None:
+        await handlers.record_visit(deps, visit_command(), META)
+        with pytest.raises(DomainRejected) as refused:
+            await handlers.record_visit(deps, replace(visit_command(), location="back gate"), META)
+        assert (refused.value.code, refused.value.field) == ("duplicate", "visit_id")
+        assert len(store.log) == 1
+
+    async def test_a_retry_answers_as_the_first_did_after_the_stream_moved_on(
+        self, deps: Deps, clock: FixedClock, store: CountingStore
+    ) -> None:
+        first = await handlers.record_hazard(deps, found(), META)
+        clock.advance(timedelta(days=1))
+        await handlers.rectify_hazard(deps, rectify(MONDAY + timedelta(days=1)), META)
+        again = await handlers.record_hazard(deps, found(), META)
+        assert (
+            (again.version, [e.event_type for e in again.events])
+            == (1, ["HazardFound"])
+            == (
+                first.version,
+                [e.event_type for e in first.events],
+            )
+        )
+        assert len(store.log) == 2
+
+    async def test_two_identical_first_reports_racing_both_answer_as_the_first(self, deps: Deps) -> None:
+        racing = RacingStore()
+        deps = replace(deps, store=racing)
+        answers = await asyncio.gather(*(handlers.record_visit(deps, visit_command(), META) for _ in range(2)))
+        assert [(a.version, [e.event_type for e in a.events]) for a in answers] == [(1, ["PatrolCompleted"])] * 2
+        assert len(racing.log) == 1
+        assert len(racing.reads) == 3  # both read an empty stream; the loser read again and found the winner's
 
     async def test_a_stale_expected_version_is_a_conflict(self, deps: Deps, store: CountingStore) -> None:
         with pytest.raises(ConcurrencyError):

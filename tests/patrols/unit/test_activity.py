@@ -127,9 +127,10 @@ class TestWhenRecorded:
     def test_the_same_report_again_changes_nothing(self) -> None:
         assert decide(self.state, FORUM, DAY + timedelta(days=1)) == []
 
-    def test_other_facts_under_the_same_id_are_refused(self) -> None:
-        with pytest.raises(DomainRejected, match="already recorded"):
+    def test_other_facts_under_the_same_id_are_a_duplicate(self) -> None:
+        with pytest.raises(DomainRejected, match="already recorded") as refused:
             decide(self.state, FORUM.model_copy(update={"attendees": 13}))
+        assert (refused.value.code, refused.value.field) == ("duplicate", "activity_id")
 
     def test_another_kind_of_activity_under_the_same_id_is_refused(self) -> None:
         with pytest.raises(DomainRejected, match="activity forum-1 is already recorded with other facts"):

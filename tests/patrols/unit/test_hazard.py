@@ -106,6 +106,11 @@ class TestWhenOpen:
     def test_recording_it_again_changes_nothing(self) -> None:
         assert decide_record(self.state, RECORD, FOUND_ON + timedelta(days=1)) == []
 
+    def test_recording_other_facts_under_its_id_is_a_duplicate(self) -> None:
+        with pytest.raises(DomainRejected, match="already recorded") as refused:
+            decide_record(self.state, replace(RECORD, rectification_due=DUE + timedelta(days=1)), FOUND_ON)
+        assert (refused.value.code, refused.value.field) == ("duplicate", "hazard_id")
+
     def test_rectifying_by_the_deadline_is_on_time(self) -> None:
         assert decide_rectify(self.state, rectify(DUE), DUE) == [rectified(DUE)]
 

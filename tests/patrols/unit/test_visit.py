@@ -106,9 +106,10 @@ class TestWhenRecorded:
     def test_the_same_report_again_changes_nothing(self) -> None:
         assert decide_record_visit(self.state, RECORD, NOW + timedelta(days=1)) == []
 
-    def test_other_facts_under_the_same_id_are_refused(self) -> None:
-        with pytest.raises(DomainRejected, match="already recorded"):
+    def test_other_facts_under_the_same_id_are_a_duplicate(self) -> None:
+        with pytest.raises(DomainRejected, match="already recorded") as refused:
             decide_record_visit(self.state, replace(RECORD, person_times=6), NOW)
+        assert (refused.value.code, refused.value.field) == ("duplicate", "visit_id")
 
     def test_the_state_knows_the_recorded_visit(self) -> None:
         assert self.state.visit_id == "visit-1"

@@ -6,6 +6,10 @@ callers; a route that must check the caller against the loaded state passes `aut
 stream is loaded once. Unknown ids become `NotFound` here, not in the domain, because only the
 application knows the difference between "no such stream" and "a stream in the wrong state".
 
+A report of new work (a visit, a hazard found, an activity) is recorded once under its id: a retry
+with the same facts records nothing and answers what the first did (version 1 and its event, even if
+the stream has moved on since); other facts under the id are 409 `duplicate` (see the domain).
+
 Only facts about someone count: every report of work is admitted through `execute`'s hook, after the
 404 and the caller's check and before the decision. Each enterprise and officer it names must be one
 the subjects projection knows (else `require_known`: 422 `unknown_<kind>` naming the field once
@@ -47,7 +51,7 @@ from jingzhang.patrols.upstream.assignment import PRODUCER
 from jingzhang.shared.aggregate import Aggregate, Authorize, Decided, S, execute
 from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata
-from jingzhang.shared.errors import NotFound
+from jingzhang.shared.errors import ConcurrencyError, NotFound
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.store.protocol import EventStore
 from jingzhang.shared.subjects import require_known
@@ -104,6 +108,38 @@ async def _run(
     )
 
 
+async def _record_once(
+    deps: Deps,
+    aggregate: Aggregate[S],
+    aggregate_id: str,
+    decide: Decide[S],
+    meta: Metadata,
+    now: datetime,
+    expected_version: int | None,
+    check: Authorize[S],
+    first: Callable[[S], DomainEvent | None],
+) -> Decided[S]:
+    """A new stream's one report; `first` reads the recorded report off the state.
+
+    `expected_version` 0 (a new stream) or none lets a retry find what its first attempt recorded, and
+    a request that lost a race with the same report, answers as a retry of it would."""
+    expected = expected_version or None
+
+    async def attempt() -> Decided[S]:
+        return await _run(deps, aggregate, aggregate_id, decide, meta, now, expected, check)
+
+    try:
+        decided = await attempt()
+    except ConcurrencyError:
+        if expected is not None:
+            raise
+        decided = await attempt()
+    recorded = first(decided.state)
+    if decided.events or recorded is None:
+        return decided
+    return Decided(version=1, events=[recorded], state=decided.state)
+
+
 def _admitting(deps: Deps, claim: Claim, authorize: Authorize[S] | None) -> Authorize[S]:
     """The hook of a report of work: the caller's check first, then whom the report names."""
 
@@ -141,7 +177,9 @@ async def record_visit(
     cmd = replace(cmd, visit_id=visit_id)
     decide: Decide[VisitState] = partial(visit.decide_record_visit, command=cmd, now=now)
     check = _admitting(deps, cmd.claim(), authorize)
-    return await _run(deps, VISIT, visit_id, decide, meta, now, cmd.expected_version, check)
+    return await _record_once(
+        deps, VISIT, visit_id, decide, meta, now, cmd.expected_version, check, lambda s: s.recorded
+    )
 
 
 # --- activities ----------------------------------------------------------------------------------
@@ -159,8 +197,12 @@ async def _record_activity(
     cmd = cmd.model_copy(update={"activity_id": activity_id})
     latest = latest_day(now)
     check = _admitting(deps, cmd.claim(), authorize)
-    return await _run(
-        deps, ACTIVITY, activity_id, lambda s: decide(s, cmd, latest), meta, now, cmd.expected_version, check
+
+    def decision(state: ActivityState) -> Sequence[DomainEvent]:
+        return decide(state, cmd, latest)
+
+    return await _record_once(
+        deps, ACTIVITY, activity_id, decision, meta, now, cmd.expected_version, check, lambda s: s.recorded
     )
 
 
@@ -223,7 +265,9 @@ async def record_hazard(
     cmd = replace(cmd, hazard_id=hazard_id)
     decide: Decide[HazardState] = partial(hazard.decide_record, command=cmd, latest=latest_day(now))
     check = _admitting(deps, cmd.claim(), authorize)
-    return await _run(deps, HAZARD, hazard_id, decide, meta, now, cmd.expected_version, check)
+    return await _record_once(
+        deps, HAZARD, hazard_id, decide, meta, now, cmd.expected_version, check, lambda s: s.found
+    )
 
 
 async def rectify_hazard(

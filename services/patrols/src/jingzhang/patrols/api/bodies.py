@@ -1,7 +1,8 @@
 """Request bodies: what a caller sends to record work, translated by the routes into domain commands.
 
-Ids of new visits, hazards and activities may be supplied by the client (so a retried request
-records nothing twice); the handler draws one when they are left out.
+Ids of new visits, hazards and activities may be supplied by the client, so a retried request
+records nothing twice and answers what the first did (other content under the id is 409
+`duplicate`); the handler draws one when they are left out.
 
 Every number, text and list is bounded by what the work can really be (`domain.limits`), so the
 OpenAPI document declares what our events' readers can hold and anything larger is a 422 naming the
@@ -34,6 +35,13 @@ Ident = Annotated[str, Field(pattern=rf"^[A-Za-z0-9_-]{{1,{IDENT_LENGTH}}}$")]
 Line = Annotated[str, Field(max_length=LINE_LENGTH)]
 Text = Annotated[str, Field(max_length=TEXT_LENGTH)]
 Officers = Annotated[list[Ident], Field(max_length=MAX_OFFICERS, description="Enrolled officers, each once")]
+NewId = Annotated[
+    Ident | None,
+    Field(
+        description="Chosen by the client for safe retries: the same report again answers what the first did,"
+        " other content under it is 409 `duplicate`; left out, the service draws one"
+    ),
+]
 
 
 class Body(BaseModel):
@@ -63,7 +71,7 @@ class ProofBody(BaseModel):
 
 
 class VisitBody(Body):
-    visit_id: Ident | None = None
+    visit_id: NewId = None
     enterprise_id: Ident
     kind: VisitKind
     officer_ids: Officers
@@ -76,7 +84,7 @@ class VisitBody(Body):
 
 
 class HazardBody(Body):
-    hazard_id: Ident | None = None
+    hazard_id: NewId = None
     enterprise_id: Ident
     description: Text
     found_on: date
@@ -98,7 +106,7 @@ class VerifyBody(Body):
 
 
 class ActivityBody(Body):
-    activity_id: Ident | None = None
+    activity_id: NewId = None
     enterprise_id: Ident | None = None
     officer_ids: Officers
     occurred_on: date

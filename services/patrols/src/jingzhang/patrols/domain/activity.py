@@ -375,7 +375,12 @@ def _record(state: ActivityState, activity: ActivityEvent, latest: date) -> list
         return [activity]
     if same_record(state.recorded, activity):
         return []
-    raise DomainRejected(f"activity {activity.activity_id} is already recorded with other facts")
+    raise DomainRejected(
+        f"活动 {activity.activity_id} 已以不同内容记录"
+        f" (activity {activity.activity_id} is already recorded with other facts)",
+        field="activity_id",
+        code="duplicate",
+    )
 
 
 def _check_common(activity: ActivityEvent, latest: date) -> None:

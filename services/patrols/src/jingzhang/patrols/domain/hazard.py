@@ -175,7 +175,11 @@ def decide_record(state: HazardState, command: RecordHazard, latest: date) -> li
         return [event]
     if same_record(state.found, event):
         return []
-    raise DomainRejected(f"hazard {command.hazard_id} is already recorded with other facts")
+    raise DomainRejected(
+        f"隐患 {command.hazard_id} 已以不同内容记录 (hazard {command.hazard_id} is already recorded with other facts)",
+        field="hazard_id",
+        code="duplicate",
+    )
 
 
 def _found(command: RecordHazard, latest: date) -> HazardFound:

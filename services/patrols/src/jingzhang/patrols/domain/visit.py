@@ -116,7 +116,11 @@ def decide_record_visit(state: VisitState, command: RecordVisit, now: datetime) 
         return [event]
     if same_record(state.recorded, event):
         return []
-    raise DomainRejected(f"visit {command.visit_id} is already recorded with other facts")
+    raise DomainRejected(
+        f"走访 {command.visit_id} 已以不同内容记录 (visit {command.visit_id} is already recorded with other facts)",
+        field="visit_id",
+        code="duplicate",
+    )
 
 
 def _validated(command: RecordVisit, now: datetime) -> PatrolCompleted:
