@@ -9,10 +9,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from jingzhang.app.cli.common import EXIT_UNAVAILABLE, check_service, connect_nats, console, need_database, pg_pool, run
+from jingzhang.app.cli.common import (
+    EXIT_UNAVAILABLE,
+    check_service,
+    connect_nats,
+    console,
+    failed,
+    need_database,
+    pg_pool,
+    run,
+)
 from jingzhang.app.services import SERVICES
 
 if TYPE_CHECKING:  # imported where used, so the CLI starts fast
+    from jingzhang.shared.durables import Durable
     from jingzhang.shared.republish import RepublishResult
     from jingzhang.shared.tail import Tailed
 
@@ -22,25 +32,59 @@ events_app = typer.Typer(help="Watch the events on JetStream.", no_args_is_help=
 def provision(
     nats_url: Annotated[str, typer.Option(envvar="NATS_URL")] = "nats://127.0.0.1:4222",
     replicas: Annotated[int, typer.Option(min=1, max=5)] = 1,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Change nothing: list the stale consumers that would be removed")
+    ] = False,
 ) -> None:
-    """Create or update every service's JetStream stream from the configuration in code."""
-    import nats
+    """Create or update every service's JetStream stream from the configuration in code, then remove the
+    durable consumers of earlier deployments that no current projection declares (see
+    `jingzhang.shared.durables`); a declared consumer is never touched. Run it after a rollout.
 
+    Exits 3 when NATS is unreachable or refuses, 4 when the services' declared consumers cannot be read.
+    """
+    from jingzhang.shared.durables import Durable, remove, stale
     from jingzhang.shared.streams import provision as provision_streams
 
-    async def work() -> list[str]:
-        nc = await nats.connect(nats_url, connect_timeout=3, max_reconnect_attempts=1)
+    try:
+        keep = declared_consumers()
+    except Exception as exc:  # a service that cannot be built: never guess which consumers are stale
+        raise failed("reading the consumers the services declare", exc) from exc
+
+    async def work() -> tuple[list[str], list[Durable]]:
+        nc = await connect_nats(nats_url)
         try:
-            return await provision_streams(nc.jetstream(), SERVICES, replicas)
+            js = nc.jetstream()
+            done = [] if dry_run else await provision_streams(js, SERVICES, replicas)
+            found = await stale(js, SERVICES, keep)
+            return done, found if dry_run else await remove(js, found)
         finally:
             await nc.close()
 
     try:
-        for line in asyncio.run(work()):
-            console.print(line)
+        done, found = asyncio.run(work())
     except Exception as exc:
         console.print(f"[red]cannot provision streams at {nats_url}: {exc}[/red]")
         raise typer.Exit(EXIT_UNAVAILABLE) from exc
+    for line in done:
+        console.print(line)
+    verb = "would remove" if dry_run else "removed"
+    for durable in found:
+        console.print(f"{verb} stale consumer {durable} (no projection declares it)", highlight=False)
+    if dry_run:
+        console.print(f"dry run: {len(found)} stale consumers, nothing changed", highlight=False)
+
+
+def declared_consumers() -> "set[Durable]":
+    """Every durable consumer the current code's services create (their runtimes' projections, the
+    kernel's included), as `deploy/nats/generate.py` lists them."""
+    from jingzhang.app.services import app_factory
+    from jingzhang.shared.durables import declared
+    from jingzhang.shared.settings import ServiceSettings
+
+    found: set[Durable] = set()
+    for service in SERVICES:
+        found |= declared(service, app_factory(service)(ServiceSettings()).state.runtime.projections)
+    return found
 
 
 def republish(

@@ -1,0 +1,91 @@
+"""`jingzhang provision` removes the durable consumers of earlier deployments, on a real nats-server:
+`--dry-run` lists them and changes nothing; a real run removes them; every consumer the current code
+declares stays, and so does a subscriber's own consumer on a service stream."""
+
+import asyncio
+
+from nats.aio.client import Client as NATS
+from nats.js.api import AckPolicy, ConsumerConfig
+from typer.testing import CliRunner, Result
+
+from jingzhang.app.cli import app
+from jingzhang.app.cli.streams import declared_consumers
+from jingzhang.shared.durables import Durable
+from jingzhang.shared.local.nats import NatsServer
+from jingzhang.shared.streams import partitioned_stream_name, stream_name
+
+runner = CliRunner()
+
+STALE = [
+    # a projection since renamed, on the partitioned copy its consumers read
+    Durable(partitioned_stream_name("assignment"), "appeals__old_board__assignment__p3"),
+    # a consumer of the release before partitioning, on the service stream itself
+    Durable(stream_name("appeals"), "evaluation__audit__appeals"),
+]
+SUBSCRIBERS = Durable(stream_name("appeals"), "gov_feed")  # an outside subscriber's own: never ours to remove
+
+
+async def consumers(nc: NATS, stream: str) -> set[str]:
+    return {str(info.config.durable_name) for info in await nc.jetstream().consumers_info(stream)}
+
+
+async def create(nc: NATS, durable: Durable) -> None:
+    config = ConsumerConfig(durable_name=durable.name, ack_policy=AckPolicy.EXPLICIT)
+    await nc.jetstream().add_consumer(durable.stream, config)
+
+
+async def invoke(args: list[str], url: str) -> Result:
+    return await asyncio.to_thread(runner.invoke, app, args, env={"NATS_URL": url})
+
+
+def said(result: Result) -> str:
+    return " ".join(result.output.split())
+
+
+async def test_a_dry_run_lists_stale_consumers_a_run_removes_them_and_declared_ones_stay(
+    nats_server: NatsServer, nc: NATS
+) -> None:
+    declared = sorted(declared_consumers())
+    kept = [d for d in declared if d.name.startswith(("appeals__revocations__", "evaluation__"))][:12]
+    for durable in [*kept, *STALE, SUBSCRIBERS]:
+        await create(nc, durable)
+    streams = {d.stream for d in [*kept, *STALE, SUBSCRIBERS]}
+    before = {s: await consumers(nc, s) for s in streams}
+
+    dry = await invoke(["provision", "--dry-run"], nats_server.url)
+
+    assert dry.exit_code == 0, dry.output
+    for durable in STALE:
+        assert f"would remove stale consumer {durable} (no projection declares it)" in said(dry)
+    assert "dry run: 2 stale consumers, nothing changed" in said(dry)
+    assert {s: await consumers(nc, s) for s in streams} == before
+
+    real = await invoke(["provision"], nats_server.url)
+
+    assert real.exit_code == 0, real.output
+    assert "updated JZ_APPEALS" in said(real)
+    for durable in STALE:
+        assert f"removed stale consumer {durable}" in said(real)
+    after = {s: await consumers(nc, s) for s in streams}
+    assert after == {s: names - {d.name for d in STALE if d.stream == s} for s, names in before.items()}
+    assert {d.name for d in kept} <= set().union(*after.values())
+    assert SUBSCRIBERS.name in after[SUBSCRIBERS.stream]
+
+    again = await invoke(["provision", "--dry-run"], nats_server.url)
+    assert "dry run: 0 stale consumers" in said(again)
+
+
+def test_the_declared_consumers_are_every_services_projections_the_kernels_included() -> None:
+    declared = declared_consumers()
+
+    for service in ("assignment", "appeals", "patrols", "evaluation"):
+        revocations = {d for d in declared if d.name.startswith(f"{service}__revocations__assignment__p")}
+        assert {d.stream for d in revocations} == {partitioned_stream_name("assignment")}
+        assert len(revocations) == 8
+        assert any(d.name.startswith(f"{service}__access__assignment__p") for d in declared)
+
+
+def test_an_unreachable_server_exits_3() -> None:
+    result = runner.invoke(app, ["provision", "--dry-run", "--nats-url", "nats://127.0.0.1:1"])
+
+    assert result.exit_code == 3
