@@ -121,8 +121,8 @@ async def _record_once(
 ) -> Decided[S]:
     """A new stream's one report; `first` reads the recorded report off the state.
 
-    `expected_version` 0 (a new stream) or none lets a retry find what its first attempt recorded, and
-    a request that lost a race with the same report, answers as a retry of it would."""
+    With `expected_version` 0 (a new stream) or none, a retry, or a request that lost a race with the
+    same report (`ConcurrencyError`, tried once more), finds what was recorded and answers as the first did."""
     expected = expected_version or None
 
     async def attempt() -> Decided[S]:
