@@ -197,6 +197,12 @@ class TestWhenNew:
             decide_raise(APPEAL.initial, raise_cmd(appeal_id="ap 1.x"), T0, chiefs())
         assert err.value.field == "appeal_id"
 
+    @pytest.mark.parametrize("enterprise_id", ["", "ent/1", "\u0084t%"])
+    def test_an_enterprise_id_that_cannot_name_a_data_subject_names_the_field(self, enterprise_id: str) -> None:
+        with pytest.raises(InvalidCommand) as err:
+            decide_raise(APPEAL.initial, replace(raise_cmd(), enterprise_id=enterprise_id), T0, None)
+        assert err.value.field == "enterprise_id"
+
     def test_an_appeal_is_raised_under_an_id_the_handler_gives_when_the_caller_gave_none(self) -> None:
         with pytest.raises(InvalidCommand) as err:
             decide_raise(APPEAL.initial, replace(raise_cmd(), appeal_id=None), T0, chiefs())

@@ -2,7 +2,7 @@
 limits run from receipt; a receipt in the future or before the enterprise was registered names the field."""
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -75,6 +75,17 @@ class TestWhenReceivedEarlier:
         [raised] = received(first_minutes)
 
         assert raised.received_at == first_minutes
+
+    @pytest.mark.parametrize(
+        "ancient",
+        [datetime(1999, 12, 31, 23, 59, tzinfo=BUREAU_TZ), datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))],
+    )
+    def test_a_receipt_before_the_schemes_records_names_the_field_even_without_a_registration_day(
+        self, ancient: datetime
+    ) -> None:
+        with pytest.raises(InvalidCommand) as err:
+            decide_raise(APPEAL.initial, replace(raise_cmd(), received_at=ancient), ENTERED, registered(None))
+        assert err.value.field == "received_at"
 
     def test_an_enterprise_whose_registration_day_is_unknown_is_not_checked(self) -> None:
         long_ago = T0 - 400 * DAY

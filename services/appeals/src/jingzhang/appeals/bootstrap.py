@@ -3,6 +3,8 @@ routes and `provide`."""
 
 from collections.abc import Callable
 
+import nats.errors
+import structlog
 from fastapi import FastAPI
 
 from jingzhang.appeals.api import ROUTERS
@@ -20,7 +22,10 @@ from jingzhang.shared.clock import Clock, IdFactory, clock_for, new_id
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
+from jingzhang.shared.subjects import CaughtUp
 from jingzhang.shared.wiring import provide
+
+log = structlog.get_logger(__name__)
 
 PROJECTIONS = (
     access_projection(),
@@ -39,9 +44,24 @@ def deps_factory(clock: Clock, ids: IdFactory, policy: TimeLimits) -> Callable[[
     def deps_for(runtime: Runtime) -> Deps:
         pool = runtime.pool_of
         views = chiefs.PostgresChiefs(pool), officers.PostgresOfficers(pool)
-        return Deps(runtime.started_store(), *views, runtime.caught_up, clock, ids, policy, DEFAULT_DIRECTORY)
+        return Deps(runtime.started_store(), *views, caught_up_of(runtime), clock, ids, policy, DEFAULT_DIRECTORY)
 
     return deps_for
+
+
+def caught_up_of(runtime: Runtime) -> CaughtUp:
+    """`Runtime.caught_up`, read as "not yet" when JetStream cannot tell (a consumer not created yet, just
+    after start, or NATS away): an enterprise then waits at the duty desk and an officer is 409
+    `not_yet_known`, rather than a command failing with 500."""
+
+    async def caught_up(producer: str) -> bool:
+        try:
+            return await runtime.caught_up(producer)
+        except nats.errors.Error as exc:
+            log.warning("caught_up.unknown", producer=producer, error=repr(exc))
+            return False
+
+    return caught_up
 
 
 def create_app(

@@ -8,6 +8,9 @@ BUREAU_TZ = timezone(timedelta(hours=8), "CST")
 CLOCK_SKEW = timedelta(minutes=5)
 """How far ahead of the service's clock a caller's time may be and still count as now."""
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=BUREAU_TZ)
+"""No business time of the scheme is earlier (nor could every instant before year 1 be read in bureau time)."""
+
 
 def bureau_day(at: datetime) -> date:
     """The bureau's calendar day an instant falls on."""

@@ -8,7 +8,7 @@ first recorded when it says the same thing, and is refused (`duplicate`) when it
 from datetime import datetime
 
 from jingzhang.appeals.domain import events as ev
-from jingzhang.appeals.domain.calendar import CLOCK_SKEW, bureau_day
+from jingzhang.appeals.domain.calendar import CLOCK_SKEW, EARLIEST, bureau_day
 from jingzhang.appeals.domain.commands import RaiseAppeal
 from jingzhang.appeals.domain.guards import text
 from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
@@ -33,6 +33,7 @@ def decide_raise(
     if chiefs is not None and chiefs.enterprise_id != cmd.enterprise_id:
         raise ValueError("the chiefs snapshot belongs to another enterprise")
     appeal_id = _check_id(cmd.appeal_id)
+    _token(cmd.enterprise_id, "enterprise_id")  # it names whose personal data the appeal holds
     raised = _raised(appeal_id, cmd, now, chiefs, policy)
     if isinstance(state, Appeal):
         return _retried(state, raised, cmd.received_at is not None)
@@ -49,6 +50,11 @@ def received_at(cmd: RaiseAppeal, now: datetime, chiefs: ChiefsSnapshot | None) 
     if given > now + CLOCK_SKEW:
         raise InvalidCommand(
             f"受理时间晚于当前时间 (received_at {given.isoformat()} is in the future; now {now.isoformat()})",
+            field="received_at",
+        )
+    if given < EARLIEST:
+        raise InvalidCommand(
+            f"受理时间早于 {EARLIEST.date()} (received_at {given.isoformat()} is before the scheme's records)",
             field="received_at",
         )
     registered_on = chiefs.registered_on if chiefs is not None else None
@@ -94,10 +100,14 @@ def _facts(e: ev.AppealRaised) -> tuple[object, ...]:
 def _check_id(appeal_id: str | None) -> str:
     if appeal_id is None:  # the handler names a new appeal
         raise InvalidCommand("an appeal is raised under an id", field="appeal_id")
+    return _token(appeal_id, "appeal_id")
+
+
+def _token(value: str, field: str) -> str:
     try:
-        return check_token(appeal_id, "appeal id")
+        return check_token(value, field)
     except ValueError as exc:
-        raise InvalidCommand(str(exc), field="appeal_id") from None
+        raise InvalidCommand(str(exc), field=field) from None
 
 
 def _raised(
