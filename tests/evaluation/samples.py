@@ -68,8 +68,12 @@ def recorded_on(when: datetime, steps: list[Step]) -> list[Step]:
 
 
 def enterprise(
-    enterprise_id: str, cls: EnterpriseClass = EnterpriseClass.CITY_KEY_PROJECT, when: datetime | None = None
+    enterprise_id: str,
+    cls: EnterpriseClass = EnterpriseClass.CITY_KEY_PROJECT,
+    when: datetime | None = None,
+    on: date | None = None,
 ) -> Step:
+    """Registered (recorded) `when`; `on` is the business day it gives, if any."""
     event = EnterpriseRegistered(
         enterprise_id=enterprise_id,
         name=f"Enterprise {enterprise_id}",
@@ -79,6 +83,7 @@ def enterprise(
         contact_name="Wang",
         contact_phone="13800000000",
         enterprise_class=cls,
+        registered_on=on,
     )
     return Step("assignment", "enterprise", enterprise_id, event, when or at(1, 2))
 
@@ -86,7 +91,7 @@ def enterprise(
 HENGKOU = "Hengkou station"
 
 
-def officer(officer_id: str, unit_name: str = HENGKOU) -> Step:
+def officer(officer_id: str, unit_name: str = HENGKOU, on: date | None = None) -> Step:
     event = OfficerEnrolled(
         officer_id=officer_id,
         name=f"Officer {officer_id}",
@@ -97,20 +102,23 @@ def officer(officer_id: str, unit_name: str = HENGKOU) -> Step:
         phone="13900000000",
         wechat_id=f"wx-{officer_id}",
         photo_ref=None,
+        enrolled_on=on,
     )
     return Step("assignment", "officer", officer_id, event, at(1, 2))
 
 
-def chief(enterprise_id: str, officer_id: str, tier: ChiefTier, slot: Slot = Slot.A) -> Step:
+def chief(
+    enterprise_id: str, officer_id: str, tier: ChiefTier, slot: Slot = Slot.A, since: datetime | None = None
+) -> Step:
     event = ChiefAssigned(
-        enterprise_id=enterprise_id, tier=tier, slot=slot, officer_id=officer_id, effective_from=at(1, 3)
+        enterprise_id=enterprise_id, tier=tier, slot=slot, officer_id=officer_id, effective_from=since or at(1, 3)
     )
     return Step("assignment", "enterprise", enterprise_id, event, at(1, 3))
 
 
-def office(enterprise_id: str, office_id: str) -> Step:
+def office(enterprise_id: str, office_id: str, on: date | None = None) -> Step:
     event = PoliceOfficeOpened(
-        enterprise_id=enterprise_id, office_id=office_id, online=True, offline=True, location="gate"
+        enterprise_id=enterprise_id, office_id=office_id, online=True, offline=True, location="gate", opened_on=on
     )
     return Step("assignment", "enterprise", enterprise_id, event, at(2, 1))
 
@@ -118,8 +126,15 @@ def office(enterprise_id: str, office_id: str) -> Step:
 # --- appeals -------------------------------------------------------------------------------------
 
 
-def raised(appeal_id: str, when: datetime, enterprise_id: str = "e1", channel: Channel = Channel.PHONE) -> Step:
-    """First response within 1 hour, done within 24 hours."""
+def raised(
+    appeal_id: str,
+    when: datetime,
+    enterprise_id: str = "e1",
+    channel: Channel = Channel.PHONE,
+    received: datetime | None = None,
+) -> Step:
+    """Recorded `when`, received then or at `received` (a phone call entered later); first response
+    within 1 hour, done within 24 hours of receipt."""
     event = AppealRaised(
         appeal_id=appeal_id,
         enterprise_id=enterprise_id,
@@ -133,6 +148,7 @@ def raised(appeal_id: str, when: datetime, enterprise_id: str = "e1", channel: C
         time_limit=timedelta(hours=24),
         first_response_within=timedelta(hours=1),
         warning_fraction=0.8,
+        received_at=received,
     )
     return Step("appeals", "appeal", appeal_id, event, when)
 

@@ -145,3 +145,29 @@ async def test_a_half_year_shows_who_existed_in_it_and_the_work_done_in_it(
         "staffed": (1, 2),
     }
     assert second_half_in_august == {**KNOWN_IN_AUGUST, "forums": 0, "forum_appeals": 0, "leaflets": 0}
+
+
+async def test_a_registration_entered_later_counts_from_its_business_day_once_it_was_entered(
+    upstreams: dict[str, Upstream], evaluation: Evaluation
+) -> None:
+    """On 1 September the bureau enters an enterprise registered on 1 March, its officer enrolled on
+    1 February and its police office opened on 1 April."""
+    entered = recorded_on(
+        at(9, 1),
+        [
+            officer("o1", on=date(2025, 2, 1)),
+            enterprise("e1", on=date(2025, 3, 1)),
+            chief("e1", "o1", PC, since=at(3, 2)),
+            office("e1", "office-1", on=date(2025, 4, 1)),
+        ],
+    )
+    await evaluation.settle(await record_all(upstreams, {"assignment": entered}))
+    first_quarter = {"from": "2025-01-01", "to": "2025-04-01"}
+
+    nothing_yet = {**KNOWN_IN_AUGUST, "officers": 0, "city": 0, "offices": 0, "min_chiefs": None}
+    nothing_yet |= {"forums": 0, "forum_appeals": 0, "leaflets": 0, "staffed": (0, 0)}
+    assert await figures(evaluation, **H1, as_of=AUGUST) == nothing_yet
+    known = {**nothing_yet, "officers": 1, "city": 1, "offices": 1, "min_chiefs": 1, "staffed": (0, 1)}
+    assert await figures(evaluation, **H1) == known
+    assert await figures(evaluation, **first_quarter) == {**known, "offices": 0}
+    assert await figures(evaluation, **{"from": "2025-01-01", "to": "2025-02-01"}) == nothing_yet

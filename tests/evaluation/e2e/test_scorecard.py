@@ -1,17 +1,19 @@
 """A scorecard through the real pipeline: the other services' stores, their relays, JetStream, the facts
 projection and the HTTP API; checked against numbers worked out by hand (see `samples.small_year`)."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from nats.aio.client import Client as NATS
 
+from jingzhang.evaluation.domain.period import BUREAU_TZ
 from jingzhang.evaluation.projections.facts import PROJECTION as FACTS
 from jingzhang.shared.auth import Role
 from jingzhang.shared.replay import rebuild
 from tests.auth import bearer
 
 from ..conftest import Evaluation, Upstream, record_all
-from ..samples import PC, at, chief, enterprise, officer, raised, routed, small_year
+from ..samples import PC, acknowledged, at, chief, enterprise, officer, raised, routed, small_year
 
 
 def rate(card: dict[str, Any], name: str) -> tuple[int, int]:
@@ -24,8 +26,8 @@ async def given_the_small_year(upstreams: dict[str, Upstream], evaluation: Evalu
     return recorded
 
 
-async def scorecard(evaluation: Evaluation, officer: str = "o1") -> dict[str, Any]:
-    response = await evaluation.client.get(f"/officers/{officer}/scorecard", params={"period": "2025"})
+async def scorecard(evaluation: Evaluation, officer: str = "o1", **params: str) -> dict[str, Any]:
+    response = await evaluation.client.get(f"/officers/{officer}/scorecard", params={"period": "2025", **params})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -115,3 +117,30 @@ async def test_a_scorecard_read_now_counts_appeals_still_within_their_limits_as_
         {"numerator": 0, "denominator": 2, "percent": 0.0, "pending": 0},
         2,
     )
+
+
+async def test_an_appeal_received_by_phone_and_entered_later_counts_when_received_from_when_entered(
+    upstreams: dict[str, Upstream], evaluation: Evaluation
+) -> None:
+    """Received on New Year's Eve at 20:00, entered on 2 January at 10:00 and routed then: it is 2025's
+    appeal, known since 2 January, and its limits (1 hour, 1 day from receipt) had run out before o1
+    got it, so neither is charged to o1."""
+    entered = datetime(2026, 1, 2, 10, tzinfo=BUREAU_TZ)
+    steps = {
+        "assignment": [officer("o1"), enterprise("e1"), chief("e1", "o1", PC)],
+        "appeals": [
+            raised("a1", entered, received=at(12, 31, 20)),
+            routed("a1", entered, "o1"),
+            acknowledged("a1", entered + timedelta(minutes=5), "o1"),
+        ],
+    }
+    await evaluation.settle(await record_all(upstreams, steps))
+
+    on_new_years_day = await scorecard(evaluation, as_of=datetime(2026, 1, 1, 12, tzinfo=BUREAU_TZ).isoformat())
+    now = await scorecard(evaluation)
+    next_year = await evaluation.client.get("/officers/o1/scorecard", params={"period": "2026"})
+
+    assert on_new_years_day["appeals_handled"]["total"] == 0
+    assert now["appeals_handled"]["total"] == 1
+    assert (now["response_rate"]["denominator"], now["on_time_closure"]["denominator"]) == (0, 0)
+    assert next_year.json()["appeals_handled"]["total"] == 0

@@ -38,9 +38,11 @@ def appeal(
     forum_id: str | None = None,
     forum_at: datetime | None = None,
     learned: datetime | None = None,
+    routed: datetime | None = None,
 ) -> AppealFact:
     """Response limit 24 h, due in 7 days; a rating arrives a day after closure. Recorded when received
-    unless `learned` says later (a phone appeal entered afterwards)."""
+    unless `learned` says later (a phone appeal entered afterwards); routed then unless `routed` says
+    later (the duty desk held it)."""
     raised = raised or at(3, 1)
     closed = raised + closed_after if closed_after is not None else None
     return AppealFact(
@@ -53,6 +55,7 @@ def appeal(
         first_response_due=raised + timedelta(hours=24),
         due_at=raised + timedelta(days=7),
         learned_at=learned or raised,
+        routed_at=routed or learned or raised,
         first_response_at=raised + responded_after if responded_after is not None else None,
         closed_at=closed,
         rating=_rating(rating, closed or raised),

@@ -161,6 +161,26 @@ class TestReadNow:
         assert card.visit_compliance.denominator_ids == ("d1", "d2")
 
 
+class TestTimeLimitsThatRanOutBeforeTheAppealReachedTheChief:
+    """Charged to nobody, as the appeals service records them (DeadlinePassedAtDutyDesk)."""
+
+    def test_a_limit_that_ran_out_at_the_duty_desk_is_neither_a_hit_nor_a_miss(self) -> None:
+        held = appeal("a1", routed=at(3, 2, hour=12), responded_after=timedelta(hours=28))  # limit: 24 h
+
+        card = scorecard("o1", YEAR, Facts(appeals=(held,)), AFTER)
+
+        assert (card.response_rate.denominator, card.response_rate.pending) == (0, 0)
+        assert card.on_time_closure.denominator_ids == ("a1",)  # due in 7 days: still running then
+        assert card.appeals_handled.fact_ids == ("a1",)
+
+    def test_an_appeal_entered_after_its_limits_ran_out_charges_nobody_for_them(self) -> None:
+        late = appeal("a1", learned=at(3, 10), responded_after=timedelta(days=9, hours=1), closed_after=None)
+
+        card = scorecard("o1", YEAR, Facts(appeals=(late,)), AFTER)
+
+        assert (card.response_rate.denominator, card.on_time_closure.denominator) == (0, 0)
+
+
 class TestTwoClocks:
     def test_an_appeal_counts_in_the_period_it_was_received_in_from_when_it_was_recorded(self) -> None:
         # received by phone on 31 December, entered on 2 January

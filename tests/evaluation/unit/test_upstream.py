@@ -49,7 +49,7 @@ from jingzhang.patrols.domain.activity import (
 from jingzhang.patrols.domain.duty import DutyReassigned, ReassignReason
 from jingzhang.shared.events import DomainEvent, EventDecodeError
 from jingzhang.shared.readers import PublishedEvent, Unread
-from tests.evaluation.samples import PC, SC, at, forum, reopened, small_year
+from tests.evaluation.samples import PC, SC, at, enterprise, forum, office, officer, reopened, small_year
 
 CONTRACT = Path(__file__).resolve().parents[3] / "contract" / "schemas"
 READERS: dict[str, tuple[type[PublishedEvent], ...]] = {
@@ -64,6 +64,9 @@ def published() -> list[DomainEvent]:
     """One event of every type evaluation reads, as its producer builds it."""
     year = [step.payload for service in ("assignment", "appeals", "patrols") for step in small_year()[service]]
     more: list[DomainEvent] = [
+        enterprise("e5", on=DAY).payload,  # business dates, entered later
+        officer("o5", on=DAY).payload,
+        office("e5", "office-5", on=DAY).payload,
         forum("f1", DAY, ("r1", "r2")).payload,
         reopened("a1", at(3, 6)).payload,
         EnterpriseReclassified(

@@ -54,10 +54,12 @@ class AppealRating:
 class AppealFact:
     """One appeal, credited to `officer_id`, the officer who acted on it (A or B, as `slot` says).
 
-    `raised_at` is when the appeal was received (business time); `learned_at` when it was recorded.
-    Milestones are None until they happen; each is recorded as it happens, so its time is also when it
-    became known and `known_at` can rewind the appeal to any instant. An appeal collected at a forum
-    carries the forum (`forum_id`), its day (`forum_at`) and when the forum was recorded.
+    `raised_at` is when the appeal was received (business time), from which its time limits run;
+    `learned_at` when it was recorded; `routed_at` when it first reached a chief (later than intake
+    when the duty desk held it: nobody could be given it). Milestones are None until they happen; each
+    is recorded as it happens, so its time is also when it became known and `known_at` can rewind the
+    appeal to any instant. An appeal collected at a forum carries the forum (`forum_id`), its day
+    (`forum_at`) and when the forum was recorded.
     """
 
     fact_id: str
@@ -69,6 +71,7 @@ class AppealFact:
     first_response_due: datetime
     due_at: datetime
     learned_at: datetime
+    routed_at: datetime | None = None
     first_response_at: datetime | None = None
     closed_at: datetime | None = None
     rating: AppealRating | None = None
@@ -83,6 +86,7 @@ class AppealFact:
         forum_known = self.forum_learned_at is None or self.forum_learned_at <= instant
         return replace(
             self,
+            routed_at=_until(self.routed_at, instant),
             first_response_at=_until(self.first_response_at, instant),
             closed_at=_until(self.closed_at, instant),
             rating=self.rating if self.rating is not None and self.rating.at <= instant else None,
@@ -90,6 +94,11 @@ class AppealFact:
             forum_id=self.forum_id if forum_known else None,
             forum_at=self.forum_at if forum_known else None,
         )
+
+    def reached_in_time(self, limit: datetime) -> bool:
+        """Whether the time `limit` was still running when the appeal reached its chief: one that ran out
+        while nobody held it (the duty desk, an appeal entered after its limit) is charged to nobody."""
+        return self.routed_at is None or self.routed_at < limit
 
     @property
     def counted_at(self) -> datetime:
@@ -284,7 +293,7 @@ def _learned_times(facts: Facts) -> Iterable[datetime]:
         yield from (t for t in (d.learned_at, d.done_learned_at) if t is not None)
     for a in facts.appeals:
         yield a.learned_at
-        yield from (t for t in (a.first_response_at, a.closed_at, a.forum_learned_at) if t is not None)
+        yield from (t for t in (a.routed_at, a.first_response_at, a.closed_at, a.forum_learned_at) if t is not None)
         yield from a.reopened_at
         if a.rating is not None:
             yield a.rating.at

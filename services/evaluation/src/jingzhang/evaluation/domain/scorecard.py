@@ -9,6 +9,8 @@ then, and a rate measures only what was due by then. What is not due yet is pend
 nor a miss (`Rate.pending_ids`), so an appeal a few minutes old never reads as a missed response:
 - response rate: appeals answered, or whose first-response limit has passed;
 - on-time closure: appeals closed, or past their due time; reopen rate: appeals closed at least once;
+  an officer answers for the limits still running when the appeal reached them: one that ran out at
+  the duty desk (or before a late entry) is charged to nobody, as the appeals service records it;
 - visit compliance: duties due in the period that were done or are past due;
 - resolution and satisfaction (the callback's): rated appeals; satisfied means level >= 4 of 5;
 - ratings (打评): the enterprises' ratings of the officer for periods inside this one, averaged;
@@ -104,10 +106,10 @@ def scorecard_of_known(officer_id: str, period: Period, known: Facts, as_of: dat
         appeals_handled=_appeals_in(appeals),
         appeals_as_a=_appeals_in(appeals, Slot.A),
         appeals_as_b=_appeals_in(appeals, Slot.B),
-        response_rate=_due_rate(appeals, _responded_in_time, _response_due(as_of)),
+        response_rate=_due_rate([a for a in appeals if _response_charged(a)], _responded_in_time, _response_due(as_of)),
         resolution_rate=_rate(appeals, _resolved, _rated),
         satisfaction_rate=_rate(appeals, _satisfied, _rated),
-        on_time_closure=_due_rate(appeals, _closed_in_time, _closure_due(as_of)),
+        on_time_closure=_due_rate([a for a in appeals if _closure_charged(a)], _closed_in_time, _closure_due(as_of)),
         reopen_rate=_rate(appeals, _reopened, _closed_once),
         visit_compliance=visit_compliance(duties, period, as_of),
         hazards_rectified=_activities(done, ActivityKind.HAZARD_RECTIFIED),
@@ -162,6 +164,14 @@ def _response_due(as_of: datetime) -> AppealTest:
 
 def _closure_due(as_of: datetime) -> AppealTest:
     return lambda a: _measurable(a.due_at, a.closed_at, as_of)
+
+
+def _response_charged(a: AppealFact) -> bool:
+    return a.reached_in_time(a.first_response_due)
+
+
+def _closure_charged(a: AppealFact) -> bool:
+    return a.reached_in_time(a.due_at)
 
 
 def _responded_in_time(a: AppealFact) -> bool:

@@ -1,5 +1,10 @@
 """Facts from the appeals service: one row per appeal, filled as its own stream goes by.
 
+The appeal is received (business time) at its `received_at`, from which its time limits run, or for
+an appeal raised before appeals published receipts, at its recording (`raised_at`). `routed_at` is when
+it first reached a chief (later than intake when the duty desk held it), which says which time limits
+were still running for them.
+
 Who gets the credit: whoever holds the appeal (routed, then escalated), and finally the officer the
 callback names, which the appeals service records as the holder "for the scorecards". Deadlines:
 `first_response_due` is fixed at intake; `due_at` starts at the time limit, moves with approved
@@ -10,7 +15,7 @@ marked and left out of the scorecards: it lives on in the appeal it was merged i
 Its events are read through `upstream.appeals`, evaluation's tolerant reader of them.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import asyncpg
 
@@ -46,6 +51,7 @@ CREATE TABLE IF NOT EXISTS appeals (
     paused_since        timestamptz,
     officer_id          text,
     slot                text,
+    routed_at           timestamptz,
     first_response_at   timestamptz,
     closed_at           timestamptz,
     rating_level        integer,
@@ -63,11 +69,10 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
     match payload:
         case AppealRaised():
             await _raise(tx.conn, env, payload)
-        case (
-            AppealRouted(officer_id=officer_id, slot_acting=slot)
-            | AppealEscalated(officer_id=officer_id, slot_acting=slot)
-        ):
-            grace = payload.extra_time if isinstance(payload, AppealEscalated) else timedelta(0)
+        case AppealRouted(officer_id=officer_id, slot_acting=slot, routed_at=at):
+            holder = "officer_id = $2, slot = $3, routed_at = coalesce(routed_at, $4)"
+            await _set(tx.conn, appeal_id, holder, officer_id, slot, at)
+        case AppealEscalated(officer_id=officer_id, slot_acting=slot, extra_time=grace):
             await _set(tx.conn, appeal_id, "officer_id = $2, slot = $3, due_at = due_at + $4", officer_id, slot, grace)
         case AppealAcknowledged(acknowledged_at=at) | AppealResolved(resolved_at=at) | AppealReferred(referred_at=at):
             await _set(tx.conn, appeal_id, "first_response_at = coalesce(first_response_at, $2)", at)
@@ -113,10 +118,10 @@ async def _raise(conn: asyncpg.Connection, env: Envelope, event: AppealRaised) -
         env.event_id,
         event.enterprise_id,
         event.channel,
-        event.raised_at,
+        event.received,
         event.time_limit,
-        event.raised_at + event.first_response_within,
-        event.raised_at + event.time_limit,
+        event.received + event.first_response_within,
+        event.received + event.time_limit,
         env.recorded_at,
     )
 

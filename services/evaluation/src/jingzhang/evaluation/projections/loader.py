@@ -104,6 +104,7 @@ def _appeal(row: asyncpg.Record) -> AppealFact:
         first_response_due=row["first_response_due"],
         due_at=row["due_at"],
         learned_at=row["learned_at"],
+        routed_at=row["routed_at"],
         first_response_at=row["first_response_at"],
         closed_at=row["closed_at"],
         rating=rating,

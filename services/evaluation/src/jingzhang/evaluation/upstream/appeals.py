@@ -1,5 +1,7 @@
-"""What evaluation reads of the appeals service's events: each appeal's intake, who holds it, its
-responses, pauses, extensions, closure, callback, reopening and merging."""
+"""What evaluation reads of the appeals service's events: each appeal's intake, who holds it and since
+when, its responses, pauses, extensions, closure, callback, reopening and merging. (An appeal the duty
+desk holds is simply not routed yet; a time limit that ran out there is seen by comparing it with when
+the appeal was routed, so `DeadlinePassedAtDutyDesk` is not read.)"""
 
 from datetime import timedelta
 from enum import StrEnum
@@ -26,11 +28,19 @@ class AppealRaised(PublishedEvent):
     raised_at: AwareDatetime
     time_limit: timedelta
     first_response_within: timedelta
+    received_at: AwareDatetime | None = None
+    """When the bureau received it (business time), from which its time limits run; absent from appeals
+    raised before appeals published it, whose receipt is their recording (`raised_at`)."""
+
+    @property
+    def received(self) -> AwareDatetime:
+        return self.received_at or self.raised_at
 
 
 class AppealRouted(PublishedEvent):
     officer_id: str
     slot_acting: Slot
+    routed_at: AwareDatetime
 
 
 class AppealEscalated(PublishedEvent):
