@@ -119,7 +119,9 @@ async def test_under_the_demos_clock_moving_time_runs_a_cadence_pass_and_a_resta
 ) -> None:
     base = await service_env.settings("patrols", clock_control=True, clock_start=NOW)
     settings = PatrolsSettings(**{**base.model_dump(), "cadence_poll_interval": 3600})  # no pass but ours
-    moved_to = NOW + timedelta(hours=1)
+    # Monday of week 12: only a pass at this time plans weeks 12 and 13 (one at start, in week 10, never
+    # could, whether or not it already saw the enterprise)
+    moved_to = datetime(2025, 3, 17, 10, tzinfo=ZONE_TZ)
     app = create_app(settings, ShiftedClock(NOW))
     async with running(app) as client:
         await feed.register_with_chiefs()
@@ -130,9 +132,22 @@ async def test_under_the_demos_clock_moving_time_runs_a_cadence_pass_and_a_resta
         await eventually(enterprise_known, timeout=20)
         moved = await client.put("/clock", json={"now": moved_to.isoformat()})
         assert moved.status_code == 200, moved.text
-        assert moved.json()["passes"] == {"cadence": sum(len(d) for d in PLAN.values())}
-        again = await client.put("/clock", json={"now": (moved_to + timedelta(minutes=1)).isoformat()})
-        assert again.json()["passes"] == {"cadence": 0}  # planned once: the duties are known now
+        assert moved.json()["passes"]["cadence"] >= 4  # weeks 12 and 13, and more (months, or 10 and 11 missed)
+
+        async def settled() -> bool:
+            return bool((await client.get("/clock")).json()["unsettled"] == 0)
+
+        # once what a pass recorded is read back, the next pass at a later time has nothing left to record
+        for minutes in (1, 2):
+            await eventually(settled, timeout=20)
+            again = await client.put("/clock", json={"now": (moved_to + timedelta(minutes=minutes)).isoformat()})
+        assert again.json()["passes"] == {"cadence": 0}
+
+        async def planned_at_the_new_time() -> bool:
+            due = (await client.get("/officers/chief-a/duties")).json()
+            return {"ent-1-weekly_revisit-2025-W12", "ent-1-weekly_revisit-2025-W13"} <= {d["duty_id"] for d in due}
+
+        await eventually(planned_at_the_new_time, timeout=20)
         recorded_at = await app.state.runtime.pool.fetchval("SELECT max(occurred_at) FROM es.events")
         assert moved_to <= recorded_at < moved_to + timedelta(minutes=2)
 
