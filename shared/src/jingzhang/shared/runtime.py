@@ -19,10 +19,12 @@ import asyncpg
 import nats
 import structlog
 from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import Tracer
 
-from jingzhang.shared.consumer import ProjectionConsumer
+from jingzhang.shared.consumer import ProjectionConsumer, ensure_consumer
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.migrations import prepare as prepare_projections
 from jingzhang.shared.partitions import PARTITIONS
@@ -126,17 +128,16 @@ class Runtime:
         """Events not yet everywhere they go: this service's relay backlog plus what its projections
         have still to apply (pending and unacknowledged deliveries of every consumer)."""
         js = self.nc.jetstream()
-        infos = await asyncio.gather(*(js.consumer_info(c.stream, c.durable) for c in self.consumers))
-        waiting = sum(int(i.num_pending or 0) + int(i.num_ack_pending or 0) for i in infos)
-        return waiting + (await self.relay.backlog() if self.relay is not None else 0)
+        waiting = await asyncio.gather(*(_waiting(js, c) for c in self.consumers))
+        backlog = await self.relay.backlog() if self.relay is not None else 0
+        return sum(1 if w is None else w for w in waiting) + backlog  # a durable not there yet: not settled
 
     async def caught_up(self, source_service: str) -> bool:
         """Has every projection of this service applied everything `source_service` published so far?
         Then an id it does not know is unknown, not merely late (see `subjects`)."""
         js = self.nc.jetstream()
         consumers = [c for c in self.consumers if c.source_service == source_service]
-        infos = await asyncio.gather(*(js.consumer_info(c.stream, c.durable) for c in consumers))
-        return all(int(i.num_pending or 0) == 0 and int(i.num_ack_pending or 0) == 0 for i in infos)
+        return all(w == 0 for w in await asyncio.gather(*(_waiting(js, c) for c in consumers)))
 
     async def latest_recorded(self) -> datetime | None:
         """When the latest event of this service's store happened (by the service's clock)."""
@@ -156,10 +157,10 @@ class Runtime:
         if self.relay_enabled:
             self.relay = Relay(self.store, self.nc, window=self.settings.relay_window, tracer=self.tracer)
             self._spawn(self.relay.run(self._stop), "relay")
-        self._start_consumers()
+        await self._start_consumers()
         log.info("runtime.started", service=self.service, projections=[p.name for p in self.projections])
 
-    def _start_consumers(self) -> None:
+    async def _start_consumers(self) -> None:
         """One consumer per projection, source and partition; this replica runs those it owns."""
         gates = {projection.name: asyncio.Lock() for projection in self.projections}
         self.consumers = [
@@ -181,9 +182,21 @@ class Runtime:
             for source in projection.services()
             for partition in range(PARTITIONS)
         ]
+        await self._declare_durables()
         if self.consumers:
             self.partitions = PartitionRunner(self.replica, self.pool, self.consumers)
             self._spawn(self.partitions.run(self._stop), "partitions")
+
+    async def _declare_durables(self) -> None:
+        """Every consumer's durable exists from the start, owned here or not, so what reads their state
+        (`unsettled`, `caught_up`, the lag metrics) finds them; a failure is left to the consumer's retries."""
+        js = self.nc.jetstream()
+        done = await asyncio.gather(
+            *(ensure_consumer(js, c.config, c.source_service) for c in self.consumers), return_exceptions=True
+        )
+        for consumer, result in zip(self.consumers, done, strict=True):
+            if isinstance(result, Exception):
+                log.warning("consumer.not_declared", consumer=consumer.durable, error=repr(result))
 
     def _spawn(self, coro: "asyncio._CoroutineLike[None]", name: str) -> None:
         self._tasks.append(asyncio.create_task(coro, name=f"{self.service} {name}"))
@@ -225,6 +238,15 @@ class Runtime:
         if self.relay is None:
             return "disabled"
         return "running" if self.relay.leading else "standby"
+
+
+async def _waiting(js: JetStreamContext, consumer: ProjectionConsumer) -> int | None:
+    """Messages the consumer has still to apply, or None while its durable does not exist (unknown)."""
+    try:
+        info = await js.consumer_info(consumer.stream, consumer.durable)
+    except NotFoundError:
+        return None
+    return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
 
 
 def failing_checks(checks: dict[str, bool | str]) -> list[str]:
