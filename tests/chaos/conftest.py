@@ -1,0 +1,48 @@
+"""Options of the chaos suite: `--chaos-long` (a longer schedule, several seeds), `--chaos-seed N` (replay
+one seed), `--chaos-seeds K` (how many seeds the long run tries)."""
+
+import random
+
+import pytest
+
+SHORT_TIMEOUT = 900
+LONG_TIMEOUT_PER_SEED = 1200
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("chaos")
+    group.addoption("--chaos-long", action="store_true", help="chaos suite: the long schedule, several seeds")
+    group.addoption("--chaos-seed", type=int, default=None, help="chaos suite: run this seed only (replay)")
+    group.addoption("--chaos-seeds", type=int, default=3, help="chaos suite: seeds the long run tries")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "chaos: the whole system under a seeded fault schedule")
+
+
+def chaos_seeds(config: pytest.Config) -> list[int]:
+    given = config.getoption("--chaos-seed")
+    if given is not None:
+        return [given]
+    first = random.SystemRandom().randrange(1, 1_000_000)
+    count = config.getoption("--chaos-seeds") if config.getoption("--chaos-long") else 1
+    return [first + n for n in range(count)]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A timeout that fits the schedule (the suite's default 300 s does not)."""
+    long = config.getoption("--chaos-long")
+    seeds = len(chaos_seeds(config)) if long else 1
+    for item in items:
+        if item.get_closest_marker("chaos") is not None:
+            item.add_marker(pytest.mark.timeout(LONG_TIMEOUT_PER_SEED * seeds if long else SHORT_TIMEOUT))
+
+
+@pytest.fixture(scope="session")
+def seeds(request: pytest.FixtureRequest) -> list[int]:
+    return chaos_seeds(request.config)
+
+
+@pytest.fixture(scope="session")
+def long_schedule(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--chaos-long"))

