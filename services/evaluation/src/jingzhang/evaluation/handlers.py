@@ -122,7 +122,8 @@ async def rate_chief(
     tiers = await deps.query.chief_tiers(cmd.enterprise_id, cmd.officer_id, period.start, min(period.end, now))
     if cmd.tier not in tiers:
         raise DomainRejected(
-            f"{cmd.officer_id} was not {cmd.tier.value} of {cmd.enterprise_id} in {cmd.period}",
+            f"{cmd.officer_id} 在 {cmd.period} 不是 {cmd.enterprise_id} 的{cmd.tier.label}"
+            f" ({cmd.officer_id} was not {cmd.tier.value} of {cmd.enterprise_id} in {cmd.period})",
             field="officer_id",
             code="not_a_chief",
         )

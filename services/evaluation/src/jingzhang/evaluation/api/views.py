@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from jingzhang.evaluation.domain.metrics import Rate, Tally
-from jingzhang.evaluation.domain.period import Period
+from jingzhang.evaluation.domain.period import BUREAU_TZ, Period
 from jingzhang.evaluation.domain.ranking import Part, Ranking
 from jingzhang.evaluation.domain.spot_check import SpotCheckComparison
 from jingzhang.evaluation.handlers import RankedExplanation, RankingView, SpotCheckView
@@ -19,13 +19,18 @@ def value_view(value: object) -> Any:
         case Rate():
             return rate_view(value)
         case Period(start=start, end=end):
-            return {"start": start.isoformat(), "end": end.isoformat()}
+            return {"start": bureau_time(start), "end": bureau_time(end)}
         case Fraction():
             return round(float(value), 4)
         case datetime():
-            return value.isoformat()
+            return bureau_time(value)
         case _:
             return value
+
+
+def bureau_time(at: datetime) -> str:
+    """Times people read are the bureau's (Asia/Shanghai), whatever zone they were computed in."""
+    return at.astimezone(BUREAU_TZ).isoformat()
 
 
 def rate_view(rate: Rate) -> dict[str, Any]:
@@ -84,7 +89,7 @@ def ranking_view(year: int, view: RankingView) -> dict[str, Any]:
     ranking, published = view.computed, view.published
     return {
         "year": year,
-        "as_of": view.as_of.isoformat() if view.as_of else None,
+        "as_of": bureau_time(view.as_of) if view.as_of else None,
         "weighting": ranking.weighting.model_dump(),
         "guard": guard_view(ranking, year),
         "models": [o.model_dump() for o in ranking.models],
@@ -116,7 +121,7 @@ def explanation_view(
     return {
         "year": year,
         "officer_id": officer_id,
-        "as_of": as_of.isoformat() if as_of else None,
+        "as_of": bureau_time(as_of) if as_of else None,
         "rank": view.rank,
         "score": value_view(e.score),
         "sample": e.sample,

@@ -25,7 +25,7 @@ from datetime import datetime
 
 from jingzhang.evaluation.domain.facts import ActivityFact, ChiefTermFact, EnterpriseFact, Facts, Span
 from jingzhang.evaluation.domain.metrics import Rate, Tally
-from jingzhang.evaluation.domain.period import Period
+from jingzhang.evaluation.domain.period import BUREAU_TZ, Period
 from jingzhang.evaluation.domain.scorecard import visit_compliance
 from jingzhang.evaluation.domain.vocabulary import ActivityKind, EnterpriseClass
 
@@ -135,8 +135,10 @@ CSV_HEADER = ("figure", "value", "numerator", "denominator")
 
 def figure_rows(table: FigureTable) -> list[tuple[str, str, str, str]]:
     """One row per figure: counts in `value`; rates as a percentage with their parts; blanks for None."""
-    rows = [("period", f"{table.period.start.isoformat()}/{table.period.end.isoformat()}", "", "")]
-    rows.append(("as_of", table.as_of.isoformat(), "", ""))
+    start, end, as_of = (
+        at.astimezone(BUREAU_TZ).isoformat() for at in (table.period.start, table.period.end, table.as_of)
+    )
+    rows = [("period", f"{start}/{end}", "", ""), ("as_of", as_of, "", "")]
     for f in fields(table):
         value = getattr(table, f.name)
         if isinstance(value, Tally):

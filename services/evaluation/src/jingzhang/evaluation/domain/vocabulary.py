@@ -27,6 +27,10 @@ class ChiefTier(StrEnum):
     STATION_CHIEF = "station_chief"
     POLICE_CHIEF = "police_chief"
 
+    @property
+    def label(self) -> str:
+        return {"bureau_leader": "局领导", "station_chief": "所队长", "police_chief": "辖区警长"}[self.value]
+
 
 class Slot(StrEnum):
     """AB角: equals; the slot only says who stood where, credit follows who acted."""
