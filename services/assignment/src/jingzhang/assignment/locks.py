@@ -49,15 +49,21 @@ class _TransactionStore:
 class PostgresOfficerLocks:
     """`pg_advisory_xact_lock` per officer, released when the appending transaction ends.
 
-    `store` gives the service's event store, which exists once the runtime has started."""
+    `store` gives the service's event store, which exists once the runtime has started. A holder keeps
+    one pooled connection for its transaction and takes others from the same pool to read (and to seal
+    personal data on append): so that holders can never take the whole pool and wait on each other for
+    a connection, at most half the pool holds locks at once; the others wait their turn here."""
 
     def __init__(self, store: Callable[[], PostgresEventStore]) -> None:
         self._store = store
+        self._turns: asyncio.Semaphore | None = None
 
     @contextlib.asynccontextmanager
     async def hold(self, officer_ids: Iterable[str]) -> AsyncIterator[EventStore]:
         store = self._store()
-        async with store.pool.acquire() as conn, conn.transaction():
+        if self._turns is None:
+            self._turns = asyncio.Semaphore(max(1, store.pool.get_max_size() // 2))
+        async with self._turns, store.pool.acquire() as conn, conn.transaction():
             for key in sorted({lock_key(o) for o in officer_ids}):
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", key)
             yield _TransactionStore(store, conn)
