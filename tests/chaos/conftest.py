@@ -6,6 +6,7 @@ import random
 import pytest
 
 SHORT_TIMEOUT = 900
+SEEDS = pytest.StashKey[list[int]]()
 LONG_TIMEOUT_PER_SEED = 1200
 
 
@@ -21,18 +22,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def chaos_seeds(config: pytest.Config) -> list[int]:
-    given = config.getoption("--chaos-seed")
-    if given is not None:
-        return [given]
-    first = random.SystemRandom().randrange(1, 1_000_000)
-    count = config.getoption("--chaos-seeds") if config.getoption("--chaos-long") else 1
-    return [first + n for n in range(count)]
+    """The given seed, or fresh ones (drawn once per session, printed by the test, replayable)."""
+    if SEEDS not in config.stash:
+        given = config.getoption("--chaos-seed")
+        first = given if given is not None else random.SystemRandom().randrange(1, 1_000_000)
+        count = config.getoption("--chaos-seeds") if config.getoption("--chaos-long") and given is None else 1
+        config.stash[SEEDS] = [first + n for n in range(count)]
+    return config.stash[SEEDS]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A timeout that fits the schedule (the suite's default 300 s does not)."""
     long = config.getoption("--chaos-long")
-    seeds = len(chaos_seeds(config)) if long else 1
+    seeds = len(chaos_seeds(config))
     for item in items:
         if item.get_closest_marker("chaos") is not None:
             item.add_marker(pytest.mark.timeout(LONG_TIMEOUT_PER_SEED * seeds if long else SHORT_TIMEOUT))
