@@ -16,7 +16,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import time
+from datetime import date, time
 
 from jingzhang.app.demo import work
 from jingzhang.app.demo.commands import Chain, Command, at
@@ -83,7 +83,7 @@ def build_plan(seed: int = 2025, year: int = 2025) -> Plan:
     appeal_enterprises, appeals = work.channel_appeals(rng, roster, calendar)
     forums, forum_appeals = work.forums(rng, roster, calendar, appeal_enterprises)
     phases = (
-        Phase("officers", tuple((enrol(o),) for o in roster.officers)),
+        Phase("officers", tuple((enrol(o, year),) for o in roster.officers)),
         Phase(
             "enterprises",
             tuple(enterprise_chain(e, year, i < POLICE_OFFICES) for i, e in enumerate(roster.enterprises)),
@@ -108,7 +108,8 @@ def _holders(phases: tuple[Phase, ...]) -> dict[str, int]:
     return dict(sorted(found.items()))
 
 
-def enrol(officer: Officer) -> Command:
+def enrol(officer: Officer, year: int) -> Command:
+    """Enrolled in the scheme on New Year's Day of the demo year, before any post they take."""
     return Command(
         "assignment",
         "/officers",
@@ -121,12 +122,16 @@ def enrol(officer: Officer) -> Command:
             "rank": officer.rank,
             "phone": officer.phone,
             "wechat_id": f"wx_{officer.phone}",
+            "enrolled_on": date(year, 1, 1).isoformat(),
         },
     )
 
 
 def enterprise_chain(e: Enterprise, year: int, with_office: bool) -> Chain:
-    """Register, appoint the chiefs (A before B), form a key project's task force, open its office."""
+    """Register, appoint the chiefs (A before B), form a key project's task force, open its office.
+
+    The demo records at its year's end what happened earlier in it: every enterprise was registered on
+    New Year's Day; its chiefs took office and its police office opened on `joined_on`, later."""
     path = f"/enterprises/{e.enterprise_id}"
     register = Command(
         "assignment",
@@ -140,6 +145,7 @@ def enterprise_chain(e: Enterprise, year: int, with_office: bool) -> Chain:
             "contact_name": e.contact_name,
             "contact_phone": e.contact_phone,
             "enterprise_class": e.enterprise_class,
+            "registered_on": date(year, 1, 1).isoformat(),
         },
     )
     took_office = at(e.joined_on, time(9))
@@ -164,6 +170,7 @@ def enterprise_chain(e: Enterprise, year: int, with_office: bool) -> Chain:
             "online": True,
             "offline": True,
             "location": f"{e.name}综合楼一层",
+            "opened_on": e.joined_on.isoformat(),
         }
         extras.append(Command("assignment", f"{path}/police-office", office))
     return (register, *chiefs, *extras)
