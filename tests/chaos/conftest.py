@@ -12,6 +12,7 @@ LONG_TIMEOUT_PER_SEED = 1200
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("chaos")
+    group.addoption("--chaos", action="store_true", help="chaos suite: run the whole-system fault schedule (short)")
     group.addoption("--chaos-long", action="store_true", help="chaos suite: the long schedule, several seeds")
     group.addoption("--chaos-seed", type=int, default=None, help="chaos suite: run this seed only (replay)")
     group.addoption("--chaos-seeds", type=int, default=3, help="chaos suite: seeds the long run tries")
@@ -32,7 +33,20 @@ def chaos_seeds(config: pytest.Config) -> list[int]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A timeout that fits the schedule (the suite's default 300 s does not)."""
+    """A timeout that fits the schedule (the suite's default 300 s does not).
+
+    The fault schedule runs when asked for (`--chaos`, `--chaos-long`, `--chaos-seed`); the checker's
+    own tests always run. Not yet in the default run: it finds a defect that is still open (an enterprise
+    assignment acknowledged a moment ago is answered 422 `unknown_enterprise` by another service while
+    its event is still on its way; see tests/chaos/README.md), and a run that must fail cannot gate CI.
+    """
+    wanted = any(config.getoption(o) for o in ("--chaos", "--chaos-long")) or config.getoption("--chaos-seed")
+    if not wanted:
+        deselected = [i for i in items if i.get_closest_marker("chaos") is not None]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = [i for i in items if i.get_closest_marker("chaos") is None]
+        return
     long = config.getoption("--chaos-long")
     seeds = len(chaos_seeds(config))
     for item in items:
