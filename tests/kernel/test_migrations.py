@@ -87,7 +87,7 @@ async def test_a_reactor_whose_tables_changed_refuses_to_start(service_env: Serv
     await runtime.stop()
     changed = dataclasses.replace(reactor, schema_sql=TALLY_SQL + "\nCREATE TABLE IF NOT EXISTS extra (x int);")
     runtime = Runtime("assignment", settings, (changed,))
-    with pytest.raises(ProjectionSchemaChanged, match="reacting.*DELETE FROM jz_meta.projection_schemas"):
+    with pytest.raises(ProjectionSchemaChanged, match=r"reacting.*DELETE FROM jz_meta\.projection_schemas"):
         await runtime.start()
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=1)
     try:
