@@ -18,7 +18,6 @@ from jingzhang.shared.errors import DomainRejected
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.ticks import ClockMovedBack, Ticker
 
-
 BEHIND_TOLERATED = timedelta(minutes=1)
 """A driver moving several services that share one clock (the tests) asks each for the same instant;
 the clock has moved on a little since: that is no step back."""
