@@ -16,8 +16,10 @@ from jingzhang.app.services import SERVICES, app_factory
 if TYPE_CHECKING:  # imported where used, so the CLI starts fast
     from jingzhang.app.stack import Stack
 
-# the demo year is 2025: the services run as if started on its last evening
-DEMO_CLOCK_START = "2025-12-31T20:00:00+08:00"
+# the demo year is 2025: the services start on its first morning with a controlled clock, which the
+# demo moves through the year day by day; afterwards their clocks run on with real time from there
+DEMO_CLOCK_START = "2025-01-01T08:00:00+08:00"
+DEMO_SETTINGS = {"CLOCK_START": DEMO_CLOCK_START, "CLOCK_CONTROL": "true"}
 
 
 def up(
@@ -38,7 +40,8 @@ def up(
     stack = Stack(state_dir.resolve(), os.environ.get("NATS_URL"), os.environ.get("DATABASE_URL"))
     stack.ports = {service: port_base + i for i, service in enumerate(SERVICES, start=1)}
     if demo:
-        os.environ.setdefault("CLOCK_START", DEMO_CLOCK_START)
+        for name, value in DEMO_SETTINGS.items():
+            os.environ.setdefault(name, value)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
@@ -92,22 +95,44 @@ def _print_stack(stack: "Stack", ready: dict[str, bool], logs: Path) -> None:
 
 
 def _load_demo(stack: "Stack") -> None:
-    from jingzhang.app.demo import generate
+    from jingzhang.app.demo import DemoError, align_clocks, generate
+    from jingzhang.app.demo.commands import BUREAU_TZ
 
     marker = stack.state_dir / "demo-loaded"
+    token = os.environ.get("JZ_TOKEN") or _demo_token(stack)
     if marker.exists():
         console.print(f"demo data already loaded into {stack.state_dir}")
+        try:  # a restarted service resumes at its own latest event: put them back on one time
+            now = asyncio.run(align_clocks({s: stack.url(s) for s in SERVICES}, token))
+            console.print(f"the services' clocks read {now.astimezone(BUREAU_TZ).isoformat()} (bureau time)")
+        except DemoError as exc:
+            console.print(f"the services' clocks were left as they are: {exc}")
         return
-    console.print("loading a year (2025) of demo data through the services' APIs …")
-    token = os.environ.get("JZ_TOKEN") or _demo_token(stack)
-    summary = asyncio.run(
-        generate({s: stack.url(s) for s in SERVICES}, progress=lambda m: console.print(m), token=token)
-    )
+    console.print("driving the services through a year (2025) of demo work, day by day, through their APIs …")
+    try:
+        summary = asyncio.run(
+            generate(
+                {s: stack.url(s) for s in SERVICES},
+                progress=lambda m: console.print(m),
+                wait_timeout=600,
+                token=token,
+            )
+        )
+    except DemoError as exc:
+        console.print(f"[red]the demo year was not loaded:[/red] {exc}")
+        console.print(
+            f"(the demo needs services that hold nothing yet: run `up --demo` with an empty --state-dir,"
+            f" not {stack.state_dir})"
+        )
+        return
     marker.write_text(summary.plan_digest)
     status = "matches the report" if summary.matched else f"differs: {summary.mismatches()}"
+    published = "published" if summary.published else "not published"
     console.print(
-        f"demo loaded in {summary.elapsed_seconds} s; figure table for {summary.year} {status}; "
-        f"see {stack.url('evaluation')}/figures?from=2025-01-01&to=2026-01-01"
+        f"demo loaded in {summary.elapsed_seconds} s ({summary.steps} steps through the year); figure table for"
+        f" {summary.year} {status}; ranking {published} ({summary.models} models, {summary.laggards} laggards"
+        f" of {summary.ranked_officers} ranked); the services' clocks run on from the year's end. See"
+        f" {stack.url('evaluation')}/figures?from=2025-01-01&to=2026-01-01 and /rankings/2025"
     )
 
 

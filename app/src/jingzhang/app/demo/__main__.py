@@ -1,4 +1,8 @@
-"""`python -m jingzhang.app.demo --assignment URL --appeals URL --patrols URL --evaluation URL --seed N`."""
+"""`python -m jingzhang.app.demo --assignment URL --appeals URL --patrols URL --evaluation URL --seed N`.
+
+The services must run with the demo's controlled clock (`CLOCK_CONTROL=true`, `CLOCK_START` no later than
+2025-01-01T08:00:00+08:00), as `jingzhang up --demo` starts them.
+"""
 
 import argparse
 import asyncio
@@ -16,7 +20,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--year", type=int, default=2025, help="the year the activities are dated in")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--wait", type=float, default=180.0, help="seconds to wait for projections")
+    parser.add_argument("--wait", type=float, default=600.0, help="seconds to wait for the services to settle")
     return parser.parse_args(argv)
 
 
@@ -39,7 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         want = summary.expected.get(name)
         mark = "" if want is None or want == value else f"   (expected {want})"
         print(f"  {name:28} {value}{mark}")
-    print(f"ranking {summary.year}: {summary.models} models, {summary.laggards} laggards")
+    refused = ", ".join(f"{code} {n}" for code, n in sorted(summary.refused.items())) or "none"
+    print(f"{summary.steps} steps through {summary.year}; refused as planned: {refused}")
+    published = "published" if summary.published else "NOT published"
+    print(
+        f"ranking {summary.year} {published}: {summary.models} models, {summary.laggards} laggards"
+        f" of {summary.ranked_officers} chiefs ranked"
+    )
     return 0 if summary.matched else 1
 
 

@@ -1,14 +1,15 @@
-"""The demo as data: every HTTP command of a year, in phases, built from the seed alone.
+"""The demo as data: every HTTP command of a year, each at the instant of business time it happens,
+built from the seed alone.
 
-A plan is pure (no I/O, no clock): the same seed and year give the same commands, which is what the
-determinism test compares (`Plan.digest`). Phases run one after another; inside a phase, chains run
-concurrently and each chain's commands in order (an enterprise's chiefs, an appeal's life).
+A plan is pure (no I/O, no clock): the same seed and year give the same steps, which is what the
+determinism test compares (`Plan.digest`). The runner moves the services' clocks from step to step
+through the year, so what time causes (warnings, breaches, escalations, duties falling due and overdue,
+absences beginning and ending) happens in the services themselves, on its day.
 
 The counted work matches the report exactly: 19 forums collecting 26 appeals, 36 services on behalf,
 15 hazards rectified, 42 disputes, 6 illegal-obstruction cases (plus 3 other cases, not counted),
 6 legal / four-preventions trainings (plus 3 chief trainings, not counted as legal), 20,000 leaflets
-and 1,200 patrol person-times. Channel appeals give 24 community police chiefs 6 rated appeals each,
-so the ranking has officers above the default sample guard of 5.
+and 1,200 patrol person-times, spread over the year so that both halves show some of each.
 """
 
 import hashlib
@@ -16,43 +17,13 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, time
+from datetime import date
 
-from jingzhang.app.demo import work
-from jingzhang.app.demo.commands import Chain, Command, at
-from jingzhang.app.demo.roster import POLICE_OFFICES, Enterprise, Officer, build_roster
-
-
-@dataclass(frozen=True, slots=True)
-class Phase:
-    name: str
-    chains: tuple[Chain, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    seed: int
-    year: int
-    phases: tuple[Phase, ...]
-    expected: dict[str, int] = field(default_factory=dict)
-    rated_appeals: dict[str, int] = field(default_factory=dict)
-    """Rated appeals each officer will be credited with: every appeal's life ends with a callback."""
-
-    def commands(self) -> Iterator[Command]:
-        for phase in self.phases:
-            for chain in phase.chains:
-                yield from chain
-
-    def digest(self) -> str:
-        text = json.dumps([asdict(c) for c in self.commands()], ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()
-
-    def counts(self) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for command in self.commands():
-            found[command.service] = found.get(command.service, 0) + 1
-        return found
-
+from jingzhang.app.demo import absences, appeals, cadence, verdicts, work
+from jingzhang.app.demo.calendar import Calendar
+from jingzhang.app.demo.commands import Chain, Command
+from jingzhang.app.demo.roster import Enterprise, Officer, Roster, build_roster
+from jingzhang.app.demo.timeline import MORNING, Agenda, Step
 
 REPORT_FIGURES = {
     "officers_in_scheme": 169,
@@ -76,40 +47,105 @@ EXTRA_FIGURES = {"small_micro_enterprises": 12, "chiefs_per_enterprise_min": 3}
 """What the demo adds beyond the report: a few small and micro firms; every enterprise has ≥ 3 chiefs."""
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    seed: int
+    year: int
+    steps: tuple[Step, ...]
+    expected: dict[str, int] = field(default_factory=dict)
+    """The year's figure table."""
+    first_half: dict[str, int] = field(default_factory=dict)
+    """The counted work the plan dates in January to June (the table for that business period)."""
+    arranged: dict[str, int] = field(default_factory=dict)
+    """What the plan arranges on purpose, by kind (absences, a refused double absence, missed visits, …)."""
+    rated_appeals: dict[str, int] = field(default_factory=dict)
+    """Rated appeals each officer will be credited with (every appeal's life ends with a callback)."""
+
+    def commands(self) -> Iterator[Command]:
+        for step in self.steps:
+            for chain in step.chains:
+                yield from chain
+
+    def digest(self) -> str:
+        steps = [[step.at.isoformat(), [[asdict(c) for c in chain] for chain in step.chains]] for step in self.steps]
+        text = json.dumps(steps, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def counts(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for command in self.commands():
+            found[command.service] = found.get(command.service, 0) + 1
+        return found
+
+
 def build_plan(seed: int = 2025, year: int = 2025) -> Plan:
     rng = random.Random(seed)
     roster = build_roster(rng, year)
-    calendar = work.Calendar(rng, year)
-    appeal_enterprises, appeals = work.channel_appeals(rng, roster, calendar)
-    forums, forum_appeals = work.forums(rng, roster, calendar, appeal_enterprises)
-    phases = (
-        Phase("officers", tuple((enrol(o, year),) for o in roster.officers)),
-        Phase(
-            "enterprises",
-            tuple(enterprise_chain(e, year, i < POLICE_OFFICES) for i, e in enumerate(roster.enterprises)),
-        ),
-        Phase("work and appeals", (*work.activities(rng, roster, calendar), *appeals)),
-        Phase("forums", forums),
-        Phase("forum appeals", forum_appeals),
-        Phase("ratings", work.ratings(rng, roster, year)),
-    )
-    return Plan(seed, year, phases, {**REPORT_FIGURES, **EXTRA_FIGURES}, _holders(phases))
+    cal = Calendar(rng, year)
+    agenda = Agenda()
+    _people(agenda, roster)
+    book = absences.plan_absences(rng, roster, cal)
+    posting = absences.both_away_posting(book)
+    refused = absences.double_absence(book)
+    absences.book_absences(agenda, book, refused)
+    agenda.on(posting.day, (posting.command(),))
+    visits = cadence.plan_visits(rng, roster, book, year)
+    cadence.book_visits(agenda, visits)
+    desk = appeals.Desk(rng, roster, book, cal)
+    appeals.plan_appeals(desk)
+    done = work.plan_work(rng, roster, book, cal, agenda, visits)
+    work.plan_forums(done, desk)
+    desk.plan.book(agenda)
+    rated = verdicts.plan_verdicts(rng, roster, cal, agenda)
+    verdicts.publish(agenda, year)
+    arranged = {
+        "absences": len(book.planned),
+        "absences_ended_early": sum(1 for a in book.planned if a.ended_early_on is not None),
+        "double_absences_refused": 1,
+        "postings_refused_both_away": 1,
+        "visits": len(visits.visits),
+        "visits_missed": len(visits.missed),
+        "revisits_handed_to_b": len(visits.handed_to_b),
+        **{f"appeals_{story}": n for story, n in sorted(desk.plan.stories.items())},
+        **dict(sorted(done.arranged.items())),
+        "ratings": rated.ratings,
+        "spot_checks": rated.spot_checks,
+        "spot_check_answers": rated.answers,
+    }
+    steps = agenda.steps()
+    expected = {**REPORT_FIGURES, **EXTRA_FIGURES}
+    return Plan(seed, year, steps, expected, _first_half(roster, done), arranged, desk.plan.rated())
 
 
-def _holders(phases: tuple[Phase, ...]) -> dict[str, int]:
-    """Appeals per holder, read off the acknowledgements (each appeal is acknowledged by its holder once)."""
-    found: dict[str, int] = {}
-    for phase in phases:
-        for chain in phase.chains:
-            for command in chain:
-                if command.path.endswith("/acknowledge"):
-                    officer = command.body["officer_id"]
-                    found[officer] = found.get(officer, 0) + 1
-    return dict(sorted(found.items()))
+def _first_half(roster: Roster, done: work.Work) -> dict[str, int]:
+    """The figures of January to June: who and what existed then, and the work dated then."""
+    july = date(roster.enterprises[0].registered_on.year, 7, 1)
+    registered = [e for e in roster.enterprises if e.registered_on < july]
+    classes = {
+        "city_key_projects": "city_key_project",
+        "district_key_projects": "district_key_project",
+        "above_scale_enterprises": "above_scale",
+        "small_micro_enterprises": "small_micro",
+    }
+    standing = {name: sum(1 for e in registered if e.enterprise_class == c) for name, c in classes.items()}
+    offices = sum(1 for e in registered if e.office_opened_on is not None and e.office_opened_on < july)
+    officers = sum(1 for o in roster.officers if o.enrolled_on < july)
+    counted = {name: done.first_half.get(name, 0) for name in REPORT_FIGURES if name not in standing}
+    return {**counted, **standing, "officers_in_scheme": officers, "police_offices": offices}
 
 
-def enrol(officer: Officer, year: int) -> Command:
-    """Enrolled in the scheme on New Year's Day of the demo year, before any post they take."""
+def _people(agenda: Agenda, roster: Roster) -> None:
+    """Officers enrolled on the first working morning; each enterprise registered with its chiefs on its
+    day; police offices opened on theirs."""
+    for officer in roster.officers:
+        agenda.on(officer.enrolled_on, (enrol(officer),), clock=MORNING)
+    for e in roster.enterprises:
+        agenda.on(e.registered_on, enterprise_chain(e))
+        if e.office_opened_on is not None:
+            agenda.on(e.office_opened_on, (open_office(e),))
+
+
+def enrol(officer: Officer) -> Command:
     return Command(
         "assignment",
         "/officers",
@@ -122,16 +158,13 @@ def enrol(officer: Officer, year: int) -> Command:
             "rank": officer.rank,
             "phone": officer.phone,
             "wechat_id": f"wx_{officer.phone}",
-            "enrolled_on": date(year, 1, 1).isoformat(),
+            "enrolled_on": officer.enrolled_on.isoformat(),
         },
     )
 
 
-def enterprise_chain(e: Enterprise, year: int, with_office: bool) -> Chain:
-    """Register, appoint the chiefs (A before B), form a key project's task force, open its office.
-
-    The demo records at its year's end what happened earlier in it: every enterprise was registered on
-    New Year's Day; its chiefs took office and its police office opened on `joined_on`, later."""
+def enterprise_chain(e: Enterprise) -> Chain:
+    """Register, appoint the chiefs (A before B), form a key project's task force."""
     path = f"/enterprises/{e.enterprise_id}"
     register = Command(
         "assignment",
@@ -145,16 +178,11 @@ def enterprise_chain(e: Enterprise, year: int, with_office: bool) -> Chain:
             "contact_name": e.contact_name,
             "contact_phone": e.contact_phone,
             "enterprise_class": e.enterprise_class,
-            "registered_on": date(year, 1, 1).isoformat(),
+            "registered_on": e.registered_on.isoformat(),
         },
     )
-    took_office = at(e.joined_on, time(9))
     chiefs = [
-        Command(
-            "assignment",
-            f"{path}/chiefs",
-            {"tier": tier, "slot": slot, "officer_id": officer, "effective_from": took_office},
-        )
+        Command("assignment", f"{path}/chiefs", {"tier": tier, "slot": slot, "officer_id": officer})
         for slot in ("A", "B")
         for tier, a, b in e.chiefs
         if (officer := a if slot == "A" else b) is not None
@@ -164,13 +192,16 @@ def enterprise_chain(e: Enterprise, year: int, with_office: bool) -> Chain:
         leader = e.chief("bureau_leader")
         body = {"name": f"{e.short_name}服务保障专班", "leader_officer_id": leader}
         extras.append(Command("assignment", f"{path}/task-force", body))
-    if with_office:
-        office = {
-            "office_id": f"po-{e.enterprise_id}",
-            "online": True,
-            "offline": True,
-            "location": f"{e.name}综合楼一层",
-            "opened_on": e.joined_on.isoformat(),
-        }
-        extras.append(Command("assignment", f"{path}/police-office", office))
     return (register, *chiefs, *extras)
+
+
+def open_office(e: Enterprise) -> Command:
+    assert e.office_opened_on is not None
+    office = {
+        "office_id": f"po-{e.enterprise_id}",
+        "online": True,
+        "offline": True,
+        "location": f"{e.name}综合楼一层",
+        "opened_on": e.office_opened_on.isoformat(),
+    }
+    return Command("assignment", f"/enterprises/{e.enterprise_id}/police-office", office)

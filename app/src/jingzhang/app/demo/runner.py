@@ -1,24 +1,33 @@
-"""Drives the services' HTTP APIs through a plan: bounded concurrency, retries, bounded waits.
+"""Drives the services through a plan in business time: step by step, clock first, then the commands.
 
-Only a few things are waited for, each by polling with a deadline instead of per event:
-- a command refused with a "not yet" code (a projection of another service behind) is retried with
-  backoff: raising an appeal before the appeals service has the enterprise's chiefs, rating a chief
-  before evaluation knows the term, handling a forum appeal before the forum reactor raised it, and
-  any command naming an enterprise or officer a service does not know yet (`not_yet_known`), and
-  work on an appeal the appeals service's duty desk still holds until it knows its chiefs (`not_routed`);
-- at the end, evaluation's figure table is polled until it shows the plan's figures or time runs out.
+Each step of the plan:
+1. moves every service's clock to the step's instant (`PUT /clock`), which runs their periodic passes
+   at that time: deadlines (warnings, breaches, escalations), duties due and overdue, absences that
+   begin or end, appeals the duty desk can now route;
+2. if a command of the step depends on another service's projections (an appeal is routed to whoever
+   acts; a spot check is drawn from the enterprises known; the ranking counts everything), waits until
+   every service has settled (`GET /clock`: `unsettled == 0` everywhere, twice in a row);
+3. sends the step's chains, concurrently (bounded), each chain's commands in order.
+Steps that need no settling do not wait for the services' consumers: those catch up while the next
+days are sent, and a command that comes too early is refused with a "not yet" code and retried.
+
+A command refused with a "not yet" code (a projection of another service behind) is retried with
+backoff; one refused with the code the plan expects (a rule the plan tests on purpose) is counted; any
+other refusal stops the run. At the end: evaluation's figure table for the year and the ranking.
 """
 
 import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from jingzhang.app.demo.commands import Chain, Command
 from jingzhang.app.demo.plan import Plan
+from jingzhang.app.demo.timeline import Step
 
 Progress = Callable[[str], None]
 
@@ -41,8 +50,13 @@ class DemoSummary:
     expected: Mapping[str, int]
     figures: Mapping[str, int | None]
     ranked_officers: int
+    """How many chiefs passed the ranking's minimum-sample guard (the last laggard's rank)."""
     models: int
     laggards: int
+    steps: int = 0
+    refused: Mapping[str, int] = field(default_factory=dict)
+    """The refusals the plan asked for, by code, as the services answered them."""
+    published: bool = False
     elapsed_seconds: float = field(default=0.0, compare=False)
 
     @property
@@ -53,16 +67,23 @@ class DemoSummary:
         return {n: (v, self.figures.get(n)) for n, v in self.expected.items() if self.figures.get(n) != v}
 
 
+PER_SERVICE = {"assignment": 2}
+"""Fewer requests at once where a command holds locks across several reads (assignment's A/B rules)."""
+
+
 @dataclass
 class Runner:
     clients: Mapping[str, httpx.AsyncClient]
     concurrency: int = 8
     wait_timeout: float = 120.0
     progress: Progress | None = None
-    _gate: asyncio.Semaphore = field(init=False)
+    _gates: dict[str, asyncio.Semaphore] = field(init=False)
+    _refused: dict[str, int] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._gate = asyncio.Semaphore(self.concurrency)
+        self._gates = {
+            s: asyncio.Semaphore(min(self.concurrency, PER_SERVICE.get(s, self.concurrency))) for s in self.clients
+        }
 
     def say(self, message: str) -> None:
         if self.progress is not None:
@@ -70,25 +91,75 @@ class Runner:
 
     async def run(self, plan: Plan) -> DemoSummary:
         started = time.monotonic()
-        for phase in plan.phases:
-            self.say(f"{phase.name}: {sum(len(c) for c in phase.chains)} commands")
-            await asyncio.gather(*(self._chain(chain) for chain in phase.chains))
-        self.say("waiting for evaluation's figure table")
-        await self.quiet()
-        figures = await self.settled_figures(plan)
-        ranking = await self.settled_ranking(plan)
+        await self.check_start(plan.steps[0].at)
+        month = 0
+        for step in plan.steps:
+            if step.at.month != month and step.at.year == plan.year:
+                month = step.at.month
+                self.say(f"{step.at:%Y-%m}: {time.monotonic() - started:.0f} s")
+            await self.step(step)
+        self.say(f"the year is sent ({time.monotonic() - started:.0f} s); waiting for every service to apply it")
+        await self.settle()
+        figures = await self.figures(plan.year)
+        ranking = await self._get("evaluation", f"/rankings/{plan.year}")
+        ranked = [*ranking["models"], *ranking["laggards"]]
         return DemoSummary(
             seed=plan.seed,
             year=plan.year,
             plan_digest=plan.digest(),
             commands=plan.counts(),
             expected=plan.expected,
-            figures=figures,
-            ranked_officers=len(ranking["models"]) + len(ranking["laggards"]),
+            figures={n: figures.get(n) for n in sorted({*plan.expected, *_COUNTED})},
+            ranked_officers=max((int(o["rank"]) for o in ranked), default=0),
             models=len(ranking["models"]),
             laggards=len(ranking["laggards"]),
+            steps=len(plan.steps),
+            refused=dict(self._refused),
+            published=ranking.get("published") is not None,
             elapsed_seconds=round(time.monotonic() - started, 1),
         )
+
+    async def check_start(self, first: datetime) -> None:
+        """The services' clocks must not have passed the plan's first instant (a loaded state)."""
+        for service in self.clients:
+            now = datetime.fromisoformat((await self._get(service, "/clock"))["now"])
+            if now > first:
+                raise DemoError(f"{service} reads {now.isoformat()}, after the demo's start: it holds data already")
+
+    async def align_clocks(self) -> datetime:
+        """Every service's clock to the latest of them (see `jingzhang.app.demo.align_clocks`)."""
+        readings = await asyncio.gather(*(self._get(s, "/clock") for s in self.clients))
+        latest = max(datetime.fromisoformat(r["now"]) for r in readings)
+        await self.move_clocks(latest)
+        return latest
+
+    async def step(self, step: Step) -> None:
+        await self.move_clocks(step.at)
+        if step.settle:
+            await self.settle()
+        await asyncio.gather(*(self._chain(chain) for chain in step.chains))
+
+    async def move_clocks(self, to: datetime) -> None:
+        async def move(service: str) -> None:
+            response = await self.clients[service].put("/clock", json={"now": to.isoformat()})
+            if not response.is_success:
+                raise DemoError(f"{service} PUT /clock {to.isoformat()}: {response.status_code} {response.text}")
+
+        await asyncio.gather(*(move(s) for s in self.clients))
+
+    async def settle(self) -> None:
+        """Until every service reports nothing unsettled, twice in a row (a reactor may record more after
+        the first reading), or the wait runs out."""
+        deadline = time.monotonic() + self.wait_timeout
+        quiet = 0
+        while quiet < 2:
+            readings = await asyncio.gather(*(self._get(s, "/clock") for s in self.clients))
+            busy = sum(int(r["unsettled"]) for r in readings)
+            quiet = quiet + 1 if busy == 0 else 0
+            if time.monotonic() > deadline:
+                raise DemoError(f"the services did not settle within {self.wait_timeout} s ({busy} unsettled)")
+            if busy:  # each reading asks JetStream about every consumer: not too often
+                await asyncio.sleep(min(0.05 + busy / 2000, 0.5))
 
     async def _chain(self, chain: Chain) -> None:
         for command in chain:
@@ -96,13 +167,19 @@ class Runner:
 
     async def send(self, command: Command) -> None:
         deadline = time.monotonic() + self.wait_timeout
-        delay = 0.05
+        delay = 0.02
         while True:
-            async with self._gate:
+            async with self._gates[command.service]:
                 response = await self.clients[command.service].post(command.path, json=command.body)
-            if response.is_success:
-                return
             code = _code(response)
+            if command.refused:
+                if response.status_code == 409 and code in command.refused:
+                    self._refused[code] = self._refused.get(code, 0) + 1
+                    return
+                if response.is_success:
+                    raise DemoError(f"{command.service} POST {command.path} was accepted; the plan expects a refusal")
+            elif response.is_success:
+                return
             if response.status_code == 409 and code in command.done:
                 return
             not_yet = code in command.retry or (response.status_code == 409 and code in NOT_YET_ANYWHERE)
@@ -119,74 +196,19 @@ class Runner:
         return response.json()
 
     async def figures(self, year: int) -> dict[str, int | None]:
+        """The year's table: each count (a tally's total, or a plain number), without rates or instants."""
         table = await self._get("evaluation", "/figures", **{"from": f"{year}-01-01", "to": f"{year + 1}-01-01"})
-        return {
-            name: value["total"] if isinstance(value, dict) and "total" in value else value
-            for name, value in table.items()
-        }
-
-    async def quiet(self) -> None:
-        """Wait (bounded) until every relay has published everything and evaluation has consumed it all.
-
-        Reads each service's own `/metrics`: the relay backlog and the consumers' JetStream lag. Two
-        quiet readings in a row, since a reactor may still record events after the first.
-        """
-        deadline = time.monotonic() + self.wait_timeout
-        quiet_in_a_row = 0
-        while quiet_in_a_row < 2 and time.monotonic() < deadline:
-            busy = 0.0
-            for service in self.clients:
-                response = await self.clients[service].get("/metrics")
-                if response.is_success:
-                    busy += _backlog(response.text)
-            quiet_in_a_row = quiet_in_a_row + 1 if busy == 0 else 0
-            await asyncio.sleep(0.5)
-
-    async def settled_figures(self, plan: Plan) -> dict[str, int | None]:
-        """Poll until the expected figures show (evaluation consumes four streams at its own pace)."""
-        deadline = time.monotonic() + self.wait_timeout
-        while True:
-            found = await self.figures(plan.year)
-            if all(found.get(n) == v for n, v in plan.expected.items()) or time.monotonic() > deadline:
-                return {
-                    n: found.get(n) for n in sorted({*plan.expected, *_COUNTED}) if isinstance(found.get(n), int | None)
-                }
-            await asyncio.sleep(0.5)
-
-    async def settled_ranking(self, plan: Plan) -> dict[str, Any]:
-        """Poll the appeal holders' scorecards until, in one pass, all show the rated appeals the plan
-        gave them (a reopened appeal loses its rating until its next callback), then read the ranking."""
-        deadline = time.monotonic() + self.wait_timeout
-        waiting = dict(plan.rated_appeals)
-        while waiting and time.monotonic() < deadline:
-            short = {}
-            for officer_id, rated in plan.rated_appeals.items():
-                card = await self._get("evaluation", f"/officers/{officer_id}/scorecard", period=str(plan.year))
-                if card["rated_appeals"] < rated:
-                    short[officer_id] = rated
-            waiting = short
-            if waiting:
-                await asyncio.sleep(0.5)
-        if waiting:
-            self.say(f"scorecards still short of their rated appeals: {sorted(waiting)}")
-        ranking: dict[str, Any] = await self._get("evaluation", f"/rankings/{plan.year}")
-        return ranking
+        found: dict[str, int | None] = {}
+        for name, value in table.items():
+            if isinstance(value, dict) and "total" in value:
+                found[name] = int(value["total"])
+            elif isinstance(value, int) or value is None:
+                found[name] = value
+        return found
 
 
 # The figure table's counts worth reporting besides the expected ones.
 _COUNTED = ("small_micro_enterprises", "chiefs_per_enterprise_min")
-
-
-_BUSY_METRICS = ("jingzhang_relay_backlog", "jingzhang_consumer_lag")
-
-
-def _backlog(metrics: str) -> float:
-    """Sum of relay backlogs and consumer lags in a Prometheus text exposition."""
-    total = 0.0
-    for line in metrics.splitlines():
-        if line.startswith(_BUSY_METRICS):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 def _code(response: httpx.Response) -> str:
