@@ -132,6 +132,7 @@ def create_app(
         deps,
         enterprise_file.EnterpriseFiles(started.pool),
         officer_directory.OfficerDirectory(started.pool),
+        officer_directory.Roster(started.pool),
         acting_chiefs.ActingChiefs(started.pool),
         coverage_gaps.CoverageGaps(started.pool),
         police_offices.PoliceOffices(started.pool),

@@ -57,6 +57,15 @@ async def list_scope(request: Request, principal: Principal, station: str | None
     raise Forbidden(f"{what} covers every enterprise, for the bureau and auditors only; {_scoped(principal)}")
 
 
+def roster_scope(principal: Principal, station: str | None) -> None:
+    """The roster across every officer: the bureau and auditors, a station chief for their own `?station=`."""
+    if principal.sees_everything:
+        return
+    if principal.role is Role.STATION_CHIEF and station is not None and station == principal.station:
+        return
+    raise Forbidden(f"the roster covers every officer, for the bureau and auditors only; {_scoped(principal)}")
+
+
 def _scoped(principal: Principal) -> str:
     """Where this principal reads what they may see instead."""
     match principal.role:

@@ -13,7 +13,7 @@ from jingzhang.assignment.projections.acting_chiefs import ActingChiefs
 from jingzhang.assignment.projections.coverage_gaps import CoverageGaps
 from jingzhang.assignment.projections.duty_signals import DutySignals
 from jingzhang.assignment.projections.enterprise_file import EnterpriseFiles
-from jingzhang.assignment.projections.officer_directory import OfficerDirectory
+from jingzhang.assignment.projections.officer_directory import OfficerDirectory, Roster
 from jingzhang.assignment.projections.police_offices import PoliceOffices
 from jingzhang.shared.wiring import dependency
 
@@ -21,6 +21,7 @@ HandlerDeps = Annotated[Deps, Depends(dependency(Deps))]
 
 Files = Annotated[EnterpriseFiles, Depends(dependency(EnterpriseFiles))]
 Directory = Annotated[OfficerDirectory, Depends(dependency(OfficerDirectory))]
+Officers = Annotated[Roster, Depends(dependency(Roster))]
 Acting = Annotated[ActingChiefs, Depends(dependency(ActingChiefs))]
 Gaps = Annotated[CoverageGaps, Depends(dependency(CoverageGaps))]
 Offices = Annotated[PoliceOffices, Depends(dependency(PoliceOffices))]

@@ -1,18 +1,20 @@
 """Officer routes: enrol, transfer, retire, absences, and the officer's read models."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
 
 from jingzhang.assignment import handlers
 from jingzhang.assignment.api import bodies
-from jingzhang.assignment.api.authz import bureau
-from jingzhang.assignment.api.deps import Directory, HandlerDeps
+from jingzhang.assignment.api.authz import bureau, roster_scope
+from jingzhang.assignment.api.deps import Directory, HandlerDeps, Officers
 from jingzhang.assignment.domain import commands as c
-from jingzhang.assignment.domain.events import AbsenceDeclared
+from jingzhang.assignment.domain.events import AbsenceDeclared, ChiefTier, UnitKind
 from jingzhang.assignment.domain.officer import OfficerState
+from jingzhang.assignment.projections.officer_directory import RosterFilter
 from jingzhang.shared.aggregate import Decided
-from jingzhang.shared.auth.http import CommandMeta, officer_in_path
+from jingzhang.shared.auth.http import CommandMeta, CurrentPrincipal, officer_in_path
 from jingzhang.shared.auth.policy import Action
 from jingzhang.shared.errors import NotFound
 from jingzhang.shared.http import CommandAccepted, accepted
@@ -20,6 +22,19 @@ from jingzhang.shared.http import CommandAccepted, accepted
 router = APIRouter(tags=["officers"])
 READ_OFFICER = [Depends(officer_in_path(Action.READ))]
 ACT_FOR_OFFICER = [Depends(officer_in_path(Action.ACT))]  # the officer, their station chief, the bureau
+MAX_PAGE = 500
+NAME = r"^[^\x00]{1,200}$"  # PostgreSQL text holds no NUL
+
+
+class RosterPageView(BaseModel):
+    """One page of the roster (花名册), in officer id order."""
+
+    officers: list[dict[str, Any]] = Field(
+        description="Each officer's record (personal data as the caller may see it) with `posts`: the chief"
+        " posts they hold now (enterprise, its name, tier, slot, since)"
+    )
+    total: int = Field(description="How many officers match the filters, on every page")
+    next: str | None = Field(description="Pass as `after` for the next page; null on the last page")
 
 
 @router.post("/officers", status_code=201, dependencies=[bureau("enrolling an officer")])
@@ -61,6 +76,28 @@ async def end_absence(
 ) -> CommandAccepted:
     cmd = body.command(c.EndAbsence, officer_id=officer_id, absence_id=absence_id)
     return accepted(absence_id, await handlers.end_absence(deps, cmd, meta))
+
+
+@router.get("/officers")
+async def roster(
+    officers: Officers,
+    who: CurrentPrincipal,
+    unit: Annotated[str | None, Query(pattern=NAME, description="Only officers of this unit (its name)")] = None,
+    unit_kind: Annotated[UnitKind | None, Query(description="Only officers of this kind of unit")] = None,
+    station: Annotated[
+        str | None, Query(pattern=NAME, description="Only this station's officers; station chiefs must give theirs")
+    ] = None,
+    role: Annotated[ChiefTier | None, Query(description="Only officers holding a chief post of this tier now")] = None,
+    active: Annotated[bool | None, Query(description="true: serving; false: retired; absent: both")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Officers per page")] = 100,
+    after: Annotated[str | None, Query(pattern=NAME, description="The `next` of the previous page")] = None,
+) -> RosterPageView:
+    """花名册: the scheme's officers with their chief posts now; bureau and auditors, station chiefs their own
+    station's (`?station=`)."""
+    roster_scope(who, station)
+    wanted = RosterFilter(unit, unit_kind, station, role, active)
+    page = await officers.page(wanted, limit, after)
+    return RosterPageView(officers=page.officers, total=page.total, next=page.next_after)
 
 
 @router.get("/officers/{officer_id}", dependencies=READ_OFFICER)

@@ -4,6 +4,7 @@ It also answers the handlers' question "whose partner might this officer be" (`P
 acting worker's "which enterprises does this absence touch".
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -162,6 +163,60 @@ class OfficerDirectory(Queries):
                 officer_id,
             )
         return [dict(r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class RosterFilter:
+    """Which officers a roster page shows; None means any. `unit` and `station` are both unit names: the
+    first a filter anyone may give, the second the scope a station chief reads (their own station)."""
+
+    unit: str | None = None
+    unit_kind: str | None = None
+    station: str | None = None
+    tier: str | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RosterPage:
+    officers: list[dict[str, Any]]
+    total: int
+    next_after: str | None
+    """The cursor of the next page (`after=`), or None when this page is the last."""
+
+
+_ROSTER_WHERE = """ WHERE ($1::text IS NULL OR o.unit_name = $1) AND ($2::text IS NULL OR o.unit_kind = $2)
+ AND ($3::text IS NULL OR o.unit_name = $3)
+ AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM posts p WHERE p.officer_id = o.officer_id AND p.tier = $4))
+ AND ($5::boolean IS NULL OR (o.status = 'active') = $5)"""
+
+
+class Roster(Queries):
+    """花名册: the scheme's officers, filtered, a page at a time in id order, each with their posts now."""
+
+    projection = PROJECTION
+
+    async def page(self, wanted: RosterFilter, limit: int, after: str | None = None) -> RosterPage:
+        params = (wanted.unit, wanted.unit_kind, wanted.station, wanted.tier, wanted.active)
+        async with self.reading() as conn:
+            total = await conn.fetchval(f"SELECT count(*) FROM officers o{_ROSTER_WHERE}", *params)
+            rows = await conn.fetch(
+                f"SELECT o.* FROM officers o{_ROSTER_WHERE} AND ($6::text IS NULL OR o.officer_id > $6)"
+                " ORDER BY o.officer_id LIMIT $7",
+                *params, after, limit + 1,
+            )  # fmt: skip
+            shown = [dict(r) for r in rows[:limit]]
+            posts = await conn.fetch(
+                "SELECT p.officer_id, p.enterprise_id, n.name AS enterprise_name, p.tier, p.slot, p.since"
+                " FROM posts p LEFT JOIN enterprise_names n USING (enterprise_id) WHERE p.officer_id = ANY($1)"
+                " ORDER BY p.enterprise_id, p.tier, p.slot",
+                [o["officer_id"] for o in shown],
+            )
+        held: dict[str, list[dict[str, Any]]] = {o["officer_id"]: [] for o in shown}
+        for post in posts:
+            held[post["officer_id"]].append({k: v for k, v in dict(post).items() if k != "officer_id"})
+        officers = [{**o, "posts": held[o["officer_id"]]} for o in shown]
+        return RosterPage(officers, total, shown[-1]["officer_id"] if len(rows) > limit else None)
 
 
 class ProjectedPosts(Queries):
