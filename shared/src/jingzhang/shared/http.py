@@ -297,13 +297,15 @@ def install_input_guards(app: FastAPI) -> None:
         return problem(422, str(exc), "invalid", exc.field, scope=request.scope)
 
 
-def health_router(ready: Any) -> APIRouter:
-    """`/health/live` checks nothing but the process; `/health/ready` checks NATS, PostgreSQL, consumers."""
+def health_router(ready: Any, instance: str = "") -> APIRouter:
+    """`/health/live` checks nothing but the process (and names its start, `instance`, when it was given
+    one); `/health/ready` checks NATS, PostgreSQL, consumers."""
     router = APIRouter(prefix="/health", tags=["health"])
+    alive = {"status": "ok", "instance": instance} if instance else {"status": "ok"}
 
     @router.get("/live")
     async def live() -> dict[str, str]:
-        return {"status": "ok"}
+        return alive
 
     @router.get("/ready", response_model=Readiness, responses={503: _documented("Not ready: a check failed", NotReady)})
     async def readiness(request: Request) -> JSONResponse:

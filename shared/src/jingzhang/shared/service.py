@@ -112,7 +112,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         setattr(app.state, key, value)
     install_error_handlers(app)
     install_auth_errors(app)
-    app.include_router(health_router(runtime.ready))
+    app.include_router(health_router(runtime.ready, spec.settings.instance_id))
     app.include_router(metrics_router(metrics))
     routers = [
         *spec.routers,

@@ -28,6 +28,12 @@ class ServiceSettings(BaseSettings):
     )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
+    instance_id: str = Field(
+        default="",
+        max_length=64,
+        description="INSTANCE_ID: a token of this process's start, shown by /health/live, so whoever started it"
+        " (the local supervisor) knows that the process answering on the port is its own",
+    )
     log_level: str = "INFO"
     log_json: bool | None = Field(default=None, description="JSON logs; default: JSON unless on a terminal")
     db_pool_min: int = Field(default=2, ge=1)
