@@ -248,3 +248,32 @@ async def test_an_unknown_appeal_is_not_found_for_whoever_may_do_the_work(assign
     refused(await post(appeals, "/appeals/ap-none/acknowledge", {}, AUDITOR), "read-only")
     refused(await post(appeals, "/appeals/ap-none/extension-approvals", {}, HOLDER), "station_chief, bureau")
     assert await version(appeals, "ap-none") == 0
+
+
+async def test_a_station_chief_lists_their_own_stations_appeals_with_station(
+    assignment: Feed, appeals: Appeals
+) -> None:
+    await ready(assignment, appeals)
+    await appeals.post("/appeals", raise_body("ap-1"), status=201)
+    await appeals.appeal_when("ap-1", lambda v: v["officer_id"] == POLICE_A)
+    appeals.clock.advance(timedelta(days=30))
+
+    async def overdue() -> bool:
+        listed = (await get(appeals, "/appeals/overdue", AUDITOR)).json()
+        return [a["appeal_id"] for a in listed] == ["ap-1"]
+
+    await eventually(overdue, timeout=15)
+    own = await appeals.client.get("/appeals/overdue", params={"station": STATION}, headers=SAME_STATION)
+    elsewhere = await appeals.client.get("/appeals/overdue", params={"station": "城关"}, headers=OTHER_STATION)
+    by_bureau = await appeals.client.get("/appeals/overdue", params={"station": "城关"})
+
+    assert [a["appeal_id"] for a in own.json()] == ["ap-1"]
+    assert (elsewhere.status_code, elsewhere.json(), by_bureau.json()) == (200, [], [])
+    for path in ("/appeals/near-breach", "/appeals/unrouted"):
+        listed = await appeals.client.get(path, params={"station": STATION}, headers=STATION_CHIEF)
+        assert (listed.status_code, listed.json()) == (200, []), path
+    for path in ("/appeals/overdue", "/appeals/near-breach", "/appeals/unrouted"):
+        refused(await get(appeals, path, STATION_CHIEF), "you are station_chief", f"?station={STATION}")
+        other = await appeals.client.get(path, params={"station": "城关"}, headers=STATION_CHIEF)
+        refused(other, "you are station_chief", f"?station={STATION}")
+        refused(await appeals.client.get(path, params={"station": STATION}, headers=HOLDER), "you are officer")

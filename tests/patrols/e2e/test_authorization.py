@@ -242,8 +242,14 @@ async def test_without_a_token_nothing_and_lists_across_enterprises_only_for_the
     counts = "/activity-counts?from=2025-03-01&to=2025-03-31"
     for who, role in ((OFFICER, "officer"), (STATION_CHIEF, "station_chief"), (CONTACT, "enterprise_contact")):
         needs = f"needs one of the roles bureau, auditor; you are {role}; {ONE_ENTERPRISE}"
-        refused(await client.get("/hazards/open", headers=who), f"the open hazards of every enterprise {needs}")
         refused(await client.get(counts, headers=who), f"the activity counts of every enterprise {needs}")
+        if who is not STATION_CHIEF:
+            refused(await client.get("/hazards/open", headers=who), f"the open hazards of every enterprise {needs}")
+    refused(
+        await client.get("/hazards/open", headers=STATION_CHIEF),
+        "the open hazards of every enterprise needs one of the roles bureau, auditor; you are station_chief;"
+        f" station chiefs list their own station's with ?station={HENGKOU}",
+    )
 
     async def listed() -> bool:
         return len((await client.get("/hazards/open", headers=AUDITOR)).json()) == 1
@@ -269,3 +275,33 @@ async def test_without_a_token_nothing_and_lists_across_enterprises_only_for_the
     )
     assert await events_of(scene, "visit", "v-1") == []
     assert len(await events_of(scene, "hazard", "hz-1")) == 1
+
+
+async def test_a_station_chief_lists_their_own_stations_hazards_and_duties_with_station(scene: Patrols) -> None:
+    client = scene.client
+    for hazard_id, enterprise_id in (("hz-hk", "ent-1"), ("hz-bg", "ent-2")):
+        assert (await client.post("/hazards", json=hazard(hazard_id, enterprise_id))).status_code == 201
+
+    async def everything_listed() -> bool:
+        hazards = (await client.get("/hazards/open")).json()
+        duties = (await client.get("/duties")).json()
+        return len(hazards) == 2 and {d["enterprise_id"] for d in duties} == {"ent-1", "ent-2"}
+
+    await eventually(everything_listed, timeout=20)
+    own = {"station": HENGKOU}
+    hazards = (await client.get("/hazards/open", params=own, headers=STATION_CHIEF)).json()
+    duties = (await client.get("/duties", params=own, headers=STATION_CHIEF)).json()
+    by_bureau = (await client.get("/duties", params={"station": BEIGUAN})).json()
+
+    assert [h["hazard_id"] for h in hazards] == ["hz-hk"]
+    assert duties
+    assert {d["enterprise_id"] for d in duties} == {"ent-1"}
+    assert {d["enterprise_id"] for d in by_bureau} == {"ent-2"}
+    other = "you are station_chief; station chiefs list their own station's with ?station=Hengkou station"
+    for path in ("/hazards/open", "/duties"):
+        elsewhere = await client.get(path, params={"station": BEIGUAN}, headers=STATION_CHIEF)
+        assert elsewhere.status_code == 403, elsewhere.text
+        assert other in elsewhere.json()["detail"]
+    for who in (OFFICER, CONTACT):
+        assert (await client.get("/duties", params=own, headers=who)).status_code == 403
+    assert (await client.get("/duties", params={"status": "late"})).json()["field"] == "status"

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from jingzhang.shared.auth import policy
+from jingzhang.shared.auth.links import PostgresAccess
 from jingzhang.shared.auth.policy import AccessFacts, Action, EnterpriseLinks, Forbidden, ensure, everything, roles
 from jingzhang.shared.auth.principal import Principal, Role
 from jingzhang.shared.auth.tokens import InvalidToken, MissingToken, TokenVerifier
@@ -152,3 +153,27 @@ def officer_in_path(action: Action) -> Callable[..., Coroutine[Any, Any, Princip
         return principal
 
     return check
+
+
+async def station_scope(
+    request: Request, principal: Principal, station: str | None, what: str, instead: str = ""
+) -> frozenset[str] | None:
+    """The enterprises a list across enterprises may show, `?station=` given or not: None for every one (the
+    bureau and auditors without a station); a station's (linked to an officer of it) for the bureau and
+    auditors naming one, and for that station's chief, who must name their own. Anyone else: 403 saying
+    `what` needs the bureau or an auditor, then where to look instead (a station chief: their `?station=`)."""
+    if principal.role is Role.STATION_CHIEF and station is not None and station == principal.station:
+        return await _station_access(request).enterprises_of_station(station, principal.officer_id)
+    if principal.sees_everything:
+        return None if station is None else await _station_access(request).enterprises_of_station(station)
+    if principal.role is Role.STATION_CHIEF:
+        instead = f"station chiefs list their own station's with ?station={principal.station}"
+    reason = everything(principal, Action.READ, what) or what
+    raise Forbidden("; ".join(part for part in (reason, instead) if part))
+
+
+def _station_access(request: Request) -> PostgresAccess:
+    facts = access_facts(request)
+    if not isinstance(facts, PostgresAccess):
+        raise RuntimeError("lists by station read the access projection: app.state.access must be PostgresAccess")
+    return facts

@@ -66,7 +66,12 @@ def within_enterprise(request: Request, principal: Principal) -> Authorize[Appea
 
 def across_enterprises(what: str, scoped: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A list over every enterprise: bureau and auditor; the refusal points to the scoped endpoint."""
-    return require_everything(Action.READ, f"listing {what} of every enterprise (others: {scoped})")
+    return require_everything(Action.READ, across(what, scoped))
+
+
+def across(what: str, scoped: str) -> str:
+    """What a list over every enterprise is called in a refusal, with where others read theirs."""
+    return f"listing {what} of every enterprise (others: {scoped})"
 
 
 def writer(principal: Principal, named: str | None, field: str) -> str:

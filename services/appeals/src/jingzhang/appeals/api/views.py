@@ -8,12 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from jingzhang.appeals.api.authz import across_enterprises
+from jingzhang.appeals.api.authz import across
 from jingzhang.appeals.api.deps import Board, Chiefs, Departments, History
 from jingzhang.appeals.projections.board import AppealSummary
 from jingzhang.appeals.projections.history import HistoryEntry
 from jingzhang.shared.auth import Action
-from jingzhang.shared.auth.http import CurrentPrincipal, authorize_enterprise, enterprise_in_path, officer_in_path
+from jingzhang.shared.auth.http import (
+    CurrentPrincipal,
+    authorize_enterprise,
+    enterprise_in_path,
+    officer_in_path,
+    station_scope,
+)
 from jingzhang.shared.errors import NotFound
 
 router = APIRouter(tags=["appeals"])
@@ -36,30 +42,40 @@ class TierView(BaseModel):
     acting_officer_id: str | None
 
 
-@router.get(
-    "/appeals/overdue",
-    dependencies=[Depends(across_enterprises("the overdue appeals", "/enterprises/{id}/appeals"))],
-)
-async def overdue(board: Board) -> list[AppealSummary]:
-    return await board.overdue()
+Station = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[^\x00]{1,200}$",
+        description="Only enterprises with an officer of this station (unit name) linked to them; a station"
+        " chief gives their own",
+    ),
+]
 
 
-@router.get(
-    "/appeals/near-breach",
-    dependencies=[Depends(across_enterprises("the appeals near their time limit", "/officers/{id}/queue"))],
-)
-async def near_breach(board: Board) -> list[AppealSummary]:
-    return await board.near_breach()
+@router.get("/appeals/overdue")
+async def overdue(
+    board: Board, request: Request, who: CurrentPrincipal, station: Station = None
+) -> list[AppealSummary]:
+    only = await station_scope(request, who, station, across("the overdue appeals", "/enterprises/{id}/appeals"))
+    return await board.overdue(only)
 
 
-@router.get(
-    "/appeals/unrouted",
-    dependencies=[Depends(across_enterprises("the duty desk's unrouted appeals", "/enterprises/{id}/appeals"))],
-)
-async def unrouted(board: Board) -> list[AppealSummary]:
+@router.get("/appeals/near-breach")
+async def near_breach(
+    board: Board, request: Request, who: CurrentPrincipal, station: Station = None
+) -> list[AppealSummary]:
+    what = across("the appeals near their time limit", "/officers/{id}/queue")
+    return await board.near_breach(await station_scope(request, who, station, what))
+
+
+@router.get("/appeals/unrouted")
+async def unrouted(
+    board: Board, request: Request, who: CurrentPrincipal, station: Station = None
+) -> list[AppealSummary]:
     """值班台: open appeals nobody could be given yet (a coverage gap, or the chiefs not known here yet),
     longest waiting first; each goes to the acting chief as soon as one is known."""
-    return await board.unrouted()
+    what = across("the duty desk's unrouted appeals", "/enterprises/{id}/appeals")
+    return await board.unrouted(await station_scope(request, who, station, what))
 
 
 @router.get("/appeals/{appeal_id}")

@@ -6,7 +6,7 @@ reads need no folding).
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -197,19 +197,20 @@ class AppealBoard:
         rows = await self._select("is_open AND officer_id = $1", officer_id, order="due_at NULLS LAST, raised_at")
         return _summaries(rows)
 
-    async def overdue(self) -> list[AppealSummary]:
-        """Open and past due, or breached and not yet given a new window."""
-        where = "is_open AND (breached OR due_at <= $1)"
-        return _summaries(await self._select(where, self._clock.now(), order="due_at NULLS LAST"))
+    async def overdue(self, only: Collection[str] | None = None) -> list[AppealSummary]:
+        """Open and past due, or breached and not yet given a new window; of the enterprises `only`, if given."""
+        where = f"is_open AND (breached OR due_at <= $1) AND {_AMONG.format(n=2)}"
+        return _summaries(await self._select(where, self._clock.now(), _among(only), order="due_at NULLS LAST"))
 
-    async def near_breach(self) -> list[AppealSummary]:
+    async def near_breach(self, only: Collection[str] | None = None) -> list[AppealSummary]:
         """Open, not yet due, but past the warning point of its current window."""
-        where = "is_open AND NOT breached AND due_at > $1 AND warning_at <= $1"
-        return _summaries(await self._select(where, self._clock.now(), order="due_at"))
+        where = f"is_open AND NOT breached AND due_at > $1 AND warning_at <= $1 AND {_AMONG.format(n=2)}"
+        return _summaries(await self._select(where, self._clock.now(), _among(only), order="due_at"))
 
-    async def unrouted(self) -> list[AppealSummary]:
+    async def unrouted(self, only: Collection[str] | None = None) -> list[AppealSummary]:
         """The duty desk's: open appeals nobody holds yet, longest waiting first."""
-        return _summaries(await self._select("unrouted", order="received_at"))
+        where = f"unrouted AND {_AMONG.format(n=1)}"
+        return _summaries(await self._select(where, _among(only), order="received_at"))
 
     async def open311_requests(
         self, status: str | None = None, service_code: str | None = None, limit: int = 1000
@@ -226,6 +227,14 @@ class AppealBoard:
         async with self._pool().acquire() as conn, conn.transaction():
             await use_schema(conn, PROJECTION)
             return list(await conn.fetch(f"SELECT * FROM appeals WHERE {where} ORDER BY {order}, appeal_id", *args))
+
+
+_AMONG = "(${n}::text[] IS NULL OR enterprise_id = ANY(${n}))"
+"""A list's filter to some enterprises (a station's), parameter n: NULL for every one."""
+
+
+def _among(only: Collection[str] | None) -> list[str] | None:
+    return None if only is None else sorted(only)
 
 
 def _summaries(rows: list[asyncpg.Record]) -> list[AppealSummary]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from jingzhang.patrols.api.authz import across_all, may_read_duty
 from jingzhang.patrols.api.deps import ActivityCounts, Duties, Hazards, Ledger
 from jingzhang.patrols.domain.duty import DutyStatus
-from jingzhang.shared.auth.http import CurrentPrincipal, enterprise_in_path, officer_in_path
+from jingzhang.shared.auth.http import CurrentPrincipal, enterprise_in_path, officer_in_path, station_scope
 from jingzhang.shared.auth.policy import Action
 from jingzhang.shared.errors import InvalidCommand, NotFound
 
@@ -42,13 +42,37 @@ async def enterprise_ledger(enterprise_id: str, ledger: Ledger) -> list[dict[str
     return [asdict(line) for line in await ledger.ledger(enterprise_id)]
 
 
-@router.get(
-    "/hazards/open",
-    dependencies=[Depends(across_all("the open hazards of every enterprise", _ONE_ENTERPRISE))],
-)
-async def open_hazards(hazards: Hazards) -> list[dict[str, Any]]:
+Station = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[^\x00]{1,200}$",
+        description="Only enterprises with an officer of this station (unit name) linked to them; a station"
+        " chief gives their own",
+    ),
+]
+
+
+@router.get("/hazards/open")
+async def open_hazards(
+    hazards: Hazards, request: Request, who: CurrentPrincipal, station: Station = None
+) -> list[dict[str, Any]]:
     """Hazards awaiting rectification (open or overdue), nearest deadline first."""
-    return [asdict(h) for h in await hazards.open_hazards()]
+    only = await station_scope(request, who, station, "the open hazards of every enterprise", _ONE_ENTERPRISE)
+    return [asdict(h) for h in await hazards.open_hazards(only=only)]
+
+
+@router.get("/duties")
+async def all_duties(
+    duties: Duties,
+    request: Request,
+    who: CurrentPrincipal,
+    status: Literal["due", "overdue"] = "due",
+    station: Station = None,
+) -> list[dict[str, Any]]:
+    """Duties at every enterprise (or a station's): `due` (open) or `overdue`, earliest due first."""
+    what = "the duties of every enterprise"
+    only = await station_scope(request, who, station, what, "your own are at GET /officers/{officer_id}/duties")
+    return [asdict(d) for d in await duties.duties(_DUTY_STATUS[status], only)]
 
 
 @router.get(

@@ -1,6 +1,6 @@
 """Duties as officers and the cadence worker read them: who owes which visit, by when, and how it went."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -137,6 +137,16 @@ class PostgresDuties:
         """An officer's duties in `status` (open = due, overdue), earliest due first."""
         rows = await self._fetch(
             "SELECT * FROM duty WHERE assignee = $1 AND status = $2 ORDER BY due_at, duty_id", officer_id, status.value
+        )
+        return [_view(r) for r in rows]
+
+    async def duties(self, status: DutyStatus, only: Collection[str] | None = None) -> list[DutyView]:
+        """Duties in `status` at every enterprise, or at the enterprises `only`, earliest due first."""
+        rows = await self._fetch(
+            "SELECT * FROM duty WHERE status = $1 AND ($2::text[] IS NULL OR enterprise_id = ANY($2))"
+            " ORDER BY due_at, duty_id",
+            status.value,
+            None if only is None else sorted(only),
         )
         return [_view(r) for r in rows]
 

@@ -1,6 +1,6 @@
 """Hazards awaiting rectification, by deadline; the cadence worker reads it to raise overdue ones."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -76,13 +76,18 @@ class PostgresHazards:
     def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
         self._pool = pool
 
-    async def open_hazards(self, due_before: date | None = None) -> list[OpenHazard]:
-        """Hazards not yet rectified (open or overdue), nearest deadline first; or only those due before a day."""
+    async def open_hazards(
+        self, due_before: date | None = None, only: Collection[str] | None = None
+    ) -> list[OpenHazard]:
+        """Hazards not yet rectified (open or overdue), nearest deadline first; or only those due before a day,
+        or found at the enterprises `only`."""
         async with self._pool().acquire() as conn, conn.transaction():
             await use_schema(conn, PROJECTION)
             rows = await conn.fetch(
                 "SELECT * FROM hazard WHERE status IN ('open', 'overdue')"
-                " AND ($1::date IS NULL OR rectification_due < $1) ORDER BY rectification_due, hazard_id",
+                " AND ($1::date IS NULL OR rectification_due < $1)"
+                " AND ($2::text[] IS NULL OR enterprise_id = ANY($2)) ORDER BY rectification_due, hazard_id",
                 due_before,
+                None if only is None else sorted(only),
             )
         return [OpenHazard(**{f: r[f] for f in OpenHazard.__slots__}) for r in rows]
