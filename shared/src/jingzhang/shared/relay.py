@@ -12,11 +12,16 @@ window stops at the first failure and the next one resumes from there. `Nats-Msg
 id) makes a republish after a crash a duplicate within the stream's duplicate window.
 
 When NATS is down the relay backs off and retries; appends do not depend on it.
+
+How far it has come: after each round that published every event visible when the round began, and
+every `mark_interval` while idle, it publishes a watermark (`watermark`), so that other services can
+tell an id nobody has from one registered a moment ago.
 """
 
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Sequence
 
 import asyncpg
@@ -33,6 +38,7 @@ from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, encode
 from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
 from jingzhang.shared.streams import stream_name
 from jingzhang.shared.tracing import correlation_context, inject_headers
+from jingzhang.shared.watermark import Mark, Watermark, watermark_subject
 
 log = structlog.get_logger(__name__)
 
@@ -54,6 +60,7 @@ class Relay:
         window: int = 256,
         poll_interval: float = 0.5,
         ack_timeout: float = 5.0,
+        mark_interval: float = 0.2,
         tracer: Tracer | None = None,
     ) -> None:
         self.store = store
@@ -63,10 +70,17 @@ class Relay:
         self.window = window
         self.poll_interval = poll_interval
         self.ack_timeout = ack_timeout
+        self.mark_interval = mark_interval
         self.stream = stream_name(store.service)
         self._last_seq: int | None = None
         self._wake = asyncio.Event()
         self.published = 0
+        self.position: CommitPosition | None = None
+        """The checkpoint as the last round left it."""
+        self._saved: CommitPosition | None = None
+        """The checkpoint this relay saved last: up to it, `_last_seq` covers every event."""
+        self.watermark: Watermark | None = None
+        """The last watermark published (see `watermark`)."""
         self.leading = False
         """True while this replica holds the relay lock and publishes; False on standby."""
         self.tracer = tracer
@@ -109,7 +123,9 @@ class Relay:
         while not stop.is_set():
             self._wake.clear()
             try:
+                mark = await self._begin_mark()
                 moved = await self.publish_pending()
+                await self._publish_mark(mark)
                 backoff = 0.1
             except Exception as exc:  # NATS down, timeouts: retry with backoff, never drop
                 log.warning("relay.publish_failed", error=repr(exc), retry_in=backoff)
@@ -119,7 +135,26 @@ class Relay:
                 continue
             if moved == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                    await asyncio.wait_for(self._wake.wait(), min(self.poll_interval, self.mark_interval))
+
+    async def _begin_mark(self) -> Mark:
+        """The instant first, then the last event visible: everything committed before the instant is visible."""
+        before = time.time()
+        row = await self.store.pool.fetchrow(
+            "SELECT tx_id::text::bigint AS tx, position FROM es.events ORDER BY tx_id DESC, position DESC LIMIT 1"
+        )
+        return Mark(before, None if row is None else (int(row["tx"]), int(row["position"])))
+
+    async def _publish_mark(self, mark: Mark) -> None:
+        """Say how far the relay has come, if this round published everything visible when it began."""
+        if self.position is None or not mark.covered_by(self.position):
+            return
+        if self.position != self._saved:  # moved by another relay (or none yet): the stream says how far
+            self._last_seq = None
+            self._saved = self.position
+        watermark = Watermark(mark.before, await self._stream_last_seq())
+        await self.nc.publish(watermark_subject(self.store.service), watermark.encode())
+        self.watermark = watermark
 
     async def publish_pending(self) -> int:
         """Publish everything committed so far; returns how many events were confirmed."""
@@ -128,6 +163,7 @@ class Relay:
             checkpoint = await self._checkpoint()
             batch = await self.store.read_committed(checkpoint, self.window)
             if not batch:
+                self.position = checkpoint
                 return total
             confirmed = await self._publish_window(batch)
             if confirmed:
@@ -195,6 +231,7 @@ class Relay:
         return int(row["tx"]), int(row["position"])
 
     async def _save_checkpoint(self, position: CommitPosition, count: int) -> None:
+        self._saved = None  # until saved, and if the save fails
         await self.store.pool.execute(
             "UPDATE es.relay_checkpoint SET tx_id = $1::text::xid8, position = $2,"
             " published = published + $3, updated_at = clock_timestamp()",
@@ -202,6 +239,7 @@ class Relay:
             position[1],
             count,
         )
+        self._saved = position
 
     async def backlog(self) -> int:
         """Events committed but not yet confirmed by JetStream (for metrics and readiness)."""

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ import asyncpg
 import nats
 import structlog
 from nats.aio.client import Client as NATS
+from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
+from nats.js.errors import Error as JetStreamError
 from nats.js.errors import NotFoundError
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import Tracer
@@ -36,10 +39,14 @@ from jingzhang.shared.projection import Projection
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
-from jingzhang.shared.streams import require_stream
+from jingzhang.shared.streams import partitioned_stream_name, require_stream
 from jingzhang.shared.tracing import TRACER_NAME, provider_for
+from jingzhang.shared.watermark import Evidence, WatermarkBoard, copied_through, lacking, producers_of
 
 log = structlog.get_logger(__name__)
+
+SETTLE_POLL = 0.1
+"""Seconds between looks at the copy and the consumers while `caught_up` waits."""
 
 
 def inbox_prefix(service: str) -> str:
@@ -102,6 +109,8 @@ class Runtime:
     consumers: list[ProjectionConsumer] = field(default_factory=list, init=False)
     """Every partition's consumer; `partitions` runs those this replica owns."""
     partitions: PartitionRunner | None = field(default=None, init=False)
+    watermarks: WatermarkBoard | None = field(default=None, init=False)
+    """The producers' watermarks (see `watermark`), from start."""
     rebuilt: list[str] = field(default_factory=list, init=False)
     """Projections whose tables changed shape and were rebuilt by replay at start (see `migrations`)."""
     replica: str = field(default_factory=replica_id)
@@ -133,11 +142,43 @@ class Runtime:
         return sum(1 if w is None else w for w in waiting) + backlog  # a durable not there yet: not settled
 
     async def caught_up(self, source_service: str) -> bool:
-        """Has every projection of this service applied everything `source_service` published so far?
-        Then an id it does not know is unknown, not merely late (see `subjects`)."""
-        js = self.nc.jetstream()
-        consumers = [c for c in self.consumers if c.source_service == source_service]
-        return all(w == 0 for w in await asyncio.gather(*(_waiting(js, c) for c in consumers)))
+        """Has this service applied every event `source_service` committed before this call? Then an id
+        it does not know is nobody's, not merely late (see `watermark` and `subjects`).
+
+        Waits up to `subject_wait` seconds for the producer's watermark to pass the moment of the call,
+        its partitioned copy to hold what the watermark names and every consumer of it here to have
+        applied everything; False when that does not come to pass, or when JetStream cannot tell."""
+        since = time.time()
+        deadline = time.monotonic() + self.settings.subject_wait
+        while True:
+            try:
+                evidence = await self._evidence(source_service, since, deadline)
+            except (NatsError, JetStreamError, TimeoutError) as exc:
+                log.info("caught_up.cannot_tell", producer=source_service, error=repr(exc))
+                return False
+            missing = lacking(evidence, since, self.settings.clock_skew)
+            if missing is None:
+                return True
+            if time.monotonic() >= deadline:
+                log.info("caught_up.not_yet", producer=source_service, lacking=missing, evidence=repr(evidence))
+                return False
+            await asyncio.sleep(SETTLE_POLL)
+
+    async def _evidence(self, producer: str, since: float, deadline: float) -> Evidence:
+        """What `lacking` decides on, looked up in its order and no further than needed."""
+        if self.watermarks is None:
+            return Evidence(None)
+        instant = since + self.settings.clock_skew
+        mark = await self.watermarks.wait_past(producer, instant, deadline - time.monotonic())
+        if mark is None or mark.before < instant:
+            return Evidence(mark)
+        js = self.nc.jetstream(timeout=2.0)
+        copied = await copied_through(js, partitioned_stream_name(producer))
+        if copied is None or copied < mark.seq:
+            return Evidence(mark, copied)
+        consumers = [c for c in self.consumers if c.source_service == producer]
+        waiting = await asyncio.gather(*(_waiting(js, c) for c in consumers))
+        return Evidence(mark, copied, None if None in waiting else sum(w for w in waiting if w is not None))
 
     async def latest_recorded(self) -> datetime | None:
         """When the latest event of this service's store happened (by the service's clock)."""
@@ -154,6 +195,9 @@ class Runtime:
         self.nc = await connect_nats(self.settings.nats_url, f"jingzhang-{self.service}", inbox_prefix(self.service))
         await require_stream(self.nc.jetstream(), self.service)
         self.rebuilt = await prepare_projections(self.pool, self.nc, self.projections)  # before any consumer
+        sources = producers_of(source for projection in self.projections for source in projection.services())
+        self.watermarks = WatermarkBoard(self.nc, sources)
+        await self.watermarks.start()
         if self.relay_enabled:
             self.relay = Relay(self.store, self.nc, window=self.settings.relay_window, tracer=self.tracer)
             self._spawn(self.relay.run(self._stop), "relay")

@@ -47,6 +47,21 @@ class ServiceSettings(BaseSettings):
         description="CONSUMER_MAX_EVENT_BYTES: a larger event parks with its stream (the streams take 1 MiB)",
     )
     relay_window: int = Field(default=256, ge=1, le=10_000)
+    subject_wait: float = Field(
+        default=1.5,
+        ge=0,
+        le=10,
+        description="SUBJECT_WAIT: seconds a command naming an enterprise or officer this service does not know"
+        " may wait for the producer's relay and this service's consumers to show it is nobody's (422) before it is"
+        " answered 409 not_yet_known (see `watermark`)",
+    )
+    clock_skew: float = Field(
+        default=0.1,
+        ge=0,
+        le=5,
+        description="CLOCK_SKEW: seconds the wall clocks of two services' hosts may differ by; a producer's"
+        " watermark must pass the moment of asking by this much (see `watermark`)",
+    )
     clock_control: bool = Field(
         default=False,
         description="CLOCK_CONTROL: with CLOCK_START, the bureau may move the clock forward (PUT /clock):"

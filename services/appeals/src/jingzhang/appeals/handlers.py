@@ -48,7 +48,7 @@ from jingzhang.shared.envelope import Metadata, check_token
 from jingzhang.shared.errors import ConcurrencyError, InvalidCommand, NotFound, NotYetKnown
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.store.protocol import EventStore
-from jingzhang.shared.subjects import CaughtUp, require_known
+from jingzhang.shared.subjects import CaughtUp, require_found
 
 Result = Decided[AppealState]
 Decide = Callable[[Appeal, datetime], Sequence[DomainEvent]]
@@ -135,10 +135,9 @@ def _first_answer(state: AppealState) -> Result:
 
 async def _enterprise(deps: Deps, enterprise_id: str) -> ChiefsSnapshot | None:
     """The enterprise's chiefs; None while it may merely be late here (the appeal waits at the duty desk)."""
-    snapshot = await deps.chiefs.snapshot(enterprise_id)
     try:
-        await require_known(
-            snapshot is not None,
+        return await require_found(
+            lambda: deps.chiefs.snapshot(enterprise_id),
             "enterprise",
             enterprise_id,
             field="enterprise_id",
@@ -147,7 +146,6 @@ async def _enterprise(deps: Deps, enterprise_id: str) -> ChiefsSnapshot | None:
         )
     except NotYetKnown:
         return None
-    return snapshot
 
 
 async def acknowledge(
@@ -281,11 +279,14 @@ async def route_held(deps: Deps, cmd: c.RouteHeldAppeal, meta: Metadata) -> Resu
 async def _serving(deps: Deps, named: Named, now: datetime) -> None:
     """The officer a command names exists here and has not retired."""
     officer_id, field = named
-    found = await deps.officers.officer(officer_id)
-    await require_known(
-        found is not None, "officer", officer_id, field=field, producer=ASSIGNMENT, caught_up=deps.caught_up
+    found = await require_found(
+        lambda: deps.officers.officer(officer_id),
+        "officer",
+        officer_id,
+        field=field,
+        producer=ASSIGNMENT,
+        caught_up=deps.caught_up,
     )
-    assert found is not None
     require_serving(found, now, field)
 
 

@@ -96,15 +96,25 @@ class Deps:
 
 
 async def require_enterprise(deps: Deps, enterprise_id: str) -> None:
-    known = await deps.query.enterprise_known(enterprise_id)
     await require_known(
-        known, "enterprise", enterprise_id, field="enterprise_id", producer=ASSIGNMENT, caught_up=deps.caught_up
+        lambda: deps.query.enterprise_known(enterprise_id),
+        "enterprise",
+        enterprise_id,
+        field="enterprise_id",
+        producer=ASSIGNMENT,
+        caught_up=deps.caught_up,
     )
 
 
 async def require_officer(deps: Deps, officer_id: str) -> None:
-    known = await deps.query.officer_known(officer_id)
-    await require_known(known, "officer", officer_id, field="officer_id", producer=ASSIGNMENT, caught_up=deps.caught_up)
+    await require_known(
+        lambda: deps.query.officer_known(officer_id),
+        "officer",
+        officer_id,
+        field="officer_id",
+        producer=ASSIGNMENT,
+        caught_up=deps.caught_up,
+    )
 
 
 # --- ratings -------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import ConcurrencyError, NotFound
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.store.protocol import EventStore
-from jingzhang.shared.subjects import require_known
+from jingzhang.shared.subjects import Named, require_all_known
 
 Decide = Callable[[S], Sequence[DomainEvent]]
 A = TypeVar("A", bound=RecordActivity)
@@ -153,16 +153,13 @@ def _admitting(deps: Deps, claim: Claim, authorize: Authorize[S] | None) -> Auth
 
 async def admit(subjects: SubjectsView, claim: Claim) -> None:
     """Refuse a report naming someone unknown (or not known yet), or someone not there at its time."""
-    known = await subjects.known(claim)
-    for mention in claim.mentions:
-        await require_known(
-            known.has(mention),
-            mention.kind.value,
-            mention.ident,
-            field=mention.field,
-            producer=PRODUCER,
-            caught_up=subjects.caught_up,
-        )
+
+    def missing(known: Known) -> list[Named]:
+        return [Named(m.kind.value, m.ident, m.field) for m in claim.mentions if not known.has(m)]
+
+    known = await require_all_known(
+        lambda: subjects.known(claim), missing, producer=PRODUCER, caught_up=subjects.caught_up
+    )
     check_subjects(claim, known)
 
 
