@@ -18,6 +18,7 @@ from jingzhang.shared.consumer import durable_name
 from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.runtime import inbox_prefix
 from jingzhang.shared.streams import partitioned_stream_name, stream_name
+from jingzhang.shared.watermark import watermark_subject
 
 HERE = Path(__file__).resolve().parent
 AUTH_CONF = HERE / "auth.conf"
@@ -70,13 +71,21 @@ def consumer_subjects(stream: str, durable: str) -> list[str]:
 
 
 def service_permissions(service: str, consumers: Iterable[Consumer]) -> dict[str, dict[str, list[str]]]:
+    consumers = list(consumers)
     publish = [
         f"jz.{service}.evt.>",  # its own events, through the relay
         f"$JS.API.STREAM.INFO.{stream_name(service)}",  # start-up check and relay lag
+        watermark_subject(service),  # how far its relay has come (shared/watermark.py)
     ]
     for stream, durable in consumers:
         publish += consumer_subjects(stream, durable)
-    return {"publish": {"allow": publish}, "subscribe": {"allow": [inbox(service)]}}
+    sources = [s for s in SERVICES if partitioned_stream_name(s) in {stream for stream, _ in consumers}]
+    subscribe = [inbox(service)]
+    for source in sources:  # is an id it does not know nobody's? (`Runtime.caught_up`)
+        copy = partitioned_stream_name(source)
+        publish += [f"$JS.API.STREAM.INFO.{copy}", f"$JS.API.STREAM.MSG.GET.{copy}"]
+        subscribe.append(watermark_subject(source))
+    return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
 
 
 def external_permissions(protected: Iterable[str]) -> dict[str, dict[str, list[str]]]:
