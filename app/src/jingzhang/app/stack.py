@@ -335,9 +335,13 @@ class Stack:
             service, argv, log_dir / f"{service}.log", url, service_probe(url), self.service_env(service)
         )
 
+    def children(self, log_dir: Path) -> list[Child]:
+        """What runs after the servers, in this order: a new process is one more entry here."""
+        return [self.service_child(service, log_dir) for service in SERVICES]
+
     def start_services(self, log_dir: Path, within: float = 180.0) -> dict[str, bool]:
-        """Every service, supervised; which of them are ready within `within` seconds."""
-        self._supervise([self.service_child(service, log_dir) for service in SERVICES]).wait_ready(within)
+        """Every child after the servers (`children`), supervised; which are ready within `within` seconds."""
+        self._supervise(self.children(log_dir)).wait_ready(within)
         self.record()
         return self.ready()
 
