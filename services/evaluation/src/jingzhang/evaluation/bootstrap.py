@@ -9,7 +9,9 @@ from jingzhang.evaluation.events import SERVICE
 from jingzhang.evaluation.handlers import Deps
 from jingzhang.evaluation.projections.audit import PROJECTION as AUDIT
 from jingzhang.evaluation.projections.audit_queries import PostgresAudit
+from jingzhang.evaluation.projections.enterprise_file import PROJECTION as ENTERPRISE_FILE
 from jingzhang.evaluation.projections.facts import PROJECTION as FACTS
+from jingzhang.evaluation.projections.file_queries import PostgresEnterpriseFiles
 from jingzhang.evaluation.projections.queries import PostgresFacts
 from jingzhang.evaluation.settings import EvaluationSettings
 from jingzhang.shared.auth.links import access_projection
@@ -26,10 +28,13 @@ explained down to its events), and the report's figure table for any business pe
 knew it at any instant. Built only from the other services' events.
 
 The audit trail (`GET /audit`, bureau and auditors) answers who did what to which enterprise or officer,
-when, for every event of every service, without the events' contents."""
+when, for every event of every service, without the events' contents.
+
+一企一档 (`GET /enterprises/{id}/file`, read like the enterprise): its record, police office, chiefs A/B
+and every term, and a paged timeline of every event of every service concerning it, with contents."""
 
 
-PROJECTIONS = (FACTS, AUDIT, access_projection())
+PROJECTIONS = (FACTS, AUDIT, ENTERPRISE_FILE, access_projection())
 
 
 def create_app(
@@ -52,5 +57,5 @@ def create_app(
     policy = RankingPolicy(resolved.ranking_weighting, resolved.ranking_min_sample, resolved.ranking_size)
     size = resolved.spot_check_sample_size
     deps = Deps(runtime.started_store(), clock, ids or new_id, facts, policy, size, runtime.caught_up)
-    provide(app, deps, facts, PostgresAudit(runtime.pool_of))
+    provide(app, deps, facts, PostgresAudit(runtime.pool_of), PostgresEnterpriseFiles(runtime.pool_of))
     return app
