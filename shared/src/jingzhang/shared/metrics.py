@@ -10,6 +10,7 @@ gap in the scrape rather than hanging it.
 import asyncio
 import collections
 import contextlib
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
@@ -41,9 +42,21 @@ MetricsHook = Callable[[CollectorRegistry, Runtime], Refresh]
 """A service's own gauges: registers them on the registry, returns what refreshes them at scrape time."""
 
 
+@dataclass(frozen=True)
+class _Lag:
+    """What JetStream said of one durable consumer, and when (monotonic seconds)."""
+
+    waiting: int
+    unacked: int
+    at: float
+
+
 @dataclass
 class _Snapshot:
-    pending: dict[str, tuple[int, int]] = field(default_factory=dict)
+    owned: list[str] = field(default_factory=list)
+    """The durables this replica answers for (its partitions), whether JetStream answered or not."""
+    known: set[str] = field(default_factory=set)
+    """The durables whose lag JetStream told in this scrape."""
     parked: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Per projection: events parked, messages rejected."""
     backlog: int | None = None
@@ -57,11 +70,19 @@ class RuntimeCollector(Collector):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.snapshot = _Snapshot()
+        self.lags: dict[str, _Lag] = {}
+        """The last lag JetStream told per durable: shown, marked unknown, while it cannot be asked."""
+
+    def _owned(self) -> list[ProjectionConsumer]:
+        runner = self.runtime.partitions
+        return [c for c in self.runtime.consumers if c.running] if runner is None else runner.owned
 
     async def refresh(self) -> None:
         snapshot = _Snapshot()
+        owned = self._owned()  # the partitions it owns, bound or not (NATS away unbinds them)
+        snapshot.owned = [c.durable for c in owned]
         await asyncio.gather(
-            *(self._lag(c, snapshot) for c in self.runtime.consumers if c.running),  # the partitions it owns
+            *(self._lag(c, snapshot) for c in owned),
             *(self._parked(p.name, p.schema, snapshot) for p in self.runtime.projections),
             self._backlog(snapshot),
             self._ready(snapshot),
@@ -76,7 +97,8 @@ class RuntimeCollector(Collector):
         durable = consumer.durable
         info = await scrape_timed(js.consumer_info(consumer.stream, durable))
         if info is not None:
-            snapshot.pending[durable] = (int(info.num_pending or 0), int(info.num_ack_pending or 0))
+            self.lags[durable] = _Lag(int(info.num_pending or 0), int(info.num_ack_pending or 0), time.monotonic())
+            snapshot.known.add(durable)
 
     async def _parked(self, name: str, schema: str, snapshot: _Snapshot) -> None:
         counts = await scrape_timed(
@@ -119,18 +141,30 @@ class RuntimeCollector(Collector):
         yield from (ready, check)
 
     def _consumers(self) -> Iterator[Metric]:
+        """Lag as JetStream last told it; while JetStream cannot be asked (NATS away) the last value stays,
+        `jingzhang_consumer_lag_known` is 0 and `..._lag_age_seconds` grows: never a 0 nobody measured
+        (NaN before any answer)."""
         labels = ["projection", "source", "durable"]
         lag = GaugeMetricFamily("jingzhang_consumer_lag", "Not yet applied: pending + ack pending", labels=labels)
         pending = GaugeMetricFamily("jingzhang_consumer_pending", "Messages not yet delivered", labels=labels)
         acking = GaugeMetricFamily("jingzhang_consumer_ack_pending", "Delivered, not yet acknowledged", labels=labels)
+        told_now = "1 when JetStream told the lag in this scrape, 0: the last value shown"
+        known = GaugeMetricFamily("jingzhang_consumer_lag_known", told_now, labels=labels)
+        since = "Seconds since JetStream told the lag"
+        age = GaugeMetricFamily("jingzhang_consumer_lag_age_seconds", since, labels=labels)
+        now, owned = time.monotonic(), set(self.snapshot.owned)
         for consumer in self.runtime.consumers:
             key = [consumer.projection.name, consumer.source_service, consumer.durable]
-            if key[2] in self.snapshot.pending:
-                waiting, unacked = self.snapshot.pending[key[2]]
-                lag.add_metric(key, waiting + unacked)
-                pending.add_metric(key, waiting)
-                acking.add_metric(key, unacked)
-        yield from (lag, pending, acking, self._outcomes())
+            if key[2] not in owned:
+                continue
+            last = self.lags.get(key[2])
+            told = (float(last.waiting), float(last.unacked), now - last.at) if last else (math.nan,) * 3
+            lag.add_metric(key, told[0] + told[1])
+            pending.add_metric(key, told[0])
+            acking.add_metric(key, told[1])
+            known.add_metric(key, int(key[2] in self.snapshot.known))
+            age.add_metric(key, told[2])
+        yield from (lag, pending, acking, known, age, self._outcomes())
 
     def _outcomes(self) -> Metric:
         """Summed over a projection's partition consumers: partitions are internal and move between
