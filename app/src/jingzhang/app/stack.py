@@ -252,8 +252,7 @@ class Stack:
     def _supervise(self, children: list[Child]) -> Supervisor:
         if self.supervisor is None:
             self.supervisor = Supervisor([], self.say, on_change=self._changed)
-        for child in children:
-            self.supervisor.add(child)
+        self.supervisor.add(*children)
         self.supervisor.start()
         return self.supervisor
 

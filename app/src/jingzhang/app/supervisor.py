@@ -155,6 +155,7 @@ class State(StrEnum):
 @dataclass
 class Supervised:
     child: Child
+    batch: int = 0
     state: State = State.PENDING
     starts: int = 0
     crashes: int = 0  # in a row
@@ -193,13 +194,16 @@ class Supervisor:
     _thread: threading.Thread | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.table = {c.name: Supervised(c) for c in self.children}
+        self.table = {c.name: Supervised(c) for c in self.children}  # one batch
 
-    def add(self, child: Child) -> None:
-        """Supervise one more child from now on: started once the ones before it are up."""
+    def add(self, *children: Child) -> None:
+        """Supervise more children from now on, each started once the ones before it are up; children
+        added together are stopped together, after those added later."""
         with self._lock:
-            self.children.append(child)
-            self.table[child.name] = Supervised(child)
+            batch = 1 + max((e.batch for e in self.table.values()), default=0)
+            for child in children:
+                self.children.append(child)
+                self.table[child.name] = Supervised(child, batch=batch)
 
     def start(self) -> None:
         if self._thread is None:
@@ -289,16 +293,27 @@ class Supervisor:
             self.on_change()
 
     def stop(self) -> None:
-        """Every child, in reverse order, whatever state each is in, also one the watcher was starting."""
+        """Every child, whatever state each is in, also one the watcher was starting: the last batch
+        added first, the children of one batch at once (a slow one does not hold up the others)."""
         self._stopping.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(STOP_WAIT * 2)
         held = self._lock.acquire(timeout=STOP_WAIT)
         try:
-            for entry in reversed(list(self.table.values())):
-                with contextlib.suppress(Exception):  # one child failing to stop must not spare the others
-                    entry.child.stop()
-                entry.state = State.STOPPED
+            for batch in sorted({e.batch for e in self.table.values()}, reverse=True):
+                entries = [e for e in self.table.values() if e.batch == batch]
+                stoppers = [threading.Thread(target=_stop_quietly, args=(e.child,)) for e in entries]
+                for stopper in stoppers:
+                    stopper.start()
+                for stopper in stoppers:
+                    stopper.join()
+                for entry in entries:
+                    entry.state = State.STOPPED
         finally:
             if held:
                 self._lock.release()
+
+
+def _stop_quietly(child: Child) -> None:
+    with contextlib.suppress(Exception):  # one child failing to stop must not spare the others
+        child.stop()
