@@ -1,0 +1,3 @@
+from jingzhang.app.sinks.server import main
+
+main()

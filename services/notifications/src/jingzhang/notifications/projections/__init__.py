@@ -1,0 +1,1 @@
+"""The notifications service's read models: the directory of people and groups, the inbox and alerts."""

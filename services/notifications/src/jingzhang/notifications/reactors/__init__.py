@@ -1,0 +1,1 @@
+"""Consumers that record events: `dispatch` decides notifications from the other services' events."""

@@ -1,0 +1,1 @@
+"""Tolerant readers of the other services' published events, one module per producer."""
