@@ -1,0 +1,1 @@
+"""The console's pages, one module per topic; each exports `router(console)`."""

@@ -1,0 +1,223 @@
+"""The console in a real browser (Debian's chromium) against the real services, NATS and PostgreSQL.
+
+One stack and one browser for the module; the tests run in order, the last ones move the services' clock.
+"""
+
+import io
+import re
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import zxingcpp
+from axe_playwright_python.async_playwright import Axe
+from PIL import Image
+from playwright.async_api import Browser, Page, expect
+
+from jingzhang.shared.auth import Role
+from tests.assignment.unit.samples import ENTERPRISE_ID
+from tests.auth import bearer
+from tests.console.conftest import RequestLog
+from tests.console.helpers import ARTIFACTS, PHONE, assert_overview_shows, shot, signed_in, within
+from tests.console.stack import Stack
+from tests.console.world import OTHER_ID, POLICE_CHIEF
+from tests.console.zone import START
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+LIVE_WITHIN = 2.0
+"""Seconds from an event to the open page showing it (the issue's promise)."""
+CONTACT = {"role": "enterprise_contact", "enterprise_id": ENTERPRISE_ID}
+
+
+async def services(stack: Stack, service: str, path: str, **params: str) -> object:
+    async with httpx.AsyncClient(headers=bearer(), timeout=30) as client:
+        answer = await client.get(stack.url(service) + path, params=params)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+
+async def test_overview_shows_the_figure_table_of_the_services_year(
+    stack: Stack, browser: Browser, request_log: RequestLog
+) -> None:
+    page = await signed_in(browser, stack.console, "bureau", log=request_log)
+    assert urlsplit(page.url).path == "/overview"
+    figures = await services(stack, "evaluation", "/figures", **{"from": "2025-01-01", "to": "2026-01-01"})
+    assert isinstance(figures, dict)
+    assert figures["officers_in_scheme"]["total"] == 7
+    assert figures["leaflets"]["total"] == 500
+    await assert_overview_shows(page, figures)
+    await expect(page.locator("#chart-work canvas")).to_have_count(1)  # ECharts drew, from the console's own copy
+    await shot(page, "overview")
+    await page.goto(f"{stack.console}/lang/en?next=/overview")
+    await expect(page.locator("h1")).to_have_text("Overview")
+    await page.goto(f"{stack.console}/lang/zh?next=/overview")
+    await page.context.close()
+
+
+async def test_a_contact_sees_only_their_own_enterprise(
+    stack: Stack, browser: Browser, request_log: RequestLog
+) -> None:
+    page = await signed_in(browser, stack.console, **CONTACT, log=request_log)
+    assert urlsplit(page.url).path == "/portal"
+    await page.fill("#description", "隔壁工地夜间施工噪音")
+    await page.click("#raise button[type=submit]")
+    await expect(page.locator("#my-appeals li")).to_have_count(1)
+    other = await _raise(stack, OTHER_ID, "另一家企业的诉求")
+    await expect(page.locator("#my-appeals")).not_to_contain_text("另一家企业的诉求")
+    for path in (f"/enterprises/{OTHER_ID}", f"/appeals/{other}", f"/enterprises/{OTHER_ID}/notice-card"):
+        assert await status(page, stack.console + path) == 403, path
+        await expect(page.locator("h1")).to_contain_text("403")
+    await shot(page, "forbidden")
+    assert await status(page, f"{stack.console}/appeals") == 200
+    await expect(page.locator("#board")).not_to_contain_text("另一家企业的诉求")
+    await page.goto(f"{stack.console}/portal")
+    await shot(page, "portal-enterprise")
+    await page.context.close()
+
+
+async def test_an_officer_records_a_visit_on_a_phone_and_it_is_in_the_file(
+    stack: Stack, browser: Browser, request_log: RequestLog
+) -> None:
+    page = await signed_in(browser, stack.console, "officer", officer_id=POLICE_CHIEF, viewport=PHONE, log=request_log)
+    assert urlsplit(page.url).path == "/portal"
+    started = (stack.clock.now() - timedelta(hours=2)).astimezone(START.tzinfo)
+    await page.select_option("#v-enterprise", ENTERPRISE_ID)
+    await page.fill("#v-start", started.strftime("%Y-%m-%dT%H:%M"))
+    await page.fill("#v-location", "二号车间")
+    await page.fill("#v-findings", "消防通道畅通")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await shot(page, "portal-officer-375")
+    await page.click("#visit button[type=submit]")
+    await expect(page.locator(".notice")).to_be_visible()
+    await page.goto(f"{stack.console}/enterprises/{ENTERPRISE_ID}")
+    await expect(page.locator("#timeline")).to_contain_text("消防通道畅通", timeout=LIVE_WITHIN * 1000 + 3000)
+    await shot(page, "enterprise-file-375")
+    await page.context.close()
+
+
+async def test_the_notice_card_prints_on_one_a4_page_with_a_working_qr_code(
+    stack: Stack, browser: Browser, request_log: RequestLog
+) -> None:
+    page = await signed_in(browser, stack.console, "bureau", log=request_log)
+    await page.goto(f"{stack.console}/enterprises/{ENTERPRISE_ID}/notice-card")
+    await expect(page.locator("#notice-card")).to_contain_text("局长110直通车")
+    pdf = await page.pdf(format="A4", print_background=True)
+    (ARTIFACTS / "notice-card.pdf").write_bytes(pdf)
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
+    await shot(page, "notice-card", full_page=False)
+    qr = await page.locator("#qr svg").screenshot()
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr)))
+    assert found, "no QR code could be read from the card"
+    link = found[0].text
+    assert link == f"{stack.console}/portal/appeal?enterprise_id={ENTERPRISE_ID}"
+    contact = await signed_in(browser, stack.console, **CONTACT, log=request_log)
+    await contact.goto(link)
+    await expect(contact.locator("#raise")).to_be_visible()
+    await shot(contact, "appeal-form-from-qr")
+    await contact.context.close()
+    await page.context.close()
+
+
+async def test_the_main_pages_have_no_serious_accessibility_violation(
+    stack: Stack, browser: Browser, request_log: RequestLog
+) -> None:
+    axe = Axe()
+    page = await signed_in(browser, stack.console, "bureau", log=request_log)
+    appeal = (await _appeals(stack, ENTERPRISE_ID))[0]["appeal_id"]
+    paths = [
+        "/overview",
+        "/enterprises",
+        f"/enterprises/{ENTERPRISE_ID}",
+        "/appeals",
+        f"/appeals/{appeal}",
+        "/officers",
+        f"/officers/{POLICE_CHIEF}",
+        "/rankings/2024",
+        f"/enterprises/{ENTERPRISE_ID}/notice-card",
+    ]
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        assert await status(page, stack.console + path) == 200, path
+        await page.wait_for_load_state("networkidle")
+        await shot(page, "page" + path.replace("/", "-"))
+        result = await axe.run(page)
+        bad = [v["id"] for v in result.response["violations"] if v.get("impact") in ("serious", "critical")]
+        if bad:
+            found[path] = bad
+    phone = await signed_in(browser, stack.console, "officer", officer_id=POLICE_CHIEF, viewport=PHONE, log=request_log)
+    result = await axe.run(phone)
+    bad = [v["id"] for v in result.response["violations"] if v.get("impact") in ("serious", "critical")]
+    if bad:
+        found["/portal (officer, 375 px)"] = bad
+    assert not found, found
+    await phone.context.close()
+    await page.context.close()
+
+
+async def test_a_raised_appeal_is_on_the_board_within_2s_and_turns_warning_then_breach(
+    stack: Stack, browser: Browser, request_log: RequestLog
+) -> None:
+    board = await signed_in(browser, stack.console, "bureau", log=request_log)
+    await board.goto(f"{stack.console}/appeals")
+    await expect(board.locator("body[data-live-ready]")).to_have_count(1)
+    contact = await signed_in(browser, stack.console, **CONTACT, log=request_log)
+    await contact.fill("#description", "厂区门口道路被占用，货车无法进出")
+    await contact.click("#raise button[type=submit]")
+    await expect(contact.locator(".notice")).to_be_visible()
+    row = board.locator("#board tr", has_text="货车无法进出")
+
+    async def shown() -> bool:
+        return await row.count() == 1
+
+    took = await within(LIVE_WITHIN, shown, "the new appeal on the board")
+    print(f"appeal on the board {took:.2f} s after the portal's answer")
+    await expect(row.locator(".timer")).to_contain_text("天")
+    assert await row.get_attribute("data-state") == "ok"
+    appeal = next(a for a in await _appeals(stack, ENTERPRISE_ID) if "货车" in a["description"])
+    await shot(board, "board")
+
+    await stack.move_clock(_instant(appeal["warning_at"]) + timedelta(minutes=1))
+    await expect(row).to_have_attribute("data-state", "warning", timeout=LIVE_WITHIN * 1000)
+    await shot(board, "board-warning")
+    await stack.move_clock(_instant(appeal["due_at"]) + timedelta(minutes=1))
+    await expect(row).to_have_attribute("data-state", "breach", timeout=LIVE_WITHIN * 1000)
+    await expect(row.locator(".timer")).to_contain_text("已超")
+    await shot(board, "board-breach")
+    await contact.context.close()
+    await board.context.close()
+
+
+async def test_no_page_asked_any_host_but_the_console(stack: Stack, request_log: RequestLog) -> None:
+    assert len(request_log.urls) > 50
+    assert request_log.hosts() == {urlsplit(stack.console).netloc}
+
+
+async def status(page: Page, url: str) -> int:
+    answer = await page.goto(url)
+    assert answer is not None
+    return answer.status
+
+
+async def _raise(stack: Stack, enterprise_id: str, text: str) -> str:
+    async with httpx.AsyncClient(headers=bearer(Role.BUREAU), timeout=30) as client:
+        body = {
+            "enterprise_id": enterprise_id,
+            "channel": "phone",
+            "category": "other",
+            "description": text,
+            "raised_by": "x",
+        }
+        answer = await client.post(f"{stack.url('appeals')}/appeals", json=body)
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["id"])
+
+
+async def _appeals(stack: Stack, enterprise_id: str) -> list[dict[str, str]]:
+    found = await services(stack, "appeals", f"/enterprises/{enterprise_id}/appeals")
+    assert isinstance(found, list)
+    return found
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
