@@ -60,6 +60,7 @@ class Gateway:
     delay: float = 0.0
     delivered: list[dict[str, Any]] = field(default_factory=list)
     repeats: int = 0
+    in_flight: int = 0
     """Sends answered from an earlier one with the same `OutId` (not delivered again)."""
     _by_out_id: dict[str, str] = field(default_factory=dict)
     _nonces: set[str] = field(default_factory=set)
@@ -77,11 +78,15 @@ class Gateway:
         if out_id and out_id in self._by_out_id:
             self.repeats += 1
             return _answer("OK", "OK", BizId=self._by_out_id[out_id])
-        if self.delay:
-            await asyncio.sleep(self.delay)
         biz_id = uuid.uuid4().hex[:20]
-        if out_id:
+        if out_id:  # taken before the slow part: a resend while the first is on its way is still one
             self._by_out_id[out_id] = biz_id
+        self.in_flight += 1
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
         self._keep(params, biz_id)
         return _answer("OK", "OK", BizId=biz_id)
 

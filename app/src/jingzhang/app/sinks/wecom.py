@@ -31,6 +31,8 @@ class Robots:
     """Seconds before answering (a slow robot: lets a test stop a sender mid-delivery)."""
     received: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     refused: int = 0
+    in_flight: int = 0
+    """Requests admitted and not answered yet (a test stops a sender while one is)."""
     _recent: dict[str, deque[float]] = field(default_factory=dict)
 
     def route(self) -> Route:
@@ -55,8 +57,12 @@ class Robots:
         if not self._admit(key):
             self.refused += 1
             return _answer(45009, "api freq out of limit")
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        self.in_flight += 1
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
         self._keep(key, {"received_at": datetime.now(UTC).isoformat(), "msgtype": kind, "content": content})
         return _answer(0, "ok")
 
