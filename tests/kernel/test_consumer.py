@@ -208,3 +208,22 @@ async def test_replay_into_shadow_tables_equals_live_consumption(
     assert live == {f"{prefix}{i}": (expected_digest(a), len(a), len(a)) for i, a in enumerate(histories)}
     await rebuild(pool, nc, projection)
     assert await snapshot(pool, projection, prefix) == live
+
+
+async def test_a_durable_whose_projection_follows_a_new_aggregate_gets_the_new_filters(nc: NATS) -> None:
+    """A deployed consumer keeps its position; only its filter subjects change (e.g. audit and token_revocation)."""
+    import dataclasses
+
+    from jingzhang.shared.auth.revocations import revocations_projection
+    from jingzhang.shared.consumer import consumer_config, ensure_consumer
+    from jingzhang.shared.projection import Source
+    from jingzhang.shared.streams import partitioned_stream_name
+
+    before = dataclasses.replace(revocations_projection(), sources=(Source("assignment", "enterprise"),))
+    after = dataclasses.replace(before, sources=(*before.sources, Source("assignment", "token_revocation")))
+    js = nc.jetstream()
+    await ensure_consumer(js, consumer_config("kernel", before, "assignment", 10, 0), "assignment")
+    await ensure_consumer(js, config := consumer_config("kernel", after, "assignment", 10, 0), "assignment")
+    info = await js.consumer_info(partitioned_stream_name("assignment"), str(config.durable_name))
+    assert sorted(info.config.filter_subjects or []) == sorted(config.filter_subjects or [])
+    assert len(info.config.filter_subjects or []) == 2

@@ -5,7 +5,7 @@ personal data those events carry.
 """
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -133,6 +133,21 @@ async def test_the_audit_trail_says_who_did_what_to_an_enterprise_and_when_acros
     assert [r["event_id"] for r in paged] == [r["event_id"] for r in rows]
     after_last = (await audit(evaluation, enterprise_id=ENTERPRISE_ID, **{"from": rows[0]["recorded_at"]}))["events"]
     assert [r["event_id"] for r in after_last] == [rows[0]["event_id"]]
+
+    # a token revoked in assignment (the kernel's TokenRevoked, published on its token_revocation stream)
+    expires = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    revoked = await assignment.post("/tokens/revocations", json={"jti": "jti-audited", "expires_at": expires})
+    assert revoked.status_code == 200, revoked.text
+
+    async def revocation_audited() -> bool:
+        rows = await whole_trail(evaluation, actor=BUREAU_ACTOR)
+        return any(r["event_type"] == "TokenRevoked" for r in rows)
+
+    await eventually(revocation_audited, timeout=20)
+    by_bureau = await whole_trail(evaluation, actor=BUREAU_ACTOR)
+    revocation = next(r for r in by_bureau if r["event_type"] == "TokenRevoked")
+    assert (revocation["service"], revocation["aggregate_type"]) == ("assignment", "token_revocation")
+    assert (revocation["enterprise_id"], revocation["officer_id"]) == (None, None)
 
     # no personal value of any event reached the trail
     dump = await evaluation.pool.fetchval(f'SELECT json_agg(a)::text FROM "{AUDIT.schema}".audit_events a')

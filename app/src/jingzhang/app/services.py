@@ -7,7 +7,7 @@ the kernel and the services themselves never list one another.
 import importlib
 from collections.abc import Callable
 from types import ModuleType
-from typing import cast
+from typing import Any, cast
 
 from fastapi import FastAPI
 
@@ -34,6 +34,11 @@ def projections(service: str) -> tuple[Projection, ...]:
 def contracts() -> tuple[ServiceContract, ...]:
     """What every service publishes, in the order of `SERVICES`."""
     return tuple(cast(ServiceContract, _module(s, "events").CONTRACT) for s in SERVICES)
+
+
+def openapi_documents() -> dict[str, dict[str, Any]]:
+    """Every service's OpenAPI document, from its app built with default settings (no server is reached)."""
+    return {s: app_factory(s)(ServiceSettings()).openapi() for s in SERVICES}
 
 
 def _module(service: str, name: str) -> ModuleType:

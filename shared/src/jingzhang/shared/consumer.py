@@ -77,11 +77,12 @@ def consumer_config(
 
 
 async def ensure_consumer(js: JetStreamContext, config: ConsumerConfig, source_service: str) -> None:
-    """Create the durable consumer on the source's partitioned copy if it does not exist; never
-    rewrite a stream."""
+    """Create the durable consumer on the source's partitioned copy if it does not exist, or update its
+    filter subjects when the projection now follows other aggregates of that service (it reads the new
+    aggregate's events from then on: a replay brings in the earlier ones); never rewrite a stream."""
     stream = partitioned_stream_name(source_service)
     try:
-        await js.consumer_info(stream, str(config.durable_name))
+        info = await js.consumer_info(stream, str(config.durable_name))
     except NotFoundError:
         try:
             await js.add_consumer(stream, config)
@@ -89,6 +90,14 @@ async def ensure_consumer(js: JetStreamContext, config: ConsumerConfig, source_s
             return
         except NotFoundError:
             raise RuntimeError(f"JetStream stream {stream} is missing: run `jingzhang provision`") from None
+        return
+    if _filters(info.config) != _filters(config):
+        await js.add_consumer(stream, config)  # the server updates a durable's filters in place
+        log.info("consumer.filters_updated", consumer=config.durable_name, filters=_filters(config))
+
+
+def _filters(config: ConsumerConfig) -> list[str]:
+    return sorted(config.filter_subjects or ([config.filter_subject] if config.filter_subject else []))
 
 
 def delivery(msg: Msg) -> Delivery:

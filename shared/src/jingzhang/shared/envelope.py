@@ -106,6 +106,16 @@ def ce_type(service: str, event_type: str, schema_version: int) -> str:
     return f"cn.jingzhang.{service}.{event_type}.v{schema_version}"
 
 
+SCHEMA_NAMESPACE = "https://jingzhang.cn/contract/schemas/"
+"""The project's namespace for published schemas: `<namespace><service>/<EventType>.v<N>.json` mirrors
+`contract/schemas/`; an id, stable for as long as the version is published, not a place to fetch from."""
+
+
+def schema_id(service: str, event_type: str, schema_version: int) -> str:
+    """The `$id` of an event type's published JSON Schema, and the CloudEvents `dataschema` of its events."""
+    return f"{SCHEMA_NAMESPACE}{service}/{event_type}.v{schema_version}.json"
+
+
 def _parse_ce_type(value: str) -> tuple[str, str, int]:
     parts = value.split(".")
     if len(parts) != 5 or parts[:2] != ["cn", "jingzhang"] or not parts[4].startswith("v"):
@@ -122,6 +132,7 @@ def to_cloudevent(env: Envelope) -> JsonDict:
         "subject": str(env.stream),
         "time": env.occurred_at.isoformat(),
         "datacontenttype": "application/json",
+        "dataschema": schema_id(env.service, env.event_type, env.schema_version),
         "recordedtime": env.recorded_at.isoformat(),
         "aggregatetype": env.stream.aggregate_type,
         "aggregateid": env.stream.aggregate_id,
@@ -140,9 +151,12 @@ def encode(env: Envelope) -> bytes:
 
 
 def from_cloudevent(doc: dict[str, Any]) -> Envelope:
+    """Events published before `dataschema` existed have none; one that names another schema is refused."""
     if doc.get("specversion") != "1.0":
         raise ValueError("specversion must be 1.0")
     service, event_type, schema_version = _parse_ce_type(str(doc["type"]))
+    if "dataschema" in doc and doc["dataschema"] != schema_id(service, event_type, schema_version):
+        raise ValueError(f"dataschema {doc['dataschema']!r} does not belong to type {doc['type']!r}")
     causation = doc.get("causationid")
     return Envelope(
         event_id=uuid.UUID(str(doc["id"])),

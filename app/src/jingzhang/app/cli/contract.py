@@ -1,5 +1,7 @@
-"""`contract export`: the published event contract for subscribing systems, refusing breaking changes."""
+"""`contract export`: the published event contract and HTTP APIs for other systems, refusing breaking changes."""
 
+import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -7,7 +9,7 @@ import typer
 
 from jingzhang.app.cli.common import EXIT_INCOMPATIBLE, console
 
-app = typer.Typer(help="The public event contract for subscribing systems.", no_args_is_help=True)
+app = typer.Typer(help="The public contract (events and HTTP APIs) for other systems.", no_args_is_help=True)
 
 
 @app.command("export")
@@ -15,16 +17,30 @@ def contract_export(
     target: Annotated[Path, typer.Argument(help="Folder to write AsyncAPI, JSON Schemas and the lock into")] = Path(
         "contract"
     ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the files written (or the breaches) as JSON")] = False,
 ) -> None:
-    """Export the AsyncAPI 3 document and one JSON Schema per event type; refuse incompatible changes."""
-    from jingzhang.app.services import contracts
+    """Export the AsyncAPI 3 document, one JSON Schema per event type and each service's OpenAPI document
+    (`openapi/<service>.json`); refuse changes that would break subscribers or callers.
+
+    Exits 5 on an incompatible change (nothing is written).
+    """
+    from jingzhang.app.services import contracts, openapi_documents
     from jingzhang.shared.contract.export import ContractBroken, export
 
     try:
-        written = export(target, contracts())
+        written = export(target, contracts(), openapi_documents())
     except ContractBroken as exc:
+        if as_json:
+            breaches = [{"path": b.path, "reason": b.reason} for b in exc.breaches]
+            sys.stdout.write(json.dumps({"compatible": False, "breaches": breaches}, ensure_ascii=False) + "\n")
         for breach in exc.breaches:
-            console.print(f"[red]{breach}[/red]")
-        console.print("[red]incompatible change: give the event type a new schema_version and an upcaster[/red]")
+            console.print(f"[red]{breach}[/red]", highlight=False)
+        console.print(
+            "[red]incompatible change: a new schema_version and an upcaster (events) or a new path (HTTP)[/red]"
+        )
         raise typer.Exit(EXIT_INCOMPATIBLE) from exc
-    console.print(f"wrote {len(written)} files into {target}")
+    if as_json:
+        files = [str(p) for p in written]
+        sys.stdout.write(json.dumps({"compatible": True, "written": files}, ensure_ascii=False) + "\n")
+        return
+    console.print(f"wrote {len(written)} files into {target}", highlight=False)

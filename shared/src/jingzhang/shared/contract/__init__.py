@@ -1,5 +1,6 @@
-"""The public event contract: JSON Schemas per event type and version, one AsyncAPI 3 document, and the
-compatibility rules that keep them from breaking subscribers. See docs/subscribers.md."""
+"""The public contract: JSON Schemas per event type and version, one AsyncAPI 3 document, each service's
+OpenAPI document, and the compatibility rules that keep them from breaking subscribers and callers.
+See docs/subscribers.md."""
 
 from jingzhang.shared.contract.compat import Breach, breaches
 from jingzhang.shared.contract.export import ContractBroken, export

@@ -9,18 +9,26 @@ name across services. What we need is one channel per service and aggregate, wit
 event type, each payload the full CloudEvents envelope.
 """
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 from jingzhang.shared.contract.catalog import AggregateEvents, EventEntry, ServiceContract
+from jingzhang.shared.contract.published import Controls, old_sample
 from jingzhang.shared.contract.wire import envelope_schema
-from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE
+from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, StreamId, encode, schema_id
 from jingzhang.shared.events import JsonDict
 from jingzhang.shared.streams import stream_name
 
 ASYNCAPI_VERSION = "3.0.0"
+NATS_BINDING = {"nats": {"bindingVersion": "0.1.0"}}
+SECURITY_SCHEME = "externalUser"
+HEADERS_SCHEMA = "jingzhang.NatsHeaders"
+EXAMPLE_TIME = datetime.fromisoformat("2026-03-02T09:30:00+08:00")
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 
-def document(contracts: tuple[ServiceContract, ...], version: str) -> JsonDict:
+def document(contracts: tuple[ServiceContract, ...], version: str, controls: Controls | None = None) -> JsonDict:
     schemas: JsonDict = {}
     messages: JsonDict = {}
     channels: JsonDict = {}
@@ -30,7 +38,7 @@ def document(contracts: tuple[ServiceContract, ...], version: str) -> JsonDict:
             key = f"{contract.service}_{agg.aggregate_type}"
             entries = [EventEntry(contract.service, agg.aggregate_type, m) for m in agg.events]
             for entry in entries:
-                messages[_message_key(entry)] = _message(entry, schemas)
+                messages[_message_key(entry)] = _message(entry, schemas, controls or {})
             channels[key] = _channel(contract, agg, entries)
             operations[f"publish_{key}"] = _operation(key, entries)
     return {
@@ -40,7 +48,11 @@ def document(contracts: tuple[ServiceContract, ...], version: str) -> JsonDict:
         "servers": _servers(),
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages, "schemas": dict(sorted(schemas.items()))},
+        "components": {
+            "messages": messages,
+            "schemas": dict(sorted({**schemas, HEADERS_SCHEMA: _headers()}.items())),
+            "securitySchemes": {SECURITY_SCHEME: _security()},
+        },
     }
 
 
@@ -66,12 +78,55 @@ def _servers() -> JsonDict:
         "jetstream": {
             "host": "{host}:{port}",
             "protocol": "nats",
-            "description": "NATS JetStream; the read-only subscriber account is issued by operations.",
+            "description": (
+                "NATS JetStream. Subscribing systems log in as the read-only user `external` and set the inbox"
+                " prefix `_INBOX_external` (docs/subscribers.md); TLS as operations configure it."
+            ),
             "variables": {
                 "host": {"default": "localhost", "description": "The NATS host operations gives you."},
                 "port": {"default": "4222"},
             },
+            "security": [{"$ref": f"#/components/securitySchemes/{SECURITY_SCHEME}"}],
         }
+    }
+
+
+def _security() -> JsonDict:
+    return {
+        "type": "userPassword",
+        "description": (
+            "NATS user and password, as deployed (deploy/nats/auth.conf): user `external`, its password issued"
+            " by the bureau's operations. It may create and use consumers on the JZ_* streams and nothing else."
+        ),
+    }
+
+
+def _headers() -> JsonDict:
+    """The NATS headers on every event message (the body is the whole CloudEvent; these are for routing)."""
+    return {
+        "type": "object",
+        "description": "NATS message headers. Unknown headers may appear: ignore them.",
+        "required": ["Content-Type"],
+        "properties": {
+            "Content-Type": {"const": CLOUDEVENTS_CONTENT_TYPE, "description": "CloudEvents structured mode."},
+            "Nats-Msg-Id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "The event id, for JetStream's duplicate window. Absent on events republished"
+                " from PostgreSQL after a stream was lost: deduplicate by the CloudEvent's `id`, always.",
+            },
+            "Nats-Expected-Last-Sequence": {
+                "type": "string",
+                "pattern": "^[0-9]+$",
+                "description": "The producer's optimistic check on the stream's last sequence; informational.",
+            },
+            "traceparent": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+                "description": "W3C trace context of the publish; its trace id is the event's correlation id.",
+            },
+            "tracestate": {"type": "string", "description": "W3C trace state, when the trace has one."},
+        },
     }
 
 
@@ -88,6 +143,7 @@ def _channel(contract: ServiceContract, agg: AggregateEvents, entries: list[Even
             },
         },
         "messages": {_message_name(e): {"$ref": f"#/components/messages/{_message_key(e)}"} for e in entries},
+        "bindings": {"nats": {}},
     }
 
 
@@ -97,10 +153,11 @@ def _operation(channel_key: str, entries: list[EventEntry]) -> JsonDict:
         "channel": {"$ref": f"#/channels/{channel_key}"},
         "summary": "The owning service publishes (through its relay, in commit order, once per event).",
         "messages": [{"$ref": f"#/channels/{channel_key}/messages/{_message_name(e)}"} for e in entries],
+        "bindings": NATS_BINDING,
     }
 
 
-def _message(entry: EventEntry, schemas: JsonDict) -> JsonDict:
+def _message(entry: EventEntry, schemas: JsonDict, controls: Controls) -> JsonDict:
     schema_key = f"{entry.service}.{entry.model.event_type}.v{entry.model.schema_version}"
     schemas[schema_key] = _hoist(envelope_schema(entry), entry.service, schemas)
     doc = (entry.model.__doc__ or "").strip()
@@ -108,8 +165,12 @@ def _message(entry: EventEntry, schemas: JsonDict) -> JsonDict:
         "name": _message_name(entry),
         "title": f"{entry.model.event_type} v{entry.model.schema_version}",
         "contentType": CLOUDEVENTS_CONTENT_TYPE,
+        "headers": {"$ref": f"#/components/schemas/{HEADERS_SCHEMA}"},
         "payload": {"$ref": f"#/components/schemas/{schema_key}"},
         "correlationId": {"location": "$message.payload#/correlationid"},
+        "bindings": {"nats": {}},
+        "externalDocs": {"description": "The JSON Schema (`dataschema`)", "url": _schema_url(entry)},
+        "examples": [_example(entry, controls)],
     }
     if doc:
         message["summary"] = doc.splitlines()[0]
@@ -125,7 +186,7 @@ def _hoist(schema: JsonDict, service: str, schemas: JsonDict) -> JsonDict:
         if key in schemas and schemas[key] != moved:
             raise ValueError(f"two different schemas of {service} are both named {name!r}")
         schemas[key] = moved
-    body = {k: v for k, v in schema.items() if k not in ("$defs", "$schema")}
+    body = {k: v for k, v in schema.items() if k not in ("$defs", "$schema", "$id")}
     return _rewrite_refs(body, service)  # type: ignore[no-any-return]
 
 
@@ -150,3 +211,39 @@ def _message_name(entry: EventEntry) -> str:
 
 def _message_key(entry: EventEntry) -> str:
     return f"{entry.service}_{_message_name(entry)}"
+
+
+def _schema_url(entry: EventEntry) -> str:
+    return schema_id(entry.service, entry.model.event_type, entry.model.schema_version)
+
+
+def _example(entry: EventEntry, controls: Controls) -> JsonDict:
+    """One event as it travels: its headers and its CloudEvent, with sample data (no real person)."""
+    import json
+
+    key = entry.key
+    env = Envelope(
+        event_id=uuid.uuid5(uuid.NAMESPACE_URL, _schema_url(entry)),
+        service=entry.service,
+        stream=StreamId(entry.aggregate_type, "sample-1"),
+        version=1,
+        event_type=entry.model.event_type,
+        schema_version=entry.model.schema_version,
+        data=old_sample(key, envelope_schema(entry), controls),
+        occurred_at=EXAMPLE_TIME,
+        recorded_at=EXAMPLE_TIME,
+        correlation_id=uuid.UUID("4bf92f35-77b3-4da6-a3ce-929d0e0e4736"),
+        causation_id=None,
+        actor="bureau:sample-user",
+        position=1,
+    )
+    return {
+        "name": f"{entry.model.event_type}_v{entry.model.schema_version}_sample",
+        "summary": f"A sample `{entry.model.event_type}` v{entry.model.schema_version}, as published.",
+        "headers": {
+            "Content-Type": CLOUDEVENTS_CONTENT_TYPE,
+            "Nats-Msg-Id": str(env.event_id),
+            "traceparent": TRACEPARENT,
+        },
+        "payload": json.loads(encode(env)),
+    }

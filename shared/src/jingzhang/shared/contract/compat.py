@@ -33,6 +33,11 @@ def breaches(old: JsonDict, new: JsonDict) -> list[Breach]:
     return _Walk(old, new).node(old, new, "")
 
 
+def schema_breaches(old: JsonDict, new: JsonDict, roots: tuple[JsonDict, JsonDict], path: str) -> list[Breach]:
+    """`breaches` of two schemas inside larger documents (`roots`: where their `$ref`s point, e.g. OpenAPI's)."""
+    return _Walk(*roots).node(old, new, path)
+
+
 @dataclass
 class _Walk:
     old_root: JsonDict

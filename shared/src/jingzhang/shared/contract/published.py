@@ -3,12 +3,16 @@
 `compat.lock.json` lists every `service/Type.vN` ever published with the SHA-256 of its schema
 file. A version stays published after the type moves on: its file is kept, and today's registry
 must still read it, through upcasters, which `upcast_breaches` proves by decoding a sample of it.
+
+A version's schema may change compatibly while it stays current (a new optional field); the lock's
+`history` keeps the fingerprint of every schema it replaced, and `history/<service>/<Type>.vN/`
+the files, so a test can validate today's events against every schema a subscriber may still hold.
 """
 
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jingzhang.shared.contract.catalog import EventEntry
@@ -18,6 +22,7 @@ from jingzhang.shared.events import EventRegistry, JsonDict
 
 LOCK_FILE = "compat.lock.json"
 SCHEMAS_DIR = "schemas"
+HISTORY_DIR = "history"
 # Hand-made corrections to generated samples, keyed `service/Type.vN` (validators a schema cannot say).
 Controls = Mapping[str, Callable[[JsonDict], JsonDict]]
 
@@ -37,29 +42,51 @@ def split_key(key: str) -> tuple[str, str, int]:
     return service, event_type, int(version)
 
 
+def history_path(key: str, print_: str) -> Path:
+    """`history/<service>/<Type>.vN/<first 16 hex digits of the fingerprint>.json`."""
+    return Path(HISTORY_DIR) / key / f"{print_[:16]}.json"
+
+
 @dataclass(frozen=True, slots=True)
 class Published:
-    """What a folder holds: the lock's fingerprints and each listed schema."""
+    """What a folder holds: the lock's fingerprints, each listed schema, and the schemas they replaced."""
 
     fingerprints: dict[str, str]
     schemas: dict[str, JsonDict]
+    history: dict[str, dict[str, JsonDict]] = field(default_factory=dict)
+    """`key -> fingerprint -> schema`: every earlier schema of a version, oldest first."""
 
     @classmethod
     def read(cls, folder: Path) -> "Published":
         lock = folder / LOCK_FILE
         if not lock.exists():
             return cls({}, {})
-        fingerprints: dict[str, str] = json.loads(lock.read_text())["published"]
+        listed = json.loads(lock.read_text())
+        fingerprints: dict[str, str] = listed["published"]
         schemas = {key: json.loads((folder / SCHEMAS_DIR / f"{key}.json").read_text()) for key in fingerprints}
-        return cls(fingerprints, schemas)
+        history = {
+            key: {fp: json.loads((folder / history_path(key, fp)).read_text()) for fp in prints}
+            for key, prints in listed.get("history", {}).items()
+        }
+        return cls(fingerprints, schemas, history)
+
+    def every_schema(self, key: str) -> list[JsonDict]:
+        """Every schema ever published for `key`, oldest first, today's last."""
+        return [*self.history.get(key, {}).values(), *([self.schemas[key]] if key in self.schemas else [])]
 
 
 def tamper_breaches(published: Published) -> list[Breach]:
-    """A published schema file must still be the one its fingerprint was taken of."""
-    return [
+    """A published schema file (today's or an earlier one) must still be the one its fingerprint was taken of."""
+    found = [
         Breach(key, "schema file differs from its published fingerprint")
         for key, schema in published.schemas.items()
         if fingerprint(schema) != published.fingerprints[key]
+    ]
+    return found + [
+        Breach(f"{key}@{fp[:16]}", "earlier schema file differs from its fingerprint")
+        for key, earlier in published.history.items()
+        for fp, schema in earlier.items()
+        if fingerprint(schema) != fp
     ]
 
 
@@ -73,6 +100,12 @@ def contract_breaches(
     found = tamper_breaches(published)
     for key, old in sorted(published.schemas.items()):
         found += _one(key, old, current, registries, controls or {})
+    for key, earlier in sorted(published.history.items()):
+        for fp, schema in earlier.items():
+            found += [
+                Breach(f"{key}@{fp[:16]}{b.path.removeprefix(key)}", b.reason)
+                for b in _one(key, schema, current, registries, controls or {})
+            ]
     return found
 
 

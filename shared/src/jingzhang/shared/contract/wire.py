@@ -4,6 +4,12 @@ The model mirrors `jingzhang.shared.envelope.to_cloudevent`: the CloudEvents 1.0
 attributes, our extension attributes (ids and routing facts only, never personal data) and `data`,
 the event type's payload model. It also validates what subscribers receive, so tests can check a
 real encoded event against the very model the schema came from.
+
+The published schemas are open for additive change: every object accepts properties it does not
+declare (`additionalProperties: false` of the models is not published), so an event that gained an
+optional field still validates against the schema of its version published before ("ignore what you
+do not know", docs/subscribers.md). Each carries a stable `$id` (`envelope.schema_id`), which its
+events name as their CloudEvents `dataschema`.
 """
 
 import uuid
@@ -12,7 +18,7 @@ from typing import Any, Literal, cast
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 from jingzhang.shared.contract.catalog import EventEntry
-from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, ce_type
+from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, ce_type, schema_id
 from jingzhang.shared.events import JsonDict
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -22,7 +28,7 @@ TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
 # that no attribute outside this set appears and that none carries payload (personal) data.
 CONTEXT_ATTRIBUTES = frozenset(
     {
-        "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "recordedtime",
+        "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "recordedtime",
         "aggregatetype", "aggregateid", "aggregateversion", "correlationid", "causationid", "actor", "position",
     }
 )  # fmt: skip
@@ -63,15 +69,24 @@ def wire_model(entry: EventEntry) -> type[BaseModel]:
         type=(_const(ce_type(entry.service, model.event_type, model.schema_version)), ...),
         source=(_const(f"/jingzhang/{entry.service}"), ...),
         aggregatetype=(_const(entry.aggregate_type), ...),
+        dataschema=(
+            _const(_id(entry)),
+            Field(default=_id(entry), description="This schema's `$id`; absent on events published before it was."),
+        ),
         data=(model, ...),
     )
 
 
+def _id(entry: EventEntry) -> str:
+    return schema_id(entry.service, entry.model.event_type, entry.model.schema_version)
+
+
 def envelope_schema(entry: EventEntry) -> JsonDict:
     """The published JSON Schema (2020-12) of one event type and version, envelope and `data`."""
-    schema = wire_model(entry).model_json_schema()
+    schema = opened(wire_model(entry).model_json_schema())
     return {
         "$schema": JSON_SCHEMA_DIALECT,
+        "$id": _id(entry),
         "title": f"{entry.service}.{entry.model.event_type}.v{entry.model.schema_version}",
         "x-jingzhang": {
             "service": entry.service,
@@ -83,3 +98,12 @@ def envelope_schema(entry: EventEntry) -> JsonDict:
         },
         **{k: v for k, v in schema.items() if k != "title"},
     }
+
+
+def opened(node: Any) -> Any:
+    """The schema without `additionalProperties: false` anywhere: open for additive change."""
+    if isinstance(node, dict):
+        return {k: opened(v) for k, v in node.items() if not (k == "additionalProperties" and v is False)}
+    if isinstance(node, list):
+        return [opened(v) for v in node]
+    return node

@@ -12,7 +12,7 @@ from jingzhang.shared.projection import Projection, Source, Tx
 from jingzhang.shared.readers import ReaderRegistry
 
 AUDITED: dict[str, tuple[str, ...]] = {
-    "assignment": ("enterprise", "officer"),
+    "assignment": ("enterprise", "officer", "token_revocation"),
     "appeals": ("appeal",),
     "patrols": ("duty", "visit", "hazard", "activity"),
     "evaluation": ("rating", "spot_check", "ranking"),
