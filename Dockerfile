@@ -25,7 +25,7 @@ RUN /opt/jingzhang/bin/pip install ./shared ./services/${SERVICE}
 FROM build AS ops-build
 COPY services ./services
 COPY app ./app
-RUN /opt/jingzhang/bin/pip install ./shared ./services/assignment ./services/appeals ./services/patrols ./services/evaluation ./app
+RUN /opt/jingzhang/bin/pip install ./shared ./services/assignment ./services/appeals ./services/patrols ./services/evaluation ./services/notifications ./app
 
 FROM python:3.11.14-slim-bookworm AS runtime
 ENV PATH=/opt/jingzhang/bin:$PATH \

@@ -3,7 +3,7 @@
 # and one database per service, each service owning only its own, and `jz_keys`, the personal-data
 # key store every service shares (kept apart from the event logs). Passwords from the environment.
 set -eu
-for service in assignment appeals patrols evaluation keys; do
+for service in assignment appeals patrols evaluation notifications keys; do
   variable="JZ_$(echo "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
   password=$(printenv "$variable") || { echo "$variable is not set" >&2; exit 1; }
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \

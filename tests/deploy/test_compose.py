@@ -18,7 +18,7 @@ from tests.deploy.conftest import ROOT
 from tests.deploy.dockerfile import build
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "compose-spec.json").read_text())
-PORTS = {"assignment": 8101, "appeals": 8102, "patrols": 8103, "evaluation": 8104}
+PORTS = {"assignment": 8101, "appeals": 8102, "patrols": 8103, "evaluation": 8104, "notifications": 8105}
 
 
 @pytest.fixture(scope="module")

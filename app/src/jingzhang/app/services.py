@@ -15,8 +15,8 @@ from jingzhang.shared.contract.catalog import ServiceContract
 from jingzhang.shared.projection import Projection
 from jingzhang.shared.settings import ServiceSettings
 
-SERVICES = ("assignment", "appeals", "patrols", "evaluation")
-PORTS = {"assignment": 8101, "appeals": 8102, "patrols": 8103, "evaluation": 8104}
+SERVICES = ("assignment", "appeals", "patrols", "evaluation", "notifications")
+PORTS = {"assignment": 8101, "appeals": 8102, "patrols": 8103, "evaluation": 8104, "notifications": 8105}
 
 AppFactory = Callable[[ServiceSettings], FastAPI]
 
