@@ -31,7 +31,16 @@ from jingzhang.assignment.domain.events import (
 )
 from jingzhang.evaluation.domain.events import ChiefRated, SpotCheckAnswerRecorded
 from jingzhang.evaluation.domain.period import BUREAU_TZ
-from jingzhang.patrols.domain.activity import ForumHeld, LeafletsDistributed, collect_appeal, collected_appeal_id
+from jingzhang.patrols.domain.activity import (
+    CaseHandled,
+    CaseKind,
+    DisputeMediated,
+    ForumHeld,
+    LeafletsDistributed,
+    RiskLevel,
+    collect_appeal,
+    collected_appeal_id,
+)
 from jingzhang.patrols.domain.common import VisitKind
 from jingzhang.patrols.domain.duty import DutyFulfilled, DutyOverdue, DutyScheduled
 from jingzhang.patrols.domain.hazard import HazardRectified
@@ -275,6 +284,33 @@ def leaflets(activity_id: str, count: int, day: date, enterprise_id: str = "e1")
         occurred_on=day,
         count=count,
         topic="four preventions",
+    )
+    return Step("patrols", "activity", activity_id, event, at(day.month, day.day, 17))
+
+
+def dispute(activity_id: str, day: date, risk: RiskLevel | None = None) -> Step:
+    event = DisputeMediated(
+        activity_id=activity_id,
+        enterprise_id="e1",
+        officer_ids=("o1",),
+        occurred_on=day,
+        parties=["contractor", "villagers"],
+        outcome="wages paid",
+        agreement_reached=True,
+        risk_level=risk,
+    )
+    return Step("patrols", "activity", activity_id, event, at(day.month, day.day, 17))
+
+
+def case(activity_id: str, day: date, kind: CaseKind, recovered_yuan: int | None = None) -> Step:
+    event = CaseHandled(
+        activity_id=activity_id,
+        enterprise_id="e1",
+        officer_ids=("o1",),
+        occurred_on=day,
+        police_case_number=f"HK-{activity_id}",
+        kind=kind,
+        losses_recovered_yuan=recovered_yuan,
     )
     return Step("patrols", "activity", activity_id, event, at(day.month, day.day, 17))
 

@@ -12,10 +12,14 @@ from ..samples import (
     BL,
     PC,
     SC,
+    CaseKind,
     EnterpriseClass,
+    RiskLevel,
     Step,
     at,
+    case,
     chief,
+    dispute,
     enterprise,
     forum,
     forum_appeal_id,
@@ -171,3 +175,39 @@ async def test_a_registration_entered_later_counts_from_its_business_day_once_it
     assert await figures(evaluation, **H1) == known
     assert await figures(evaluation, **first_quarter) == {**known, "offices": 0}
     assert await figures(evaluation, **{"from": "2025-01-01", "to": "2025-02-01"}) == nothing_yet
+
+
+async def test_major_risk_disputes_defused_and_losses_recovered_are_rows_after_the_reports(
+    upstreams: dict[str, Upstream], evaluation: Evaluation
+) -> None:
+    """Issue 14 item 6: a dispute at the top risk level counts also as a major risk defused; a case that
+    recovered losses counts its yuan whatever its kind, an obstruction case still once as such."""
+    work = [
+        dispute("d1", date(2025, 3, 1), RiskLevel.MAJOR),
+        dispute("d2", date(2025, 3, 2), RiskLevel.GENERAL),
+        dispute("d3", date(2025, 8, 3)),  # recorded before risk levels: a dispute, no risk assessed
+        dispute("d4", date(2025, 9, 4), RiskLevel.MAJOR),
+        case("c1", date(2025, 4, 1), CaseKind.ILLEGAL_OBSTRUCTION_OF_CONSTRUCTION, 120_000),
+        case("c2", date(2025, 5, 1), CaseKind.OTHER, 30_500),
+        case("c3", date(2025, 9, 1), CaseKind.DISRUPTION_OF_PRODUCTION),
+    ]
+    await evaluation.settle(
+        await record_all(upstreams, {"assignment": [officer("o1"), enterprise("e1")], "patrols": work})
+    )
+
+    async def table(**params: str) -> dict[str, Any]:
+        response = await evaluation.client.get("/figures", params=params)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    year, first_half = await table(**YEAR), await table(**H1)
+    counts = ("disputes_mediated", "major_risk_disputes_defused", "obstruction_cases", "losses_recovered_yuan")
+    assert [year[name]["total"] for name in counts] == [4, 2, 1, 150_500]
+    assert [first_half[name]["total"] for name in counts] == [2, 1, 1, 150_500]
+    assert list(year)[-2:] == ["major_risk_disputes_defused", "losses_recovered_yuan"]
+    csv_rows = list(csv.DictReader(io.StringIO((await evaluation.client.get("/figures.csv", params=YEAR)).text)))
+    assert [(r["figure"], r["value"]) for r in csv_rows[-2:]] == [
+        ("major_risk_disputes_defused", "2"),
+        ("losses_recovered_yuan", "150500"),
+    ]

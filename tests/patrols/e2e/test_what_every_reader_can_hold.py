@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from jingzhang.patrols.bootstrap import create_app
-from jingzhang.patrols.domain.limits import MAX_ATTENDEES, MAX_LEAFLETS, MAX_PERSON_TIMES
+from jingzhang.patrols.domain.limits import MAX_ATTENDEES, MAX_LEAFLETS, MAX_PERSON_TIMES, MAX_YUAN
 from tests.kernel.helpers import eventually
 
 from .conftest import AssignmentFeed, Patrols, subjects_known
@@ -47,6 +47,13 @@ DISPUTE = {
     "outcome": "wages paid",
     "agreement_reached": True,
 }
+CASE = {
+    "enterprise_id": "ent-1",
+    "officer_ids": OFFICERS,
+    "occurred_on": "2025-03-05",
+    "police_case_number": "HK-2025-0042",
+    "kind": "disruption_of_production",
+}
 
 OVERSIZED: list[tuple[str, dict[str, Any], str]] = [
     ("/leaflets", {**LEAFLETS, "count": 2**31}, "count"),
@@ -73,6 +80,12 @@ OVERSIZED: list[tuple[str, dict[str, Any], str]] = [
     ("/hazards", {**HAZARD, "officer_ids": ["chief-a", "o" * 129]}, "officer_ids.1"),
     ("/disputes", {**DISPUTE, "parties": [f"party {n}" for n in range(21)]}, "parties"),
     ("/disputes", {**DISPUTE, "parties": ["x" * 201, "villagers"]}, "parties.0"),
+    # issue 14: a risk level not in the list, losses recovered that are none, negative or beyond any case
+    ("/disputes", {**DISPUTE, "risk_level": "catastrophic"}, "risk_level"),
+    ("/cases", {**CASE, "losses_recovered_yuan": 0}, "losses_recovered_yuan"),
+    ("/cases", {**CASE, "losses_recovered_yuan": -5}, "losses_recovered_yuan"),
+    ("/cases", {**CASE, "losses_recovered_yuan": MAX_YUAN + 1}, "losses_recovered_yuan"),
+    ("/cases", {**CASE, "losses_recovered_yuan": 2**63}, "losses_recovered_yuan"),
     ("/forums", {**FORUM, "appeals": [{"description": "x", "category": "other"}] * 101}, "appeals"),
     (
         "/forums",
@@ -109,10 +122,23 @@ async def test_the_largest_realistic_figures_are_recorded_and_counted_exactly(sc
         ("/visits", {**VISIT, "person_times": MAX_PERSON_TIMES}),
         ("/trainings", {**TRAINING, "attendees": MAX_ATTENDEES}),
         ("/forums", {**FORUM, "attendees": MAX_ATTENDEES}),
+        ("/disputes", {**DISPUTE, "risk_level": "major"}),
+        ("/cases", {**CASE, "losses_recovered_yuan": MAX_YUAN}),
     ]
     for path, body in largest:
         response = await client.post(path, json=body)
         assert response.status_code == 201, (path, response.text)
+    recorded = await scene.runtime.pool.fetch(
+        "SELECT event_type, data FROM es.events WHERE event_type IN ('DisputeMediated', 'CaseHandled')"
+        " ORDER BY event_type"
+    )
+    assert [
+        (r["event_type"], json.loads(r["data"]).get(k))
+        for r, k in zip(recorded, ("losses_recovered_yuan", "risk_level"), strict=True)
+    ] == [
+        ("CaseHandled", MAX_YUAN),
+        ("DisputeMediated", "major"),
+    ]
 
     async def counted() -> bool:
         counts = (await client.get("/activity-counts", params=MARCH)).json()

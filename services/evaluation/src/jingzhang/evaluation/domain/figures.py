@@ -14,6 +14,7 @@ the bureau could have known then.
   `count` of the facts that happened in the period; the appeals collected at a forum count on the
   forum's day, like the forum.
 - Visit compliance: the duties due in the period, measured as of `as_of` (not yet due: pending).
+- Added after the report's rows (issue 14): major-risk disputes defused and the yuan of losses recovered.
 """
 
 import csv
@@ -55,6 +56,11 @@ class FigureTable:
     enterprises_with_min_chiefs: Rate
     key_enterprises_with_office: Rate
     visit_compliance: Rate
+    # issue 14, after the report's rows so they stay as they were: rows the seed names but does not count
+    major_risk_disputes_defused: Tally
+    """Disputes that could have become a major risk (重大风险隐患), mediated in the period."""
+    losses_recovered_yuan: Tally
+    """Losses recovered for enterprises by case work in the period (挽回损失), in yuan; its facts the cases."""
 
 
 def figure_table(facts: Facts, period_start: datetime, period_end: datetime, as_of: datetime) -> FigureTable:
@@ -91,6 +97,8 @@ def figure_table(facts: Facts, period_start: datetime, period_end: datetime, as_
         enterprises_with_min_chiefs=Rate.of(staffed, enterprises),
         key_enterprises_with_office=Rate.of((e for e in key if e in with_office), key),
         visit_compliance=visit_compliance(known.duties, period, as_of),
+        major_risk_disputes_defused=_sum(done, ActivityKind.MAJOR_RISK_DEFUSED),
+        losses_recovered_yuan=_sum(done, ActivityKind.LOSSES_RECOVERED),
     )
 
 

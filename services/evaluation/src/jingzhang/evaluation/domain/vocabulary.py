@@ -51,3 +51,7 @@ class ActivityKind(StrEnum):
     PATROL = "patrol"
     FORUM = "forum"
     CHIEF_TRAINING = "chief_training"
+    MAJOR_RISK_DEFUSED = "major_risk_defused"
+    """A dispute that could have become a major risk (重大风险隐患), mediated; also a `DISPUTE_MEDIATED`."""
+    LOSSES_RECOVERED = "losses_recovered"
+    """Case work that recovered an enterprise's losses (挽回损失); `count` is the yuan recovered."""

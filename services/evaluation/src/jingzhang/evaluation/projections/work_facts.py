@@ -3,6 +3,8 @@
 What counts as what (the figure table and the scorecards read `activities` by kind):
 - a joint patrol (警企联动联巡) counts its `person_times`; other visits only fulfil duties;
 - a hazard counts once, when rectified; a case only if it is illegal obstruction of construction;
+- a dispute at the top risk level (could become a major risk) counts also as a major risk defused, and
+  a case that recovered an enterprise's losses counts its yuan as losses recovered, whatever its kind;
 - legal and four-preventions trainings are both the report's "legal trainings" (法务咨询、四防);
   chief trainings (恒口公安大讲堂) are counted for the officers who attended;
 - a forum counts once, and each appeal collected there is linked by the appeal id it is raised under.
@@ -18,6 +20,7 @@ import asyncpg
 from jingzhang.evaluation.domain.period import BUREAU_TZ
 from jingzhang.evaluation.domain.vocabulary import ActivityKind
 from jingzhang.evaluation.upstream.patrols import (
+    MAJOR_RISK,
     CaseHandled,
     CaseKind,
     DisputeMediated,
@@ -60,13 +63,14 @@ CREATE TABLE IF NOT EXISTS visits (
     recorded_at    timestamptz NOT NULL
 );
 CREATE TABLE IF NOT EXISTS activities (
-    event_id       uuid PRIMARY KEY,
+    event_id       uuid NOT NULL,
     kind           text NOT NULL,
     officer_ids    text[] NOT NULL,
     at             timestamptz NOT NULL,
     count          integer NOT NULL,
     enterprise_id  text,
-    recorded_at    timestamptz NOT NULL
+    recorded_at    timestamptz NOT NULL,
+    PRIMARY KEY (event_id, kind)
 );
 CREATE TABLE IF NOT EXISTS forum_appeals (
     appeal_id      text PRIMARY KEY,
@@ -92,15 +96,28 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
         case HazardRectified(officer_ids=officers, rectified_on=day, enterprise_id=enterprise_id):
             await _activity(tx.conn, env, ActivityKind.HAZARD_RECTIFIED, officers, _start_of(day), 1, enterprise_id)
         case DisputeMediated() | ServiceOnBehalfHandled() | CaseHandled() | TrainingHeld() | LeafletsDistributed():
-            kind = _kind(payload)
-            if kind is not None:
-                count = payload.count if isinstance(payload, LeafletsDistributed) else 1
-                at = _start_of(payload.occurred_on)
+            at = _start_of(payload.occurred_on)
+            for kind, count in _counted(payload):
                 await _activity(tx.conn, env, kind, payload.officer_ids, at, count, payload.enterprise_id)
         case ForumHeld():
             await _forum(tx.conn, env, payload)
         case _:
             return
+
+
+def _counted(event: DomainEvent) -> list[tuple[ActivityKind, int]]:
+    """What one activity counts as, with its count: its kind, and a major-risk dispute defused or the losses
+    a case recovered besides (issue 14); a case of another kind than obstruction counts only its losses."""
+    kind = _kind(event)
+    counted = [] if kind is None else [(kind, event.count if isinstance(event, LeafletsDistributed) else 1)]
+    match event:
+        case DisputeMediated(risk_level=risk) if risk == MAJOR_RISK:
+            counted.append((ActivityKind.MAJOR_RISK_DEFUSED, 1))
+        case CaseHandled(losses_recovered_yuan=yuan) if yuan:
+            counted.append((ActivityKind.LOSSES_RECOVERED, yuan))
+        case _:
+            pass
+    return counted
 
 
 def _kind(event: DomainEvent) -> ActivityKind | None:
@@ -194,7 +211,7 @@ async def _activity(
     enterprise_id: str | None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO activities VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+        "INSERT INTO activities VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id, kind) DO NOTHING",
         env.event_id,
         kind.value,
         sorted(officer_ids),

@@ -79,7 +79,14 @@ class Activity(PublishedEvent):
 
 
 class DisputeMediated(Activity):
-    """A dispute mediated (化解纠纷)."""
+    """A dispute mediated (化解纠纷), with the risk it carried when patrols says (`risk_level`)."""
+
+    risk_level: str | None = None
+    """As published (`general`, `elevated`, `major`); kept a string so a level added later is read, not refused."""
+
+
+MAJOR_RISK = "major"
+"""The published risk level of a dispute that could become a major risk (重大风险隐患)."""
 
 
 class ServiceOnBehalfHandled(Activity):
@@ -88,6 +95,7 @@ class ServiceOnBehalfHandled(Activity):
 
 class CaseHandled(Activity):
     kind: CaseKind
+    losses_recovered_yuan: int | None = None
 
 
 class TrainingHeld(Activity):

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from jingzhang.patrols.domain.activity import CaseKind, ServiceMode, TrainingKind
+from jingzhang.patrols.domain.activity import CaseKind, RiskLevel, ServiceMode, TrainingKind
 from jingzhang.patrols.domain.common import VisitKind
 from jingzhang.patrols.domain.limits import (
     IDENT_LENGTH,
@@ -27,6 +27,7 @@ from jingzhang.patrols.domain.limits import (
     MAX_PARTIES,
     MAX_PERSON_TIMES,
     MAX_VERSION,
+    MAX_YUAN,
     TEXT_LENGTH,
 )
 from jingzhang.patrols.domain.visit import GeoPoint, Proof
@@ -120,11 +121,17 @@ class DisputeBody(EnterpriseActivityBody):
     parties: Annotated[list[Line], Field(max_length=MAX_PARTIES)]
     outcome: Text
     agreement_reached: bool
+    risk_level: RiskLevel | None = Field(
+        default=None, description="风险等级: general, elevated, or major (could become a major risk, 重大风险隐患)"
+    )
 
 
 class CaseBody(EnterpriseActivityBody):
     police_case_number: Line
     kind: CaseKind
+    losses_recovered_yuan: Annotated[int, Field(ge=1, le=MAX_YUAN)] | None = Field(
+        default=None, description="挽回损失: what the case work recovered for the enterprise, in whole yuan"
+    )
 
 
 class ServiceOnBehalfBody(EnterpriseActivityBody):

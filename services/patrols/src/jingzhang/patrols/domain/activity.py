@@ -33,6 +33,7 @@ from jingzhang.patrols.domain.limits import (
     MAX_ATTENDEES,
     MAX_LEAFLETS,
     MAX_PARTIES,
+    MAX_YUAN,
     TEXT_LENGTH,
 )
 from jingzhang.patrols.domain.subjects import Claim, claim
@@ -50,12 +51,25 @@ class Activity(DomainEvent):
     occurred_on: date
 
 
+class RiskLevel(StrEnum):
+    """How far a dispute could go (风险等级); the top one is the seed's 可能引发重大风险隐患."""
+
+    GENERAL = "general"
+    """一般: between the parties, no wider trouble in sight."""
+    ELEVATED = "elevated"
+    """较大: could disturb the site's work or draw in more people."""
+    MAJOR = "major"
+    """重大风险隐患: could become a major risk (mass incident, violence, production stopped)."""
+
+
 class DisputeMediated(Activity):
     enterprise_id: str
     # The people (or firms) in dispute; a list, as personal fields are str or list[str] (same JSON array).
     parties: Annotated[list[str], Personal(PersonalKind.NAME, subject=CONTACT)]
     outcome: FreeText
     agreement_reached: bool
+    risk_level: RiskLevel | None = None
+    """The risk the dispute carried when it was mediated; None where it was not assessed (before issue 14)."""
 
 
 class CaseKind(StrEnum):
@@ -70,6 +84,8 @@ class CaseHandled(Activity):
     enterprise_id: str
     police_case_number: str
     kind: CaseKind
+    losses_recovered_yuan: int | None = None
+    """What the case work recovered for the enterprise (挽回损失), in whole yuan; None where none was stated."""
 
 
 class ServiceMode(StrEnum):
@@ -218,12 +234,14 @@ class MediateDispute(RecordActivity):
     parties: tuple[str, ...]
     outcome: str
     agreement_reached: bool
+    risk_level: RiskLevel | None = None
 
 
 class HandleCase(RecordActivity):
     enterprise_id: str
     police_case_number: str
     kind: CaseKind
+    losses_recovered_yuan: int | None = None
 
 
 class ServeOnBehalf(RecordActivity):
@@ -307,6 +325,7 @@ def decide_mediate_dispute(state: ActivityState, command: MediateDispute, latest
         parties=list(command.parties),
         outcome=command.outcome,
         agreement_reached=command.agreement_reached,
+        risk_level=command.risk_level,
     )
     return _record(state, mediated, latest)
 
@@ -317,6 +336,7 @@ def decide_handle_case(state: ActivityState, command: HandleCase, latest: date) 
         enterprise_id=command.enterprise_id,
         police_case_number=command.police_case_number,
         kind=command.kind,
+        losses_recovered_yuan=command.losses_recovered_yuan,
     )
     return _record(state, handled, latest)
 
@@ -397,6 +417,8 @@ def _check_specific(activity: ActivityEvent) -> None:
             _check_dispute(activity)
         case CaseHandled():
             require_text(activity.police_case_number, "police_case_number")
+            if activity.losses_recovered_yuan is not None:
+                require_count(activity.losses_recovered_yuan, "losses_recovered_yuan", MAX_YUAN)
         case ServiceOnBehalfHandled():
             require_text(activity.item, "item")
         case TrainingHeld():

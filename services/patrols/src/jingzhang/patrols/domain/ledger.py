@@ -94,9 +94,11 @@ def _describe_activity(event: ActivityEvent) -> str:
     match event:
         case DisputeMediated():
             agreed = "agreement reached" if event.agreement_reached else "no agreement"
-            return f"{' / '.join(event.parties)}: {event.outcome} ({agreed})"
+            risk = "" if event.risk_level is None else f", {event.risk_level.value} risk"
+            return f"{' / '.join(event.parties)}: {event.outcome} ({agreed}{risk})"
         case CaseHandled():
-            return f"{event.kind.value} case {event.police_case_number}"
+            recovered = "" if event.losses_recovered_yuan is None else f", {event.losses_recovered_yuan} yuan recovered"
+            return f"{event.kind.value} case {event.police_case_number}{recovered}"
         case ServiceOnBehalfHandled():
             return f"{event.mode.value}: {event.item}"
         case TrainingHeld():

@@ -21,6 +21,9 @@ MAX_ATTENDEES = 100_000
 MAX_LEAFLETS = 1_000_000
 """Leaflets handed out at once: the report's whole year is 20,000+."""
 
+MAX_YUAN = 1_000_000_000
+"""Losses recovered for an enterprise by one case (挽回损失), in whole yuan: within a reader's `integer`."""
+
 MAX_OFFICERS = 100
 """Officers named in one report (unnamed auxiliaries count only in `person_times`)."""
 
