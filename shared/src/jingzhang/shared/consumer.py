@@ -49,6 +49,8 @@ BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0)
 GAP_RETRY = 0.2
 IDLE_CHECK = 10.0
 """Seconds without messages after which a consumer checks that its durable still exists."""
+ACK_WAIT = 30.0
+"""Seconds before JetStream delivers an unacknowledged event again (CONSUMER_ACK_WAIT)."""
 
 
 def durable_name(service: str, projection: Projection, source_service: str, partition: int | None = None) -> str:
@@ -57,7 +59,12 @@ def durable_name(service: str, projection: Projection, source_service: str, part
 
 
 def consumer_config(
-    service: str, projection: Projection, source_service: str, batch: int, partition: int | None = None
+    service: str,
+    projection: Projection,
+    source_service: str,
+    batch: int,
+    partition: int | None = None,
+    ack_wait: float = ACK_WAIT,
 ) -> ConsumerConfig:
     return ConsumerConfig(
         durable_name=durable_name(service, projection, source_service, partition),
@@ -65,7 +72,7 @@ def consumer_config(
         + ("" if partition is None else f", partition {partition}"),
         deliver_policy=DeliverPolicy.ALL,
         ack_policy=AckPolicy.EXPLICIT,
-        ack_wait=30.0,
+        ack_wait=ack_wait,
         max_deliver=-1,  # we count failures ourselves and park; JetStream must never drop
         max_ack_pending=batch * 4,
         filter_subjects=[
@@ -91,9 +98,9 @@ async def ensure_consumer(js: JetStreamContext, config: ConsumerConfig, source_s
         except NotFoundError:
             raise RuntimeError(f"JetStream stream {stream} is missing: run `jingzhang provision`") from None
         return
-    if _filters(info.config) != _filters(config):
-        await js.add_consumer(stream, config)  # the server updates a durable's filters in place
-        log.info("consumer.filters_updated", consumer=config.durable_name, filters=_filters(config))
+    if _filters(info.config) != _filters(config) or info.config.ack_wait != config.ack_wait:
+        await js.add_consumer(stream, config)  # the server updates a durable's filters and ack wait in place
+        log.info("consumer.updated", consumer=config.durable_name, filters=_filters(config), ack_wait=config.ack_wait)
 
 
 def _filters(config: ConsumerConfig) -> list[str]:
@@ -122,6 +129,7 @@ class ProjectionConsumer:
     batch: int = 256
     fetch_timeout: float = 0.5
     max_failures: int = 5
+    ack_wait: float = ACK_WAIT
     tracer: Tracer | None = None
     partition: int | None = None
     """None: every partition (one consumer for the whole source)."""
@@ -138,7 +146,9 @@ class ProjectionConsumer:
         self.applier = Applier(
             self.projection, self.store, max_failures=self.max_failures, max_event_bytes=self.max_event_bytes
         )
-        self.config = consumer_config(self.service, self.projection, self.source_service, self.batch, self.partition)
+        self.config = consumer_config(
+            self.service, self.projection, self.source_service, self.batch, self.partition, self.ack_wait
+        )
         self.stream = partitioned_stream_name(self.source_service)
 
     @property

@@ -217,6 +217,7 @@ class Runtime:
                 store=self.store,
                 batch=self.settings.consumer_batch,
                 max_failures=self.settings.consumer_max_failures,
+                ack_wait=self.settings.consumer_ack_wait,
                 tracer=self.tracer,
                 partition=partition,
                 max_event_bytes=self.settings.consumer_max_event_bytes,

@@ -40,6 +40,14 @@ class ServiceSettings(BaseSettings):
     db_pool_max: int = Field(default=10, ge=2)
     consumer_batch: int = Field(default=256, ge=1, le=10_000)
     consumer_max_failures: int = Field(default=5, ge=1)
+    consumer_ack_wait: float = Field(
+        default=30.0,
+        ge=1.0,
+        le=3600.0,
+        description="CONSUMER_ACK_WAIT: seconds JetStream waits for a delivered event's ack before it delivers it"
+        " again: after a replica is killed, its unacknowledged events reach the next owner this much later"
+        " (shorter: faster recovery; longer than the slowest batch's handling, or it is delivered twice)",
+    )
     consumer_max_event_bytes: int = Field(
         default=512 * 1024,
         ge=1024,
