@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import uuid
+from pathlib import Path
 
 import asyncpg
 import nats
@@ -34,8 +35,9 @@ class TestWhenTheInputIsWrong:
         assert "unknown service 'nope'" in result.output
         assert "assignment" in result.output
 
-    def test_a_missing_database_url_exits_2(self) -> None:
-        result = runner.invoke(app, ["replay", "assignment"], env={"DATABASE_URL": ""})
+    def test_a_missing_database_url_exits_2(self, tmp_path: Path) -> None:
+        no_stack = ["--state-dir", str(tmp_path)]  # and no local stack running there
+        result = runner.invoke(app, ["replay", "assignment", *no_stack], env={"DATABASE_URL": ""})
 
         assert result.exit_code == EXIT_BAD_INPUT
         assert "DATABASE_URL" in result.output

@@ -2,11 +2,16 @@
 
 A command fails with one clear message and a distinct exit code: 2 bad input, 3 a server it cannot
 reach, 4 the work itself failed, 5 an incompatible contract change.
+
+Ops commands given no server URL (option or environment) use the local stack that `jingzhang up`
+runs from its state directory (`--state-dir`, default `.state`), when one is running there.
 """
 
 import asyncio
+import os
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,8 +28,39 @@ EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 3
 EXIT_FAILED = 4
 EXIT_INCOMPATIBLE = 5
+EXIT_CODES = (
+    "Exit codes: 0 done; 2 bad input, or a confirmation refused (nothing changed); 3 a server is"
+    " unreachable; 4 the work itself failed; 5 an incompatible contract change."
+)
+LOCAL_NATS = "nats://127.0.0.1:4222"
+DEFAULT_STATE_DIR = Path(".state")
 
-console = Console(stderr=True)
+ServiceName = Annotated[
+    str, typer.Argument(metavar="SERVICE", help=f"One of: {', '.join(SERVICES)}", show_default=False)
+]
+NatsUrl = Annotated[
+    str,
+    typer.Option(
+        envvar="NATS_URL",
+        show_default=False,
+        help=f"NATS server; default: the local stack in --state-dir when it runs, else {LOCAL_NATS}",
+    ),
+]
+DatabaseUrl = Annotated[
+    str,
+    typer.Option(
+        envvar="DATABASE_URL",
+        show_default=False,
+        help="The service's database; default: its database (jz_<service>) in the local stack in --state-dir",
+    ),
+]
+StateDir = Annotated[
+    Path,
+    typer.Option(envvar="JZ_STATE_DIR", help="The local stack's state dir (`jingzhang up`), used when no URL is given"),
+]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Confirm a destructive step without asking")]
+
+console = Console(stderr=True, soft_wrap=True)  # one message, one line, whatever the width
 
 T = TypeVar("T")
 
@@ -43,6 +79,55 @@ def projections(service: str) -> dict[str, Projection]:
 def need_database(database_url: str) -> None:
     if not database_url:
         console.print("[red]DATABASE_URL (or --database-url) must name the service's database[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def nats_url_or_local(nats_url: str, state_dir: Path) -> str:
+    """The NATS URL given, else the running local stack's, else the usual local address."""
+    if nats_url:
+        return nats_url
+    from jingzhang.app.cli.local import find
+
+    found = find(state_dir).nats_url
+    if found:
+        console.print(f"[dim]using the local stack's NATS in {state_dir}: {found}[/dim]", highlight=False)
+    return found or LOCAL_NATS
+
+
+def database_url_or_local(database_url: str, service: str, state_dir: Path, *, keystore: bool = False) -> str:
+    """The database URL given, else the service's database in the running local stack (and, with
+    `keystore`, its key store where the environment names none); exits 2 when there is neither."""
+    if database_url:
+        return database_url
+    from jingzhang.app.cli.local import find
+
+    stack = find(state_dir)
+    found = stack.database_url(service)
+    if found is None:
+        console.print(
+            f"[red]DATABASE_URL (or --database-url) must name the service's database:"
+            f" no local stack is running in {state_dir} (`jingzhang up`, or --state-dir)[/red]",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    console.print(f"[dim]using the local stack's PostgreSQL in {state_dir}[/dim]", highlight=False)
+    if keystore:
+        for name, value in stack.keystore_env().items():
+            os.environ.setdefault(name, value)
+    return found
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before a destructive step; without a terminal, only --yes confirms (else exit 2, nothing done)."""
+    if yes:
+        return
+    import sys
+
+    if not sys.stdin.isatty():
+        console.print(f"[red]{question} Refused without --yes (no terminal to ask on).[/red]", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if not typer.confirm(question, default=False, err=True):
+        console.print("nothing done.")
         raise typer.Exit(EXIT_BAD_INPUT)
 
 

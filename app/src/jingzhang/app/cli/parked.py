@@ -9,11 +9,15 @@ from rich.console import Console
 from rich.table import Table
 
 from jingzhang.app.cli.common import (
+    DEFAULT_STATE_DIR,
     EXIT_BAD_INPUT,
     EXIT_FAILED,
+    DatabaseUrl,
+    ServiceName,
+    StateDir,
     check_service,
     console,
-    need_database,
+    database_url_or_local,
     pg_pool,
     projections,
     run,
@@ -30,13 +34,14 @@ app = typer.Typer(help="Parked events: list and retry.", no_args_is_help=True)
 
 @app.command("list")
 def parked_list(
-    service: str,
-    database_url: Annotated[str, typer.Option(envvar="DATABASE_URL")] = "",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    service: ServiceName,
+    database_url: DatabaseUrl = "",
+    state_dir: StateDir = DEFAULT_STATE_DIR,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON")] = False,
 ) -> None:
     """List parked events and rejected messages of every projection of SERVICE."""
     available = projections(check_service(service))
-    need_database(database_url)
+    database_url = database_url_or_local(database_url, service, state_dir)
 
     async def work() -> list[dict[str, object]]:
         pool = await pg_pool(database_url, 1)
@@ -104,12 +109,14 @@ async def _parked_rows(pool: "asyncpg.Pool", projection: Projection) -> list[dic
 
 @app.command("retry")
 def parked_retry(
-    service: str,
+    service: ServiceName,
     projection: Annotated[str, typer.Option(help="The projection whose parked events to retry")],
     stream: Annotated[str | None, typer.Option(help="Only this stream key (service/aggregate/id)")] = None,
-    database_url: Annotated[str, typer.Option(envvar="DATABASE_URL")] = "",
+    database_url: DatabaseUrl = "",
+    state_dir: StateDir = DEFAULT_STATE_DIR,
+    as_json: Annotated[bool, typer.Option("--json", help="Print each stream's outcomes as JSON")] = False,
 ) -> None:
-    """Re-apply parked events in order; what fails again is parked again."""
+    """Re-apply parked events in order; what fails again is parked again (and the command exits 4)."""
     from jingzhang.shared.applier import Outcome
 
     available = projections(check_service(service))
@@ -117,12 +124,16 @@ def parked_retry(
     if chosen is None:
         console.print(f"[red]unknown projection {projection!r}[/red]; {service} has: {', '.join(available)}")
         raise typer.Exit(EXIT_BAD_INPUT)
-    need_database(database_url)
+    database_url = database_url_or_local(database_url, service, state_dir, keystore=chosen.reactor)
 
     results = run("parked retry", _retry(service, chosen, stream, database_url))
     still = sum(o is Outcome.PARKED for outcomes in results.values() for o in outcomes)
-    for key, outcomes in results.items():
-        console.print(f"{key}: " + ", ".join(o.value for o in outcomes))
+    if as_json:
+        shown = {key: [o.value for o in outcomes] for key, outcomes in results.items()}
+        sys.stdout.write(json.dumps({"streams": shown, "parked_again": still}) + "\n")
+    else:
+        for key, outcomes in results.items():
+            console.print(f"{key}: " + ", ".join(o.value for o in outcomes))
     if still:
         console.print(f"[yellow]{still} events parked again[/yellow]")
         raise typer.Exit(EXIT_FAILED)

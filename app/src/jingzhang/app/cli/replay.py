@@ -7,11 +7,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from jingzhang.app.cli.common import (
+    DEFAULT_STATE_DIR,
     EXIT_BAD_INPUT,
+    DatabaseUrl,
+    NatsUrl,
+    ServiceName,
+    StateDir,
     check_service,
     connect_nats,
     console,
-    need_database,
+    database_url_or_local,
+    nats_url_or_local,
     pg_pool,
     projections,
     run,
@@ -23,10 +29,11 @@ if TYPE_CHECKING:  # imported where used, so the CLI starts fast
 
 
 def replay(
-    service: str,
+    service: ServiceName,
     projection: Annotated[str | None, typer.Option(help="One projection; default: all of the service's")] = None,
-    database_url: Annotated[str, typer.Option(envvar="DATABASE_URL")] = "",
-    nats_url: Annotated[str, typer.Option(envvar="NATS_URL")] = "nats://127.0.0.1:4222",
+    database_url: DatabaseUrl = "",
+    nats_url: NatsUrl = "",
+    state_dir: StateDir = DEFAULT_STATE_DIR,
     dry_run: Annotated[bool, typer.Option(help="Build the shadow tables, then drop them")] = False,
     restart: Annotated[bool, typer.Option(help="Drop what an interrupted replay left and start over")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON")] = False,
@@ -42,7 +49,8 @@ def replay(
         console.print(f"[red]unknown projection {projection!r}[/red]; {service} has: {', '.join(available)}")
         raise typer.Exit(EXIT_BAD_INPUT)
     chosen = [available[projection]] if projection else list(available.values())
-    need_database(database_url)
+    database_url = database_url_or_local(database_url, service, state_dir)
+    nats_url = nats_url_or_local(nats_url, state_dir)
 
     async def work() -> list[dict[str, object]]:
         pool = await pg_pool(database_url, 4)

@@ -10,12 +10,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from jingzhang.app.cli.common import (
+    DEFAULT_STATE_DIR,
     EXIT_UNAVAILABLE,
+    DatabaseUrl,
+    NatsUrl,
+    ServiceName,
+    StateDir,
+    Yes,
     check_service,
+    confirm,
     connect_nats,
     console,
+    database_url_or_local,
     failed,
-    need_database,
+    nats_url_or_local,
     pg_pool,
     run,
 )
@@ -30,11 +38,13 @@ events_app = typer.Typer(help="Watch the events on JetStream.", no_args_is_help=
 
 
 def provision(
-    nats_url: Annotated[str, typer.Option(envvar="NATS_URL")] = "nats://127.0.0.1:4222",
+    nats_url: NatsUrl = "",
+    state_dir: StateDir = DEFAULT_STATE_DIR,
     replicas: Annotated[int, typer.Option(min=1, max=5)] = 1,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Change nothing: list the stale consumers that would be removed")
     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was done as JSON")] = False,
 ) -> None:
     """Create or update every service's JetStream stream from the configuration in code, then remove the
     durable consumers of earlier deployments that no current projection declares (see
@@ -49,6 +59,7 @@ def provision(
         keep = declared_consumers()
     except Exception as exc:  # a service that cannot be built: never guess which consumers are stale
         raise failed("reading the consumers the services declare", exc) from exc
+    nats_url = nats_url_or_local(nats_url, state_dir)
 
     async def work() -> tuple[list[str], list[Durable]]:
         nc = await connect_nats(nats_url)
@@ -63,8 +74,13 @@ def provision(
     try:
         done, found = asyncio.run(work())
     except Exception as exc:
-        console.print(f"[red]cannot provision streams at {nats_url}: {exc}[/red]")
+        console.print(f"[red]cannot provision streams at {nats_url}: {exc}[/red]", highlight=False)
         raise typer.Exit(EXIT_UNAVAILABLE) from exc
+    if as_json:
+        removed = [str(d) for d in found]
+        report = {"streams": done, "stale_consumers": removed, "removed": not dry_run, "dry_run": dry_run}
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+        return
     for line in done:
         console.print(line)
     verb = "would remove" if dry_run else "removed"
@@ -88,22 +104,31 @@ def declared_consumers() -> "set[Durable]":
 
 
 def republish(
-    service: str,
-    database_url: Annotated[str, typer.Option(envvar="DATABASE_URL")] = "",
-    nats_url: Annotated[str, typer.Option(envvar="NATS_URL")] = "nats://127.0.0.1:4222",
+    service: ServiceName,
+    database_url: DatabaseUrl = "",
+    nats_url: NatsUrl = "",
+    state_dir: StateDir = DEFAULT_STATE_DIR,
     replicas: Annotated[int, typer.Option(min=1, max=5, help="Replicas if the stream must be created")] = 1,
-    purge: Annotated[bool, typer.Option(help="Empty the stream first (when it diverged)")] = False,
+    purge: Annotated[
+        bool, typer.Option(help="Empty the stream first (when it diverged); asks first, or give --yes")
+    ] = False,
+    yes: Yes = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
 ) -> None:
     """Rebuild SERVICE's JetStream stream from its PostgreSQL store, idempotently.
 
     Publishes, in commit order, every event the stream lacks; stop the service's relay first.
+    With --purge it first empties the stream: subscribers' consumers then see every event again.
     """
     from jingzhang.shared import republish as rp
     from jingzhang.shared.store.postgres import PostgresEventStore
+    from jingzhang.shared.streams import stream_name
 
     check_service(service)
-    need_database(database_url)
+    database_url = database_url_or_local(database_url, service, state_dir)
+    nats_url = nats_url_or_local(nats_url, state_dir)
+    if purge:
+        confirm(f"Empty JetStream stream {stream_name(service)} before republishing it from PostgreSQL?", yes)
 
     async def work() -> "RepublishResult":
         pool = await pg_pool(database_url, 2)
@@ -132,7 +157,8 @@ def republish(
 @events_app.command("tail")
 def events_tail(
     subject_filter: Annotated[str, typer.Argument(metavar="FILTER", help="NATS subject filter")] = "jz.>",
-    nats_url: Annotated[str, typer.Option(envvar="NATS_URL")] = "nats://127.0.0.1:4222",
+    nats_url: NatsUrl = "",
+    state_dir: StateDir = DEFAULT_STATE_DIR,
     max_events: Annotated[int, typer.Option("--max", min=0, help="Stop after N events (0: no limit)")] = 0,
     seconds: Annotated[float, typer.Option(min=0, help="Stop after S seconds (0: until Ctrl-C)")] = 0,
     from_start: Annotated[bool, typer.Option(help="Begin with the oldest retained event")] = False,
@@ -140,6 +166,8 @@ def events_tail(
 ) -> None:
     """Follow events on JetStream: time, subject, type, aggregate@version, event id (one line each)."""
     from jingzhang.shared.tail import tail
+
+    nats_url = nats_url_or_local(nats_url, state_dir)
 
     def show(event: "Tailed") -> None:
         sys.stdout.write((event.body.decode(errors="replace") if as_json else event.line()) + "\n")
@@ -156,4 +184,5 @@ def events_tail(
         seen = run("events tail", work())
     except KeyboardInterrupt:
         return
-    console.print(f"{seen} events", highlight=False)
+    if not as_json:
+        console.print(f"{seen} events", highlight=False)
