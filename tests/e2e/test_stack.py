@@ -1,6 +1,7 @@
 """`jingzhang up`: the whole system on embedded servers, across a restart, stopped by Ctrl-C."""
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -17,7 +18,7 @@ from jingzhang.assignment.domain.events import ChiefTier, Slot
 from ..assignment.e2e.scenario import staffed
 from ..assignment.unit.samples import ENTERPRISE_ID, OFFICERS
 
-SERVICES = ("assignment", "appeals", "patrols", "evaluation")
+SERVICES = ("assignment", "appeals", "patrols", "evaluation", "notifications")
 OWN_SECRETS = ("AUTH_PUBLIC_KEY_FILE", "AUTH_JWKS_URL", "KEYSTORE_URL", "KEYSTORE_MASTER_KEY")
 
 
@@ -41,7 +42,7 @@ def issue_token(state: Path) -> dict[str, str]:
 
 def free_port_base() -> int:
     for base in range(21000, 60000, 97):
-        ports = [base + i for i in range(1, 5)]
+        ports = [base + i for i in (*range(1, len(SERVICES) + 1), 20)]  # the local sinks on base+20
         if all(_free(p) for p in ports):
             return base
     raise RuntimeError("no free ports")
@@ -80,12 +81,12 @@ async def wait_ready(base: int, proc: subprocess.Popen[bytes], within: float = 1
         while time.monotonic() < deadline:
             assert proc.poll() is None, (proc.stdout.read() if proc.stdout else b"").decode()[-3000:]
             states = []
-            for i in range(1, 5):
+            for i in range(1, len(SERVICES) + 1):
                 try:
                     states.append((await client.get(f"http://127.0.0.1:{base + i}/health/ready")).status_code)
                 except httpx.HTTPError:
                     states.append(0)
-            if states == [200] * 4:
+            if states == [200] * len(SERVICES):
                 return
             await asyncio.sleep(0.3)
     raise AssertionError(f"services not ready within {within}s")
@@ -130,6 +131,21 @@ async def raise_appeal(base: int, token: dict[str, str]) -> dict[str, object]:
             await asyncio.sleep(0.1)
 
 
+async def sms_sent_to_the_sink(sink: Path, appeal_id: str) -> None:
+    """The notifications service told the acting chief by SMS, through the local gateway `up` started."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        lines = _lines(sink)
+        if any(json.loads(line)["params"].get("link", "").endswith(f"/appeals/{appeal_id}") for line in lines):
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no SMS about {appeal_id} in {sink}")
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
 @pytest.mark.e2e
 async def test_up_runs_every_service_keeps_data_across_restart_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     base = free_port_base()
@@ -148,11 +164,12 @@ async def test_up_runs_every_service_keeps_data_across_restart_and_stops_on_ctrl
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 1}", timeout=5, headers=token) as assignment:
             appeal_contact = (await assignment.get(f"/enterprises/{ENTERPRISE_ID}")).json()["contact_name"]
         assert not appeal_contact.startswith("pii:")
+        await sms_sent_to_the_sink(tmp_path / "state" / "sinks" / "sms.jsonl", str(appeal["appeal_id"]))
     finally:
         code, output = interrupt(first)
     assert code == 0, output[-3000:]
     assert "stopped." in output
-    assert all(_free(base + i) for i in range(1, 5)), "a service outlived Ctrl-C"
+    assert all(_free(base + i) for i in (*range(1, len(SERVICES) + 1), 20)), "a service outlived Ctrl-C"
 
     second = start_stack(tmp_path / "state", base)
     try:

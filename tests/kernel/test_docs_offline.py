@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.settings import ServiceSettings
 
-SERVICES = ("assignment", "appeals", "patrols", "evaluation")
+SERVICES = ("assignment", "appeals", "patrols", "evaluation", "notifications")
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".json": "application/json"}
 ABSOLUTE = re.compile(r"(?i)\b(?:https?:)?//[a-z0-9.-]+")
 

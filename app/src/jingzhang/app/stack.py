@@ -26,6 +26,7 @@ import httpx
 import nats
 
 from jingzhang.app.services import PORTS, SERVICES
+from jingzhang.app.sinks import SINK_PORT
 from jingzhang.app.supervisor import Child, ProcessChild, Say, State, Supervisor, holds_listening_port
 from jingzhang.shared.auth.tokens import LocalSigningKey
 from jingzhang.shared.local.nats import NatsServer, nats_server_binary
@@ -203,6 +204,17 @@ def service_probe(url: str) -> Callable[[ProcessChild], bool]:
     return ready
 
 
+def sinks_probe(url: str) -> Callable[[ProcessChild], bool]:
+    def ready(child: ProcessChild) -> bool:
+        try:
+            with httpx.Client(timeout=2.0) as client:
+                return client.get(f"{url}/health").status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return ready
+
+
 @dataclass
 class Stack:
     state_dir: Path
@@ -210,6 +222,8 @@ class Stack:
     database_url: str | None = None
     host: str = "127.0.0.1"
     ports: dict[str, int] = field(default_factory=lambda: dict(PORTS))
+    sink_port: int = SINK_PORT
+    """The local WeCom robot and SMS gateway (`jingzhang.app.sinks`): what notifications would send."""
     say: Say = print
     on_change: Callable[[], None] | None = None
     nats: NatsServer | None = None
@@ -242,7 +256,7 @@ class Stack:
             self.lock.write(self.info())
 
     def busy_ports(self) -> list[int]:
-        return [port for port in self.ports.values() if not _port_free(port)]
+        return [port for port in (*self.ports.values(), self.sink_port) if not _port_free(port)]
 
     def _changed(self) -> None:
         self.record()
@@ -321,11 +335,31 @@ class Stack:
             **os.environ,
             **auth,
             **self.keystore_env(),
+            **(self.sink_env() if service == "notifications" else {}),
             "NATS_URL": str(self.nats_url),
             "DATABASE_URL": self.service_database(service),
             "HTTP_HOST": self.host,
             "HTTP_PORT": str(self.ports[service]),
         }
+
+    @property
+    def sinks_url(self) -> str:
+        return f"http://{self.host}:{self.sink_port}"
+
+    @property
+    def sinks_dir(self) -> Path:
+        """Where the local sinks write what they received: `wecom/<enterprise>.jsonl`, `sms.jsonl`."""
+        return self.state_dir / "sinks"
+
+    def sink_env(self) -> dict[str, str]:
+        """The notifications service sends its SMS to the local gateway (the environment may say otherwise);
+        group robots are registered per enterprise (`jingzhang.app.sinks.registrations`)."""
+        return {"SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL") or f"{self.sinks_url}/sms/"}
+
+    def sinks_child(self, log_dir: Path) -> ProcessChild:
+        argv = [sys.executable, "-m", "jingzhang.app.sinks", "--dir", str(self.sinks_dir)]
+        argv += ["--host", self.host, "--port", str(self.sink_port)]
+        return ProcessChild("sinks", argv, log_dir / "sinks.log", self.sinks_url, sinks_probe(self.sinks_url))
 
     def service_child(self, service: str, log_dir: Path) -> ProcessChild:
         argv = [sys.executable, "-m", "jingzhang.app.cli", "serve", service]
@@ -336,7 +370,7 @@ class Stack:
 
     def children(self, log_dir: Path) -> list[Child]:
         """What runs after the servers, in this order: a new process is one more entry here."""
-        return [self.service_child(service, log_dir) for service in SERVICES]
+        return [self.sinks_child(log_dir), *(self.service_child(service, log_dir) for service in SERVICES)]
 
     def start_services(self, log_dir: Path, within: float = 180.0) -> dict[str, bool]:
         """Every child after the servers (`children`), supervised; which are ready within `within` seconds."""

@@ -28,7 +28,13 @@ def up(
     ),
     seconds: Annotated[float, typer.Option(help="Stop by itself after this many seconds (0: run until Ctrl-C)")] = 0,
     port_base: Annotated[
-        int, typer.Option(envvar="JZ_PORT_BASE", min=1024, max=65000, help="Services listen on base+1 … base+4")
+        int,
+        typer.Option(
+            envvar="JZ_PORT_BASE",
+            min=1024,
+            max=65000,
+            help="Services listen on base+1 … base+5, the local sinks on base+20",
+        ),
     ] = 8100,
     demo: Annotated[
         bool, typer.Option(help="Load a year (2025) of demo data shaped like the report, once per state dir")
@@ -42,6 +48,7 @@ def up(
 
     stack = Stack(state_dir.resolve(), os.environ.get("NATS_URL"), os.environ.get("DATABASE_URL"))
     stack.ports = {service: port_base + i for i, service in enumerate(SERVICES, start=1)}
+    stack.sink_port = port_base + 20
     stack.say = console.print
     try:
         stack.claim()  # before anything starts: a second `up` on this state dir writes nothing
@@ -105,6 +112,10 @@ def _print_stack(stack: "Stack", logs: Path) -> None:
     console.print(f"NATS: {stack.nats_url}   PostgreSQL: {stack.database_url}")
     console.print(f"logs: {logs} (services), {stack.state_dir / 'nats'}, {stack.state_dir / 'postgres' / 'log'}")
     console.print(f"OpenAPI: {stack.url(SERVICES[0])}/docs (each service's address + /docs)")
+    console.print(
+        f"notifications: the local WeCom robot and SMS gateway at {stack.sinks_url} write what would have"
+        f" been sent to {stack.sinks_dir} (wecom/<enterprise>.jsonl, sms.jsonl); docs/notifications.md"
+    )
     console.print(
         "Every API needs a bearer token: "
         f"TOKEN=$(./jz token issue --role bureau --key-file {stack.signing_key_file}); "

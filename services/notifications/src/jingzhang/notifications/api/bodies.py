@@ -19,6 +19,10 @@ class WebhookBody(BaseModel):
     )
 
 
+class GroupWebhookBody(WebhookBody):
+    enterprise_id: Ident
+
+
 class TemplateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from jingzhang.notifications import handlers
-from jingzhang.notifications.api.bodies import Ident, TemplateBody, WebhookBody
+from jingzhang.notifications.api.bodies import GroupWebhookBody, Ident, TemplateBody, WebhookBody
 from jingzhang.notifications.api.deps import HandlerDeps
 from jingzhang.notifications.domain.channels import RegisterGroupWebhook, RegisterSmsTemplate
 from jingzhang.notifications.domain.vocabulary import MessageKind
@@ -27,6 +27,15 @@ async def register_group_webhook(
     """Register (or replace) the enterprise's WeChat group robot; messages to the group start now."""
     command = RegisterGroupWebhook(enterprise_id=enterprise_id, webhook_url=body.webhook_url, registered_by=meta.actor)
     return accepted(enterprise_id, await handlers.register_webhook(deps, command, meta))
+
+
+@router.post("/group-webhooks", dependencies=BUREAU, status_code=201)
+async def add_group_webhook(body: GroupWebhookBody, deps: HandlerDeps, meta: CommandMeta) -> CommandAccepted:
+    """The same as `PUT /enterprises/{enterprise_id}/group-webhook`, the enterprise named in the body."""
+    command = RegisterGroupWebhook(
+        enterprise_id=body.enterprise_id, webhook_url=body.webhook_url, registered_by=meta.actor
+    )
+    return accepted(body.enterprise_id, await handlers.register_webhook(deps, command, meta))
 
 
 @router.put("/sms/templates/{kind}", dependencies=BUREAU)
