@@ -60,12 +60,15 @@ class EventRegistry:
         return wrap
 
     def merge(self, *others: "EventRegistry") -> "EventRegistry":
-        merged = EventRegistry(self._models.values())
-        merged._upcasters.update(self._upcasters)
-        for other in others:
-            for model in other._models.values():
+        """One registry of every model and upcaster; as tolerant as the most tolerant of them (a service's
+        own events merged with its readers of others' still decodes their undeclared types to `Unread`)."""
+        registries = (self, *others)
+        kind = next((type(r) for r in registries if type(r) is not EventRegistry), EventRegistry)
+        merged = kind()
+        for registry in registries:
+            for model in registry._models.values():
                 merged.register(model)
-            merged._upcasters.update(other._upcasters)
+            merged._upcasters.update(registry._upcasters)
         return merged
 
     def __contains__(self, event_type: object) -> bool:
