@@ -25,6 +25,7 @@ import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 import nats.errors
@@ -112,7 +113,7 @@ def _filters(config: ConsumerConfig) -> list[str]:
 
 
 async def _fetch_unless_stopped(
-    sub: JetStreamContext.PullSubscription, batch: int, wait: float, stopped: "asyncio.Future[object]"
+    sub: JetStreamContext.PullSubscription, batch: int, wait: float, stopped: "asyncio.Future[Any]"
 ) -> list[Msg] | None:
     """One pull, abandoned when `stopped` completes first (None). Messages a cancelled pull had
     received are not acked: JetStream delivers them again after the ack wait."""
