@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from jingzhang.app.services import SERVICES, app_factory
-from jingzhang.shared.consumer import durable_name
-from jingzhang.shared.partitions import PARTITIONS
+from jingzhang.shared.durables import declared
 from jingzhang.shared.runtime import inbox_prefix
 from jingzhang.shared.streams import partitioned_stream_name, stream_name
 from jingzhang.shared.watermark import watermark_subject
@@ -39,17 +38,12 @@ Consumer = tuple[str, str]  # (stream, durable name)
 
 
 def service_consumers() -> dict[str, list[Consumer]]:
-    """Every durable consumer each service creates, from its composition root: one per projection,
-    source and partition, on the source's partitioned copy (see `shared/partitions.py`)."""
+    """Every durable consumer each service creates, from its composition root: its consumer group's,
+    one per source and partition, on the source's partitioned copy (see `shared/consumer.py`)."""
     found: dict[str, list[Consumer]] = {}
     for service in SERVICES:
         runtime = app_factory(service)().state.runtime
-        found[service] = [
-            (partitioned_stream_name(source), durable_name(service, projection, source, partition))
-            for projection in runtime.projections
-            for source in projection.services()
-            for partition in range(PARTITIONS)
-        ]
+        found[service] = sorted((d.stream, d.name) for d in declared(service, runtime.projections))
     return found
 
 

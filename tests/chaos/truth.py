@@ -3,8 +3,8 @@ streams, and how far each projection has applied the streams it follows.
 
 Connections are opened per read (over the Unix socket, cheap) so a reader survives PostgreSQL being
 stopped and started under it. Which projection follows which aggregate types of which service is read
-from the durable consumers the services created (`<service>__<projection>__<source>__p<k>`, filtered
-on `jzp.<source>.<k>.<aggregate type>.>`), so reactors count as well as read models.
+from the services' composition roots (every projection their runtimes feed: read models, reactors and
+the kernel's own), since a service's durables are per consumer group, not per projection.
 """
 
 import asyncio
@@ -18,7 +18,7 @@ import nats
 import nats.errors
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from jingzhang.app.services import SERVICES
+from jingzhang.app.services import SERVICES, app_factory
 from jingzhang.shared.envelope import Envelope, decode
 from jingzhang.shared.streams import partitioned_stream_name, stream_name
 
@@ -78,20 +78,18 @@ class Truth:
         return late
 
     async def followers(self) -> list[Follower]:
-        nc = await nats.connect(self.nats_url, connect_timeout=5, max_reconnect_attempts=3)
-        try:
-            js = nc.jetstream()
-            found: dict[tuple[str, str, str], set[str]] = {}
-            for source in SERVICES:
-                for info in await js.consumers_info(partitioned_stream_name(source)):
-                    name = str(info.name)
-                    service, projection, followed = name.split("__")[:3]
-                    filters = [*list(info.config.filter_subjects or []), info.config.filter_subject or ""]
-                    kinds = {f.split(".")[3] for f in filters if f.count(".") >= 4}
-                    found.setdefault((service, projection, followed), set()).update(kinds)
-            return [Follower(s, p, src, frozenset(t)) for (s, p, src), t in sorted(found.items())]
-        finally:
-            await nc.close()
+        found = [
+            Follower(
+                service,
+                projection.name,
+                source,
+                frozenset(s.aggregate_type for s in projection.sources if s.service == source),
+            )
+            for service in SERVICES
+            for projection in app_factory(service)().state.runtime.projections
+            for source in projection.services()
+        ]
+        return sorted(found, key=lambda f: (f.service, f.projection, f.source))
 
     async def stream_messages(self, stream: str) -> list[tuple[int, str, Envelope]]:
         """Every message of `stream` as (sequence, subject, envelope), read by an ephemeral consumer."""

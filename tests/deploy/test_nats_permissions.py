@@ -13,7 +13,7 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
 from jingzhang.app.services import SERVICES, app_factory
-from jingzhang.shared.consumer import consumer_config, ensure_consumer
+from jingzhang.shared.consumer import consumer_config, consumer_groups, ensure_consumer
 from jingzhang.shared.partitions import partition_of, published_subject
 from jingzhang.shared.relay import PipelinedPublisher
 from jingzhang.shared.runtime import inbox_prefix
@@ -69,9 +69,9 @@ async def stream_messages(connect: Connect, stream: str) -> int:
     return int(info.state.messages)
 
 
-def projection(service: str, name: str) -> Any:
-    runtime = app_factory(service)().state.runtime
-    return next(p for p in runtime.projections if p.name == name)
+def group(service: str, source: str) -> Any:
+    """The projections of `service` that its consumer group for `source` feeds."""
+    return consumer_groups(app_factory(service)().state.runtime.projections)[source]
 
 
 @pytest.mark.usefixtures("provisioned")
@@ -131,7 +131,7 @@ class TestServiceConsumers:
         stored = await copied(connect, copy, "jzp.assignment.*.enterprise.e1.ChiefAssigned")
         nc, errors = await connect("appeals")
         partition = partition_of(stored)
-        config = consumer_config("appeals", projection("appeals", "chiefs"), "assignment", 10, partition)
+        config = consumer_config("appeals", group("appeals", "assignment"), "assignment", 10, partition)
         js = nc.jetstream()
 
         await ensure_consumer(js, config, "assignment")
@@ -146,7 +146,7 @@ class TestServiceConsumers:
 
     async def test_appeals_cannot_create_a_consumer_of_patrols(self, connect: Connect) -> None:
         nc, errors = await connect("appeals")
-        config = consumer_config("patrols", projection("patrols", "patrols_assignments"), "assignment", 10, 0)
+        config = consumer_config("patrols", group("patrols", "assignment"), "assignment", 10, 0)
         copy = partitioned_stream_name("assignment")
         subject = f"$JS.API.CONSUMER.DURABLE.CREATE.{copy}.{config.durable_name}"
 
@@ -195,7 +195,7 @@ class TestExternalSubscriber:
 
     async def test_cannot_pull_from_a_services_consumer(self, connect: Connect) -> None:
         nc, errors = await connect("external")
-        durable = "evaluation__facts__appeals__p0"
+        durable = "evaluation__all__appeals__p0"
         subject = f"$JS.API.CONSUMER.MSG.NEXT.JZ_APPEALS_P8.{durable}"
 
         await nc.publish(subject, b'{"batch":1}', reply=nc.new_inbox())
@@ -205,7 +205,7 @@ class TestExternalSubscriber:
 
     async def test_cannot_forge_an_ack_for_a_services_consumer(self, connect: Connect) -> None:
         nc, errors = await connect("external")
-        subject = "$JS.ACK.JZ_APPEALS_P8.evaluation__facts__appeals__p0.1.1.1.1700000000000000000.0"
+        subject = "$JS.ACK.JZ_APPEALS_P8.evaluation__all__appeals__p0.1.1.1.1700000000000000000.0"
 
         await nc.publish(subject, b"+ACK")
         await nc.flush()

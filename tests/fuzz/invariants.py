@@ -66,7 +66,7 @@ async def published_event_ids(nc: NATS, service: str) -> list[uuid.UUID]:
 async def parked(runtime: Runtime) -> list[str]:
     """Events a projection could not apply: an accepted command must never record such an event."""
     found: list[str] = []
-    for projection in {c.projection.name: c.projection for c in runtime.consumers}.values():
+    for projection in {p.name: p for c in runtime.consumers for p in c.projections}.values():
         rows = await runtime.pool.fetch(f'SELECT stream_key, version, error FROM "{projection.schema}"._parked')
         found.extend(f"{projection.name} {r['stream_key']}@{r['version']}: {r['error'][:300]}" for r in rows)
     return found

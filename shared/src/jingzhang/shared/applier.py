@@ -96,7 +96,14 @@ class Applier:
 
     async def apply_batch(self, conn: asyncpg.Connection, batch: Sequence[Delivery]) -> list[Outcome]:
         """Apply `batch` in one transaction; a fast pass first, then one savepoint per event on failure."""
-        items = [_decode(d, self.max_event_bytes) for d in batch]
+        return await self.apply_decoded(conn, self.decode(batch))
+
+    def decode(self, batch: Sequence[Delivery]) -> list["_Item"]:
+        """The envelopes of a batch, decoded once for every projection of a consumer group."""
+        return [_decode(d, self.max_event_bytes) for d in batch]
+
+    async def apply_decoded(self, conn: asyncpg.Connection, items: list["_Item"]) -> list[Outcome]:
+        """`apply_batch` for a batch already decoded (items are only read, so groups share them)."""
         try:
             async with conn.transaction():
                 outcomes = await self._run(conn, items, careful=False)
@@ -119,12 +126,14 @@ class Applier:
             )
 
     async def _run(self, conn: asyncpg.Connection, items: list[_Item], *, careful: bool) -> list[Outcome]:
-        await conn.execute(f'SET LOCAL search_path TO "{self.target_schema}", public')
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", self.projection.lock_key)
+        # one round trip each for the preamble and the streams' state: a batch is often one event
+        await conn.execute(
+            f'SET LOCAL search_path TO "{self.target_schema}", public;'
+            f" SELECT pg_advisory_xact_lock({int(self.projection.lock_key)})"
+        )
         events = [i for i in items if i.rejected is None]
         keys = sorted({i.key for i in events})
-        tracked = await _tracked(conn, keys)
-        parked = await _parked_streams(conn, keys)
+        tracked, parked = await _stream_states(conn, keys)
         failures = await _failures(conn, [i.env.event_id for i in events if i.env]) if careful else {}
         blocked: set[str] = set()
         outcomes: list[Outcome] = []
@@ -326,14 +335,16 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-async def _tracked(conn: asyncpg.Connection, keys: list[str]) -> dict[str, int]:
-    rows = await conn.fetch("SELECT stream_key, version FROM _tracking WHERE stream_key = ANY($1::text[])", keys)
-    return {r["stream_key"]: r["version"] for r in rows}
-
-
-async def _parked_streams(conn: asyncpg.Connection, keys: list[str]) -> set[str]:
-    rows = await conn.fetch("SELECT stream_key FROM _parked_streams WHERE stream_key = ANY($1::text[])", keys)
-    return {r["stream_key"] for r in rows}
+async def _stream_states(conn: asyncpg.Connection, keys: list[str]) -> tuple[dict[str, int], set[str]]:
+    """Each stream's applied version and whether it is parked, in one query."""
+    rows = await conn.fetch(
+        "SELECT stream_key, version, false AS parked FROM _tracking WHERE stream_key = ANY($1::text[])"
+        " UNION ALL SELECT stream_key, 0, true FROM _parked_streams WHERE stream_key = ANY($1::text[])",
+        keys,
+    )
+    return {r["stream_key"]: r["version"] for r in rows if not r["parked"]}, {
+        r["stream_key"] for r in rows if r["parked"]
+    }
 
 
 async def _failures(conn: asyncpg.Connection, ids: list[object]) -> dict[object, int]:

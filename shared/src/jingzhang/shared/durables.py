@@ -1,11 +1,13 @@
 """Durable consumers that earlier deployments left behind: found, and removed by `jingzhang provision`.
 
-Every projection consumer is a durable on a partitioned copy (`consumer.durable_name`:
-`<service>__<projection>__<source>__p<k>` on `JZ_<SOURCE>_P8`). A projection renamed or dropped, a
-partition count changed, or a release from before partitioning (durables on the service streams
-themselves) leaves durables nobody reads: JetStream keeps every message for them, reports their lag and
-counts them against its limits. Which durables the current code declares only the application layer
-knows (it knows the services); given that set, this module finds the rest on our streams:
+Every service reads a source through its consumer group, one durable per partition of the source's
+partitioned copy (`consumer.durable_name`: `<service>__all__<source>__p<k>` on `JZ_<SOURCE>_P8`).
+A release from before the groups (one durable per projection:
+`<service>__<projection>__<source>__p<k>`), a partition count changed, or a release from before
+partitioning (durables on the service streams themselves) leaves durables nobody reads: JetStream
+keeps every message for them, reports their lag and counts them against its limits. Which durables
+the current code declares only the application layer knows (it knows the services); given that set,
+this module finds the rest on our streams:
 
 - on a partitioned copy (`JZ_<SERVICE>_P<n>`), which only our projections read, every durable not
   declared;
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from jingzhang.shared.consumer import durable_name
+from jingzhang.shared.consumer import GROUP, consumer_groups, durable_name
 from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.projection import Projection
 from jingzhang.shared.streams import partitioned_stream_name, stream_name
@@ -43,11 +45,10 @@ class Durable:
 
 
 def declared(service: str, projections: Iterable[Projection]) -> set[Durable]:
-    """The durables a service's runtime creates: one per projection, source and partition."""
+    """The durables a service's runtime creates: its consumer group's, one per source and partition."""
     return {
-        Durable(partitioned_stream_name(source), durable_name(service, projection, source, partition))
-        for projection in projections
-        for source in projection.services()
+        Durable(partitioned_stream_name(source), durable_name(service, GROUP, source, partition))
+        for source in consumer_groups(list(projections))
         for partition in range(PARTITIONS)
     }
 

@@ -153,17 +153,18 @@ class RuntimeCollector(Collector):
         since = "Seconds since JetStream told the lag"
         age = GaugeMetricFamily("jingzhang_consumer_lag_age_seconds", since, labels=labels)
         now, owned = time.monotonic(), set(self.snapshot.owned)
-        for consumer in self.runtime.consumers:
-            key = [consumer.projection.name, consumer.source_service, consumer.durable]
-            if key[2] not in owned:
+        for consumer in self.runtime.consumers:  # a group's durable: its lag is each member projection's
+            if consumer.durable not in owned:
                 continue
-            last = self.lags.get(key[2])
+            last = self.lags.get(consumer.durable)
             told = (float(last.waiting), float(last.unacked), now - last.at) if last else (math.nan,) * 3
-            lag.add_metric(key, told[0] + told[1])
-            pending.add_metric(key, told[0])
-            acking.add_metric(key, told[1])
-            known.add_metric(key, int(key[2] in self.snapshot.known))
-            age.add_metric(key, told[2])
+            for projection in consumer.projections:
+                key = [projection.name, consumer.source_service, consumer.durable]
+                lag.add_metric(key, told[0] + told[1])
+                pending.add_metric(key, told[0])
+                acking.add_metric(key, told[1])
+                known.add_metric(key, int(consumer.durable in self.snapshot.known))
+                age.add_metric(key, told[2])
         yield from (lag, pending, acking, known, age, self._outcomes())
 
     def _outcomes(self) -> Metric:
@@ -172,8 +173,9 @@ class RuntimeCollector(Collector):
         Each consumer lives as long as the runtime, so the sums only grow. Lag keeps `durable`."""
         totals: collections.Counter[tuple[str, str, Outcome]] = collections.Counter()
         for consumer in self.runtime.consumers:
-            for outcome in Outcome:
-                totals[consumer.projection.name, consumer.source_service, outcome] += consumer.outcomes[outcome]
+            for name, outcomes in consumer.outcomes_by.items():
+                for outcome in Outcome:
+                    totals[name, consumer.source_service, outcome] += outcomes[outcome]
         events = CounterMetricFamily(
             "jingzhang_projection_events",
             "Deliveries by outcome, per projection and source service",

@@ -51,7 +51,7 @@ class PartitionRunner:
         for consumer in self.consumers:
             if consumer.partition is None:
                 raise ValueError(f"{consumer.durable} reads every partition: give the runner partitioned consumers")
-            group = self._groups.setdefault((consumer.projection.name, consumer.source_service), {})
+            group = self._groups.setdefault((consumer.label, consumer.source_service), {})
             group[consumer.partition] = consumer
 
     @property

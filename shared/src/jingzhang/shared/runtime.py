@@ -27,7 +27,7 @@ from nats.js.errors import NotFoundError
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import Tracer
 
-from jingzhang.shared.consumer import ProjectionConsumer, ensure_consumer
+from jingzhang.shared.consumer import ProjectionConsumer, consumer_groups, ensure_consumer
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.migrations import prepare as prepare_projections
 from jingzhang.shared.partitions import PARTITIONS
@@ -205,12 +205,13 @@ class Runtime:
         log.info("runtime.started", service=self.service, projections=[p.name for p in self.projections])
 
     async def _start_consumers(self) -> None:
-        """One consumer per projection, source and partition; this replica runs those it owns."""
+        """One consumer group per source and partition, feeding every projection that follows the
+        source (see `consumer`); this replica runs those it owns."""
         gates = {projection.name: asyncio.Lock() for projection in self.projections}
         self.consumers = [
             ProjectionConsumer(
                 self.service,
-                projection,
+                group[0],
                 self.pool,
                 self.nc,
                 source,
@@ -221,10 +222,11 @@ class Runtime:
                 tracer=self.tracer,
                 partition=partition,
                 max_event_bytes=self.settings.consumer_max_event_bytes,
-                gate=gates[projection.name],
+                gate=gates[group[0].name],
+                joined=group[1:],
+                gates=gates,
             )
-            for projection in self.projections
-            for source in projection.services()
+            for source, group in consumer_groups(self.projections).items()
             for partition in range(PARTITIONS)
         ]
         await self._declare_durables()
