@@ -22,6 +22,7 @@ import asyncpg
 import structlog
 from nats.aio.client import Client as NATS
 
+from jingzhang.shared import sessions
 from jingzhang.shared.projection import KERNEL_TABLES, Projection, install
 from jingzhang.shared.replay import rebuild
 
@@ -65,6 +66,7 @@ async def prepare(pool: asyncpg.Pool, nc: NATS, projections: Sequence[Projection
 async def _prepare_one(pool: asyncpg.Pool, nc: NATS, projection: Projection) -> bool:
     current = fingerprint(projection)
     async with pool.acquire() as conn:
+        sessions.holds_session_state(conn)
         await conn.execute("SELECT pg_advisory_lock($1)", _lock_key(projection))
         try:
             recorded = await conn.fetchval(

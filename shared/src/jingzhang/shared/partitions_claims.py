@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from jingzhang.shared import sessions
+
 SCHEMA_SQL = """
 CREATE SCHEMA IF NOT EXISTS replicas;
 CREATE TABLE IF NOT EXISTS replicas.members (
@@ -74,6 +76,7 @@ class Claims:
     async def try_claim(self, conn: asyncpg.Connection, durable: str) -> bool:
         if durable in self.held:
             return True
+        sessions.holds_session_state(conn)
         if await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key(durable)):
             self.held.add(durable)
             return True

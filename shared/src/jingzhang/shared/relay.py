@@ -33,6 +33,7 @@ from nats.js.api import PubAck
 from nats.js.errors import APIError
 from opentelemetry.trace import SpanKind, Tracer
 
+from jingzhang.shared import sessions
 from jingzhang.shared.copy_watch import CopyWatch
 from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, encode
 from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
@@ -98,6 +99,7 @@ class Relay:
                 await _sleep_or_stop(stop, 1.0)
 
     async def _lead(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        sessions.holds_session_state(conn)
         while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
             if await _sleep_or_stop(stop, 1.0):
                 return

@@ -32,6 +32,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, PubAck
 from nats.js.errors import APIError, NotFoundError
 
+from jingzhang.shared import sessions
 from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, encode
 from jingzhang.shared.relay import RELAY_LOCK, PipelinedPublisher
 from jingzhang.shared.store.postgres import ORIGIN, CommitPosition, PostgresEventStore
@@ -96,6 +97,7 @@ async def republish(
 
 async def _take_relay_lock(conn: asyncpg.Connection, service: str, wait: float) -> None:
     deadline = time.monotonic() + wait
+    sessions.holds_session_state(conn)
     while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
         if time.monotonic() >= deadline:
             raise RelayBusy(f"the relay of {service} is running (it holds its lock): stop {service} first")
