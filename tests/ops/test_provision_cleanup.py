@@ -10,6 +10,8 @@ from typer.testing import CliRunner, Result
 
 from jingzhang.app.cli import app
 from jingzhang.app.cli.streams import declared_consumers
+from jingzhang.app.services import app_factory
+from jingzhang.shared.consumer import consumer_groups
 from jingzhang.shared.durables import Durable
 from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.streams import partitioned_stream_name, stream_name
@@ -79,10 +81,11 @@ def test_the_declared_consumers_are_every_services_projections_the_kernels_inclu
     declared = declared_consumers()
 
     for service in ("assignment", "appeals", "patrols", "evaluation"):
-        revocations = {d for d in declared if d.name.startswith(f"{service}__revocations__assignment__p")}
-        assert {d.stream for d in revocations} == {partitioned_stream_name("assignment")}
-        assert len(revocations) == 8
-        assert any(d.name.startswith(f"{service}__access__assignment__p") for d in declared)
+        group = {d for d in declared if d.name.startswith(f"{service}__all__assignment__p")}
+        assert {d.stream for d in group} == {partitioned_stream_name("assignment")}
+        assert len(group) == 8
+        fed = {p.name for p in consumer_groups(app_factory(service)().state.runtime.projections)["assignment"]}
+        assert {"revocations", "access"} <= fed  # the kernel's projections read through the service's group
 
 
 def test_an_unreachable_server_exits_3() -> None:

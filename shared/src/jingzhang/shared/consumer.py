@@ -277,6 +277,7 @@ class ProjectionConsumer:
         items = self.applier.decode([delivery(m) for m in msgs])
         started = time.time_ns()
         settled: list[Outcome | None] = [None] * len(items)
+        applied: list[tuple[str, int, Outcome]] = []
         for index, (applier, follows, gate) in enumerate(self._appliers):
             picked = [i for i, item in enumerate(items) if _follows(item.delivery.subject, follows, index == 0)]
             if not picked:
@@ -299,24 +300,27 @@ class ProjectionConsumer:
                 settled[i] = _settling(settled[i], outcome)
                 counted[outcome] += 1
                 self.outcomes[outcome] += 1
+                applied.append((applier.projection.name, i, outcome))
         final = [Outcome.DUPLICATE if o is None else o for o in settled]  # followed by none: nothing to do
         for msg, outcome in zip(msgs, final, strict=True):
             await self._settle(msg, outcome)
-            self._trace(msg, outcome, started)
+        for projection, i, outcome in applied:
+            self._trace(msgs[i], projection, outcome, started)
         return final
 
-    def _trace(self, msg: Msg, outcome: Outcome, started: int) -> None:
-        """One span per delivery, child of the relay's publish span; it covers the batch's transactions."""
+    def _trace(self, msg: Msg, projection: str, outcome: Outcome, started: int) -> None:
+        """One span per delivery and projection, child of the relay's publish span; it covers the
+        batch's transactions."""
         if self.tracer is None:
             return
         span = self.tracer.start_span(
-            f"apply {self.label}",
+            f"apply {projection}",
             context=extract_context(msg.headers),
             kind=SpanKind.CONSUMER,
             start_time=started,
             attributes={
                 "messaging.destination.name": published_subject(msg.subject),
-                "jingzhang.projection": self.label,
+                "jingzhang.projection": projection,
                 "jingzhang.outcome": outcome.value,
             },
         )
