@@ -2,16 +2,24 @@
 
 from jingzhang.appeals.domain.events import APPEAL_EVENTS
 from jingzhang.appeals.domain.state import APPEAL
+from jingzhang.appeals.domain.time_limit_policy import POLICY_EVENTS, TIME_LIMITS
 from jingzhang.shared.contract.catalog import AggregateEvents, ServiceContract
 from jingzhang.shared.events import EventRegistry
 
 SERVICE = "appeals"
 
-REGISTRY = EventRegistry(APPEAL_EVENTS)
+REGISTRY = EventRegistry([*APPEAL_EVENTS, *POLICY_EVENTS])
 
 CONTRACT = ServiceContract(
     SERVICE,
     REGISTRY,
-    (AggregateEvents(APPEAL.aggregate_type, APPEAL_EVENTS, "One enterprise appeal (诉求), from intake to close."),),
+    (
+        AggregateEvents(APPEAL.aggregate_type, APPEAL_EVENTS, "One enterprise appeal (诉求), from intake to close."),
+        AggregateEvents(
+            TIME_LIMITS.aggregate_type,
+            POLICY_EVENTS,
+            "The bureau's time limit per appeal category (办理时限), each change effective from a business day.",
+        ),
+    ),
     "Enterprise appeals, their routing, time limits and escalation.",
 )

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from jingzhang.appeals.domain import commands as c
+from jingzhang.appeals.domain.calendar import bureau_day
 from jingzhang.appeals.domain.deadlines import check_deadlines
 from jingzhang.appeals.domain.departments import DEFAULT_DIRECTORY, DepartmentDirectory
 from jingzhang.appeals.domain.duty_desk import decide_route_held
@@ -40,6 +41,13 @@ from jingzhang.appeals.domain.officers import KnownOfficer, require_serving
 from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
 from jingzhang.appeals.domain.routing import ChiefsSnapshot
 from jingzhang.appeals.domain.state import APPEAL, Appeal, AppealState
+from jingzhang.appeals.domain.time_limit_policy import (
+    POLICY_ID,
+    TIME_LIMITS,
+    ChangeTimeLimit,
+    TimeLimitSchedule,
+    decide_change,
+)
 from jingzhang.appeals.events import REGISTRY
 from jingzhang.appeals.upstream.assignment import PRODUCER as ASSIGNMENT
 from jingzhang.shared.aggregate import Authorize, Decided, execute, load
@@ -100,10 +108,11 @@ async def raise_appeal(
     cmd = cmd if cmd.appeal_id else replace(cmd, appeal_id=str(deps.ids()))
     appeal_id = _valid_id(cmd.appeal_id, "appeal_id")
     chiefs = await _enterprise(deps, cmd.enterprise_id)
+    schedule = await time_limit_schedule(deps)
     expected = cmd.expected_version or None
 
     def decide(state: AppealState) -> Sequence[DomainEvent]:
-        return decide_raise(state, cmd, now, chiefs, deps.policy)
+        return decide_raise(state, cmd, now, chiefs, deps.policy, schedule)
 
     async def attempt() -> Result:
         return await execute(
@@ -382,3 +391,27 @@ def _known_id(appeal_id: str) -> None:
         check_token(appeal_id, "appeal id")
     except ValueError:
         raise NotFound("appeal", appeal_id) from None
+
+
+# --- the bureau's time limits (issue 14 item 7) ----------------------------------------------------
+
+
+async def time_limit_schedule(deps: Deps) -> TimeLimitSchedule:
+    """Every change the bureau made to the time limits, as recorded."""
+    schedule, _ = await load(deps.store, REGISTRY, TIME_LIMITS, POLICY_ID)
+    return schedule
+
+
+async def change_time_limit(deps: Deps, cmd: ChangeTimeLimit, meta: Metadata) -> Decided[TimeLimitSchedule]:
+    """One category's limit from a business day on; appeals received from then take it."""
+    now = deps.clock.now()
+    today = bureau_day(now)
+    return await execute(
+        deps.store,
+        REGISTRY,
+        TIME_LIMITS,
+        POLICY_ID,
+        lambda state: decide_change(state, cmd, today),
+        meta=meta,
+        now=now,
+    )

@@ -2,9 +2,10 @@
 
 from jingzhang.appeals.api.appeals import router as appeals_router
 from jingzhang.appeals.api.open311 import router as open311_router
+from jingzhang.appeals.api.policies import router as policies_router
 from jingzhang.appeals.api.views import router as views_router
 
-ROUTERS = (appeals_router, views_router, open311_router)
+ROUTERS = (appeals_router, views_router, open311_router, policies_router)
 """In this order: the commands, the reads (fixed paths before `/appeals/{appeal_id}`), Open311."""
 
 __all__ = ["ROUTERS"]

@@ -13,7 +13,7 @@ from jingzhang.shared.readers import ReaderRegistry
 
 AUDITED: dict[str, tuple[str, ...]] = {
     "assignment": ("enterprise", "officer", "token_revocation"),
-    "appeals": ("appeal",),
+    "appeals": ("appeal", "time_limits"),
     "patrols": ("duty", "visit", "hazard", "activity"),
     "evaluation": ("rating", "spot_check", "ranking"),
 }
