@@ -212,25 +212,45 @@ class AppealBoard:
         where = f"unrouted AND {_AMONG.format(n=1)}"
         return _summaries(await self._select(where, _among(only), order="received_at"))
 
-    async def open311_requests(
-        self, status: str | None = None, service_code: str | None = None, limit: int = 1000
-    ) -> list[open311.Open311Request]:
-        where = "($1::text IS NULL OR open311->>'status' = $1) AND ($2::text IS NULL OR category = $2)"
-        rows = await self._select(where, status, service_code, order="raised_at DESC")
-        return [open311.Open311Request.model_validate(json.loads(r["open311"])) for r in rows[:limit]]
+    def now(self) -> datetime:
+        """The service's time, which GeoReport's default window ("the most recent 90 days") runs to."""
+        return self._clock.now()
+
+    async def open311_requests(self, query: open311.RequestQuery, limit: int = 1000) -> list[open311.Open311Request]:
+        """Newest `requested_datetime` (received_at) first, at most `limit`."""
+        if query.ids is not None:
+            rows = await self._select("appeal_id = ANY($1)", list(query.ids), order="received_at DESC", limit=limit)
+        else:
+            where = (
+                "($1::text[] IS NULL OR open311->>'status' = ANY($1)) AND ($2::text[] IS NULL OR category = ANY($2))"
+                " AND received_at >= $3 AND ($4::timestamptz IS NULL OR received_at <= $4)"
+            )
+            codes, statuses = _maybe(query.codes), _maybe(query.statuses)
+            rows = await self._select(
+                where, statuses, codes, query.start, query.end, order="received_at DESC", limit=limit
+            )
+        return [open311.Open311Request.model_validate(json.loads(r["open311"])) for r in rows]
 
     async def open311_request(self, appeal_id: str) -> open311.Open311Request | None:
         rows = await self._select("appeal_id = $1", appeal_id)
         return open311.Open311Request.model_validate(json.loads(rows[0]["open311"])) if rows else None
 
-    async def _select(self, where: str, *args: object, order: str = "raised_at") -> list[asyncpg.Record]:
+    async def _select(
+        self, where: str, *args: object, order: str = "raised_at", limit: int | None = None
+    ) -> list[asyncpg.Record]:
+        bounded = "" if limit is None else f" LIMIT {int(limit)}"
         async with self._pool().acquire() as conn, conn.transaction():
             await use_schema(conn, PROJECTION)
-            return list(await conn.fetch(f"SELECT * FROM appeals WHERE {where} ORDER BY {order}, appeal_id", *args))
+            sql = f"SELECT * FROM appeals WHERE {where} ORDER BY {order}, appeal_id{bounded}"
+            return list(await conn.fetch(sql, *args))
 
 
 _AMONG = "(${n}::text[] IS NULL OR enterprise_id = ANY(${n}))"
 """A list's filter to some enterprises (a station's), parameter n: NULL for every one."""
+
+
+def _maybe(values: tuple[str, ...] | None) -> list[str] | None:
+    return None if values is None else list(values)
 
 
 def _among(only: Collection[str] | None) -> list[str] | None:
