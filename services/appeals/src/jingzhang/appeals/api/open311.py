@@ -74,6 +74,7 @@ router = APIRouter(
         403: _errors("The principal may not read this"),
         404: _errors("No such service request"),
         422: _errors("Invalid input; `description` names it"),
+        503: _errors("The service cannot answer just now (its database or key store is away): retry"),
     },
 )
 
