@@ -31,6 +31,11 @@ from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, w
 from jingzhang.shared.streams import provision
 from tests.auth import PUBLIC_KEY_FILE
 
+ACK_WAIT = 12.0
+"""The consumers' ack wait in the chaos system (CONSUMER_ACK_WAIT, default 30 s): a killed service's fetched
+and unacknowledged events come back this long after, which is most of the recovery the schedule waits
+for; still longer than the short schedule's pauses (6-10 s), while the long one pauses past it."""
+
 STOP_WAIT = 20.0
 
 
@@ -186,6 +191,7 @@ class System:
             "KEYSTORE_MASTER_KEY": os.environ["KEYSTORE_MASTER_KEY"],
             "LOG_JSON": "true",
             "LOG_LEVEL": "WARNING",
+            "CONSUMER_ACK_WAIT": str(ACK_WAIT),
         }
         for name in ("AUTH_JWKS_URL", "CLOCK_START", "CLOCK_CONTROL", "KEYSTORE_PREVIOUS_MASTER_KEYS"):
             env.pop(name, None)
