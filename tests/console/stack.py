@@ -50,7 +50,9 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def serving(app: FastAPI, port: int) -> AsyncIterator[None]:
-    server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -37,6 +37,8 @@ from jingzhang.shared.streams import provision
 NATS_PORT = 4222
 KEYS_DATABASE = "jz_keys"
 LOCK_FILE = "up.lock"
+CONSOLE_PORT = 8100
+"""The console listens at the port base, the services above it."""
 
 
 def load_or_create_master_key(path: Path) -> str:
@@ -204,11 +206,11 @@ def service_probe(url: str) -> Callable[[ProcessChild], bool]:
     return ready
 
 
-def sinks_probe(url: str) -> Callable[[ProcessChild], bool]:
+def sinks_probe(url: str, path: str = "/health") -> Callable[[ProcessChild], bool]:
     def ready(child: ProcessChild) -> bool:
         try:
             with httpx.Client(timeout=2.0) as client:
-                return client.get(f"{url}/health").status_code == 200
+                return client.get(f"{url}{path}").status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -224,6 +226,8 @@ class Stack:
     ports: dict[str, int] = field(default_factory=lambda: dict(PORTS))
     sink_port: int = SINK_PORT
     """The local WeCom robot and SMS gateway (`jingzhang.app.sinks`): what notifications would send."""
+    console_port: int = CONSOLE_PORT
+    """The web console and portal (`jingzhang.console`), at the port base."""
     say: Say = print
     on_change: Callable[[], None] | None = None
     nats: NatsServer | None = None
@@ -256,7 +260,8 @@ class Stack:
             self.lock.write(self.info())
 
     def busy_ports(self) -> list[int]:
-        return [port for port in (*self.ports.values(), self.sink_port) if not _port_free(port)]
+        ports = (*self.ports.values(), self.sink_port, self.console_port)
+        return [port for port in ports if not _port_free(port)]
 
     def _changed(self) -> None:
         self.record()
@@ -368,9 +373,27 @@ class Stack:
             service, argv, log_dir / f"{service}.log", url, service_probe(url), self.service_env(service)
         )
 
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.host}:{self.console_port}"
+
+    def console_child(self, log_dir: Path) -> ProcessChild:
+        """The console talks to the services over HTTP with its users' tokens; with the local signing key it
+        offers `/dev-login` (never when the environment names a production issuer)."""
+        env = {f"CONSOLE_{service.upper()}_URL": self.url(service) for service in SERVICES}
+        env |= {"NATS_URL": str(self.nats_url), "CONSOLE_HTTP_HOST": self.host}
+        env["CONSOLE_HTTP_PORT"] = str(self.console_port)
+        if not os.environ.get("AUTH_JWKS_URL") and not os.environ.get("AUTH_PUBLIC_KEY_FILE"):
+            self.signing_key()  # made once, as for the services
+            env["CONSOLE_DEV_SIGNING_KEY_FILE"] = str(self.signing_key_file)
+        argv = [sys.executable, "-m", "jingzhang.console"]
+        probe = sinks_probe(self.console_url, "/health/live")
+        return ProcessChild("console", argv, log_dir / "console.log", self.console_url, probe, {**os.environ, **env})
+
     def children(self, log_dir: Path) -> list[Child]:
         """What runs after the servers, in this order: a new process is one more entry here."""
-        return [self.sinks_child(log_dir), *(self.service_child(service, log_dir) for service in SERVICES)]
+        services = [self.service_child(service, log_dir) for service in SERVICES]
+        return [self.sinks_child(log_dir), *services, self.console_child(log_dir)]
 
     def start_services(self, log_dir: Path, within: float = 180.0) -> dict[str, bool]:
         """Every child after the servers (`children`), supervised; which are ready within `within` seconds."""

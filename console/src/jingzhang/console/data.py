@@ -1,8 +1,9 @@
 """Reads composed from several endpoints, always with the user's token (so as the user may see them)."""
 
 import asyncio
+import time
 from collections import Counter
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -13,6 +14,9 @@ from jingzhang.shared.auth import Role
 
 T = TypeVar("T")
 BUREAU_TZ = ZoneInfo("Asia/Shanghai")
+POLL = 0.05
+READ_PATIENCE = 5.0
+"""Seconds a form waits for the service's read model to show what it just accepted."""
 FAN_OUT = 8
 """Requests in flight at once when a page reads one thing per enterprise."""
 WORK = (
@@ -23,6 +27,8 @@ WORK = (
     "legal_trainings",
     "forums_held",
 )
+MONTHLY = ("weekly_revisits", "joint_patrols", "person_times", "disputes_mediated", "hazards_rectified")
+"""What the work-per-month chart draws, from patrols' daily counts."""
 RATES = ("enterprises_with_min_chiefs", "key_enterprises_with_office", "visit_compliance")
 
 
@@ -34,6 +40,16 @@ async def bounded(calls: Iterable[Awaitable[T]], limit: int = FAN_OUT) -> list[T
             return await call
 
     return list(await asyncio.gather(*(one(c) for c in calls)))
+
+
+async def readable(check: Callable[[], Awaitable[bool]], patience: float = READ_PATIENCE) -> None:
+    """Waits (a little) until what the user just sent can be read back, so the page they land on shows it:
+    a service answers a command once it is recorded, its read models follow a moment later."""
+    deadline = time.monotonic() + patience
+    for _ in range(int(patience / POLL)):
+        if await check() or time.monotonic() > deadline:
+            return
+        await asyncio.sleep(POLL)
 
 
 async def services_now(api: Api, user: User) -> datetime:

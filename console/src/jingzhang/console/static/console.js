@@ -26,7 +26,15 @@
     });
   }
 
-  var pending = null;
+  // An event reaches us as the service publishes it, a moment before the service's own read model has
+  // applied it: refresh at once and once more shortly after the last event.
+  var pending = null, trailing = null;
+  function nudged() {
+    refresh();
+    clearTimeout(trailing);
+    trailing = setTimeout(refresh, 700);
+  }
+
   function refresh() {
     if (pending) return;
     pending = setTimeout(function () {
@@ -49,7 +57,7 @@
     var source = new EventSource("/events");
     source.addEventListener("change", function (e) {
       try { var nudge = JSON.parse(e.data); } catch (err) { return; }
-      if (wanted.indexOf(nudge.service) >= 0) refresh();
+      if (wanted.indexOf(nudge.service) >= 0) nudged();
     });
     source.addEventListener("hello", function () { document.body.setAttribute("data-live-ready", "1"); });
   }
