@@ -34,7 +34,7 @@ PROBES = {
 }
 """A read of each service's own data; a service not named here (added since) is probed on its liveness
 (its readiness answers 503 without `Retry-After`, which the checker rightly counts against a read)."""
-SHORT_GAPS = (3.0, 6.0)
+SHORT_GAPS = (2.0, 4.0)
 LONG_GAPS = (5.0, 10.0)
 """Quiet seconds before each fault: the short schedule keeps within its budget (see README), the long one
 leaves more room between faults."""

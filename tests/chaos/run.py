@@ -20,8 +20,8 @@ from tests.chaos.system import System
 from tests.chaos.truth import Follower, Truth
 from tests.chaos.workload import Workload
 
-TAIL = 10.0
-"""Seconds the workload keeps running after the last fault."""
+TAIL = {False: 6.0, True: 10.0}
+"""Seconds the workload keeps running after the last fault (short, long schedule)."""
 DRAIN_BOUND = 240.0
 """Seconds the workload's last scenarios get to finish once the schedule is over."""
 QUIESCENCE_BOUND = 240.0
@@ -73,7 +73,7 @@ async def _exercise(system: System, result: Run) -> None:
         working = asyncio.create_task(load.run(stop))
         began = journal.now()
         await chaos.run(plan(result.seed, long=result.long))
-        await asyncio.sleep(TAIL)
+        await asyncio.sleep(TAIL[result.long])
         stop.set()
         result.phases["faults"] = journal.now() - began
         await _drain(working, result)
