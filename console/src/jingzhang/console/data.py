@@ -52,12 +52,12 @@ async def readable(check: Callable[[], Awaitable[bool]], patience: float = READ_
         await asyncio.sleep(POLL)
 
 
-async def services_now(api: Api, user: User) -> datetime:
-    """The services' clock (a controlled one on the demo stack, which only the bureau may read), else ours."""
-    if user.role is Role.BUREAU:
-        reading = await api.maybe(user.token, "appeals", "/clock")
-        if isinstance(reading, dict) and reading.get("now"):
-            return datetime.fromisoformat(str(reading["now"]).replace("Z", "+00:00"))
+async def services_now(api: Api, token: str) -> datetime:
+    """The services' clock where it can be read (a controlled one on the demo stack: `GET /clock`, for
+    the bureau), else ours: in production the services run on real time and have no such route."""
+    reading = await api.maybe(token, "appeals", "/clock")
+    if isinstance(reading, dict) and reading.get("now"):
+        return datetime.fromisoformat(str(reading["now"]).replace("Z", "+00:00"))
     return datetime.now(UTC)
 
 
@@ -113,7 +113,9 @@ async def board(api: Api, user: User, station: str | None = None, open_only: boo
 
 
 def state_of(appeal: dict[str, Any]) -> str:
-    if appeal.get("breached"):
+    """`breach` once a time limit passed: the appeals service then escalates it to the next tier with a
+    grace window (which clears its own `breached`), so an escalated appeal stays marked; else `warning`."""
+    if appeal.get("breached") or int(appeal.get("escalations") or 0) > 0:
         return "breach"
     if appeal.get("warned"):
         return "warning"

@@ -178,6 +178,8 @@ TERMS: Final[dict[str, tuple[str, str]]] = {
     "weekly_revisits": ("每周回访", "Weekly revisits"),
     "joint_patrols": ("警企联巡", "Joint patrols"),
     "person_times": ("出动人次", "Person-times"),
+    "major_risk_disputes_defused": ("化解重大风险隐患", "Major-risk disputes defused"),
+    "losses_recovered_yuan": ("挽回损失(元)", "Losses recovered (yuan)"),
     "period_label": ("期间", "Period"),
     "rated_appeals": ("已评价诉求", "Rated appeals"),
     "sample": ("样本数", "Sample"),

@@ -32,7 +32,7 @@ def router(console: Console) -> APIRouter:
         for row in rows:
             row["state"] = data.state_of(row)
         shown = [r for r in rows if _matches(r, chosen)]
-        now = await data.services_now(console.api, user)
+        now = await data.services_now(console.api, console.clock_token(user))
         return console.render(
             request,
             user,
@@ -53,7 +53,7 @@ def router(console: Console) -> APIRouter:
         appeal = await console.api.get(user.token, "appeals", f"/appeals/{appeal_id}")
         departments = await console.api.maybe(user.token, "appeals", "/departments") or []
         appeal["state"] = data.state_of(appeal)
-        now = await data.services_now(console.api, user)
+        now = await data.services_now(console.api, console.clock_token(user))
         return console.render(
             request,
             user,

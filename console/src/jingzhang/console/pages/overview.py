@@ -35,7 +35,7 @@ def router(console: Console) -> APIRouter:
         user = await console.user(request)
         api, token = console.api, user.token
         if start is None or end is None:
-            start, end = data.year_of(await data.services_now(api, user))
+            start, end = data.year_of(await data.services_now(api, console.clock_token(user)))
         if end <= start:
             return console.render(request, user, "error.html", status=422, message="to: must come after from")
         span = {"from": start.isoformat(), "to": end.isoformat()}

@@ -143,7 +143,7 @@ async def _enterprise_portal(console: Console, request: Request, user: User, mes
     appeals = await api.get(user.token, "appeals", f"/enterprises/{enterprise_id}/appeals")
     for appeal in appeals:
         appeal["state"] = data.state_of(appeal)
-    now = await data.services_now(api, user)
+    now = await data.services_now(api, console.clock_token(user))
     return console.render(
         request,
         user,
@@ -166,8 +166,8 @@ async def _officer_portal(console: Console, request: Request, user: User, messag
     for appeal in queue:
         appeal["state"] = data.state_of(appeal)
     duties = await api.maybe(user.token, "patrols", f"/officers/{officer_id}/duties") or []
-    enterprises = await data.enterprises(api, user)
-    now = datetime.now(BUREAU_TZ)
+    enterprises = list({e["enterprise_id"]: e for e in await data.enterprises(api, user)}.values())
+    now = (await data.services_now(api, console.clock_token(user))).astimezone(BUREAU_TZ)
     return console.render(
         request,
         user,
