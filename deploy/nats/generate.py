@@ -76,6 +76,8 @@ def service_permissions(service: str, consumers: Iterable[Consumer]) -> dict[str
         f"jz.{service}.evt.>",  # its own events, through the relay
         f"$JS.API.STREAM.INFO.{stream_name(service)}",  # start-up check and relay lag
         watermark_subject(service),  # how far its relay has come (shared/watermark.py)
+        # the relay's copy watch (shared/copy_watch.py): looks at its copy, steps a stalled one's leader down
+        f"$JS.API.STREAM.LEADER.STEPDOWN.{partitioned_stream_name(service)}",
     ]
     for stream, durable in consumers:
         publish += consumer_subjects(stream, durable)
@@ -85,6 +87,8 @@ def service_permissions(service: str, consumers: Iterable[Consumer]) -> dict[str
         copy = partitioned_stream_name(source)
         publish += [f"$JS.API.STREAM.INFO.{copy}", f"$JS.API.STREAM.MSG.GET.{copy}"]
         subscribe.append(watermark_subject(source))
+    if service not in sources:
+        publish.append(f"$JS.API.STREAM.INFO.{partitioned_stream_name(service)}")
     return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
 
 
