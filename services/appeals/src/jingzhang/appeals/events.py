@@ -1,6 +1,7 @@
 """The appeals service's published language: its event registry, aggregate and contract."""
 
 from jingzhang.appeals.domain.events import APPEAL_EVENTS
+from jingzhang.appeals.domain.recurring import RECURRING, RECURRING_EVENTS
 from jingzhang.appeals.domain.state import APPEAL
 from jingzhang.appeals.domain.time_limit_policy import POLICY_EVENTS, TIME_LIMITS
 from jingzhang.shared.contract.catalog import AggregateEvents, ServiceContract
@@ -8,7 +9,7 @@ from jingzhang.shared.events import EventRegistry
 
 SERVICE = "appeals"
 
-REGISTRY = EventRegistry([*APPEAL_EVENTS, *POLICY_EVENTS])
+REGISTRY = EventRegistry([*APPEAL_EVENTS, *POLICY_EVENTS, *RECURRING_EVENTS])
 
 CONTRACT = ServiceContract(
     SERVICE,
@@ -19,6 +20,11 @@ CONTRACT = ServiceContract(
             TIME_LIMITS.aggregate_type,
             POLICY_EVENTS,
             "The bureau's time limit per appeal category (办理时限), each change effective from a business day.",
+        ),
+        AggregateEvents(
+            RECURRING.aggregate_type,
+            RECURRING_EVENTS,
+            "A recurring problem (同类诉求反复): similar appeals of one enterprise or one station's area.",
         ),
     ),
     "Enterprise appeals, their routing, time limits and escalation.",

@@ -15,6 +15,7 @@ lateness: its enterprise not known yet, it is accepted and held by the duty desk
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Protocol, TypeVar
 
 from jingzhang.appeals.domain import commands as c
@@ -39,6 +40,13 @@ from jingzhang.appeals.domain.handling import (
 from jingzhang.appeals.domain.intake import decide_raise
 from jingzhang.appeals.domain.officers import KnownOfficer, require_serving
 from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
+from jingzhang.appeals.domain.recurring import (
+    RECURRING,
+    Cluster,
+    RecurringProblem,
+    decide_record,
+    decide_verdict,
+)
 from jingzhang.appeals.domain.routing import ChiefsSnapshot
 from jingzhang.appeals.domain.state import APPEAL, Appeal, AppealState
 from jingzhang.appeals.domain.time_limit_policy import (
@@ -415,3 +423,30 @@ async def change_time_limit(deps: Deps, cmd: ChangeTimeLimit, meta: Metadata) ->
         meta=meta,
         now=now,
     )
+
+
+# --- recurring problems (issue 14 item 4) ------------------------------------------------------------
+
+
+async def record_recurring(deps: Deps, cluster: Cluster, meta: Metadata) -> Decided[RecurringProblem]:
+    """A cluster the detector found: recorded once, and again only when it grew."""
+    now = deps.clock.now()
+    return await execute(
+        deps.store,
+        REGISTRY,
+        RECURRING,
+        cluster.problem_id,
+        lambda s: decide_record(s, cluster, now),
+        meta=meta,
+        now=now,
+    )
+
+
+async def judge_recurring(
+    deps: Deps, problem_id: str, confirm: bool, note: str, meta: Metadata
+) -> Decided[RecurringProblem]:
+    """The bureau's verdict on a problem: confirmed (to be acted on) or dismissed."""
+    _valid_id(problem_id, "problem_id")
+    now = deps.clock.now()
+    decide = partial(decide_verdict, problem_id=problem_id, confirm=confirm, note=note, now=now)
+    return await execute(deps.store, REGISTRY, RECURRING, problem_id, decide, meta=meta, now=now)

@@ -10,12 +10,15 @@ and `check_deadlines` records each warning and breach once. Under the demo's con
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import structlog
 
 from jingzhang.appeals import handlers
 from jingzhang.appeals.domain.commands import CheckDeadlines, RouteHeldAppeal
+from jingzhang.appeals.domain.recurring import HORIZON, detect
 from jingzhang.appeals.projections import board, deadlines
+from jingzhang.appeals.projections.recurring import PostgresRecurring
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import ConcurrencyError
 from jingzhang.shared.runtime import Runtime
@@ -83,3 +86,31 @@ def deadline_worker(deps_for: DepsFactory, interval: float) -> Periodic:
         return await check_due(runtime, deps_for(runtime))
 
     return Periodic("deadlines", interval, tick)
+
+
+RECURRING_ACTOR = "appeals:recurring-detector"
+
+
+async def detect_recurring(runtime: Runtime, deps: handlers.Deps, window: timedelta, threshold: int) -> int:
+    """One pass: the clusters of the appeals received within the horizon, each recorded or grown once."""
+    facts = await PostgresRecurring(runtime.pool_of).facts(deps.clock.now() - HORIZON)
+    recorded = 0
+    for cluster in detect(facts, window, threshold):
+        meta = Metadata(actor=RECURRING_ACTOR, correlation_id=uuid.uuid4())
+        try:
+            done = await handlers.record_recurring(deps, cluster, meta)
+        except ConcurrencyError:
+            continue  # another pass recorded it meanwhile; the next pass sees it
+        if done.events:
+            recorded += 1
+            log.info("recurring.recorded", problem_id=cluster.problem_id, appeals=len(cluster.appeal_ids))
+    return recorded
+
+
+def recurring_worker(deps_for: DepsFactory, window: timedelta, threshold: int, interval: float) -> Periodic:
+    """Looks for recurring problems every `interval` seconds (the settings' window and threshold)."""
+
+    async def tick(runtime: Runtime) -> int:
+        return await detect_recurring(runtime, deps_for(runtime), window, threshold)
+
+    return Periodic("recurring", interval, tick)
