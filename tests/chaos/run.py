@@ -38,6 +38,8 @@ class Run:
     scenarios: int = 0
     phases: dict[str, float] = field(default_factory=dict)
     quiesced_after: float | None = None
+    exits: list[str] = field(default_factory=list)
+    """Services that exited by themselves (a start while a server was away) and were started again."""
 
     @property
     def failed(self) -> bool:
@@ -63,6 +65,8 @@ async def _exercise(system: System, result: Run) -> None:
     urls = {name: proc.url for name, proc in system.services.items()}
     api = Api(urls, bearer(Role.BUREAU, "chaos-workload"), journal, Limits())
     truth = Truth({s: system.database_url(s) for s in SERVICES}, system.nats.url)
+    supervising = asyncio.Event()
+    supervisor = asyncio.create_task(system.supervise(supervising, journal.now))
     try:
         followers = await truth.followers()
         load = Workload(api, random.Random(result.seed), f"s{result.seed}")
@@ -85,6 +89,9 @@ async def _exercise(system: System, result: Run) -> None:
             result.findings.add("no quiescence", f"not settled within {QUIESCENCE_BOUND}s of the workload's end")
         await _check(api, truth, followers, result)
     finally:
+        supervising.set()
+        await supervisor
+        result.exits = system.exits
         await api.close()
 
 

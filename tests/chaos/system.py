@@ -13,11 +13,13 @@ the same data directory and socket; SIGSTOP / SIGCONT a service.
 """
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +53,8 @@ class ServiceProcess:
     process: subprocess.Popen[bytes] | None = None
     paused: bool = False
     starts: int = 0
+    held: bool = False
+    """Down on purpose (killed by a fault, not started again yet): the supervisor leaves it alone."""
 
     @property
     def url(self) -> str:
@@ -71,9 +75,11 @@ class ServiceProcess:
         )
         log.close()
         self.starts += 1
+        self.held = False
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as a crash or an OOM kill."""
+        self.held = True
         if self.running():
             assert self.process is not None
             self.process.send_signal(signal.SIGKILL)
@@ -92,6 +98,7 @@ class ServiceProcess:
         self.paused = False
 
     def stop(self) -> None:
+        self.held = True
         if not self.running():
             return
         assert self.process is not None
@@ -165,6 +172,9 @@ class System:
     pg: Postgres = field(init=False)
     nats: NatsServer = field(init=False)
     services: dict[str, ServiceProcess] = field(default_factory=dict, init=False)
+    exits: list[str] = field(default_factory=list, init=False)
+    """Services that exited by themselves and were started again (`supervise`), as the report says them."""
+    supervising: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -216,7 +226,7 @@ class System:
             while waiting:
                 for service in sorted(waiting):
                     proc = self.services[service]
-                    if proc.process is not None and proc.process.poll() is not None:
+                    if proc.process is not None and proc.process.poll() is not None and not self.supervising:
                         raise RuntimeError(f"{service} exited ({proc.process.returncode}); see {proc.log_path}")
                     try:
                         if (await client.get(f"{proc.url}/health/ready")).status_code == 200:
@@ -226,6 +236,22 @@ class System:
                 if waiting and time.monotonic() > deadline:
                     raise TimeoutError(f"not ready within {within}s: {sorted(waiting)}")
                 await asyncio.sleep(0.2)
+
+    async def supervise(self, stop: asyncio.Event, clock: Callable[[], float]) -> None:
+        """Start again a service that exited by itself, as its supervisor would (`up`, Kubernetes): one
+        restarted by a fault while PostgreSQL or NATS is away fails its start and exits."""
+        self.supervising = True
+        try:
+            while not stop.is_set():
+                for proc in self.services.values():
+                    if proc.held or proc.process is None or proc.process.poll() is None:
+                        continue
+                    self.exits.append(f"t={clock():.1f}s {proc.name} exited ({proc.process.returncode}), started again")
+                    proc.start()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.5)
+        finally:
+            self.supervising = False
 
     def stop(self) -> None:
         """Everything we started, by PID: the services first, then the servers."""
