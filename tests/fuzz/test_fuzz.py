@@ -63,7 +63,7 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:Do not use the `random` module:hypothesis.errors.HypothesisDeprecationWarning"
 )
 
-SERVICES = ("assignment", "appeals", "patrols", "evaluation")
+SERVICES = ("assignment", "appeals", "patrols", "evaluation", "notifications")
 NOW = datetime(2025, 3, 5, 2, tzinfo=UTC)
 EXAMPLES = int(os.environ.get("JZ_FUZZ_EXAMPLES", "5"))
 """Per operation and mode. CI runs a few; `JZ_FUZZ_EXAMPLES=200` explores deeper (same seeds, more cases)."""

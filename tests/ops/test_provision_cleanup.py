@@ -78,7 +78,7 @@ async def test_a_dry_run_lists_stale_consumers_a_run_removes_them_and_declared_o
 def test_the_declared_consumers_are_every_services_projections_the_kernels_included() -> None:
     declared = declared_consumers()
 
-    for service in ("assignment", "appeals", "patrols", "evaluation"):
+    for service in ("assignment", "appeals", "patrols", "evaluation", "notifications"):
         revocations = {d for d in declared if d.name.startswith(f"{service}__revocations__assignment__p")}
         assert {d.stream for d in revocations} == {partitioned_stream_name("assignment")}
         assert len(revocations) == 8
