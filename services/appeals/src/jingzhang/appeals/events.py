@@ -1,6 +1,7 @@
 """The appeals service's published language: its event registry, aggregate and contract."""
 
 from jingzhang.appeals.domain.events import APPEAL_EVENTS
+from jingzhang.appeals.domain.matters import MATTER, MATTER_EVENTS
 from jingzhang.appeals.domain.recurring import RECURRING, RECURRING_EVENTS
 from jingzhang.appeals.domain.state import APPEAL
 from jingzhang.appeals.domain.time_limit_policy import POLICY_EVENTS, TIME_LIMITS
@@ -9,7 +10,7 @@ from jingzhang.shared.events import EventRegistry
 
 SERVICE = "appeals"
 
-REGISTRY = EventRegistry([*APPEAL_EVENTS, *POLICY_EVENTS, *RECURRING_EVENTS])
+REGISTRY = EventRegistry([*APPEAL_EVENTS, *POLICY_EVENTS, *RECURRING_EVENTS, *MATTER_EVENTS])
 
 CONTRACT = ServiceContract(
     SERVICE,
@@ -25,6 +26,11 @@ CONTRACT = ServiceContract(
             RECURRING.aggregate_type,
             RECURRING_EVENTS,
             "A recurring problem (同类诉求反复): similar appeals of one enterprise or one station's area.",
+        ),
+        AggregateEvents(
+            MATTER.aggregate_type,
+            MATTER_EVENTS,
+            "A matter a chief reported up, the leader assigned and a unit carried out (上报、批办、落实).",
         ),
     ),
     "Enterprise appeals, their routing, time limits and escalation.",

@@ -38,6 +38,17 @@ from jingzhang.appeals.domain.handling import (
     decide_resolve,
 )
 from jingzhang.appeals.domain.intake import decide_raise
+from jingzhang.appeals.domain.matters import (
+    MATTER,
+    AssignMatter,
+    Matter,
+    ReportMatter,
+    check_matter,
+    decide_assign,
+    decide_complete,
+    decide_progress,
+    decide_report,
+)
 from jingzhang.appeals.domain.officers import KnownOfficer, require_serving
 from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
 from jingzhang.appeals.domain.recurring import (
@@ -450,3 +461,75 @@ async def judge_recurring(
     now = deps.clock.now()
     decide = partial(decide_verdict, problem_id=problem_id, confirm=confirm, note=note, now=now)
     return await execute(deps.store, REGISTRY, RECURRING, problem_id, decide, meta=meta, now=now)
+
+
+# --- report up, assign, carry out (issue 14 item 5) ---------------------------------------------------
+
+
+async def report_matter(
+    deps: Deps, cmd: ReportMatter, meta: Metadata, *, authorize: Authorize[Matter] | None = None
+) -> Decided[Matter]:
+    """A chief of the enterprise reports a matter up; a retry under its id records nothing."""
+    now = deps.clock.now()
+    matter_id = _valid_id(cmd.matter_id or str(deps.ids()), "matter_id")
+    cmd = replace(cmd, matter_id=matter_id)
+    chiefs = await deps.chiefs.snapshot(cmd.enterprise_id)
+    if chiefs is None:
+        raise NotFound("enterprise", cmd.enterprise_id)
+    decide = partial(decide_report, cmd=cmd, chiefs=chiefs, now=now)
+    return await execute(deps.store, REGISTRY, MATTER, matter_id, decide, meta=meta, now=now, authorize=authorize)
+
+
+async def _on_matter(
+    deps: Deps,
+    matter_id: str,
+    decide: Callable[[Matter, datetime], Sequence[DomainEvent]],
+    meta: Metadata,
+    authorize: Authorize[Matter] | None,
+) -> Decided[Matter]:
+    now = deps.clock.now()
+    _valid_id(matter_id, "matter_id")
+    return await execute(
+        deps.store, REGISTRY, MATTER, matter_id, lambda s: decide(s, now), meta=meta, now=now, authorize=authorize
+    )
+
+
+async def assign_matter(
+    deps: Deps, cmd: AssignMatter, meta: Metadata, *, authorize: Authorize[Matter] | None = None
+) -> Decided[Matter]:
+    """The enterprise's bureau leader (or whoever acts for the tier) assigns it to a unit with a deadline."""
+    found, _ = await load(deps.store, REGISTRY, MATTER, _valid_id(cmd.matter_id, "matter_id"))
+    if found.reported is None:
+        raise NotFound("matter", cmd.matter_id)
+    chiefs = await deps.chiefs.snapshot(found.reported.enterprise_id)
+    if chiefs is None:
+        raise NotFound("enterprise", found.reported.enterprise_id)
+    return await _on_matter(deps, cmd.matter_id, lambda s, now: decide_assign(s, cmd, chiefs, now), meta, authorize)
+
+
+async def record_matter_progress(
+    deps: Deps,
+    matter_id: str,
+    note: str,
+    recorded_by: str,
+    meta: Metadata,
+    *,
+    authorize: Authorize[Matter] | None = None,
+) -> Decided[Matter]:
+    return await _on_matter(deps, matter_id, lambda s, now: decide_progress(s, note, recorded_by, now), meta, authorize)
+
+
+async def complete_matter(
+    deps: Deps,
+    matter_id: str,
+    note: str,
+    recorded_by: str,
+    meta: Metadata,
+    *,
+    authorize: Authorize[Matter] | None = None,
+) -> Decided[Matter]:
+    return await _on_matter(deps, matter_id, lambda s, now: decide_complete(s, note, recorded_by, now), meta, authorize)
+
+
+async def check_matter_deadline(deps: Deps, matter_id: str, meta: Metadata) -> Decided[Matter]:
+    return await _on_matter(deps, matter_id, lambda s, now: check_matter(s, now), meta, None)

@@ -11,6 +11,7 @@ and `check_deadlines` records each warning and breach once. Under the demo's con
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import structlog
 
@@ -18,7 +19,9 @@ from jingzhang.appeals import handlers
 from jingzhang.appeals.domain.commands import CheckDeadlines, RouteHeldAppeal
 from jingzhang.appeals.domain.recurring import HORIZON, detect
 from jingzhang.appeals.projections import board, deadlines
+from jingzhang.appeals.projections.matters import PostgresMatters
 from jingzhang.appeals.projections.recurring import PostgresRecurring
+from jingzhang.shared.aggregate import Decided
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import ConcurrencyError
 from jingzhang.shared.runtime import Runtime
@@ -30,7 +33,7 @@ DEADLINES_ACTOR = "appeals:deadline-worker"
 DUTY_DESK_ACTOR = "appeals:duty-desk"
 
 DepsFactory = Callable[[Runtime], handlers.Deps]
-Step = Callable[[handlers.Deps, str, Metadata], Awaitable[handlers.Result]]
+Step = Callable[[handlers.Deps, str, Metadata], Awaitable[Decided[Any]]]
 
 
 async def check_due(runtime: Runtime, deps: handlers.Deps) -> int:
@@ -114,3 +117,19 @@ def recurring_worker(deps_for: DepsFactory, window: timedelta, threshold: int, i
         return await detect_recurring(runtime, deps_for(runtime), window, threshold)
 
     return Periodic("recurring", interval, tick)
+
+
+MATTERS_ACTOR = "appeals:matters-deadline"
+
+
+async def check_matters(runtime: Runtime, deps: handlers.Deps) -> int:
+    """One pass: every assigned matter past its deadline and not carried out is recorded overdue, once."""
+    due = await PostgresMatters(runtime.pool_of).past_due(deps.clock.now())
+    return await _each(deps, due, MATTERS_ACTOR, handlers.check_matter_deadline, "matters")
+
+
+def matters_worker(deps_for: DepsFactory, interval: float) -> Periodic:
+    async def tick(runtime: Runtime) -> int:
+        return await check_matters(runtime, deps_for(runtime))
+
+    return Periodic("matters", interval, tick)

@@ -9,6 +9,7 @@ from jingzhang.appeals.handlers import Deps
 from jingzhang.appeals.projections.board import AppealBoard
 from jingzhang.appeals.projections.chiefs import PostgresChiefs
 from jingzhang.appeals.projections.history import AppealHistory
+from jingzhang.appeals.projections.matters import PostgresMatters
 from jingzhang.appeals.projections.recurring import PostgresRecurring
 from jingzhang.shared.wiring import dependency
 
@@ -18,3 +19,4 @@ History = Annotated[AppealHistory, Depends(dependency(AppealHistory))]
 Chiefs = Annotated[PostgresChiefs, Depends(dependency(PostgresChiefs))]
 Departments = Annotated[DepartmentDirectory, Depends(dependency(DepartmentDirectory))]
 Recurring = Annotated[PostgresRecurring, Depends(dependency(PostgresRecurring))]
+Matters = Annotated[PostgresMatters, Depends(dependency(PostgresMatters))]

@@ -13,7 +13,7 @@ from jingzhang.shared.readers import ReaderRegistry
 
 AUDITED: dict[str, tuple[str, ...]] = {
     "assignment": ("enterprise", "officer", "token_revocation"),
-    "appeals": ("appeal", "time_limits", "recurring_problem"),
+    "appeals": ("appeal", "time_limits", "recurring_problem", "matter"),
     "patrols": ("duty", "visit", "hazard", "activity", "visit_cadence"),
     "evaluation": ("rating", "spot_check", "ranking"),
 }
