@@ -27,12 +27,12 @@
   }
 
   // An event reaches us as the service publishes it, a moment before the service's own read model has
-  // applied it: refresh at once and once more shortly after the last event.
-  var pending = null, trailing = null;
+  // applied it (longer on a busy machine): refresh at once and a few times shortly after the last event.
+  var pending = null, trailing = [];
   function nudged() {
     refresh();
-    clearTimeout(trailing);
-    trailing = setTimeout(refresh, 700);
+    trailing.forEach(clearTimeout);
+    trailing = [500, 1200, 2500].map(function (ms) { return setTimeout(refresh, ms); });
   }
 
   function refresh() {
