@@ -126,6 +126,7 @@ async def test_sigkill_mid_delivery_then_restart_delivers_everything(
         logged = proc.log.read_text(encoding="utf-8")
         assert "notification.sent" in logged  # the service logs at INFO here
         assert not [p for p in PHONES.values() if p in logged]  # phones never reach a log
+        assert "key=ent-9" not in logged  # nor the robot's webhook
     finally:
         await pool.close()
 
