@@ -98,12 +98,20 @@ class ServiceProcess:
         self.paused = False
 
     def stop(self) -> None:
+        self.terminate()
+        self.wait_stopped()
+
+    def terminate(self) -> None:
+        """SIGTERM (after SIGCONT if paused): the service shuts down in its own time (`wait_stopped`)."""
         self.held = True
-        if not self.running():
+        if self.running():
+            assert self.process is not None
+            self.resume()
+            self.process.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self) -> None:
+        if self.process is None:
             return
-        assert self.process is not None
-        self.resume()
-        self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(STOP_WAIT)
         except subprocess.TimeoutExpired:
@@ -256,8 +264,10 @@ class System:
             self.supervising = False
 
     def stop(self) -> None:
-        """Everything we started, by PID: the services first, then the servers."""
+        """Everything we started, by PID: the services first (all told at once), then the servers."""
         for proc in self.services.values():
-            proc.stop()
+            proc.terminate()
+        for proc in self.services.values():
+            proc.wait_stopped()
         self.nats.stop()
         self.pg.stop()
