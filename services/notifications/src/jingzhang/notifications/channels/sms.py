@@ -65,6 +65,8 @@ class SmsGateway:
     async def send(self, message: Outgoing) -> Result:
         sealed = await self.directory.phone_token(recipient_id(message.recipient))
         if sealed is None:
+            if not await self.directory.caught_up("assignment"):  # enrolled a moment ago, maybe
+                return Retry("the officer is not known here yet")
             return GiveUp("no phone number known for the officer")
         phone = await open_sealed(self.keys(), sealed)
         if not isinstance(phone, str):
