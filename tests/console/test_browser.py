@@ -98,6 +98,33 @@ async def test_an_officer_records_a_visit_on_a_phone_and_it_is_in_the_file(
     await page.context.close()
 
 
+async def test_an_officer_resolves_and_the_contact_answers_the_callback_and_rates_the_chief(
+    stack: Stack, browser: Browser, request_log: RequestLog
+) -> None:
+    appeal = next(a for a in await _appeals(stack, ENTERPRISE_ID) if "噪音" in a["description"])
+    officer = await signed_in(browser, stack.console, "officer", officer_id=POLICE_CHIEF, log=request_log)
+    await officer.goto(f"{stack.console}/appeals/{appeal['appeal_id']}")
+    await officer.fill("#done", "已协调施工方夜间停工")
+    await officer.click("form[action$='/resolve'] button")
+    await expect(officer.locator(".timeline")).to_contain_text("AppealResolved")
+    await officer.context.close()
+    contact = await signed_in(browser, stack.console, **CONTACT, viewport=PHONE, log=request_log)
+    card = contact.locator(f'#my-appeals li[data-appeal="{appeal["appeal_id"]}"]')
+    await card.locator("input[name=rating]").fill("4")
+    await card.locator("button").click()
+    await expect(contact.locator(".notice")).to_be_visible()
+    await expect(card.locator("form")).to_have_count(0)  # answered: no callback form any more
+    answered = await services(stack, "appeals", f"/appeals/{appeal['appeal_id']}")
+    assert isinstance(answered, dict)
+    assert answered["callback_rating"] == 4
+    await contact.select_option("#chief", f"{POLICE_CHIEF}|police_chief")
+    await contact.fill("#level", "5")
+    await contact.click("form[action='/portal/ratings'] button")
+    await expect(contact.locator(".notice")).to_be_visible()
+    await shot(contact, "portal-enterprise-375")
+    await contact.context.close()
+
+
 async def test_the_notice_card_prints_on_one_a4_page_with_a_working_qr_code(
     stack: Stack, browser: Browser, request_log: RequestLog
 ) -> None:

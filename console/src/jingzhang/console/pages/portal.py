@@ -82,7 +82,13 @@ def router(console: Console) -> APIRouter:
             "comment": form.get("comment", ""),
             "recorded_by": user.principal.subject,
         }
-        return await _send(console, request, user, "appeals", f"/appeals/{appeal_id}/callback", body, "done")
+        answer = await _send(console, request, user, "appeals", f"/appeals/{appeal_id}/callback", body, "done")
+        if answer.status_code == 303:
+            path = f"/appeals/{appeal_id}"
+            await data.readable(
+                lambda: _found(console, user, "appeals", path, lambda a: bool(a and a.get("callback_rating")))
+            )
+        return answer
 
     @routes.post("/portal/ratings")
     async def rate(request: Request) -> Response:
