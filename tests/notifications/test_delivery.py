@@ -84,6 +84,12 @@ async def test_a_routed_appeal_tells_the_acting_chief_and_the_group_once_each(
         "time_left": "5天",
         "link": "https://console.example/jz/appeals/appeal-1",
     }
+    reads = await service.pool.fetch(
+        "SELECT reader, kinds, route, purpose FROM privacy.personal_reads WHERE subject = 'officer/chief-a'"
+    )
+    assert [tuple(r) for r in reads] == [  # the phone's use is in the read log (PIPL), the number is not
+        ("service:notifications-delivery", ["phone"], "SMS SendSms", "notification appeal_routed")
+    ]
     assert group[0]["msgtype"] == "markdown"
     assert "**诉求已受理**" in group[0]["content"]
     assert f"{ENTERPRISE_NAME}提出的涉企矛盾纠纷诉求已收到，承办警长将在1天内答复" in group[0]["content"]

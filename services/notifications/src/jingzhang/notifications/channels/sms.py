@@ -68,6 +68,8 @@ class SmsGateway:
             if not await self.directory.caught_up("assignment"):  # enrolled a moment ago, maybe
                 return Retry("the officer is not known here yet")
             return GiveUp("no phone number known for the officer")
+        subject = f"officer/{recipient_id(message.recipient)}"
+        await self.directory.record_reveal(subject, "phone", "SMS SendSms", f"notification {message.kind.value}")
         phone = await open_sealed(self.keys(), sealed)
         if not isinstance(phone, str):
             return GiveUp("the recipient was erased")
