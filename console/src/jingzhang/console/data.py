@@ -67,7 +67,7 @@ async def enterprises(api: Api, user: User, station: str | None = None) -> list[
         return [own]
     if user.role is Role.OFFICER:
         return list(await api.get(user.token, "assignment", f"/officers/{user.principal.officer_id}/enterprises"))
-    return list(await api.get(user.token, "assignment", "/enterprises", station=station))
+    return list(await api.get(user.token, "assignment", "/enterprises", station=station or own_station(user)))
 
 
 async def roster(api: Api, user: User) -> list[dict[str, Any]] | None:
@@ -76,7 +76,9 @@ async def roster(api: Api, user: User) -> list[dict[str, Any]] | None:
     after: str | None = None
     while True:
         try:
-            page = await api.get(user.token, "assignment", "/officers", after=after, limit=500)
+            page = await api.get(
+                user.token, "assignment", "/officers", after=after, limit=500, station=own_station(user)
+            )
         except ApiError as exc:
             if exc.status in (403, 404, 405):
                 return None
@@ -85,6 +87,11 @@ async def roster(api: Api, user: User) -> list[dict[str, Any]] | None:
         after = page.get("next")
         if not after:
             return found
+
+
+def own_station(user: User) -> str | None:
+    """A station chief's lists are their station's: the services ask them to say so (`?station=`)."""
+    return user.principal.station if user.role is Role.STATION_CHIEF else None
 
 
 def posts_by_enterprise(officers: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, str]]]:

@@ -48,17 +48,14 @@ def router(console: Console) -> APIRouter:
             limit=4,
         )
         appeals = [a for a in await data.board(api, user, open_only=False) if _within(a, start, end)]
-        alerts = dict(
-            zip(
-                ALERTS,
-                await asyncio.gather(
-                    *(api.maybe(token, service, path, **params) for service, path, params in ALERTS.values())
-                ),
-                strict=True,
-            )
+        station = data.own_station(user)
+        scoped = {"station": station} if station else {}
+        found = await asyncio.gather(
+            *(api.maybe(token, service, path, **params, **scoped) for service, path, params in ALERTS.values())
         )
-        alerts = {name: found or [] for name, found in alerts.items()}
-        alerts["overdue_hazards"] = [h for h in alerts["overdue_hazards"] if _late(h)]
+        alerts: dict[str, list[Any] | None] = dict(zip(ALERTS, found, strict=True))
+        if alerts["overdue_hazards"] is not None:
+            alerts["overdue_hazards"] = [h for h in alerts["overdue_hazards"] if _late(h)]
         lang = request.cookies.get("lang", "zh")
         charts = _charts(figures, monthly, data.months(start, end), appeals, lang)
         rows = [(name, data.figure_value(value)) for name, value in figures.items() if name not in ("period", "as_of")]
