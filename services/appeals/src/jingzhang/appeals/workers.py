@@ -96,9 +96,12 @@ RECURRING_ACTOR = "appeals:recurring-detector"
 
 async def detect_recurring(runtime: Runtime, deps: handlers.Deps, window: timedelta, threshold: int) -> int:
     """One pass: the clusters of the appeals received within the horizon, each recorded or grown once."""
-    facts = await PostgresRecurring(runtime.pool_of).facts(deps.clock.now() - HORIZON)
+    found = PostgresRecurring(runtime.pool_of)
+    facts, known = await found.facts(deps.clock.now() - HORIZON), await found.known()
     recorded = 0
     for cluster in detect(facts, window, threshold):
+        if set(cluster.appeal_ids) <= known.get(cluster.problem_id, frozenset()):
+            continue  # recorded as it is: nothing to load
         meta = Metadata(actor=RECURRING_ACTOR, correlation_id=uuid.uuid4())
         try:
             done = await handlers.record_recurring(deps, cluster, meta)

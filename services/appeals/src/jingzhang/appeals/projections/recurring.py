@@ -99,6 +99,13 @@ class PostgresRecurring:
             for r in rows
         ]
 
+    async def known(self) -> dict[str, frozenset[str]]:
+        """Each recorded problem's appeals, so a pass loads only the streams of clusters new or grown."""
+        async with self._pool().acquire() as conn, conn.transaction():
+            await use_schema(conn, PROJECTION)
+            rows = await conn.fetch("SELECT problem_id, appeal_ids FROM problems")
+        return {r["problem_id"]: frozenset(r["appeal_ids"]) for r in rows}
+
     async def problems(self, status: str | None = None, only: Collection[str] | None = None) -> list[dict[str, Any]]:
         """Problems newest first; `only`: those with an appeal of these enterprises (a station's)."""
         async with self._pool().acquire() as conn, conn.transaction():
