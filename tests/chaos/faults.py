@@ -61,14 +61,20 @@ class Fault:
         return (self.target,) if self.target in SERVICES else SERVICES
 
 
+SHORT_KILLS = 2
+"""Services the short schedule kills (drawn by the seed); the long one kills every service."""
+
+
 def plan(seed: int, *, long: bool) -> list[Fault]:
-    """Every kind of fault on every target once (twice when long), shuffled by the seed."""
+    """Every kind of fault once, shuffled by the seed: the short schedule kills `SHORT_KILLS` services
+    drawn by the seed, the long one every service, in each of its two rounds."""
     rng = random.Random(seed)
     rounds = 2 if long else 1
     gaps = LONG_GAPS if long else SHORT_GAPS
     faults: list[Fault] = []
     for round_ in range(rounds):
-        kinds = [("kill", s) for s in SERVICES] + [("nats", "nats"), ("postgres", "postgres")]
+        killed = SERVICES if long else tuple(rng.sample(SERVICES, SHORT_KILLS))
+        kinds = [("kill", s) for s in killed] + [("nats", "nats"), ("postgres", "postgres")]
         kinds.append(("pause", rng.choice(SERVICES)))
         rng.shuffle(kinds)
         for kind, target in kinds:
