@@ -5,7 +5,9 @@ One stack and one browser for the module; the tests run in order, the last ones 
 
 import io
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,7 +30,10 @@ from tests.console.zone import START
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 LIVE_WITHIN = 2.0
 """Seconds from an event to the open page showing it (the issue's promise)."""
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+WCAG_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],  # what the test reads; axe then details nothing else (faster)
+}
 CONTACT = {"role": "enterprise_contact", "enterprise_id": ENTERPRISE_ID}
 
 
@@ -161,6 +166,7 @@ async def test_the_main_pages_have_no_serious_accessibility_violation(
         "/appeals",
         f"/appeals/{appeal}",
         f"/officers/{POLICE_CHIEF}",
+        f"/rankings/2025/officers/{POLICE_CHIEF}",
         f"/enterprises/{ENTERPRISE_ID}/notice-card",
     ]
     found: dict[str, list[str]] = {}
@@ -211,10 +217,14 @@ async def test_a_raised_appeal_is_on_the_board_within_2s_and_turns_warning_then_
     await shot(officer, "appeal-acknowledged")
     await officer.context.close()
 
+    # the services' clock passes the warning, then the limit; each time the appeals service records it and
+    # its read model shows it (which may take a while on a busy machine), the open board follows within 2 s
     await stack.move_clock(_instant(appeal["warning_at"]) + timedelta(minutes=1))
+    await _until_appeal(stack, appeal["appeal_id"], lambda a: a["warned"])
     await expect(row).to_have_attribute("data-state", "warning", timeout=LIVE_WITHIN * 1000)
     await shot(board, "board-warning")
     await stack.move_clock(_instant(appeal["due_at"]) + timedelta(minutes=1))
+    await _until_appeal(stack, appeal["appeal_id"], lambda a: a["escalations"] > 0)
     await expect(row).to_have_attribute("data-state", "breach", timeout=LIVE_WITHIN * 1000)
     await expect(row).to_contain_text("li-suozhang")  # escalated to the station chief, with a grace window
     await shot(board, "board-breach")
@@ -247,6 +257,11 @@ async def _raise(stack: Stack, enterprise_id: str, text: str) -> str:
         appeal_id = str(answer.json()["id"])
         await until(getter(client, f"{stack.url('appeals')}/appeals/{appeal_id}"), lambda found: found is not None)
         return appeal_id
+
+
+async def _until_appeal(stack: Stack, appeal_id: str, holds: Callable[[dict[str, Any]], bool]) -> None:
+    async with httpx.AsyncClient(headers=bearer(Role.BUREAU), timeout=30) as client:
+        await until(getter(client, f"{stack.url('appeals')}/appeals/{appeal_id}"), lambda a: a is not None and holds(a))
 
 
 async def _appeals(stack: Stack, enterprise_id: str) -> list[dict[str, str]]:

@@ -57,6 +57,12 @@ def router(console: Console) -> APIRouter:
         found = await console.api.get(user.token, "evaluation", f"/rankings/{year}")
         return console.render(request, user, "ranking.html", ranking=found, year=year)
 
+    @routes.get("/rankings/{year}/officers/{officer_id}")
+    async def why(request: Request, year: int, officer_id: str) -> Response:
+        user = await console.user(request)
+        found = await console.api.get(user.token, "evaluation", f"/rankings/{year}/officers/{officer_id}")
+        return console.render(request, user, "ranking_why.html", why=found, year=year)
+
     return routes
 
 
