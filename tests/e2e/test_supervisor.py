@@ -29,7 +29,7 @@ from .test_stack import SERVICES, _free, free_port_base, issue_token, start_stac
 
 
 def holder(state: Path) -> dict[str, Any]:
-    return dict(json.loads((state / "up.lock").read_text()))
+    return dict(json.loads((state / "up.json").read_text()))
 
 
 def gone(pid: int) -> bool:
