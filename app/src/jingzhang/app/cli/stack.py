@@ -162,6 +162,7 @@ def _load_demo(stack: "Stack") -> None:
                 progress=lambda m: console.print(m),
                 wait_timeout=600,
                 token=token,
+                group_sinks=stack.sinks_url,  # each enterprise's WeChat group: the local robot sink
             )
         )
     except DemoError as exc:
