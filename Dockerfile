@@ -4,6 +4,8 @@
 # The `ops` target adds the application layer, the `jingzhang` CLI (provision, replay, parked,
 # republish, privacy erase), for the provisioning job and operators:
 #   docker build --target ops -t jingzhang-ops:0.1.0 .
+# The `console` target is the web console (jingzhang-console) on the application layer:
+#   docker build --target console -t jingzhang-console:0.1.0 .
 # Settings come from the environment (NATS_URL, DATABASE_URL, HTTP_HOST, HTTP_PORT, LOG_LEVEL).
 
 ARG SERVICE=assignment
@@ -41,6 +43,20 @@ FROM runtime AS ops
 COPY --from=ops-build /opt/jingzhang /opt/jingzhang
 ENTRYPOINT ["jingzhang"]
 CMD ["--help"]
+
+# the web console and portal: the application layer plus jingzhang-console (docs/console.md)
+FROM ops-build AS console-build
+COPY console ./console
+RUN /opt/jingzhang/bin/pip install ./console
+
+FROM runtime AS console
+ENV CONSOLE_HTTP_HOST=0.0.0.0 \
+    CONSOLE_HTTP_PORT=8000
+COPY --from=console-build /opt/jingzhang /opt/jingzhang
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health/live', timeout=2)"]
+ENTRYPOINT ["python", "-m", "jingzhang.console"]
 
 # the default target, so last: one service
 FROM runtime AS service

@@ -17,6 +17,8 @@ def render(run: Run) -> str:
         *_workload(run),
         "  faults (t = seconds into the run; recovery from the fault's end):",
         *(_fault(o) for o in run.outcomes),
+        f"  services that exited by themselves and were started again: {len(run.exits)}",
+        *(f"    {line}" for line in run.exits),
         *_figures(run),
     ]
     if run.failed:

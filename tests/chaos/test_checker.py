@@ -88,6 +88,30 @@ def test_a_refused_attempt_that_wrote_is_found() -> None:
     assert list(found) == ["refused attempt wrote"]
 
 
+def test_a_commit_the_database_could_not_confirm_answered_by_the_retry_passes() -> None:
+    """The postmaster stopped between committing and saying so: 503 `database_unavailable`, then the retry
+    under the same id answers what the first attempt recorded (seed 507766)."""
+    unconfirmed = attempt(503, retry_after="2", code="database_unavailable")
+    retry = attempt(201, at=3.0)
+    recorded = {unconfirmed.correlation_id: batch(unconfirmed.correlation_id)}
+    assert problems(command(unconfirmed, retry), recorded) == {}  # type: ignore[arg-type]
+
+
+def test_but_a_refusal_that_wrote_or_a_second_append_is_still_found() -> None:
+    refused = attempt(409, code="rejected")
+    retry = attempt(201, at=3.0)
+    assert list(problems(command(refused, retry), {refused.correlation_id: batch(refused.correlation_id)})) == [  # type: ignore[arg-type]
+        "refused attempt wrote"
+    ]
+    unconfirmed = attempt(503, retry_after="2", code="database_unavailable")
+    again = attempt(201, at=3.0)
+    twice = {
+        unconfirmed.correlation_id: batch(unconfirmed.correlation_id),
+        again.correlation_id: batch(again.correlation_id, 3),
+    }
+    assert list(problems(command(unconfirmed, again), twice)) == ["refused attempt wrote", "duplicated"]  # type: ignore[arg-type]
+
+
 def test_an_answer_other_than_the_record_is_found() -> None:
     ok = attempt(201)
     found = problems(command(ok), {ok.correlation_id: batch(ok.correlation_id, 4)})  # type: ignore[dict-item]

@@ -1,7 +1,6 @@
 """One stack and one browser for the console's browser tests (session scope): the four services and
 the console on loopback ports, Debian's chromium driven by Playwright."""
 
-import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -9,7 +8,7 @@ from urllib.parse import urlsplit
 
 import nats
 import pytest
-from playwright.async_api import Browser, Request, async_playwright
+from playwright.async_api import Browser, Request
 
 from jingzhang.app.services import SERVICES
 from jingzhang.shared.local.nats import NatsServer
@@ -17,11 +16,9 @@ from jingzhang.shared.local.postgres import EmbeddedPostgres
 from jingzhang.shared.streams import provision
 from tests.conftest import ServiceEnv
 from tests.console import world
+from tests.console.helpers import ARTIFACTS, chromium
 from tests.console.stack import Stack, console_stack
 from tests.console.zone import START
-
-CHROMIUM = os.environ.get("JZ_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +60,5 @@ def request_log() -> RequestLog:
 async def browser() -> AsyncIterator[Browser]:
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
-    async with async_playwright() as pw:
-        launched = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    async with chromium() as launched:
         yield launched
-        await launched.close()

@@ -1,17 +1,39 @@
-"""What the console's browser tests (and the demo's) share: signing in, reading the overview, screenshots."""
+"""What the console's browser tests (and the demo's) share: the browser, signing in, reading the overview,
+screenshots. The demo's check, given a console on the demo's services (`tests.console.stack.serving`):
+
+    async with chromium() as browser:
+        page = await signed_in(browser, console_url, "bureau")   # lands on /overview: the services' year
+        await assert_overview_shows(page, figures)               # figures: GET /figures for that year
+"""
 
 import asyncio
+import contextlib
+import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1366, "height": 900}
+
+
+CHROMIUM = os.environ.get("JZ_CHROMIUM", "/usr/bin/chromium")
+
+
+@contextlib.asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's chromium under Playwright (never the browsers Playwright downloads itself)."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 async def signed_in(

@@ -13,7 +13,6 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from jingzhang.app.services import SERVICES
 from jingzhang.console.app import create_app as console_app
 from jingzhang.console.settings import ConsoleSettings
 from jingzhang.shared.clock import ShiftedClock
@@ -22,6 +21,8 @@ from tests.auth import KEY_FILE, PUBLIC_KEY_FILE, bearer
 from tests.conftest import ServiceEnv
 
 HOST = "127.0.0.1"
+SERVICES = ("assignment", "appeals", "patrols", "evaluation")
+"""What the console reads (notifications, which only sends, is not started here)."""
 
 
 def free_port() -> int:
@@ -50,7 +51,9 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def serving(app: FastAPI, port: int) -> AsyncIterator[None]:
-    server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

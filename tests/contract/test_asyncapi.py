@@ -41,5 +41,5 @@ def test_every_message_has_headers_and_an_example_its_schemas_accept(key: str) -
     (example,) = message["examples"]
     assert [e.message for e in validator(message["headers"]["$ref"]).iter_errors(example["headers"])] == []
     assert [e.message for e in validator(message["payload"]["$ref"]).iter_errors(example["payload"])] == []
-    assert example["payload"]["dataschema"] == message["externalDocs"]["url"]
+    assert example["payload"]["dataschema"] == message["x-dataschema"]
     assert example["headers"]["Nats-Msg-Id"] == example["payload"]["id"]

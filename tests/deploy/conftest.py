@@ -15,7 +15,7 @@ from jingzhang.shared.local.nats import NatsServer
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 NATS_DIR = DEPLOY / "nats"
-USERS = (*SERVICES, "ops", "external")
+USERS = (*SERVICES, "ops", "external", "console")
 
 
 def password_env(user: str) -> str:

@@ -91,7 +91,8 @@ class TestGenerated:
 
             assert named
             assert all(s.split(".")[-1].startswith(f"{service}__") or s.endswith(".>") for s in named)
-            assert [s for s in allowed if s.startswith("jz.")] == [f"jz.{service}.evt.>"]
+            # its own events and its relay's watermark (shared/watermark.py), nobody else's
+            assert [s for s in allowed if s.startswith("jz.")] == [f"jz.{service}.evt.>", f"jz.{service}.watermark"]
 
 
 class TestHelmValues:

@@ -1,6 +1,7 @@
 """deploy/nats run for real, for the watermarks (shared/watermark.py): a service publishes its own relay's
 watermark only, hears those of the services it reads and looks at their partitioned copies; nobody can
-forge another service's watermark (a forged one could make a service call someone who exists nobody)."""
+forge another service's watermark (a forged one could make a service call someone who exists nobody).
+And the relay's copy watch (shared/copy_watch.py) may do its job under these permissions."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 
 from jingzhang.app.services import SERVICES
+from jingzhang.shared.copy_watch import CopyWatch
 from jingzhang.shared.runtime import inbox_prefix
 from jingzhang.shared.streams import partitioned_stream_name, provision
 from jingzhang.shared.watermark import Watermark, copied_through, watermark_subject
@@ -74,3 +76,19 @@ async def test_nobody_forges_another_services_watermark(users: dict[str, tuple[N
         raise AssertionError(f"no violation reported: {errors}")
     await asyncio.sleep(0.2)
     assert heard.empty()
+
+
+async def test_a_relays_copy_watch_may_look_at_its_copy_and_step_its_leader_down(
+    users: dict[str, tuple[NATS, list[str]]],
+) -> None:
+    assignment, errors = users["assignment"]
+    watch = CopyWatch(assignment, "assignment")
+
+    seen = await watch.sight()
+    reply = await assignment.request(
+        f"$JS.API.STREAM.LEADER.STEPDOWN.{partitioned_stream_name('assignment')}", b"", timeout=5
+    )
+
+    assert (seen.origin_last_seq, seen.replicated) == (0, False)
+    assert reply.data  # JetStream answered (one server: nobody to hand over to), no permissions violation
+    assert errors == []

@@ -29,7 +29,7 @@ from .test_stack import SERVICES, _free, free_port_base, issue_token, start_stac
 
 
 def holder(state: Path) -> dict[str, Any]:
-    return dict(json.loads((state / "up.lock").read_text()))
+    return dict(json.loads((state / "up.json").read_text()))
 
 
 def gone(pid: int) -> bool:
@@ -52,6 +52,19 @@ async def events_written(state: Path) -> dict[str, int]:
             counts[service] = int(await conn.fetchval("SELECT count(*) FROM es.events"))
         finally:
             await conn.close()
+    return counts
+
+
+async def settled(state: Path, quiet: float = 4.0, within: float = 60.0) -> dict[str, int]:
+    """The stores' counts once the stack has stopped writing (its reactions to our commands done)."""
+    deadline = time.monotonic() + within
+    counts, since = await events_written(state), time.monotonic()
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, f"the stack kept writing: {counts}"
+        await asyncio.sleep(0.5)
+        now = await events_written(state)
+        if now != counts:
+            counts, since = now, time.monotonic()
     return counts
 
 
@@ -81,7 +94,7 @@ async def test_up_refuses_a_second_up_restarts_what_dies_and_stops_everything(tm
         running = holder(state)
         assert running["pid"] == first.pid
         started |= {c["pid"] for c in running["children"].values()}
-        before = await events_written(state)
+        before = await settled(state)
         assert before["assignment"] > 0
 
         # a second `up` on the same state dir: refused before it starts anything

@@ -18,6 +18,7 @@ from jingzhang.appeals.domain.events import (
     AppealRouted,
     CallbackRecorded,
 )
+from jingzhang.appeals.domain.recurring import ClusterKind, RecurringProblemDetected
 from jingzhang.appeals.domain.vocabulary import Category, Channel, LimitClass
 from jingzhang.assignment.domain.events import (
     ChiefAssigned,
@@ -313,6 +314,20 @@ def case(activity_id: str, day: date, kind: CaseKind, recovered_yuan: int | None
         losses_recovered_yuan=recovered_yuan,
     )
     return Step("patrols", "activity", activity_id, event, at(day.month, day.day, 17))
+
+
+def problem(problem_id: str, day: date) -> Step:
+    """A recurring problem the appeals service found on `day` (issue 14)."""
+    found = at(day.month, day.day, 3)
+    event = RecurringProblemDetected(
+        problem_id=problem_id,
+        kind=ClusterKind.ENTERPRISE,
+        scope="e1",
+        category=Category.DISPUTE,
+        appeal_ids=("a1", "a2"),
+        detected_at=found,
+    )
+    return Step("appeals", "recurring_problem", problem_id, event, found)
 
 
 def forum(forum_id: str, day: date, refs: tuple[str, ...]) -> Step:

@@ -19,6 +19,9 @@ Left out: `positive_data_acceptance` (valid-looking ids of things that do not ex
 commands against the wrong state 409) and the checks that send requests of their own
 (`ignored_auth`, `use_after_free`, ...): the token is proved separately below, on every operation.
 
+Then every integer field of every command body gets numbers no reader of our events could hold
+(2^31, 2^63, 10^400, ...: `tests/fuzz/oversized.py`), each a 422 naming the field.
+
 After the run, nothing is half-written: every stream's versions run 1..n, the relay published
 exactly the events PostgreSQL holds (each once), every consumer acked them and none was parked.
 
@@ -51,7 +54,7 @@ from tests.assignment.e2e.scenario import staffed
 from tests.assignment.unit.samples import ENTERPRISE_ID, SPARE_STATION_OFFICER
 from tests.auth import BUREAU
 from tests.conftest import ServiceEnv
-from tests.fuzz import invariants
+from tests.fuzz import invariants, oversized
 from tests.fuzz.harness import Fuzzer, load_schema, operations, problem_shape
 
 # Schemathesis' negative mode draws from `random` inside its strategies; hypothesis seeds that module for
@@ -60,7 +63,7 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:Do not use the `random` module:hypothesis.errors.HypothesisDeprecationWarning"
 )
 
-SERVICES = ("assignment", "appeals", "patrols", "evaluation")
+SERVICES = ("assignment", "appeals", "patrols", "evaluation", "notifications")
 NOW = datetime(2025, 3, 5, 2, tzinfo=UTC)
 EXAMPLES = int(os.environ.get("JZ_FUZZ_EXAMPLES", "5"))
 """Per operation and mode. CI runs a few; `JZ_FUZZ_EXAMPLES=200` explores deeper (same seeds, more cases)."""
@@ -101,6 +104,8 @@ async def test_fuzzed_api_answers_every_case_and_writes_nothing_half(
         report = await asyncio.to_thread(fuzzer.run, operations(schema, _not_fuzzed), MODES)
         assert not report.findings, report.render()
         assert report.sent > 0
+        tried = await oversized.refusals(client, app.openapi())  # the numbers no reader could hold
+        assert "expected_version" in tried, tried
         runtime: Runtime = app.state.runtime
         await invariants.settled(runtime)
         assert await invariants.version_gaps(runtime.pool) == []

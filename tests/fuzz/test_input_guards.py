@@ -75,6 +75,32 @@ async def test_text_postgresql_cannot_store_is_a_422_naming_the_field(
     assert what in problem["detail"]
 
 
+@pytest.mark.parametrize(
+    ("raw", "field", "what"),
+    [
+        ('{"name": "a", "count": 2147483648}', "count", "larger than"),
+        ('{"name": "a", "count": -2147483649}', "count", "smaller than"),
+        ('{"name": "a", "nested": {"n": [1, 18446744073709551616]}}', "nested.n.1", "larger than"),
+        ('{"name": "a", "count": 1' + "0" * 400 + "}", "count", "larger than"),
+        ('{"name": "a", "ratio": 1e400}', "ratio", "not a finite number"),
+        ('{"name": "a", "ratio": NaN}', "ratio", "not a finite number"),
+    ],
+)
+async def test_a_number_no_reader_can_hold_is_a_422_naming_the_field(
+    client: httpx.AsyncClient, raw: str, field: str, what: str
+) -> None:
+    response = await _post(client, raw)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+    assert what in response.json()["detail"]
+
+
+async def test_numbers_every_reader_can_hold_pass(client: httpx.AsyncClient) -> None:
+    raw = '{"name": "a", "extra": [2147483647, -2147483648, 1.5e300, true]}'
+    response = await _post(client, raw)
+    assert response.status_code == 200, response.text
+
+
 async def test_an_oversized_body_is_a_413_whether_declared_or_streamed(client: httpx.AsyncClient) -> None:
     big = b'{"name": "' + b"x" * MAX_BODY_BYTES + b'"}'
     declared = await _post(client, big)

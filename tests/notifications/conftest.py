@@ -143,6 +143,7 @@ async def notifications_settings(world: World, **overrides: object) -> Notificat
         "delivery_poll_interval": 0.05,
         "delivery_backoff": 0.2,
         "delivery_lease": 1.0,
+        "delivery_max_attempts": 3,
         "robot_rate_window": 1.5,
         "console_url": "https://console.example/jz",
         **overrides,

@@ -19,7 +19,7 @@ import pytest
 from jingzhang.shared.local.nats import free_port
 from tests.auth import BUREAU
 from tests.kernel.helpers import eventually
-from tests.notifications.conftest import World, enrol, raise_and_route, register_enterprise
+from tests.notifications.conftest import PHONES, World, enrol, raise_and_route, register_enterprise
 
 pytestmark = pytest.mark.e2e
 
@@ -123,6 +123,10 @@ async def test_sigkill_mid_delivery_then_restart_delivers_everything(
 
         await eventually(all_sent, timeout=40)
         await _check(pool, world)
+        logged = proc.log.read_text(encoding="utf-8")
+        assert "notification.sent" in logged  # the service logs at INFO here
+        assert not [p for p in PHONES.values() if p in logged]  # phones never reach a log
+        assert "key=ent-9" not in logged  # nor the robot's webhook
     finally:
         await pool.close()
 

@@ -84,6 +84,12 @@ async def test_a_routed_appeal_tells_the_acting_chief_and_the_group_once_each(
         "time_left": "5天",
         "link": "https://console.example/jz/appeals/appeal-1",
     }
+    reads = await service.pool.fetch(
+        "SELECT reader, kinds, route, purpose FROM privacy.personal_reads WHERE subject = 'officer/chief-a'"
+    )
+    assert [tuple(r) for r in reads] == [  # the phone's use is in the read log (PIPL), the number is not
+        ("service:notifications-delivery", ["phone"], "SMS SendSms", "notification appeal_routed")
+    ]
     assert group[0]["msgtype"] == "markdown"
     assert "**诉求已受理**" in group[0]["content"]
     assert f"{ENTERPRISE_NAME}提出的涉企矛盾纠纷诉求已收到，承办警长将在1天内答复" in group[0]["content"]
@@ -140,6 +146,40 @@ async def test_the_robots_rate_limit_holds_messages_none_lost_none_doubled(
     summary = (await service.client.get("/deliveries/summary")).json()
     assert summary["wecom"]["held"] > 0
     assert summary["wecom"]["dead"] == 0
+
+
+async def test_a_message_that_keeps_failing_is_dead_lettered_with_the_reason(
+    ready: None, world: World, service: Service
+) -> None:
+    await register_enterprise(world, "ent-2")
+    await group_registered(world, service, "ent-2")
+    world.sinks.robots.busy.add("ent-2")
+    try:
+        await raise_and_route(world, "ent-2", "busy-1")
+
+        async def dead() -> bool:
+            row = await service.pool.fetchrow(
+                "SELECT data FROM es.events WHERE event_type = 'NotificationFailed' AND data->>'ref' = 'busy-1'"
+            )
+            return row is not None
+
+        await eventually(dead, timeout=20)
+    finally:
+        world.sinks.robots.busy.discard("ent-2")
+    [row] = await service.pool.fetch(
+        "SELECT data FROM es.events WHERE event_type = 'NotificationFailed' AND data->>'ref' = 'busy-1'"
+    )
+    failed = json.loads(row["data"])
+    assert (failed["channel"], failed["recipient"], failed["attempts"]) == ("wecom", "group/ent-2", 3)
+    assert failed["reason"] == "robot errcode -1 (after 3 attempts)"
+    assert world.sinks.robots.received.get("ent-2", []) == []
+    outbox = await service.pool.fetchrow(
+        "SELECT state, attempts, last_error FROM proj_dispatch.outbox WHERE ref = 'busy-1' AND channel = 'wecom'"
+    )
+    assert outbox is not None
+    assert (outbox["state"], outbox["attempts"]) == ("dead", 3)
+    summary = (await service.client.get("/deliveries/summary")).json()
+    assert summary["wecom"]["dead"] == 1
 
 
 async def test_quiet_hours_hold_what_is_not_urgent_until_morning(ready: None, world: World, service: Service) -> None:
@@ -263,5 +303,7 @@ async def test_bad_configuration_is_refused_naming_the_field(ready: None, servic
         "/sms/templates/appeal_routed", json={"template_code": "S", "content": "x"}, headers=officer
     )
     assert denied.status_code == 403
-    written = await service.pool.fetchval("SELECT count(*) FROM es.events WHERE event_type = 'GroupWebhookRegistered'")
-    assert written == 1  # only the good registration of the module
+    written = await service.pool.fetch(
+        "SELECT data->>'enterprise_id' AS e FROM es.events WHERE event_type = 'GroupWebhookRegistered'"
+    )
+    assert sorted(r["e"] for r in written) == ["ent-1", "ent-2"]  # the module's good registrations only

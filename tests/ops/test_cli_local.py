@@ -3,13 +3,14 @@ local stack found from its state dir when no server is named, and a confirmation
 
 import asyncio
 import json
+import signal
 from pathlib import Path
 
 import asyncpg
 import nats
 from typer.testing import CliRunner
 
-from jingzhang.app.cli import EXIT_BAD_INPUT, app
+from jingzhang.app.cli import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, app
 from jingzhang.app.cli.local import LocalStack, find
 from jingzhang.app.services import SERVICES
 from jingzhang.shared.envelope import StreamId
@@ -141,3 +142,17 @@ def test_the_local_key_store_is_offered_only_where_the_environment_names_none(tm
         "KEYSTORE_MASTER_KEY": "bWFzdGVy",
     }
     assert stack.database_url("appeals") == "postgresql://postgres@/jz_appeals?host=/run/pg"
+
+
+def test_up_against_unreachable_servers_says_so_in_one_line_and_exits_3(tmp_path: Path) -> None:
+    nowhere = {"NATS_URL": "nats://127.0.0.1:1", "DATABASE_URL": "postgresql://jz:secret@127.0.0.1:1/none"}
+    before = signal.getsignal(signal.SIGTERM)  # `up` installs its own; give the test process its own back
+    try:
+        result = runner.invoke(app, ["up", "--state-dir", str(tmp_path), "--seconds", "1"], env=nowhere)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+    assert result.exit_code == EXIT_UNAVAILABLE
+    assert "cannot reach" in result.output
+    assert "Traceback" not in result.output
+    assert "secret" not in result.output

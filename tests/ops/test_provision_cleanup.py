@@ -80,7 +80,7 @@ async def test_a_dry_run_lists_stale_consumers_a_run_removes_them_and_declared_o
 def test_the_declared_consumers_are_every_services_projections_the_kernels_included() -> None:
     declared = declared_consumers()
 
-    for service in ("assignment", "appeals", "patrols", "evaluation"):
+    for service in ("assignment", "appeals", "patrols", "evaluation", "notifications"):
         group = {d for d in declared if d.name.startswith(f"{service}__all__assignment__p")}
         assert {d.stream for d in group} == {partitioned_stream_name("assignment")}
         assert len(group) == 8

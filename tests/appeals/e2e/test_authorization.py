@@ -60,6 +60,15 @@ def refused(response: httpx.Response, *words: str) -> None:
         assert word in body["detail"], body["detail"]
 
 
+def refused_as_georeport(response: httpx.Response, *words: str) -> None:
+    """Open311's errors are GeoReport's: `[{code, description}]`."""
+    assert response.status_code == 403, response.text
+    [error] = response.json()
+    assert error["code"] == 403
+    for word in words:
+        assert word in error["description"], error["description"]
+
+
 async def actors(appeals: Appeals, appeal_id: str) -> list[tuple[str, str]]:
     stored = await appeals.app.state.runtime.store.read_stream(APPEAL.stream(appeal_id))
     return [(e.event_type, e.actor) for e in stored]
@@ -91,9 +100,9 @@ async def test_an_enterprise_contact_raises_reads_and_answers_for_their_own_ente
     refused(await get(appeals, "/appeals/ap-own", OTHER_CONTACT), "own enterprise")
     refused(await get(appeals, f"/enterprises/{ENTERPRISE}/appeals", OTHER_CONTACT), "own enterprise")
     refused(await get(appeals, f"/enterprises/{ENTERPRISE}/chiefs", OTHER_CONTACT), "own enterprise")
-    refused(await get(appeals, "/open311/v2/requests/ap-own.json", OTHER_CONTACT), "own enterprise")
+    refused_as_georeport(await get(appeals, "/open311/v2/requests/ap-own.json", OTHER_CONTACT), "own enterprise")
     refused(await get(appeals, "/appeals/overdue", OWN_CONTACT), "bureau, auditor", "/enterprises/{id}/appeals")
-    refused(await get(appeals, "/open311/v2/requests.json", OWN_CONTACT), "bureau, auditor")
+    refused_as_georeport(await get(appeals, "/open311/v2/requests.json", OWN_CONTACT), "bureau, auditor")
     refused(await get(appeals, f"/officers/{POLICE_A}/queue", OWN_CONTACT), "officers' records")
     for path in ("/departments", "/open311/v2/services.json"):
         assert (await get(appeals, path, OWN_CONTACT)).status_code == 200

@@ -1,6 +1,8 @@
 """Out of duty: referred to a department, followed up, and open on our side until it reports back."""
 
-from ..unit.samples import ENTERPRISE, POLICE_A
+from typing import Any
+
+from ..unit.samples import DAY, ENTERPRISE, HOUR, POLICE_A, STATION_A
 from .conftest import Appeals
 from .feeds import Feed, register_enterprise
 from .samples import ack_body, raise_body, types
@@ -28,6 +30,21 @@ async def test_a_referral_stays_open_until_the_department_reports_back(assignmen
     [request] = await appeals.get("/open311/v2/requests/ap-wall.json")
     assert (request["status"], request["agency_responsible"]) == ("open", "城管执法大队")
 
+    # chased (issue 14 item 3): reminded at 4/5 of the department's 5 days, overdue past them, and a day
+    # later the appeal goes to the station chief; the late reply counts in the department's own figures
+    assert view["referral_due_at"] is not None
+    assert not view["referral_overdue"]
+    appeals.clock.advance(4 * DAY + HOUR)
+    await appeals.appeal_when("ap-wall", lambda v: types(v)[-1] == "ReferralReplyReminded")
+    appeals.clock.advance(DAY)
+    view = await appeals.appeal_when("ap-wall", lambda v: v["referral_overdue"])
+    [queued] = await appeals.get(f"/officers/{POLICE_A}/queue")
+    assert (queued["appeal_id"], queued["referral_overdue"]) == ("ap-wall", True)
+    assert (await figures(appeals))["overdue_now"] == 1
+    appeals.clock.advance(DAY)
+    view = await appeals.appeal_when("ap-wall", lambda v: types(v)[-1] == "AppealEscalated")
+    assert (view["officer_id"], view["status"]) == (STATION_A, "referred")
+
     report = {"outcome": "done", "note": "wall demolished", "recorded_by": POLICE_A}
     await appeals.post("/appeals/ap-wall/report-back", report)
     view = await appeals.appeal_when("ap-wall", lambda v: not v["is_open"])
@@ -37,6 +54,16 @@ async def test_a_referral_stays_open_until_the_department_reports_back(assignmen
     assert request["status"] == "closed"
     closed = await appeals.get("/open311/v2/requests.json?status=closed")
     assert [r["service_request_id"] for r in closed] == ["ap-wall"]
+    counted = await figures(appeals)
+    assert (counted["reply_within"], counted["referrals"], counted["replied"]) == ("P5D", 1, 1)
+    assert (counted["replied_late"], counted["overdue_now"], counted["ever_overdue"]) == (1, 0, 1)
+
+
+async def figures(appeals: Appeals) -> dict[str, Any]:
+    """The department's own figures, as the bureau reads them."""
+    listed = await appeals.get("/departments/figures")
+    [mine] = [d for d in listed if d["department_id"] == DEPARTMENT]
+    return dict(mine)
 
 
 async def test_errors_name_the_problem(assignment: Feed, appeals: Appeals) -> None:

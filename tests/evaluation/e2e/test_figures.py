@@ -26,6 +26,7 @@ from ..samples import (
     leaflets,
     office,
     officer,
+    problem,
     raised,
     recorded_on,
 )
@@ -180,8 +181,9 @@ async def test_a_registration_entered_later_counts_from_its_business_day_once_it
 async def test_major_risk_disputes_defused_and_losses_recovered_are_rows_after_the_reports(
     upstreams: dict[str, Upstream], evaluation: Evaluation
 ) -> None:
-    """Issue 14 item 6: a dispute at the top risk level counts also as a major risk defused; a case that
-    recovered losses counts its yuan whatever its kind, an obstruction case still once as such."""
+    """Issue 14 items 6 and 4: a dispute at the top risk level counts also as a major risk defused; a case
+    that recovered losses counts its yuan whatever its kind, an obstruction case still once as such; the
+    recurring problems the appeals service found count on the day they were found."""
     work = [
         dispute("d1", date(2025, 3, 1), RiskLevel.MAJOR),
         dispute("d2", date(2025, 3, 2), RiskLevel.GENERAL),
@@ -191,9 +193,9 @@ async def test_major_risk_disputes_defused_and_losses_recovered_are_rows_after_t
         case("c2", date(2025, 5, 1), CaseKind.OTHER, 30_500),
         case("c3", date(2025, 9, 1), CaseKind.DISRUPTION_OF_PRODUCTION),
     ]
-    await evaluation.settle(
-        await record_all(upstreams, {"assignment": [officer("o1"), enterprise("e1")], "patrols": work})
-    )
+    found = [problem("rp-1", date(2025, 4, 2)), problem("rp-2", date(2025, 10, 9))]
+    given = {"assignment": [officer("o1"), enterprise("e1")], "patrols": work, "appeals": found}
+    await evaluation.settle(await record_all(upstreams, given))
 
     async def table(**params: str) -> dict[str, Any]:
         response = await evaluation.client.get("/figures", params=params)
@@ -202,12 +204,10 @@ async def test_major_risk_disputes_defused_and_losses_recovered_are_rows_after_t
         return body
 
     year, first_half = await table(**YEAR), await table(**H1)
-    counts = ("disputes_mediated", "major_risk_disputes_defused", "obstruction_cases", "losses_recovered_yuan")
-    assert [year[name]["total"] for name in counts] == [4, 2, 1, 150_500]
-    assert [first_half[name]["total"] for name in counts] == [2, 1, 1, 150_500]
-    assert list(year)[-2:] == ["major_risk_disputes_defused", "losses_recovered_yuan"]
+    added = ["major_risk_disputes_defused", "losses_recovered_yuan", "recurring_problems"]
+    counts = ("disputes_mediated", "obstruction_cases", *added)
+    assert [year[name]["total"] for name in counts] == [4, 1, 2, 150_500, 2]
+    assert [first_half[name]["total"] for name in counts] == [2, 1, 1, 150_500, 1]
+    assert list(year)[-3:] == added
     csv_rows = list(csv.DictReader(io.StringIO((await evaluation.client.get("/figures.csv", params=YEAR)).text)))
-    assert [(r["figure"], r["value"]) for r in csv_rows[-2:]] == [
-        ("major_risk_disputes_defused", "2"),
-        ("losses_recovered_yuan", "150500"),
-    ]
+    assert [(r["figure"], r["value"]) for r in csv_rows[-3:]] == list(zip(added, ("2", "150500", "2"), strict=True))

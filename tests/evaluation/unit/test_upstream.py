@@ -49,7 +49,7 @@ from jingzhang.patrols.domain.activity import (
 from jingzhang.patrols.domain.duty import DutyReassigned, ReassignReason
 from jingzhang.shared.events import DomainEvent, EventDecodeError
 from jingzhang.shared.readers import PublishedEvent, Unread
-from tests.evaluation.samples import PC, SC, at, enterprise, forum, office, officer, reopened, small_year
+from tests.evaluation.samples import PC, SC, at, enterprise, forum, office, officer, problem, reopened, small_year
 
 CONTRACT = Path(__file__).resolve().parents[3] / "contract" / "schemas"
 READERS: dict[str, tuple[type[PublishedEvent], ...]] = {
@@ -69,6 +69,7 @@ def published() -> list[DomainEvent]:
         office("e5", "office-5", on=DAY).payload,
         forum("f1", DAY, ("r1", "r2")).payload,
         reopened("a1", at(3, 6)).payload,
+        problem("rp-1", DAY).payload,
         EnterpriseReclassified(
             enterprise_id="e1",
             previous_class=EnterpriseClass.CITY_KEY_PROJECT,

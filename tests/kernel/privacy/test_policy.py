@@ -17,6 +17,7 @@ TABLE = {
     K.WECHAT: "FFFFMM",
     K.ID_NUMBER: "MMMFMM",
     K.PHOTO: "HFFFHH",
+    K.LOCATION: "HFFFHH",
     K.FREE_TEXT: "FFFFHH",
 }
 SIGHT = {"F": Sight.FULL, "M": Sight.MASKED, "H": Sight.HIDDEN}

@@ -37,6 +37,7 @@ class TestTheContract:
             "TrainingHeld",
             "LeafletsDistributed",
             "ForumHeld",
+            "VisitCadenceChanged",
         }
 
     @pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.event_type)

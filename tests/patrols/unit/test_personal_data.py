@@ -31,6 +31,7 @@ TEXT = PersonalKind.FREE_TEXT
 EXPECTED = {
     "PatrolCompleted.findings": (TEXT, CONTACT),
     "PatrolCompleted.proof.photo_ref": (PersonalKind.PHOTO, CONTACT),
+    "PatrolCompleted.proof.position": (PersonalKind.LOCATION, "officer/{officer_ids[0]}"),
     "HazardFound.description": (TEXT, CONTACT),
     "HazardRectified.measures": (TEXT, CONTACT),
     "DisputeMediated.parties": (PersonalKind.NAME, CONTACT),
@@ -79,9 +80,9 @@ def _models(annotation: Any) -> list[type[BaseModel]]:
     return [m for arg in getattr(annotation, "__args__", ()) for m in _models(arg)]
 
 
-async def sealed(event: DomainEvent) -> DomainEvent:
+async def sealed(event: DomainEvent, keys: MemoryKeyStore | None = None) -> DomainEvent:
     """`event` as the store keeps it and a reload reads it: every personal value a token."""
-    [document] = await Protector(MemoryKeyStore()).serialise([event])
+    [document] = await Protector(keys or MemoryKeyStore()).serialise([event])
     return REGISTRY.decode(event.event_type, event.schema_version, json.loads(document))
 
 
@@ -104,7 +105,28 @@ class TestWhatIsPersonal:
         assert stored.model_dump(exclude={"findings", "proof"}) == recorded.model_dump(exclude={"findings", "proof"})
         assert subject_of(stored.findings) == "contact/ent-1"
         assert subject_of(stored.proof.photo_ref) == "contact/ent-1"
-        assert stored.proof.geo == VISIT.proof.geo
+        assert stored.proof.geo is None
+
+    async def test_where_a_visit_took_place_is_sealed_as_the_reporting_officers_whereabouts(self) -> None:
+        keys = MemoryKeyStore()
+        [recorded] = decide_record_visit(VisitState(), VISIT, NOW)
+        stored = await sealed(recorded, keys)
+        token = tokens.parse(stored.proof.position)
+        assert token is not None, stored.proof.position
+        assert (token.kind, token.subject) == (PersonalKind.LOCATION, "officer/chief-a")
+        assert "32.7" not in stored.proof.position
+        key = await keys.get_or_create("officer/chief-a")
+        assert tokens.open_token(key, token) == "32.7,108.9"
+
+    async def test_a_visit_recorded_before_the_place_was_sealed_reads_as_it_was(self) -> None:
+        """Events of earlier releases carry `geo` in the clear: they decode unchanged, and a retry of such
+        a report is still known by its other facts."""
+        [recorded] = decide_record_visit(VisitState(), VISIT, NOW)
+        document = json.loads(recorded.model_dump_json())
+        document["proof"] = {"geo": {"lat": 32.7, "lon": 108.9}, "photo_ref": None}
+        old = REGISTRY.decode(recorded.event_type, recorded.schema_version, document)
+        assert old.proof == Proof(geo=GeoPoint(lat=32.7, lon=108.9))
+        assert decide_record_visit(VisitState(recorded=old), VISIT, NOW) == []
 
     async def test_a_collected_appeal_is_sealed_for_its_own_enterprise(self) -> None:
         elsewhere = collect_appeal("forum-1", "f1-2", "ent-2", "Mr Liu's copper cable was stolen", "theft")

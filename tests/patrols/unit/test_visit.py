@@ -50,7 +50,8 @@ class TestWhenNew:
             ("chief-a", "chief-b"),
             5,
         )
-        assert event.proof == RECORD.proof
+        # the place as events record it: text, sealed on append as the reporting officer's
+        assert event.proof == Proof(position="32.7,108.9", photo_ref=RECORD.proof.photo_ref)
 
     def test_proof_is_optional(self) -> None:
         (event,) = decide_record_visit(VisitState(), replace(RECORD, proof=None), NOW)

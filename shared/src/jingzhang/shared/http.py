@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jingzhang.shared.aggregate import Decided
+from jingzhang.shared.bounds import integer_problem, number_problem
 from jingzhang.shared.errors import (
     ConcurrencyError,
     DomainRejected,
@@ -73,7 +74,10 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _documented("No such thing"),
     409: _documented("Refused by the current state, or a stale `expected_version`"),
     413: _documented("The request body is too large"),
-    422: _documented("Invalid input; `field` names it"),
+    422: _documented(
+        "Invalid input; `field` names it. Besides each field's own bounds, no integer may lie outside"
+        " -2147483648..2147483647 (what every reader of our events stores) and no number may be infinite"
+    ),
     503: _documented("Personal data in the answer cannot be shown now: the key store is unavailable"),
 }
 """The problem answers every authenticated route may give, for its OpenAPI document."""
@@ -202,6 +206,25 @@ def _unstorable(text: str) -> str | None:
     return "contains an unpaired surrogate (\\ud800-\\udfff), which is not valid Unicode"
 
 
+def _numbers(value: Any, at: str) -> Iterator[tuple[str, str]]:
+    """Why a number in a parsed JSON document cannot be stored by our events' readers, with where it is."""
+    if isinstance(value, bool):
+        return
+    reason = None
+    if isinstance(value, int):
+        reason = integer_problem(value)
+    elif isinstance(value, float):
+        reason = number_problem(value)
+    if reason is not None:
+        yield at, reason
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _numbers(item, f"{at}.{key}" if at else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _numbers(item, f"{at}.{index}" if at else str(index))
+
+
 def _strings(value: Any, at: str) -> Iterator[tuple[str, str]]:
     """Every string in a parsed JSON document, keys included, with where it is (`members.0.name`)."""
     if isinstance(value, str):
@@ -222,20 +245,25 @@ def _is_json(content_type: str) -> bool:
 
 
 async def storable_input(request: Request) -> None:
-    """A route dependency: refuse text PostgreSQL cannot store (NUL, lone surrogates) before any handler sees it.
+    """A route dependency: refuse text PostgreSQL cannot store (NUL, lone surrogates) and numbers our
+    events' readers cannot hold (`bounds`) before any handler sees them.
 
     It runs after authentication, so a request without a token is still a 401 whatever it carries.
     """
     inputs: list[tuple[str, str]] = list(request.path_params.items())
     inputs.extend(request.query_params.multi_items())
     inputs.extend(("query", name) for name in request.query_params)
+    document: Any = None
     if _is_json(request.headers.get("content-type", "")):
         with contextlib.suppress(ValueError):  # not JSON: request validation answers that with its own 422
-            inputs.extend(_strings(json.loads(await request.body()), ""))
+            document = json.loads(await request.body())
+            inputs.extend(_strings(document, ""))
     for field, text in inputs:
         reason = _unstorable(text)
         if reason is not None:
             raise UnstorableInput(field or "body", reason)
+    for field, reason in _numbers(document, ""):
+        raise UnstorableInput(field or "body", reason)
 
 
 class BodyLimit:

@@ -15,6 +15,7 @@ from jingzhang.app.cli.common import (
     EXIT_FAILED,
     EXIT_INCOMPATIBLE,
     EXIT_UNAVAILABLE,
+    friendly,
 )
 from jingzhang.app.services import SERVICES
 
@@ -58,7 +59,7 @@ def _root(
 
 
 for command in (stack.up, stack.serve, streams.provision, replay.replay, streams.republish):
-    app.command(epilog=EXIT_CODES)(command)
+    app.command(epilog=EXIT_CODES)(friendly(command))
 app.add_typer(parked.app, name="parked", epilog=EXIT_CODES)
 app.add_typer(contract.app, name="contract", epilog=EXIT_CODES)
 app.add_typer(streams.events_app, name="events", epilog=EXIT_CODES)

@@ -9,9 +9,9 @@ runs from its state directory (`--state-dir`, default `.state`), when one is run
 
 import asyncio
 import os
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -63,6 +63,7 @@ Yes = Annotated[bool, typer.Option("--yes", "-y", help="Confirm a destructive st
 console = Console(stderr=True, soft_wrap=True)  # one message, one line, whatever the width
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def check_service(service: str) -> str:
@@ -132,8 +133,30 @@ def confirm(question: str, yes: bool) -> None:
 
 
 def unavailable(exc: BaseException) -> typer.Exit:
-    console.print(f"[red]cannot reach {exc or type(exc).__name__}[/red]", highlight=False)
+    said = str(exc) or type(exc).__name__
+    where = said if said.startswith(("NATS", "PostgreSQL", "no NATS")) else f"a server: {said}"
+    console.print(f"[red]cannot reach {where}[/red]", highlight=False)
     return typer.Exit(EXIT_UNAVAILABLE)
+
+
+def friendly(command: "Callable[P, None]") -> "Callable[P, None]":
+    """`command` failing with one line and its exit code (3 unreachable, 4 otherwise), never a traceback."""
+    import functools
+
+    import click
+
+    @functools.wraps(command)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise  # the command's own answer
+        except Exception as exc:
+            if is_unreachable(exc):
+                raise unavailable(exc) from exc
+            raise failed(command.__name__, exc) from exc
+
+    return guarded
 
 
 def failed(what: str, exc: BaseException) -> typer.Exit:

@@ -33,7 +33,7 @@ def up(
             envvar="JZ_PORT_BASE",
             min=1024,
             max=65000,
-            help="Services listen on base+1 … base+5, the local sinks on base+20",
+            help="The console listens on base, the services on base+1 … base+5, the local sinks on base+20",
         ),
     ] = 8100,
     demo: Annotated[
@@ -49,6 +49,7 @@ def up(
     stack = Stack(state_dir.resolve(), os.environ.get("NATS_URL"), os.environ.get("DATABASE_URL"))
     stack.ports = {service: port_base + i for i, service in enumerate(SERVICES, start=1)}
     stack.sink_port = port_base + 20
+    stack.console_port = port_base
     stack.say = console.print
     try:
         stack.claim()  # before anything starts: a second `up` on this state dir writes nothing
@@ -113,6 +114,10 @@ def _print_stack(stack: "Stack", logs: Path) -> None:
     console.print(f"logs: {logs} (services), {stack.state_dir / 'nats'}, {stack.state_dir / 'postgres' / 'log'}")
     console.print(f"OpenAPI: {stack.url(SERVICES[0])}/docs (each service's address + /docs)")
     console.print(
+        f"console 控制台: {stack.console_url} (local sign-in: {stack.console_url}/dev-login?role=bureau;"
+        " docs/console.md)"
+    )
+    console.print(
         f"notifications: the local WeCom robot and SMS gateway at {stack.sinks_url} write what would have"
         f" been sent to {stack.sinks_dir} (wecom/<enterprise>.jsonl, sms.jsonl); docs/notifications.md"
     )
@@ -157,6 +162,7 @@ def _load_demo(stack: "Stack") -> None:
                 progress=lambda m: console.print(m),
                 wait_timeout=600,
                 token=token,
+                group_sinks=stack.sinks_url,  # each enterprise's WeChat group: the local robot sink
             )
         )
     except DemoError as exc:

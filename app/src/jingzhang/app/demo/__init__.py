@@ -43,18 +43,22 @@ async def generate(
     concurrency: int = 8,
     wait_timeout: float = 120.0,
     token: str | None = None,
+    group_sinks: str | None = None,
 ) -> DemoSummary:
     """Load the demo year into the services named in `targets` (base URL or a ready client each).
 
     The services must run on a controlled clock (`CLOCK_CONTROL`) that has not yet passed the year's
     first morning (`CLOCK_START`, e.g. 2025-01-01T08:00+08:00): the run moves it to the first working
     day after the year, where it keeps running. `token` (a bureau access token) authenticates the
-    clients built here from URLs; given clients carry their own.
+    clients built here from URLs; given clients carry their own. `group_sinks` (the local WeCom robot
+    sink's URL, as `up --demo` starts it) also registers each enterprise's WeChat group with the
+    notifications service, which must then be among `targets`.
     """
-    missing = [s for s in SERVICES if s not in targets]
+    needed = (*SERVICES, "notifications") if group_sinks is not None else SERVICES
+    missing = [s for s in needed if s not in targets]
     if missing:
         raise ValueError(f"no URL or client for {', '.join(missing)}")
-    plan = build_plan(seed, year)
+    plan = build_plan(seed, year, group_sinks)
     async with contextlib.AsyncExitStack() as stack:
         clients = {name: await _client(stack, target, token) for name, target in targets.items()}
         return await Runner(clients, concurrency, wait_timeout, progress).run(plan)

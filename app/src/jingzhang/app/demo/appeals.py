@@ -85,13 +85,22 @@ class Life:
     enterprise: Enterprise
     holder: Holder
     booked: list[tuple[datetime, Command]] = field(default_factory=list)
+    escalated_on: set[date] = field(default_factory=set)
+    """Days the appeals service escalates it by its clock: what is sent that day waits until every
+    service has applied what came before (so the day's deadline pass sees the appeal)."""
 
     @property
     def path(self) -> str:
         return f"/appeals/{self.appeal_id}"
 
     def at(self, day: date, clock: time, path: str, body: Mapping[str, object], retry: tuple[str, ...] = ()) -> None:
-        command = Command("appeals", f"{self.path}{path}", dict(body), retry=("stale_version", *retry))
+        command = Command(
+            "appeals",
+            f"{self.path}{path}",
+            dict(body),
+            retry=("stale_version", *retry),
+            settled=day in self.escalated_on,
+        )
         self.booked.append((instant(day, clock), command))
 
 
@@ -136,6 +145,7 @@ class Desk:
         """One rung up the ladder, to whoever acts there that day (the service decides it; we follow)."""
         tier = LADDER[LADDER.index(life.holder.tier) + 1]
         life.holder = self.acting(life.enterprise, tier, day)
+        life.escalated_on.add(day)
 
     def open(
         self, label: str, e: Enterprise, channel: str, received: datetime, category: str, entered: time = EVENING

@@ -24,6 +24,7 @@ from jingzhang.app.demo.calendar import Calendar
 from jingzhang.app.demo.commands import Chain, Command
 from jingzhang.app.demo.roster import Enterprise, Officer, Roster, build_roster
 from jingzhang.app.demo.timeline import MORNING, Agenda, Step
+from jingzhang.app.sinks.registrations import group_webhook_registrations
 
 REPORT_FIGURES = {
     "officers_in_scheme": 169,
@@ -78,12 +79,15 @@ class Plan:
         return found
 
 
-def build_plan(seed: int = 2025, year: int = 2025) -> Plan:
+def build_plan(seed: int = 2025, year: int = 2025, group_sinks: str | None = None) -> Plan:
+    """`group_sinks`: the local WeCom robot sink's base URL; given, each enterprise's WeChat group is
+    registered with the notifications service right after the enterprise (so its messages reach the
+    sink's files), and the plan drives notifications' clock too."""
     rng = random.Random(seed)
     roster = build_roster(rng, year)
     cal = Calendar(rng, year)
     agenda = Agenda()
-    _people(agenda, roster)
+    _people(agenda, roster, group_sinks)
     book = absences.plan_absences(rng, roster, cal)
     posting = absences.both_away_posting(book)
     refused = absences.double_absence(book)
@@ -134,13 +138,14 @@ def _first_half(roster: Roster, done: work.Work) -> dict[str, int]:
     return {**counted, **standing, "officers_in_scheme": officers, "police_offices": offices}
 
 
-def _people(agenda: Agenda, roster: Roster) -> None:
+def _people(agenda: Agenda, roster: Roster, group_sinks: str | None) -> None:
     """Officers enrolled on the first working morning; each enterprise registered with its chiefs on its
-    day; police offices opened on theirs."""
+    day (and its WeChat group's robot, with `group_sinks`); police offices opened on theirs."""
     for officer in roster.officers:
         agenda.on(officer.enrolled_on, (enrol(officer),), clock=MORNING)
     for e in roster.enterprises:
-        agenda.on(e.registered_on, enterprise_chain(e))
+        group = () if group_sinks is None else (group_robot(e, group_sinks),)
+        agenda.on(e.registered_on, (*enterprise_chain(e), *group))
         if e.office_opened_on is not None:
             agenda.on(e.office_opened_on, (open_office(e),))
 
@@ -193,6 +198,12 @@ def enterprise_chain(e: Enterprise) -> Chain:
         body = {"name": f"{e.short_name}服务保障专班", "leader_officer_id": leader}
         extras.append(Command("assignment", f"{path}/task-force", body))
     return (register, *chiefs, *extras)
+
+
+def group_robot(e: Enterprise, group_sinks: str) -> Command:
+    """The enterprise's WeChat group robot, at the local sink (see `jingzhang.app.sinks.registrations`)."""
+    (registration,) = group_webhook_registrations([e.enterprise_id], group_sinks)
+    return Command(registration.service, registration.path, registration.body, retry=registration.retry)
 
 
 def open_office(e: Enterprise) -> Command:

@@ -5,8 +5,10 @@ Each step of the plan:
    at that time: deadlines (warnings, breaches, escalations), duties due and overdue, absences that
    begin or end, appeals the duty desk can now route;
 2. if a command of the step depends on another service's projections (an appeal is routed to whoever
-   acts; a spot check is drawn from the enterprises known; the ranking counts everything), waits until
-   every service has settled (`GET /clock`: `unsettled == 0` everywhere, twice in a row);
+   acts; a spot check is drawn from the enterprises known; the ranking counts everything) or on what
+   the clock's passes record (an escalation the day after a missed answer), waits until every service
+   has settled (`GET /clock`: `unsettled == 0` everywhere, twice in a row), before the clocks move
+   (so the passes see everything sent before) and after (so the commands see what they recorded);
 3. sends the step's chains, concurrently (bounded), each chain's commands in order.
 Steps that need no settling do not wait for the services' consumers: those catch up while the next
 days are sent, and a command that comes too early is refused with a "not yet" code and retried.
@@ -134,8 +136,10 @@ class Runner:
         return latest
 
     async def step(self, step: Step) -> None:
+        if step.settle:  # the clock's passes (deadlines, duties) must see everything sent before
+            await self.settle()
         await self.move_clocks(step.at)
-        if step.settle:
+        if step.settle:  # and what they recorded must be applied before the step's commands
             await self.settle()
         await asyncio.gather(*(self._chain(chain) for chain in step.chains))
 

@@ -32,6 +32,8 @@ class Robots:
     received: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     refused: int = 0
     in_flight: int = 0
+    busy: set[str] = field(default_factory=set)
+    """Robots answering errcode -1 ("system busy") to everything, as WeCom does when it is struggling."""
     """Requests admitted and not answered yet (a test stops a sender while one is)."""
     _recent: dict[str, deque[float]] = field(default_factory=dict)
 
@@ -54,6 +56,8 @@ class Robots:
             return _answer(44004, "empty content")
         if len(content.encode()) > MAX_BYTES:
             return _answer(40058, "content exceed max length 4096")
+        if key in self.busy:
+            return _answer(-1, "system busy")
         if not self._admit(key):
             self.refused += 1
             return _answer(45009, "api freq out of limit")

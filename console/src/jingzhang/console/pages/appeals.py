@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from jingzhang.console import data
 from jingzhang.console.api import ApiError
 from jingzhang.console.context import Console
-from jingzhang.console.session import csrf_ok
+from jingzhang.console.session import User, csrf_ok
 
 FILTERS = ("station", "officer", "category", "channel", "state")
 ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -32,7 +32,7 @@ def router(console: Console) -> APIRouter:
         for row in rows:
             row["state"] = data.state_of(row)
         shown = [r for r in rows if _matches(r, chosen)]
-        now = await data.services_now(console.api, user)
+        now = await data.services_now(console.api, console.clock_token(user))
         return console.render(
             request,
             user,
@@ -53,7 +53,7 @@ def router(console: Console) -> APIRouter:
         appeal = await console.api.get(user.token, "appeals", f"/appeals/{appeal_id}")
         departments = await console.api.maybe(user.token, "appeals", "/departments") or []
         appeal["state"] = data.state_of(appeal)
-        now = await data.services_now(console.api, user)
+        now = await data.services_now(console.api, console.clock_token(user))
         return console.render(
             request,
             user,
@@ -79,16 +79,22 @@ def router(console: Console) -> APIRouter:
             body.update(rating=_int(form.get("rating")), resolved=form.get("resolved") == "yes")
             body["recorded_by"] = body["recorded_by"] or user.principal.subject
         try:
-            await console.api.post(user.token, "appeals", f"/appeals/{appeal_id}/{path}", body)
+            answer = await console.api.post(user.token, "appeals", f"/appeals/{appeal_id}/{path}", body)
         except ApiError as exc:
             if exc.status in (403, 404):
                 raise
             return console.render(
                 request, user, "error.html", status=exc.status, message=exc.detail, field=exc.problem.get("field")
             )
+        await data.readable(lambda: _caught_up(console, user, appeal_id, int(answer.get("version", 0))))
         return RedirectResponse(f"/appeals/{appeal_id}", status_code=303)
 
     return routes
+
+
+async def _caught_up(console: Console, user: User, appeal_id: str, version: int) -> bool:
+    found = await console.api.maybe(user.token, "appeals", f"/appeals/{appeal_id}")
+    return isinstance(found, dict) and int(found.get("version", 0)) >= version
 
 
 def _matches(row: dict[str, Any], chosen: dict[str, str]) -> bool:

@@ -22,7 +22,7 @@ def router(console: Console) -> APIRouter:
     @routes.get("/officers/{officer_id}")
     async def scorecard(request: Request, officer_id: str, period: str | None = None) -> Response:
         user = await console.user(request)
-        now = await data.services_now(console.api, user)
+        now = await data.services_now(console.api, console.clock_token(user))
         period = period or str(now.year)
         person = await console.api.get(user.token, "assignment", f"/officers/{officer_id}")
         card = await console.api.get(user.token, "evaluation", f"/officers/{officer_id}/scorecard", period=period)
@@ -48,7 +48,7 @@ def router(console: Console) -> APIRouter:
     @routes.get("/rankings")
     async def rankings_now(request: Request) -> Response:
         user = await console.user(request)
-        now = await data.services_now(console.api, user)
+        now = await data.services_now(console.api, console.clock_token(user))
         return RedirectResponse(f"/rankings/{now.year - 1}", status_code=303)
 
     @routes.get("/rankings/{year}")
@@ -56,6 +56,12 @@ def router(console: Console) -> APIRouter:
         user = await console.user(request)
         found = await console.api.get(user.token, "evaluation", f"/rankings/{year}")
         return console.render(request, user, "ranking.html", ranking=found, year=year)
+
+    @routes.get("/rankings/{year}/officers/{officer_id}")
+    async def why(request: Request, year: int, officer_id: str) -> Response:
+        user = await console.user(request)
+        found = await console.api.get(user.token, "evaluation", f"/rankings/{year}/officers/{officer_id}")
+        return console.render(request, user, "ranking_why.html", why=found, year=year)
 
     return routes
 

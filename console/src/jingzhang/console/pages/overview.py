@@ -1,7 +1,8 @@
 """总览: the figure table for a period (default: this year by the services' clock), coverage, charts, alerts."""
 
+import asyncio
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -10,6 +11,16 @@ from fastapi.responses import Response
 from jingzhang.console import data
 from jingzhang.console.context import Console
 from jingzhang.console.i18n import word
+
+ALERTS: dict[str, tuple[str, str, dict[str, str]]] = {
+    # alert: the service and path that lists it (each as the user may see it)
+    "coverage_gaps": ("assignment", "/coverage-gaps", {}),
+    "nobody_acting": ("assignment", "/enterprises/nobody-acting", {}),
+    "near_breach": ("appeals", "/appeals/near-breach", {}),
+    "overdue": ("appeals", "/appeals/overdue", {}),
+    "overdue_duties": ("patrols", "/duties", {"status": "overdue"}),
+    "overdue_hazards": ("patrols", "/hazards/open", {}),
+}
 
 
 def router(console: Console) -> APIRouter:
@@ -24,24 +35,27 @@ def router(console: Console) -> APIRouter:
         user = await console.user(request)
         api, token = console.api, user.token
         if start is None or end is None:
-            start, end = data.year_of(await data.services_now(api, user))
+            start, end = data.year_of(await data.services_now(api, console.clock_token(user)))
         if end <= start:
             return console.render(request, user, "error.html", status=422, message="to: must come after from")
         span = {"from": start.isoformat(), "to": end.isoformat()}
         figures = await api.get(token, "evaluation", "/figures", **span)
         monthly = await data.bounded(
-            api.get(token, "evaluation", "/figures", **{"from": a.isoformat(), "to": b.isoformat()})
-            for a, b in data.months(start, end)
+            (
+                api.maybe(token, "patrols", "/activity-counts", **{"from": a.isoformat(), "to": _last_day(b)})
+                for a, b in data.months(start, end)
+            ),
+            limit=4,
         )
         appeals = [a for a in await data.board(api, user, open_only=False) if _within(a, start, end)]
-        alerts = {
-            "coverage_gaps": await api.maybe(token, "assignment", "/coverage-gaps") or [],
-            "nobody_acting": await api.maybe(token, "assignment", "/enterprises/nobody-acting") or [],
-            "near_breach": await api.maybe(token, "appeals", "/appeals/near-breach") or [],
-            "overdue": await api.maybe(token, "appeals", "/appeals/overdue") or [],
-            "overdue_duties": await api.maybe(token, "patrols", "/duties", status="overdue") or [],
-            "hazards_overdue": [h for h in await api.maybe(token, "patrols", "/hazards/open") or [] if _late(h)],
-        }
+        station = data.own_station(user)
+        scoped = {"station": station} if station else {}
+        found = await asyncio.gather(
+            *(api.maybe(token, service, path, **params, **scoped) for service, path, params in ALERTS.values())
+        )
+        alerts: dict[str, list[Any] | None] = dict(zip(ALERTS, found, strict=True))
+        if alerts["overdue_hazards"] is not None:
+            alerts["overdue_hazards"] = [h for h in alerts["overdue_hazards"] if _late(h)]
         lang = request.cookies.get("lang", "zh")
         charts = _charts(figures, monthly, data.months(start, end), appeals, lang)
         rows = [(name, data.figure_value(value)) for name, value in figures.items() if name not in ("period", "as_of")]
@@ -62,6 +76,11 @@ def router(console: Console) -> APIRouter:
     return routes
 
 
+def _last_day(end: date) -> str:
+    """`/activity-counts` takes an inclusive end."""
+    return (end - timedelta(days=1)).isoformat()
+
+
 def _within(appeal: dict[str, Any], start: date, end: date) -> bool:
     received = str(appeal.get("received_at") or "")[:10]
     return start.isoformat() <= received < end.isoformat()
@@ -73,7 +92,7 @@ def _late(hazard: dict[str, Any]) -> bool:
 
 def _charts(
     figures: dict[str, Any],
-    monthly: list[dict[str, Any]],
+    monthly: list[dict[str, Any] | None],
     spans: list[tuple[date, date]],
     appeals: list[dict[str, Any]],
     lang: str,
@@ -92,8 +111,7 @@ def _charts(
         "monthly": {
             "labels": [a.strftime("%Y-%m") for a, _ in spans],
             "series": [
-                {"name": word(name, lang), "values": [total(m, name) for m in monthly]}
-                for name in ("patrol_person_times", "services_on_behalf", "disputes_mediated", "hazards_rectified")
+                {"name": word(name, lang), "values": [(m or {}).get(name, 0) for m in monthly]} for name in data.MONTHLY
             ],
         },
         "category": [{"name": word(k, lang), "value": v} for k, v in data.tally(appeals, "category").items()],

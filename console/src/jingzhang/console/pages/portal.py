@@ -2,6 +2,7 @@
 callbacks, rates the chiefs and sees the notice card; an officer sees today's queue and duties and
 records a visit in a few taps."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -63,7 +64,11 @@ def router(console: Console) -> APIRouter:
             "description": form.get("description", ""),
             "raised_by": form.get("raised_by") or user.principal.subject,
         }
-        return await _send(console, request, user, "appeals", "/appeals", body, "appeal_raised")
+        answer = await _send(console, request, user, "appeals", "/appeals", body, "appeal_raised")
+        if answer.status_code == 303:
+            path = f"/appeals/{body['appeal_id']}"
+            await data.readable(lambda: _found(console, user, "appeals", path, lambda found: found is not None))
+        return answer
 
     @routes.post("/portal/callbacks/{appeal_id}")
     async def answer_callback(request: Request, appeal_id: str) -> Response:
@@ -77,7 +82,13 @@ def router(console: Console) -> APIRouter:
             "comment": form.get("comment", ""),
             "recorded_by": user.principal.subject,
         }
-        return await _send(console, request, user, "appeals", f"/appeals/{appeal_id}/callback", body, "done")
+        answer = await _send(console, request, user, "appeals", f"/appeals/{appeal_id}/callback", body, "done")
+        if answer.status_code == 303:
+            path = f"/appeals/{appeal_id}"
+            await data.readable(
+                lambda: _found(console, user, "appeals", path, lambda a: bool(a and a.get("callback_rating")))
+            )
+        return answer
 
     @routes.post("/portal/ratings")
     async def rate(request: Request) -> Response:
@@ -120,7 +131,13 @@ def router(console: Console) -> APIRouter:
             "person_times": _int(form.get("person_times")) or 1,
             "findings": form.get("findings", ""),
         }
-        return await _send(console, request, user, "patrols", "/visits", body, "visit_recorded")
+        answer = await _send(console, request, user, "patrols", "/visits", body, "visit_recorded")
+        if answer.status_code == 303:
+            ledger = f"/enterprises/{body['enterprise_id']}/ledger"
+            await data.readable(
+                lambda: _found(console, user, "patrols", ledger, lambda lines: _has(lines, body["visit_id"]))
+            )
+        return answer
 
     return routes
 
@@ -132,7 +149,7 @@ async def _enterprise_portal(console: Console, request: Request, user: User, mes
     appeals = await api.get(user.token, "appeals", f"/enterprises/{enterprise_id}/appeals")
     for appeal in appeals:
         appeal["state"] = data.state_of(appeal)
-    now = await data.services_now(api, user)
+    now = await data.services_now(api, console.clock_token(user))
     return console.render(
         request,
         user,
@@ -155,8 +172,8 @@ async def _officer_portal(console: Console, request: Request, user: User, messag
     for appeal in queue:
         appeal["state"] = data.state_of(appeal)
     duties = await api.maybe(user.token, "patrols", f"/officers/{officer_id}/duties") or []
-    enterprises = await data.enterprises(api, user)
-    now = datetime.now(BUREAU_TZ)
+    enterprises = list({e["enterprise_id"]: e for e in await data.enterprises(api, user)}.values())
+    now = (await data.services_now(api, console.clock_token(user))).astimezone(BUREAU_TZ)
     return console.render(
         request,
         user,
@@ -169,6 +186,14 @@ async def _officer_portal(console: Console, request: Request, user: User, messag
         message=message,
         live="appeals patrols",
     )
+
+
+async def _found(console: Console, user: User, service: str, path: str, holds: Callable[[Any], bool]) -> bool:
+    return holds(await console.api.maybe(user.token, service, path))
+
+
+def _has(lines: Any, ref_id: str) -> bool:
+    return isinstance(lines, list) and any(line.get("ref_id") == ref_id for line in lines)
 
 
 async def _form(console: Console, request: Request, user: User) -> dict[str, Any] | Response:

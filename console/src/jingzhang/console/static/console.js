@@ -26,21 +26,38 @@
     });
   }
 
-  var pending = null;
-  function refresh() {
-    if (pending) return;
-    pending = setTimeout(function () {
-      fetch(location.href, { credentials: "same-origin", headers: { "X-Live": "1" } })
-        .then(function (r) { return r.ok ? r.text() : null; })
-        .then(function (html) {
-          pending = null;
-          if (!html) return;
-          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
-          var here = document.getElementById("live");
-          if (fresh && here) { here.replaceWith(fresh); readOffset(); tick(); }
-        })
-        .catch(function () { pending = null; });
-    }, 150);
+  // An event reaches us as the service publishes it, a moment before the service's own read model has
+  // applied it (longer on a busy machine): fetch the page again at once, then every second until what
+  // the page shows has changed, for at most RETRY_FOR ms after the last event.
+  var RETRY_FOR = 8000, chain = null, fetching = false;
+  function nudged() {
+    var until = Date.now() + RETRY_FOR;
+    clearTimeout(chain);
+    chain = setTimeout(function () { attempt(until); }, 150);
+  }
+
+  function attempt(until) {
+    if (fetching) { chain = setTimeout(function () { attempt(until); }, 200); return; }
+    fetching = true;
+    fetch(location.href, { credentials: "same-origin", headers: { "X-Live": "1" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        fetching = false;
+        var changed = html ? swap(html) : false;
+        if (!changed && Date.now() < until) chain = setTimeout(function () { attempt(until); }, 1000);
+      })
+      .catch(function () { fetching = false; });
+  }
+
+  function swap(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
+    var here = document.getElementById("live");
+    if (!fresh || !here) return false;
+    var before = here.innerHTML.replace(/<span class="timer"[^>]*>[^<]*<\/span>/g, "");
+    var after = fresh.innerHTML.replace(/<span class="timer"[^>]*>[^<]*<\/span>/g, "");
+    var changed = before.replace(/data-now="[^"]*"/, "") !== after.replace(/data-now="[^"]*"/, "");
+    here.replaceWith(fresh); readOffset(); tick();
+    return changed;
   }
 
   function listen() {
@@ -49,7 +66,7 @@
     var source = new EventSource("/events");
     source.addEventListener("change", function (e) {
       try { var nudge = JSON.parse(e.data); } catch (err) { return; }
-      if (wanted.indexOf(nudge.service) >= 0) refresh();
+      if (wanted.indexOf(nudge.service) >= 0) nudged();
     });
     source.addEventListener("hello", function () { document.body.setAttribute("data-live-ready", "1"); });
   }

@@ -13,10 +13,10 @@ from jingzhang.appeals.domain.policy import TimeLimits
 from jingzhang.appeals.events import SERVICE
 from jingzhang.appeals.handlers import Deps
 from jingzhang.appeals.metrics import appeals_metrics
-from jingzhang.appeals.projections import board, chiefs, deadlines, history, officers
+from jingzhang.appeals.projections import board, chiefs, deadlines, history, matters, officers, recurring
 from jingzhang.appeals.reactors import forum_intake
 from jingzhang.appeals.settings import AppealsSettings
-from jingzhang.appeals.workers import deadline_worker, duty_desk_worker
+from jingzhang.appeals.workers import deadline_worker, duty_desk_worker, matters_worker, recurring_worker
 from jingzhang.shared.auth.links import access_projection
 from jingzhang.shared.clock import Clock, IdFactory, clock_for, new_id
 from jingzhang.shared.runtime import Runtime
@@ -34,6 +34,8 @@ PROJECTIONS = (
     history.PROJECTION,
     board.PROJECTION,
     deadlines.PROJECTION,
+    recurring.PROJECTION,
+    matters.PROJECTION,
 )
 """The replayable read models (`jingzhang replay appeals`); the forum intake reactor is not one."""
 
@@ -82,6 +84,10 @@ def create_app(
         workers=[
             duty_desk_worker(deps_for, config.deadline_poll_interval),
             deadline_worker(deps_for, config.deadline_poll_interval),
+            matters_worker(deps_for, config.deadline_poll_interval),
+            recurring_worker(
+                deps_for, config.recurring_window, config.recurring_threshold, config.deadline_poll_interval
+            ),
         ],
         metrics=[appeals_metrics(clock)],
         clock=clock,
@@ -90,5 +96,14 @@ def create_app(
     runtime: Runtime = app.state.runtime
     deps = deps_for(runtime)
     pool = runtime.pool_of
-    provide(app, deps, deps.chiefs, deps.directory, board.AppealBoard(pool, clock), history.AppealHistory(pool))
+    provide(
+        app,
+        deps,
+        deps.chiefs,
+        deps.directory,
+        board.AppealBoard(pool, clock),
+        history.AppealHistory(pool),
+        recurring.PostgresRecurring(pool),
+        matters.PostgresMatters(pool),
+    )
     return app

@@ -15,9 +15,11 @@ lateness: its enterprise not known yet, it is accepted and held by the duty desk
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Protocol, TypeVar
 
 from jingzhang.appeals.domain import commands as c
+from jingzhang.appeals.domain.calendar import bureau_day
 from jingzhang.appeals.domain.deadlines import check_deadlines
 from jingzhang.appeals.domain.departments import DEFAULT_DIRECTORY, DepartmentDirectory
 from jingzhang.appeals.domain.duty_desk import decide_route_held
@@ -36,10 +38,35 @@ from jingzhang.appeals.domain.handling import (
     decide_resolve,
 )
 from jingzhang.appeals.domain.intake import decide_raise
+from jingzhang.appeals.domain.matters import (
+    MATTER,
+    AssignMatter,
+    Matter,
+    ReportMatter,
+    check_matter,
+    decide_assign,
+    decide_complete,
+    decide_progress,
+    decide_report,
+)
 from jingzhang.appeals.domain.officers import KnownOfficer, require_serving
 from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
+from jingzhang.appeals.domain.recurring import (
+    RECURRING,
+    Cluster,
+    RecurringProblem,
+    decide_record,
+    decide_verdict,
+)
 from jingzhang.appeals.domain.routing import ChiefsSnapshot
 from jingzhang.appeals.domain.state import APPEAL, Appeal, AppealState
+from jingzhang.appeals.domain.time_limit_policy import (
+    POLICY_ID,
+    TIME_LIMITS,
+    ChangeTimeLimit,
+    TimeLimitSchedule,
+    decide_change,
+)
 from jingzhang.appeals.events import REGISTRY
 from jingzhang.appeals.upstream.assignment import PRODUCER as ASSIGNMENT
 from jingzhang.shared.aggregate import Authorize, Decided, execute, load
@@ -100,10 +127,11 @@ async def raise_appeal(
     cmd = cmd if cmd.appeal_id else replace(cmd, appeal_id=str(deps.ids()))
     appeal_id = _valid_id(cmd.appeal_id, "appeal_id")
     chiefs = await _enterprise(deps, cmd.enterprise_id)
+    schedule = await time_limit_schedule(deps)
     expected = cmd.expected_version or None
 
     def decide(state: AppealState) -> Sequence[DomainEvent]:
-        return decide_raise(state, cmd, now, chiefs, deps.policy)
+        return decide_raise(state, cmd, now, chiefs, deps.policy, schedule)
 
     async def attempt() -> Result:
         return await execute(
@@ -382,3 +410,126 @@ def _known_id(appeal_id: str) -> None:
         check_token(appeal_id, "appeal id")
     except ValueError:
         raise NotFound("appeal", appeal_id) from None
+
+
+# --- the bureau's time limits (issue 14 item 7) ----------------------------------------------------
+
+
+async def time_limit_schedule(deps: Deps) -> TimeLimitSchedule:
+    """Every change the bureau made to the time limits, as recorded."""
+    schedule, _ = await load(deps.store, REGISTRY, TIME_LIMITS, POLICY_ID)
+    return schedule
+
+
+async def change_time_limit(deps: Deps, cmd: ChangeTimeLimit, meta: Metadata) -> Decided[TimeLimitSchedule]:
+    """One category's limit from a business day on; appeals received from then take it."""
+    now = deps.clock.now()
+    today = bureau_day(now)
+    return await execute(
+        deps.store,
+        REGISTRY,
+        TIME_LIMITS,
+        POLICY_ID,
+        lambda state: decide_change(state, cmd, today),
+        meta=meta,
+        now=now,
+    )
+
+
+# --- recurring problems (issue 14 item 4) ------------------------------------------------------------
+
+
+async def record_recurring(deps: Deps, cluster: Cluster, meta: Metadata) -> Decided[RecurringProblem]:
+    """A cluster the detector found: recorded once, and again only when it grew."""
+    now = deps.clock.now()
+    return await execute(
+        deps.store,
+        REGISTRY,
+        RECURRING,
+        cluster.problem_id,
+        lambda s: decide_record(s, cluster, now),
+        meta=meta,
+        now=now,
+    )
+
+
+async def judge_recurring(
+    deps: Deps, problem_id: str, confirm: bool, note: str, meta: Metadata
+) -> Decided[RecurringProblem]:
+    """The bureau's verdict on a problem: confirmed (to be acted on) or dismissed."""
+    _valid_id(problem_id, "problem_id")
+    now = deps.clock.now()
+    decide = partial(decide_verdict, problem_id=problem_id, confirm=confirm, note=note, now=now)
+    return await execute(deps.store, REGISTRY, RECURRING, problem_id, decide, meta=meta, now=now)
+
+
+# --- report up, assign, carry out (issue 14 item 5) ---------------------------------------------------
+
+
+async def report_matter(
+    deps: Deps, cmd: ReportMatter, meta: Metadata, *, authorize: Authorize[Matter] | None = None
+) -> Decided[Matter]:
+    """A chief of the enterprise reports a matter up; a retry under its id records nothing."""
+    now = deps.clock.now()
+    matter_id = _valid_id(cmd.matter_id or str(deps.ids()), "matter_id")
+    cmd = replace(cmd, matter_id=matter_id)
+    chiefs = await deps.chiefs.snapshot(cmd.enterprise_id)
+    if chiefs is None:
+        raise NotFound("enterprise", cmd.enterprise_id)
+    decide = partial(decide_report, cmd=cmd, chiefs=chiefs, now=now)
+    return await execute(deps.store, REGISTRY, MATTER, matter_id, decide, meta=meta, now=now, authorize=authorize)
+
+
+async def _on_matter(
+    deps: Deps,
+    matter_id: str,
+    decide: Callable[[Matter, datetime], Sequence[DomainEvent]],
+    meta: Metadata,
+    authorize: Authorize[Matter] | None,
+) -> Decided[Matter]:
+    now = deps.clock.now()
+    _valid_id(matter_id, "matter_id")
+    return await execute(
+        deps.store, REGISTRY, MATTER, matter_id, lambda s: decide(s, now), meta=meta, now=now, authorize=authorize
+    )
+
+
+async def assign_matter(
+    deps: Deps, cmd: AssignMatter, meta: Metadata, *, authorize: Authorize[Matter] | None = None
+) -> Decided[Matter]:
+    """The enterprise's bureau leader (or whoever acts for the tier) assigns it to a unit with a deadline."""
+    found, _ = await load(deps.store, REGISTRY, MATTER, _valid_id(cmd.matter_id, "matter_id"))
+    if found.reported is None:
+        raise NotFound("matter", cmd.matter_id)
+    chiefs = await deps.chiefs.snapshot(found.reported.enterprise_id)
+    if chiefs is None:
+        raise NotFound("enterprise", found.reported.enterprise_id)
+    return await _on_matter(deps, cmd.matter_id, lambda s, now: decide_assign(s, cmd, chiefs, now), meta, authorize)
+
+
+async def record_matter_progress(
+    deps: Deps,
+    matter_id: str,
+    note: str,
+    recorded_by: str,
+    meta: Metadata,
+    *,
+    authorize: Authorize[Matter] | None = None,
+) -> Decided[Matter]:
+    return await _on_matter(deps, matter_id, lambda s, now: decide_progress(s, note, recorded_by, now), meta, authorize)
+
+
+async def complete_matter(
+    deps: Deps,
+    matter_id: str,
+    note: str,
+    recorded_by: str,
+    meta: Metadata,
+    *,
+    authorize: Authorize[Matter] | None = None,
+) -> Decided[Matter]:
+    return await _on_matter(deps, matter_id, lambda s, now: decide_complete(s, note, recorded_by, now), meta, authorize)
+
+
+async def check_matter_deadline(deps: Deps, matter_id: str, meta: Metadata) -> Decided[Matter]:
+    return await _on_matter(deps, matter_id, lambda s, now: check_matter(s, now), meta, None)

@@ -1,5 +1,6 @@
-"""The appeals service's own gauges, from the board: open appeals near or past their time limit, and
-those the duty desk holds because nobody could be given them yet."""
+"""The appeals service's own gauges, from the board: open appeals near or past their time limit, those
+the duty desk holds because nobody could be given them yet, and those a department holds past its reply
+limit."""
 
 from prometheus_client import CollectorRegistry, Gauge
 
@@ -12,6 +13,8 @@ from jingzhang.shared.runtime import Runtime
 NEAR = "is_open AND NOT breached AND due_at > $1 AND warning_at <= $1"
 PAST = "is_open AND (breached OR due_at <= $1)"
 UNROUTED = "unrouted"
+REFERRAL_OVERDUE = "is_open AND referral_due_at <= $1"
+"""Held by a department past its reply limit (issue 14): `referral_due_at` is set only while one holds it."""
 
 
 def appeals_metrics(clock: Clock) -> MetricsHook:
@@ -21,10 +24,16 @@ def appeals_metrics(clock: Clock) -> MetricsHook:
         held = Gauge(
             "jingzhang_appeals_unrouted", "Open appeals held at the duty desk: no chief known yet", registry=registry
         )
+        unanswered = Gauge(
+            "jingzhang_appeals_referrals_overdue",
+            "Open appeals a partner department holds past its reply limit",
+            registry=registry,
+        )
 
         async def refresh() -> None:
             now = clock.now()
-            for gauge, where, args in ((near, NEAR, (now,)), (past, PAST, (now,)), (held, UNROUTED, ())):
+            checks = ((near, NEAR, (now,)), (past, PAST, (now,)), (held, UNROUTED, ()))
+            for gauge, where, args in (*checks, (unanswered, REFERRAL_OVERDUE, (now,))):
                 sql = f'SELECT count(*) FROM "{board.PROJECTION.schema}".appeals WHERE {where}'
                 count = await scrape_timed(runtime.pool.fetchval(sql, *args))
                 if count is not None:

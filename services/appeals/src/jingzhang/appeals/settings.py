@@ -22,6 +22,10 @@ class AppealsSettings(ServiceSettings):
     warning_fraction: float = Field(default=0.8, gt=0, lt=1)
     escalation_grace: timedelta = timedelta(hours=24)
     max_extension: timedelta = timedelta(days=15)
+    recurring_window: timedelta = Field(
+        default=timedelta(days=30), gt=timedelta(0), description="Appeals this close in time may be one problem"
+    )
+    recurring_threshold: int = Field(default=2, gt=0, description="How many similar appeals make a problem")
     deadline_poll_interval: float = Field(
         default=5.0, gt=0, description="Seconds between the periodic passes: the duty desk's routing, deadline checks"
     )

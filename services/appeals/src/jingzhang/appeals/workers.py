@@ -10,12 +10,18 @@ and `check_deadlines` records each warning and breach once. Under the demo's con
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
 
 import structlog
 
 from jingzhang.appeals import handlers
 from jingzhang.appeals.domain.commands import CheckDeadlines, RouteHeldAppeal
+from jingzhang.appeals.domain.recurring import HORIZON, detect
 from jingzhang.appeals.projections import board, deadlines
+from jingzhang.appeals.projections.matters import PostgresMatters
+from jingzhang.appeals.projections.recurring import PostgresRecurring
+from jingzhang.shared.aggregate import Decided
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import ConcurrencyError
 from jingzhang.shared.runtime import Runtime
@@ -27,7 +33,7 @@ DEADLINES_ACTOR = "appeals:deadline-worker"
 DUTY_DESK_ACTOR = "appeals:duty-desk"
 
 DepsFactory = Callable[[Runtime], handlers.Deps]
-Step = Callable[[handlers.Deps, str, Metadata], Awaitable[handlers.Result]]
+Step = Callable[[handlers.Deps, str, Metadata], Awaitable[Decided[Any]]]
 
 
 async def check_due(runtime: Runtime, deps: handlers.Deps) -> int:
@@ -83,3 +89,50 @@ def deadline_worker(deps_for: DepsFactory, interval: float) -> Periodic:
         return await check_due(runtime, deps_for(runtime))
 
     return Periodic("deadlines", interval, tick)
+
+
+RECURRING_ACTOR = "appeals:recurring-detector"
+
+
+async def detect_recurring(runtime: Runtime, deps: handlers.Deps, window: timedelta, threshold: int) -> int:
+    """One pass: the clusters of the appeals received within the horizon, each recorded or grown once."""
+    found = PostgresRecurring(runtime.pool_of)
+    facts, known = await found.facts(deps.clock.now() - HORIZON), await found.known()
+    recorded = 0
+    for cluster in detect(facts, window, threshold):
+        if set(cluster.appeal_ids) <= known.get(cluster.problem_id, frozenset()):
+            continue  # recorded as it is: nothing to load
+        meta = Metadata(actor=RECURRING_ACTOR, correlation_id=uuid.uuid4())
+        try:
+            done = await handlers.record_recurring(deps, cluster, meta)
+        except ConcurrencyError:
+            continue  # another pass recorded it meanwhile; the next pass sees it
+        if done.events:
+            recorded += 1
+            log.info("recurring.recorded", problem_id=cluster.problem_id, appeals=len(cluster.appeal_ids))
+    return recorded
+
+
+def recurring_worker(deps_for: DepsFactory, window: timedelta, threshold: int, interval: float) -> Periodic:
+    """Looks for recurring problems every `interval` seconds (the settings' window and threshold)."""
+
+    async def tick(runtime: Runtime) -> int:
+        return await detect_recurring(runtime, deps_for(runtime), window, threshold)
+
+    return Periodic("recurring", interval, tick)
+
+
+MATTERS_ACTOR = "appeals:matters-deadline"
+
+
+async def check_matters(runtime: Runtime, deps: handlers.Deps) -> int:
+    """One pass: every assigned matter past its deadline and not carried out is recorded overdue, once."""
+    due = await PostgresMatters(runtime.pool_of).past_due(deps.clock.now())
+    return await _each(deps, due, MATTERS_ACTOR, handlers.check_matter_deadline, "matters")
+
+
+def matters_worker(deps_for: DepsFactory, interval: float) -> Periodic:
+    async def tick(runtime: Runtime) -> int:
+        return await check_matters(runtime, deps_for(runtime))
+
+    return Periodic("matters", interval, tick)

@@ -5,6 +5,7 @@ The delivery worker runs by the service's clock (quiet hours) and, through the k
 more at each `PUT /clock` of the demo. Its HTTP client lives as long as the app."""
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 import httpx
@@ -40,6 +41,8 @@ def create_app(
 ) -> FastAPI:
     """`ids` is accepted as every root does; notification ids are derived from their causes, never drawn."""
     config = NotificationsSettings.of(settings)
+    # httpx logs each request's URL at INFO: a robot's URL carries its key, which is never logged
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     clock = clock or clock_for(config.clock_start)
     client = httpx.AsyncClient(timeout=config.delivery_timeout)
     holder: list[Runtime] = []

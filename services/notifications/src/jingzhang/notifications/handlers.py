@@ -35,6 +35,7 @@ async def register_webhook(deps: Deps, cmd: RegisterGroupWebhook, meta: Metadata
         lambda _: channels.register_webhook(cmd, now),
         meta=meta,
         now=now,
+        expected_version=cmd.expected_version,
     )
 
 
@@ -48,6 +49,7 @@ async def register_template(deps: Deps, cmd: RegisterSmsTemplate, meta: Metadata
         lambda _: channels.register_template(cmd, now),
         meta=meta,
         now=now,
+        expected_version=cmd.expected_version,
     )
 
 

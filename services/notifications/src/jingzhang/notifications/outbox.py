@@ -32,12 +32,17 @@ class Claimed:
 
 
 async def claim(pool: asyncpg.Pool, now: datetime, limit: int, lease: float) -> list[Claimed]:
-    """Due messages, urgent first, each claimed for `lease` seconds and its attempt counted."""
+    """Due messages, urgent first, each claimed for `lease` seconds and its attempt counted.
+
+    Due by `now` (the service's clock) or by the latest event a message was decided from, whichever
+    is later: the world has reached that time even if this service's clock was not moved there (a
+    demo driving the other services' clocks), so quiet hours end when the events say it is morning."""
     rows = await pool.fetch(
         f"""
         WITH due AS (
             SELECT notification_id, channel FROM {OUTBOX}
-            WHERE state = 'pending' AND release_at <= $1 AND retry_at <= clock_timestamp()
+            WHERE state = 'pending' AND retry_at <= clock_timestamp()
+              AND release_at <= greatest($1, (SELECT max(decided_at) FROM {OUTBOX}))
               AND (claimed_until IS NULL OR claimed_until < clock_timestamp())
             ORDER BY urgent DESC, release_at, notification_id
             LIMIT $2 FOR UPDATE SKIP LOCKED

@@ -53,8 +53,13 @@ class Delivery:
         queues: dict[tuple[Channel, str], list[Claimed]] = {}
         for item in claimed:
             queues.setdefault((item.channel, item.recipient), []).append(item)
-        done = await asyncio.gather(*(self._in_order(runtime, items) for items in queues.values()))
-        return sum(done)
+        done = await asyncio.gather(
+            *(self._in_order(runtime, items) for items in queues.values()), return_exceptions=True
+        )
+        for failure in (d for d in done if isinstance(d, BaseException)):
+            # its claims run out and are tried again, marked interrupted: nothing is lost
+            log.warning("notification.pass_failed", error=repr(failure))
+        return sum(d for d in done if isinstance(d, int))
 
     async def _in_order(self, runtime: Runtime, items: list[Claimed]) -> int:
         sent = 0

@@ -1,8 +1,9 @@
 """The patrols service's published language: its event registry, aggregates (`duty`, `visit`,
-`hazard`, `activity`) and contract."""
+`hazard`, `activity`, `visit_cadence`) and contract."""
 
 from jingzhang.patrols.domain import activity, duty, hazard, visit
 from jingzhang.patrols.domain.activity import ACTIVITY_EVENTS, ActivityState
+from jingzhang.patrols.domain.cadence_policy import POLICY_EVENTS, VISIT_CADENCE
 from jingzhang.patrols.domain.duty import DUTY_EVENTS, DutyState
 from jingzhang.patrols.domain.hazard import HAZARD_EVENTS, HazardState
 from jingzhang.patrols.domain.visit import PatrolCompleted, VisitEvent, VisitState
@@ -12,7 +13,7 @@ from jingzhang.shared.events import EventRegistry
 
 SERVICE = "patrols"
 
-REGISTRY = EventRegistry([*DUTY_EVENTS, PatrolCompleted, *HAZARD_EVENTS, *ACTIVITY_EVENTS])
+REGISTRY = EventRegistry([*DUTY_EVENTS, PatrolCompleted, *HAZARD_EVENTS, *ACTIVITY_EVENTS, *POLICY_EVENTS])
 
 DUTY: Aggregate[DutyState] = Aggregate("duty", DutyState(), duty.evolve)
 VISIT: Aggregate[VisitState] = Aggregate("visit", VisitState(), visit.evolve)
@@ -27,6 +28,11 @@ CONTRACT = ServiceContract(
         AggregateEvents(VISIT.aggregate_type, members(VisitEvent), "One recorded visit to an enterprise."),
         AggregateEvents(HAZARD.aggregate_type, HAZARD_EVENTS, "A safety hazard, from finding to verification."),
         AggregateEvents(ACTIVITY.aggregate_type, ACTIVITY_EVENTS, "A chief's recorded service activity."),
+        AggregateEvents(
+            VISIT_CADENCE.aggregate_type,
+            POLICY_EVENTS,
+            "The bureau's visit cadence per enterprise class, each change effective from a business day.",
+        ),
     ),
     "Patrol visits, duties, hazards and service activities of the chiefs.",
 )

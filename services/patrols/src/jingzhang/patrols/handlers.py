@@ -34,6 +34,13 @@ from jingzhang.patrols.domain.activity import (
     RecordActivity,
     ServeOnBehalf,
 )
+from jingzhang.patrols.domain.cadence_policy import (
+    POLICY_ID,
+    VISIT_CADENCE,
+    CadenceSchedule,
+    ChangeVisitCadence,
+    decide_change,
+)
 from jingzhang.patrols.domain.common import latest_day, local_date
 from jingzhang.patrols.domain.duty import DutyState, FulfilDuty, MarkDutyOverdue, ReassignDuty, ScheduleDuty
 from jingzhang.patrols.domain.hazard import (
@@ -48,7 +55,7 @@ from jingzhang.patrols.domain.subjects import check as check_subjects
 from jingzhang.patrols.domain.visit import RecordVisit, VisitState
 from jingzhang.patrols.events import ACTIVITY, DUTY, HAZARD, REGISTRY, VISIT
 from jingzhang.patrols.upstream.assignment import PRODUCER
-from jingzhang.shared.aggregate import Aggregate, Authorize, Decided, S, execute
+from jingzhang.shared.aggregate import Aggregate, Authorize, Decided, S, execute, load
 from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata
 from jingzhang.shared.errors import ConcurrencyError, NotFound
@@ -337,3 +344,21 @@ async def reassign_duty(
     decide: Decide[DutyState] = partial(duty.decide_reassign, command=cmd)
     check = _existing_duty(cmd.duty_id, authorize)
     return await _run(deps, DUTY, cmd.duty_id, decide, meta, deps.clock.now(), None, check)
+
+
+# --- the bureau's visit cadence (issue 14 item 7) --------------------------------------------------
+
+
+async def cadence_schedule(deps: Deps) -> CadenceSchedule:
+    """Every change the bureau made to the visit cadence, as recorded."""
+    schedule, _ = await load(deps.store, REGISTRY, VISIT_CADENCE, POLICY_ID)
+    return schedule
+
+
+async def change_visit_cadence(deps: Deps, cmd: ChangeVisitCadence, meta: Metadata) -> Decided[CadenceSchedule]:
+    """One class's rules from a business day on; the cadence worker plans the periods from then by them."""
+    now = deps.clock.now()
+    today = local_date(now)
+    return await execute(
+        deps.store, REGISTRY, VISIT_CADENCE, POLICY_ID, lambda s: decide_change(s, cmd, today), meta=meta, now=now
+    )

@@ -12,7 +12,7 @@ worker was built with.
 
 import uuid
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import structlog
@@ -70,14 +70,18 @@ class CadencePass:
         # one correlation per pass; not from `deps.ids`, which keeps new aggregates' ids a sequence of their own
         meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
         snapshot = await self.assignments.snapshot()
-        await self._plan(snapshot, meta, report)
+        # the bureau's changes to the cadence, as recorded now (a change takes effect from its own day)
+        rules = replace(self.rules, schedule=await handlers.cadence_schedule(self.deps))
+        await self._plan(snapshot, rules, meta, report)
         await self._duties(snapshot, meta, report)
         await self._hazards(meta, report)
         return report
 
-    async def _plan(self, snapshot: AssignmentSnapshot, meta: Metadata, report: PassReport) -> None:
+    async def _plan(
+        self, snapshot: AssignmentSnapshot, rules: CadenceRules, meta: Metadata, report: PassReport
+    ) -> None:
         now = self.deps.clock.now()
-        planned = plan_ahead(snapshot, local_date(now), self.rules)
+        planned = plan_ahead(snapshot, local_date(now), rules)
         known = await self.duties.known_ids([d.duty_id for d in planned])
         for duty in planned:
             if duty.duty_id not in known:

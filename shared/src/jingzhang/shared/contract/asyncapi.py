@@ -169,7 +169,7 @@ def _message(entry: EventEntry, schemas: JsonDict, controls: Controls) -> JsonDi
         "payload": {"$ref": f"#/components/schemas/{schema_key}"},
         "correlationId": {"location": "$message.payload#/correlationid"},
         "bindings": {"nats": {}},
-        "externalDocs": {"description": "The JSON Schema (`dataschema`)", "url": _schema_url(entry)},
+        "x-dataschema": _schema_url(entry),  # the payload schema's `$id`: an identifier, not an address
         "examples": [_example(entry, controls)],
     }
     if doc:

@@ -23,6 +23,8 @@ class PersonalKind(StrEnum):
     WECHAT = "wechat"
     ID_NUMBER = "id_number"
     PHOTO = "photo"
+    LOCATION = "location"
+    """Where someone was (an officer's device at a visit): whereabouts, sensitive under PIPL art. 28."""
     FREE_TEXT = "free_text"
 
 

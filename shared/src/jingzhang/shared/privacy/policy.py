@@ -1,7 +1,7 @@
 """Who sees which kind of personal value, and what a masked value looks like. Pure.
 
 Names are visible to every role; phones and WeChat ids to every role but the auditor; ID numbers
-to the bureau only; photos to the police; free text to every role but the auditor. A caller without
+to the bureau only; photos and locations to the police; free text to every role but the auditor. A caller without
 a principal sees only what every role sees. Every person sees their own data in full.
 """
 
@@ -22,6 +22,7 @@ _VISIBLE_TO: dict[PersonalKind, frozenset[str]] = {
     PersonalKind.WECHAT: _ALL - {"auditor"},
     PersonalKind.ID_NUMBER: frozenset({"bureau"}),
     PersonalKind.PHOTO: frozenset({"bureau", "station_chief", "officer"}),
+    PersonalKind.LOCATION: frozenset({"bureau", "station_chief", "officer"}),
     PersonalKind.FREE_TEXT: _ALL - {"auditor"},
 }
 _MASKABLE = frozenset({PersonalKind.PHONE, PersonalKind.WECHAT, PersonalKind.ID_NUMBER})

@@ -3,7 +3,7 @@
 Personal values are sealed into tokens when stored, so their lengths are checked here.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -105,3 +105,14 @@ class CallbackBody(Body):
 class MergeBody(Body):
     into_appeal_id: str
     merged_by: OfficerRef = None
+
+
+class TimeLimitBody(BaseModel):
+    """A change of one category's time limit (办理时限), from a business day on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: Category
+    time_limit: timedelta = Field(description="ISO 8601 duration, e.g. P5D or PT48H; 1 hour to 90 days")
+    effective_from: date = Field(description="生效日期: the business day (bureau time) it applies from; today or later")
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]

@@ -15,9 +15,9 @@ from jingzhang.appeals.domain.escalation import escalate
 from jingzhang.appeals.domain.guards import holder
 from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
 from jingzhang.appeals.domain.routing import ChiefsSnapshot
-from jingzhang.appeals.domain.state import Appeal, AppealState, evolve
+from jingzhang.appeals.domain.state import Appeal, AppealState, Referral, evolve
 from jingzhang.appeals.domain.timer import ZERO
-from jingzhang.appeals.domain.vocabulary import DeadlineKind, EscalationReason
+from jingzhang.appeals.domain.vocabulary import DeadlineKind, EscalationReason, Status
 from jingzhang.shared.events import DomainEvent
 
 
@@ -51,8 +51,28 @@ def next_check_at(state: AppealState) -> datetime | None:
         None if appeal.first_response_breached else first_response_due(appeal),
         None if appeal.warned or appeal.breached or appeal.unrouted else warning_at(appeal),
         None if appeal.breached else due_at(appeal),
+        *_referral_checks(appeal, DEFAULT_TIME_LIMITS),
     ]
     return min((t for t in pending if t is not None), default=None)
+
+
+def _referral_checks(appeal: Appeal, policy: TimeLimits) -> list[datetime | None]:
+    """When the department's reply is to be chased next: reminded, overdue, escalated past the grace."""
+    referral = appeal.referral if appeal.status is Status.REFERRED else None
+    if referral is None:
+        return []
+    remind, escalate_at = _referral_times(referral, policy)
+    return [
+        None if referral.reminded or referral.overdue else remind,
+        None if referral.overdue else referral.due_at,
+        None if referral.escalated else escalate_at,
+    ]
+
+
+def _referral_times(referral: Referral, policy: TimeLimits) -> tuple[datetime, datetime]:
+    """The reminder (once the warning share of the reply limit has run) and the escalation (a grace after)."""
+    limit = referral.due_at - referral.referred_at
+    return referral.referred_at + limit * policy.warning_fraction, referral.due_at + policy.grace(limit)
 
 
 def check_deadlines(
@@ -63,7 +83,7 @@ def check_deadlines(
     if held is not None and held.unrouted:
         return passed_at_duty_desk(held, now)
     events: list[DomainEvent] = []
-    for check in (_first_response, _resolution):
+    for check in (_first_response, _resolution, _referral):
         appeal = _running(state)
         if appeal is None:
             break
@@ -108,6 +128,29 @@ def _resolution(appeal: Appeal, now: datetime, chiefs: ChiefsSnapshot, policy: T
             ev.DeadlineWarningRaised(kind=DeadlineKind.RESOLUTION, due_at=due, officer_id=officer_id, warned_at=now)
         ]
     return []
+
+
+def _referral(appeal: Appeal, now: datetime, chiefs: ChiefsSnapshot, policy: TimeLimits) -> list[DomainEvent]:
+    """A department that has not reported back: reminded, then overdue (its own figure), then, a grace
+    later, the appeal goes one chief up like a breach, to chase it with more weight (催办、督办)."""
+    referral = appeal.referral if appeal.status is Status.REFERRED else None
+    if referral is None or appeal.department_id is None:
+        return []
+    remind, escalate_at = _referral_times(referral, policy)
+    officer_id = holder(appeal).officer_id
+    department, due = appeal.department_id, referral.due_at
+    found: list[DomainEvent] = []
+    if now >= due and not referral.overdue:
+        found.append(
+            ev.ReferralReplyOverdue(department_id=department, due_at=due, officer_id=officer_id, overdue_at=now)
+        )
+    elif remind <= now < due and not referral.reminded:
+        found.append(
+            ev.ReferralReplyReminded(department_id=department, due_at=due, officer_id=officer_id, reminded_at=now)
+        )
+    if now >= escalate_at and not referral.escalated:
+        found.extend(escalate(appeal, chiefs, EscalationReason.REFERRAL_UNANSWERED, ZERO, now))
+    return found
 
 
 def _breach(appeal: Appeal, kind: DeadlineKind, due: datetime, now: datetime) -> ev.DeadlineBreached:

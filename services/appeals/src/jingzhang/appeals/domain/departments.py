@@ -5,13 +5,20 @@ Ids are stable: they are stored in `AppealReferred` events, so rename a departme
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
+
+REPLY_WITHIN = timedelta(days=5)
+"""How long a department has to report back on a referral unless the directory says otherwise (issue 14)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Department:
+    """`reply_within`: the department's reply limit; a referral nearing it is chased, past it overdue."""
+
     department_id: str
     name_zh: str
     name_en: str
+    reply_within: timedelta = REPLY_WITHIN
 
 
 class DepartmentDirectory:

@@ -133,6 +133,9 @@ class AppealReferred(DomainEvent):
     note: Annotated[str, written_by("referred_by")]
     referred_by: str
     referred_at: AwareDatetime
+    reply_due_at: AwareDatetime | None = None
+    """When the department must report back, from its reply limit (issue 14); None on earlier referrals,
+    which nobody chases."""
 
 
 class ReferralFollowedUp(DomainEvent):
@@ -156,6 +159,24 @@ class AppealClosedUnresolved(DomainEvent):
     reason: Annotated[str, written_by("closed_by")]
     closed_by: str
     closed_at: AwareDatetime
+
+
+class ReferralReplyReminded(DomainEvent):
+    """The department is reminded: most of its reply limit has run (催办); the holder is told too."""
+
+    department_id: str
+    due_at: AwareDatetime
+    officer_id: str
+    reminded_at: AwareDatetime
+
+
+class ReferralReplyOverdue(DomainEvent):
+    """The department's reply limit passed without a report back: counted against the department."""
+
+    department_id: str
+    due_at: AwareDatetime
+    officer_id: str
+    overdue_at: AwareDatetime
 
 
 class DeadlineWarningRaised(DomainEvent):
@@ -269,6 +290,8 @@ AppealEvent = (
     | AppealMerged
     | AppealHeldAtDutyDesk
     | DeadlinePassedAtDutyDesk
+    | ReferralReplyReminded
+    | ReferralReplyOverdue
 )
 
 APPEAL_EVENTS: tuple[type[DomainEvent], ...] = (
@@ -292,4 +315,6 @@ APPEAL_EVENTS: tuple[type[DomainEvent], ...] = (
     AppealMerged,
     AppealHeldAtDutyDesk,
     DeadlinePassedAtDutyDesk,
+    ReferralReplyReminded,
+    ReferralReplyOverdue,
 )

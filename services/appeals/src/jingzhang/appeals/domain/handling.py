@@ -43,7 +43,8 @@ def decide_refer(
     state: AppealState, cmd: ReferAppeal, now: datetime, directory: DepartmentDirectory = DEFAULT_DIRECTORY
 ) -> list[DomainEvent]:
     in_status(state, *ON_OUR_DESK)
-    if cmd.department_id not in directory:
+    partner = directory.get(cmd.department_id)
+    if partner is None:
         raise InvalidCommand(f"no partner department {cmd.department_id!r}", field="department_id")
     return [
         ev.AppealReferred(
@@ -51,6 +52,7 @@ def decide_refer(
             note=text(cmd.note, "note"),
             referred_by=officer_ref(cmd.referred_by, "referred_by"),
             referred_at=now,
+            reply_due_at=now + partner.reply_within,
         )
     ]
 

@@ -14,6 +14,7 @@ from jingzhang.appeals.domain.guards import text
 from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
 from jingzhang.appeals.domain.routing import ChiefsSnapshot, route, routed
 from jingzhang.appeals.domain.state import Appeal, AppealState
+from jingzhang.appeals.domain.time_limit_policy import DEFAULT_SCHEDULE, TimeLimitSchedule, limit_for
 from jingzhang.appeals.domain.vocabulary import HoldReason
 from jingzhang.shared.envelope import check_token
 from jingzhang.shared.errors import DomainRejected, InvalidCommand
@@ -26,15 +27,17 @@ def decide_raise(
     now: datetime,
     chiefs: ChiefsSnapshot | None,
     policy: TimeLimits = DEFAULT_TIME_LIMITS,
+    schedule: TimeLimitSchedule = DEFAULT_SCHEDULE,
 ) -> list[DomainEvent]:
     """`chiefs`: the enterprise as this service knows it; None while assignment's events about it are
     still arriving (the appeal is held at the duty desk, and its receipt cannot be checked against the
-    registration yet)."""
+    registration yet). `schedule`: the bureau's changes to the time limits; the one in force on the day
+    the appeal was received applies."""
     if chiefs is not None and chiefs.enterprise_id != cmd.enterprise_id:
         raise ValueError("the chiefs snapshot belongs to another enterprise")
     appeal_id = _check_id(cmd.appeal_id)
     _token(cmd.enterprise_id, "enterprise_id")  # it names whose personal data the appeal holds
-    raised = _raised(appeal_id, cmd, now, chiefs, policy)
+    raised = _raised(appeal_id, cmd, now, chiefs, policy, schedule)
     if isinstance(state, Appeal):
         return _retried(state, raised, cmd.received_at is not None)
     diverted = [ev.AppealDivertedTo110(diverted_at=now)] if cmd.emergency else []
@@ -111,10 +114,16 @@ def _token(value: str, field: str) -> str:
 
 
 def _raised(
-    appeal_id: str, cmd: RaiseAppeal, now: datetime, chiefs: ChiefsSnapshot | None, policy: TimeLimits
+    appeal_id: str,
+    cmd: RaiseAppeal,
+    now: datetime,
+    chiefs: ChiefsSnapshot | None,
+    policy: TimeLimits,
+    schedule: TimeLimitSchedule,
 ) -> ev.AppealRaised:
     limit_class = policy.limit_class(cmd.category, cmd.emergency)
-    limit = policy.limit(limit_class)
+    received = received_at(cmd, now, chiefs)
+    limit = limit_for(policy, schedule, cmd.category, cmd.emergency, bureau_day(received))
     return ev.AppealRaised(
         appeal_id=appeal_id,
         enterprise_id=cmd.enterprise_id,
@@ -128,5 +137,5 @@ def _raised(
         time_limit=limit,
         first_response_within=policy.first_response_within(limit),
         warning_fraction=policy.warning_fraction,
-        received_at=received_at(cmd, now, chiefs),
+        received_at=received,
     )

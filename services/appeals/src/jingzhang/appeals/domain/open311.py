@@ -3,11 +3,20 @@
 `services` lists one service per category; `requests` shows an appeal as a service request whose
 status is `open` while it is on someone's desk (ours or a department's) and `closed` once finished.
 Appeals carry no location, so the geographic fields stay empty, as the specification allows.
+
+`RequestQuery.parse` reads GET requests.json's filters as GeoReport v2 defines them
+(wiki.open311.org/GeoReport_v2): `service_request_id` (comma-delimited; overrides every other
+filter), `service_code` and `status` (comma-delimited), `start_date` / `end_date` (W3C datetimes on
+`requested_datetime`, at most 90 days apart; one alone spans 90 days from it; neither: the most
+recent 90 days). A filter it cannot read is an `InvalidQuery` naming it, answered as GeoReport's
+`[{code, description}]`.
 """
 
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
@@ -17,6 +26,9 @@ from jingzhang.appeals.domain.state import Appeal
 from jingzhang.appeals.domain.vocabulary import Category, Status
 
 GROUP = "五直暖企 five direct services"
+MAX_SPAN = timedelta(days=90)
+BUREAU_TZ = ZoneInfo("Asia/Shanghai")
+STATUSES = ("open", "closed")
 AGENCY = "恒口公安分局 Hengkou public-security sub-bureau"
 
 
@@ -30,6 +42,93 @@ class Open311Service(BaseModel):
     type: Literal["realtime", "batch", "blackbox"] = "realtime"
     keywords: str
     group: str = GROUP
+
+
+class GeoReportError(BaseModel):
+    """GeoReport v2's error: its answers are a list of these, `code` the HTTP status."""
+
+    code: int
+    description: str
+
+
+class InvalidQuery(ValueError):
+    def __init__(self, field: str, description: str) -> None:
+        super().__init__(f"{field}: {description}")
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class RequestQuery:
+    """What GET requests.json asks for; None: not filtered on."""
+
+    ids: tuple[str, ...] | None = None
+    codes: tuple[str, ...] | None = None
+    statuses: tuple[str, ...] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        now: datetime,
+        *,
+        service_request_id: str | None = None,
+        service_code: str | None = None,
+        status: str | None = None,
+        start_date: str | None = None,
+        end_date: str | None = None,
+    ) -> "RequestQuery":
+        if service_request_id is not None:
+            return cls(ids=_listed("service_request_id", service_request_id))
+        codes = _listed("service_code", service_code)
+        unknown = [c for c in codes or () if c not in {category.value for category in Category}]
+        if unknown:
+            raise InvalidQuery("service_code", f"unknown service {', '.join(unknown)} (see services.json)")
+        statuses = _listed("status", status)
+        if statuses is not None and (wrong := [s for s in statuses if s not in STATUSES]):
+            raise InvalidQuery("status", f"{', '.join(wrong)} is not open or closed")
+        start, end = _window(_when("start_date", start_date), _when("end_date", end_date), now)
+        return cls(codes=codes, statuses=statuses, start=start, end=end)
+
+
+def _listed(field: str, value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = tuple(v.strip() for v in value.split(","))
+    if not all(items):
+        raise InvalidQuery(field, "a comma-delimited list without empty items")
+    return items
+
+
+def _when(field: str, value: str | None) -> datetime | None:
+    """A W3C datetime (`2010-05-24T00:00:00Z`, or with an offset); a bare date is its first moment in
+    bureau time (Asia/Shanghai)."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time(), BUREAU_TZ)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidQuery(field, f"{value!r} is not a W3C datetime such as 2010-05-24T00:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise InvalidQuery(field, f"{value!r} has no time zone (end it with Z or an offset such as +08:00)")
+    return parsed
+
+
+def _window(start: datetime | None, end: datetime | None, now: datetime) -> tuple[datetime, datetime | None]:
+    if start is None and end is None:
+        return now - MAX_SPAN, None
+    if start is None:
+        assert end is not None
+        return end - MAX_SPAN, end
+    if end is None:
+        return start, start + MAX_SPAN
+    if end < start:
+        raise InvalidQuery("end_date", "is before start_date")
+    if end - start > MAX_SPAN:
+        raise InvalidQuery("end_date", "the range may not span more than 90 days")
+    return start, end
 
 
 class Open311Request(BaseModel):

@@ -11,6 +11,7 @@ from jingzhang.appeals.domain.vocabulary import (
     Channel,
     ChiefTier,
     DeadlineKind,
+    EscalationReason,
     HoldReason,
     LimitClass,
     Outcome,
@@ -46,6 +47,17 @@ class Callback:
 
 
 @dataclass(frozen=True, slots=True)
+class Referral:
+    """A department's reply being chased: due at `due_at`; each step of the chase recorded once."""
+
+    referred_at: datetime
+    due_at: datetime
+    reminded: bool = False
+    overdue: bool = False
+    escalated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class NoAppeal:
     """Before `AppealRaised`."""
 
@@ -74,6 +86,8 @@ class Appeal:
     breached: bool = False
     first_response_breached: bool = False
     department_id: str | None = None
+    referral: Referral | None = None
+    """The department's reply being chased, while it holds the appeal (issue 14)."""
     follow_ups: int = 0
     pending_extension: PendingExtension | None = None
     outcome: Outcome | None = None
@@ -179,6 +193,10 @@ def _apply(s: Appeal, e: ev.AppealEvent) -> Appeal:
             return replace(s, held=e.reason)
         case ev.DeadlinePassedAtDutyDesk():
             return _missed(s, e.kind)
+        case ev.ReferralReplyReminded():
+            return _chased(s, reminded=True)
+        case ev.ReferralReplyOverdue():
+            return _chased(s, overdue=True)
         case _:
             assert_never(e)
 
@@ -195,13 +213,23 @@ def _finished(s: Appeal, status: Status, outcome: Outcome, note: str, at: dateti
 
 def _referred(s: Appeal, e: ev.AppealReferred) -> Appeal:
     timer = s.timer.pause(e.referred_at)
-    return replace(s, status=Status.REFERRED, department_id=e.department_id, responded=True, timer=timer)
+    referral = None if e.reply_due_at is None else Referral(e.referred_at, e.reply_due_at)
+    return replace(
+        s, status=Status.REFERRED, department_id=e.department_id, responded=True, timer=timer, referral=referral
+    )
+
+
+def _chased(s: Appeal, reminded: bool = False, overdue: bool = False) -> Appeal:
+    if s.referral is None:
+        return s
+    referral = replace(s.referral, reminded=s.referral.reminded or reminded, overdue=s.referral.overdue or overdue)
+    return replace(s, referral=referral)
 
 
 def _reported_back(s: Appeal, e: ev.DepartmentReportedBack) -> Appeal:
     if e.outcome is ReportOutcome.DONE:
-        return replace(s, status=Status.RESOLVED, outcome=Outcome.REFERRED_AND_DONE, outcome_note=e.note)
-    return replace(s, status=Status.IN_PROGRESS, timer=s.timer.resume(e.reported_at))
+        return replace(s, status=Status.RESOLVED, outcome=Outcome.REFERRED_AND_DONE, outcome_note=e.note, referral=None)
+    return replace(s, status=Status.IN_PROGRESS, timer=s.timer.resume(e.reported_at), referral=None)
 
 
 def _missed(s: Appeal, kind: DeadlineKind) -> Appeal:
@@ -218,6 +246,8 @@ def _extended(s: Appeal, extra: timedelta, at: datetime) -> Appeal:
 def _escalated(s: Appeal, e: ev.AppealEscalated) -> Appeal:
     holder = Holder(e.to_tier, e.officer_id, e.slot_acting)
     s = replace(s, holder=holder, informed_officer_ids=e.informed_officer_ids, escalations=s.escalations + 1)
+    if e.reason is EscalationReason.REFERRAL_UNANSWERED and s.referral is not None:
+        s = replace(s, referral=replace(s.referral, escalated=True))
     return _extended(s, e.extra_time, e.escalated_at) if e.extra_time else s
 
 
@@ -229,6 +259,7 @@ def _reopened(s: Appeal, e: ev.AppealReopened) -> Appeal:
         outcome_note=None,
         callback=None,
         department_id=None,
+        referral=None,
         pending_extension=None,
         warned=False,
         breached=False,

@@ -100,3 +100,5 @@ class EscalationReason(StrEnum):
     FIRST_RESPONSE_BREACHED = "first_response_breached"
     DEADLINE_BREACHED = "deadline_breached"
     EXTENSION_REFUSED = "extension_refused"
+    REFERRAL_UNANSWERED = "referral_unanswered"
+    """The department did not report back within its reply limit and the grace after it (issue 14)."""

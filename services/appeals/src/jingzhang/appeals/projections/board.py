@@ -14,6 +14,7 @@ import asyncpg
 from pydantic import BaseModel
 
 from jingzhang.appeals.domain import deadlines, open311
+from jingzhang.appeals.domain import events as ev
 from jingzhang.appeals.domain.state import AGGREGATE_TYPE, Appeal, NoAppeal
 from jingzhang.appeals.events import REGISTRY
 from jingzhang.appeals.projections import chiefs
@@ -64,6 +65,20 @@ CREATE TABLE IF NOT EXISTS appeals (
 CREATE INDEX IF NOT EXISTS appeals_enterprise ON appeals (enterprise_id, raised_at);
 CREATE INDEX IF NOT EXISTS appeals_queue ON appeals (officer_id, due_at) WHERE is_open;
 CREATE INDEX IF NOT EXISTS appeals_unrouted ON appeals (received_at) WHERE unrouted;
+-- issue 14: the department's reply being chased, and every referral with how its department answered
+ALTER TABLE appeals ADD COLUMN IF NOT EXISTS referral_due_at timestamptz;
+ALTER TABLE appeals ADD COLUMN IF NOT EXISTS referral_overdue boolean NOT NULL DEFAULT false;
+CREATE TABLE IF NOT EXISTS referrals (
+    appeal_id      text NOT NULL,
+    version        integer NOT NULL,
+    department_id  text NOT NULL,
+    referred_at    timestamptz NOT NULL,
+    reply_due_at   timestamptz,
+    replied_at     timestamptz,
+    overdue        boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (appeal_id, version)
+);
+CREATE INDEX IF NOT EXISTS referrals_by_department ON referrals (department_id);
 """
 )
 
@@ -88,6 +103,9 @@ class AppealSummary(BaseModel):
     slot: str | None
     informed_officer_ids: list[str]
     department_id: str | None
+    referral_due_at: datetime | None = None
+    """When the department holding it must report back (issue 14); None if no department holds it."""
+    referral_overdue: bool = False
     due_at: datetime | None
     warning_at: datetime | None
     first_response_due_at: datetime | None
@@ -111,7 +129,33 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
     match state:
         case Appeal():
             await _upsert(tx.conn, _row(state, env))
+            await _referral(tx.conn, env, payload)
         case NoAppeal():
+            return
+
+
+async def _referral(conn: asyncpg.Connection, env: Envelope, payload: DomainEvent) -> None:
+    """One row per referral: when its department was to answer, and when (and whether late) it did."""
+    appeal_id = env.stream.aggregate_id
+    latest = "(SELECT max(version) FROM referrals WHERE appeal_id = $1)"
+    match payload:
+        case ev.AppealReferred():
+            await conn.execute(
+                "INSERT INTO referrals (appeal_id, version, department_id, referred_at, reply_due_at)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                appeal_id, env.version, payload.department_id, payload.referred_at, payload.reply_due_at,
+            )  # fmt: skip
+        case ev.DepartmentReportedBack():
+            await conn.execute(
+                f"UPDATE referrals SET replied_at = $2 WHERE appeal_id = $1 AND version = {latest}",
+                appeal_id,
+                payload.reported_at,
+            )
+        case ev.ReferralReplyOverdue():
+            await conn.execute(
+                f"UPDATE referrals SET overdue = true WHERE appeal_id = $1 AND version = {latest}", appeal_id
+            )
+        case _:
             return
 
 
@@ -137,6 +181,8 @@ def _row(a: Appeal, env: Envelope) -> dict[str, Any]:
         "slot": holder.slot.value if holder else None,
         "informed_officer_ids": list(a.informed_officer_ids),
         "department_id": a.department_id,
+        "referral_due_at": a.referral.due_at if a.referral and a.status.is_open else None,
+        "referral_overdue": bool(a.referral and a.referral.overdue and a.status.is_open),
         "due_at": deadlines.due_at(a),
         "warning_at": deadlines.warning_at(a),
         "first_response_due_at": deadlines.first_response_due(a),
@@ -212,25 +258,59 @@ class AppealBoard:
         where = f"unrouted AND {_AMONG.format(n=1)}"
         return _summaries(await self._select(where, _among(only), order="received_at"))
 
-    async def open311_requests(
-        self, status: str | None = None, service_code: str | None = None, limit: int = 1000
-    ) -> list[open311.Open311Request]:
-        where = "($1::text IS NULL OR open311->>'status' = $1) AND ($2::text IS NULL OR category = $2)"
-        rows = await self._select(where, status, service_code, order="raised_at DESC")
-        return [open311.Open311Request.model_validate(json.loads(r["open311"])) for r in rows[:limit]]
+    def now(self) -> datetime:
+        """The service's time, which GeoReport's default window ("the most recent 90 days") runs to."""
+        return self._clock.now()
+
+    async def department_figures(self) -> list[dict[str, Any]]:
+        """Per department: referrals, reports back, those late, and those unanswered past their limit now."""
+        async with self._pool().acquire() as conn, conn.transaction():
+            await use_schema(conn, PROJECTION)
+            rows = await conn.fetch(
+                "SELECT department_id, count(*) AS referrals, count(replied_at) AS replied,"
+                " count(*) FILTER (WHERE replied_at > reply_due_at) AS replied_late,"
+                " count(*) FILTER (WHERE replied_at IS NULL AND reply_due_at <= $1) AS overdue_now,"
+                " count(*) FILTER (WHERE overdue) AS ever_overdue"
+                " FROM referrals GROUP BY department_id ORDER BY department_id",
+                self._clock.now(),
+            )
+        return [dict(r) for r in rows]
+
+    async def open311_requests(self, query: open311.RequestQuery, limit: int = 1000) -> list[open311.Open311Request]:
+        """Newest `requested_datetime` (received_at) first, at most `limit`."""
+        if query.ids is not None:
+            rows = await self._select("appeal_id = ANY($1)", list(query.ids), order="received_at DESC", limit=limit)
+        else:
+            where = (
+                "($1::text[] IS NULL OR open311->>'status' = ANY($1)) AND ($2::text[] IS NULL OR category = ANY($2))"
+                " AND received_at >= $3 AND ($4::timestamptz IS NULL OR received_at <= $4)"
+            )
+            codes, statuses = _maybe(query.codes), _maybe(query.statuses)
+            rows = await self._select(
+                where, statuses, codes, query.start, query.end, order="received_at DESC", limit=limit
+            )
+        return [open311.Open311Request.model_validate(json.loads(r["open311"])) for r in rows]
 
     async def open311_request(self, appeal_id: str) -> open311.Open311Request | None:
         rows = await self._select("appeal_id = $1", appeal_id)
         return open311.Open311Request.model_validate(json.loads(rows[0]["open311"])) if rows else None
 
-    async def _select(self, where: str, *args: object, order: str = "raised_at") -> list[asyncpg.Record]:
+    async def _select(
+        self, where: str, *args: object, order: str = "raised_at", limit: int | None = None
+    ) -> list[asyncpg.Record]:
+        bounded = "" if limit is None else f" LIMIT {int(limit)}"
         async with self._pool().acquire() as conn, conn.transaction():
             await use_schema(conn, PROJECTION)
-            return list(await conn.fetch(f"SELECT * FROM appeals WHERE {where} ORDER BY {order}, appeal_id", *args))
+            sql = f"SELECT * FROM appeals WHERE {where} ORDER BY {order}, appeal_id{bounded}"
+            return list(await conn.fetch(sql, *args))
 
 
 _AMONG = "(${n}::text[] IS NULL OR enterprise_id = ANY(${n}))"
 """A list's filter to some enterprises (a station's), parameter n: NULL for every one."""
+
+
+def _maybe(values: tuple[str, ...] | None) -> list[str] | None:
+    return None if values is None else list(values)
 
 
 def _among(only: Collection[str] | None) -> list[str] | None:

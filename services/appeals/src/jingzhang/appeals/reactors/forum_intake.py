@@ -11,9 +11,11 @@ heard, so no chief is charged with time before it), and never before the enterpr
 An enterprise not known here yet is no reason to wait: the appeal is held by the duty desk.
 """
 
+import json
 from dataclasses import replace
 from datetime import datetime
 
+import asyncpg
 import structlog
 
 from jingzhang.appeals.domain.calendar import bureau_day, day_end, day_start
@@ -21,9 +23,12 @@ from jingzhang.appeals.domain.commands import RaiseAppeal
 from jingzhang.appeals.domain.intake import decide_raise
 from jingzhang.appeals.domain.policy import DEFAULT_TIME_LIMITS, TimeLimits
 from jingzhang.appeals.domain.state import APPEAL
+from jingzhang.appeals.domain.time_limit_policy import POLICY_ID, TIME_LIMITS, TimeLimitSchedule
 from jingzhang.appeals.domain.vocabulary import Category, Channel
+from jingzhang.appeals.events import REGISTRY
 from jingzhang.appeals.projections.chiefs import snapshot_in
 from jingzhang.appeals.upstream.patrols import PRODUCER, READS, ForumHeld
+from jingzhang.shared.aggregate import fold
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Apply, Projection, Source, Tx
@@ -97,9 +102,22 @@ async def _raise_once(tx: Tx, env: Envelope, cmd: RaiseAppeal, policy: TimeLimit
         cmd = replace(cmd, received_at=max(cmd.received_at, day_start(chiefs.registered_on)))
     # Domain time of the forum's record, so a retry decides exactly as the first try did.
     now = env.occurred_at
-    events = decide_raise(APPEAL.initial, cmd, now, chiefs, policy)
+    events = decide_raise(APPEAL.initial, cmd, now, chiefs, policy, await _schedule(tx.conn))
     meta = Metadata(actor=ACTOR, correlation_id=env.correlation_id, causation_id=env.event_id)
     await tx.append(stream, 0, [NewEvent(e, now) for e in events], meta)
+
+
+async def _schedule(conn: asyncpg.Connection) -> TimeLimitSchedule:
+    """The bureau's time limits as this service's store holds them, read in the reactor's transaction."""
+    stream = TIME_LIMITS.stream(POLICY_ID)
+    rows = await conn.fetch(
+        "SELECT event_type, schema_version, data::text AS data FROM es.events"
+        " WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY version",
+        stream.aggregate_type,
+        stream.aggregate_id,
+    )
+    decoded = (REGISTRY.decode(r["event_type"], r["schema_version"], json.loads(r["data"])) for r in rows)
+    return fold(TIME_LIMITS.evolve, TIME_LIMITS.initial, decoded)
 
 
 def reactor(policy: TimeLimits) -> Projection:

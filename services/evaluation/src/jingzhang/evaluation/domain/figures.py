@@ -14,7 +14,8 @@ the bureau could have known then.
   `count` of the facts that happened in the period; the appeals collected at a forum count on the
   forum's day, like the forum.
 - Visit compliance: the duties due in the period, measured as of `as_of` (not yet due: pending).
-- Added after the report's rows (issue 14): major-risk disputes defused and the yuan of losses recovered.
+- Added after the report's rows (issue 14): major-risk disputes defused, the yuan of losses recovered and
+  the recurring problems found.
 """
 
 import csv
@@ -61,6 +62,8 @@ class FigureTable:
     """Disputes that could have become a major risk (重大风险隐患), mediated in the period."""
     losses_recovered_yuan: Tally
     """Losses recovered for enterprises by case work in the period (挽回损失), in yuan; its facts the cases."""
+    recurring_problems: Tally
+    """Recurring problems (clusters of similar appeals) found in the period."""
 
 
 def figure_table(facts: Facts, period_start: datetime, period_end: datetime, as_of: datetime) -> FigureTable:
@@ -99,6 +102,7 @@ def figure_table(facts: Facts, period_start: datetime, period_end: datetime, as_
         visit_compliance=visit_compliance(known.duties, period, as_of),
         major_risk_disputes_defused=_sum(done, ActivityKind.MAJOR_RISK_DEFUSED),
         losses_recovered_yuan=_sum(done, ActivityKind.LOSSES_RECOVERED),
+        recurring_problems=_sum(done, ActivityKind.RECURRING_PROBLEM),
     )
 
 

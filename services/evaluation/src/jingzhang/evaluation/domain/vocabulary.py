@@ -55,3 +55,5 @@ class ActivityKind(StrEnum):
     """A dispute that could have become a major risk (重大风险隐患), mediated; also a `DISPUTE_MEDIATED`."""
     LOSSES_RECOVERED = "losses_recovered"
     """Case work that recovered an enterprise's losses (挽回损失); `count` is the yuan recovered."""
+    RECURRING_PROBLEM = "recurring_problem"
+    """A recurring problem the appeals service found (同类诉求反复), on the day it was found."""

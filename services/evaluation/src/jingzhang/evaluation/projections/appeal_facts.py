@@ -19,6 +19,8 @@ from datetime import datetime
 
 import asyncpg
 
+from jingzhang.evaluation.domain.vocabulary import ActivityKind
+from jingzhang.evaluation.projections import work_facts
 from jingzhang.evaluation.upstream.appeals import (
     AppealAcknowledged,
     AppealClosedUnresolved,
@@ -32,6 +34,7 @@ from jingzhang.evaluation.upstream.appeals import (
     CallbackRecorded,
     DepartmentReportedBack,
     ExtensionApproved,
+    RecurringProblemDetected,
     ReportOutcome,
 )
 from jingzhang.shared.envelope import Envelope
@@ -67,6 +70,8 @@ CREATE TABLE IF NOT EXISTS appeals (
 async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
     appeal_id = env.stream.aggregate_id
     match payload:
+        case RecurringProblemDetected(detected_at=at):  # counted like work, on the day it was found
+            await work_facts.activity(tx.conn, env, ActivityKind.RECURRING_PROBLEM, (), at, 1, None)
         case AppealRaised():
             await _raise(tx.conn, env, payload)
         case AppealRouted(officer_id=officer_id, slot_acting=slot, routed_at=at):

@@ -13,8 +13,8 @@ from jingzhang.shared.readers import ReaderRegistry
 
 AUDITED: dict[str, tuple[str, ...]] = {
     "assignment": ("enterprise", "officer", "token_revocation"),
-    "appeals": ("appeal",),
-    "patrols": ("duty", "visit", "hazard", "activity"),
+    "appeals": ("appeal", "time_limits", "recurring_problem", "matter"),
+    "patrols": ("duty", "visit", "hazard", "activity", "visit_cadence"),
     "evaluation": ("rating", "spot_check", "ranking"),
 }
 """Every aggregate every service publishes, as the published contract's channels list them (a test

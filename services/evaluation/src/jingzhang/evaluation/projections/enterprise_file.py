@@ -31,6 +31,7 @@ SOURCES = (
     Source("assignment", "enterprise"),
     Source("assignment", "officer"),
     Source("appeals", "appeal"),
+    Source("appeals", "matter"),
     Source("patrols", "duty"),
     Source("patrols", "visit"),
     Source("patrols", "hazard"),
@@ -93,7 +94,8 @@ WHEN = (
     "registered_on", "opened_on", "effective_from", "raised_at", "routed_at", "acknowledged_at", "resolved_at",
     "referred_at", "reported_at", "followed_up_at", "closed_at", "reopened_at", "merged_at", "escalated_at",
     "breached_at", "warned_at", "passed_at", "held_at", "diverted_at", "approved_at", "refused_at",
-    "requested_at", "recorded_at", "rated_at", "answered_at", "drawn_at", "since",
+    "requested_at", "recorded_at", "rated_at", "answered_at", "drawn_at", "since", "assigned_at", "completed_at",
+    "overdue_at",
 )  # fmt: skip
 """The payload fields that say when the thing happened (business time), the first present one used."""
 

@@ -54,6 +54,7 @@ SOURCES = (
     Source("assignment", "enterprise"),
     Source("assignment", "officer"),
     Source("appeals", "appeal"),
+    Source("appeals", "recurring_problem"),
     Source("patrols", "duty"),
     Source("patrols", "visit"),
     Source("patrols", "hazard"),

@@ -94,11 +94,11 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
         case PatrolCompleted():
             await _visit(tx.conn, env, payload)
         case HazardRectified(officer_ids=officers, rectified_on=day, enterprise_id=enterprise_id):
-            await _activity(tx.conn, env, ActivityKind.HAZARD_RECTIFIED, officers, _start_of(day), 1, enterprise_id)
+            await activity(tx.conn, env, ActivityKind.HAZARD_RECTIFIED, officers, _start_of(day), 1, enterprise_id)
         case DisputeMediated() | ServiceOnBehalfHandled() | CaseHandled() | TrainingHeld() | LeafletsDistributed():
             at = _start_of(payload.occurred_on)
             for kind, count in _counted(payload):
-                await _activity(tx.conn, env, kind, payload.officer_ids, at, count, payload.enterprise_id)
+                await activity(tx.conn, env, kind, payload.officer_ids, at, count, payload.enterprise_id)
         case ForumHeld():
             await _forum(tx.conn, env, payload)
         case _:
@@ -185,12 +185,12 @@ async def _visit(conn: asyncpg.Connection, env: Envelope, event: PatrolCompleted
     )
     if event.kind is VisitKind.JOINT_PATROL:
         where = event.enterprise_id
-        await _activity(conn, env, ActivityKind.PATROL, event.officer_ids, event.started_at, event.person_times, where)
+        await activity(conn, env, ActivityKind.PATROL, event.officer_ids, event.started_at, event.person_times, where)
 
 
 async def _forum(conn: asyncpg.Connection, env: Envelope, event: ForumHeld) -> None:
     at = _start_of(event.occurred_on)
-    await _activity(conn, env, ActivityKind.FORUM, event.officer_ids, at, 1, event.enterprise_id)
+    await activity(conn, env, ActivityKind.FORUM, event.officer_ids, at, 1, event.enterprise_id)
     for collected in event.collected_appeals:
         await conn.execute(
             "INSERT INTO forum_appeals VALUES ($1, $2, $3, $4) ON CONFLICT (appeal_id) DO NOTHING",
@@ -201,7 +201,7 @@ async def _forum(conn: asyncpg.Connection, env: Envelope, event: ForumHeld) -> N
         )
 
 
-async def _activity(
+async def activity(
     conn: asyncpg.Connection,
     env: Envelope,
     kind: ActivityKind,

@@ -89,6 +89,13 @@ class AppealMerged(PublishedEvent):
     into_appeal_id: str
 
 
+class RecurringProblemDetected(PublishedEvent):
+    """A cluster of similar appeals the appeals service found (its `recurring_problem` stream, issue 14)."""
+
+    problem_id: str
+    detected_at: AwareDatetime
+
+
 EVENTS: tuple[type[PublishedEvent], ...] = (
     AppealRaised,
     AppealRouted,
@@ -102,6 +109,7 @@ EVENTS: tuple[type[PublishedEvent], ...] = (
     CallbackRecorded,
     AppealReopened,
     AppealMerged,
+    RecurringProblemDetected,
 )
 
 READS = ReaderRegistry(EVENTS)

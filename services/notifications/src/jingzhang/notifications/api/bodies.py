@@ -5,6 +5,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 IDENT_LENGTH = 128
+MAX_VERSION = 2**31 - 1
+"""A stream version, as the event store keeps it (PostgreSQL `integer`)."""
 Ident = Annotated[str, Field(pattern=rf"^[A-Za-z0-9_-]{{1,{IDENT_LENGTH}}}$")]
 
 
@@ -16,6 +18,9 @@ class WebhookBody(BaseModel):
         max_length=2048,
         description="The group robot's webhook (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...);"
         " plain http only to a loopback address (local sinks). Stored sealed, never shown again.",
+    )
+    expected_version: int | None = Field(
+        default=None, ge=0, le=MAX_VERSION, description="The registrations so far (0: the first); refused if not"
     )
 
 
@@ -29,4 +34,7 @@ class TemplateBody(BaseModel):
     template_code: str = Field(pattern=r"^[A-Za-z0-9_]{1,64}$", description="The gateway's approved template code")
     content: str = Field(
         min_length=1, max_length=500, description="The approved text, with the kind's `${variables}`, each once or more"
+    )
+    expected_version: int | None = Field(
+        default=None, ge=0, le=MAX_VERSION, description="The kind's registrations so far (0: the first)"
     )

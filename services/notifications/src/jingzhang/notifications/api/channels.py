@@ -25,7 +25,12 @@ async def register_group_webhook(
     meta: CommandMeta,
 ) -> CommandAccepted:
     """Register (or replace) the enterprise's WeChat group robot; messages to the group start now."""
-    command = RegisterGroupWebhook(enterprise_id=enterprise_id, webhook_url=body.webhook_url, registered_by=meta.actor)
+    command = RegisterGroupWebhook(
+        enterprise_id=enterprise_id,
+        webhook_url=body.webhook_url,
+        registered_by=meta.actor,
+        expected_version=body.expected_version,
+    )
     return accepted(enterprise_id, await handlers.register_webhook(deps, command, meta))
 
 
@@ -33,7 +38,10 @@ async def register_group_webhook(
 async def add_group_webhook(body: GroupWebhookBody, deps: HandlerDeps, meta: CommandMeta) -> CommandAccepted:
     """The same as `PUT /enterprises/{enterprise_id}/group-webhook`, the enterprise named in the body."""
     command = RegisterGroupWebhook(
-        enterprise_id=body.enterprise_id, webhook_url=body.webhook_url, registered_by=meta.actor
+        enterprise_id=body.enterprise_id,
+        webhook_url=body.webhook_url,
+        registered_by=meta.actor,
+        expected_version=body.expected_version,
     )
     return accepted(body.enterprise_id, await handlers.register_webhook(deps, command, meta))
 
@@ -43,7 +51,9 @@ async def register_sms_template(
     kind: MessageKind, body: TemplateBody, deps: HandlerDeps, meta: CommandMeta
 ) -> CommandAccepted:
     """The gateway-approved template for `kind`; its content must use exactly the kind's variables."""
-    command = RegisterSmsTemplate(kind=kind, template_code=body.template_code, content=body.content)
+    command = RegisterSmsTemplate(
+        kind=kind, template_code=body.template_code, content=body.content, expected_version=body.expected_version
+    )
     return accepted(kind.value, await handlers.register_template(deps, command, meta))
 
 

@@ -6,6 +6,7 @@ from typing import Protocol
 
 from jingzhang.notifications.domain.vocabulary import Channel, MessageKind
 from jingzhang.shared.privacy import tokens
+from jingzhang.shared.privacy.errors import TamperedToken
 from jingzhang.shared.privacy.keystore import KeyStore, Tombstone
 
 
@@ -63,4 +64,7 @@ async def open_sealed(keys: KeyStore, text: str) -> str | Erased | None:
     state = (await keys.get_many({token.subject})).get(token.subject)
     if state is None or isinstance(state, Tombstone):
         return Erased()
-    return tokens.open_token(state, token)
+    try:
+        return tokens.open_token(state, token)
+    except TamperedToken:  # altered, or sealed for someone else: nothing to send to
+        return Erased()

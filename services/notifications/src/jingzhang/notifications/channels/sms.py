@@ -65,7 +65,11 @@ class SmsGateway:
     async def send(self, message: Outgoing) -> Result:
         sealed = await self.directory.phone_token(recipient_id(message.recipient))
         if sealed is None:
+            if not await self.directory.caught_up("assignment"):  # enrolled a moment ago, maybe
+                return Retry("the officer is not known here yet")
             return GiveUp("no phone number known for the officer")
+        subject = f"officer/{recipient_id(message.recipient)}"
+        await self.directory.record_reveal(subject, "phone", "SMS SendSms", f"notification {message.kind.value}")
         phone = await open_sealed(self.keys(), sealed)
         if not isinstance(phone, str):
             return GiveUp("the recipient was erased")

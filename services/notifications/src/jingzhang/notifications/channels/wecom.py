@@ -30,6 +30,8 @@ class WeComRobot:
             return GiveUp("a group message names no enterprise")
         sealed = await self.directory.webhook_token(message.enterprise_id)
         if sealed is None:
+            if not await self.directory.caught_up("notifications"):  # registered a moment ago
+                return Retry("the group's webhook is not known here yet")
             return GiveUp("no webhook registered for the enterprise's group")
         url = await open_sealed(self.keys(), sealed)
         if not isinstance(url, str):

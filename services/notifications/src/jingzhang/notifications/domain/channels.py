@@ -56,6 +56,7 @@ class RegisterGroupWebhook:
     enterprise_id: str
     webhook_url: str
     registered_by: str
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class RegisterSmsTemplate:
     kind: MessageKind
     template_code: str
     content: str
+    expected_version: int | None = None
 
 
 def register_webhook(cmd: RegisterGroupWebhook, now: datetime) -> list[DomainEvent]:

@@ -13,7 +13,11 @@ from jingzhang.notifications.events import GROUP_WEBHOOK, REGISTRY, SERVICE, SMS
 from jingzhang.notifications.upstream import assignment
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.privacy.reads import SCHEMA as READS_SCHEMA
 from jingzhang.shared.projection import Projection, Source, Tx
+
+READS_TABLE = f"{READS_SCHEMA}.personal_reads"
+READER = "service:notifications-delivery"
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS enterprises (enterprise_id text PRIMARY KEY, closed boolean NOT NULL DEFAULT false);
@@ -105,6 +109,19 @@ class PostgresDirectory:
             f"SELECT url FROM {PROJECTION.schema}.webhooks WHERE enterprise_id = $1", enterprise_id
         )
         return value
+
+    async def record_reveal(self, subject: str, kind: str, route: str, purpose: str) -> None:
+        """Who opened whose personal data and why, in the service's read log (`privacy.personal_reads`,
+        as the HTTP edge records reveals): the values never, the fact always, before it is used."""
+        await self.pool().execute(
+            f"INSERT INTO {READS_TABLE} (read_at, reader, role, subject, kinds, route, purpose)"
+            " VALUES (clock_timestamp(), $1, NULL, $2, $3, $4, $5)",
+            READER,
+            subject,
+            [kind],
+            route,
+            purpose,
+        )
 
     async def template(self, kind: str) -> Template | None:
         row = await self.pool().fetchrow(

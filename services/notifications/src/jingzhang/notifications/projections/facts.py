@@ -159,12 +159,13 @@ async def _duty(conn: asyncpg.Connection, duty_id: str) -> Facts:
 
 
 async def _station_chiefs(conn: asyncpg.Connection, enterprise_id: str) -> tuple[str, ...]:
-    """Who acts as station chief, else whoever holds the tier (A first)."""
-    acting = await conn.fetchval(
+    """Who acts as station chief; nobody when the tier has nobody acting (the console hears of it);
+    before any word on who acts, whoever holds the tier (A first)."""
+    acting = await conn.fetchrow(
         "SELECT officer_id FROM acting WHERE enterprise_id = $1 AND tier = $2", enterprise_id, STATION
     )
     if acting is not None:
-        return (acting,)
+        return () if acting["officer_id"] is None else (acting["officer_id"],)
     rows = await conn.fetch(
         "SELECT officer_id FROM chiefs WHERE enterprise_id = $1 AND tier = $2 ORDER BY slot", enterprise_id, STATION
     )

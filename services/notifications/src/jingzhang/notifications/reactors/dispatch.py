@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     PRIMARY KEY (notification_id, channel)
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (release_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_decided ON outbox (decided_at);
 CREATE TABLE IF NOT EXISTS robot_sends (enterprise_id text NOT NULL, sent_at timestamptz NOT NULL);
 CREATE INDEX IF NOT EXISTS robot_sends_recent ON robot_sends (enterprise_id, sent_at);
 """

@@ -5,7 +5,8 @@ monthly), 包抓民警每周进行一次回访 (the linked police chief revisits
 chief 每月...走访、督查 (the station or team chief inspects monthly). Those sentences speak of
 projects, so the three rules apply to key projects and above-scale enterprises; small and micro
 enterprises, "served too", get one monthly revisit from their police chief by default. Every rule
-is data (`CadenceRules`), so the bureau can change it without touching code.
+is data (`CadenceRules`), and the bureau changes it per class from a business day on through the API,
+each change an event (`cadence_policy`).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
 
+from jingzhang.patrols.domain.cadence_policy import DEFAULT_SCHEDULE, CadenceSchedule
 from jingzhang.patrols.domain.common import VisitKind, local_date, local_midnight
 from jingzhang.patrols.domain.periods import Cadence, Period, periods_overlapping
 from jingzhang.patrols.domain.snapshot import AssignmentSnapshot, EnterpriseSnapshot
@@ -38,13 +40,29 @@ PROJECT_RULES = (REVISIT_WEEKLY, LEADER_MEETING, INSPECTION)
 
 @dataclass(frozen=True, slots=True)
 class CadenceRules:
-    """Rules per enterprise class; a newcomer's first period must leave it `min_notice_days` days."""
+    """Rules per enterprise class, changed by the bureau's `schedule` from the days it says (issue 14); a
+    newcomer's first period must leave it `min_notice_days` days."""
 
     by_class: Mapping[EnterpriseClass, tuple[CadenceRule, ...]]
     min_notice_days: int = 2
+    schedule: CadenceSchedule = DEFAULT_SCHEDULE
 
-    def for_class(self, enterprise_class: EnterpriseClass) -> tuple[CadenceRule, ...]:
+    def for_class(self, enterprise_class: EnterpriseClass, on: date | None = None) -> tuple[CadenceRule, ...]:
+        """The class's rules in force on `on` (a period's first day); without a day, the defaults."""
+        changed = None if on is None else self.schedule.rules_on(enterprise_class, on)
+        if changed is not None:
+            return tuple(CadenceRule(r.kind, r.tier, r.cadence) for r in changed)
         return self.by_class.get(enterprise_class, ())
+
+    def candidates(self, enterprise_class: EnterpriseClass) -> tuple[CadenceRule, ...]:
+        """Every rule the class has had or will have: its defaults and each change's."""
+        changed = (
+            CadenceRule(r.kind, r.tier, r.cadence)
+            for c in self.schedule.changes
+            if c.enterprise_class is enterprise_class
+            for r in c.rules
+        )
+        return tuple(dict.fromkeys((*self.by_class.get(enterprise_class, ()), *changed)))
 
     def plannable(self, registered_on: date, period: Period) -> bool:
         days_left = (period.end - registered_on).days
@@ -98,9 +116,11 @@ def plan_duties(
 
 
 def _enterprise_duties(enterprise: EnterpriseSnapshot, start: date, end: date, rules: CadenceRules) -> Iterable[Duty]:
-    for rule in rules.for_class(enterprise.enterprise_class):
+    """Each period owes what the rules in force on its first day say."""
+    cls = enterprise.enterprise_class
+    for rule in rules.candidates(cls):
         for period in periods_overlapping(rule.cadence, start, end):
-            if rules.plannable(enterprise.registered_on, period):
+            if rule in rules.for_class(cls, period.start) and rules.plannable(enterprise.registered_on, period):
                 yield _duty(enterprise.enterprise_id, rule, period)
 
 

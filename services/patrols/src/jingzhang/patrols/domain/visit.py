@@ -37,12 +37,21 @@ class GeoPoint(BaseModel):
     lon: float
 
 
+OFFICER_DEVICE = "officer/{officer_ids[0]}"
+"""Whose whereabouts a visit's location is: the first officer named, who reports it from their device."""
+
+
 class Proof(BaseModel):
-    """Optional proof of presence: where the officer's device was, and a photo kept elsewhere."""
+    """Optional proof of presence: where the officer's device was, and a photo kept elsewhere.
+
+    A report gives the place as `geo`; the event records it as `position`, "lat,lon" in degrees,
+    sealed as the reporting officer's personal data (whereabouts: erased with them). `geo` in an
+    event is a report recorded before the place was sealed, readable as it was."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     geo: GeoPoint | None = None
+    position: Annotated[str | None, Personal(PersonalKind.LOCATION, subject=OFFICER_DEVICE)] = None
     # The event names no single officer who took the photo: it is sealed as the enterprise contact's.
     photo_ref: Annotated[str | None, Personal(PersonalKind.PHOTO, subject=CONTACT)] = None
 
@@ -114,7 +123,8 @@ def decide_record_visit(state: VisitState, command: RecordVisit, now: datetime) 
     event = _validated(command, now)
     if state.recorded is None:
         return [event]
-    if same_record(state.recorded, event):
+    recorded = state.recorded.model_copy(update={"proof": _sealable(state.recorded.proof)})  # an earlier release's
+    if same_record(recorded, event):
         return []
     raise DomainRejected(
         f"走访 {command.visit_id} 已以不同内容记录 (visit {command.visit_id} is already recorded with other facts)",
@@ -142,8 +152,15 @@ def _validated(command: RecordVisit, now: datetime) -> PatrolCompleted:
         location=command.location,
         person_times=command.person_times,
         findings=command.findings,
-        proof=command.proof,
+        proof=_sealable(command.proof),
     )
+
+
+def _sealable(proof: Proof | None) -> Proof | None:
+    """The proof as events record it: the place as text, sealed when stored."""
+    if proof is None or proof.geo is None:
+        return proof
+    return Proof(position=f"{proof.geo.lat!r},{proof.geo.lon!r}", photo_ref=proof.photo_ref)
 
 
 def _check_times(command: RecordVisit, now: datetime) -> None:
@@ -169,6 +186,8 @@ def _check_person_times(command: RecordVisit) -> None:
 def _check_proof(proof: Proof | None) -> None:
     if proof is None:
         return
+    if proof.position is not None:
+        raise InvalidCommand("give the place as geo (lat, lon); position is how events record it", field="proof")
     if proof.geo is None and proof.photo_ref is None:
         raise InvalidCommand("a proof needs a geo point or a photo", field="proof")
     if proof.geo is not None and not (-90 <= proof.geo.lat <= 90 and -180 <= proof.geo.lon <= 180):

@@ -1,0 +1,94 @@
+"""Production sign-in: authorization code with PKCE against an OpenID provider started here (real
+HTTP), the provider's access token verified against its JWKS as the services verify it."""
+
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from jingzhang.console.app import create_app
+from jingzhang.console.settings import ConsoleSettings
+from tests.console.oidc_provider import Provider
+from tests.console.stack import HOST, free_port, serving
+
+
+@pytest.fixture
+async def provider() -> AsyncIterator[Provider]:
+    port = free_port()
+    found = Provider(f"http://{HOST}:{port}", "jz-console", {"sub": "leader-1", "role": "bureau"})
+    async with serving(found.app(), port):
+        yield found
+
+
+@pytest.fixture
+async def console(provider: Provider) -> AsyncIterator[httpx.AsyncClient]:
+    config = ConsoleSettings(
+        public_url="http://console",
+        nats_url=None,
+        auth_public_key_file=None,  # the provider's keys only (the session's AUTH_PUBLIC_KEY_FILE is Ed25519)
+        auth_jwks_url=f"{provider.issuer}/jwks",
+        auth_issuer=provider.issuer,
+        oidc_discovery_url=f"{provider.issuer}/.well-known/openid-configuration",
+        oidc_client_id=provider.client_id,
+    )
+    app = create_app(config)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://console") as client:
+            yield client
+
+
+async def begin(console: httpx.AsyncClient) -> str:
+    answer = await console.get("/login/oidc")
+    assert answer.status_code == 303
+    return answer.headers["location"]
+
+
+async def test_code_flow_with_pkce_signs_in_with_the_providers_token(
+    console: httpx.AsyncClient, provider: Provider
+) -> None:
+    authorize = await begin(console)
+    query = parse_qs(urlsplit(authorize).query)
+    assert query["code_challenge_method"] == ["S256"]
+    assert len(query["code_challenge"][0]) >= 43
+    assert query["redirect_uri"] == ["http://console/auth/callback"]
+    async with httpx.AsyncClient() as browser:
+        back = await browser.get(authorize)
+    assert back.status_code == 302
+    signed = await console.get(back.headers["location"])
+    assert signed.status_code == 303, signed.text
+    assert signed.headers["location"] == "/overview"
+    assert "httponly" in signed.headers["set-cookie"].lower()
+    assert provider.token_requests[0]["code_verifier"]  # the verifier went to the token endpoint
+    assert (await console.get("/")).headers["location"] == "/overview"
+
+
+async def test_a_callback_with_another_state_signs_nobody_in(console: httpx.AsyncClient) -> None:
+    authorize = await begin(console)
+    async with httpx.AsyncClient() as browser:
+        back = await browser.get(authorize)
+    code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
+    refused = await console.get("/auth/callback", params={"code": code, "state": "forged"})
+    assert refused.status_code == 401
+    assert (await console.get("/")).headers["location"].startswith("/login")
+
+
+async def test_a_second_sign_in_in_the_same_browser_voids_the_first(
+    console: httpx.AsyncClient, provider: Provider
+) -> None:
+    authorize = await begin(console)
+    await begin(console)  # a second sign-in began: the session now holds another verifier and state
+    async with httpx.AsyncClient() as browser:
+        back = await browser.get(authorize)
+    answer = await console.get(back.headers["location"])
+    assert answer.status_code == 401  # the first sign-in's state no longer matches
+    assert (await console.get("/")).headers["location"].startswith("/login")
+
+
+async def test_without_a_provider_there_is_no_oidc_sign_in() -> None:
+    app = create_app(ConsoleSettings(nats_url=None, auth_jwks_url="http://127.0.0.1:9/jwks"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://console") as client:
+            assert (await client.get("/login/oidc")).status_code == 404
