@@ -180,11 +180,30 @@ def operations(schema: schemathesis.BaseSchema, skip: Callable[[APIOperation], b
     return [op for op in found if not skip(op)]
 
 
+def georeport_error(response: httpx.Response) -> str | None:
+    """Open311 GeoReport v2 answers its errors as `[{code, description}]` (its spec), not as problems."""
+    try:
+        body: Any = response.json()
+    except json.JSONDecodeError:
+        return f"GeoReport error is not JSON: {response.text[:200]!r}"
+    fine = (
+        isinstance(body, list)
+        and body
+        and all(
+            isinstance(e, dict) and e.get("code") == response.status_code and str(e.get("description", "")).strip()
+            for e in body
+        )
+    )
+    return None if fine else f"GeoReport error is not [{{code, description}}]: {body!r:.300}"
+
+
 def problem_shape(case: Case, response: httpx.Response) -> str | None:
     """Every 4xx is an RFC 9457 problem naming the problem: `application/problem+json` with its status,
     a type and title, a non-empty `detail`; a 422 also names the field."""
     if not 400 <= response.status_code < 500:
         return None
+    if case.path.startswith("/open311/"):
+        return georeport_error(response)
     if response.headers.get("content-type") != "application/problem+json":
         return f"4xx is not application/problem+json: {response.headers.get('content-type')!r}"
     try:

@@ -45,7 +45,7 @@ class TestWhatItFollows:
     def test_every_aggregate_of_every_service_in_the_contract(self) -> None:
         published = {(c.service, a.aggregate_type) for c in catalog() for a in c.aggregates}
         assert {(s.service, s.aggregate_type) for s in PROJECTION.sources} == published
-        assert {c.service for c in catalog()} == {"assignment", "appeals", "patrols", "evaluation"}
+        assert {c.service for c in catalog()} == {"assignment", "appeals", "patrols", "evaluation", "notifications"}
 
 
 class TestAPagesFilter:

@@ -16,6 +16,7 @@ AUDITED: dict[str, tuple[str, ...]] = {
     "appeals": ("appeal", "time_limits", "recurring_problem", "matter"),
     "patrols": ("duty", "visit", "hazard", "activity", "visit_cadence"),
     "evaluation": ("rating", "spot_check", "ranking"),
+    "notifications": ("group_webhook", "sms_template", "notification", "delivery"),
 }
 """Every aggregate every service publishes, as the published contract's channels list them (a test
 holds the two equal, so a new aggregate cannot go unaudited). Its events are read without models:
