@@ -180,6 +180,7 @@ TERMS: Final[dict[str, tuple[str, str]]] = {
     "person_times": ("出动人次", "Person-times"),
     "major_risk_disputes_defused": ("化解重大风险隐患", "Major-risk disputes defused"),
     "losses_recovered_yuan": ("挽回损失(元)", "Losses recovered (yuan)"),
+    "recurring_problems": ("重复发生问题", "Recurring problems"),
     "ratings": ("企业评价", "Ratings"),
     "spot_checks": ("满意度抽查", "Spot checks"),
     "satisfaction": ("回访满意度", "Satisfaction at callback"),
