@@ -4,15 +4,18 @@ escalations, duties overdue and handed to B, absences beginning with B acting, a
 deadline), the year's figure table is exactly the report's, the first half's shows its share, a table
 as known at a past instant ignores what was recorded later, and the published ranking names 10 and 10."""
 
+import asyncio
 import contextlib
 import json
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from nats.aio.client import Client as NATS
 
@@ -21,12 +24,17 @@ from jingzhang.app.demo.calendar import workdays
 from jingzhang.app.demo.commands import BUREAU_TZ
 from jingzhang.appeals.bootstrap import create_app as appeals_app
 from jingzhang.assignment.bootstrap import create_app as assignment_app
+from jingzhang.console.app import create_app as console_app
+from jingzhang.console.settings import ConsoleSettings
 from jingzhang.evaluation.bootstrap import create_app as evaluation_app
 from jingzhang.patrols.bootstrap import create_app as patrols_app
 from jingzhang.shared.clock import ShiftedClock
 from jingzhang.shared.replay import rebuild
 from tests.apps import running
+from tests.auth import KEY_FILE, PUBLIC_KEY_FILE
 from tests.conftest import ServiceEnv
+from tests.console.helpers import assert_overview_shows, chromium, shot, signed_in
+from tests.console.stack import HOST, free_port, serving
 
 APPS = {
     "assignment": assignment_app,
@@ -89,7 +97,34 @@ class TestGivenFourServicesOnTheDemosClock:
             await self.the_first_half_shows_its_share(clients["evaluation"], plan)
             await self.a_table_as_of_a_past_instant_ignores_what_was_recorded_later(clients["evaluation"], plan)
             await self.every_kind_of_event_happened(apps, plan, summary)
+            await self.the_console_shows_the_years_figures_to_the_bureau(apps, clients["evaluation"], service_env)
             await self.erasing_an_officer_keeps_every_figure_and_makes_them_unreadable(apps, clients, plan)
+
+    async def the_console_shows_the_years_figures_to_the_bureau(
+        self, apps: dict[str, FastAPI], evaluation: httpx.AsyncClient, env: ServiceEnv
+    ) -> None:
+        """Signed in as the bureau, the console's overview of 2025 reads the year's figure table."""
+        figures = (await evaluation.get("/figures", params=YEAR)).json()
+        async with contextlib.AsyncExitStack() as stack:
+            urls: dict[str, str] = {}
+            for name, app in apps.items():  # the running apps (their runtimes started), now also on a port
+                port = free_port()
+                await stack.enter_async_context(_listening(app, port))
+                urls[f"{name}_url"] = f"http://{HOST}:{port}"
+            port = free_port()
+            settings = ConsoleSettings(
+                http_port=port,
+                nats_url=env.nats.url,
+                dev_signing_key_file=KEY_FILE,
+                auth_public_key_file=PUBLIC_KEY_FILE,
+                **urls,
+            )
+            await stack.enter_async_context(serving(console_app(settings), port))
+            async with chromium() as browser:
+                page = await signed_in(browser, f"http://{HOST}:{port}", "bureau")
+                await page.goto(f"http://{HOST}:{port}/overview?from={YEAR['from']}&to={YEAR['to']}")
+                await assert_overview_shows(page, figures)
+                await shot(page, "demo-year-overview")
 
     def the_year_shows_the_reports_figures(self, summary: DemoSummary) -> None:
         assert summary.mismatches() == {}
@@ -244,6 +279,24 @@ class TestGivenFourServicesOnTheDemosClock:
         for name, app in apps.items():  # plain text nowhere: not in the log, not in any read model
             for value in (enrolment["phone"], enrolment["wechat_id"]):
                 assert await _tables_holding(app.state.runtime.pool, value) == [], f"{name} holds {value}"
+
+
+@contextlib.asynccontextmanager
+async def _listening(app: FastAPI, port: int) -> AsyncIterator[None]:
+    """`app`, already started by its client, also served on `port` (no second start: lifespan off)."""
+    config = uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError(f"nothing listens on {port}")
+        await asyncio.sleep(0.05)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
 
 
 async def _figures(evaluation: httpx.AsyncClient, params: dict[str, str]) -> dict[str, int]:
