@@ -10,6 +10,7 @@ from typing import Any
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, generate_private_key
 
 from jingzhang.shared.auth import InvalidToken, Role, TokenVerifier
@@ -92,3 +93,18 @@ async def test_a_token_under_an_unknown_key_or_issuer_is_refused(provider: tuple
         await verifier.verify(stranger.token("k9"))
     with pytest.raises(InvalidToken, match=r"(?i)issuer"):
         await verifier.verify(served.token("k1", iss="https://elsewhere.example"))
+
+
+async def test_a_providers_token_verifies_beside_a_local_ed25519_key(provider: tuple[Provider, str]) -> None:
+    """Both configured (the local signing key and the provider's JWKS): a provider's RS256 token is not
+    tried against the Ed25519 key with RS256 (PyJWT raised TypeError there: a 500, not a 401)."""
+    served, url = provider
+    served.add("k1")
+    local = Ed25519PrivateKey.generate()
+    verifier = TokenVerifier(public_keys=[local.public_key()], jwks_url=url, issuer=ISSUER)
+
+    assert (await verifier.verify(served.token("k1", role="bureau"))).role is Role.BUREAU
+    stranger = Provider()
+    stranger.add("k1")  # the provider's key id, another key: refused as a forgery, never a crash
+    with pytest.raises(InvalidToken):
+        await verifier.verify(stranger.token("k1"))

@@ -18,6 +18,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from jingzhang.shared.auth.principal import Principal, PrincipalError, Role
@@ -192,7 +193,7 @@ class TokenVerifier:
                 claims = jwt.decode(
                     token,
                     key,
-                    algorithms=list(ALGORITHMS),
+                    algorithms=_algorithms_for(key),
                     audience=self.audience,
                     issuer=self.issuer,
                     leeway=self.leeway,
@@ -209,6 +210,19 @@ class TokenVerifier:
                 continue
             return dict(claims)
         raise InvalidToken(failure)
+
+
+def _algorithms_for(key: Any) -> list[str]:
+    """The algorithms a key of its kind verifies: PyJWT raises TypeError (not a JWT error) when a token's
+    algorithm needs another kind of key, e.g. an RS256 token from the provider tried against the local
+    Ed25519 key when both are configured."""
+    if isinstance(key, Ed25519PublicKey):
+        return ["EdDSA"]
+    if isinstance(key, rsa.RSAPublicKey):
+        return ["RS256", "PS256"]
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return ["ES256"]
+    return list(ALGORITHMS)
 
 
 def load_public_keys(pem: bytes) -> list[Any]:
