@@ -179,7 +179,9 @@ def _load_demo(stack: "Stack") -> None:
         f"demo loaded in {summary.elapsed_seconds} s ({summary.steps} steps through the year); figure table for"
         f" {summary.year} {status}; ranking {published} ({summary.models} models, {summary.laggards} laggards"
         f" of {summary.ranked_officers} ranked); the services' clocks run on from the year's end. See"
-        f" {stack.url('evaluation')}/figures?from=2025-01-01&to=2026-01-01 and /rankings/2025"
+        f" {stack.url('evaluation')}/figures?from=2025-01-01&to=2026-01-01 and /rankings/2025, or the console:"
+        f" http://{stack.host}:{stack.console_port}/dev-login?role=bureau, then"
+        f" /overview?from=2025-01-01&to=2026-01-01"
     )
 
 
