@@ -278,6 +278,7 @@ class ProjectionConsumer:
         started = time.time_ns()
         settled: list[Outcome | None] = [None] * len(items)
         applied: list[tuple[str, int, Outcome]] = []
+        failed = False
         for index, (applier, follows, gate) in enumerate(self._appliers):
             picked = [i for i, item in enumerate(items) if _follows(item.delivery.subject, follows, index == 0)]
             if not picked:
@@ -285,16 +286,13 @@ class ProjectionConsumer:
             try:
                 async with gate, self.pool.acquire() as conn:
                     outcomes = await applier.apply_decoded(conn, [items[i] for i in picked])
-            except Exception as exc:  # its transaction did not commit: all come back (the others skip them)
+            except Exception as exc:  # its transaction did not commit: its messages come back, the
+                # other projections go on (they skip what they applied when those come back)
                 log.warning(
                     "consumer.batch_failed", consumer=self.durable, projection=applier.projection.name, error=repr(exc)
                 )
-                for msg in msgs:
-                    await msg.nak(delay=_backoff(msg))
-                self.outcomes[Outcome.DEFERRED] += len(msgs)
-                self.outcomes_by[applier.projection.name][Outcome.DEFERRED] += len(msgs)
-                await asyncio.sleep(BACKOFF[0])
-                return [Outcome.DEFERRED] * len(msgs)
+                outcomes = [Outcome.DEFERRED] * len(picked)
+                failed = True
             counted = self.outcomes_by[applier.projection.name]
             for i, outcome in zip(picked, outcomes, strict=True):
                 settled[i] = _settling(settled[i], outcome)
@@ -306,6 +304,8 @@ class ProjectionConsumer:
             await self._settle(msg, outcome)
         for projection, i, outcome in applied:
             self._trace(msgs[i], projection, outcome, started)
+        if failed:  # the database refused a whole transaction (e.g. it is away): no hot loop
+            await asyncio.sleep(BACKOFF[0])
         return final
 
     def _trace(self, msg: Msg, projection: str, outcome: Outcome, started: int) -> None:
