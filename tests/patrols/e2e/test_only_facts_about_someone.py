@@ -78,7 +78,9 @@ def refused(response: httpx.Response, status: int, code: str, field: str) -> Non
 
 
 async def recorded(patrols: Patrols) -> list[str]:
-    rows = await patrols.runtime.pool.fetch("SELECT event_type FROM es.events WHERE aggregate_type <> 'duty'")
+    rows = await patrols.runtime.pool.fetch(
+        "SELECT event_type FROM es.events WHERE aggregate_type <> 'duty' ORDER BY position"
+    )
     return [r["event_type"] for r in rows]
 
 
