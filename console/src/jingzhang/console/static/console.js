@@ -27,24 +27,23 @@
   }
 
   // An event reaches us as the service publishes it, a moment before the service's own read model has
-  // applied it (longer on a busy machine): fetch the page again at once, then every second until what
-  // the page shows has changed, for at most RETRY_FOR ms after the last event.
-  var RETRY_FOR = 8000, chain = null, fetching = false;
+  // applied it (longer on a busy machine), and one change may come as several events applied one after
+  // another: fetch the page again 0.15, 1, 2, 4 and 8 s after the last event, each time it differs
+  // showing what is there by then (stopping at the first difference missed the later ones).
+  var AGAIN_AT = [150, 1000, 2000, 4000, 8000], chain = [], fetching = false;
   function nudged() {
-    var until = Date.now() + RETRY_FOR;
-    clearTimeout(chain);
-    chain = setTimeout(function () { attempt(until); }, 150);
+    chain.forEach(clearTimeout);
+    chain = AGAIN_AT.map(function (delay) { return setTimeout(attempt, delay); });
   }
 
-  function attempt(until) {
-    if (fetching) { chain = setTimeout(function () { attempt(until); }, 200); return; }
+  function attempt() {
+    if (fetching) { chain.push(setTimeout(attempt, 200)); return; }
     fetching = true;
     fetch(location.href, { credentials: "same-origin", headers: { "X-Live": "1" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         fetching = false;
-        var changed = html ? swap(html) : false;
-        if (!changed && Date.now() < until) chain = setTimeout(function () { attempt(until); }, 1000);
+        if (html) swap(html);
       })
       .catch(function () { fetching = false; });
   }
