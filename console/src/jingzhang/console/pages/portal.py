@@ -160,6 +160,7 @@ async def _enterprise_portal(console: Console, request: Request, user: User, mes
         channels=CHANNELS,
         chiefs=[c for c in record.get("chiefs", []) if c.get("effective_until") is None],
         period=str(now.astimezone(BUREAU_TZ).year),
+        now=now.isoformat(),
         message=message,
         live="appeals",
     )
@@ -183,6 +184,7 @@ async def _officer_portal(console: Console, request: Request, user: User, messag
         enterprises=enterprises,
         kinds=VISIT_KINDS,
         default_start=now.strftime("%Y-%m-%dT%H:%M"),
+        now=now.isoformat(),
         message=message,
         live="appeals patrols",
     )
