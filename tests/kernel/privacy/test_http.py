@@ -221,6 +221,7 @@ class TestEdgeCases:
 
         assert resp.status_code == 503
         assert resp.headers["content-type"] == "application/problem+json"
+        assert resp.headers["retry-after"] == "2"  # a passing state: the client is told when to try again
         assert int(resp.headers["content-length"]) == len(resp.content)
         problem = resp.json()
         assert problem["code"] == "keystore_unavailable"

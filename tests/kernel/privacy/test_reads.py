@@ -176,6 +176,7 @@ async def test_reads_that_cannot_be_recorded_are_not_revealed() -> None:
     assert shown.status_code == 200
     assert refused.status_code == 503
     assert refused.json()["code"] == "read_log_unavailable"
+    assert refused.headers["retry-after"] == "2"
     assert "pii:1:" not in refused.text
     assert "张伟" not in refused.text
     assert log.pending == 2

@@ -26,6 +26,7 @@ log = structlog.get_logger(__name__)
 
 UNAVAILABLE = "personal data cannot be shown now: the key store is unavailable"
 UNRECORDED = "personal data cannot be shown now: its reads cannot be recorded (the database is unavailable)"
+RETRY_AFTER_SECONDS = 2  # both refusals are passing states (the key store's or the read log's database away)
 
 
 def viewer_of(principal: Any) -> Viewer:
@@ -56,9 +57,10 @@ def route_of(scope: Scope) -> str:
     return f"{scope.get('method', '?')} {path or 'unmatched'}"
 
 
-def _retyped(headers: list[tuple[bytes, bytes]], media_type: str) -> list[tuple[bytes, bytes]]:
-    kept = [(k, v) for k, v in headers if k.lower() != b"content-type"]
-    return [*kept, (b"content-type", media_type.encode())]
+def _refusal_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The answer's headers as a 503 problem: its media type, and `Retry-After` (the refusal passes)."""
+    kept = [(k, v) for k, v in headers if k.lower() not in (b"content-type", b"retry-after")]
+    return [*kept, (b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
 
 
 class RevealPersonalData:
@@ -115,11 +117,11 @@ class RevealPersonalData:
         except ReadLogFull as exc:  # fail closed: no read goes unrecorded
             log.error("privacy.reads_unrecorded", error=str(exc))
             status, body = 503, _unavailable(scope, UNRECORDED, "read_log_unavailable")
-            headers = _retyped(headers, PROBLEM_MEDIA_TYPE)
+            headers = _refusal_headers(headers)
         except Exception as exc:  # fail closed: no tokens and no half-revealed document
             log.error("privacy.reveal_failed", error=type(exc).__name__)
             status, body = 503, _unavailable(scope)
-            headers = _retyped(headers, PROBLEM_MEDIA_TYPE)
+            headers = _refusal_headers(headers)
         headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "status": status, "headers": headers})
