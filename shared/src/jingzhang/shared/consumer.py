@@ -311,7 +311,7 @@ class ProjectionConsumer:
     def _trace(self, msg: Msg, projection: str, outcome: Outcome, started: int) -> None:
         """One span per delivery and projection, child of the relay's publish span; it covers the
         batch's transactions."""
-        if self.tracer is None:
+        if self.tracer is None or not getattr(self.tracer, "recording", True):  # nobody receives it
             return
         span = self.tracer.start_span(
             f"apply {projection}",

@@ -24,8 +24,6 @@ from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.errors import Error as JetStreamError
 from nats.js.errors import NotFoundError
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace import Tracer
 
 from jingzhang.shared import sessions
 from jingzhang.shared.consumer import ProjectionConsumer, consumer_groups, ensure_consumer
@@ -41,7 +39,7 @@ from jingzhang.shared.relay import Relay
 from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
 from jingzhang.shared.streams import partitioned_stream_name, require_stream
-from jingzhang.shared.tracing import TRACER_NAME, provider_for
+from jingzhang.shared.tracing import GatedTracer, ServiceTracerProvider, provider_for
 from jingzhang.shared.watermark import Evidence, WatermarkBoard, copied_through, lacking, producers_of
 
 log = structlog.get_logger(__name__)
@@ -121,7 +119,7 @@ class Runtime:
     replica: str = field(default_factory=replica_id)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
-    tracer_provider: TracerProvider = field(init=False)
+    tracer_provider: ServiceTracerProvider = field(init=False)
 
     def __post_init__(self) -> None:
         self.tracer_provider = provider_for(self.service)
@@ -135,8 +133,8 @@ class Runtime:
         return self.pool
 
     @property
-    def tracer(self) -> Tracer:
-        return self.tracer_provider.get_tracer(TRACER_NAME)
+    def tracer(self) -> GatedTracer:
+        return GatedTracer(self.tracer_provider)
 
     async def unsettled(self) -> int:
         """Events not yet everywhere they go: this service's relay backlog plus what its projections
