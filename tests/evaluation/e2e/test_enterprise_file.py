@@ -120,6 +120,14 @@ async def test_one_call_gives_an_enterprises_whole_file_from_every_service(
         "description": "工地门口停车纠纷",
         "raised_by": REGISTER.contact_name,
     }
+
+    async def appeals_routes_to_police_a() -> bool:  # it learns the chiefs one event after another
+        answer = await appeals.get(f"/enterprises/{ENTERPRISE_ID}/chiefs")
+        tiers = {t["tier"]: t for t in answer.json()} if answer.status_code == 200 else {}
+        police = tiers.get("police_chief", {})
+        return (police.get("a_officer_id"), police.get("b_officer_id")) == (POLICE_A, None)
+
+    await eventually(appeals_routes_to_police_a, timeout=30)
     await once_known(appeals, "/appeals", appeal, **CONTACT)
     rating = {"enterprise_id": ENTERPRISE_ID, "officer_id": POLICE_A, "tier": "police_chief", "period": "2025"}
     await once_known(evaluation.client, "/ratings", {**rating, "level": 5, "comment": "处理及时"}, **CONTACT)
