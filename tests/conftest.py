@@ -31,6 +31,18 @@ os.environ.setdefault("KEYSTORE_MASTER_KEY", base64.b64encode(os.urandom(32)).de
 _counter = itertools.count()
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first (`@pytest.mark.slow(seconds=...)`), the rest in the order chosen: with
+    the suite split over workers (`./jz test` runs two), a long test begun last would end the run alone."""
+
+    def expected(item: pytest.Item) -> float:
+        marker = item.get_closest_marker("slow")
+        return float(marker.kwargs.get("seconds", 1)) if marker else 0.0
+
+    items.sort(key=expected, reverse=True)  # stable: equal ones keep their order
+
+
 @pytest.fixture(scope="session")
 def state_root() -> Iterator[Path]:
     root = Path(tempfile.mkdtemp(prefix="jz-tests-"))

@@ -15,6 +15,7 @@ from tests.chaos.run import run
 
 @pytest.mark.e2e
 @pytest.mark.chaos
+@pytest.mark.slow(seconds=60)
 async def test_the_system_survives_a_seeded_fault_schedule(seeds: list[int], long_schedule: bool) -> None:
     failed = []
     for seed in seeds:

@@ -17,6 +17,7 @@ import asyncio
 import time
 
 import asyncpg
+import pytest
 from nats.aio.client import Client as NATS
 from nats.errors import Error as NatsError
 
@@ -74,6 +75,7 @@ def test_every_node_configuration_passes_nats_server_check(cluster_dir: NatsClus
     assert len({node.port for node in cluster_dir.nodes}) == 3
 
 
+@pytest.mark.slow(seconds=25)
 async def test_killing_the_stream_leader_under_load_loses_no_acknowledged_event(
     cluster: NatsCluster, clients: tuple[NATS, NATS, NATS], pool: asyncpg.Pool
 ) -> None:

@@ -76,6 +76,7 @@ CHANNELS = {
 
 class TestGivenFourServicesOnTheDemosClock:
     @pytest.mark.timeout(3600)
+    @pytest.mark.slow(seconds=450)
     async def test_the_demo_year_happens_day_by_day(self, service_env: ServiceEnv, nc: NATS) -> None:
         clock = ShiftedClock(START)  # one clock for the four apps: the demo moves it, it runs on from there
         async with contextlib.AsyncExitStack() as stack:

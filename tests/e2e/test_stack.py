@@ -147,6 +147,7 @@ def _lines(path: Path) -> list[str]:
 
 
 @pytest.mark.e2e
+@pytest.mark.slow(seconds=30)
 async def test_up_runs_every_service_keeps_data_across_restart_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     base = free_port_base()
     first = start_stack(tmp_path / "state", base)

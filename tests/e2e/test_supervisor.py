@@ -81,6 +81,7 @@ async def back_again(state: Path, killed: dict[str, int], within: float = 90) ->
 
 
 @pytest.mark.e2e
+@pytest.mark.slow(seconds=30)
 async def test_up_refuses_a_second_up_restarts_what_dies_and_stops_everything(tmp_path: Path) -> None:
     state, base = tmp_path / "state", free_port_base()
     first = start_stack(state, base)

@@ -93,6 +93,7 @@ async def _app(service_env: ServiceEnv, service: str) -> FastAPI:
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.slow(seconds=20)
 async def test_fuzzed_api_answers_every_case_and_writes_nothing_half(
     service: str, service_env: ServiceEnv, nc: NATS
 ) -> None:

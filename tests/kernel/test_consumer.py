@@ -56,6 +56,7 @@ async def running_consumer(
     return consumer, stop, asyncio.create_task(consumer.run(stop))
 
 
+@pytest.mark.slow(seconds=40)
 async def test_a_consumer_killed_mid_batch_resumes_without_applying_anything_twice(
     store: PostgresEventStore, nc: NATS, nats_server: NatsServer, database_url: str
 ) -> None:

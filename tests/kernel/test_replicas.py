@@ -111,6 +111,7 @@ async def test_two_replicas_split_the_partitions_and_one_takes_over_when_the_oth
     await in_order_and_once(pool, 60)
 
 
+@pytest.mark.slow(seconds=30)
 async def test_a_replica_whose_database_session_dies_loses_its_partitions_to_the_other(
     replicas: tuple[Runtime, Runtime, asyncpg.Pool],
 ) -> None:
