@@ -82,6 +82,13 @@ async def test_partial(service_env: ServiceEnv, nc: object) -> None:
             settle_time += time.monotonic() - s
 
         runner.settle = timed_settle  # type: ignore[method-assign]
+        answers: collections.Counter[str] = collections.Counter()
+        for client in clients.values():
+
+            async def counted(response: httpx.Response) -> None:
+                answers[f"{response.request.method} {response.status_code}"] += 1
+
+            client.event_hooks["response"].append(counted)
         await runner.check_start(plan.steps[0].at)
         for step in plan.steps:
             await runner.step(step)
@@ -92,3 +99,4 @@ async def test_partial(service_env: ServiceEnv, nc: object) -> None:
         print(f"\nBENCH steps={len(plan.steps)} commands={commands} wall={wall:.1f}s", end=" ")
         print(f"settle={settle_time:.1f}s cpu={cpu}")
         print("NATS", COUNTS.most_common(20))
+        print("HTTP", answers.most_common(20))
