@@ -113,6 +113,17 @@ class Applier:
         self._log_rejected(items)
         return outcomes
 
+    async def apply_joined(self, conn: asyncpg.Connection, items: list["_Item"]) -> list[Outcome]:
+        """The fast pass of `apply_decoded` inside a transaction the caller holds (a consumer group's,
+        shared by its projections); raises `ApplyFailed` when an event fails, so the caller rolls the
+        whole transaction back and applies projection by projection. Call `applied_joined` once the
+        caller's transaction committed."""
+        return await self._run(conn, items, careful=False)
+
+    def applied_joined(self, items: list["_Item"]) -> None:
+        """After the caller's commit: what `apply_decoded` does after its own."""
+        self._log_rejected(items)
+
     def _log_rejected(self, items: list[_Item]) -> None:
         """After the commit, so a batch retried one event at a time warns once; never with the body."""
         for item in (i for i in items if i.rejected is not None):
