@@ -5,6 +5,8 @@
 Modes:
   consume-ours   ProjectionConsumer(tally) on the service stream; stamps each event's commit time
   consume-raw    a plain nats-py durable pull consumer on the raw stream; stamps each receipt
+  consume-naive  the naive outbox pipeline's consumer (bench/naive.py): fetch a batch, upsert it in one
+                 transaction, ack; stamps each event after the COMMIT
   replay-ours    jingzhang.shared.replay.rebuild(tally) over the whole stream
   replay-raw     a plain nats-py ephemeral pull consumer reading the same messages
 
@@ -20,7 +22,6 @@ import resource
 import signal
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ import nats.errors
 from nats.aio.client import Client as NATS
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from jingzhang.shared.applier import Delivery, Outcome
+from jingzhang.shared.applier import Outcome
 from jingzhang.shared.consumer import ProjectionConsumer
 from jingzhang.shared.logging import configure
 from jingzhang.shared.projection import install
@@ -72,17 +73,21 @@ async def consume_ours(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: asy
     async with pool.acquire() as conn:
         await install(conn, projection)
     consumer = ProjectionConsumer("bench", projection, pool, nc, SERVICE, batch=BATCH)
-    apply_batch = consumer.applier.apply_batch
+    applier = consumer.applier
+    apply_decoded = applier.apply_decoded
 
-    async def stamped(conn: asyncpg.Connection, batch: Sequence[Delivery]) -> list[Outcome]:
-        outcomes = await apply_batch(conn, batch)  # returns after COMMIT
+    # The consumer applies a decoded batch through `apply_decoded` (`apply_batch` calls it too), which
+    # returns after its COMMIT: stamp there. (Wrapping `apply_batch` alone stamped nothing once the
+    # consumer groups decoded batches themselves: the run then reported no latency at all.)
+    async def stamped(conn: asyncpg.Connection, items: list[Any]) -> list[Outcome]:
+        outcomes = await apply_decoded(conn, items)
         now = time.monotonic()
-        for delivery, outcome in zip(batch, outcomes, strict=True):
+        for item, outcome in zip(items, outcomes, strict=True):
             if outcome is Outcome.APPLIED:
-                stamps.at[delivery.subject] = now
+                stamps.at[item.delivery.subject] = now
         return outcomes
 
-    consumer.applier.apply_batch = stamped  # type: ignore[method-assign]
+    applier.apply_decoded = stamped  # type: ignore[method-assign]
     task = asyncio.create_task(consumer.run(stop))
     while not consumer.running:  # noqa: ASYNC110 - polls the kernel's flag, which has no event
         await asyncio.sleep(0.01)
@@ -113,13 +118,67 @@ async def consume_raw(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: asyn
             await msg.ack()
 
 
+NAIVE_TABLES = """
+CREATE TABLE IF NOT EXISTS naive_tally
+    (stream_id text PRIMARY KEY, events integer NOT NULL, last_amount bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS naive_applied (subject text NOT NULL, version integer NOT NULL);
+"""
+NAIVE_UPSERT = (
+    "INSERT INTO naive_tally AS t (stream_id, events, last_amount)"
+    " SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])"
+    " ON CONFLICT (stream_id) DO UPDATE SET events = t.events + excluded.events, last_amount = excluded.last_amount"
+)
+
+
+async def consume_naive(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: asyncio.Event) -> None:
+    """Fetch, upsert the batch in one transaction (one statement per table), ack: no ordering, no parking."""
+    from bench.naive import NAIVE_STREAM  # the parent's module; imported here so the other modes need no asyncpg pool
+
+    pool = await asyncpg.create_pool(args["db"], min_size=1, max_size=2)
+    await pool.execute(NAIVE_TABLES)
+    js = nc.jetstream()
+    config = ConsumerConfig(
+        durable_name=args["durable"],
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=AckPolicy.EXPLICIT,
+        max_ack_pending=BATCH * 4,
+    )
+    await js.add_consumer(NAIVE_STREAM, config)
+    sub = await js.pull_subscribe_bind(durable=args["durable"], stream=NAIVE_STREAM)
+    print("READY", flush=True)
+    while not stop.is_set():
+        try:
+            msgs = await sub.fetch(BATCH, timeout=0.5)
+        except (TimeoutError, nats.errors.TimeoutError):
+            continue
+        per_stream: dict[str, list[int]] = {}
+        for msg in msgs:
+            body = json.loads(msg.data)
+            seen = per_stream.setdefault(body["stream"], [0, 0])
+            seen[0] += 1
+            seen[1] = body["amount"]
+        async with pool.acquire() as conn, conn.transaction():
+            keys = list(per_stream)
+            await conn.execute(NAIVE_UPSERT, keys, [per_stream[k][0] for k in keys], [per_stream[k][1] for k in keys])
+            await conn.execute(
+                "INSERT INTO naive_applied SELECT * FROM unnest($1::text[], $2::int[])",
+                [m.subject for m in msgs],
+                [1] * len(msgs),
+            )
+        now = time.monotonic()
+        for msg in msgs:
+            stamps.at[msg.subject] = now
+            await msg.ack()
+    await pool.close()
+
+
 async def consume(mode: str, args: dict[str, Any]) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     nc = await nats.connect(args["nats"])
     stamps = Stamps()
     reporter = asyncio.create_task(stamps.report(stop))
-    run = consume_ours if mode == "consume-ours" else consume_raw
+    run = {"consume-ours": consume_ours, "consume-raw": consume_raw, "consume-naive": consume_naive}[mode]
     await run(nc, args, stamps, stop)
     await reporter
     Path(args["out"]).write_text(json.dumps(stamps.at))  # noqa: ASYNC240 - after the run; nothing else to wait for

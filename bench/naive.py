@@ -1,0 +1,123 @@
+"""The naive outbox pipeline, a contender for figures 4 and 5 (issue 17).
+
+What a team would write without our kernel: each command inserts its event and an outbox row in one
+transaction; relays (two tasks in this process, as a service would run them) poll the outbox with
+`SELECT ... FOR UPDATE SKIP LOCKED`, publish the rows with concurrent (async) JetStream publishes,
+delete them and commit; a consumer in another process (`bench.child consume-naive`) fetches batches
+and upserts each batch in one transaction (`unnest`), then acks. No ordering guarantee, no parking,
+no envelope, no schema registry. Driven by the same open-loop scheduler as ours (`e2e.paced`) and
+stamped the same way (after the consumer's COMMIT), so the figures compare.
+"""
+
+import asyncio
+import contextlib
+import json
+import tempfile
+from pathlib import Path
+
+import asyncpg
+from nats.aio.client import Client as NATS
+from nats.js.api import StorageType, StreamConfig
+from nats.js.client import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from bench.e2e import Child, Round, paced
+from bench.servers import Stack
+
+NAIVE_STREAM = "BENCH_NAIVE"
+NAIVE_SUBJECTS = "bench.naive.>"
+RELAYS = 2
+RELAY_BATCH = 256
+POLL = 0.005  # seconds a relay sleeps when it found the outbox empty
+POOL = 10
+
+SCHEMA = """
+CREATE TABLE naive_events (
+    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    stream_id text NOT NULL,
+    version   integer NOT NULL,
+    data      jsonb NOT NULL,
+    UNIQUE (stream_id, version)
+);
+CREATE TABLE naive_outbox (
+    id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    subject text NOT NULL,
+    payload bytea NOT NULL
+);
+"""
+
+PAD = "x" * 400  # with the fields, about the size of one of our CloudEvents
+
+
+def payload(n: int, i: int) -> tuple[str, bytes]:
+    body = {"stream": f"e{n}-{i}", "version": 1, "type": "Noted", "amount": i, "label": "", "pad": PAD}
+    return f"bench.naive.{n}.{i}", json.dumps(body).encode()
+
+
+async def command(pool: asyncpg.Pool, n: int, i: int) -> None:
+    """One command: its event and its outbox row, one transaction."""
+    subject, body = payload(n, i)
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO naive_events (stream_id, version, data) VALUES ($1, 1, $2)", f"e{n}-{i}", body.decode()
+        )
+        await conn.execute("INSERT INTO naive_outbox (subject, payload) VALUES ($1, $2)", subject, body)
+
+
+async def relay(pool: asyncpg.Pool, js: JetStreamContext, stop: asyncio.Event) -> int:
+    """Poll the outbox until `stop`; returns how many rows it published."""
+    published = 0
+    while not stop.is_set():
+        async with pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, subject, payload FROM naive_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                RELAY_BATCH,
+            )
+            if rows:
+                await asyncio.gather(
+                    *(js.publish(r["subject"], r["payload"], headers={"Nats-Msg-Id": str(r["id"])}) for r in rows)
+                )
+                await conn.execute("DELETE FROM naive_outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
+        published += len(rows)
+        if not rows:
+            await asyncio.sleep(POLL)
+    return published
+
+
+async def ensure_stream(nc: NATS) -> None:
+    js = nc.jetstream()
+    with contextlib.suppress(NotFoundError):
+        await js.delete_stream(NAIVE_STREAM)
+    await js.add_stream(StreamConfig(name=NAIVE_STREAM, subjects=[NAIVE_SUBJECTS], storage=StorageType.FILE))
+
+
+async def naive_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float) -> Round:
+    url = await stack.fresh_database("naive", event_store=False)
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(SCHEMA)
+    finally:
+        await conn.close()
+    await ensure_stream(nc)
+    out = Path(tempfile.mkdtemp(dir=stack.root)) / "stamps.json"
+    child = Child("consume-naive", {"nats": stack.nats_url, "db": url, "durable": f"naive{n}", "out": str(out)})
+    await child.start()
+    pool = await asyncpg.create_pool(url, min_size=POOL, max_size=POOL)
+    stop = asyncio.Event()
+    relays = [asyncio.create_task(relay(pool, nc.jetstream(), stop)) for _ in range(RELAYS)]
+    try:
+        run = await paced(
+            rate,
+            seconds,
+            key=lambda i: payload(n, i)[0],
+            send=lambda i: command(pool, n, i),
+            committed=lambda: child.count,
+        )
+        caught_up = await child.wait_for(run.completed, 60)
+    finally:
+        stop.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*relays), 10)
+        stamps = await child.stop()
+        await pool.close()
+    return Round(run, stamps, caught_up)
