@@ -65,19 +65,26 @@ async def command(pool: asyncpg.Pool, n: int, i: int) -> None:
 
 
 async def relay(pool: asyncpg.Pool, js: JetStreamContext, stop: asyncio.Event) -> int:
-    """Poll the outbox until `stop`; returns how many rows it published."""
+    """Poll the outbox until `stop`; returns how many rows it published. A failed publish (a timeout on
+    a busy host) rolls its transaction back, so the rows stay in the outbox for the next poll."""
     published = 0
     while not stop.is_set():
-        async with pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                "SELECT id, subject, payload FROM naive_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-                RELAY_BATCH,
-            )
-            if rows:
-                await asyncio.gather(
-                    *(js.publish(r["subject"], r["payload"], headers={"Nats-Msg-Id": str(r["id"])}) for r in rows)
+        rows: list[asyncpg.Record] = []
+        try:
+            async with pool.acquire() as conn, conn.transaction():
+                rows = await conn.fetch(
+                    "SELECT id, subject, payload FROM naive_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                    RELAY_BATCH,
                 )
-                await conn.execute("DELETE FROM naive_outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
+                if rows:
+                    await asyncio.gather(
+                        *(js.publish(r["subject"], r["payload"], headers={"Nats-Msg-Id": str(r["id"])}) for r in rows)
+                    )
+                    await conn.execute("DELETE FROM naive_outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
+        except Exception:  # published again on the next poll; JetStream drops the duplicates by Msg-Id
+            rows = []
+            await asyncio.sleep(POLL)
+            continue
         published += len(rows)
         if not rows:
             await asyncio.sleep(POLL)
