@@ -209,9 +209,11 @@ def summarise(plan: Plan, uvloop: bool, results: dict[str, Any]) -> dict[str, An
             "ratio_p99": ours_p99 / raw_p99,
             "ratio_p99_naive": ours_p99 / naive_p99,
         }
-        targets["e2e p99 <= 8x raw hop p99"] = figures["ratio_p99"] <= 8
-        targets["e2e p99 <= 4x raw hop p99 (issue 17)"] = figures["ratio_p99"] <= 4
-        targets["e2e p99 <= naive pipeline p99"] = ours_p99 <= naive_p99
+        # a p99 taken while ours fell behind is a backlog's: no latency target passes on it
+        kept = all(x["kept_up"] for x in lat["ours"]["rounds"])
+        targets["e2e p99 <= 8x raw hop p99"] = kept and figures["ratio_p99"] <= 8
+        targets["e2e p99 <= 4x raw hop p99 (issue 17)"] = kept and figures["ratio_p99"] <= 4
+        targets["e2e p99 <= naive pipeline p99"] = kept and ours_p99 <= naive_p99
     if "max" in results:
         mx = results["max"]
         figures |= {
@@ -361,7 +363,8 @@ def render(fig: dict[str, Any], quick: bool) -> str:
         lines += [
             "",
             "note: at 1,000/s these fell behind (figure 5's rule) in the rounds shown, so their figure-4"
-            " latencies are mostly queueing: " + ", ".join(f"{k} {v}" for k, v in behind.items()),
+            " latencies are mostly queueing (a latency target fails when ours fell behind): "
+            + ", ".join(f"{k} {v}" for k, v in behind.items()),
         ]
     lines += ["", "targets (ratios within this run):"]
     lines += [f"  {'PASS' if ok else 'MISS'}  {name}" for name, ok in fig["targets"].items()]
