@@ -13,6 +13,13 @@ id) makes a republish after a crash a duplicate within the stream's duplicate wi
 
 When NATS is down the relay backs off and retries; appends do not depend on it.
 
+How it learns of new events: the process that appends tells it (`Wakeup`, which the runtime hands
+the store): its own relay directly, a relay leading in another replica by one `NOTIFY` per burst
+(at most one every `NOTIFY_SPACING`, outside the appends' transactions, so appends never queue on
+the notification lock). Polling remains the truth: after any activity the relay looks again after
+10 ms, then twice as long each time up to `poll_interval`, which also catches an append whose
+transaction commits a little after it was told (`append_in`) and appends nobody announced.
+
 How far it has come: after each round that published every event visible when the round began, and
 every `mark_interval` while idle, it publishes a watermark (`watermark`), so that other services can
 tell an id nobody has from one registered a moment ago.
@@ -46,6 +53,10 @@ log = structlog.get_logger(__name__)
 WRONG_LAST_SEQUENCE = {10071, 10164}
 RELAY_LOCK = 7231002
 NOTIFY_CHANNEL = "jz_events_appended"
+QUICK_LOOK = 0.01
+"""Seconds to the relay's first look after activity; each empty look doubles it up to the poll interval."""
+NOTIFY_SPACING = 0.005
+"""At most one NOTIFY per this many seconds from one process, however many appends it makes."""
 
 
 class WindowBroken(Exception):
@@ -120,8 +131,14 @@ class Relay:
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
+    def wake(self) -> None:
+        """Events were appended (and committed): look now."""
+        self._wake.set()
+
     async def _publish_loop(self, stop: asyncio.Event) -> None:
         backoff = 0.1
+        longest = min(self.poll_interval, self.mark_interval)
+        idle = longest  # quick looks follow activity only
         while not stop.is_set():
             self._wake.clear()
             try:
@@ -135,9 +152,14 @@ class Relay:
                 await _sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            if moved == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), min(self.poll_interval, self.mark_interval))
+            if moved:
+                idle = QUICK_LOOK
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), min(idle, longest))
+                idle = QUICK_LOOK  # told of an append: look now, then soon again
+            except TimeoutError:
+                idle = min(idle * 2, longest)
 
     async def _begin_mark(self) -> Mark:
         """The instant first, then the last event visible: everything committed before the instant is visible."""
@@ -302,6 +324,52 @@ class PipelinedPublisher:
         done = {id(f) for f in futures}
         for token in [t for t, f in self._pending.items() if id(f) in done]:
             del self._pending[token]
+
+
+class Wakeup:
+    """What a process that appends tells the relay (`PostgresEventStore.on_appended`).
+
+    The relay of this process, if it leads, is woken directly: at once after a committed append,
+    a moment later after one made in a caller's transaction (its commit is still to come; the
+    relay's quick looks find it). Otherwise a relay leading elsewhere hears one NOTIFY per burst,
+    sent on a pool connection of its own, outside any append's transaction; at most one is in
+    flight and they are at least `NOTIFY_SPACING` apart. A lost NOTIFY costs latency, never an
+    event: the relay polls."""
+
+    def __init__(self, pool: asyncpg.Pool, relay: Relay | None = None) -> None:
+        self.pool = pool
+        self.relay = relay
+        self._sending: asyncio.Task[None] | None = None
+        self._again = False
+
+    def __call__(self, committed: bool) -> None:
+        relay = self.relay
+        if relay is not None and relay.leading:
+            if committed:
+                relay.wake()
+            else:
+                asyncio.get_running_loop().call_later(QUICK_LOOK / 2, relay.wake)
+            return
+        if self._sending is not None and not self._sending.done():
+            self._again = True
+            return
+        self._sending = asyncio.create_task(self._notify())
+
+    async def _notify(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.pool.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.info("relay.notify_failed", error=repr(exc))  # the relay's polling finds the events
+                return
+            await asyncio.sleep(NOTIFY_SPACING)
+            if not self._again:
+                return
+
+    async def close(self) -> None:
+        if self._sending is not None:
+            await asyncio.gather(self._sending, return_exceptions=True)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:

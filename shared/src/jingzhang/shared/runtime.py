@@ -35,7 +35,7 @@ from jingzhang.shared.privacy.keystore import PostgresKeyStore
 from jingzhang.shared.privacy.protect import Protector
 from jingzhang.shared.privacy.setup import OpenedKeyStore, open_keystore
 from jingzhang.shared.projection import Projection
-from jingzhang.shared.relay import Relay
+from jingzhang.shared.relay import Relay, Wakeup
 from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
 from jingzhang.shared.streams import partitioned_stream_name, require_stream
@@ -109,6 +109,7 @@ class Runtime:
     keystore: PostgresKeyStore | None = field(default=None, init=False)
     _keys: OpenedKeyStore | None = field(default=None, init=False)
     relay: Relay | None = field(default=None, init=False)
+    wakeup: Wakeup | None = field(default=None, init=False)
     consumers: list[ProjectionConsumer] = field(default_factory=list, init=False)
     """Every partition's consumer; `partitions` runs those this replica owns."""
     partitions: PartitionRunner | None = field(default=None, init=False)
@@ -204,6 +205,8 @@ class Runtime:
         if self.relay_enabled:
             self.relay = Relay(self.store, self.nc, window=self.settings.relay_window, tracer=self.tracer)
             self._spawn(self.relay.run(self._stop), "relay")
+        self.wakeup = Wakeup(self.pool, self.relay)
+        self.store.on_appended = self.wakeup  # appends tell the relay (no trigger on every commit)
         await self._start_consumers()
         log.info("runtime.started", service=self.service, projections=[p.name for p in self.projections])
 
@@ -261,6 +264,8 @@ class Runtime:
             # close, not drain: fetched-but-unacked messages come back to the next consumer anyway,
             # and a drain waits out its whole timeout on pull subscriptions' pending queues
             await self.nc.close()
+        if self.wakeup is not None:
+            await self.wakeup.close()
         if self._keys is not None:
             await self._keys.close()
         await self.pool.close()
