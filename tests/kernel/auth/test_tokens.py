@@ -121,3 +121,53 @@ def test_the_signing_key_is_saved_private_and_reloads(tmp_path: Path) -> None:
     assert LocalSigningKey.load_or_create(path).kid == key.kid
     assert "PRIVATE" not in repr(key)
     assert key.kid in repr(key)
+
+
+class TestRememberedTokens:
+    """A verified token is not verified again for a while; its expiry and revocation still count."""
+
+    async def test_a_token_is_remembered_no_longer_than_it_is_valid(self) -> None:
+        now = datetime.now(UTC)
+        token = KEY.issue(OFFICER, now - timedelta(minutes=59, seconds=50), ttl=timedelta(hours=1))  # 10 s left
+        wall = [now.timestamp()]
+        remembering = verifier(wall=lambda: wall[0])
+        assert await remembering.verify(token) == OFFICER
+        remembering._keys = [LocalSigningKey.generate().private.public_key()]  # whatever verifies it again fails
+
+        wall[0] += 10 + 29  # inside the 30 s leeway: still remembered
+        assert await remembering.verify(token) == OFFICER
+        wall[0] += 2  # past it (well before a minute): verified again
+        with pytest.raises(InvalidToken):
+            await remembering.verify(token)
+
+    async def test_a_remembered_token_is_verified_again_after_a_minute(self) -> None:
+        token = KEY.issue(OFFICER, NOW)
+        wall = [datetime.now(UTC).timestamp()]
+        remembering = verifier(wall=lambda: wall[0])
+        await remembering.verify(token)
+        remembering._keys = [LocalSigningKey.generate().private.public_key()]  # the key was withdrawn
+
+        assert await remembering.verify(token) == OFFICER  # remembered
+        wall[0] += 61
+        with pytest.raises(InvalidToken, match="signature"):
+            await remembering.verify(token)
+
+    async def test_a_remembered_token_revoked_meanwhile_is_refused(self) -> None:
+        token = KEY.issue(OFFICER, NOW)
+        remembering = verifier()
+        claims = await remembering.claims(token)
+        await remembering.verify(token)
+
+        remembering.denylist = frozenset({claims["jti"]})
+
+        with pytest.raises(InvalidToken, match="revoked"):
+            await remembering.verify(token)
+
+    async def test_only_the_very_token_is_remembered(self) -> None:
+        remembering = verifier()
+        header, payload, signature = KEY.issue(OFFICER, NOW).split(".")
+        await remembering.verify(f"{header}.{payload}.{signature}")
+        bureau_claims = _b64({"sub": "u-7", "role": "bureau", "iss": KEY.issuer, "aud": KEY.audience})
+
+        with pytest.raises(InvalidToken):
+            await remembering.verify(f"{header}.{bureau_claims}.{signature}")

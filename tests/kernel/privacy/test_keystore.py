@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import asyncpg
@@ -11,11 +12,13 @@ from pydantic import SecretStr
 from jingzhang.shared.errors import NotFound
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
 from jingzhang.shared.privacy import PersonalKind, PersonErased, tokens
+from jingzhang.shared.privacy.cache import KeyCache
 from jingzhang.shared.privacy.crypto import MasterKey
 from jingzhang.shared.privacy.errors import MasterKeyMissing, WrongMasterKey
-from jingzhang.shared.privacy.keystore import PostgresKeyStore, Tombstone
+from jingzhang.shared.privacy.keystore import PostgresKeyStore, Tombstone, erase_subject
 from jingzhang.shared.privacy.setup import open_keystore
 from jingzhang.shared.settings import ServiceSettings
+from tests.kernel.helpers import eventually
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 T1 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -133,3 +136,92 @@ class TestOpeningFromSettings:
         finally:
             await keys.close()
         assert await pool.fetchval("SELECT to_regclass('keystore.subject_keys')") is None
+
+
+class TestTheKeyCache:
+    """Keys read a moment ago come from memory; an erasure anywhere drops them when it commits."""
+
+    @pytest.fixture
+    async def cached(self, pool: asyncpg.Pool, master: MasterKey) -> AsyncIterator[PostgresKeyStore]:
+        store = PostgresKeyStore(pool, master, KeyCache())
+        await store.install()
+        assert store.cache is not None
+        await store.cache.listen(pool)
+        yield store
+        await store.close()
+
+    async def test_a_key_read_once_is_taken_from_memory(self, cached: PostgresKeyStore, pool: asyncpg.Pool) -> None:
+        key = await cached.get_or_create("officer/o-1")
+        await pool.execute("DELETE FROM keystore.subject_keys")  # the store would not answer it now
+
+        assert (await cached.get_or_create("officer/o-1"))._raw == key._raw
+
+    async def test_an_erasure_by_another_process_drops_the_key_when_it_commits(
+        self, cached: PostgresKeyStore, database_url: str
+    ) -> None:
+        await cached.get_or_create("officer/o-1")
+        elsewhere = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+        assert elsewhere is not None
+        try:
+            await erase_subject(elsewhere, "officer/o-1", "bureau:b", T0)  # as `jingzhang privacy erase` does
+        finally:
+            await elsewhere.close()
+
+        async def erased() -> bool:
+            return isinstance((await cached.get_many(["officer/o-1"]))["officer/o-1"], Tombstone)
+
+        await eventually(erased, timeout=5)
+        with pytest.raises(PersonErased):
+            await cached.get_or_create("officer/o-1")
+
+    async def test_an_erasure_through_the_store_drops_the_key_at_once(self, cached: PostgresKeyStore) -> None:
+        await cached.get_or_create("officer/o-1")
+
+        await cached.erase("officer/o-1", "bureau:b", T0)
+
+        assert (await cached.get_many(["officer/o-1"]))["officer/o-1"] == Tombstone("officer/o-1", T0, "bureau:b")
+
+    async def test_an_answer_read_before_an_erasure_notice_is_not_kept(
+        self, cached: PostgresKeyStore, keystore: PostgresKeyStore
+    ) -> None:
+        cache = cached.cache
+        assert cache is not None
+        before = cache.generation
+        key = await keystore.get_or_create("officer/o-1")  # as the cached store's read would answer
+        cache.forget("officer/o-2")  # a notice arrives while a read was under way
+
+        cache.put({"officer/o-1": key}, before)
+
+        assert cache.get(["officer/o-1"]) == ({}, ["officer/o-1"])
+
+    async def test_without_its_listening_connection_the_cache_is_off(
+        self, cached: PostgresKeyStore, pool: asyncpg.Pool
+    ) -> None:
+        await cached.get_or_create("officer/o-1")
+        listening = await pool.fetchval(
+            "SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()"
+        )
+        await pool.execute("SELECT pg_terminate_backend($1)", listening)
+        await erase_subject(pool, "officer/o-1", "bureau:b", T0)  # nobody hears this notice
+
+        async def off() -> bool:
+            return cached.cache is not None and not cached.cache.on
+
+        await eventually(off, timeout=5)
+        assert isinstance((await cached.get_many(["officer/o-1"]))["officer/o-1"], Tombstone)
+
+    async def test_opened_from_settings_the_store_caches_and_listens(
+        self, database_url: str, pool: asyncpg.Pool
+    ) -> None:
+        settings = ServiceSettings(database_url=database_url, keystore_master_key=SecretStr(MasterKey.new_base64()))
+
+        opened = await open_keystore(settings, pool)
+        try:
+            assert opened.keystore.cache is not None
+            assert opened.keystore.cache.on
+        finally:
+            await opened.close()
+        assert not opened.keystore.cache.on
+        uncached = await open_keystore(settings.model_copy(update={"keystore_cache": False}), pool)
+        await uncached.close()
+        assert uncached.keystore.cache is None

@@ -2,7 +2,6 @@
 command responses."""
 
 import contextlib
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -256,7 +255,7 @@ async def storable_input(request: Request) -> None:
     document: Any = None
     if _is_json(request.headers.get("content-type", "")):
         with contextlib.suppress(ValueError):  # not JSON: request validation answers that with its own 422
-            document = json.loads(await request.body())
+            document = await request.json()  # parsed once: FastAPI parsed the body with this same call
             inputs.extend(_strings(document, ""))
     for field, text in inputs:
         reason = _unstorable(text)

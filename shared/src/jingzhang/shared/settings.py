@@ -99,3 +99,8 @@ class ServiceSettings(BaseSettings):
         description="KEYSTORE_PREVIOUS_MASTER_KEYS: comma-separated earlier master keys, still accepted for"
         " unwrapping while `jingzhang privacy rotate-master-key` re-wraps every key under KEYSTORE_MASTER_KEY",
     )
+    keystore_cache: bool = Field(
+        default=True,
+        description="KEYSTORE_CACHE: keep keys read a moment ago in memory (10 s), forgotten when an erasure"
+        " commits anywhere (a notice on the key store's database); false: one round trip per command or read",
+    )

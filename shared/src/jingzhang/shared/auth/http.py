@@ -49,10 +49,13 @@ async def authenticate(
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
-def command_metadata(
+async def command_metadata(
     principal: CurrentPrincipal, x_correlation_id: Annotated[uuid.UUID | None, Header()] = None
 ) -> Metadata:
-    """The metadata of a command's events: the authenticated actor; auditors never write."""
+    """The metadata of a command's events: the authenticated actor; auditors never write.
+
+    `async` though it awaits nothing: FastAPI runs a plain function dependency in its thread pool, a
+    hand-over to a thread and back on every command."""
     if principal.read_only:
         raise Forbidden("auditors have read-only access")
     return Metadata(actor=principal.actor, correlation_id=x_correlation_id or uuid.uuid4())

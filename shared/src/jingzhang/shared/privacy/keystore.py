@@ -14,6 +14,7 @@ import structlog
 
 from jingzhang.shared.errors import NotFound
 from jingzhang.shared.privacy import masters
+from jingzhang.shared.privacy.cache import CHANNEL, KeyCache
 from jingzhang.shared.privacy.crypto import DataKey, MasterKey, MasterKeyRing
 from jingzhang.shared.privacy.errors import PersonErased, UnknownMasterKey, WrongMasterKey
 from jingzhang.shared.privacy.fields import check_subject
@@ -61,11 +62,18 @@ class PostgresKeyStore:
     """The key store on PostgreSQL: its own database (KEYSTORE_URL) or schema `keystore` of the service's.
 
     New keys are wrapped under the ring's current master key; a key is unwrapped under whichever master
-    key wrapped it (its row says which), so reads go on while a rotation re-wraps (`rotation`)."""
+    key wrapped it (its row says which), so reads go on while a rotation re-wraps (`rotation`). With a
+    `cache` (`open_keystore` gives one, listening), keys read or made a moment ago are taken from memory
+    until an erasure, anywhere, drops them (`cache`)."""
 
-    def __init__(self, pool: asyncpg.Pool, master: MasterKey | MasterKeyRing) -> None:
+    def __init__(self, pool: asyncpg.Pool, master: MasterKey | MasterKeyRing, cache: KeyCache | None = None) -> None:
         self.pool = pool
         self._ring = MasterKeyRing.of(master)
+        self._cache = cache
+
+    @property
+    def cache(self) -> KeyCache | None:
+        return self._cache
 
     async def install(self) -> None:
         """Create the tables, then prove the master keys open this store (a wrong one fails here, at
@@ -84,7 +92,11 @@ class PostgresKeyStore:
             missing = [s for s in wanted if s not in states]
             if not missing:
                 break
-            states.update(await self._create(missing))
+            generation = self._cache.generation if self._cache is not None else 0
+            created = await self._create(missing)
+            if self._cache is not None:
+                self._cache.put(created, generation)
+            states.update(created)
         else:
             raise RuntimeError(f"key store: could not create keys for {missing}")  # pragma: no cover
         keys: dict[str, DataKey] = {}
@@ -113,6 +125,18 @@ class PostgresKeyStore:
         return created
 
     async def get_many(self, subjects: Collection[str]) -> dict[str, KeyState]:
+        if self._cache is None:
+            return await self._read(subjects)
+        await self._cache.listen_again()
+        found, missing = self._cache.get(subjects)
+        if missing:
+            generation = self._cache.generation
+            read = await self._read(missing)
+            self._cache.put(read, generation)
+            found.update(read)
+        return found
+
+    async def _read(self, subjects: Collection[str]) -> dict[str, KeyState]:
         if not subjects:
             return {}
         rows = await self.pool.fetch(
@@ -121,10 +145,19 @@ class PostgresKeyStore:
         return {row["subject"]: self._state(row) for row in rows}
 
     async def erase(self, subject: str, actor: str, at: datetime) -> Tombstone:
-        return await erase_subject(self.pool, subject, actor, at)
+        try:
+            return await erase_subject(self.pool, subject, actor, at)
+        finally:  # here at once; every process listening (this one too) hears it at the commit
+            if self._cache is not None:
+                self._cache.forget(subject)
 
     async def erasure(self, subject: str) -> Tombstone | None:
         return await find_erasure(self.pool, subject)
+
+    async def close(self) -> None:
+        """Stop listening for erasures (the pool stays open: it is the caller's)."""
+        if self._cache is not None:
+            await self._cache.close()
 
     def _state(self, row: asyncpg.Record) -> KeyState:
         if row["wrapped_key"] is None:
@@ -194,16 +227,19 @@ def unwrap(ring: MasterKeyRing, subject: str, wrapped: bytes, master_key_id: str
 async def erase_subject(pool: asyncpg.Pool, subject: str, actor: str, at: datetime) -> Tombstone:
     """Destroy `subject`'s key, keeping a tombstone; needs no master key (operators erase, they never decrypt)."""
     check_subject(subject)
-    row = await pool.fetchrow(
-        f"""UPDATE {SCHEMA}.subject_keys
-            SET wrapped_key = NULL, erased_at = coalesce(erased_at, $2), erased_by = coalesce(erased_by, $3)
-            WHERE subject = $1 RETURNING {_TOMBSTONE}""",
-        subject,
-        at,
-        actor,
-    )
-    if row is None:
-        raise NotFound("data subject", subject)
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            f"""UPDATE {SCHEMA}.subject_keys
+                SET wrapped_key = NULL, erased_at = coalesce(erased_at, $2), erased_by = coalesce(erased_by, $3)
+                WHERE subject = $1 RETURNING {_TOMBSTONE}""",
+            subject,
+            at,
+            actor,
+        )
+        if row is None:
+            raise NotFound("data subject", subject)
+        # sent at the commit, to every process caching keys (`cache`): they forget the key then
+        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, subject)
     await _vacuum(pool)
     return _tombstone(row)
 

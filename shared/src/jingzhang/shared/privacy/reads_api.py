@@ -21,7 +21,7 @@ from jingzhang.shared.privacy.reads import MAX_PURPOSE, reads_page
 PURPOSE_HEADER = "X-Purpose"
 
 
-def stated_purpose(
+async def stated_purpose(  # async: a plain function dependency would run in the thread pool per request
     request: Request,
     x_purpose: Annotated[
         str | None,

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from jingzhang.shared import sessions
+from jingzhang.shared.privacy.cache import KeyCache
 from jingzhang.shared.privacy.crypto import MasterKeyRing
 from jingzhang.shared.privacy.errors import MasterKeyMissing
 from jingzhang.shared.privacy.keystore import PostgresKeyStore
@@ -17,6 +19,7 @@ class OpenedKeyStore:
     """The pool opened for KEYSTORE_URL (closed by `close`); None when the key store shares the service's."""
 
     async def close(self) -> None:
+        await self.keystore.close()
         if self.own_pool is not None:
             await self.own_pool.close()
 
@@ -35,16 +38,27 @@ def master_keys(settings: ServiceSettings) -> MasterKeyRing:
 
 
 async def open_keystore(settings: ServiceSettings, service_pool: asyncpg.Pool) -> OpenedKeyStore:
-    """Install the key store's tables and check the master key opens it (a wrong one fails here)."""
+    """Install the key store's tables and check the master key opens it (a wrong one fails here); with
+    KEYSTORE_CACHE (the default) its keys are cached, listening for erasures (`cache`)."""
     master = master_keys(settings)
     own_pool = None
     if settings.keystore_url:
-        own_pool = await asyncpg.create_pool(settings.keystore_url, min_size=1, max_size=settings.db_pool_max)
+        own_pool = await asyncpg.create_pool(
+            settings.keystore_url,
+            min_size=1,
+            max_size=settings.db_pool_max,
+            reset=sessions.reset,  # no reset query on every release: only the cache's listener holds session state
+        )
         assert own_pool is not None
-    keystore = PostgresKeyStore(own_pool or service_pool, master)
+    pool = own_pool or service_pool
+    cache = KeyCache() if settings.keystore_cache else None
+    keystore = PostgresKeyStore(pool, master, cache)
     try:
         await keystore.install()
+        if cache is not None:
+            await cache.listen(pool)  # holds one of the pool's connections until `close`
     except BaseException:
+        await keystore.close()
         if own_pool is not None:
             await own_pool.close()
         raise
