@@ -35,7 +35,7 @@ from bench.child import RAW_STREAM, RAW_SUBJECTS
 from bench.flow import reset_stream
 from bench.servers import Stack
 from jingzhang.shared.envelope import StreamId, event_subject
-from jingzhang.shared.relay import Relay
+from jingzhang.shared.relay import Relay, Wakeup
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, meta, noted
 
@@ -185,7 +185,9 @@ async def ours_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float
     pool = await asyncpg.create_pool(url, min_size=10, max_size=10)
     store = PostgresEventStore(pool, SERVICE)
     stop = asyncio.Event()
-    relay = asyncio.create_task(Relay(store, nc).run(stop))
+    relaying = Relay(store, nc)
+    store.on_appended = Wakeup(pool, relaying)  # as a service's runtime wires it: appends wake the relay
+    relay = asyncio.create_task(relaying.run(stop))
     try:
         run = await paced(
             rate,
