@@ -1,6 +1,7 @@
 """A small OpenID provider for the tests, speaking the real protocol over HTTP: discovery, authorize
-(signs in a preset user at once), token (authorization code with PKCE S256, checked) and JWKS. Its
-access tokens carry the role claims the services read."""
+(signs in a preset user at once), token (authorization code with PKCE S256, checked; an ID token
+with the sign-in's nonce beside the access token) and JWKS. Its access tokens carry the role claims
+the services read; `id_token_claims` overrides the ID token's claims (None: no ID token at all)."""
 
 import base64
 import hashlib
@@ -25,6 +26,9 @@ class Provider:
     key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(65537, 2048))
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    id_token_claims: dict[str, Any] | None = field(default_factory=dict)
+    id_token_key: rsa.RSAPrivateKey | None = None
+    """Signs the ID token instead of `key` (whose public half the JWKS shows) when set."""
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -48,12 +52,13 @@ class Provider:
             state: str,
             code_challenge: str,
             code_challenge_method: str,
+            nonce: str = "",
         ) -> RedirectResponse:
             assert response_type == "code"
             assert client_id == self.client_id
             assert code_challenge_method == "S256"
             code = secrets.token_urlsafe(16)
-            self.codes[code] = {"challenge": code_challenge, "redirect_uri": redirect_uri}
+            self.codes[code] = {"challenge": code_challenge, "redirect_uri": redirect_uri, "nonce": nonce}
             return RedirectResponse(f"{redirect_uri}?{urlencode({'code': code, 'state': state})}", status_code=302)
 
         @app.post("/token")
@@ -78,7 +83,20 @@ class Provider:
             now = int(time.time())
             claims = {"iss": self.issuer, "aud": "jingzhang", "iat": now, "nbf": now, "exp": now + 600, **self.claims}
             access = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "test-key"})
-            return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": 600})
+            answer = {"access_token": access, "token_type": "Bearer", "expires_in": 600}
+            if self.id_token_claims is not None:
+                identity = {
+                    "iss": self.issuer,
+                    "sub": self.claims["sub"],
+                    "aud": self.client_id,
+                    "iat": now,
+                    "exp": now + 600,
+                    "nonce": issued["nonce"],
+                    **self.id_token_claims,
+                }
+                signer = self.id_token_key or self.key
+                answer["id_token"] = jwt.encode(identity, signer, algorithm="RS256", headers={"kid": "test-key"})
+            return JSONResponse(answer)
 
         @app.get("/jwks")
         async def jwks() -> dict[str, Any]:

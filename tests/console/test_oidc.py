@@ -1,11 +1,14 @@
 """Production sign-in: authorization code with PKCE against an OpenID provider started here (real
 HTTP), the provider's access token verified against its JWKS as the services verify it."""
 
+import time
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from jingzhang.console.app import create_app
 from jingzhang.console.settings import ConsoleSettings
@@ -52,6 +55,7 @@ async def test_code_flow_with_pkce_signs_in_with_the_providers_token(
     query = parse_qs(urlsplit(authorize).query)
     assert query["code_challenge_method"] == ["S256"]
     assert len(query["code_challenge"][0]) >= 43
+    assert len(query["nonce"][0]) >= 32  # the ID token must carry it back
     assert query["redirect_uri"] == ["http://console/auth/callback"]
     async with httpx.AsyncClient() as browser:
         back = await browser.get(authorize)
@@ -83,6 +87,46 @@ async def test_a_second_sign_in_in_the_same_browser_voids_the_first(
         back = await browser.get(authorize)
     answer = await console.get(back.headers["location"])
     assert answer.status_code == 401  # the first sign-in's state no longer matches
+    assert (await console.get("/")).headers["location"].startswith("/login")
+
+
+async def called_back(console: httpx.AsyncClient) -> httpx.Response:
+    """One whole sign-in: the console's redirect, the provider's, and the console's callback."""
+    authorize = await begin(console)
+    async with httpx.AsyncClient() as browser:
+        back = await browser.get(authorize)
+    return await console.get(back.headers["location"])
+
+
+@pytest.mark.parametrize(
+    ("claims", "why"),
+    [
+        ({"nonce": "minted-for-another-sign-in"}, "nonce"),
+        ({"aud": "another-client"}, "audience"),
+        ({"iss": "http://another-provider"}, "issuer"),
+        ({"iat": int(time.time()) - 7200, "exp": int(time.time()) - 3600}, "expired"),
+        (None, "no ID token"),
+    ],
+)
+async def test_an_id_token_that_is_not_for_this_sign_in_signs_nobody_in(
+    console: httpx.AsyncClient, provider: Provider, claims: dict[str, Any] | None, why: str
+) -> None:
+    provider.id_token_claims = claims
+
+    refused = await called_back(console)
+
+    assert refused.status_code == 401, why
+    assert (await console.get("/")).headers["location"].startswith("/login")  # nobody is signed in
+
+
+async def test_an_id_token_signed_by_a_key_not_in_the_providers_jwks_signs_nobody_in(
+    console: httpx.AsyncClient, provider: Provider
+) -> None:
+    provider.id_token_key = rsa.generate_private_key(65537, 2048)  # the access token stays genuine
+
+    refused = await called_back(console)
+
+    assert refused.status_code == 401
     assert (await console.get("/")).headers["location"].startswith("/login")
 
 
