@@ -12,8 +12,8 @@ from jingzhang.notifications.projections.directory import PostgresDirectory
 from jingzhang.shared.aggregate import Decided, execute
 from jingzhang.shared.clock import Clock
 from jingzhang.shared.envelope import Metadata
-from jingzhang.shared.errors import NotYetKnown, UnknownSubject
 from jingzhang.shared.store.protocol import EventStore
+from jingzhang.shared.subjects import Named, require_all_known
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,15 @@ async def mark_read(deps: Deps, cmd: MarkRead, meta: Metadata) -> Decided[Notifi
 
 
 async def _known_enterprise(directory: PostgresDirectory, enterprise_id: str) -> None:
-    if await directory.enterprise_known(enterprise_id):
-        return
-    if await directory.caught_up("assignment"):
-        raise UnknownSubject("enterprise", enterprise_id, field="enterprise_id")
-    raise NotYetKnown("enterprise", enterprise_id, field="enterprise_id")
+    """Known, or refused as not known yet (409) or unknown (422) by the kernel's rule, which reads the
+    directory again once this service has caught up: what it applied while waiting counts."""
+
+    def missing(known: bool) -> list[Named]:
+        return [] if known else [Named("enterprise", enterprise_id, "enterprise_id")]
+
+    await require_all_known(
+        lambda: directory.enterprise_known(enterprise_id),
+        missing,
+        producer="assignment",
+        caught_up=directory.caught_up,
+    )

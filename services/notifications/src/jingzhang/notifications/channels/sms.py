@@ -67,6 +67,8 @@ class SmsGateway:
         if sealed is None:
             if not await self.directory.caught_up("assignment"):  # enrolled a moment ago, maybe
                 return Retry("the officer is not known here yet")
+            sealed = await self.directory.phone_token(recipient_id(message.recipient))  # applied meanwhile?
+        if sealed is None:
             return GiveUp("no phone number known for the officer")
         subject = f"officer/{recipient_id(message.recipient)}"
         await self.directory.record_reveal(subject, "phone", "SMS SendSms", f"notification {message.kind.value}")

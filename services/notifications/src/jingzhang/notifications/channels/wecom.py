@@ -32,6 +32,8 @@ class WeComRobot:
         if sealed is None:
             if not await self.directory.caught_up("notifications"):  # registered a moment ago
                 return Retry("the group's webhook is not known here yet")
+            sealed = await self.directory.webhook_token(message.enterprise_id)  # applied meanwhile?
+        if sealed is None:
             return GiveUp("no webhook registered for the enterprise's group")
         url = await open_sealed(self.keys(), sealed)
         if not isinstance(url, str):
