@@ -34,7 +34,8 @@ _counter = itertools.count()
 @pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest tests first (`@pytest.mark.slow(seconds=...)`), the rest in the order chosen: with
-    the suite split over workers (`./jz test` runs two), a long test begun last would end the run alone."""
+    the suite split over workers (`./jz test` runs two, a file at a time in the order of each file's
+    first test), a long test begun last would end the run alone."""
 
     def expected(item: pytest.Item) -> float:
         marker = item.get_closest_marker("slow")
