@@ -41,6 +41,9 @@ from jingzhang.shared.testing.sample import SERVICE, tally
 
 RAW_STREAM = "BENCH_RAW"
 RAW_SUBJECTS = "bench.raw.>"
+RAW_COPY = "BENCH_RAW_COPY"
+"""A stream with no subjects of its own that the server fills by sourcing RAW_STREAM, as each
+service's partitioned copy `JZ_<SVC>_P8` sources its service stream."""
 BATCH = 256
 
 
@@ -104,8 +107,9 @@ async def consume_raw(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: asyn
         ack_policy=AckPolicy.EXPLICIT,
         max_ack_pending=BATCH * 4,
     )
-    await js.add_consumer(RAW_STREAM, config)
-    sub = await js.pull_subscribe_bind(durable=args["durable"], stream=RAW_STREAM)
+    stream = str(args.get("stream", RAW_STREAM))  # or a copy sourcing it (figure 4's copy hop)
+    await js.add_consumer(stream, config)
+    sub = await js.pull_subscribe_bind(durable=args["durable"], stream=stream)
     print("READY", flush=True)
     while not stop.is_set():
         try:

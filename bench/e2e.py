@@ -28,10 +28,10 @@ from typing import Any
 
 import asyncpg
 from nats.aio.client import Client as NATS
-from nats.js.api import StorageType, StreamConfig
+from nats.js.api import StorageType, StreamConfig, StreamSource
 from nats.js.errors import NotFoundError
 
-from bench.child import RAW_STREAM, RAW_SUBJECTS
+from bench.child import RAW_COPY, RAW_STREAM, RAW_SUBJECTS
 from bench.flow import reset_stream
 from bench.servers import Stack
 from jingzhang.shared.envelope import StreamId, event_subject
@@ -225,6 +225,31 @@ async def raw_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float)
             seconds,
             key=lambda i: f"bench.raw.{n}.{i}",
             send=lambda i: js.publish(f"bench.raw.{n}.{i}", RAW_BODY, headers={"Nats-Msg-Id": f"{n}-{i}"}),
+            committed=lambda: child.count,
+        )
+        caught_up = await child.wait_for(run.completed, 60)
+    finally:
+        stamps = await child.stop()
+    return Round(run, stamps, caught_up)
+
+
+async def raw_copy_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float) -> Round:
+    """The raw hop, read from a copy the server sources from the published stream (the hop each
+    service's events take into `JZ_<SVC>_P8` before its consumers see them): what the copy costs."""
+    await ensure_raw_stream(nc)
+    js = nc.jetstream()
+    with contextlib.suppress(NotFoundError):
+        await js.delete_stream(RAW_COPY)
+    await js.add_stream(StreamConfig(name=RAW_COPY, sources=[StreamSource(name=RAW_STREAM)], storage=StorageType.FILE))
+    out = Path(tempfile.mkdtemp(dir=stack.root)) / "stamps.json"
+    child = Child("consume-raw", {"nats": stack.nats_url, "durable": f"copy{n}", "out": str(out), "stream": RAW_COPY})
+    await child.start()
+    try:
+        run = await paced(
+            rate,
+            seconds,
+            key=lambda i: f"bench.raw.{n}.{i}",
+            send=lambda i: js.publish(f"bench.raw.{n}.{i}", RAW_BODY, headers={"Nats-Msg-Id": f"c{n}-{i}"}),
             committed=lambda: child.count,
         )
         caught_up = await child.wait_for(run.completed, 60)
