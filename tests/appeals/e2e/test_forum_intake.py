@@ -40,7 +40,7 @@ async def test_a_forum_recorded_later_for_an_enterprise_not_known_yet_is_held_fr
     async with feed(service_env, nc, "patrols") as patrols:
         # held on 27 February, recorded on 2 March, before this service has heard of the enterprise
         await patrols.write("activity", "forum-8", forum_held("forum-8", ["r1"], at=T0 - 3 * DAY))
-        held = await appeals.appeal_when(appeal_id, lambda v: v["unrouted"])
+        held = await appeals.appeal_when(appeal_id, lambda v: v["unrouted"] and v["held_reason"] is not None)
 
     assert held["held_reason"] == "enterprise_not_yet_known"
     assert held["received_at"] == "2026-02-27T15:59:59Z"  # the end of the forum's day in Shanghai
