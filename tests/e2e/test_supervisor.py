@@ -32,6 +32,19 @@ def holder(state: Path) -> dict[str, Any]:
     return dict(json.loads((state / "up.json").read_text()))
 
 
+async def listed_ready(state: Path, within: float = 60) -> dict[str, Any]:
+    """`up.json` once it names every service ready: `up` records its children after all of them (the
+    console last) are ready, which can be a moment after the services answer ready themselves."""
+    deadline = time.monotonic() + within
+    while True:
+        found = holder(state)
+        children = found.get("children", {})
+        if all(children.get(s, {}).get("state") == "ready" for s in SERVICES):
+            return found
+        assert time.monotonic() < deadline, f"up.json does not name every service ready: {children}"
+        await asyncio.sleep(0.2)
+
+
 def gone(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -92,7 +105,7 @@ async def test_up_refuses_a_second_up_restarts_what_dies_and_stops_everything(tm
         token = issue_token(state)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{base + 1}", timeout=10, headers=token) as client:
             await staffed(client, Slot.A)
-        running = holder(state)
+        running = await listed_ready(state)
         assert running["pid"] == first.pid
         started |= {c["pid"] for c in running["children"].values()}
         before = await settled(state)
