@@ -214,23 +214,9 @@ async def ensure_raw_stream(nc: NATS) -> None:
 
 
 async def raw_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float) -> Round:
+    """The raw hop: nats-py publishes, a plain durable pull consumer reads the same stream."""
     await ensure_raw_stream(nc)
-    js = nc.jetstream()
-    out = Path(tempfile.mkdtemp(dir=stack.root)) / "stamps.json"
-    child = Child("consume-raw", {"nats": stack.nats_url, "durable": f"raw{n}", "out": str(out)})
-    await child.start()
-    try:
-        run = await paced(
-            rate,
-            seconds,
-            key=lambda i: f"bench.raw.{n}.{i}",
-            send=lambda i: js.publish(f"bench.raw.{n}.{i}", RAW_BODY, headers={"Nats-Msg-Id": f"{n}-{i}"}),
-            committed=lambda: child.count,
-        )
-        caught_up = await child.wait_for(run.completed, 60)
-    finally:
-        stamps = await child.stop()
-    return Round(run, stamps, caught_up)
+    return await _raw_hop(stack, nc, n, rate, seconds, RAW_STREAM, f"raw{n}")
 
 
 async def raw_copy_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float) -> Round:
@@ -241,15 +227,20 @@ async def raw_copy_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: f
     with contextlib.suppress(NotFoundError):
         await js.delete_stream(RAW_COPY)
     await js.add_stream(StreamConfig(name=RAW_COPY, sources=[StreamSource(name=RAW_STREAM)], storage=StorageType.FILE))
+    return await _raw_hop(stack, nc, n, rate, seconds, RAW_COPY, f"copy{n}")
+
+
+async def _raw_hop(stack: Stack, nc: NATS, n: int, rate: float, seconds: float, stream: str, durable: str) -> Round:
+    js = nc.jetstream()
     out = Path(tempfile.mkdtemp(dir=stack.root)) / "stamps.json"
-    child = Child("consume-raw", {"nats": stack.nats_url, "durable": f"copy{n}", "out": str(out), "stream": RAW_COPY})
+    child = Child("consume-raw", {"nats": stack.nats_url, "durable": durable, "out": str(out), "stream": stream})
     await child.start()
     try:
         run = await paced(
             rate,
             seconds,
             key=lambda i: f"bench.raw.{n}.{i}",
-            send=lambda i: js.publish(f"bench.raw.{n}.{i}", RAW_BODY, headers={"Nats-Msg-Id": f"c{n}-{i}"}),
+            send=lambda i: js.publish(f"bench.raw.{n}.{i}", RAW_BODY, headers={"Nats-Msg-Id": f"{durable}-{i}"}),
             committed=lambda: child.count,
         )
         caught_up = await child.wait_for(run.completed, 60)

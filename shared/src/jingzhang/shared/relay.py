@@ -129,7 +129,7 @@ class Relay:
                 await conn.execute("SELECT pg_advisory_unlock($1)", RELAY_LOCK)
 
     def _on_notify(self, *_: object) -> None:
-        self._wake.set()
+        self.wake()
 
     def wake(self) -> None:
         """Events were appended (and committed): look now."""
