@@ -5,7 +5,9 @@ import asyncpg
 from jingzhang.shared.projection import Projection
 
 
-async def snapshot(pool: asyncpg.Pool, projection: Projection, prefix: str = "") -> dict[str, tuple[int, int, int]]:
+async def snapshot(
+    pool: asyncpg.Pool | asyncpg.Connection, projection: Projection, prefix: str = ""
+) -> dict[str, tuple[int, int, int]]:
     rows = await pool.fetch(
         f'SELECT aggregate_id, digest, events, last_version FROM "{projection.schema}".tally'
         " WHERE aggregate_id LIKE $1 || '%'",

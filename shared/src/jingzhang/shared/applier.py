@@ -38,7 +38,7 @@ from jingzhang.shared.envelope import Envelope, decode
 from jingzhang.shared.errors import UnknownEventType
 from jingzhang.shared.events import EventDecodeError
 from jingzhang.shared.logging import bound_to
-from jingzhang.shared.projection import Projection, Tx, stream_key
+from jingzhang.shared.projection import Applicable, Projection, Tx, stream_key
 from jingzhang.shared.store.postgres import PostgresEventStore
 
 log = structlog.get_logger(__name__)
@@ -149,15 +149,21 @@ class Applier:
         blocked: set[str] = set()
         outcomes: list[Outcome] = []
         moved: dict[str, Envelope] = {}
+        gathered: list[Applicable] | None = [] if self.projection.apply_many and not careful else None
         for item in items:
             if item.rejected is not None:
                 outcomes.append(await self._reject(conn, item, item.rejected))
                 continue
-            outcome = await self._one(conn, item, tracked, parked, blocked, failures, careful)
+            outcome = await self._one(conn, item, tracked, parked, blocked, failures, careful, gathered)
             if outcome is Outcome.APPLIED and item.env is not None:
                 tracked[item.key] = item.env.version
                 moved[item.key] = item.env
             outcomes.append(outcome)
+        if gathered and self.projection.apply_many is not None:
+            try:  # set-based, once for the batch; on failure the careful pass applies event by event
+                await self.projection.apply_many(Tx(conn, self.store, replaying=self.replaying), gathered)
+            except Exception as exc:
+                raise ApplyFailed from exc
         await _save_tracking(conn, moved)
         return outcomes
 
@@ -170,6 +176,7 @@ class Applier:
         blocked: set[str],
         failures: dict[object, int],
         careful: bool,
+        gathered: list[Applicable] | None = None,
     ) -> Outcome:
         env = item.env
         if env is None or item.key in parked:
@@ -191,7 +198,7 @@ class Applier:
             return await self._defer(conn, item, parked, f"version {env.version} arrived after {last}")
         if item.error:
             return await self._park(conn, item, parked, item.error)
-        return await self._apply(conn, item, env, parked, blocked, failures, careful)
+        return await self._apply(conn, item, env, parked, blocked, failures, careful, gathered)
 
     async def _apply(
         self,
@@ -202,6 +209,7 @@ class Applier:
         blocked: set[str],
         failures: dict[object, int],
         careful: bool,
+        gathered: list[Applicable] | None = None,
     ) -> Outcome:
         tx = Tx(conn, self.store, replaying=self.replaying)
         try:
@@ -210,6 +218,9 @@ class Applier:
             if not careful:
                 raise ApplyFailed from exc
             return await self._park(conn, item, parked, f"cannot decode: {describe(exc)}")
+        if gathered is not None:  # applied set-based after the loop (`apply_many`)
+            gathered.append((env, payload))
+            return Outcome.APPLIED
         if not careful:
             try:
                 with bound_to(env):

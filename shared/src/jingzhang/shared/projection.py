@@ -10,6 +10,14 @@ projection and its replay into a shadow schema run the same code.
 
 A *reactor* is a consumer whose `apply` records new events (`tx.append`) in the same transaction;
 it is never replayed, because a replay must publish nothing.
+
+A projection may also declare `apply_many(tx, events)`: the whole part of a batch that passed the
+kernel's checks (in order; per stream contiguous and above its checkpoint), applied set-based, e.g.
+one `INSERT … SELECT FROM unnest(…) ON CONFLICT` per table instead of a statement per event. The
+applier calls it once per batch in its fast pass, live and in replay; when it fails, the batch is
+applied again one event at a time (`apply`, each in a savepoint), so a failing event defers or parks
+alone. Both must leave the same state; `each(apply_many)` makes the per-event `apply` of a
+projection written only set-based.
 """
 
 import hashlib
@@ -54,6 +62,18 @@ class Tx:
 
 
 Apply = Callable[[Tx, Envelope, DomainEvent], Awaitable[None]]
+Applicable = tuple[Envelope, DomainEvent]
+ApplyMany = Callable[[Tx, Sequence[Applicable]], Awaitable[None]]
+
+
+def each(apply_many: ApplyMany) -> Apply:
+    """The per-event `apply` of a projection written set-based: its `apply_many` with one event."""
+
+    async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+        await apply_many(tx, ((env, payload),))
+
+    return apply
+
 
 KERNEL_TABLES = """
 CREATE TABLE IF NOT EXISTS _tracking (
@@ -105,6 +125,8 @@ class Projection:
     apply: Apply
     reactor: bool = False
     description: str = field(default="", compare=False)
+    apply_many: ApplyMany | None = field(default=None, compare=False)
+    """Set-based apply of a batch's applicable events (see the module's text); None: `apply` each."""
 
     def __post_init__(self) -> None:
         check_token(self.name, "projection name")
