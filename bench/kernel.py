@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from bench import e2e, flow, naive, replaying, web
+from bench import e2e, flow, naive, reads, replaying, web
 from bench.child import install_uvloop
 from bench.search import Search
 from bench.servers import Stack
@@ -40,11 +40,14 @@ class Plan:
     replay_rounds: int
     http_rounds: int
     http_seconds: float
+    reads_events: int = 100_000
+    reads_samples: int = 30
+    reads_budget: float = 60.0
 
 
-QUICK = Plan(3, 2.0, 20_000, 2, 2, 3.0, 2.0, 10, 50_000, 1, 2, 5.0)
-FULL = Plan(5, 5.0, 50_000, 2, 3, 10.0, 5.0, 12, 1_000_000, 1, 3, 15.0)
-SECTIONS = ("appends", "flow", "latency", "max", "replay", "http")
+QUICK = Plan(3, 2.0, 20_000, 2, 2, 3.0, 2.0, 10, 50_000, 1, 2, 5.0, 100_000, 30, 60.0)
+FULL = Plan(5, 5.0, 50_000, 2, 3, 10.0, 5.0, 12, 1_000_000, 1, 3, 15.0, 1_000_000, 50, 120.0)
+SECTIONS = ("appends", "flow", "latency", "max", "replay", "http", "reads")
 MAX_FLOOR = 50.0  # the max-rate search reports 0 only when even this rate falls behind
 
 
@@ -263,6 +266,10 @@ def summarise(plan: Plan, uvloop: bool, results: dict[str, Any]) -> dict[str, An
         }
         targets["HTTP commands >= 50% bare FastAPI"] = figures["ratio_http_bare"] >= 0.5
         targets["HTTP p99 <= 3x bare p99"] = figures["ratio_http_p99"] <= 3
+    if "reads" in results:
+        figures |= reads.summary(results["reads"]) | {"reads_rounds": results["reads"]}
+        targets["GET /figures p99 <= 50 ms (1M events of history)"] = figures["reads_figures_p99_ms"] <= 50
+        targets["GET ranking p99 <= 50 ms (1M events of history)"] = figures["reads_ranking_p99_ms"] <= 50
     figures["targets"] = targets
     return figures
 
@@ -359,6 +366,18 @@ def render(fig: dict[str, Any], quick: bool) -> str:
                 f" ours/bare {fig['ratio_http_bare']:.0%}, p99 {fig['ratio_http_p99']:.1f}x",
             ),
         ]
+    if "reads" in sections:
+        n = f"{fig['reads_events']:,}"
+        for name, what in (("figures", "GET /figures, a year"), ("scorecard", "a scorecard"), ("ranking", "a ranking")):
+            p50, p99 = fig[f"reads_{name}_p50_ms"], fig[f"reads_{name}_p99_ms"]
+            past50, past99 = fig[f"reads_{name}_past_p50_ms"], fig[f"reads_{name}_past_p99_ms"]
+            rows.append(
+                (
+                    f"8 {what} ({n} events) p50 / p99",
+                    f"{p50:.1f} / {p99:.1f} ms",
+                    f"as of a new past instant each: {past50:.1f} / {past99:.1f} ms",
+                )
+            )
     width = max((len(r[0]) for r in rows), default=0)
     mode = "quick" if quick else "full"
     lines = [
@@ -401,6 +420,10 @@ async def main(quick: bool, uvloop: bool, sections: tuple[str, ...]) -> None:
             results["replay"] = await bench_replay(stack, nc, plan)
         if "http" in sections:
             results["http"] = await web.bench_http(stack, nc, plan.http_rounds, plan.http_seconds, log)
+        if "reads" in sections:
+            results["reads"] = await reads.bench_reads(
+                stack, nc, plan.reads_events, plan.reads_samples, plan.reads_budget, log
+            )
         await nc.close()
     finally:
         stack.stop()
