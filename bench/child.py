@@ -22,6 +22,7 @@ import resource
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,11 @@ import asyncpg
 import nats
 import nats.errors
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from jingzhang.shared.applier import Outcome
-from jingzhang.shared.consumer import ProjectionConsumer
+from jingzhang.shared.consumer import ProjectionConsumer, delivery
 from jingzhang.shared.logging import configure
 from jingzhang.shared.projection import install
 from jingzhang.shared.replay import rebuild
@@ -91,12 +93,31 @@ async def consume_ours(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: asy
         return outcomes
 
     applier.apply_decoded = stamped  # type: ignore[method-assign]
+    stages: dict[str, dict[str, float]] = {}
+    counts = {"batches": 0, "messages": 0, "redelivered": 0}
+    handle = consumer.handle
+
+    # Where each event was before the apply (bench.e2e.STAGES): stored in the copy (its timestamp,
+    # wall clock, mapped to this process's monotonic clock) and handed to `handle` by a fetch.
+    async def seen(msgs: Sequence[Msg]) -> list[Outcome]:
+        now, wall = time.monotonic(), time.time()
+        counts["batches"] += 1
+        counts["messages"] += len(msgs)
+        for msg in msgs:
+            meta = msg.metadata
+            counts["redelivered"] += meta.num_delivered > 1
+            stages[delivery(msg).subject] = {"copied": now - (wall - meta.timestamp.timestamp()), "fetched": now}
+        return await handle(msgs)
+
+    consumer.handle = seen  # type: ignore[method-assign]
     task = asyncio.create_task(consumer.run(stop))
     while not consumer.running:  # noqa: ASYNC110 - polls the kernel's flag, which has no event
         await asyncio.sleep(0.01)
     print("READY", flush=True)
     await task
     await pool.close()
+    outcomes = {f"outcome_{o.value}": n for o, n in consumer.outcomes.items()}
+    Path(f"{args['out']}.stages").write_text(json.dumps({"stages": stages, "counts": counts | outcomes}))  # noqa: ASYNC240 - after the run
 
 
 async def consume_raw(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: asyncio.Event) -> None:

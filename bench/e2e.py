@@ -12,8 +12,10 @@ The raw hop is the same schedule of `js.publish` calls (acknowledged, so on disk
 process that stamps each message when `fetch` returns it.
 """
 
+import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -21,23 +23,25 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from nats.aio.client import Client as NATS
-from nats.js.api import StorageType, StreamConfig, StreamSource
+from nats.js.api import PubAck, StorageType, StreamConfig, StreamSource
 from nats.js.errors import NotFoundError
 
-from bench.child import RAW_COPY, RAW_STREAM, RAW_SUBJECTS
+from bench.child import RAW_COPY, RAW_STREAM, RAW_SUBJECTS, install_uvloop
 from bench.flow import reset_stream
 from bench.servers import Stack
-from jingzhang.shared.envelope import StreamId, event_subject
+from jingzhang.shared.envelope import Envelope, StreamId, event_subject
+from jingzhang.shared.logging import configure
 from jingzhang.shared.relay import Relay, Wakeup
-from jingzhang.shared.store.postgres import PostgresEventStore
+from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
 from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, meta, noted
+from jingzhang.shared.watermark import Mark
 
 REPO = Path(__file__).resolve().parent.parent
 IN_FLIGHT = 64
@@ -174,6 +178,152 @@ class Round:
     run: Paced
     stamps: dict[str, float]
     caught_up: bool
+    stages: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Ours only: per event (subject), when it passed each stage of `STAGES` (monotonic seconds)."""
+    relay_rounds: dict[str, list[float]] = field(default_factory=dict)
+    """Ours only: the relay's own steps, seconds per call (`StampedRelay`)."""
+    consumer: dict[str, int] = field(default_factory=dict)
+    """Ours only: what the consumer counted (batches, messages, redeliveries, waiting naks)."""
+
+
+STAGES = ("issued", "appended", "query", "read", "sent", "acked", "copied", "fetched", "applied")
+"""Where an event of ours is seen on its way: issued; append returned (committed); the relay's
+`read_committed` that returned it began, and returned; its publish written to the connection; its
+own ack received (the relay goes on when the whole window is confirmed);
+stored in the partitioned copy (the copy's own timestamp, wall clock mapped to monotonic in the
+consumer's process); handed to the consumer's `handle` by a fetch; its apply transaction committed."""
+
+
+class StampedRelay(Relay):
+    """The kernel's relay, stamping each event at its steps and timing the steps of each round.
+
+    Only for the benchmark: every stamp is a dict write after the step returned, so the relay's
+    behaviour (what it reads, publishes and saves, and when) is the kernel's."""
+
+    def __init__(self, store: PostgresEventStore, nc: NATS, stages: dict[str, dict[str, float]]) -> None:
+        super().__init__(store, nc)
+        self.stages = stages
+        self.steps: dict[str, list[float]] = {}
+        read = store.read_committed
+
+        async def read_committed(
+            after: CommitPosition, limit: int, conn: asyncpg.Connection | None = None
+        ) -> list[tuple[CommitPosition, Envelope]]:
+            began = time.monotonic()
+            rows = await read(after, limit, conn)
+            now = time.monotonic()
+            self._step("read_committed", began, now)
+            for _, env in rows:
+                self.stages.setdefault(env.subject, {}).update(query=began, read=now)
+            return rows
+
+        store.read_committed = read_committed  # type: ignore[method-assign]
+        publish = self.publisher.publish
+
+        async def published(subject: str, body: bytes, headers: dict[str, str]) -> "asyncio.Future[PubAck]":
+            future = await publish(subject, body, headers)
+            seen = self.stages.setdefault(subject, {})
+            seen["sent"] = time.monotonic()
+            future.add_done_callback(lambda f: seen.setdefault("acked", time.monotonic()))
+            return future
+
+        self.publisher.publish = published  # type: ignore[method-assign]
+
+    def _step(self, name: str, began: float, now: float) -> None:
+        self.steps.setdefault(name, []).append(now - began)
+
+    async def _publish_window(self, batch: Sequence[tuple[CommitPosition, Envelope]]) -> int:
+        began = time.monotonic()
+        confirmed = await super()._publish_window(batch)
+        now = time.monotonic()
+        self._step("publish_window", began, now)
+        self.steps.setdefault("window_size", []).append(float(len(batch)))
+        for _, env in batch[confirmed:]:  # not confirmed: published again later
+            self.stages.get(env.subject, {}).pop("acked", None)
+        return confirmed
+
+    async def _checkpoint(self) -> CommitPosition:
+        began = time.monotonic()
+        position = await super()._checkpoint()
+        self._step("checkpoint_read", began, time.monotonic())
+        return position
+
+    async def _save_checkpoint(self, position: CommitPosition, count: int) -> None:
+        began = time.monotonic()
+        await super()._save_checkpoint(position, count)
+        self._step("checkpoint_save", began, time.monotonic())
+
+    async def _begin_mark(self) -> Mark:
+        began = time.monotonic()
+        mark = await super()._begin_mark()
+        self._step("begin_mark", began, time.monotonic())
+        return mark
+
+    async def _publish_mark(self, mark: Mark) -> None:
+        began = time.monotonic()
+        await super()._publish_mark(mark)
+        self._step("publish_mark", began, time.monotonic())
+
+
+def stage_ms(rnd: Round, warmup: int) -> dict[str, list[float]]:
+    """Per stage (named by where it ends), each event's time in it in ms, after `warmup` events;
+    only events seen at every stage count, so the stages of one event add up to its latency."""
+    out: dict[str, list[float]] = {f"{a}_{b}": [] for a, b in itertools.pairwise(STAGES)}
+    for key in list(rnd.run.issued)[warmup:]:
+        seen = {
+            "issued": rnd.run.issued.get(key),
+            "appended": rnd.run.appended.get(key),
+            "applied": rnd.stamps.get(key),
+            **rnd.stages.get(key, {}),
+        }
+        if any(seen.get(s) is None for s in STAGES):
+            continue
+        for a, b in itertools.pairwise(STAGES):
+            out[f"{a}_{b}"].append((seen[b] - seen[a]) * 1000)  # type: ignore[operator]
+    return out
+
+
+def stage_summary(rounds: list[Round], warmup: int) -> dict[str, Any]:
+    """`e2e_stage_<from>_<to>_p50_ms` / `_p99_ms` over the rounds, the relay's steps (`e2e_relay_<step>_ms`:
+    calls, mean and p99 per call) and the consumer's counts (`e2e_consumer`)."""
+    per: dict[str, list[float]] = {}
+    for rnd in rounds:
+        for name, values in stage_ms(rnd, warmup).items():
+            per.setdefault(name, []).extend(values)
+    figures: dict[str, Any] = {"e2e_stage_events": len(next(iter(per.values()), []))}
+    for name, values in per.items():
+        figures[f"e2e_stage_{name}_p50_ms"] = round(percentile(values, 50), 3)
+        figures[f"e2e_stage_{name}_p99_ms"] = round(percentile(values, 99), 3)
+    steps: dict[str, list[float]] = {}
+    consumer: dict[str, int] = {}
+    for rnd in rounds:
+        for step, values in rnd.relay_rounds.items():
+            steps.setdefault(step, []).extend(values)
+        for what, count in rnd.consumer.items():
+            consumer[what] = consumer.get(what, 0) + count
+    for step, values in steps.items():
+        scale = 1.0 if step == "window_size" else 1000.0
+        figures[f"e2e_relay_{step}_ms" if scale > 1 else f"e2e_relay_{step}"] = {
+            "calls": len(values),
+            "mean": round(statistics.fmean(values) * scale, 3) if values else None,
+            "p50": round(percentile(values, 50) * scale, 3),
+            "p99": round(percentile(values, 99) * scale, 3),
+        }
+    figures["e2e_consumer"] = consumer
+    return figures
+
+
+def render_stages(figures: dict[str, Any]) -> str:
+    """The breakdown as lines for a terminal: one per stage, p50 / p99 in ms."""
+    lines = [f"e2e stages of ours ({figures['e2e_stage_events']} events seen at every stage), p50 / p99 ms:"]
+    for a, b in itertools.pairwise(STAGES):
+        p50, p99 = figures[f"e2e_stage_{a}_{b}_p50_ms"], figures[f"e2e_stage_{a}_{b}_p99_ms"]
+        lines.append(f"  {a:>8} -> {b:<8} {p50:9.2f} / {p99:9.2f}")
+    for key, value in figures.items():
+        if key.startswith("e2e_relay_"):
+            lines.append(f"  relay {key[len('e2e_relay_') :]}: {value}")
+    lines.append(f"  consumer: {figures['e2e_consumer']}")
+    return "\n".join(lines)
 
 
 async def ours_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float) -> Round:
@@ -185,7 +335,8 @@ async def ours_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float
     pool = await asyncpg.create_pool(url, min_size=10, max_size=10)
     store = PostgresEventStore(pool, SERVICE)
     stop = asyncio.Event()
-    relaying = Relay(store, nc)
+    stages: dict[str, dict[str, float]] = {}
+    relaying = StampedRelay(store, nc, stages)
     store.on_appended = Wakeup(pool, relaying)  # as a service's runtime wires it: appends wake the relay
     relay = asyncio.create_task(relaying.run(stop))
     try:
@@ -203,7 +354,10 @@ async def ours_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float
             await asyncio.wait_for(relay, 10)
         stamps = await child.stop()
         await pool.close()
-    return Round(run, stamps, caught_up)
+    consumed = json.loads(Path(f"{out}.stages").read_text())  # noqa: ASYNC240 - after the run; nothing else to wait for
+    for key, seen in consumed["stages"].items():
+        stages.setdefault(key, {}).update(seen)
+    return Round(run, stamps, caught_up, stages, relaying.steps, consumed["counts"])
 
 
 async def ensure_raw_stream(nc: NATS) -> None:
@@ -261,3 +415,58 @@ def sustained(rnd: Round, rate: float) -> bool:
     on_time = rnd.run.seconds <= offered / rate + 0.5
     tail = [lag for at, lag in rnd.run.lag if at >= rnd.run.seconds * 0.75]
     return on_time and (not tail or statistics.median(tail) <= rate * 0.5)
+
+
+async def stages_main(rounds: int, rate: float, seconds: float) -> dict[str, Any]:
+    """Ours alone at `rate`, `rounds` times (raw hop rounds between them as a yardstick), with the
+    stage breakdown; each round on a fresh database and stream, as figure 4 runs it."""
+    stack = Stack().start()
+    try:
+        nc = await stack.connect_nats()
+        ours: list[Round] = []
+        raw: list[float] = []
+        for r in range(rounds):
+            ours.append(await ours_round(stack, nc, 300 + r, rate, seconds))
+            hop = await raw_round(stack, nc, 300 + r, rate, seconds)
+            raw.extend(latencies_ms(hop.run.issued, hop.stamps, WARMUP))
+            one = stage_summary(ours[-1:], WARMUP)
+            print(render_stages(one), file=sys.stderr, flush=True)
+        await nc.close()
+    finally:
+        stack.stop()
+    ms = [x for rnd in ours for x in latencies_ms(rnd.run.issued, rnd.stamps, WARMUP)]
+    return {
+        "rate": rate,
+        "rounds": rounds,
+        "e2e_p50_ms": percentile(ms, 50),
+        "e2e_p99_ms": percentile(ms, 99),
+        "raw_hop_p50_ms": percentile(raw, 50),
+        "raw_hop_p99_ms": percentile(raw, 99),
+        "kept_up": [sustained(rnd, rate) for rnd in ours],
+        **stage_summary(ours, WARMUP),
+    }
+
+
+WARMUP = 200
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description="Figure 4 for ours alone, with where its latency goes.")
+    parser.add_argument("--stages", action="store_true", required=True, help="stamp every stage (the only mode)")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rate", type=float, default=1000.0)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    ns = parser.parse_args()
+    configure("ERROR", json=True)
+    uvloop = install_uvloop()
+    figures = asyncio.run(stages_main(ns.rounds, ns.rate, ns.seconds))
+    print(render_stages(figures))
+    print(
+        f"ours p50 / p99 {figures['e2e_p50_ms']:.2f} / {figures['e2e_p99_ms']:.2f} ms; raw hop"
+        f" {figures['raw_hop_p50_ms']:.2f} / {figures['raw_hop_p99_ms']:.2f} ms; uvloop {uvloop}"
+    )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    cli()
