@@ -16,15 +16,18 @@ A replay publishes nothing and notifies nobody: `Tx.append` refuses while replay
 (projections that record events) cannot be replayed.
 """
 
+import asyncio
+import contextlib
+import json
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
-import nats.errors
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
@@ -53,12 +56,16 @@ class ReplayResult:
 
 
 class _Reader:
-    """An ephemeral, unacknowledged, ordered read of one source stream."""
+    """An ephemeral, unacknowledged, ordered read of one source stream, one batch ahead.
 
-    def __init__(
-        self, js: JetStreamContext, projection: Projection, source: str, batch: int, after_seq: int = 0
-    ) -> None:
-        self.js = js
+    It sends its own pull requests (`no_wait`, one in flight: `max_waiting=1`) to an inbox whose
+    subscription collects the messages in a callback, and asks for the next batch as soon as one
+    is handed out, so the next batch travels while the caller applies this one. (`fetch()` waits
+    for every message with a timer of its own, which cost more than decoding the event.)"""
+
+    def __init__(self, nc: NATS, projection: Projection, source: str, batch: int, after_seq: int = 0) -> None:
+        self.nc = nc
+        self.js = nc.jetstream()
         self.source = source
         self.stream = stream_name(source)
         self.batch = batch
@@ -73,23 +80,54 @@ class _Reader:
             max_waiting=1,
         )
         self.pending: int | None = None
+        self._buffer: list[Msg] = []
+        self._owed = 0
+        """Messages the request in flight may still bring (0: none in flight)."""
+        self._answered = asyncio.Event()
+        self._answered.set()
+        self._sub: Subscription | None = None
 
     async def open(self) -> None:
         await self.js.add_consumer(self.stream, self.config)
-        self.sub = await self.js.pull_subscribe_bind(name=self.name, stream=self.stream)
-        info = await self.js.consumer_info(self.stream, self.name)
-        self.pending = int(info.num_pending)
+        self._inbox = self.nc.new_inbox()
+        self._sub = await self.nc.subscribe(self._inbox, cb=self._received)
+        await self.refresh()
+
+    async def _received(self, msg: Msg) -> None:
+        if JetStreamContext.is_status_msg(msg):  # 404 nothing (more) now, 408, 409: the request is over
+            self._owed = 0
+        else:
+            self._buffer.append(msg)
+            self._owed -= 1
+        if self._owed <= 0:
+            self._answered.set()
+
+    async def _ask(self) -> None:
+        self._owed = self.batch
+        self._answered.clear()
+        request = json.dumps({"batch": self.batch, "no_wait": True}).encode()
+        await self.nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{self.stream}.{self.name}", request, reply=self._inbox)
 
     async def next_batch(self, wait: float = 1.0) -> list[Msg]:
-        if self.pending == 0:
-            return []
+        """The next messages (possibly none: then `pending` was read again from the server)."""
+        if self._owed <= 0 and not self._buffer:
+            if not self.pending:
+                return []
+            await self._ask()
         try:
-            msgs = await self.sub.fetch(self.batch, timeout=wait)
-        except (TimeoutError, nats.errors.TimeoutError):
-            info = await self.js.consumer_info(self.stream, self.name)
-            self.pending = int(info.num_pending)
-            return []
-        self.pending = int(msgs[-1].metadata.num_pending)
+            await asyncio.wait_for(self._answered.wait(), wait)
+        except TimeoutError:  # no answer: read how much is left and ask again
+            self._owed = 0
+            if not self._buffer:
+                await self.refresh()
+                return []
+        msgs, self._buffer = self._buffer, []
+        if msgs:
+            self.pending = int(msgs[-1].metadata.num_pending)
+        else:
+            await self.refresh()
+        if self.pending:
+            await self._ask()  # the next batch travels while the caller applies this one
         return msgs
 
     async def refresh(self) -> None:
@@ -97,7 +135,9 @@ class _Reader:
         self.pending = int(info.num_pending)
 
     async def close(self) -> None:
-        await self.sub.unsubscribe()
+        if self._sub is not None:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
         try:
             await self.js.delete_consumer(self.stream, self.name)
         except Exception:  # it expires by itself (inactive_threshold)
@@ -131,7 +171,7 @@ async def rebuild(
             await conn.execute(f'DROP SCHEMA IF EXISTS "{shadow}" CASCADE')
         await install(conn, projection, shadow)
         await conn.execute(_PROGRESS_SQL.format(shadow=shadow))
-        readers = [_Reader(js, projection, s, batch, (resume or {}).get(s, 0)) for s in projection.services()]
+        readers = [_Reader(nc, projection, s, batch, (resume or {}).get(s, 0)) for s in projection.services()]
         for reader in readers:
             await reader.open()
         try:
@@ -193,22 +233,34 @@ async def _drain(
 ) -> None:
     while reader.pending:
         msgs = await reader.next_batch()
-        if not msgs:
-            continue
-        async with conn.transaction():  # the batch and how far it reached commit together
-            outcomes = await applier.apply_batch(conn, [Delivery(m.subject, m.data) for m in msgs])
-            last = msgs[-1]
-            await conn.execute(
-                f'INSERT INTO "{shadow}"._replay_progress AS p VALUES ($1, $2, $3)'
-                " ON CONFLICT (source) DO UPDATE SET stream_seq = $2, event_id = $3",
-                reader.source,
-                last.metadata.sequence.stream,
-                (last.headers or {}).get("Nats-Msg-Id", ""),
-            )
-        for outcome in outcomes:
-            counts[outcome] += 1
-        if progress is not None:
-            progress(sum(counts.values()), sum(r.pending or 0 for r in readers))
+        if msgs:
+            await _apply(conn, applier, reader, msgs, counts, readers, progress, shadow)
+
+
+async def _apply(
+    conn: asyncpg.Connection,
+    applier: Applier,
+    reader: _Reader,
+    msgs: list[Msg],
+    counts: dict[Outcome, int],
+    readers: list[_Reader],
+    progress: Progress | None,
+    shadow: str,
+) -> None:
+    async with conn.transaction():  # the batch and how far it reached commit together
+        outcomes = await applier.apply_batch(conn, [Delivery(m.subject, m.data) for m in msgs])
+        last = msgs[-1]
+        await conn.execute(
+            f'INSERT INTO "{shadow}"._replay_progress AS p VALUES ($1, $2, $3)'
+            " ON CONFLICT (source) DO UPDATE SET stream_seq = $2, event_id = $3",
+            reader.source,
+            last.metadata.sequence.stream,
+            (last.headers or {}).get("Nats-Msg-Id", ""),
+        )
+    for outcome in outcomes:
+        counts[outcome] += 1
+    if progress is not None:
+        progress(sum(counts.values()), sum(r.pending or 0 for r in readers))
 
 
 async def _swap(conn: asyncpg.Connection, projection: Projection, shadow: str, dry_run: bool) -> None:
