@@ -280,6 +280,13 @@ class Facts:
         """When the latest fact (or part of one) these facts hold was learned."""
         return max(_learned_times(self), default=None)
 
+    def next_change_after(self, instant: datetime) -> datetime | None:
+        """The first instant after `instant` at which a reading of these facts can differ: something is
+        learned (`known_at` compares these times with the instant) or a time limit or due time passes
+        (the rates compare those). For every instant in `[instant, next_change_after(instant))`, a figure
+        table, scorecard or ranking of these facts is the same but for the `as_of` it names. None: never."""
+        return min((t for t in _times_read_against_as_of(self) if t > instant), default=None)
+
 
 def _learned_times(facts: Facts) -> Iterable[datetime]:
     for group in (facts.activities, facts.ratings, facts.spot_checks):
@@ -297,6 +304,17 @@ def _learned_times(facts: Facts) -> Iterable[datetime]:
         yield from a.reopened_at
         if a.rating is not None:
             yield a.rating.at
+
+
+def _times_read_against_as_of(facts: Facts) -> Iterable[datetime]:
+    yield from _learned_times(facts)
+    for d in facts.duties:
+        yield d.due_at
+        if d.done_at is not None:  # `DutyFact.known_at` reads it when the duty has no done_learned_at
+            yield d.done_at
+    for a in facts.appeals:
+        yield a.first_response_due
+        yield a.due_at
 
 
 def _learned(items: tuple[L, ...], instant: datetime) -> tuple[L, ...]:

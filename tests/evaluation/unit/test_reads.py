@@ -1,0 +1,65 @@
+"""Property: an answer kept as of one instant is the answer as of every instant up to the facts' next
+change (`Facts.next_change_after`), but for the instant it names; so a kept answer may be served again
+until then (`reads.ReadCache`), and no later."""
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jingzhang.evaluation.domain.facts import Facts
+from jingzhang.evaluation.domain.figures import figure_table
+from jingzhang.evaluation.domain.reports import RankingPolicy, yearly_ranking
+from jingzhang.evaluation.domain.scorecard import scorecard
+from tests.evaluation.unit.builders import YEAR, appeal, at, duty
+from tests.evaluation.unit.test_order_independence import OFFICERS, worlds
+
+POLICY = RankingPolicy(min_sample=1)
+instants = st.integers(0, 400 * 24).map(lambda h: at(1, 1, hour=0) + timedelta(hours=h))
+
+
+def later_instant(start: datetime, until: datetime | None, fraction: float) -> datetime:
+    """An instant in `[start, until)`: `fraction` of the way (a long way when nothing changes again)."""
+    span = (until - start) if until is not None else timedelta(days=800)
+    later = start + span * fraction
+    return later if until is None or later < until else start
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts=worlds(), start=instants, fraction=st.floats(0, 1))
+def test_every_answer_holds_from_its_instant_until_the_next_change(
+    facts: Facts, start: datetime, fraction: float
+) -> None:
+    later = later_instant(start, facts.next_change_after(start), fraction)
+
+    then = figure_table(facts, YEAR.start, YEAR.end, start)
+    assert figure_table(facts, YEAR.start, YEAR.end, later) == replace(then, as_of=later)
+    for officer_id in OFFICERS:
+        card = scorecard(officer_id, YEAR, facts, start)
+        assert scorecard(officer_id, YEAR, facts, later) == replace(card, as_of=later)
+    assert yearly_ranking(facts, 2024, POLICY, later) == yearly_ranking(facts, 2024, POLICY, start)
+
+
+def test_a_due_time_is_a_change() -> None:
+    """A visit due tomorrow, not done: pending now, a miss tomorrow, although nothing new was learned."""
+    facts = Facts(duties=(duty("d1", due=at(3, 2), missed=True),))
+
+    assert facts.next_change_after(at(3, 1)) == at(3, 2)
+    before = figure_table(facts, YEAR.start, YEAR.end, at(3, 1)).visit_compliance
+    after = figure_table(facts, YEAR.start, YEAR.end, at(3, 2)).visit_compliance
+    assert (before.pending, before.denominator) == (1, 0)
+    assert (after.pending, after.denominator) == (0, 1)
+
+
+def test_a_time_limit_is_a_change() -> None:
+    """An appeal not answered: its first response pending until its limit, missed from then on."""
+    facts = Facts(appeals=(appeal("a1", raised=at(3, 1), responded_after=None, closed_after=None),))
+
+    assert facts.next_change_after(at(3, 1, hour=10)) == at(3, 2)
+    assert scorecard("o1", YEAR, facts, at(3, 1, hour=10)).response_rate.pending == 1
+    assert scorecard("o1", YEAR, facts, at(3, 2)).response_rate.denominator == 1
+
+
+def test_nothing_left_to_change() -> None:
+    assert Facts().next_change_after(at(1, 1)) is None
