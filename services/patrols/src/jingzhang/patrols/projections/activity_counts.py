@@ -1,6 +1,6 @@
 """The report's figures per day, summed over any range (see `domain.ledger.count_activities`)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import date, timedelta
 
@@ -11,7 +11,8 @@ from jingzhang.patrols.domain.periods import between
 from jingzhang.patrols.events import REGISTRY
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.projection import Projection, Source, Tx, use_schema
+from jingzhang.shared.projection import Projection, Source, use_schema
+from jingzhang.shared.statements import Statement, applying, sql
 
 SQL = """
 CREATE TABLE IF NOT EXISTS daily_count (
@@ -23,14 +24,15 @@ CREATE TABLE IF NOT EXISTS daily_count (
 """
 
 
-async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+def plan(env: Envelope, payload: DomainEvent) -> Iterator[Statement]:
+    """The statements an event causes here (run set-based per batch by the kernel)."""
     if not isinstance(payload, WorkEvent):  # duty plans are not work done
         return
     day = occurred_on(payload)
     counts = asdict(count_activities([payload], between(day, day + timedelta(days=1))))
     for figure, total in counts.items():
         if total:
-            await tx.conn.execute(
+            yield sql(
                 "INSERT INTO daily_count VALUES ($1, $2, $3)"
                 " ON CONFLICT (day, figure) DO UPDATE SET total = daily_count.total + excluded.total",
                 day,
@@ -39,12 +41,16 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
             )
 
 
+apply, apply_many = applying(plan)
+
+
 PROJECTION = Projection(
     name="patrols_activity_counts",
     schema_sql=SQL,
     sources=(Source("patrols", "visit"), Source("patrols", "hazard"), Source("patrols", "activity")),
     registry=REGISTRY,
     apply=apply,
+    apply_many=apply_many,
     description="Per-day counts of visits, hazards and activities",
 )
 

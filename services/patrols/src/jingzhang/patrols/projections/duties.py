@@ -1,6 +1,6 @@
 """Duties as officers and the cadence worker read them: who owes which visit, by when, and how it went."""
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,8 @@ from jingzhang.patrols.domain.vocabulary import ChiefTier
 from jingzhang.patrols.events import REGISTRY
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.projection import Projection, Source, Tx, use_schema
+from jingzhang.shared.projection import Projection, Source, use_schema
+from jingzhang.shared.statements import Statement, applying, sql
 
 SQL = """
 CREATE TABLE IF NOT EXISTS duty (
@@ -45,10 +46,11 @@ CREATE INDEX IF NOT EXISTS duty_by_status ON duty (status, due_at);
 """
 
 
-async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+def plan(env: Envelope, payload: DomainEvent) -> Iterator[Statement]:
+    """The statements an event causes here (run set-based per batch by the kernel)."""
     match payload:
         case DutyScheduled():
-            await tx.conn.execute(
+            yield sql(
                 "INSERT INTO duty (duty_id, enterprise_id, kind, tier, period_key, period_start, period_end, due_at,"
                 " assignee, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open')"
                 " ON CONFLICT (duty_id) DO NOTHING",
@@ -63,24 +65,23 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
                 payload.assignee_officer_id,
             )
         case DutyFulfilled():
-            await tx.conn.execute(
+            yield sql(
                 "UPDATE duty SET status = 'fulfilled', fulfilled_by = $2, fulfilled_on_time = $3 WHERE duty_id = $1",
                 payload.duty_id,
                 payload.visit_id,
                 payload.on_time,
             )
         case DutyOverdue():
-            await tx.conn.execute(
+            yield sql(
                 "UPDATE duty SET status = 'overdue', missed_by = $2 WHERE duty_id = $1",
                 payload.duty_id,
                 payload.assignee_officer_id,
             )
         case DutyReassigned():
-            await tx.conn.execute(
-                "UPDATE duty SET assignee = $2 WHERE duty_id = $1", payload.duty_id, payload.to_officer_id
-            )
-        case _:
-            return
+            yield sql("UPDATE duty SET assignee = $2 WHERE duty_id = $1", payload.duty_id, payload.to_officer_id)
+
+
+apply, apply_many = applying(plan)
 
 
 PROJECTION = Projection(
@@ -89,6 +90,7 @@ PROJECTION = Projection(
     sources=(Source("patrols", "duty"),),
     registry=REGISTRY,
     apply=apply,
+    apply_many=apply_many,
     description="Every planned duty with its assignee and status",
 )
 

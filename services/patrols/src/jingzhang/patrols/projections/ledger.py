@@ -1,6 +1,6 @@
 """The work ledger (工作台账) of each enterprise: every piece of work done there, in time order."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,7 +10,8 @@ from jingzhang.patrols.domain.ledger import ledger_entry
 from jingzhang.patrols.events import REGISTRY
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.projection import Projection, Source, Tx, use_schema
+from jingzhang.shared.projection import Projection, Source, use_schema
+from jingzhang.shared.statements import Statement, applying, sql
 
 SQL = """
 CREATE TABLE IF NOT EXISTS entry (
@@ -28,11 +29,12 @@ CREATE INDEX IF NOT EXISTS entry_by_enterprise ON entry (enterprise_id, occurred
 """
 
 
-async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+def plan(env: Envelope, payload: DomainEvent) -> Iterator[Statement]:
+    """The statements an event causes here (run set-based per batch by the kernel)."""
     entry = ledger_entry(payload)
     if entry is None:  # plans and zone-wide activities have no enterprise ledger line
         return
-    await tx.conn.execute(
+    yield sql(
         "INSERT INTO entry VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING",
         env.event_id,
         entry.enterprise_id,
@@ -46,12 +48,16 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
     )
 
 
+apply, apply_many = applying(plan)
+
+
 PROJECTION = Projection(
     name="patrols_ledger",
     schema_sql=SQL,
     sources=(Source("patrols", "visit"), Source("patrols", "hazard"), Source("patrols", "activity")),
     registry=REGISTRY,
     apply=apply,
+    apply_many=apply_many,
     description="Each enterprise's work ledger in time order",
 )
 
