@@ -33,6 +33,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from jingzhang.shared import consumer as consumer_module
 from jingzhang.shared.applier import Outcome
 from jingzhang.shared.consumer import ProjectionConsumer, delivery
 from jingzhang.shared.logging import configure
@@ -106,10 +107,20 @@ async def consume_ours(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: asy
         for msg in msgs:
             meta = msg.metadata
             counts["redelivered"] += meta.num_delivered > 1
-            stages[delivery(msg).subject] = {"copied": now - (wall - meta.timestamp.timestamp()), "fetched": now}
+            copied = now - (wall - meta.timestamp.timestamp())
+            # asked for: when the fetch that brought it began, or when it was copied if the fetch was waiting
+            stages[delivery(msg).subject] = {"copied": copied, "pulled": max(copied, pulling[0]), "fetched": now}
         return await handle(msgs)
 
+    pulling = [0.0]
+    fetch = consumer_module._fetch_unless_stopped
+
+    async def fetching(sub: Any, batch: int, wait: float, stopped: "asyncio.Future[Any]") -> list[Msg] | None:
+        pulling[0] = time.monotonic()
+        return await fetch(sub, batch, wait, stopped)
+
     consumer.handle = seen  # type: ignore[method-assign]
+    consumer_module._fetch_unless_stopped = fetching  # this process runs this one consumer only
     task = asyncio.create_task(consumer.run(stop))
     while not consumer.running:  # noqa: ASYNC110 - polls the kernel's flag, which has no event
         await asyncio.sleep(0.01)

@@ -186,12 +186,14 @@ class Round:
     """Ours only: what the consumer counted (batches, messages, redeliveries, waiting naks)."""
 
 
-STAGES = ("issued", "appended", "query", "read", "sent", "acked", "copied", "fetched", "applied")
+STAGES = ("issued", "appended", "query", "read", "sent", "acked", "copied", "pulled", "fetched", "applied")
 """Where an event of ours is seen on its way: issued; append returned (committed); the relay's
 `read_committed` that returned it began, and returned; its publish written to the connection; its
 own ack received (the relay goes on when the whole window is confirmed);
 stored in the partitioned copy (the copy's own timestamp, wall clock mapped to monotonic in the
-consumer's process); handed to the consumer's `handle` by a fetch; its apply transaction committed."""
+consumer's process); asked for by the consumer (the start of the fetch that brought it, or its copy
+if that fetch was already waiting); handed to the consumer's `handle` by that fetch; its apply
+transaction committed."""
 
 
 class StampedRelay(Relay):
@@ -224,7 +226,7 @@ class StampedRelay(Relay):
             future = await publish(subject, body, headers)
             seen = self.stages.setdefault(subject, {})
             seen["sent"] = time.monotonic()
-            future.add_done_callback(lambda f: seen.setdefault("acked", time.monotonic()))
+            future.add_done_callback(lambda f: _acked(f, seen))
             return future
 
         self.publisher.publish = published  # type: ignore[method-assign]
@@ -232,15 +234,22 @@ class StampedRelay(Relay):
     def _step(self, name: str, began: float, now: float) -> None:
         self.steps.setdefault(name, []).append(now - began)
 
-    async def _publish_window(self, batch: Sequence[tuple[CommitPosition, Envelope]]) -> int:
+    async def _send_window(
+        self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int
+    ) -> "list[asyncio.Future[PubAck]]":
         began = time.monotonic()
-        confirmed = await super()._publish_window(batch)
-        now = time.monotonic()
-        self._step("publish_window", began, now)
+        futures = await super()._send_window(batch, base)
+        self._step("send_window", began, time.monotonic())
         self.steps.setdefault("window_size", []).append(float(len(batch)))
-        for _, env in batch[confirmed:]:  # not confirmed: published again later
+        return futures
+
+    async def _confirm_window(self, sent: Any) -> tuple[int, bool]:
+        began = time.monotonic()
+        confirmed, clean = await super()._confirm_window(sent)
+        self._step("confirm_window", began, time.monotonic())
+        for _, env in sent.batch[confirmed:]:  # not confirmed: published again later
             self.stages.get(env.subject, {}).pop("acked", None)
-        return confirmed
+        return confirmed, clean
 
     async def _checkpoint(self) -> CommitPosition:
         began = time.monotonic()
@@ -253,16 +262,22 @@ class StampedRelay(Relay):
         await super()._save_checkpoint(position, count)
         self._step("checkpoint_save", began, time.monotonic())
 
-    async def _begin_mark(self) -> Mark:
+    async def _begin_round(self) -> tuple[Mark, CommitPosition]:
         began = time.monotonic()
-        mark = await super()._begin_mark()
-        self._step("begin_mark", began, time.monotonic())
-        return mark
+        begun = await super()._begin_round()
+        self._step("begin_round", began, time.monotonic())
+        return begun
 
     async def _publish_mark(self, mark: Mark) -> None:
         began = time.monotonic()
         await super()._publish_mark(mark)
         self._step("publish_mark", began, time.monotonic())
+
+
+def _acked(future: "asyncio.Future[PubAck]", seen: dict[str, float]) -> None:
+    """Stamp an ack as it arrives; a publish dropped or refused is not acked (it is sent again)."""
+    if not future.cancelled() and future.exception() is None:
+        seen.setdefault("acked", time.monotonic())
 
 
 def stage_ms(rnd: Round, warmup: int) -> dict[str, list[float]]:

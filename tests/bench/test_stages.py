@@ -8,11 +8,27 @@ from bench.e2e import STAGES, Paced, Round, stage_ms, stage_summary
 def _round() -> Round:
     run = Paced(issued={"a": 0.0, "b": 1.0, "c": 2.0}, appended={"a": 0.001, "b": 1.002, "c": 2.001})
     stages = {
-        "a": {"query": 0.002, "read": 0.003, "sent": 0.004, "acked": 0.006, "copied": 0.007, "fetched": 0.009},
-        "b": {"query": 1.004, "read": 1.005, "sent": 1.006, "acked": 1.008, "copied": 1.009, "fetched": 1.010},
+        "a": {
+            "query": 0.002,
+            "read": 0.003,
+            "sent": 0.004,
+            "acked": 0.006,
+            "copied": 0.007,
+            "pulled": 0.008,
+            "fetched": 0.009,
+        },
+        "b": {
+            "query": 1.004,
+            "read": 1.005,
+            "sent": 1.006,
+            "acked": 1.008,
+            "copied": 1.009,
+            "pulled": 1.009,
+            "fetched": 1.010,
+        },
         "c": {"query": 2.002},  # never got further: not counted
     }
-    return Round(run, {"a": 0.012, "b": 1.020, "c": 2.5}, True, stages, {"publish_window": [0.002]}, {"batches": 2})
+    return Round(run, {"a": 0.012, "b": 1.020, "c": 2.5}, True, stages, {"send_window": [0.002]}, {"batches": 2})
 
 
 def test_each_events_stages_add_up_to_its_latency() -> None:
@@ -29,5 +45,5 @@ def test_the_summary_names_every_stage_and_the_relays_steps() -> None:
     figures = stage_summary([_round()], warmup=1)
     assert figures["e2e_stage_events"] == 1
     assert figures["e2e_stage_fetched_applied_p50_ms"] == pytest.approx(10.0)
-    assert figures["e2e_relay_publish_window_ms"]["calls"] == 1
+    assert figures["e2e_relay_send_window_ms"]["calls"] == 1
     assert figures["e2e_consumer"] == {"batches": 2}

@@ -3,6 +3,8 @@
 import asyncio
 import random
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
 import pytest
@@ -13,7 +15,7 @@ from jingzhang.shared.errors import ConcurrencyError
 from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.runtime import connect_nats
-from jingzhang.shared.store.postgres import PostgresEventStore
+from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
 
 from .helpers import eventually, install_store, read_stream_messages
 from .sample import AGGREGATE, SERVICE, meta, noted
@@ -137,3 +139,108 @@ async def test_a_relay_restarted_before_saving_its_checkpoint_publishes_no_dupli
     messages = await read_stream_messages(nc, SERVICE)
     assert_exactly_once_in_order(messages, await all_event_ids(store.pool))
     assert [seq for seq, _ in messages] == list(range(1, 51))
+
+
+async def test_the_next_window_is_published_while_a_checkpoint_save_waits(store: PostgresEventStore, nc: NATS) -> None:
+    """The checkpoint save is off the path of the next events: with the checkpoint row locked by
+    another transaction, every window still reaches JetStream; the call returns once the saves are
+    done, the checkpoint at the last event and the count complete."""
+    for n in range(40):
+        await store.append(StreamId(AGGREGATE, f"w{n % 4}"), n // 4, [noted(n)], meta())
+    relay = Relay(store, nc, window=8)
+    async with store.pool.acquire() as blocker:
+        holding = blocker.transaction()
+        await holding.start()
+        await blocker.execute("SELECT 1 FROM es.relay_checkpoint FOR UPDATE")
+        publishing = asyncio.create_task(relay.publish_pending())
+
+        async def all_in_the_stream() -> bool:
+            return len(await read_stream_messages(nc, SERVICE)) == 40
+
+        await eventually(all_in_the_stream, timeout=30)
+        assert not publishing.done()  # its first save still waits for the lock
+        await holding.rollback()
+    assert await publishing == 40
+    last = await store.pool.fetchrow(
+        "SELECT tx_id::text::bigint AS tx, position FROM es.events ORDER BY tx_id DESC, position DESC LIMIT 1"
+    )
+    saved = await store.pool.fetchrow("SELECT tx_id::text::bigint AS tx, position, published FROM es.relay_checkpoint")
+    assert (saved["tx"], saved["position"], saved["published"]) == (last["tx"], last["position"], 40)
+    assert await relay.backlog() == 0
+    assert_exactly_once_in_order(await read_stream_messages(nc, SERVICE), await all_event_ids(store.pool))
+
+
+async def test_a_relay_round_starts_from_the_checkpoint_saved_by_another(store: PostgresEventStore, nc: NATS) -> None:
+    """The round's first statement reads the checkpoint with the mark: a leader taking over goes on
+    from where the last one saved, without publishing its events again."""
+    for n in range(10):
+        await store.append(StreamId(AGGREGATE, "handover"), n, [noted(n)], meta())
+    assert await Relay(store, nc, window=4).publish_pending() == 10
+    for n in range(10, 15):
+        await store.append(StreamId(AGGREGATE, "handover"), n, [noted(n)], meta())
+    second = Relay(store, nc, window=4)
+    stop = asyncio.Event()
+    running = asyncio.create_task(second.run(stop))
+
+    async def caught_up() -> bool:
+        return second.published == 5 and second.watermark is not None
+
+    await eventually(caught_up, timeout=30)
+    stop.set()
+    await running
+    messages = await read_stream_messages(nc, SERVICE)
+    assert [seq for seq, _ in messages] == list(range(1, 16))
+    assert second.watermark is not None
+    assert second.watermark.seq == 15
+
+
+class _Recording(Relay):
+    """The relay, noting the order in which it sends and confirms its windows."""
+
+    def __init__(self, store: PostgresEventStore, nc: NATS, window: int) -> None:
+        super().__init__(store, nc, window=window)
+        self.steps: list[tuple[str, int]] = []
+
+    async def _send_window(self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int) -> list[Any]:
+        self.steps.append(("send", batch[0][1].version))
+        return await super()._send_window(batch, base)
+
+    async def _confirm_window(self, sent: Any) -> tuple[int, bool]:
+        self.steps.append(("confirm", sent.batch[0][1].version))
+        return await super()._confirm_window(sent)
+
+
+async def test_the_next_window_is_sent_before_the_one_before_is_confirmed(store: PostgresEventStore, nc: NATS) -> None:
+    for n in range(24):
+        await store.append(StreamId(AGGREGATE, "ahead"), n, [noted(n)], meta())
+    relay = _Recording(store, nc, window=8)
+    assert await relay.publish_pending() == 24
+    assert relay.steps == [
+        ("send", 1),
+        ("send", 9),
+        ("confirm", 1),
+        ("send", 17),
+        ("confirm", 9),
+        ("confirm", 17),
+    ]
+    messages = await read_stream_messages(nc, SERVICE)
+    assert [seq for seq, _ in messages] == list(range(1, 25))
+
+
+async def test_windows_sent_ahead_of_duplicates_are_sent_again_in_order(store: PostgresEventStore, nc: NATS) -> None:
+    """A restart from an old checkpoint: the first windows are duplicates (no new sequence), so the
+    windows sent after them expect sequences one too high per duplicate and are refused; the relay
+    drops them and sends them again numbered from the stream. Every event once, in order."""
+    stream = StreamId(AGGREGATE, "again-ahead")
+    for n in range(12):
+        await store.append(stream, n, [noted(n)], meta())
+    assert await Relay(store, nc, window=8).publish_pending() == 12
+    await store.pool.execute("UPDATE es.relay_checkpoint SET tx_id = '0', position = 0")  # as if it crashed
+    for n in range(12, 32):
+        await store.append(stream, n, [noted(n)], meta())
+    relay = _Recording(store, nc, window=8)
+    assert await relay.publish_pending() == 32
+    messages = await read_stream_messages(nc, SERVICE)
+    assert [seq for seq, _ in messages] == list(range(1, 33))
+    assert_exactly_once_in_order(messages, await all_event_ids(store.pool))
+    assert await relay.backlog() == 0

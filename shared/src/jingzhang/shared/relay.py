@@ -8,8 +8,11 @@ How nothing is reordered: publishes are pipelined in windows, each message carry
 `Nats-Expected-Last-Sequence` (the relay is the only writer of its service's stream, kept so by an
 advisory lock). If message k of a window is lost (a dropped connection, a full buffer), message
 k+1 cannot be stored either, because the stream's last sequence is not the one it expects; the
-window stops at the first failure and the next one resumes from there. `Nats-Msg-Id` (the event
-id) makes a republish after a crash a duplicate within the stream's duplicate window.
+window stops at the first failure and the next one resumes from there. The next window is read and
+sent while JetStream stores the one before (`AHEAD`), its expected sequences going on from it, so the
+same holds across the windows in flight: after a break every later one is dropped and sent again.
+`Nats-Msg-Id` (the event id) makes a republish after a crash a duplicate within the stream's
+duplicate window. The checkpoint is saved behind the windows, never holding up the next one.
 
 When NATS is down the relay backs off and retries; appends do not depend on it.
 
@@ -26,10 +29,12 @@ tell an id nobody has from one registered a moment ago.
 """
 
 import asyncio
+import collections
 import contextlib
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import asyncpg
 import structlog
@@ -57,6 +62,23 @@ QUICK_LOOK = 0.01
 """Seconds to the relay's first look after activity; each empty look doubles it up to the poll interval."""
 NOTIFY_SPACING = 0.005
 """At most one NOTIFY per this many seconds from one process, however many appends it makes."""
+
+
+AHEAD = 2
+"""Publish windows in flight at once: the next is read and sent while JetStream stores the one before."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    batch: Sequence[tuple[CommitPosition, Envelope]]
+    base: int
+    """The stream's last sequence its first publish expects."""
+    futures: list["asyncio.Future[PubAck]"]
+
+    @property
+    def next_seq(self) -> int:
+        """What the window after it expects, if every publish of this one is stored."""
+        return self.base + len(self.batch)
 
 
 class WindowBroken(Exception):
@@ -90,6 +112,8 @@ class Relay:
         self.position: CommitPosition | None = None
         """The checkpoint as the last round left it."""
         self._saved: CommitPosition | None = None
+        self._unsaved = 0
+        """Events published whose checkpoint save failed: the next save counts them."""
         """The checkpoint this relay saved last: up to it, `_last_seq` covers every event."""
         self.watermark: Watermark | None = None
         """The last watermark published (see `watermark`)."""
@@ -142,8 +166,8 @@ class Relay:
         while not stop.is_set():
             self._wake.clear()
             try:
-                mark = await self._begin_mark()
-                moved = await self.publish_pending()
+                mark, checkpoint = await self._begin_round()
+                moved = await self.publish_pending(checkpoint)
                 await self._publish_mark(mark)
                 backoff = 0.1
             except Exception as exc:  # NATS down, timeouts: retry with backoff, never drop
@@ -161,13 +185,19 @@ class Relay:
             except TimeoutError:
                 idle = min(idle * 2, longest)
 
-    async def _begin_mark(self) -> Mark:
-        """The instant first, then the last event visible: everything committed before the instant is visible."""
+    async def _begin_round(self) -> tuple[Mark, CommitPosition]:
+        """The instant first, then in one statement the last event visible (everything committed
+        before the instant is visible to it) and the checkpoint to go on from."""
         before = time.time()
         row = await self.store.pool.fetchrow(
-            "SELECT tx_id::text::bigint AS tx, position FROM es.events ORDER BY tx_id DESC, position DESC LIMIT 1"
+            "SELECT last.tx, last.position, c.tx_id::text::bigint AS checkpoint_tx, c.position AS checkpoint_position"
+            " FROM es.relay_checkpoint AS c LEFT JOIN LATERAL ("
+            "SELECT tx_id::text::bigint AS tx, position FROM es.events"
+            " ORDER BY tx_id DESC, position DESC LIMIT 1) AS last ON true"
         )
-        return Mark(before, None if row is None else (int(row["tx"]), int(row["position"])))
+        assert row is not None, "event store schema not installed"
+        high = None if row["tx"] is None else (int(row["tx"]), int(row["position"]))
+        return Mark(before, high), (int(row["checkpoint_tx"]), int(row["checkpoint_position"]))
 
     async def _publish_mark(self, mark: Mark) -> None:
         """Say how far the relay has come, if this round published everything visible when it began."""
@@ -180,27 +210,77 @@ class Relay:
         await self.nc.publish(watermark_subject(self.store.service), watermark.encode())
         self.watermark = watermark
 
-    async def publish_pending(self) -> int:
-        """Publish everything committed so far; returns how many events were confirmed."""
-        total = 0
-        while True:
-            checkpoint = await self._checkpoint()
-            batch = await self.store.read_committed(checkpoint, self.window)
-            if not batch:
-                self.position = checkpoint
-                return total
-            confirmed = await self._publish_window(batch)
-            if confirmed:
-                await self._save_checkpoint(batch[confirmed - 1][0], confirmed)
-                total += confirmed
-                self.published += confirmed
-            if confirmed < len(batch):
-                self._last_seq = None  # resynchronise with the stream before the next window
-                if confirmed == 0:
-                    raise WindowBroken(f"could not publish {batch[0][1].event_id}")
+    async def publish_pending(self, checkpoint: CommitPosition | None = None) -> int:
+        """Publish everything committed so far; returns how many events were confirmed.
 
-    async def _publish_window(self, batch: Sequence[tuple[CommitPosition, Envelope]]) -> int:
-        base = await self._stream_last_seq()
+        Windows are pipelined: while JetStream stores one window, the next is read and sent, its
+        expected sequences going on from the first's (`AHEAD` windows at most in flight). So a break
+        anywhere (a message lost, refused or a duplicate, which takes no sequence) makes every later
+        message of every window in flight fail its expected sequence: the later windows are dropped
+        and sent again from the last confirmed event, numbered from the stream's last sequence.
+
+        The checkpoint (read here unless the caller just read it) is carried from window to window.
+        Each confirmed window's checkpoint is saved while the next windows go on (one save at a time,
+        in order): the save only spares a restart republishing what JetStream already holds (the
+        event ids make those duplicates), so it does not hold up the next events. The call returns
+        once every save it began is done."""
+        total = 0
+        saving: asyncio.Task[None] | None = None
+        in_flight: collections.deque[_Window] = collections.deque()
+        try:
+            position = checkpoint if checkpoint is not None else await self._checkpoint()
+            read_to = position
+            while True:
+                batch = await self.store.read_committed(read_to, self.window)
+                if batch:
+                    base = in_flight[-1].next_seq if in_flight else await self._stream_last_seq()
+                    in_flight.append(_Window(batch, base, await self._send_window(batch, base)))
+                    read_to = batch[-1][0]
+                    if len(in_flight) < AHEAD:
+                        continue  # read the next while JetStream stores this one
+                if not in_flight:
+                    if saving is not None:
+                        await saving  # the checkpoint says what was published before the round ends
+                    self.position = position
+                    return total
+                sent = in_flight.popleft()
+                confirmed, clean = await self._confirm_window(sent)
+                if confirmed:
+                    position = sent.batch[confirmed - 1][0]
+                    saving = asyncio.create_task(self._save_after(saving, position, confirmed))
+                    total += confirmed
+                    self.published += confirmed
+                if confirmed < len(sent.batch) or not clean:
+                    self._drop(in_flight)  # numbered after a break: they cannot be stored
+                    read_to = position
+                    self._last_seq = None  # resynchronise with the stream before the next window
+                    if confirmed == 0:
+                        raise WindowBroken(f"could not publish {sent.batch[0][1].event_id}")
+        finally:
+            self._drop(in_flight)
+            if saving is not None and not saving.done():  # failing or cancelled: do not leave it behind
+                await asyncio.gather(saving, return_exceptions=True)
+
+    def _drop(self, in_flight: "collections.deque[_Window]") -> None:
+        while in_flight:
+            self.publisher.forget(in_flight.popleft().futures)
+
+    async def _save_after(self, previous: "asyncio.Task[None] | None", position: CommitPosition, count: int) -> None:
+        """Save `position` once the save before it is done, so saves land in order; a failed save
+        before it is not repeated (this one carries its events' count on, and a later position)."""
+        if previous is not None:
+            try:
+                await previous
+            except Exception:
+                count += self._unsaved
+        self._unsaved = count
+        await self._save_checkpoint(position, count)
+        self._unsaved = 0
+
+    async def _send_window(
+        self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int
+    ) -> list[asyncio.Future[PubAck]]:
+        """Write the window's publishes, the first expecting the stream's last sequence to be `base`."""
         futures: list[asyncio.Future[PubAck]] = []
         try:
             for offset, (_, env) in enumerate(batch):
@@ -211,9 +291,16 @@ class Relay:
                 }
                 self._trace(env, headers)
                 futures.append(await self.publisher.publish(env.subject, encode(env), headers))
-            return await self._confirmed(futures)
-        finally:
+        except BaseException:
             self.publisher.forget(futures)
+            raise
+        return futures
+
+    async def _confirm_window(self, sent: "_Window") -> tuple[int, bool]:
+        try:
+            return await self._confirmed(sent.futures)
+        finally:
+            self.publisher.forget(sent.futures)
 
     def _trace(self, env: Envelope, headers: dict[str, str]) -> None:
         """Carry the correlation's trace (see `tracing`) to the consumers, through a publish span if traced."""
@@ -227,21 +314,25 @@ class Relay:
         ):
             inject_headers(headers)
 
-    async def _confirmed(self, futures: Sequence[asyncio.Future[PubAck]]) -> int:
-        confirmed = 0
+    async def _confirmed(self, futures: Sequence[asyncio.Future[PubAck]]) -> tuple[int, bool]:
+        """How many publishes, from the first, JetStream confirmed; and whether each took a new
+        sequence (False after a duplicate: the window's later expected sequences are one too high)."""
+        confirmed, clean = 0, True
         for fut in futures:
             try:
                 ack = await asyncio.wait_for(asyncio.shield(fut), self.ack_timeout)
             except APIError as exc:
                 if exc.err_code not in WRONG_LAST_SEQUENCE:
                     log.warning("relay.publish_rejected", error=str(exc))
-                return confirmed
+                return confirmed, clean
             except (TimeoutError, asyncio.CancelledError, OSError):
-                return confirmed
-            if not ack.duplicate:
-                self._last_seq = ack.seq
+                return confirmed, clean
             confirmed += 1
-        return confirmed
+            if ack.duplicate:  # already stored (a republish after a crash): a new event after it is refused
+                clean = False
+            else:
+                self._last_seq = ack.seq
+        return confirmed, clean
 
     async def _stream_last_seq(self) -> int:
         if self._last_seq is None:
