@@ -26,7 +26,7 @@ from jingzhang.patrols.upstream.assignment import (
 )
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.projection import Projection, Source, Tx, use_schema
+from jingzhang.shared.projection import Projection, Source, Tx
 from jingzhang.shared.subjects import CaughtUp
 
 log = structlog.get_logger(__name__)
@@ -85,6 +85,14 @@ PROJECTION = Projection(
 )
 
 
+_KNOWN = f"""
+SELECT true AS enterprise, enterprise_id AS id, registered_on AS began_on, closed_at AS ended_at
+FROM "{PROJECTION.schema}".enterprise WHERE enterprise_id = any($1::text[])
+UNION ALL
+SELECT false, officer_id, enrolled_on, retired_at FROM "{PROJECTION.schema}".officer WHERE officer_id = any($2::text[])
+"""
+
+
 class PostgresSubjects:
     """What this projection knows of the subjects a report names, and whether it has seen all there is."""
 
@@ -93,20 +101,12 @@ class PostgresSubjects:
         self._caught_up = caught_up
 
     async def known(self, claim: Claim) -> Known:
-        async with self._pool().acquire() as conn, conn.transaction():
-            await use_schema(conn, PROJECTION)
-            enterprises = await conn.fetch(
-                "SELECT * FROM enterprise WHERE enterprise_id = any($1::text[])", claim.idents(SubjectKind.ENTERPRISE)
-            )
-            officers = await conn.fetch(
-                "SELECT * FROM officer WHERE officer_id = any($1::text[])", claim.idents(SubjectKind.OFFICER)
-            )
+        """One statement, one round trip (a request's check ran five: a transaction, its search path and
+        a query per kind); the tables are named with their schema instead."""
+        rows = await self._pool().fetch(_KNOWN, claim.idents(SubjectKind.ENTERPRISE), claim.idents(SubjectKind.OFFICER))
         return Known(
-            {
-                r["enterprise_id"]: KnownEnterprise(r["enterprise_id"], r["registered_on"], r["closed_at"])
-                for r in enterprises
-            },
-            {r["officer_id"]: KnownOfficer(r["officer_id"], r["enrolled_on"], r["retired_at"]) for r in officers},
+            {r["id"]: KnownEnterprise(r["id"], r["began_on"], r["ended_at"]) for r in rows if r["enterprise"]},
+            {r["id"]: KnownOfficer(r["id"], r["began_on"], r["ended_at"]) for r in rows if not r["enterprise"]},
         )
 
     async def caught_up(self, producer: str) -> bool:
