@@ -8,16 +8,26 @@ from datetime import datetime
 
 from jingzhang.evaluation.domain.facts import Facts
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
+from jingzhang.evaluation.reads import Position, Reading, Scope
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.store.memory import InMemoryEventStore
 
 
 @dataclass
 class FakeFacts:
+    """Reads of a period get every fact (the tables' scoping is tested against PostgreSQL); the position
+    follows the facts, as the tables' does when an event is applied."""
+
     known: Facts = field(default_factory=Facts)
 
     async def facts(self) -> Facts:
         return self.known
+
+    async def reading(self, scope: Scope, now: datetime) -> Reading:
+        return Reading(self.known, await self.position(), self.known.latest_learned())
+
+    async def position(self) -> Position:
+        return (0, hash(self.known))
 
     async def enterprise_known(self, enterprise_id: str) -> bool:
         return any(e.enterprise_id == enterprise_id for e in self.known.enterprises)

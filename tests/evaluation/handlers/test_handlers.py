@@ -350,6 +350,66 @@ class TestReadingNow:
         assert table.visit_compliance.pending_ids == (self.FACTS.duties[0].fact_id,)
 
 
+class TestKeptAnswers:
+    """A report is kept while it provably holds (`reads`): the same facts, and no time limit or due time
+    passed since; then it is served again with the instant asked for."""
+
+    FACTS = TestReadingNow.FACTS  # appeals raised 1 June 8:00 (first response due the next day), a visit due 7 June
+    YEAR_START, YEAR_END = at(1, 1, hour=0), at(1, 1, hour=0, year=2025)
+
+    async def test_read_again_before_anything_falls_due_it_is_served_as_kept(self) -> None:
+        d = deps(self.FACTS)
+        first = await view_figures(d, self.YEAR_START, self.YEAR_END, None)
+        assert isinstance(d.clock, FixedClock)
+        d.clock.advance(timedelta(minutes=5))
+
+        again = await view_figures(d, self.YEAR_START, self.YEAR_END, None)
+
+        assert again == replace(first, as_of=at(6, 1) + timedelta(minutes=5))
+        assert (d.cache.hits, d.cache.misses) == (1, 1)
+
+    async def test_once_a_visit_falls_due_it_is_computed_again(self) -> None:
+        d = deps(self.FACTS)
+        await view_figures(d, self.YEAR_START, self.YEAR_END, None)
+        assert isinstance(d.clock, FixedClock)
+        d.clock.set(at(6, 7, hour=10))
+
+        table = await view_figures(d, self.YEAR_START, self.YEAR_END, None)
+
+        assert (table.visit_compliance.denominator, table.visit_compliance.pending) == (1, 0)
+        assert d.cache.hits == 0
+
+    async def test_once_a_fact_is_applied_it_is_computed_again(self) -> None:
+        d = deps(self.FACTS)
+        before = await view_scorecard(d, "o1", "2024", None)
+        assert isinstance(d.query, FakeFacts)
+        late = appeal("a3", raised=at(5, 20), responded_after=timedelta(minutes=5), closed_after=None)
+        d.query.known = replace(d.query.known, appeals=(*d.query.known.appeals, late))
+
+        after = await view_scorecard(d, "o1", "2024", None)
+
+        assert (before.appeals_handled.total, after.appeals_handled.total) == (2, 3)
+        assert d.cache.hits == 0
+
+    async def test_an_earlier_instant_than_the_kept_one_is_computed_again(self) -> None:
+        d = deps(self.FACTS)
+        await view_scorecard(d, "o1", "2024", None)
+
+        earlier = await view_scorecard(d, "o1", "2024", at(5, 1))
+
+        assert (earlier.as_of, earlier.appeals_handled.total) == (at(5, 1), 0)
+        assert d.cache.hits == 0
+
+    async def test_a_ranking_read_twice_is_computed_once(self) -> None:
+        d = deps(TestPublishingTheRanking().facts(), now_month=1, year=2025)
+
+        first = await view_ranking(d, 2024)
+        again = await view_ranking(d, 2024)
+
+        assert again.computed == first.computed
+        assert (d.cache.hits, d.cache.misses) == (1, 1)
+
+
 class TestPublishingTheRanking:
     def facts(self) -> Facts:
         terms = (term("e1", "o1", PC), term("e1", "o2", ChiefTier.STATION_CHIEF))

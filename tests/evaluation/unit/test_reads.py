@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from jingzhang.evaluation.domain.facts import Facts
 from jingzhang.evaluation.domain.figures import figure_table
-from jingzhang.evaluation.domain.reports import RankingPolicy, yearly_ranking
-from jingzhang.evaluation.domain.scorecard import scorecard
+from jingzhang.evaluation.domain.ranking import rank
+from jingzhang.evaluation.domain.reports import RankingPolicy, chiefs_in, yearly_ranking
+from jingzhang.evaluation.domain.scorecard import scorecard, scorecard_of_known
 from tests.evaluation.unit.builders import YEAR, appeal, at, duty
 from tests.evaluation.unit.test_order_independence import OFFICERS, worlds
 
@@ -63,3 +64,14 @@ def test_a_time_limit_is_a_change() -> None:
 
 def test_nothing_left_to_change() -> None:
     assert Facts().next_change_after(at(1, 1)) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts=worlds(), as_of=instants)
+def test_the_ranking_from_each_officers_share_equals_the_one_from_every_fact(facts: Facts, as_of: datetime) -> None:
+    """`yearly_ranking` sorts the facts out per officer once; each scorecard from all of them is the same."""
+    known = facts.known_at(as_of)
+    cards = [scorecard_of_known(o, YEAR, known, as_of) for o in chiefs_in(known, YEAR)]
+
+    expected = rank(cards, POLICY.weighting, POLICY.min_sample, POLICY.size)
+    assert yearly_ranking(facts, 2024, POLICY, as_of) == expected

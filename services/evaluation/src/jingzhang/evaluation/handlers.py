@@ -11,11 +11,12 @@ event store, the clock, the id factory, a `FactsQuery` (the facts read model, or
 service's policy and `caught_up` (has evaluation applied everything a producer published?).
 
 Queries are read as of an instant, `now` unless the caller names one: the facts learned by then,
-and rates that count only what was due by then.
+and rates that count only what was due by then. A report reads only the facts that can matter for its
+period, and is kept while it provably holds (`reads`).
 """
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -50,6 +51,7 @@ from jingzhang.evaluation.domain.spot_check import (
 )
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
 from jingzhang.evaluation.events import REGISTRY
+from jingzhang.evaluation.reads import Position, ReadCache, Reading, Scope, read_through
 from jingzhang.shared.aggregate import Authorize, Decided, execute, load
 from jingzhang.shared.clock import Clock, IdFactory
 from jingzhang.shared.envelope import Metadata
@@ -59,6 +61,7 @@ from jingzhang.shared.store.protocol import EventStore
 from jingzhang.shared.subjects import CaughtUp, require_known
 
 S = TypeVar("S")
+R = TypeVar("R")
 
 SEEDS = 2**31
 """Seeds a draw records: 0 .. 2**31 - 1."""
@@ -70,6 +73,12 @@ ASSIGNMENT = "assignment"
 
 class FactsQuery(Protocol):
     async def facts(self) -> Facts: ...
+
+    async def reading(self, scope: Scope, now: datetime) -> Reading:
+        """What can matter for `scope`, with the position it was read at (see `reads`)."""
+        ...
+
+    async def position(self) -> Position: ...
 
     async def enterprise_known(self, enterprise_id: str) -> bool: ...
 
@@ -93,6 +102,8 @@ class Deps:
     """The sample a draw takes when it names none."""
     caught_up: CaughtUp
     """Has evaluation applied everything the named producer published (`Runtime.caught_up`)?"""
+    cache: ReadCache = field(default_factory=ReadCache)
+    """Answers kept while they provably hold (see `reads`)."""
 
 
 async def require_enterprise(deps: Deps, enterprise_id: str) -> None:
@@ -358,8 +369,10 @@ class RankingView:
 
 
 async def view_ranking(deps: Deps, year: int, as_of: datetime | None = None) -> RankingView:
-    facts = await deps.query.facts()
-    computed = yearly_ranking(facts, year, deps.ranking, as_of or _now_or_later(facts, deps.clock.now()))
+    def compute(facts: Facts, instant: datetime) -> Ranking:
+        return yearly_ranking(facts, year, deps.ranking, instant)
+
+    computed = await _read(deps, ("ranking", year), Period.year(year), as_of, compute, lambda r, _: r, Ranking)
     published, _ = await load(deps.store, REGISTRY, RANKING, ranking_stream_id(year))
     return RankingView(computed, published, as_of)
 
@@ -389,18 +402,47 @@ async def explain_ranking(deps: Deps, year: int, officer_id: str, as_of: datetim
 
 async def view_scorecard(deps: Deps, officer_id: str, period: str, as_of: datetime | None) -> Scorecard:
     """An officer's scorecard for a period label, as of an instant (default: now)."""
-    facts = await deps.query.facts()
-    if not any(o.officer_id == officer_id for o in facts.officers):
+    if not await deps.query.officer_known(officer_id):
         raise NotFound("officer", officer_id)
-    return scorecard(officer_id, _period(period), facts, as_of or _now_or_later(facts, deps.clock.now()))
+    within = _period(period)
+
+    def compute(facts: Facts, instant: datetime) -> Scorecard:
+        return scorecard(officer_id, within, facts, instant)
+
+    key = ("scorecard", officer_id, within)
+    return await _read(deps, key, within, as_of, compute, lambda c, at: replace(c, as_of=at), Scorecard)
 
 
 async def view_figures(deps: Deps, start: datetime, end: datetime, as_of: datetime | None) -> FigureTable:
     """The figure table of the business period `[start, end)` as of `as_of` (default: now)."""
     if end <= start:
         raise InvalidCommand("to must be after from", field="to")
-    facts = await deps.query.facts()
-    return figure_table(facts, start, end, as_of or _now_or_later(facts, deps.clock.now()))
+    period = Period(start, end)
+
+    def compute(facts: Facts, instant: datetime) -> FigureTable:
+        return figure_table(facts, start, end, instant)
+
+    key = ("figures", period)
+    return await _read(deps, key, period, as_of, compute, lambda t, at: replace(t, as_of=at), FigureTable)
+
+
+async def _read(
+    deps: Deps,
+    key: tuple[object, ...],
+    period: Period,
+    as_of: datetime | None,
+    compute: Callable[[Facts, datetime], R],
+    restamp: Callable[[R, datetime], R],
+    kind: type[R],
+) -> R:
+    """A report of `period` from the facts that can matter for it, or kept from an earlier request while
+    it provably holds (see `reads`); the clock is read once."""
+    now = deps.clock.now()
+
+    async def reading(since: datetime) -> Reading:
+        return await deps.query.reading(Scope(period, since), now)
+
+    return await read_through(deps.cache, key, deps.query.position, reading, as_of, now, compute, restamp, kind)
 
 
 def _now_or_later(facts: Facts, now: datetime) -> datetime:

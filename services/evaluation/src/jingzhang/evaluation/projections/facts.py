@@ -36,12 +36,32 @@ CREATE TABLE IF NOT EXISTS fact_events (
     version         integer NOT NULL,
     event_type      text NOT NULL,
     occurred_at     timestamptz NOT NULL,
-    recorded_at     timestamptz NOT NULL
+    recorded_at     timestamptz NOT NULL,
+    seq             bigint GENERATED ALWAYS AS IDENTITY  -- the order applied in: see `position`
 );
 CREATE INDEX IF NOT EXISTS fact_events_stream ON fact_events (service, aggregate_type, aggregate_id);
+CREATE UNIQUE INDEX IF NOT EXISTS fact_events_seq ON fact_events (seq);
+CREATE INDEX IF NOT EXISTS fact_events_occurred ON fact_events (occurred_at);
 """
 
-SQL = "\n".join((EVENT_LOG_SQL, assignment_facts.SQL, appeal_facts.SQL, work_facts.SQL, own_facts.SQL))
+READ_INDEXES_SQL = """
+CREATE INDEX IF NOT EXISTS appeals_raised ON appeals (raised_at);
+CREATE INDEX IF NOT EXISTS appeals_routed ON appeals (routed_at);
+CREATE INDEX IF NOT EXISTS appeals_first_response ON appeals (first_response_at);
+CREATE INDEX IF NOT EXISTS appeals_closed ON appeals (closed_at);
+CREATE INDEX IF NOT EXISTS appeals_rating ON appeals (rating_at);
+CREATE INDEX IF NOT EXISTS appeals_reopened ON appeals (appeal_id) WHERE reopened_at <> '{}';
+CREATE INDEX IF NOT EXISTS duties_due ON duties (due_at);
+CREATE INDEX IF NOT EXISTS duties_fulfilled ON duties (fulfilled_at);
+CREATE INDEX IF NOT EXISTS activities_at ON activities (at);
+CREATE INDEX IF NOT EXISTS ratings_period ON ratings (period);
+CREATE INDEX IF NOT EXISTS spot_check_answers_answered ON spot_check_answers (answered_at);
+"""
+"""What a read of one period (`loader.Scope`) and the latest learned time (`loader.read_latest`) look up."""
+
+SQL = "\n".join(
+    (EVENT_LOG_SQL, assignment_facts.SQL, appeal_facts.SQL, work_facts.SQL, own_facts.SQL, READ_INDEXES_SQL)
+)
 
 _BY_SERVICE: dict[str, Apply] = {
     assignment.PRODUCER: assignment_facts.apply,
@@ -76,7 +96,8 @@ def reads() -> ReaderRegistry:
 
 async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
     await tx.conn.execute(
-        "INSERT INTO fact_events VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
+        "INSERT INTO fact_events (event_id, service, aggregate_type, aggregate_id, version, event_type, occurred_at,"
+        " recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
         env.event_id,
         env.service,
         env.stream.aggregate_type,

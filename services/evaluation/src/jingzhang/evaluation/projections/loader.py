@@ -9,6 +9,13 @@ Knowledge time: every fact's `learned_at` is the `occurred_at` of the event behi
 by the row's `event_id`), and a span's end was learned when the event that ended it (`ended_by`)
 occurred. That is the recording service's clock; the rows' `recorded_at` (the store's commit time) is
 not read.
+
+A read for one period (`Scope`) loads only the facts that can matter for it, by indexed business
+times: the appeals received in it or collected at a forum held in it, the duties due in it, the work
+done in it, the ratings of periods inside its years, the spot-check answers given in it, and the spans
+that overlap it as known at the scope's instant or later (a span that ended before the period, its end
+known by then, can count for no figure of the period as of that instant or after it). So its cost
+grows with the period, not with all of history; `read_facts` without a scope reads everything.
 """
 
 from collections.abc import Iterable
@@ -30,9 +37,10 @@ from jingzhang.evaluation.domain.facts import (
     Span,
     SpotCheckFact,
 )
-from jingzhang.evaluation.domain.period import Period
+from jingzhang.evaluation.domain.period import BUREAU_TZ, Period
 from jingzhang.evaluation.domain.vocabulary import ActivityKind, ChiefTier, EnterpriseClass, Slot
 from jingzhang.evaluation.projections.facts import PROJECTION
+from jingzhang.evaluation.reads import Position, Reading, Scope
 from jingzhang.shared.projection import use_schema
 
 _APPEALS = """
@@ -62,27 +70,117 @@ def _spans(table: str) -> str:
     )
 
 
+# $1, $2: the period; $3: the instant (spans only)
+_IN_PERIOD = " AND {column} >= $1 AND {column} < $2"
+_APPEALS_IN = (
+    " AND a.appeal_id IN (SELECT appeal_id FROM appeals WHERE raised_at >= $1 AND raised_at < $2"
+    " UNION SELECT f.appeal_id FROM forum_appeals f JOIN activities x ON x.event_id = f.event_id"
+    " WHERE x.at >= $1 AND x.at < $2)"
+)
+_SPAN_IN = " WHERE t.active_from < $2 AND (t.active_until IS NULL OR t.active_until > $1 OR e.occurred_at > $3)"
+_RATINGS_IN = " WHERE t.period >= $1 AND t.period < $2"
+
+
 async def load_facts(pool: asyncpg.Pool) -> Facts:
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await use_schema(conn, PROJECTION)
         return await read_facts(conn)
 
 
-async def read_facts(conn: asyncpg.Connection) -> Facts:
-    """Everything, in one snapshot; the caller has set the search path (see `use_schema`)."""
-    terms = tuple(_term(r) for r in await conn.fetch(_spans("chief_terms")))
-    answers = await conn.fetch(_learned("spot_check_answers"))
+_LATEST = """
+SELECT greatest(
+    (SELECT max(occurred_at) FROM fact_events),
+    (SELECT max(routed_at) FROM appeals),
+    (SELECT max(first_response_at) FROM appeals),
+    (SELECT max(closed_at) FROM appeals),
+    (SELECT max(rating_at) FROM appeals),
+    (SELECT max(r) FROM appeals, unnest(reopened_at) r WHERE reopened_at <> '{}'),
+    (SELECT max(fulfilled_at) FROM duties)
+)"""
+"""No earlier than any learned time `Facts.latest_learned` takes (every `learned_at`, a span's end and a
+forum's are events' `occurred_at`; the rest are the appeals' milestones and the duties' fulfilment),
+each found in an index."""
+_POSITION = "SELECT 'fact_events'::regclass::oid::bigint AS tables, coalesce(max(seq), 0) AS seq FROM fact_events"
+
+
+async def load_reading(pool: asyncpg.Pool, scope: Scope, now: datetime) -> Reading:
+    """What can matter for `scope`, the position it was read at and the latest learned time, in one
+    snapshot. The latest is exact only when it is not earlier than `now` (see `Reading.latest`): the bound the
+    indexes give is enough otherwise, and the full load that makes it exact is kept for that rare case
+    (another service's clock ahead of ours)."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        await use_schema(conn, PROJECTION)
+        return await read_reading(conn, scope, now)
+
+
+async def read_reading(conn: asyncpg.Connection, scope: Scope, now: datetime) -> Reading:
+    """`load_reading` in the caller's snapshot and search path."""
+    position = await _position(conn)
+    latest: datetime | None = await conn.fetchval(_LATEST)
+    if latest is not None and latest >= now:
+        latest = (await read_facts(conn)).latest_learned()
+    return Reading(await read_facts(conn, scope), position, latest)
+
+
+async def load_position(pool: asyncpg.Pool) -> Position:
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        await use_schema(conn, PROJECTION)
+        return await _position(conn)
+
+
+async def _position(conn: asyncpg.Connection) -> Position:
+    """The facts tables in use and how far they were applied: writers of the projection hold its
+    advisory lock one transaction at a time, so `seq` grows in commit order."""
+    row = await conn.fetchrow(_POSITION)
+    assert row is not None
+    return int(row["tables"]), int(row["seq"])
+
+
+async def read_facts(conn: asyncpg.Connection, scope: Scope | None = None) -> Facts:
+    """Everything, or what can matter for `scope`, in one snapshot; the caller has set the search path
+    (see `use_schema`)."""
+    terms = tuple(_term(r) for r in await _spans_of(conn, "chief_terms", scope))
+    answers = await _rows(conn, _learned("spot_check_answers") + " WHERE true", "t.answered_at", scope)
     return Facts(
-        appeals=tuple(_appeal(r) for r in await conn.fetch(_APPEALS)),
-        duties=tuple(_duty(r) for r in await conn.fetch(_DUTIES)),
-        activities=tuple(_activity(r) for r in await conn.fetch(_learned("activities"))),
-        ratings=tuple(_rating(r) for r in await conn.fetch(_learned("ratings"))),
+        appeals=tuple(_appeal(r) for r in await _appeals(conn, scope)),
+        duties=tuple(_duty(r) for r in await _rows(conn, _DUTIES + " WHERE true", "d.due_at", scope)),
+        activities=tuple(
+            _activity(r) for r in await _rows(conn, _learned("activities") + " WHERE true", "t.at", scope)
+        ),
+        ratings=tuple(_rating(r) for r in await _ratings(conn, scope)),
         spot_checks=tuple(_answer(r, terms) for r in answers),
-        officers=tuple(_officer(r) for r in await conn.fetch(_spans("officers"))),
-        enterprises=tuple(_enterprise(r) for r in await conn.fetch(_spans("enterprise_spans"))),
+        officers=tuple(_officer(r) for r in await _spans_of(conn, "officers", scope)),
+        enterprises=tuple(_enterprise(r) for r in await _spans_of(conn, "enterprise_spans", scope)),
         chief_terms=terms,
-        police_offices=tuple(_office(r) for r in await conn.fetch(_spans("police_offices"))),
+        police_offices=tuple(_office(r) for r in await _spans_of(conn, "police_offices", scope)),
     )
+
+
+async def _rows(conn: asyncpg.Connection, query: str, column: str, scope: Scope | None) -> list[asyncpg.Record]:
+    if scope is None:
+        return list(await conn.fetch(query))
+    return list(await conn.fetch(query + _IN_PERIOD.format(column=column), scope.period.start, scope.period.end))
+
+
+async def _appeals(conn: asyncpg.Connection, scope: Scope | None) -> list[asyncpg.Record]:
+    if scope is None:
+        return list(await conn.fetch(_APPEALS))
+    return list(await conn.fetch(_APPEALS + _APPEALS_IN, scope.period.start, scope.period.end))
+
+
+async def _ratings(conn: asyncpg.Connection, scope: Scope | None) -> list[asyncpg.Record]:
+    """A rating counts for a period that covers its own (`Period.covers`): its label names a year or a
+    month of the years the period spans, and labels sort by time ("2025" < "2025-03" < "2026")."""
+    if scope is None:
+        return list(await conn.fetch(_learned("ratings")))
+    first, last = (at.astimezone(BUREAU_TZ).year for at in (scope.period.start, scope.period.end))
+    return list(await conn.fetch(_learned("ratings") + _RATINGS_IN, str(first), str(last + 1)))
+
+
+async def _spans_of(conn: asyncpg.Connection, table: str, scope: Scope | None) -> list[asyncpg.Record]:
+    if scope is None:
+        return list(await conn.fetch(_spans(table)))
+    return list(await conn.fetch(_spans(table) + _SPAN_IN, scope.period.start, scope.period.end, scope.since))
 
 
 def _span(row: asyncpg.Record) -> Span:

@@ -10,7 +10,8 @@ import asyncpg
 from jingzhang.evaluation.domain.facts import Facts
 from jingzhang.evaluation.domain.vocabulary import ChiefTier
 from jingzhang.evaluation.projections.facts import PROJECTION
-from jingzhang.evaluation.projections.loader import load_facts
+from jingzhang.evaluation.projections.loader import load_facts, load_position, load_reading
+from jingzhang.evaluation.reads import Position, Reading, Scope
 from jingzhang.shared.projection import use_schema
 
 
@@ -36,6 +37,12 @@ class PostgresFacts:
 
     async def facts(self) -> Facts:
         return await load_facts(self._pool())
+
+    async def reading(self, scope: Scope, now: datetime) -> Reading:
+        return await load_reading(self._pool(), scope, now)
+
+    async def position(self) -> Position:
+        return await load_position(self._pool())
 
     async def chief_tiers(self, enterprise_id: str, officer_id: str, start: datetime, end: datetime) -> set[ChiefTier]:
         """The tiers `officer_id` held at `enterprise_id` at any time in `[start, end)`."""
@@ -70,7 +77,8 @@ class PostgresFacts:
     async def events_behind(self, fact_ids: list[str]) -> list[EventRef]:
         """Each fact's own event and the rest of its stream (an appeal's routing, callback...)."""
         rows = await self._fetch(
-            "SELECT e.* FROM fact_events e JOIN fact_events f USING (service, aggregate_type, aggregate_id)"
+            "SELECT e.event_id, e.service, e.aggregate_type, e.aggregate_id, e.version, e.event_type, e.occurred_at,"
+            " e.recorded_at FROM fact_events e JOIN fact_events f USING (service, aggregate_type, aggregate_id)"
             " WHERE f.event_id = ANY($1::uuid[])"
             " ORDER BY e.service, e.aggregate_type, e.aggregate_id, e.version",
             [UUID(i) for i in fact_ids],
