@@ -6,10 +6,13 @@ enterprise and the officer the event concerns. The payload itself is never copie
 no personal data: only ids, which are not personal, and the actor, which is `role:token subject`.
 """
 
+from collections.abc import Iterator
+
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.projection import Projection, Source, Tx
+from jingzhang.shared.projection import Projection, Source
 from jingzhang.shared.readers import ReaderRegistry
+from jingzhang.shared.statements import Statement, applying, sql
 
 AUDITED: dict[str, tuple[str, ...]] = {
     "assignment": ("enterprise", "officer", "token_revocation"),
@@ -54,9 +57,10 @@ def concerned(payload: DomainEvent, aggregate_type: str, aggregate_id: str, kind
     return aggregate_id if aggregate_type == kind else None
 
 
-async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+def plan(env: Envelope, payload: DomainEvent) -> Iterator[Statement]:
+    """One row per event (run set-based per batch by the kernel)."""
     stream = env.stream
-    await tx.conn.execute(
+    yield sql(
         "INSERT INTO audit_events VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         " ON CONFLICT (event_id) DO NOTHING",
         env.event_id,
@@ -75,6 +79,9 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
     )
 
 
+apply, apply_many = applying(plan)
+
+
 def audit_projection() -> Projection:
     return Projection(
         name="audit",
@@ -82,6 +89,7 @@ def audit_projection() -> Projection:
         sources=tuple(Source(service, kind) for service, kinds in AUDITED.items() for kind in kinds),
         registry=ReaderRegistry(),
         apply=apply,
+        apply_many=apply_many,
         description="Who did what to which enterprise or officer, when: one row per event, no payload",
     )
 

@@ -16,6 +16,7 @@ the producer's tokens, which the HTTP edge shows as the caller may see them (aud
 """
 
 import json
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -23,9 +24,9 @@ import asyncpg
 
 from jingzhang.evaluation.domain.period import BUREAU_TZ as BUREAU_TIME
 from jingzhang.shared.envelope import Envelope
-from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.projection import Projection, Source, Tx
+from jingzhang.shared.projection import Applicable, Projection, Source, Tx, each
 from jingzhang.shared.readers import ReaderRegistry, Unread
+from jingzhang.shared.statements import Statement, run, sql
 
 SOURCES = (
     Source("assignment", "enterprise"),
@@ -121,38 +122,74 @@ def _instant(value: str) -> datetime:
     return parsed
 
 
-async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
-    if not isinstance(payload, Unread):  # the registry declares nothing: every event arrives as published
-        return
-    data = dict(payload.model_extra or {})
-    if env.service == "assignment":
-        await _assignment(tx.conn, env, data)
-    enterprise_id = await _concerned(tx.conn, env, data)
-    if enterprise_id is not None:
-        await _line(tx.conn, env, enterprise_id, data)
+async def apply_many(tx: Tx, events: Sequence[Applicable]) -> None:
+    """A batch's statements in order, run set-based (see `jingzhang.shared.statements`). Which enterprise
+    a stream concerns is read once for the batch's streams that need it, then kept as the batch names
+    it, so each event sees what the ones before it recorded, as if applied one by one."""
+    read = [(env, dict(p.model_extra or {})) for env, p in events if isinstance(p, Unread)]
+    owners = await _owners(tx.conn, [_key(env) for env, data in read if _needs_owner(env, data)])
+    statements: list[Statement] = []
+    for env, data in read:
+        if env.service == "assignment":
+            statements.extend(_assignment(env, data))
+        enterprise_id = _concerned(env, data, owners, statements)
+        if enterprise_id is not None:
+            statements.append(_line(env, enterprise_id, data))
+    await run(tx.conn, statements)
 
 
-async def _concerned(conn: asyncpg.Connection, env: Envelope, data: dict[str, Any]) -> str | None:
-    stream = env.stream
+apply = each(apply_many)
+
+StreamKey = tuple[str, str, str]
+
+
+def _key(env: Envelope) -> StreamKey:
+    return env.service, env.stream.aggregate_type, env.stream.aggregate_id
+
+
+def _named(data: dict[str, Any]) -> str | None:
     named = data.get("enterprise_id")
-    if isinstance(named, str) and named:
+    return named if isinstance(named, str) and named else None
+
+
+def _needs_owner(env: Envelope, data: dict[str, Any]) -> bool:
+    return _named(data) is None and not (env.service == "assignment" and env.stream.aggregate_type == "enterprise")
+
+
+async def _owners(conn: asyncpg.Connection, keys: list[StreamKey]) -> dict[StreamKey, str]:
+    if not keys:
+        return {}
+    rows = await conn.fetch(
+        "SELECT s.service, s.aggregate_type, s.aggregate_id, s.enterprise_id FROM streams s"
+        " JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(service, aggregate_type, aggregate_id)"
+        " USING (service, aggregate_type, aggregate_id)",
+        [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
+    )  # fmt: skip
+    return {(r["service"], r["aggregate_type"], r["aggregate_id"]): str(r["enterprise_id"]) for r in rows}
+
+
+def _concerned(
+    env: Envelope, data: dict[str, Any], owners: dict[StreamKey, str], statements: list[Statement]
+) -> str | None:
+    stream = env.stream
+    named = _named(data)
+    if named is not None:
         if env.version == 1:
-            await conn.execute(
-                "INSERT INTO streams VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                env.service, stream.aggregate_type, stream.aggregate_id, named,
+            statements.append(
+                sql(
+                    "INSERT INTO streams VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    env.service, stream.aggregate_type, stream.aggregate_id, named,
+                )
             )  # fmt: skip
+            owners.setdefault(_key(env), named)
         return named
     if env.service == "assignment" and stream.aggregate_type == "enterprise":
         return stream.aggregate_id
-    found = await conn.fetchval(
-        "SELECT enterprise_id FROM streams WHERE service = $1 AND aggregate_type = $2 AND aggregate_id = $3",
-        env.service, stream.aggregate_type, stream.aggregate_id,
-    )  # fmt: skip
-    return None if found is None else str(found)
+    return owners.get(_key(env))
 
 
-async def _line(conn: asyncpg.Connection, env: Envelope, enterprise_id: str, data: dict[str, Any]) -> None:
-    await conn.execute(
+def _line(env: Envelope, enterprise_id: str, data: dict[str, Any]) -> Statement:
+    return sql(
         "INSERT INTO timeline VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)"
         " ON CONFLICT (event_id) DO NOTHING",
         env.event_id, enterprise_id, business_time(data, env.occurred_at), env.service, env.event_type,
@@ -161,32 +198,32 @@ async def _line(conn: asyncpg.Connection, env: Envelope, enterprise_id: str, dat
     )  # fmt: skip
 
 
-async def _assignment(conn: asyncpg.Connection, env: Envelope, data: dict[str, Any]) -> None:
+def _assignment(env: Envelope, data: dict[str, Any]) -> Iterator[Statement]:
     """The record, the office, the terms and the officers' names, from assignment's events."""
     eid = data.get("enterprise_id") or env.stream.aggregate_id
     match env.event_type:
         case "EnterpriseRegistered":
             registered_on = data.get("registered_on") or env.occurred_at.astimezone(BUREAU_TIME).date().isoformat()
-            await conn.execute(
+            yield sql(
                 "INSERT INTO files VALUES ($1, $2::jsonb, $3, 'active', $4, NULL) ON CONFLICT DO NOTHING",
                 eid, _json(data), data.get("enterprise_class"), date.fromisoformat(registered_on),
             )  # fmt: skip
         case "EnterpriseReclassified":
             cls = data.get("enterprise_class")
-            await conn.execute("UPDATE files SET enterprise_class = $2 WHERE enterprise_id = $1", eid, cls)
+            yield sql("UPDATE files SET enterprise_class = $2 WHERE enterprise_id = $1", eid, cls)
         case "EnterpriseSuspended" | "EnterpriseReinstated" | "EnterpriseClosed":
             status = {"EnterpriseSuspended": "suspended", "EnterpriseReinstated": "active"}.get(
                 env.event_type, "closed"
             )
-            await conn.execute("UPDATE files SET status = $2 WHERE enterprise_id = $1", eid, status)
+            yield sql("UPDATE files SET status = $2 WHERE enterprise_id = $1", eid, status)
         case "ChiefAssigned":
-            await conn.execute(
+            yield sql(
                 "INSERT INTO terms (enterprise_id, opened_version, tier, slot, officer_id, effective_from)"
                 " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                 eid, env.version, data["tier"], data["slot"], data["officer_id"], _instant(data["effective_from"]),
             )  # fmt: skip
         case "ChiefRelieved":
-            await conn.execute(
+            yield sql(
                 "UPDATE terms SET effective_until = $5, relieved_reason = $6 WHERE enterprise_id = $1 AND tier = $2"
                 " AND slot = $3 AND officer_id = $4 AND effective_until IS NULL",
                 eid, data["tier"], data["slot"], data["officer_id"], _instant(data["effective_from"]),
@@ -195,22 +232,20 @@ async def _assignment(conn: asyncpg.Connection, env: Envelope, data: dict[str, A
         case "PoliceOfficeOpened":
             office = {k: v for k, v in data.items() if k != "enterprise_id"}
             office["opened_on"] = office.get("opened_on") or env.occurred_at.astimezone(BUREAU_TIME).date().isoformat()
-            await conn.execute("UPDATE files SET office = $2::jsonb WHERE enterprise_id = $1", eid, _json(office))
+            yield sql("UPDATE files SET office = $2::jsonb WHERE enterprise_id = $1", eid, _json(office))
         case "PoliceOfficeClosed":
-            await conn.execute("UPDATE files SET office = NULL WHERE enterprise_id = $1", eid)
+            yield sql("UPDATE files SET office = NULL WHERE enterprise_id = $1", eid)
         case "OfficerEnrolled":
-            await conn.execute(
+            yield sql(
                 "INSERT INTO officers VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 data["officer_id"], data.get("name", ""), data.get("unit_name", ""),
             )  # fmt: skip
         case "OfficerTransferred":
-            await conn.execute(
+            yield sql(
                 "UPDATE officers SET unit_name = coalesce($2, unit_name) WHERE officer_id = $1",
                 data["officer_id"],
                 data.get("unit_name"),
             )
-        case _:
-            return
 
 
 _STATUS = {"EnterpriseSuspended": "suspended", "EnterpriseReinstated": "active", "EnterpriseClosed": "closed"}
@@ -226,5 +261,6 @@ PROJECTION = Projection(
     sources=SOURCES,
     registry=ReaderRegistry(),
     apply=apply,
+    apply_many=apply_many,
     description="一企一档: each enterprise's record, office, chiefs' terms and the timeline of every service's events",
 )
