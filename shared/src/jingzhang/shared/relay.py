@@ -112,8 +112,8 @@ class Relay:
         self.position: CommitPosition | None = None
         """The checkpoint as the last round left it."""
         self._saved: CommitPosition | None = None
-        self._unsaved = 0
-        """Events published whose checkpoint save failed: the next save counts them."""
+        self._to_save: tuple[CommitPosition, int] | None = None
+        """The last confirmed position not saved yet, and how many events were confirmed up to it."""
         """The checkpoint this relay saved last: up to it, `_last_seq` covers every event."""
         self.watermark: Watermark | None = None
         """The last watermark published (see `watermark`)."""
@@ -220,12 +220,13 @@ class Relay:
         and sent again from the last confirmed event, numbered from the stream's last sequence.
 
         The checkpoint (read here unless the caller just read it) is carried from window to window.
-        Each confirmed window's checkpoint is saved while the next windows go on (one save at a time,
-        in order): the save only spares a restart republishing what JetStream already holds (the
-        event ids make those duplicates), so it does not hold up the next events. The call returns
-        once every save it began is done."""
+        The confirmed position is saved while the next windows go on (one save at a time; a save
+        takes the last position confirmed while the one before ran): the save only spares a restart
+        republishing what JetStream already holds (the event ids make those duplicates), so it does
+        not hold up the next events. The call returns once the last position is saved."""
         total = 0
         saving: asyncio.Task[None] | None = None
+        self._to_save = None
         in_flight: collections.deque[_Window] = collections.deque()
         try:
             position = checkpoint if checkpoint is not None else await self._checkpoint()
@@ -247,7 +248,7 @@ class Relay:
                 confirmed, clean = await self._confirm_window(sent)
                 if confirmed:
                     position = sent.batch[confirmed - 1][0]
-                    saving = asyncio.create_task(self._save_after(saving, position, confirmed))
+                    saving = self._save_behind(saving, position, confirmed)
                     total += confirmed
                     self.published += confirmed
                 if confirmed < len(sent.batch) or not clean:
@@ -265,17 +266,24 @@ class Relay:
         while in_flight:
             self.publisher.forget(in_flight.popleft().futures)
 
-    async def _save_after(self, previous: "asyncio.Task[None] | None", position: CommitPosition, count: int) -> None:
-        """Save `position` once the save before it is done, so saves land in order; a failed save
-        before it is not repeated (this one carries its events' count on, and a later position)."""
-        if previous is not None:
-            try:
-                await previous
-            except Exception:
-                count += self._unsaved
-        self._unsaved = count
-        await self._save_checkpoint(position, count)
-        self._unsaved = 0
+    def _save_behind(
+        self, saving: "asyncio.Task[None] | None", position: CommitPosition, count: int
+    ) -> "asyncio.Task[None]":
+        """Have `position` saved: by the save under way when it gets to it (saves do not queue up: one
+        statement saves the last position confirmed meanwhile), or by a new one."""
+        earlier = 0 if self._to_save is None else self._to_save[1]
+        self._to_save = (position, earlier + count)
+        if saving is not None and not saving.done():
+            return saving
+        if saving is not None:
+            saving.result()  # a save that failed fails the round (its events are published again)
+        return asyncio.create_task(self._save_pending())
+
+    async def _save_pending(self) -> None:
+        while self._to_save is not None:
+            position, count = self._to_save
+            self._to_save = None
+            await self._save_checkpoint(position, count)
 
     async def _send_window(
         self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int
