@@ -12,7 +12,7 @@ from jingzhang.shared.applier import Applier, Delivery, Outcome
 from jingzhang.shared.envelope import Envelope, StreamId, encode
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, install
-from jingzhang.shared.statements import Statement, applying, run, sql
+from jingzhang.shared.statements import Statement, applying, run, sql, table_of
 from jingzhang.shared.testing.sample import AGGREGATE, REGISTRY, SERVICE, T0, Noted
 
 SQL = """
@@ -115,3 +115,48 @@ async def test_a_failing_row_defers_only_its_stream(conn: asyncpg.Connection) ->
     outcomes = await Applier(p, None).apply_batch(conn, batch)
     assert outcomes == [Outcome.APPLIED, Outcome.DEFERRED, Outcome.APPLIED, Outcome.WAITING]
     assert await accounts(conn, p) == {"ok": (11, "5;6;")}
+
+
+@pytest.mark.parametrize(
+    ("text", "table"),
+    [
+        ("INSERT INTO duty (a) VALUES ($1) ON CONFLICT (duty_id) DO UPDATE SET a = duty.a + excluded.a", "duty"),
+        ("UPDATE duty SET status = $2 WHERE duty_id = $1", "duty"),
+        ("DELETE FROM open_duty WHERE duty_id = $1", "open_duty"),
+        ('INSERT INTO "proj_x".entry VALUES ($1)', "entry"),
+        ("INSERT INTO t SELECT * FROM unnest($1::text[])", None),
+        ("UPDATE a SET x = b.x FROM b WHERE a.id = b.id", None),
+        ("DELETE FROM a USING b WHERE a.id = b.id", None),
+        ("INSERT INTO t VALUES ($1) RETURNING id", None),
+        ("WITH u AS (SELECT 1) INSERT INTO t SELECT * FROM u", None),
+        ("UPDATE t SET n = (SELECT count(*) FROM u) WHERE id = $1", None),
+    ],
+)
+def test_only_a_statement_that_touches_its_own_table_alone_may_move(text: str, table: str | None) -> None:
+    assert table_of(text) == table
+
+
+async def test_run_groups_by_table_yet_each_table_and_every_barrier_sees_its_statements_in_order(
+    conn: asyncpg.Connection,
+) -> None:
+    await conn.execute("CREATE TEMP TABLE log (n integer NOT NULL)")
+    await conn.execute("CREATE TEMP TABLE t (k text PRIMARY KEY, v text NOT NULL)")
+    await conn.execute("CREATE TEMP TABLE seen (at_barrier text NOT NULL)")
+    statements = []
+    for i in range(6):  # A B A B …: a log row and a write of t per event
+        statements.append(sql("INSERT INTO log VALUES ($1)", i))
+        if i % 2 == 0:
+            statements.append(sql("INSERT INTO t VALUES ($1, $2)", f"k{i}", str(i)))
+        else:
+            statements.append(sql("UPDATE t SET v = v || $2 WHERE k = $1", f"k{i - 1}", str(i)))
+        if i == 3:  # reads t and log as they stand after event 3
+            statements.append(
+                sql(
+                    "INSERT INTO seen SELECT string_agg(k || '=' || v, ',' ORDER BY k) || '/' || (SELECT count(*)"
+                    " FROM log) FROM t"
+                )
+            )
+    await run(conn, statements)
+    assert {r["k"]: r["v"] for r in await conn.fetch("SELECT k, v FROM t")} == {"k0": "01", "k2": "23", "k4": "45"}
+    assert [r["at_barrier"] for r in await conn.fetch("SELECT at_barrier FROM seen")] == ["k0=01,k2=23/4"]
+    assert await conn.fetchval("SELECT count(*) FROM log") == 6
