@@ -80,9 +80,13 @@ def batches(deliveries: list[Delivery], sizes: list[int]) -> Iterator[list[Deliv
         start += size
 
 
-async def apply_all(pool: asyncpg.Pool, deliveries: list[Delivery], sizes: list[int]) -> str:
+async def apply_all(
+    pool: asyncpg.Pool, deliveries: list[Delivery], sizes: list[int], *, set_based: bool = True
+) -> str:
+    """`set_based=False`: every event through the projection's per-event `apply`, as the applier's careful
+    pass does, instead of its `apply_many` (statements grouped per table, run pipelined)."""
     schema = f"proj_facts_p{next(_schemas)}"
-    applier = Applier(FACTS, None, schema=schema)
+    applier = Applier(FACTS if set_based else replace(FACTS, apply_many=None), None, schema=schema)
     async with pool.acquire() as conn:
         await install(conn, FACTS, schema)
         for batch in batches(deliveries, sizes):
@@ -120,6 +124,8 @@ async def test_facts_converge_for_any_interleaving_that_keeps_each_streams_order
     pool: asyncpg.Pool, order: list[str], sizes: list[int]
 ) -> None:
     reference = await state_of(pool, await apply_all(pool, interleave(sorted(LABELS)), [len(LABELS)]))
+    one_by_one = await state_of(pool, await apply_all(pool, interleave(sorted(LABELS)), [1], set_based=False))
+    assert one_by_one == reference  # set-based batches equal the events applied one at a time
 
     shuffled = await state_of(pool, await apply_all(pool, interleave(order), sizes))
 

@@ -15,9 +15,8 @@ marked and left out of the scorecards: it lives on in the appeal it was merged i
 Its events are read through `upstream.appeals`, evaluation's tolerant reader of them.
 """
 
+from collections.abc import Iterator
 from datetime import datetime
-
-import asyncpg
 
 from jingzhang.evaluation.domain.vocabulary import ActivityKind
 from jingzhang.evaluation.projections import work_facts
@@ -39,7 +38,7 @@ from jingzhang.evaluation.upstream.appeals import (
 )
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.projection import Tx
+from jingzhang.shared.statements import Statement, sql
 
 SQL = """
 CREATE TABLE IF NOT EXISTS appeals (
@@ -67,32 +66,31 @@ CREATE TABLE IF NOT EXISTS appeals (
 """
 
 
-async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+def plan(env: Envelope, payload: DomainEvent) -> Iterator[Statement]:
     appeal_id = env.stream.aggregate_id
     match payload:
         case RecurringProblemDetected(detected_at=at):  # counted like work, on the day it was found
-            await work_facts.activity(tx.conn, env, ActivityKind.RECURRING_PROBLEM, (), at, 1, None)
+            yield from work_facts.activity(env, ActivityKind.RECURRING_PROBLEM, (), at, 1, None)
         case AppealRaised():
-            await _raise(tx.conn, env, payload)
+            yield from _raise(env, payload)
         case AppealRouted(officer_id=officer_id, slot_acting=slot, routed_at=at):
             holder = "officer_id = $2, slot = $3, routed_at = coalesce(routed_at, $4)"
-            await _set(tx.conn, appeal_id, holder, officer_id, slot, at)
+            yield from _set(appeal_id, holder, officer_id, slot, at)
         case AppealEscalated(officer_id=officer_id, slot_acting=slot, extra_time=grace):
-            await _set(tx.conn, appeal_id, "officer_id = $2, slot = $3, due_at = due_at + $4", officer_id, slot, grace)
+            yield from _set(appeal_id, "officer_id = $2, slot = $3, due_at = due_at + $4", officer_id, slot, grace)
         case AppealAcknowledged(acknowledged_at=at) | AppealResolved(resolved_at=at) | AppealReferred(referred_at=at):
-            await _set(tx.conn, appeal_id, "first_response_at = coalesce(first_response_at, $2)", at)
-            await _after_response(tx.conn, appeal_id, payload, at)
+            yield from _set(appeal_id, "first_response_at = coalesce(first_response_at, $2)", at)
+            yield from _after_response(appeal_id, payload, at)
         case DepartmentReportedBack(outcome=outcome, reported_at=at):
-            await _resume(tx.conn, appeal_id, at)
+            yield from _resume(appeal_id, at)
             if outcome is ReportOutcome.DONE:
-                await _set(tx.conn, appeal_id, "closed_at = $2", at)
+                yield from _set(appeal_id, "closed_at = $2", at)
         case AppealClosedUnresolved(closed_at=at):
-            await _set(tx.conn, appeal_id, "closed_at = $2", at)
+            yield from _set(appeal_id, "closed_at = $2", at)
         case ExtensionApproved(extra=extra):
-            await _set(tx.conn, appeal_id, "due_at = due_at + $2", extra)
+            yield from _set(appeal_id, "due_at = due_at + $2", extra)
         case CallbackRecorded():
-            await _set(
-                tx.conn,
+            yield from _set(
                 appeal_id,
                 "officer_id = $2, rating_level = $3, rating_resolved = $4, rating_at = $5",
                 payload.officer_id,
@@ -101,21 +99,20 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
                 payload.recorded_at,
             )
         case AppealReopened(reopened_at=at):
-            await _set(
-                tx.conn,
+            yield from _set(
                 appeal_id,
                 "closed_at = NULL, rating_level = NULL, rating_resolved = NULL, rating_at = NULL,"
                 " due_at = $2::timestamptz + time_limit, reopened_at = reopened_at || $2::timestamptz",
                 at,
             )
         case AppealMerged(into_appeal_id=into):
-            await _set(tx.conn, appeal_id, "merged_into = $2", into)
+            yield from _set(appeal_id, "merged_into = $2", into)
         case _:
             return
 
 
-async def _raise(conn: asyncpg.Connection, env: Envelope, event: AppealRaised) -> None:
-    await conn.execute(
+def _raise(env: Envelope, event: AppealRaised) -> Iterator[Statement]:
+    yield sql(
         "INSERT INTO appeals (appeal_id, event_id, enterprise_id, channel, raised_at, time_limit,"
         " first_response_due, due_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         " ON CONFLICT (appeal_id) DO NOTHING",
@@ -131,22 +128,21 @@ async def _raise(conn: asyncpg.Connection, env: Envelope, event: AppealRaised) -
     )
 
 
-async def _after_response(conn: asyncpg.Connection, appeal_id: str, event: DomainEvent, at: datetime) -> None:
+def _after_response(appeal_id: str, event: DomainEvent, at: datetime) -> Iterator[Statement]:
     if isinstance(event, AppealResolved):
-        await _set(conn, appeal_id, "closed_at = $2", at)
+        yield from _set(appeal_id, "closed_at = $2", at)
     elif isinstance(event, AppealReferred):
-        await _set(conn, appeal_id, "paused_since = coalesce(paused_since, $2)", at)
+        yield from _set(appeal_id, "paused_since = coalesce(paused_since, $2)", at)
 
 
-async def _resume(conn: asyncpg.Connection, appeal_id: str, at: datetime) -> None:
+def _resume(appeal_id: str, at: datetime) -> Iterator[Statement]:
     """The department reported back: the time it worked is added to our deadline."""
-    await _set(
-        conn,
+    yield from _set(
         appeal_id,
         "due_at = due_at + greatest($2 - paused_since, interval '0'), paused_since = NULL",
         at,
     )
 
 
-async def _set(conn: asyncpg.Connection, appeal_id: str, assignments: str, *values: object) -> None:
-    await conn.execute(f"UPDATE appeals SET {assignments} WHERE appeal_id = $1", appeal_id, *values)
+def _set(appeal_id: str, assignments: str, *values: object) -> Iterator[Statement]:
+    yield sql(f"UPDATE appeals SET {assignments} WHERE appeal_id = $1", appeal_id, *values)

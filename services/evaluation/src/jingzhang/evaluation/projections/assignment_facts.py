@@ -10,9 +10,8 @@ were published, a suspension, a closing) takes effect at its `occurred_at`.
 Its events are read through `upstream.assignment`, evaluation's tolerant reader of them.
 """
 
+from collections.abc import Iterator
 from datetime import date, datetime
-
-import asyncpg
 
 from jingzhang.evaluation.domain.period import BUREAU_TZ
 from jingzhang.evaluation.upstream.assignment import (
@@ -30,7 +29,7 @@ from jingzhang.evaluation.upstream.assignment import (
 )
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.projection import Tx
+from jingzhang.shared.statements import Statement, sql
 
 SQL = """
 CREATE TABLE IF NOT EXISTS officers (
@@ -84,30 +83,27 @@ CREATE TABLE IF NOT EXISTS police_offices (
 """
 
 
-async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
-    conn = tx.conn
+def plan(env: Envelope, payload: DomainEvent) -> Iterator[Statement]:
     match payload:
         case EnterpriseRegistered():
-            await _register(conn, env, payload)
+            yield from _register(env, payload)
         case EnterpriseReclassified(enterprise_id=enterprise_id, enterprise_class=cls):
-            await _end_span(conn, env, enterprise_id)
-            await conn.execute(
-                "UPDATE enterprises SET enterprise_class = $2 WHERE enterprise_id = $1", enterprise_id, cls.value
-            )
-            await _start_span_if_active(conn, env, enterprise_id)
+            yield from _end_span(env, enterprise_id)
+            yield sql("UPDATE enterprises SET enterprise_class = $2 WHERE enterprise_id = $1", enterprise_id, cls.value)
+            yield from _start_span_if_active(env, enterprise_id)
         case EnterpriseSuspended(enterprise_id=enterprise_id) | EnterpriseClosed(enterprise_id=enterprise_id):
-            await _end_span(conn, env, enterprise_id)
+            yield from _end_span(env, enterprise_id)
             status = "suspended" if isinstance(payload, EnterpriseSuspended) else "closed"
-            await conn.execute("UPDATE enterprises SET status = $2 WHERE enterprise_id = $1", enterprise_id, status)
+            yield sql("UPDATE enterprises SET status = $2 WHERE enterprise_id = $1", enterprise_id, status)
         case EnterpriseReinstated(enterprise_id=enterprise_id):
-            await conn.execute("UPDATE enterprises SET status = 'active' WHERE enterprise_id = $1", enterprise_id)
-            await _start_span_if_active(conn, env, enterprise_id)
+            yield sql("UPDATE enterprises SET status = 'active' WHERE enterprise_id = $1", enterprise_id)
+            yield from _start_span_if_active(env, enterprise_id)
         case ChiefAssigned():
-            await _assign(conn, env, payload)
+            yield from _assign(env, payload)
         case ChiefRelieved():
-            await _relieve(conn, env, payload)
+            yield from _relieve(env, payload)
         case PoliceOfficeOpened():
-            await conn.execute(
+            yield sql(
                 "INSERT INTO police_offices VALUES ($1, $2, $3, $4, NULL, NULL, $5) ON CONFLICT (office_id) DO UPDATE"
                 " SET event_id = $2, enterprise_id = $3, active_from = $4, active_until = NULL, ended_by = NULL,"
                 " recorded_at = $5",
@@ -118,9 +114,9 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
                 env.recorded_at,
             )
         case PoliceOfficeClosed():
-            await _end(conn, "police_offices", "office_id = $3", env.occurred_at, env.event_id, payload.office_id)
+            yield from _end("police_offices", "office_id = $3", env.occurred_at, env.event_id, payload.office_id)
         case OfficerEnrolled():
-            await conn.execute(
+            yield sql(
                 "INSERT INTO officers VALUES ($1, $2, $3, $4, NULL, NULL, $5) ON CONFLICT (officer_id) DO NOTHING",
                 payload.officer_id,
                 env.event_id,
@@ -129,13 +125,13 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
                 env.recorded_at,
             )
         case OfficerRetired():
-            await _end(conn, "officers", "officer_id = $3", payload.effective_from, env.event_id, payload.officer_id)
+            yield from _end("officers", "officer_id = $3", payload.effective_from, env.event_id, payload.officer_id)
         case _:
             return
 
 
-async def _register(conn: asyncpg.Connection, env: Envelope, event: EnterpriseRegistered) -> None:
-    await conn.execute(
+def _register(env: Envelope, event: EnterpriseRegistered) -> Iterator[Statement]:
+    yield sql(
         "INSERT INTO enterprises VALUES ($1, $2, $3, $4, 'active', $5) ON CONFLICT (enterprise_id) DO NOTHING",
         event.enterprise_id,
         env.event_id,
@@ -143,7 +139,7 @@ async def _register(conn: asyncpg.Connection, env: Envelope, event: EnterpriseRe
         event.enterprise_class.value,
         env.recorded_at,
     )
-    await _start_span_if_active(conn, env, event.enterprise_id, _on(event.registered_on, env))
+    yield from _start_span_if_active(env, event.enterprise_id, _on(event.registered_on, env))
 
 
 def _on(day: date | None, env: Envelope) -> datetime:
@@ -151,12 +147,10 @@ def _on(day: date | None, env: Envelope) -> datetime:
     return env.occurred_at if day is None else datetime(day.year, day.month, day.day, tzinfo=BUREAU_TZ)
 
 
-async def _start_span_if_active(
-    conn: asyncpg.Connection, env: Envelope, enterprise_id: str, since: datetime | None = None
-) -> None:
+def _start_span_if_active(env: Envelope, enterprise_id: str, since: datetime | None = None) -> Iterator[Statement]:
     """A new span in the enterprise's current class from `since` (default: the event's time), unless it
     is suspended or closed."""
-    await conn.execute(
+    yield sql(
         "INSERT INTO enterprise_spans (event_id, enterprise_id, enterprise_class, active_from, recorded_at)"
         " SELECT $1, enterprise_id, enterprise_class, $3, $4 FROM enterprises"
         " WHERE enterprise_id = $2 AND status = 'active' ON CONFLICT (event_id) DO NOTHING",
@@ -167,12 +161,12 @@ async def _start_span_if_active(
     )
 
 
-async def _end_span(conn: asyncpg.Connection, env: Envelope, enterprise_id: str) -> None:
-    await _end(conn, "enterprise_spans", "enterprise_id = $3", env.occurred_at, env.event_id, enterprise_id)
+def _end_span(env: Envelope, enterprise_id: str) -> Iterator[Statement]:
+    yield from _end("enterprise_spans", "enterprise_id = $3", env.occurred_at, env.event_id, enterprise_id)
 
 
-async def _assign(conn: asyncpg.Connection, env: Envelope, event: ChiefAssigned) -> None:
-    await conn.execute(
+def _assign(env: Envelope, event: ChiefAssigned) -> Iterator[Statement]:
+    yield sql(
         "INSERT INTO chief_terms (event_id, enterprise_id, officer_id, tier, slot, active_from, recorded_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
         env.event_id,
@@ -185,9 +179,8 @@ async def _assign(conn: asyncpg.Connection, env: Envelope, event: ChiefAssigned)
     )
 
 
-async def _relieve(conn: asyncpg.Connection, env: Envelope, event: ChiefRelieved) -> None:
-    await _end(
-        conn,
+def _relieve(env: Envelope, event: ChiefRelieved) -> Iterator[Statement]:
+    yield from _end(
         "chief_terms",
         "enterprise_id = $3 AND officer_id = $4 AND tier = $5 AND slot = $6",
         event.effective_from,
@@ -199,9 +192,9 @@ async def _relieve(conn: asyncpg.Connection, env: Envelope, event: ChiefRelieved
     )
 
 
-async def _end(conn: asyncpg.Connection, table: str, where: str, until: datetime, by: object, *keys: object) -> None:
+def _end(table: str, where: str, until: datetime, by: object, *keys: object) -> Iterator[Statement]:
     """Close the open rows matching `where` ($3...) at `until`, naming the event that ended them."""
-    await conn.execute(
+    yield sql(
         f"UPDATE {table} SET active_until = $1, ended_by = $2 WHERE {where} AND active_until IS NULL",
         until,
         by,

@@ -18,14 +18,17 @@ the facts are loaded (`loader`). Each table's `recorded_at` is the producer stor
 for operators and read by no calculation: in a demo set in another year it runs on another clock.
 """
 
+from collections.abc import Iterator
+
 from jingzhang.evaluation.events import REGISTRY as OWN_EVENTS
 from jingzhang.evaluation.events import SERVICE
 from jingzhang.evaluation.projections import appeal_facts, assignment_facts, own_facts, work_facts
 from jingzhang.evaluation.upstream import appeals, assignment, patrols
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.projection import Apply, Projection, Source, Tx
+from jingzhang.shared.projection import Projection, Source
 from jingzhang.shared.readers import ReaderRegistry
+from jingzhang.shared.statements import Plan, Statement, applying, sql
 
 EVENT_LOG_SQL = """
 CREATE TABLE IF NOT EXISTS fact_events (
@@ -63,11 +66,11 @@ SQL = "\n".join(
     (EVENT_LOG_SQL, assignment_facts.SQL, appeal_facts.SQL, work_facts.SQL, own_facts.SQL, READ_INDEXES_SQL)
 )
 
-_BY_SERVICE: dict[str, Apply] = {
-    assignment.PRODUCER: assignment_facts.apply,
-    appeals.PRODUCER: appeal_facts.apply,
-    patrols.PRODUCER: work_facts.apply,
-    SERVICE: own_facts.apply,
+_BY_SERVICE: dict[str, Plan] = {
+    assignment.PRODUCER: assignment_facts.plan,
+    appeals.PRODUCER: appeal_facts.plan,
+    patrols.PRODUCER: work_facts.plan,
+    SERVICE: own_facts.plan,
 }
 
 SOURCES = (
@@ -94,8 +97,9 @@ def reads() -> ReaderRegistry:
     return registry
 
 
-async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
-    await tx.conn.execute(
+def plan(env: Envelope, payload: DomainEvent) -> Iterator[Statement]:
+    """The statements an event causes (run set-based per batch by the kernel: `statements`)."""
+    yield sql(
         "INSERT INTO fact_events (event_id, service, aggregate_type, aggregate_id, version, event_type, occurred_at,"
         " recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
         env.event_id,
@@ -109,7 +113,10 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
     )
     by_service = _BY_SERVICE.get(env.service)
     if by_service is not None:
-        await by_service(tx, env, payload)
+        yield from by_service(env, payload)
+
+
+apply, apply_many = applying(plan)
 
 
 PROJECTION = Projection(
@@ -118,5 +125,6 @@ PROJECTION = Projection(
     sources=SOURCES,
     registry=reads(),
     apply=apply,
+    apply_many=apply_many,
     description="Officers, enterprises, chiefs, offices, appeals, duties, activities, ratings, spot checks",
 )

@@ -5,10 +5,12 @@ it was given; which officers those were is joined from `chief_terms` when the fa
 here, so an answer applied before the assignment events that explain it ends up credited the same way.
 """
 
+from collections.abc import Iterator
+
 from jingzhang.evaluation.domain.events import ChiefRated, SpotCheckAnswerRecorded
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.projection import Tx
+from jingzhang.shared.statements import Statement, sql
 
 SQL = """
 CREATE TABLE IF NOT EXISTS ratings (
@@ -34,10 +36,10 @@ CREATE TABLE IF NOT EXISTS spot_check_answers (
 """
 
 
-async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+def plan(env: Envelope, payload: DomainEvent) -> Iterator[Statement]:
     match payload:
         case ChiefRated():
-            await tx.conn.execute(
+            yield sql(
                 "INSERT INTO ratings VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
                 env.event_id,
                 payload.rating_id,
@@ -49,7 +51,7 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
                 env.recorded_at,
             )
         case SpotCheckAnswerRecorded():
-            await tx.conn.execute(
+            yield sql(
                 "INSERT INTO spot_check_answers VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                 " ON CONFLICT (event_id) DO NOTHING",
                 env.event_id,

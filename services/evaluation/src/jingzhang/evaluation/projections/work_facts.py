@@ -13,9 +13,8 @@ Dates without a time mean the start of that day in bureau time.
 Its events are read through `upstream.patrols`, evaluation's tolerant reader of them.
 """
 
+from collections.abc import Iterator
 from datetime import date, datetime
-
-import asyncpg
 
 from jingzhang.evaluation.domain.period import BUREAU_TZ
 from jingzhang.evaluation.domain.vocabulary import ActivityKind
@@ -39,7 +38,7 @@ from jingzhang.evaluation.upstream.patrols import (
 )
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.projection import Tx
+from jingzhang.shared.statements import Statement, sql
 
 SQL = """
 CREATE TABLE IF NOT EXISTS duties (
@@ -87,20 +86,20 @@ _TRAININGS = {
 }
 
 
-async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+def plan(env: Envelope, payload: DomainEvent) -> Iterator[Statement]:
     match payload:
         case DutyScheduled() | DutyFulfilled() | DutyOverdue() | DutyReassigned():
-            await _duty(tx.conn, env, payload)
+            yield from _duty(env, payload)
         case PatrolCompleted():
-            await _visit(tx.conn, env, payload)
+            yield from _visit(env, payload)
         case HazardRectified(officer_ids=officers, rectified_on=day, enterprise_id=enterprise_id):
-            await activity(tx.conn, env, ActivityKind.HAZARD_RECTIFIED, officers, _start_of(day), 1, enterprise_id)
+            yield from activity(env, ActivityKind.HAZARD_RECTIFIED, officers, _start_of(day), 1, enterprise_id)
         case DisputeMediated() | ServiceOnBehalfHandled() | CaseHandled() | TrainingHeld() | LeafletsDistributed():
             at = _start_of(payload.occurred_on)
             for kind, count in _counted(payload):
-                await activity(tx.conn, env, kind, payload.officer_ids, at, count, payload.enterprise_id)
+                yield from activity(env, kind, payload.officer_ids, at, count, payload.enterprise_id)
         case ForumHeld():
-            await _forum(tx.conn, env, payload)
+            yield from _forum(env, payload)
         case _:
             return
 
@@ -136,10 +135,10 @@ def _kind(event: DomainEvent) -> ActivityKind | None:
             return None
 
 
-async def _duty(conn: asyncpg.Connection, env: Envelope, event: DomainEvent) -> None:
+def _duty(env: Envelope, event: DomainEvent) -> Iterator[Statement]:
     match event:
         case DutyScheduled():
-            await conn.execute(
+            yield sql(
                 "INSERT INTO duties (duty_id, event_id, enterprise_id, officer_id, due_at, recorded_at)"
                 " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (duty_id) DO NOTHING",
                 event.duty_id,
@@ -150,7 +149,7 @@ async def _duty(conn: asyncpg.Connection, env: Envelope, event: DomainEvent) -> 
                 env.recorded_at,
             )
         case DutyFulfilled(duty_id=duty_id, visit_id=visit_id, on_time=on_time):
-            await conn.execute(
+            yield sql(
                 "UPDATE duties SET visit_id = $2, fulfilled_at = $3, on_time = $4 WHERE duty_id = $1",
                 duty_id,
                 visit_id,
@@ -159,22 +158,22 @@ async def _duty(conn: asyncpg.Connection, env: Envelope, event: DomainEvent) -> 
             )
         case DutyOverdue(duty_id=duty_id, assignee_officer_id=officer_id):
             # The miss stays with whoever answered for the duty when it fell due.
-            await conn.execute(
+            yield sql(
                 "UPDATE duties SET officer_id = coalesce($2, officer_id), overdue_at = $3 WHERE duty_id = $1",
                 duty_id,
                 officer_id,
                 env.occurred_at,
             )
         case DutyReassigned(duty_id=duty_id, to_officer_id=officer_id):
-            await conn.execute(
+            yield sql(
                 "UPDATE duties SET officer_id = $2 WHERE duty_id = $1 AND overdue_at IS NULL", duty_id, officer_id
             )
         case _:
             return
 
 
-async def _visit(conn: asyncpg.Connection, env: Envelope, event: PatrolCompleted) -> None:
-    await conn.execute(
+def _visit(env: Envelope, event: PatrolCompleted) -> Iterator[Statement]:
+    yield sql(
         "INSERT INTO visits VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (visit_id) DO NOTHING",
         event.visit_id,
         env.event_id,
@@ -185,14 +184,14 @@ async def _visit(conn: asyncpg.Connection, env: Envelope, event: PatrolCompleted
     )
     if event.kind is VisitKind.JOINT_PATROL:
         where = event.enterprise_id
-        await activity(conn, env, ActivityKind.PATROL, event.officer_ids, event.started_at, event.person_times, where)
+        yield from activity(env, ActivityKind.PATROL, event.officer_ids, event.started_at, event.person_times, where)
 
 
-async def _forum(conn: asyncpg.Connection, env: Envelope, event: ForumHeld) -> None:
+def _forum(env: Envelope, event: ForumHeld) -> Iterator[Statement]:
     at = _start_of(event.occurred_on)
-    await activity(conn, env, ActivityKind.FORUM, event.officer_ids, at, 1, event.enterprise_id)
+    yield from activity(env, ActivityKind.FORUM, event.officer_ids, at, 1, event.enterprise_id)
     for collected in event.collected_appeals:
-        await conn.execute(
+        yield sql(
             "INSERT INTO forum_appeals VALUES ($1, $2, $3, $4) ON CONFLICT (appeal_id) DO NOTHING",
             collected.appeal_id,
             event.activity_id,
@@ -201,16 +200,15 @@ async def _forum(conn: asyncpg.Connection, env: Envelope, event: ForumHeld) -> N
         )
 
 
-async def activity(
-    conn: asyncpg.Connection,
+def activity(
     env: Envelope,
     kind: ActivityKind,
     officer_ids: tuple[str, ...],
     at: datetime,
     count: int,
     enterprise_id: str | None,
-) -> None:
-    await conn.execute(
+) -> Iterator[Statement]:
+    yield sql(
         "INSERT INTO activities VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id, kind) DO NOTHING",
         env.event_id,
         kind.value,
