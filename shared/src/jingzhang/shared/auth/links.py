@@ -7,15 +7,16 @@ The copy reads assignment's events as any subscriber would: through the tolerant
 hold only the fields it uses; it imports nothing of the assignment service.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import asyncpg
 
 from jingzhang.shared.auth.policy import EnterpriseLinks
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
-from jingzhang.shared.projection import Projection, Source, Tx
+from jingzhang.shared.projection import Projection, Source
 from jingzhang.shared.readers import PublishedEvent, ReaderRegistry
+from jingzhang.shared.statements import Statement, applying, sql
 
 PRODUCER = "assignment"
 
@@ -89,40 +90,40 @@ CREATE TABLE IF NOT EXISTS officers (
 """
 
 
-async def _link(tx: Tx, enterprise_id: str, officer_id: str, via: str) -> None:
-    await tx.conn.execute(
-        "INSERT INTO links VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", enterprise_id, officer_id, via
-    )
+def _link(enterprise_id: str, officer_id: str, via: str) -> Statement:
+    return sql("INSERT INTO links VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", enterprise_id, officer_id, via)
 
 
-async def _unlink(tx: Tx, enterprise_id: str, officer_id: str, via: str) -> None:
-    await tx.conn.execute(
+def _unlink(enterprise_id: str, officer_id: str, via: str) -> Statement:
+    return sql(
         "DELETE FROM links WHERE enterprise_id = $1 AND officer_id = $2 AND via = $3", enterprise_id, officer_id, via
     )
 
 
-async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
+def plan(env: Envelope, payload: DomainEvent) -> Iterator[Statement]:
+    """The statements an event causes here (run set-based per batch: `jingzhang.shared.statements`)."""
     match payload:
         case ChiefAssigned(enterprise_id=enterprise_id, officer_id=officer_id, tier=tier, slot=slot):
-            await _link(tx, enterprise_id, officer_id, f"chief:{tier}:{slot}")
+            yield _link(enterprise_id, officer_id, f"chief:{tier}:{slot}")
         case ChiefRelieved(enterprise_id=enterprise_id, officer_id=officer_id, tier=tier, slot=slot):
-            await _unlink(tx, enterprise_id, officer_id, f"chief:{tier}:{slot}")
+            yield _unlink(enterprise_id, officer_id, f"chief:{tier}:{slot}")
         case TaskForceFormed(enterprise_id=enterprise_id, leader_officer_id=leader):
-            await _link(tx, enterprise_id, leader, "task_force")
+            yield _link(enterprise_id, leader, "task_force")
         case TaskForceMemberAdded(enterprise_id=enterprise_id, officer_id=officer_id):
-            await _link(tx, enterprise_id, officer_id, "task_force")
+            yield _link(enterprise_id, officer_id, "task_force")
         case TaskForceMemberRemoved(enterprise_id=enterprise_id, officer_id=officer_id):
-            await _unlink(tx, enterprise_id, officer_id, "task_force")
+            yield _unlink(enterprise_id, officer_id, "task_force")
         case OfficerEnrolled() | OfficerTransferred():
-            await tx.conn.execute(
-                """INSERT INTO officers VALUES ($1, $2, $3)
-                   ON CONFLICT (officer_id) DO UPDATE SET unit_kind = $2, unit_name = $3""",
+            yield sql(
+                "INSERT INTO officers VALUES ($1, $2, $3) ON CONFLICT (officer_id) DO UPDATE SET unit_kind = $2,"
+                " unit_name = $3",
                 payload.officer_id,
                 payload.unit_kind,
                 payload.unit_name,
             )
-        case _:
-            pass
+
+
+apply, apply_many = applying(plan)
 
 
 def access_projection() -> Projection:
@@ -133,6 +134,7 @@ def access_projection() -> Projection:
         sources=(Source(PRODUCER, "enterprise"), Source(PRODUCER, "officer")),
         registry=READS,
         apply=apply,
+        apply_many=apply_many,
         description="Officers linked to each enterprise and where each officer serves, for authorization",
     )
 
