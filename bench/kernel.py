@@ -268,8 +268,9 @@ def summarise(plan: Plan, uvloop: bool, results: dict[str, Any]) -> dict[str, An
         targets["HTTP p99 <= 3x bare p99"] = figures["ratio_http_p99"] <= 3
     if "reads" in results:
         figures |= reads.summary(results["reads"]) | {"reads_rounds": results["reads"]}
-        targets["GET /figures p99 <= 50 ms (1M events of history)"] = figures["reads_figures_p99_ms"] <= 50
-        targets["GET ranking p99 <= 50 ms (1M events of history)"] = figures["reads_ranking_p99_ms"] <= 50
+        history = f"{figures['reads_events']:,} events of history; issue 17 asks 1M"
+        targets[f"GET /figures p99 <= 50 ms ({history})"] = figures["reads_figures_p99_ms"] <= 50
+        targets[f"GET ranking p99 <= 50 ms ({history})"] = figures["reads_ranking_p99_ms"] <= 50
     figures["targets"] = targets
     return figures
 
