@@ -72,8 +72,8 @@ async def all_event_ids(pool: asyncpg.Pool) -> set[object]:
 class _Recording(Relay):
     """The relay, noting the order in which it sends and confirms its windows."""
 
-    def __init__(self, store: PostgresEventStore, nc: NATS, window: int) -> None:
-        super().__init__(store, nc, window=window)
+    def __init__(self, store: PostgresEventStore, nc: NATS, window: int, save_spacing: float = 0.0) -> None:
+        super().__init__(store, nc, window=window, save_spacing=save_spacing)
         self.steps: list[tuple[str, int]] = []
 
     async def _send_window(self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int) -> list[Any]:
@@ -249,4 +249,17 @@ async def test_windows_sent_ahead_of_duplicates_are_sent_again_in_order(store: P
     messages = await read_stream_messages(nc, SERVICE)
     assert [seq for seq, _ in messages] == list(range(1, 33))
     assert_exactly_once_in_order(messages, await all_event_ids(store.pool))
+    assert await relay.backlog() == 0
+
+
+async def test_saves_are_spaced_while_windows_keep_coming(store: PostgresEventStore, nc: NATS) -> None:
+    """Each save is a commit beside the appends': while windows keep coming the next save waits
+    `save_spacing` (here longer than the test), and the position the round ends at is saved at once."""
+    for n in range(48):
+        await store.append(StreamId(AGGREGATE, f"spaced{n % 3}"), n // 3, [noted(n)], meta())
+    relay = _Recording(store, nc, window=4, save_spacing=3600.0)
+    assert await relay.publish_pending() == 48
+    assert [step for step in relay.steps if step[0] == "save"] == [("save", 4), ("save", 48)]
+    saved = await store.pool.fetchrow("SELECT published FROM es.relay_checkpoint")
+    assert saved["published"] == 48
     assert await relay.backlog() == 0

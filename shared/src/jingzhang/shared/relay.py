@@ -65,6 +65,9 @@ NOTIFY_SPACING = 0.005
 
 
 AHEAD = 2
+SAVE_SPACING = 0.02
+"""Seconds between two checkpoint saves while windows keep coming (each save is a commit beside the
+appends'); the position a round ends at is saved at once."""
 """Publish windows in flight at once: the next is read and sent while JetStream stores the one before."""
 
 
@@ -96,9 +99,13 @@ class Relay:
         ack_timeout: float = 5.0,
         mark_interval: float = 0.2,
         tracer: Tracer | None = None,
+        save_spacing: float = SAVE_SPACING,
     ) -> None:
         self.store = store
         self.nc = nc
+        self.save_spacing = save_spacing
+        self._round_done = asyncio.Event()
+        """Set when a round has nothing more to publish: its last position is saved without waiting."""
         self.js: JetStreamContext = nc.jetstream(timeout=ack_timeout)  # fail over as fast as acks time out
         self.publisher = PipelinedPublisher(nc)
         self.window = window
@@ -220,13 +227,15 @@ class Relay:
         and sent again from the last confirmed event, numbered from the stream's last sequence.
 
         The checkpoint (read here unless the caller just read it) is carried from window to window.
-        The confirmed position is saved while the next windows go on (one save at a time; a save
-        takes the last position confirmed while the one before ran): the save only spares a restart
-        republishing what JetStream already holds (the event ids make those duplicates), so it does
-        not hold up the next events. The call returns once the last position is saved."""
+        The confirmed position is saved while the next windows go on (one save at a time, at most one
+        per `save_spacing` until the round ends; a save takes the last position confirmed meanwhile):
+        the save only spares a restart republishing what JetStream already holds (the event ids make
+        those duplicates), so it does not hold up the next events. The call returns once the last
+        position is saved."""
         total = 0
         saving: asyncio.Task[None] | None = None
         self._to_save = None
+        self._round_done.clear()
         in_flight: collections.deque[_Window] = collections.deque()
         try:
             position = checkpoint if checkpoint is not None else await self._checkpoint()
@@ -240,6 +249,7 @@ class Relay:
                     if len(in_flight) < AHEAD:
                         continue  # read the next while JetStream stores this one
                 if not in_flight:
+                    self._round_done.set()
                     if saving is not None:
                         await saving  # the checkpoint says what was published before the round ends
                     self.position = position
@@ -259,6 +269,7 @@ class Relay:
                         raise WindowBroken(f"could not publish {sent.batch[0][1].event_id}")
         finally:
             self._drop(in_flight)
+            self._round_done.set()
             if saving is not None and not saving.done():  # failing or cancelled: do not leave it behind
                 await asyncio.gather(saving, return_exceptions=True)
 
@@ -284,6 +295,9 @@ class Relay:
             position, count = self._to_save
             self._to_save = None
             await self._save_checkpoint(position, count)
+            if not self._round_done.is_set():  # more windows to come: let them gather
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._round_done.wait(), self.save_spacing)
 
     async def _send_window(
         self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int
