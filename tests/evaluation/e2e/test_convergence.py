@@ -80,9 +80,7 @@ def batches(deliveries: list[Delivery], sizes: list[int]) -> Iterator[list[Deliv
         start += size
 
 
-async def apply_all(
-    pool: asyncpg.Pool, deliveries: list[Delivery], sizes: list[int], *, set_based: bool = True
-) -> str:
+async def apply_all(pool: asyncpg.Pool, deliveries: list[Delivery], sizes: list[int], *, set_based: bool = True) -> str:
     """`set_based=False`: every event through the projection's per-event `apply`, as the applier's careful
     pass does, instead of its `apply_many` (statements grouped per table, run pipelined)."""
     schema = f"proj_facts_p{next(_schemas)}"
