@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 
 from jingzhang.shared.envelope import Envelope, StreamId
 from jingzhang.shared.errors import ConcurrencyError
@@ -16,6 +17,7 @@ from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.runtime import connect_nats
 from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
+from jingzhang.shared.streams import stream_name
 
 from .helpers import eventually, install_store, read_stream_messages
 from .sample import AGGREGATE, SERVICE, meta, noted
@@ -263,3 +265,29 @@ async def test_saves_are_spaced_while_windows_keep_coming(store: PostgresEventSt
     saved = await store.pool.fetchrow("SELECT published FROM es.relay_checkpoint")
     assert saved["published"] == 48
     assert await relay.backlog() == 0
+
+
+async def test_cancelling_a_relay_that_waits_for_acks_cancels_it(store: PostgresEventStore, nc: NATS) -> None:
+    """A relay stopped by cancellation (a runtime shutting down) while JetStream has not answered
+    stops; waiting for the acks used to swallow the cancellation and end with WindowBroken instead."""
+    await nc.jetstream().delete_stream(stream_name(SERVICE))  # nothing stores or acks the publishes
+    heard: list[str] = []
+
+    async def silent(msg: Msg) -> None:  # takes them in without answering, so no "no responders" either
+        heard.append(msg.subject)
+
+    listener = await nc.subscribe(f"jz.{SERVICE}.evt.>", cb=silent)
+    for n in range(3):
+        await store.append(StreamId(AGGREGATE, "silent"), n, [noted(n)], meta())
+    relay = Relay(store, nc, window=8, ack_timeout=3600.0)
+    relay._last_seq = 0  # the stream it would ask is gone
+    publishing = asyncio.create_task(relay.publish_pending())
+
+    async def all_sent() -> bool:
+        return len(heard) == 3
+
+    await eventually(all_sent, timeout=30)
+    publishing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await publishing
+    await listener.unsubscribe()

@@ -337,18 +337,23 @@ class Relay:
             inject_headers(headers)
 
     async def _confirmed(self, futures: Sequence[asyncio.Future[PubAck]]) -> tuple[int, bool]:
-        """How many publishes, from the first, JetStream confirmed; and whether each took a new
-        sequence (False after a duplicate: the window's later expected sequences are one too high)."""
+        """How many publishes, from the first, JetStream confirmed within `ack_timeout`; and whether
+        each took a new sequence (False after a duplicate: the window's later expected sequences are
+        one too high). One wait for the window, over as soon as one publish fails: the later ones
+        cannot be stored after it."""
+        done, _ = await asyncio.wait(futures, timeout=self.ack_timeout, return_when=asyncio.FIRST_EXCEPTION)
         confirmed, clean = 0, True
         for fut in futures:
-            try:
-                ack = await asyncio.wait_for(asyncio.shield(fut), self.ack_timeout)
-            except APIError as exc:
+            if fut not in done or fut.cancelled():  # no answer in time, or dropped
+                return confirmed, clean
+            exc = fut.exception()
+            if isinstance(exc, APIError):
                 if exc.err_code not in WRONG_LAST_SEQUENCE:
                     log.warning("relay.publish_rejected", error=str(exc))
                 return confirmed, clean
-            except (TimeoutError, asyncio.CancelledError, OSError):
+            if isinstance(exc, OSError | TimeoutError):
                 return confirmed, clean
+            ack = fut.result()  # any other failure (a reply we cannot read) fails the round
             confirmed += 1
             if ack.duplicate:  # already stored (a republish after a crash): a new event after it is refused
                 clean = False
@@ -424,7 +429,14 @@ class PipelinedPublisher:
                     APIError(code=err.get("code"), err_code=err.get("err_code"), description=err.get("description"))
                 )
             else:
-                future.set_result(PubAck.from_response(reply))
+                future.set_result(  # what from_response builds, without its per-field introspection
+                    PubAck(
+                        stream=reply["stream"],
+                        seq=reply["seq"],
+                        domain=reply.get("domain"),
+                        duplicate=reply.get("duplicate"),
+                    )
+                )
         except Exception as exc:  # a reply we cannot read counts as a failed publish
             future.set_exception(exc)
 
