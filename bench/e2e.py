@@ -196,6 +196,10 @@ if that fetch was already waiting); handed to the consumer's `handle` by that fe
 transaction committed."""
 
 
+RELAY_OPTIONS: dict[str, Any] = {}
+"""Overrides of the relay's settings for ours' rounds (set by `--ahead`), to compare them; none by default."""
+
+
 class StampedRelay(Relay):
     """The kernel's relay, stamping each event at its steps and timing the steps of each round.
 
@@ -203,7 +207,7 @@ class StampedRelay(Relay):
     behaviour (what it reads, publishes and saves, and when) is the kernel's."""
 
     def __init__(self, store: PostgresEventStore, nc: NATS, stages: dict[str, dict[str, float]]) -> None:
-        super().__init__(store, nc)
+        super().__init__(store, nc, **RELAY_OPTIONS)
         self.stages = stages
         self.steps: dict[str, list[float]] = {}
         read = store.read_committed
@@ -471,7 +475,10 @@ def cli() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--ahead", type=int, help="publish windows in flight (the relay's AHEAD)")
     ns = parser.parse_args()
+    if ns.ahead is not None:
+        RELAY_OPTIONS["ahead"] = ns.ahead
     configure("ERROR", json=True)
     uvloop = install_uvloop()
     figures = asyncio.run(stages_main(ns.rounds, ns.rate, ns.seconds))

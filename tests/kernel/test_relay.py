@@ -74,8 +74,10 @@ async def all_event_ids(pool: asyncpg.Pool) -> set[object]:
 class _Recording(Relay):
     """The relay, noting the order in which it sends and confirms its windows."""
 
-    def __init__(self, store: PostgresEventStore, nc: NATS, window: int, save_spacing: float = 0.0) -> None:
-        super().__init__(store, nc, window=window, save_spacing=save_spacing)
+    def __init__(
+        self, store: PostgresEventStore, nc: NATS, window: int, save_spacing: float = 0.0, ahead: int = 2
+    ) -> None:
+        super().__init__(store, nc, window=window, save_spacing=save_spacing, ahead=ahead)
         self.steps: list[tuple[str, int]] = []
 
     async def _send_window(self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int) -> list[Any]:
@@ -233,6 +235,21 @@ async def test_the_next_window_is_sent_before_the_one_before_is_confirmed(store:
     ]
     messages = await read_stream_messages(nc, SERVICE)
     assert [seq for seq, _ in messages] == list(range(1, 25))
+
+
+async def test_with_one_window_in_flight_each_is_confirmed_before_the_next_is_sent(
+    store: PostgresEventStore, nc: NATS
+) -> None:
+    for n in range(16):
+        await store.append(StreamId(AGGREGATE, "one-ahead"), n, [noted(n)], meta())
+    relay = _Recording(store, nc, window=8, ahead=1)
+    assert await relay.publish_pending() == 16
+    assert [step for step in relay.steps if step[0] != "save"] == [
+        ("send", 1),
+        ("confirm", 1),
+        ("send", 9),
+        ("confirm", 9),
+    ]
 
 
 async def test_windows_sent_ahead_of_duplicates_are_sent_again_in_order(store: PostgresEventStore, nc: NATS) -> None:

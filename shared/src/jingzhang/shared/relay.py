@@ -100,10 +100,13 @@ class Relay:
         mark_interval: float = 0.2,
         tracer: Tracer | None = None,
         save_spacing: float = SAVE_SPACING,
+        ahead: int = AHEAD,
     ) -> None:
         self.store = store
         self.nc = nc
         self.save_spacing = save_spacing
+        self.ahead = ahead
+        """Windows in flight at once (1: each window confirmed before the next is read)."""
         self._round_done = asyncio.Event()
         """Set when a round has nothing more to publish: its last position is saved without waiting."""
         self.js: JetStreamContext = nc.jetstream(timeout=ack_timeout)  # fail over as fast as acks time out
@@ -246,7 +249,7 @@ class Relay:
                     base = in_flight[-1].next_seq if in_flight else await self._stream_last_seq()
                     in_flight.append(_Window(batch, base, await self._send_window(batch, base)))
                     read_to = batch[-1][0]
-                    if len(in_flight) < AHEAD:
+                    if len(in_flight) < self.ahead:
                         continue  # read the next while JetStream stores this one
                 if not in_flight:
                     self._round_done.set()
