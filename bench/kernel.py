@@ -41,12 +41,12 @@ class Plan:
     http_rounds: int
     http_seconds: float
     reads_events: int = 100_000
-    reads_samples: int = 30
+    reads_samples: int = 100
     reads_budget: float = 60.0
 
 
-QUICK = Plan(3, 2.0, 20_000, 2, 2, 3.0, 2.0, 10, 50_000, 1, 2, 5.0, 100_000, 30, 60.0)
-FULL = Plan(5, 5.0, 50_000, 2, 3, 10.0, 5.0, 12, 1_000_000, 1, 3, 15.0, 1_000_000, 50, 120.0)
+QUICK = Plan(3, 2.0, 20_000, 2, 2, 3.0, 2.0, 10, 50_000, 1, 2, 5.0, 100_000, 100, 60.0)
+FULL = Plan(5, 5.0, 50_000, 2, 3, 10.0, 5.0, 12, 1_000_000, 1, 3, 15.0, 1_000_000, 200, 120.0)
 SECTIONS = ("appends", "flow", "latency", "max", "replay", "http", "reads")
 MAX_FLOOR = 50.0  # the max-rate search reports 0 only when even this rate falls behind
 
