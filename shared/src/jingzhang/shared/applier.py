@@ -38,7 +38,7 @@ from jingzhang.shared.envelope import Envelope, decode
 from jingzhang.shared.errors import UnknownEventType
 from jingzhang.shared.events import EventDecodeError
 from jingzhang.shared.logging import bound_to
-from jingzhang.shared.projection import Applicable, Projection, Tx, stream_key
+from jingzhang.shared.projection import BEGIN_APPLY, Applicable, Projection, Tx, stream_key
 from jingzhang.shared.store.postgres import PostgresEventStore
 
 log = structlog.get_logger(__name__)
@@ -137,14 +137,10 @@ class Applier:
             )
 
     async def _run(self, conn: asyncpg.Connection, items: list[_Item], *, careful: bool) -> list[Outcome]:
-        # one round trip each for the preamble and the streams' state: a batch is often one event
-        await conn.execute(
-            f'SET LOCAL search_path TO "{self.target_schema}", public;'
-            f" SELECT pg_advisory_xact_lock({int(self.projection.lock_key)})"
-        )
+        # one round trip for the lock, the search path and the streams' state: a batch is often one event
         events = [i for i in items if i.rejected is None]
         keys = sorted({i.key for i in events})
-        tracked, parked = await _stream_states(conn, keys)
+        tracked, parked = await _begin(conn, self.projection.lock_key, self.target_schema, keys)
         failures = await _failures(conn, [i.env.event_id for i in events if i.env]) if careful else {}
         blocked: set[str] = set()
         outcomes: list[Outcome] = []
@@ -357,13 +353,12 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-async def _stream_states(conn: asyncpg.Connection, keys: list[str]) -> tuple[dict[str, int], set[str]]:
-    """Each stream's applied version and whether it is parked, in one query."""
-    rows = await conn.fetch(
-        "SELECT stream_key, version, false AS parked FROM _tracking WHERE stream_key = ANY($1::text[])"
-        " UNION ALL SELECT stream_key, 0, true FROM _parked_streams WHERE stream_key = ANY($1::text[])",
-        keys,
-    )
+async def _begin(
+    conn: asyncpg.Connection, lock_key: int, schema: str, keys: list[str]
+) -> tuple[dict[str, int], set[str]]:
+    """The projection's lock and search path for this transaction, then each stream's applied version
+    and whether it is parked (`projection.BEGIN_APPLY_SQL`, which `install` creates)."""
+    rows = await conn.fetch(f"SELECT * FROM {BEGIN_APPLY}($1, $2, $3)", lock_key, schema, keys)
     return {r["stream_key"]: r["version"] for r in rows if not r["parked"]}, {
         r["stream_key"] for r in rows if r["parked"]
     }

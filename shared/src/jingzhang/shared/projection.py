@@ -154,10 +154,52 @@ def stream_key(env: Envelope) -> str:
     return f"{env.service}/{env.stream.aggregate_type}/{env.stream.aggregate_id}"
 
 
+BEGIN_APPLY = "jz_meta.begin_apply_v1"
+"""Called first in every transaction that applies events: see `BEGIN_APPLY_SQL`. Versioned by name: a
+kernel that needs another body creates `…_v2` beside it, so replicas of two releases can run at once."""
+
+BEGIN_APPLY_SQL = """
+CREATE SCHEMA IF NOT EXISTS jz_meta;
+CREATE OR REPLACE FUNCTION jz_meta.begin_apply_v1(lock_key bigint, target text, keys text[])
+RETURNS TABLE (stream_key text, version integer, parked boolean)
+LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+    PERFORM pg_advisory_xact_lock(lock_key);
+    PERFORM set_config('search_path', format('%I, public', target), true);
+    -- a query of its own, after the lock: a volatile function's query takes a fresh snapshot, so it sees
+    -- what the lock's previous holder committed (one statement that locked and read would not)
+    RETURN QUERY EXECUTE format(
+        'SELECT t.stream_key, t.version, false FROM %1$I._tracking t WHERE t.stream_key = ANY($1)'
+        ' UNION ALL SELECT p.stream_key, 0, true FROM %1$I._parked_streams p WHERE p.stream_key = ANY($1)',
+        target
+    ) USING keys;
+END
+$fn$;
+"""
+"""One round trip where there were two: the projection's advisory lock, its schema as the transaction's
+search path, then each stream's applied version and whether it is parked."""
+
+_FUNCTIONS_LOCK = 0x6A7A_6D65_7461_0001
+"""Taken while the kernel's functions are created, so concurrent installs do not race to replace them."""
+
+
+async def install_functions(conn: asyncpg.Connection) -> None:
+    """Create the kernel's functions in `jz_meta` if missing (in the caller's transaction)."""
+    present = "SELECT to_regnamespace('jz_meta') IS NOT NULL AND to_regprocedure($1) IS NOT NULL"
+    signature = f"{BEGIN_APPLY}(bigint,text,text[])"
+    if await conn.fetchval(present, signature):
+        return
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", _FUNCTIONS_LOCK)
+    if not await conn.fetchval(present, signature):
+        await conn.execute(BEGIN_APPLY_SQL)
+
+
 async def install(conn: asyncpg.Connection, projection: Projection, schema: str | None = None) -> None:
-    """Create the projection's schema, its tables and the kernel's bookkeeping tables (idempotent)."""
+    """Create the projection's schema, its tables and the kernel's bookkeeping tables and functions
+    (idempotent)."""
     target = schema or projection.schema
     async with conn.transaction():
+        await install_functions(conn)
         await conn.execute("SELECT pg_advisory_xact_lock($1)", projection.lock_key)
         await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{target}"')
         await conn.execute(f'SET LOCAL search_path TO "{target}", public')
