@@ -308,3 +308,43 @@ async def test_cancelling_a_relay_that_waits_for_acks_cancels_it(store: Postgres
     with pytest.raises(asyncio.CancelledError):
         await publishing
     await listener.unsubscribe()
+
+
+async def test_the_leader_reads_on_its_lock_connection_and_leads_again_when_it_is_lost(
+    store: PostgresEventStore, nc: NATS
+) -> None:
+    """A leading relay reads on the connection that holds its lock, not on the pool the commands append
+    through; when that connection dies (and the lock with it), the relay takes the lock again on a new
+    one and publishes what was appended meanwhile, each event once, in order."""
+    relay = Relay(store, nc, window=16, poll_interval=0.05)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        for n in range(10):
+            await store.append(StreamId(AGGREGATE, "lost"), n, [noted(n)], meta())
+
+        async def published_ten() -> bool:
+            return relay.published == 10
+
+        await eventually(published_ten)
+        own = relay._own
+        assert own is not None
+        assert relay.leading
+        reads = await store.pool.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%es.events%'", own.get_server_pid()
+        )
+        assert reads == 1, "the lock's connection ran the relay's last read"
+        await store.pool.execute("SELECT pg_terminate_backend($1)", own.get_server_pid())
+        for n in range(10, 20):
+            await store.append(StreamId(AGGREGATE, "lost"), n, [noted(n)], meta())
+
+        async def published_twenty_on_a_new_connection() -> bool:
+            return relay.published >= 20 and relay._own is not None and relay._own is not own
+
+        await eventually(published_twenty_on_a_new_connection)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 30)
+    messages = await read_stream_messages(nc, SERVICE)
+    assert_exactly_once_in_order(messages, await all_event_ids(store.pool))
+    assert len(messages) == 20

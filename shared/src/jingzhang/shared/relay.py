@@ -129,6 +129,9 @@ class Relay:
         """The last watermark published (see `watermark`)."""
         self.leading = False
         """True while this replica holds the relay lock and publishes; False on standby."""
+        self._own: asyncpg.Connection | None = None
+        """While leading, the connection that holds the relay lock: the rounds read on it, one statement
+        at a time, instead of taking a connection from the pool the service's commands append through."""
         self.tracer = tracer
         self.copy_watch = CopyWatch(nc, store.service)
         """Run while leading: the partitioned copy must follow the stream after a leader loss (see `copy_watch`)."""
@@ -150,12 +153,14 @@ class Relay:
                 return
         await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
         self.leading = True
+        self._own = conn
         watching = asyncio.Event()
         watch = asyncio.create_task(self.copy_watch.run(watching))
         try:
             await self._publish_loop(stop)
         finally:
             self.leading = False
+            self._own = None
             watching.set()
             await asyncio.gather(watch, return_exceptions=True)
             with contextlib.suppress(Exception):
@@ -181,6 +186,8 @@ class Relay:
                 await self._publish_mark(mark)
                 backoff = 0.1
             except Exception as exc:  # NATS down, timeouts: retry with backoff, never drop
+                if self._own is not None and self._own.is_closed():  # the lock went with it: lead again or stand by
+                    raise asyncpg.InterfaceError("the relay lock's connection was lost") from exc
                 log.warning("relay.publish_failed", error=repr(exc), retry_in=backoff)
                 self._last_seq = None
                 await _sleep_or_stop(stop, backoff)
@@ -199,7 +206,7 @@ class Relay:
         """The instant first, then in one statement the last event visible (everything committed
         before the instant is visible to it) and the checkpoint to go on from."""
         before = time.time()
-        row = await self.store.pool.fetchrow(
+        row = await (self._own or self.store.pool).fetchrow(
             "SELECT last.tx, last.position, c.tx_id::text::bigint AS checkpoint_tx, c.position AS checkpoint_position"
             " FROM es.relay_checkpoint AS c LEFT JOIN LATERAL ("
             "SELECT tx_id::text::bigint AS tx, position FROM es.events"
@@ -244,7 +251,7 @@ class Relay:
             position = checkpoint if checkpoint is not None else await self._checkpoint()
             read_to = position
             while True:
-                batch = await self.store.read_committed(read_to, self.window)
+                batch = await self.store.read_committed(read_to, self.window, self._own)
                 if batch:
                     base = in_flight[-1].next_seq if in_flight else await self._stream_last_seq()
                     in_flight.append(_Window(batch, base, await self._send_window(batch, base)))
