@@ -95,10 +95,13 @@ async def bench_latency(stack: Stack, nc: Any, plan: Plan) -> dict[str, dict[str
     order = list(rounds)
     results: dict[str, dict[str, Any]] = {name: {"ms": [], "append_ms": [], "rounds": []} for name in order}
     warmup = 200
+    ours: list[e2e.Round] = []
     for r in range(plan.e2e_rounds):
         for name in order if r % 2 == 0 else order[::-1]:  # A B C, C B A, …
             run = rounds[name]
             rnd = await run(stack, nc, 100 + r, 1000, plan.e2e_seconds)
+            if name == "ours":
+                ours.append(rnd)
             ms = e2e.latencies_ms(rnd.run.issued, rnd.stamps, warmup)
             if not ms:
                 raise RuntimeError(f"latency round {r + 1} {name}: the consumer stamped no event")
@@ -113,6 +116,7 @@ async def bench_latency(stack: Stack, nc: Any, plan: Plan) -> dict[str, dict[str
             }
             results[name]["rounds"].append(summary)
             log(f"latency round {r + 1} {name}: p50 {summary['p50']:.2f} ms, p99 {summary['p99']:.2f} ms, n {len(ms)}")
+    results["ours"]["stages"] = e2e.stage_summary(ours, warmup)  # where ours' latency goes
     return results
 
 
@@ -215,6 +219,7 @@ def summarise(plan: Plan, uvloop: bool, results: dict[str, Any]) -> dict[str, An
             "copy_hop_p99_ms": e2e.percentile(lat["copy"]["ms"], 99),
             "ratio_copy_raw_p99": e2e.percentile(lat["copy"]["ms"], 99) / raw_p99,
         }
+        figures |= lat["ours"].get("stages", {})
         # a p99 taken while ours fell behind is a backlog's: no latency target passes on it
         kept = all(x["kept_up"] for x in lat["ours"]["rounds"])
         targets["e2e p99 <= 8x raw hop p99"] = kept and figures["ratio_p99"] <= 8
@@ -430,6 +435,8 @@ async def main(quick: bool, uvloop: bool, sections: tuple[str, ...]) -> None:
         stack.stop()
     fig = summarise(plan, uvloop, results)
     print(render(fig, quick))
+    if "e2e_stage_events" in fig:
+        print(e2e.render_stages(fig) + "\n")
     print(json.dumps(fig, default=str))
 
 
