@@ -4,36 +4,16 @@ defers; and the state equals applying the same deliveries one by one, whatever t
 (duplicates, gaps, several streams interleaved)."""
 
 import random
-import uuid
 from collections.abc import Sequence
 
 import asyncpg
 import pytest
 
-from jingzhang.shared.applier import Applier, Delivery, Outcome
-from jingzhang.shared.envelope import Envelope, StreamId, encode
+from jingzhang.shared.applier import Applier, Outcome
 from jingzhang.shared.projection import Applicable, Projection, Tx, each, install
-from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, T0, apply_tally_many, expected_digest, tally
+from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, apply_tally_many, delivered, expected_digest, tally
 
 from .projection_helpers import snapshot
-
-
-def delivery(aggregate_id: str, version: int, amount: int, label: str = "") -> Delivery:
-    env = Envelope(
-        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{aggregate_id}/{version}"),
-        service=SERVICE,
-        stream=StreamId(AGGREGATE, aggregate_id),
-        version=version,
-        event_type="Noted",
-        schema_version=1,
-        data={"amount": amount, "label": label},
-        occurred_at=T0,
-        recorded_at=T0,
-        correlation_id=uuid.uuid4(),
-        causation_id=None,
-        actor="test",
-    )
-    return Delivery(f"jz.{SERVICE}.evt.{AGGREGATE}.{aggregate_id}.Noted", encode(env))
 
 
 @pytest.fixture
@@ -54,7 +34,7 @@ async def test_the_fast_pass_applies_a_batch_with_one_call_in_order(conn: asyncp
         apply=each(counted), apply_many=counted,
     )  # fmt: skip
     await install(conn, projection)
-    batch = [delivery(f"s{i % 3}", i // 3 + 1, i) for i in range(30)]
+    batch = [delivered(f"s{i % 3}", i // 3 + 1, i) for i in range(30)]
     assert await Applier(projection, None).apply_batch(conn, batch) == [Outcome.APPLIED] * 30
     assert len(calls) == 1, "one set-based call for the whole batch"
     assert calls[0] == [(f"s{i % 3}", i // 3 + 1) for i in range(30)]
@@ -71,10 +51,10 @@ async def test_a_failing_event_falls_back_to_one_at_a_time_and_defers_only_its_s
     await install(conn, projection)
     await conn.execute('INSERT INTO "proj_manyfail".poison VALUES ($1)', "bad")
     batch = [
-        delivery("ok", 1, 5),
-        delivery("sick", 1, 7, label="bad"),
-        delivery("ok", 2, 6),
-        delivery("sick", 2, 8),
+        delivered("ok", 1, 5),
+        delivered("sick", 1, 7, label="bad"),
+        delivered("ok", 2, 6),
+        delivered("sick", 2, 8),
     ]
     outcomes = await Applier(projection, None).apply_batch(conn, batch)
     assert outcomes == [Outcome.APPLIED, Outcome.DEFERRED, Outcome.APPLIED, Outcome.WAITING]
@@ -87,7 +67,7 @@ async def test_set_based_equals_one_by_one_on_messy_deliveries(conn: asyncpg.Con
     at random: the batched tally and the per-event tally end in the same state with the same outcomes."""
     rng = random.Random(seed)
     streams = {f"m{k}": [rng.randrange(1000) for _ in range(rng.randrange(1, 12))] for k in range(6)}
-    deliveries = [delivery(sid, v + 1, amount) for sid, amounts in streams.items() for v, amount in enumerate(amounts)]
+    deliveries = [delivered(sid, v + 1, amount) for sid, amounts in streams.items() for v, amount in enumerate(amounts)]
     rng.shuffle(deliveries)
     deliveries += rng.sample(deliveries, k=len(deliveries) // 4)  # redeliveries
     results = {}

@@ -4,32 +4,12 @@ after the lock, with a fresh snapshot), so an event applied meanwhile elsewhere 
 and projections installed at once on a fresh database create the function once, without a race."""
 
 import asyncio
-import uuid
 
 import asyncpg
 
-from jingzhang.shared.applier import Applier, Delivery, Outcome
-from jingzhang.shared.envelope import Envelope, StreamId, encode
+from jingzhang.shared.applier import Applier, Outcome
 from jingzhang.shared.projection import Projection, install
-from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, T0, tally
-
-
-def delivery(aggregate_id: str, version: int, amount: int) -> Delivery:
-    env = Envelope(
-        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"begin/{aggregate_id}/{version}"),
-        service=SERVICE,
-        stream=StreamId(AGGREGATE, aggregate_id),
-        version=version,
-        event_type="Noted",
-        schema_version=1,
-        data={"amount": amount},
-        occurred_at=T0,
-        recorded_at=T0,
-        correlation_id=uuid.uuid4(),
-        causation_id=None,
-        actor="test",
-    )
-    return Delivery(f"jz.{SERVICE}.evt.{AGGREGATE}.{aggregate_id}.Noted", encode(env))
+from jingzhang.shared.testing.sample import delivered, tally
 
 
 async def test_a_batch_waiting_for_the_lock_sees_what_its_holder_committed(pool: asyncpg.Pool) -> None:
@@ -42,9 +22,9 @@ async def test_a_batch_waiting_for_the_lock_sees_what_its_holder_committed(pool:
     try:
         holder = first.transaction()
         await holder.start()
-        assert await applier.apply_joined(first, applier.decode([delivery("s", 1, 5)])) == [Outcome.APPLIED]
+        assert await applier.apply_joined(first, applier.decode([delivered("s", 1, 5)])) == [Outcome.APPLIED]
         # the same event, delivered to a second consumer (a handover): it waits for the projection's lock
-        waiting = asyncio.create_task(applier.apply_batch(second, [delivery("s", 1, 5)]))
+        waiting = asyncio.create_task(applier.apply_batch(second, [delivered("s", 1, 5)]))
         await asyncio.sleep(0.5)
         assert not waiting.done()
         await holder.commit()
@@ -67,5 +47,5 @@ async def test_projections_installed_at_once_on_a_fresh_database_all_apply(pool:
     await asyncio.gather(*(install_one(p) for p in projections))
     async with pool.acquire() as conn:
         for i, p in enumerate(projections):
-            assert await Applier(p, None).apply_batch(conn, [delivery(f"f{i}", 1, i)]) == [Outcome.APPLIED]
+            assert await Applier(p, None).apply_batch(conn, [delivered(f"f{i}", 1, i)]) == [Outcome.APPLIED]
     assert await pool.fetchval("SELECT count(*) FROM pg_proc WHERE proname = 'begin_apply_v1'") == 1

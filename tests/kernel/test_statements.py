@@ -2,18 +2,17 @@
 statements in order, runs of the same SQL pipelined, with the same effect as one event at a time; a
 failing row sends the batch to the one-at-a-time pass, where only its stream waits."""
 
-import uuid
 from collections.abc import Iterator
 
 import asyncpg
 import pytest
 
-from jingzhang.shared.applier import Applier, Delivery, Outcome
-from jingzhang.shared.envelope import Envelope, StreamId, encode
+from jingzhang.shared.applier import Applier, Outcome
+from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, install
 from jingzhang.shared.statements import Statement, applying, run, sql, table_of
-from jingzhang.shared.testing.sample import AGGREGATE, REGISTRY, SERVICE, T0, Noted
+from jingzhang.shared.testing.sample import AGGREGATE, REGISTRY, SERVICE, Noted, delivered
 
 SQL = """
 CREATE TABLE IF NOT EXISTS account (
@@ -51,24 +50,6 @@ def projection(name: str, batched: bool) -> Projection:
     )
 
 
-def delivery(aggregate_id: str, version: int, amount: int) -> Delivery:
-    env = Envelope(
-        event_id=uuid.uuid4(),
-        service=SERVICE,
-        stream=StreamId(AGGREGATE, aggregate_id),
-        version=version,
-        event_type="Noted",
-        schema_version=1,
-        data={"amount": amount},
-        occurred_at=T0,
-        recorded_at=T0,
-        correlation_id=uuid.uuid4(),
-        causation_id=None,
-        actor="test",
-    )
-    return Delivery(f"jz.{SERVICE}.evt.{AGGREGATE}.{aggregate_id}.Noted", encode(env))
-
-
 @pytest.fixture
 async def conn(pool: asyncpg.Pool) -> asyncpg.Connection:
     async with pool.acquire() as connection:
@@ -97,7 +78,7 @@ async def test_run_keeps_the_order_of_statements_across_runs_of_the_same_sql(con
 
 
 async def test_a_batch_of_statements_equals_one_event_at_a_time(conn: asyncpg.Connection) -> None:
-    batch = [delivery(f"s{i % 4}", i // 4 + 1, i) for i in range(40)]
+    batch = [delivered(f"s{i % 4}", i // 4 + 1, i) for i in range(40)]
     results = {}
     for batched in (True, False):
         p = projection(f"stmts{'b' if batched else 'e'}", batched)
@@ -111,7 +92,7 @@ async def test_a_batch_of_statements_equals_one_event_at_a_time(conn: asyncpg.Co
 async def test_a_failing_row_defers_only_its_stream(conn: asyncpg.Connection) -> None:
     p = projection("stmtsfail", True)
     await install(conn, p)
-    batch = [delivery("ok", 1, 5), delivery("broke", 1, -1), delivery("ok", 2, 6), delivery("broke", 2, 9)]
+    batch = [delivered("ok", 1, 5), delivered("broke", 1, -1), delivered("ok", 2, 6), delivered("broke", 2, 9)]
     outcomes = await Applier(p, None).apply_batch(conn, batch)
     assert outcomes == [Outcome.APPLIED, Outcome.DEFERRED, Outcome.APPLIED, Outcome.WAITING]
     assert await accounts(conn, p) == {"ok": (11, "5;6;")}

@@ -9,7 +9,8 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from jingzhang.shared.envelope import Envelope, Metadata, NewEvent
+from jingzhang.shared.applier import Delivery
+from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId, encode
 from jingzhang.shared.events import DomainEvent, EventRegistry
 from jingzhang.shared.projection import Applicable, Projection, Source, Tx
 
@@ -54,6 +55,26 @@ def meta(actor: str = "test") -> Metadata:
 
 def noted(amount: int, label: str = "") -> NewEvent:
     return NewEvent(Noted(amount=amount, label=label), T0)
+
+
+def delivered(aggregate_id: str, version: int, amount: int, label: str = "") -> Delivery:
+    """`Noted` as a consumer receives it from NATS, without a store or a relay: version `version` of the
+    ledger `aggregate_id`, its event id derived from both (a redelivery carries the same)."""
+    env = Envelope(
+        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"ledger/{aggregate_id}/{version}"),
+        service=SERVICE,
+        stream=StreamId(AGGREGATE, aggregate_id),
+        version=version,
+        event_type="Noted",
+        schema_version=1,
+        data={"amount": amount, "label": label},
+        occurred_at=T0,
+        recorded_at=T0,
+        correlation_id=uuid.uuid4(),
+        causation_id=None,
+        actor="test",
+    )
+    return Delivery(env.subject, encode(env))
 
 
 TALLY_SQL = """
