@@ -25,7 +25,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import Error as JetStreamError
 from nats.js.errors import NotFoundError
 
-from jingzhang.shared import sessions
+from jingzhang.shared import pools, sessions
 from jingzhang.shared.consumer import ProjectionConsumer, consumer_groups, ensure_consumer
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.migrations import prepare as prepare_projections
@@ -66,15 +66,13 @@ async def connect_nats(url: str, name: str, inbox: str = "_INBOX") -> NATS:
 
 
 async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(  # a connection that cannot be made in 5 s is an outage: answer 503
+    return await pools.create(  # a connection that cannot be made in 5 s is an outage: answer 503
         settings.database_url,
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
-        timeout=5.0,
+        connect_timeout=5.0,
         reset=sessions.reset,  # only connections that took session state (see `sessions`)
     )
-    assert pool is not None
-    return pool
 
 
 def replica_id() -> str:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from jingzhang.shared import sessions
+from jingzhang.shared import pools, sessions
 from jingzhang.shared.privacy.cache import KeyCache
 from jingzhang.shared.privacy.crypto import MasterKeyRing
 from jingzhang.shared.privacy.errors import MasterKeyMissing
@@ -43,13 +43,12 @@ async def open_keystore(settings: ServiceSettings, service_pool: asyncpg.Pool) -
     master = master_keys(settings)
     own_pool = None
     if settings.keystore_url:
-        own_pool = await asyncpg.create_pool(
+        own_pool = await pools.create(
             settings.keystore_url,
             min_size=1,
             max_size=settings.db_pool_max,
             reset=sessions.reset,  # no reset query on every release: only the cache's listener holds session state
         )
-        assert own_pool is not None
     pool = own_pool or service_pool
     cache = KeyCache() if settings.keystore_cache else None
     keystore = PostgresKeyStore(pool, master, cache)
