@@ -15,6 +15,7 @@ process that stamps each message when `fetch` returns it.
 import argparse
 import asyncio
 import contextlib
+import functools
 import itertools
 import json
 import os
@@ -197,7 +198,8 @@ transaction committed."""
 
 
 RELAY_OPTIONS: dict[str, Any] = {}
-"""Overrides of the relay's settings for ours' rounds (set by `--ahead`), to compare them; none by default."""
+"""Overrides of the relay's settings for ours' rounds (set by `--ahead`, `--single`), to compare them;
+none by default."""
 
 
 class StampedRelay(Relay):
@@ -238,14 +240,20 @@ class StampedRelay(Relay):
     def _step(self, name: str, began: float, now: float) -> None:
         self.steps.setdefault(name, []).append(now - began)
 
-    async def _send_window(
-        self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int
-    ) -> "list[asyncio.Future[PubAck]]":
+    async def _send_window(self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int) -> Any:
         began = time.monotonic()
-        futures = await super()._send_window(batch, base)
-        self._step("send_window", began, time.monotonic())
+        window = await super()._send_window(batch, base)
+        now = time.monotonic()
+        self._step("send_window", began, now)
         self.steps.setdefault("window_size", []).append(float(len(batch)))
-        return futures
+        self.steps.setdefault("atomic_windows", []).append(1.0 if window.atomic else 0.0)
+        if window.atomic:  # only the commit went through the publisher: the batch was written by now
+            (commit,) = window.futures
+            for _, env in batch:
+                seen = self.stages.setdefault(env.subject, {})
+                seen["sent"] = now
+                commit.add_done_callback(functools.partial(_acked, seen=seen))
+        return window
 
     async def _confirm_window(self, sent: Any) -> tuple[int, bool]:
         began = time.monotonic()
@@ -321,7 +329,7 @@ def stage_summary(rounds: list[Round], warmup: int) -> dict[str, Any]:
         for what, count in rnd.consumer.items():
             consumer[what] = consumer.get(what, 0) + count
     for step, values in steps.items():
-        scale = 1.0 if step == "window_size" else 1000.0
+        scale = 1.0 if step in ("window_size", "atomic_windows") else 1000.0
         figures[f"e2e_relay_{step}_ms" if scale > 1 else f"e2e_relay_{step}"] = {
             "calls": len(values),
             "mean": round(statistics.fmean(values) * scale, 3) if values else None,
@@ -476,9 +484,12 @@ def cli() -> None:
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--ahead", type=int, help="publish windows in flight (the relay's AHEAD)")
+    parser.add_argument("--single", action="store_true", help="single publishes only, no atomic batches")
     ns = parser.parse_args()
     if ns.ahead is not None:
         RELAY_OPTIONS["ahead"] = ns.ahead
+    if ns.single:
+        RELAY_OPTIONS["atomic"] = False
     configure("ERROR", json=True)
     uvloop = install_uvloop()
     figures = asyncio.run(stages_main(ns.rounds, ns.rate, ns.seconds))

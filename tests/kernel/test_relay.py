@@ -80,7 +80,7 @@ class _Recording(Relay):
         super().__init__(store, nc, window=window, save_spacing=save_spacing, ahead=ahead)
         self.steps: list[tuple[str, int]] = []
 
-    async def _send_window(self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int) -> list[Any]:
+    async def _send_window(self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int) -> Any:
         self.steps.append(("send", batch[0][1].version))
         return await super()._send_window(batch, base)
 

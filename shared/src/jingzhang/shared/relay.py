@@ -14,6 +14,21 @@ same holds across the windows in flight: after a break every later one is droppe
 `Nats-Msg-Id` (the event id) makes a republish after a crash a duplicate within the stream's
 duplicate window. The checkpoint is saved behind the windows, never holding up the next one.
 
+How a window is sent: as one JetStream atomic batch (ADR-50, nats-server 2.12+) where the stream
+allows it (`allow_atomic`, set by `streams.provision`): its messages carry `Nats-Batch-Id` and
+`Nats-Batch-Sequence`, the last `Nats-Batch-Commit`, and the server stores the whole window or none
+of it and answers once, for the commit, with the last sequence and the count. The first message
+carries `Nats-Expected-Last-Sequence` (the server checks every such header of a batch against the
+stream as it was before the batch, so it goes on the first message only), so a batch lands right
+after the window before it or not at all, and pipelined batches keep the order as single publishes
+do. Each message keeps its `Nats-Msg-Id`, but a batch holding an id the stream has
+already stored is refused whole (error 10201) rather than acknowledged as a duplicate: such a
+window (sent again by a leader that took over from one that crashed before saving its checkpoint,
+or after a lost commit ack) is sent again as single publishes, where the duplicates are
+acknowledged and skipped. Single publishes (pipelined, each acknowledged) are also the path for a
+window of one event (a batch of one saves nothing), for more than `MAX_BATCH` events, and for a
+stream that does not allow batches (a deployment whose streams were not provisioned since).
+
 When NATS is down the relay backs off and retries; appends do not depend on it.
 
 How it learns of new events: the process that appends tells it (`Wakeup`, which the runtime hands
@@ -33,6 +48,7 @@ import collections
 import contextlib
 import json
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -65,10 +81,16 @@ NOTIFY_SPACING = 0.005
 
 
 AHEAD = 2
+"""Publish windows in flight at once: the next is read and sent while JetStream stores the one before."""
 SAVE_SPACING = 0.02
 """Seconds between two checkpoint saves while windows keep coming (each save is a commit beside the
 appends'); the position a round ends at is saved at once."""
-"""Publish windows in flight at once: the next is read and sent while JetStream stores the one before."""
+MAX_BATCH = 1000
+"""The most messages JetStream takes in one atomic batch (ADR-50; nats-server's `streamMaxBatchSize`)."""
+BATCH_HOLDS_DUPLICATE = 10201
+"""'atomic publish batch contains duplicate message id': nothing of the batch was stored."""
+ATOMIC_DISABLED = 10174
+"""'atomic publish is disabled': the stream was not provisioned with `allow_atomic`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +99,9 @@ class _Window:
     base: int
     """The stream's last sequence its first publish expects."""
     futures: list["asyncio.Future[PubAck]"]
+    """One per publish; for an atomic batch, the commit's alone."""
+    atomic: bool = False
+    """Sent as one atomic batch: stored whole or not at all, confirmed by the commit's ack."""
 
     @property
     def next_seq(self) -> int:
@@ -101,8 +126,18 @@ class Relay:
         tracer: Tracer | None = None,
         save_spacing: float = SAVE_SPACING,
         ahead: int = AHEAD,
+        atomic: bool = True,
     ) -> None:
         self.store = store
+        self.atomic = atomic
+        """Send windows as atomic batches where the stream allows it (False: single publishes only)."""
+        self._allows_atomic = False
+        """Whether the stream allows atomic batches, as its configuration said when last read."""
+        self._single_through: CommitPosition | None = None
+        """Windows starting at or before this position go as single publishes (a batch of them was
+        refused for holding an event the stream already has, or because the stream refuses batches)."""
+        self._send_singly = False
+        """The window just refused as a batch is to be sent again at once, as single publishes."""
         self.nc = nc
         self.save_spacing = save_spacing
         self.ahead = ahead
@@ -254,7 +289,7 @@ class Relay:
                 batch = await self.store.read_committed(read_to, self.window, self._own)
                 if batch:
                     base = in_flight[-1].next_seq if in_flight else await self._stream_last_seq()
-                    in_flight.append(_Window(batch, base, await self._send_window(batch, base)))
+                    in_flight.append(await self._send_window(batch, base))
                     read_to = batch[-1][0]
                     if len(in_flight) < self.ahead:
                         continue  # read the next while JetStream stores this one
@@ -276,6 +311,9 @@ class Relay:
                     read_to = position
                     self._last_seq = None  # resynchronise with the stream before the next window
                     if confirmed == 0:
+                        if self._send_singly:  # refused as a batch: again at once, singly
+                            self._send_singly = False
+                            continue
                         raise WindowBroken(f"could not publish {sent.batch[0][1].event_id}")
         finally:
             self._drop(in_flight)
@@ -309,10 +347,23 @@ class Relay:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._round_done.wait(), self.save_spacing)
 
-    async def _send_window(
+    async def _send_window(self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int) -> _Window:
+        """Write the window's publishes, the first expecting the stream's last sequence to be `base`."""
+        if self._as_batch(batch):
+            return _Window(batch, base, await self._send_batch(batch, base), atomic=True)
+        return _Window(batch, base, await self._send_singly_window(batch, base))
+
+    def _as_batch(self, batch: Sequence[tuple[CommitPosition, Envelope]]) -> bool:
+        return (
+            self.atomic
+            and self._allows_atomic
+            and 1 < len(batch) <= MAX_BATCH
+            and (self._single_through is None or batch[0][0] > self._single_through)
+        )
+
+    async def _send_singly_window(
         self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int
     ) -> list[asyncio.Future[PubAck]]:
-        """Write the window's publishes, the first expecting the stream's last sequence to be `base`."""
         futures: list[asyncio.Future[PubAck]] = []
         try:
             for offset, (_, env) in enumerate(batch):
@@ -328,11 +379,64 @@ class Relay:
             raise
         return futures
 
+    async def _send_batch(
+        self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int
+    ) -> list[asyncio.Future[PubAck]]:
+        """One atomic batch: only the commit (the last message) asks for an ack; the server answers
+        it once the whole window is stored, or refuses the whole window."""
+        batch_id = uuid.uuid4().hex
+        last = len(batch)
+        for number, (_, env) in enumerate(batch, start=1):
+            headers = {
+                "Nats-Msg-Id": str(env.event_id),
+                "Content-Type": CLOUDEVENTS_CONTENT_TYPE,
+                "Nats-Batch-Id": batch_id,
+                "Nats-Batch-Sequence": str(number),
+            }
+            if number == 1:  # checked against the stream before the batch, so on the first message only
+                headers["Nats-Expected-Last-Sequence"] = str(base)
+            self._trace(env, headers)
+            if number < last:
+                await self.nc.publish(env.subject, encode(env), headers=headers)
+            else:
+                headers["Nats-Batch-Commit"] = "1"
+                return [await self.publisher.publish(env.subject, encode(env), headers)]
+        raise AssertionError("an atomic batch has at least one message")
+
     async def _confirm_window(self, sent: "_Window") -> tuple[int, bool]:
         try:
+            if sent.atomic:
+                return await self._confirmed_batch(sent)
             return await self._confirmed(sent.futures)
         finally:
             self.publisher.forget(sent.futures)
+
+    async def _confirmed_batch(self, sent: "_Window") -> tuple[int, bool]:
+        """All of the window (the commit's ack says the batch took the sequences after `base`) or
+        nothing; a window refused for holding an event already stored, or by a stream that does not
+        allow batches, is marked to be sent again at once as single publishes."""
+        (commit,) = sent.futures
+        done, _ = await asyncio.wait([commit], timeout=self.ack_timeout)
+        if commit not in done or commit.cancelled():
+            return 0, True
+        exc = commit.exception()
+        if isinstance(exc, APIError):
+            if exc.err_code in (BATCH_HOLDS_DUPLICATE, ATOMIC_DISABLED):
+                self._single_through = sent.batch[-1][0]
+                self._send_singly = True
+                if exc.err_code == ATOMIC_DISABLED:
+                    self._allows_atomic = False
+            elif exc.err_code not in WRONG_LAST_SEQUENCE:
+                log.warning("relay.batch_rejected", error=str(exc))
+            return 0, True
+        if isinstance(exc, OSError | TimeoutError):
+            return 0, True
+        ack = commit.result()  # any other failure (a reply we cannot read) fails the round
+        if ack.seq != sent.next_seq or ack.batch_size != len(sent.batch):
+            log.warning("relay.batch_ack_unexpected", seq=ack.seq, count=ack.batch_size, expected=sent.next_seq)
+            return 0, True  # resynchronise with the stream; what it holds comes back as duplicates
+        self._last_seq = ack.seq
+        return len(sent.batch), True
 
     def _trace(self, env: Envelope, headers: dict[str, str]) -> None:
         """Carry the correlation's trace (see `tracing`) to the consumers, through a publish span if traced."""
@@ -375,6 +479,7 @@ class Relay:
         if self._last_seq is None:
             info = await self.js.stream_info(self.stream)
             self._last_seq = int(info.state.last_seq)
+            self._allows_atomic = bool(info.config.allow_atomic)
         return self._last_seq
 
     async def _checkpoint(self) -> CommitPosition:
@@ -445,6 +550,8 @@ class PipelinedPublisher:
                         seq=reply["seq"],
                         domain=reply.get("domain"),
                         duplicate=reply.get("duplicate"),
+                        batch_id=reply.get("batch"),
+                        batch_size=reply.get("count"),
                     )
                 )
         except Exception as exc:  # a reply we cannot read counts as a failed publish

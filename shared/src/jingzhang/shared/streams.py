@@ -7,6 +7,13 @@ truth; `republish` rebuilds a lost stream from it.
 Each service stream has a partitioned copy (`JZ_<SERVICE>_P8`) that the server fills by sourcing it
 through a subject transform; only the projection consumers read it (see `partitions` for why the
 published subjects stay as they are).
+
+The service streams allow atomic batches (`allow_atomic`, nats-server 2.12+), which the relay sends.
+A stream provisioned before that gets the setting from the next `provision` (an update; the server
+allows switching it on for an existing stream), and its relay publishes singly until it reads the
+stream's configuration again (on taking the lead, or after any break). The copy does not need it: a
+source takes batched messages one by one and drops their batch headers; a mirror could not be made
+with it (nats-server refuses `allow_atomic` on a mirror) but can mirror a stream that has it.
 """
 
 import contextlib
@@ -49,6 +56,7 @@ class StreamSpec:
             duplicate_window=DUPLICATE_WINDOW.total_seconds(),
             max_msg_size=MAX_MESSAGE_BYTES,
             allow_direct=True,
+            allow_atomic=True,  # the relay sends each window as one atomic batch (see `relay`)
         )
 
     def partitioned_config(self) -> StreamConfig:
