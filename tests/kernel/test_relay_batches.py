@@ -134,3 +134,19 @@ async def test_a_stream_without_atomic_batches_is_published_singly_until_provisi
     messages = await stored(nc, stream_name(SERVICE))
     assert batches(messages)[7:] == [[11], [12], [13], [14]]
     assert [(seq, version) for seq, version, _ in messages] == [(n, n) for n in range(1, 15)]
+
+
+async def test_a_window_the_server_cannot_take_as_a_batch_now_goes_singly(store: PostgresEventStore, nc: NATS) -> None:
+    """The server keeps at most 50 batches open on a stream (ADR-50): with 50 left open by someone
+    else (never committed; abandoned after 10 s), the relay's batch is refused as incomplete and
+    the window goes singly at once instead of failing the round until they time out."""
+    for n in range(50):
+        headers = {"Nats-Batch-Id": f"open{n}", "Nats-Batch-Sequence": "1"}
+        await nc.publish(f"jz.{SERVICE}.evt.{AGGREGATE}.open.Noted", b"{}", headers=headers)
+    await nc.flush()
+    await append(store, "crowded", 0, 8)
+    relay = Relay(store, nc, window=4)
+    assert await relay.publish_pending() == 8
+    messages = await stored(nc, stream_name(SERVICE))
+    assert [(seq, version) for seq, version, _ in messages] == [(n, n) for n in range(1, 9)]
+    assert batches(messages) == [[n] for n in range(1, 9)]

@@ -26,8 +26,10 @@ already stored is refused whole (error 10201) rather than acknowledged as a dupl
 window (sent again by a leader that took over from one that crashed before saving its checkpoint,
 or after a lost commit ack) is sent again as single publishes, where the duplicates are
 acknowledged and skipped. Single publishes (pipelined, each acknowledged) are also the path for a
-window of one event (a batch of one saves nothing), for more than `MAX_BATCH` events, and for a
-stream that does not allow batches (a deployment whose streams were not provisioned since).
+window of one event (a batch of one saves nothing), for more than `MAX_BATCH` events, for a stream
+that does not allow batches (a deployment whose streams were not provisioned since), for a window
+the server refuses as a batch for its limits (over 50 open batches on the stream, 1,000 on the
+server), and, for good, against a server that refuses `Nats-Msg-Id` in a batch (`IDS_UNSUPPORTED`).
 
 When NATS is down the relay backs off and retries; appends do not depend on it.
 
@@ -91,6 +93,13 @@ BATCH_HOLDS_DUPLICATE = 10201
 """'atomic publish batch contains duplicate message id': nothing of the batch was stored."""
 ATOMIC_DISABLED = 10174
 """'atomic publish is disabled': the stream was not provisioned with `allow_atomic`."""
+IDS_UNSUPPORTED = 10177
+"""'atomic publish unsupported header used': servers before `Nats-Msg-Id` was allowed in a batch
+(ADR-50 as released with 2.12 refuses it; 2.15.1 takes it and dedupes by it)."""
+BATCH_REFUSED = {ATOMIC_DISABLED, 10175, 10176, IDS_UNSUPPORTED, 10179, 10199, BATCH_HOLDS_DUPLICATE}
+"""The refusals of a batch as such (none of it stored; ADR-50's codes: disabled, sequence missing,
+incomplete or abandoned, as over the server's 50 open batches per stream, an unsupported header,
+a bad id, over the server's size limit; and a duplicate id): the window goes again at once, singly."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +147,8 @@ class Relay:
         refused for holding an event the stream already has, or because the stream refuses batches)."""
         self._send_singly = False
         """The window just refused as a batch is to be sent again at once, as single publishes."""
+        self._ids_refused = False
+        """The server refuses `Nats-Msg-Id` in a batch (an older one): single publishes from then on."""
         self.nc = nc
         self.save_spacing = save_spacing
         self.ahead = ahead
@@ -357,6 +368,7 @@ class Relay:
         return (
             self.atomic
             and self._allows_atomic
+            and not self._ids_refused
             and 1 < len(batch) <= MAX_BATCH
             and (self._single_through is None or batch[0][0] > self._single_through)
         )
@@ -413,19 +425,21 @@ class Relay:
 
     async def _confirmed_batch(self, sent: "_Window") -> tuple[int, bool]:
         """All of the window (the commit's ack says the batch took the sequences after `base`) or
-        nothing; a window refused for holding an event already stored, or by a stream that does not
-        allow batches, is marked to be sent again at once as single publishes."""
+        nothing; a window refused as a batch (holding an event already stored, a stream that does not
+        allow batches, the server's limits) is marked to be sent again at once as single publishes."""
         (commit,) = sent.futures
         done, _ = await asyncio.wait([commit], timeout=self.ack_timeout)
         if commit not in done or commit.cancelled():
             return 0, True
         exc = commit.exception()
         if isinstance(exc, APIError):
-            if exc.err_code in (BATCH_HOLDS_DUPLICATE, ATOMIC_DISABLED):
+            if exc.err_code in BATCH_REFUSED:
                 self._single_through = sent.batch[-1][0]
                 self._send_singly = True
-                if exc.err_code == ATOMIC_DISABLED:
-                    self._allows_atomic = False
+                self._allows_atomic = self._allows_atomic and exc.err_code != ATOMIC_DISABLED
+                self._ids_refused = self._ids_refused or exc.err_code == IDS_UNSUPPORTED
+                if exc.err_code != BATCH_HOLDS_DUPLICATE:
+                    log.info("relay.batch_refused", error=str(exc))
             elif exc.err_code not in WRONG_LAST_SEQUENCE:
                 log.warning("relay.batch_rejected", error=str(exc))
             return 0, True
