@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 
 from jingzhang.assignment.domain.events import ChiefRelieved, EnterpriseClass, Slot
 from jingzhang.evaluation.domain.events import ChiefRated, SpotCheckAnswerRecorded
-from jingzhang.evaluation.domain.facts import Facts
+from jingzhang.evaluation.domain.facts import Facts, _learned_times
 from jingzhang.evaluation.domain.figures import figure_table
 from jingzhang.evaluation.domain.period import Period
 from jingzhang.evaluation.domain.reports import RankingPolicy, yearly_ranking
 from jingzhang.evaluation.domain.scorecard import scorecard
 from jingzhang.evaluation.projections.facts import PROJECTION as FACTS
-from jingzhang.evaluation.projections.loader import read_facts, read_reading
+from jingzhang.evaluation.projections.loader import learned_since, read_facts, read_reading
 from jingzhang.evaluation.reads import Scope
 from jingzhang.shared.applier import Applier, Delivery, Outcome
 from jingzhang.shared.envelope import StreamId, encode
@@ -224,6 +224,11 @@ async def test_a_read_of_one_period_equals_the_recomputation_from_every_fact(
     scoped = reading.facts
 
     assert (as_of or reading.now_or_later(now)) == instant
+    exact = everything.latest_learned()
+    if exact is not None and exact >= now:  # `Reading.latest`: the latest itself when not before now
+        assert reading.latest == exact
+    else:  # else no earlier than it and earlier than now
+        assert reading.latest is None or ((exact is None or exact <= reading.latest) and reading.latest < now)
     assert figure_table(scoped, period.start, period.end, instant) == figure_table(
         everything, period.start, period.end, instant
     )
@@ -232,6 +237,26 @@ async def test_a_read_of_one_period_equals_the_recomputation_from_every_fact(
     if period == Period.year(period.start.year):
         year = period.start.year
         assert yearly_ranking(scoped, year, POLICY, instant) == yearly_ranking(everything, year, POLICY, instant)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=st.tuples(assignment(), appeals(), patrols(), own()), since=instants)
+async def test_the_times_learned_since_an_instant_are_every_kind_of_facts_times_from_then(
+    pool: asyncpg.Pool, history: tuple[list[Step], ...], since: datetime
+) -> None:
+    """What the reading looks for when the indexes' bound is not before now (`loader.learned_since`):
+    the learned times of every kind of fact from `since` on, found without loading every fact."""
+    schema = await applied(pool, [step for part in history for step in part])
+    try:
+        async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            await conn.execute(f'SET LOCAL search_path TO "{schema}", public')
+            everything = await read_facts(conn)
+            times = set(_learned_times(everything))
+            first = min(times)
+            assert await learned_since(conn, first) == times
+            assert await learned_since(conn, since) == {t for t in times if t >= since}
+    finally:
+        await pool.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 async def test_a_read_of_one_year_loads_that_years_facts_only(pool: asyncpg.Pool) -> None:

@@ -19,7 +19,7 @@ grows with the period, not with all of history; `read_facts` without a scope rea
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -100,30 +100,75 @@ SELECT greatest(
 """No earlier than any learned time `Facts.latest_learned` takes (every `learned_at`, a span's end and a
 forum's are events' `occurred_at`; the rest are the appeals' milestones and the duties' fulfilment),
 each found in an index."""
+_LATE = """
+WITH late AS (SELECT event_id, occurred_at FROM fact_events WHERE occurred_at >= $1),
+     known AS (SELECT a.* FROM appeals a WHERE a.merged_into IS NULL
+               AND EXISTS (SELECT 1 FROM fact_events l WHERE l.event_id = a.event_id))
+SELECT DISTINCT at FROM (
+    SELECT l.occurred_at AS at FROM late l JOIN activities t USING (event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN ratings t USING (event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN spot_check_answers t USING (event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN officers t USING (event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN enterprise_spans t USING (event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN chief_terms t USING (event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN police_offices t USING (event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN officers t ON t.ended_by = l.event_id
+        WHERE t.active_until IS NOT NULL AND EXISTS (SELECT 1 FROM fact_events f WHERE f.event_id = t.event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN enterprise_spans t ON t.ended_by = l.event_id
+        WHERE t.active_until IS NOT NULL AND EXISTS (SELECT 1 FROM fact_events f WHERE f.event_id = t.event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN chief_terms t ON t.ended_by = l.event_id
+        WHERE t.active_until IS NOT NULL AND EXISTS (SELECT 1 FROM fact_events f WHERE f.event_id = t.event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN police_offices t ON t.ended_by = l.event_id
+        WHERE t.active_until IS NOT NULL AND EXISTS (SELECT 1 FROM fact_events f WHERE f.event_id = t.event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN duties t USING (event_id)
+    UNION ALL SELECT d.fulfilled_at FROM duties d WHERE d.fulfilled_at >= $1
+        AND EXISTS (SELECT 1 FROM fact_events f WHERE f.event_id = d.event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN known a USING (event_id)
+    UNION ALL SELECT l.occurred_at FROM late l JOIN forum_appeals f USING (event_id) JOIN known a USING (appeal_id)
+    UNION ALL SELECT a.routed_at FROM known a WHERE a.routed_at >= $1
+    UNION ALL SELECT a.first_response_at FROM known a WHERE a.first_response_at >= $1
+    UNION ALL SELECT a.closed_at FROM known a WHERE a.closed_at >= $1
+    UNION ALL SELECT a.rating_at FROM known a WHERE a.rating_at >= $1 AND a.rating_level IS NOT NULL
+    UNION ALL SELECT r FROM known a, unnest(a.reopened_at) r WHERE a.reopened_at <> '{}' AND r >= $1
+) times"""
+"""The learned times of every fact (`Facts.latest_learned` takes their maximum) that are `$1` or later,
+looked for only among those (the events that occurred then, the appeals' milestones and the duties'
+fulfilment, by their indexes), so its cost follows what happened since `$1`, not all of history."""
 _POSITION = "SELECT 'fact_events'::regclass::oid::bigint AS tables, coalesce(max(seq), 0) AS seq FROM fact_events"
 
 
 async def load_reading(pool: asyncpg.Pool, scope: Scope, now: datetime) -> Reading:
     """What can matter for `scope`, the position it was read at and the latest learned time, in one
     snapshot. The latest is exact only when it is not earlier than `now` (see `Reading.latest`): the bound the
-    indexes give is enough otherwise, and the full load that makes it exact is kept for that rare case
-    (another service's clock ahead of ours)."""
+    indexes give is enough otherwise, and when it is not (another service's clock ahead of ours, or a
+    controlled clock standing still) the times at or after `now` are looked for (`_LATE`)."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await use_schema(conn, PROJECTION)
         return await read_reading(conn, scope, now)
+
+
+_TICK = timedelta(microseconds=1)
+"""PostgreSQL's and Python's resolution: no learned time at or after `now` means every one is at or
+before `now - _TICK`, a time no earlier than the latest and earlier than `now`, as `Reading.latest` asks."""
 
 
 async def read_reading(conn: asyncpg.Connection, scope: Scope, now: datetime) -> Reading:
     """`load_reading` in the caller's snapshot and search path."""
     position = await _position(conn)
     latest: datetime | None = await conn.fetchval(_LATEST)
-    if latest is not None and latest >= now:
-        latest = (await read_facts(conn)).latest_learned()
+    if latest is not None and latest >= now:  # the bound is not enough: the latest itself, if not before now
+        latest = max(await learned_since(conn, now), default=now - _TICK)
     # A period's rows are a small share of the tables: look each one's event up by its key. Left to
     # itself the planner hashes all of `fact_events` (and `visits`, `appeals`) for a few thousand rows,
     # a cost that grows with history again (seen at 300k events: 374 ms of 380 for the duties).
     await conn.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
     return Reading(await read_facts(conn, scope), position, latest)
+
+
+async def learned_since(conn: asyncpg.Connection, since: datetime) -> set[datetime]:
+    """Every time a fact (or part of one) was learned at or after `since`, in the caller's snapshot and
+    search path."""
+    return {r["at"] for r in await conn.fetch(_LATE, since)}
 
 
 async def load_position(pool: asyncpg.Pool) -> Position:
