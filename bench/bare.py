@@ -4,8 +4,9 @@
 
 `POST /leaflets` takes the same body as the patrols service's route, validates it with a pydantic
 model of the same shape, and inserts it as one row (autocommit, so one durable commit per request) on
-a 10-connection pool (the services' default `DB_POOL_MAX`). Served by uvicorn with the same options
-as `jingzhang.shared.serve` (uvloop, no access log), so the two differ only in what a request does.
+a 10-connection pool (the services' default `DB_POOL_MAX`). Served by uvicorn with the services' own
+options, `jingzhang.shared.serve.SERVER_OPTIONS` (uvloop, httptools, no access log), so the two differ
+only in what a request does.
 """
 
 import os
@@ -17,6 +18,8 @@ from typing import Annotated
 import asyncpg
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
+
+from jingzhang.shared.serve import SERVER_OPTIONS
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 TABLE = "CREATE TABLE IF NOT EXISTS bare_leaflets (activity_id text PRIMARY KEY, body jsonb NOT NULL)"
@@ -61,14 +64,8 @@ def create_app(url: str) -> FastAPI:
 def main() -> None:
     import uvicorn
 
-    uvicorn.run(
-        create_app(os.environ["DATABASE_URL"]),
-        host="127.0.0.1",
-        port=int(os.environ["HTTP_PORT"]),
-        loop="uvloop",
-        log_level="warning",
-        access_log=False,
-    )
+    url, port = os.environ["DATABASE_URL"], int(os.environ["HTTP_PORT"])
+    uvicorn.run(create_app(url), host="127.0.0.1", port=port, **SERVER_OPTIONS)
 
 
 if __name__ == "__main__":

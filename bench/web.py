@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -101,7 +101,8 @@ class Server:
 
     def spawn(self) -> subprocess.Popen[bytes]:
         self.port = free_port()
-        env = {**self.env, "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(self.port), "PYTHONPATH": str(REPO)}
+        path = os.pathsep.join(p for p in (str(REPO), self.env.get("PYTHONPATH", "")) if p)  # and a caller's
+        env = {**self.env, "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(self.port), "PYTHONPATH": path}
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(self.argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
         return self.proc
@@ -120,6 +121,12 @@ class Server:
                     pass
                 await asyncio.sleep(0.25)
         raise RuntimeError(f"{self.name} not ready within {limit:.0f} s; see {self.log}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used so far (from /proc; Linux)."""
+        assert self.proc is not None
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -144,6 +151,9 @@ class Load:
     socket_errors: int
     seconds: float
     refused: str = ""
+    cpu_ms: float = 0.0
+    """The server process's CPU (user + system) per answered request, in ms: what a shared host's
+    contention moves least (throughput and latency move with whatever else runs)."""
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -204,6 +214,14 @@ async def drive(url: str, headers: dict[str, str], seconds: float, prefix: str, 
     if proc.returncode != 0:
         raise RuntimeError(f"wrk failed ({proc.returncode}): {err.decode()}")
     return parse_wrk(out.decode())
+
+
+async def measured(server: Server, headers: dict[str, str], seconds: float, prefix: str, script: Path) -> Load:
+    """One wrk run, with the server's CPU per answered request."""
+    before = server.cpu_seconds()
+    load = await drive(server.url, headers, seconds, prefix, script)
+    used = server.cpu_seconds() - before
+    return replace(load, cpu_ms=1000 * used / max(load.requests, 1))
 
 
 async def check_answer(url: str, headers: dict[str, str], limit: float = 60.0) -> None:
@@ -287,10 +305,11 @@ async def bench_http(stack: Stack, nc: Any, rounds: int, seconds: float, log: An
             await drive(server.url, headers[name], 2, f"warm{name}", script)  # JIT-free, but pools and caches
         for r in range(rounds):
             for name in ("ours", "bare") if r % 2 == 0 else ("bare", "ours"):
-                load = await drive(servers[name].url, headers[name], seconds, f"r{r}{name}", script)
+                load = await measured(servers[name], headers[name], seconds, f"r{r}{name}", script)
                 loads[name].append(load)
                 log(
-                    f"http round {r + 1} {name}: {load.rate:,.0f}/s, p50 {load.p50:.1f} ms, p99 {load.p99:.1f} ms"
+                    f"http round {r + 1} {name}: {load.rate:,.0f}/s, p50 {load.p50:.1f} ms, p99 {load.p99:.1f} ms,"
+                    f" server CPU {load.cpu_ms:.2f} ms/request"
                     f" ({load.non2xx} non-2xx, {load.socket_errors} socket errors)"
                     + (f"; first refusal: {load.refused}" if load.refused else "")
                 )
