@@ -268,6 +268,14 @@ class ObservedRequests:
                 message.setdefault("headers", []).append((CORRELATION_HEADER.encode(), correlation.encode()))
             await send(message)
 
+        if not getattr(self.tracer, "recording", True):
+            # nothing receives spans (`GatedTracer`): no server span, nor its parent's context, per request;
+            # nothing inside a request reads the current span (the relay roots events at the correlation)
+            try:
+                await self.app(scope, receive, sending)
+            finally:
+                self._observe(scope, status, started)
+            return
         with self.tracer.start_as_current_span(
             f"{scope['method']} {scope['path']}", context=_parent(scope, correlation), kind=SpanKind.SERVER
         ) as span:
@@ -279,7 +287,10 @@ class ObservedRequests:
                 span.set_attributes({"http.route": route, "http.response.status_code": status})
                 if status >= 500:
                     span.set_status(Status(StatusCode.ERROR))
-                self.metrics.http.labels(scope["method"], route, str(status)).observe(time.perf_counter() - started)
+                self._observe(scope, status, started)
+
+    def _observe(self, scope: Scope, status: int, started: float) -> None:
+        self.metrics.http.labels(scope["method"], _route(scope), str(status)).observe(time.perf_counter() - started)
 
 
 def _ensure_correlation(scope: Scope) -> str:

@@ -4,12 +4,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, get_type_hints
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi_offline import FastAPIOffline
 
-from jingzhang.shared.auth.http import authenticate, install_auth_errors
+from jingzhang.shared.auth.http import authenticate, bearer, install_auth_errors
 from jingzhang.shared.auth.links import PostgresAccess
 from jingzhang.shared.auth.revocation_api import revocations_router
 from jingzhang.shared.auth.revocations import RECORDED_BY, Denylist, revocations_projection
@@ -36,6 +37,10 @@ from jingzhang.shared.ticks import Periodic, Ticker
 OFFLINE_SWAGGER_UI: dict[str, Any] = {"validatorUrl": None}
 """Swagger UI would otherwise send the document to a public validator for its badge."""
 
+NO_NATIVE_TELEMETRY: dict[str, Any] = {"tracing": False, "metrics": False, "logs": False}
+"""`ObservedRequests` makes the server span (in the correlation's trace) and the latency histogram;
+FastAPI's own would add a second span whenever a global provider is set, and asks on every request."""
+
 Worker = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
 """A background loop that runs until the event is set; time-driven passes are `Periodic` (see `ticks`)."""
 
@@ -56,6 +61,25 @@ class ServiceSpec:
     clock: Clock | None = None
     """The service's clock; a shifted (demo) one is moved on past the latest event at start, so a
     restart never takes the service back in time."""
+
+
+_PURPOSE = get_type_hints(stated_purpose, include_extras=True)["x_purpose"].__metadata__[0]
+"""The `X-Purpose` header as `stated_purpose` declares (and documents) it."""
+
+
+async def edge(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    x_purpose: Annotated[str | None, _PURPOSE] = None,
+) -> None:
+    """What every route of a service needs first, in this order: a token, then text PostgreSQL can store,
+    then a purpose if stated (the read log records it).
+
+    One dependency calling the three rather than three dependencies: FastAPI walks each dependency of a
+    route, and each of theirs, on every request."""
+    await authenticate(request, credentials)
+    await storable_input(request)
+    await stated_purpose(request, x_purpose)
 
 
 def build_app(spec: ServiceSpec) -> FastAPI:
@@ -96,6 +120,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         version=spec.version,
         lifespan=lifespan,
         swagger_ui_parameters=OFFLINE_SWAGGER_UI,
+        telemetry=NO_NATIVE_TELEMETRY,
     )
     app.state.runtime = runtime
     ticker = Ticker(runtime, [w for w in spec.workers if isinstance(w, Periodic)])
@@ -124,6 +149,6 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     for router in routers:
         # every route needs a token, then text PostgreSQL can store, then a purpose if stated (the
         # read log records it); its problem answers are documented
-        guards = [Depends(authenticate), Depends(storable_input), Depends(stated_purpose)]
+        guards = [Depends(edge)]
         app.include_router(router, dependencies=guards, responses=PROBLEM_RESPONSES)
     return app

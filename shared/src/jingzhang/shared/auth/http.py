@@ -46,19 +46,39 @@ async def authenticate(
     return principal
 
 
-CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+async def current_principal(request: Request) -> Principal:
+    """The principal `authenticate` verified for this request at the router's edge, read back.
+
+    A dependency without dependencies of its own: FastAPI walks every nested dependency of a route on
+    every request, cached or not, so `Depends(authenticate)` in a route (and again in each dependency
+    that needs the caller) cost a walk of the bearer scheme each time. A route mounted without the
+    guard (`build_app` always adds it) is authenticated here instead, so none goes unauthenticated."""
+    principal = getattr(request.state, "principal", None)
+    if isinstance(principal, Principal):
+        return principal
+    return await authenticate(request, await bearer(request))
 
 
-async def command_metadata(
-    principal: CurrentPrincipal, x_correlation_id: Annotated[uuid.UUID | None, Header()] = None
-) -> Metadata:
-    """The metadata of a command's events: the authenticated actor; auditors never write.
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+CorrelationHeader = Annotated[uuid.UUID | None, Header()]
+"""`X-Correlation-Id`, for a dependency that builds a command's metadata itself (`metadata_for`)."""
+
+
+def metadata_for(principal: Principal, correlation_id: uuid.UUID | None) -> Metadata:
+    """The metadata of a command's events: the authenticated actor; auditors never write."""
+    if principal.read_only:
+        raise Forbidden("auditors have read-only access")
+    return Metadata(actor=principal.actor, correlation_id=correlation_id or uuid.uuid4())
+
+
+async def command_metadata(principal: CurrentPrincipal, x_correlation_id: CorrelationHeader = None) -> Metadata:
+    """`metadata_for` the caller, as a route dependency.
 
     `async` though it awaits nothing: FastAPI runs a plain function dependency in its thread pool, a
     hand-over to a thread and back on every command."""
-    if principal.read_only:
-        raise Forbidden("auditors have read-only access")
-    return Metadata(actor=principal.actor, correlation_id=x_correlation_id or uuid.uuid4())
+    return metadata_for(principal, x_correlation_id)
 
 
 CommandMeta = Annotated[Metadata, Depends(command_metadata)]

@@ -15,7 +15,14 @@ from fastapi import Depends, Request
 
 from jingzhang.patrols.domain.hazard import HazardState
 from jingzhang.patrols.projections.duties import DutyView
-from jingzhang.shared.auth.http import CommandMeta, CurrentPrincipal, authorize_enterprise, authorize_officer
+from jingzhang.shared.auth.http import (
+    CorrelationHeader,
+    CurrentPrincipal,
+    authorize_enterprise,
+    authorize_officer,
+    current_principal,
+    metadata_for,
+)
 from jingzhang.shared.auth.policy import Action, Forbidden, ensure, everything, roles
 from jingzhang.shared.auth.principal import Principal, Role
 from jingzhang.shared.envelope import Metadata
@@ -41,7 +48,11 @@ class Recorder:
         await self.may_act_for(hazard.found.enterprise_id if hazard.found else None)
 
 
-async def recorder(request: Request, meta: CommandMeta, principal: CurrentPrincipal) -> Recorder:
+async def recorder(request: Request, x_correlation_id: CorrelationHeader = None) -> Recorder:
+    """One dependency without dependencies (FastAPI walks nested ones on every request): the principal
+    the edge authenticated, the command's metadata, the role check."""
+    principal = await current_principal(request)
+    meta = metadata_for(principal, x_correlation_id)
     ensure(roles(principal, POLICE, "recording police work"))
     return Recorder(meta, principal, request)
 
