@@ -5,8 +5,8 @@
 `POST /leaflets` takes the same body as the patrols service's route, validates it with a pydantic
 model of the same shape, and inserts it as one row (autocommit, so one durable commit per request) on
 a 10-connection pool (the services' default `DB_POOL_MAX`). Served by uvicorn with the services' own
-options, `jingzhang.shared.serve.SERVER_OPTIONS` (uvloop, httptools, no access log), so the two differ
-only in what a request does.
+options, `jingzhang.shared.serve.SERVER_OPTIONS` (uvloop, httptools, no access log), and the same
+garbage-collector tuning (`tune_gc`), so the two differ only in what a request does.
 """
 
 import os
@@ -19,7 +19,7 @@ import asyncpg
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
-from jingzhang.shared.serve import SERVER_OPTIONS
+from jingzhang.shared.serve import SERVER_OPTIONS, tune_gc
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 TABLE = "CREATE TABLE IF NOT EXISTS bare_leaflets (activity_id text PRIMARY KEY, body jsonb NOT NULL)"
@@ -65,7 +65,9 @@ def main() -> None:
     import uvicorn
 
     url, port = os.environ["DATABASE_URL"], int(os.environ["HTTP_PORT"])
-    uvicorn.run(create_app(url), host="127.0.0.1", port=port, **SERVER_OPTIONS)
+    app = create_app(url)
+    tune_gc()  # as `serve` does
+    uvicorn.run(app, host="127.0.0.1", port=port, **SERVER_OPTIONS)
 
 
 if __name__ == "__main__":
