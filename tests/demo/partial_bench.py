@@ -72,16 +72,6 @@ async def test_partial(service_env: ServiceEnv, nc: object) -> None:
         _count_nats()
         before, t0 = _cpu(), time.monotonic()
         runner = Runner(clients, int(os.environ.get("JZ_BENCH_CONC", "8")), 600.0, None)
-        settle_time = 0.0
-        original = runner.settle
-
-        async def timed_settle() -> None:
-            nonlocal settle_time
-            s = time.monotonic()
-            await original()
-            settle_time += time.monotonic() - s
-
-        runner.settle = timed_settle  # type: ignore[method-assign]
         answers: collections.Counter[str] = collections.Counter()
         for client in clients.values():
 
@@ -92,11 +82,16 @@ async def test_partial(service_env: ServiceEnv, nc: object) -> None:
         await runner.check_start(plan.steps[0].at)
         for step in plan.steps:
             await runner.step(step)
+        settling = time.monotonic()
         await runner.settle()
+        runner.timings.final_settle = time.monotonic() - settling
         wall = time.monotonic() - t0
         after = _cpu()
         cpu = {k: round(after.get(k, 0) - before.get(k, 0), 1) for k in after}
         print(f"\nBENCH steps={len(plan.steps)} commands={commands} wall={wall:.1f}s", end=" ")
-        print(f"settle={settle_time:.1f}s cpu={cpu}")
+        print(f"cpu={cpu}")
+        print("TIMINGS", runner.timings.summary())
+        if path := os.environ.get("JZ_DEMO_TIMINGS"):
+            runner.timings.dump(path)
         print("NATS", COUNTS.most_common(20))
         print("HTTP", answers.most_common(20))

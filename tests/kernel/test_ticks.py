@@ -2,12 +2,17 @@
 and runs every periodic worker once at the new time before it answers; the clock never goes back;
 without CLOCK_CONTROL there is no such route; only the bureau drives it."""
 
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from nats.aio.client import Client as NATS
+from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 
 from jingzhang.shared.auth import Role
+from jingzhang.shared.auth.revocations import RECORDED_BY
 from jingzhang.shared.clock import ShiftedClock
+from jingzhang.shared.clock_api import first_unsettled
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.service import ServiceSpec, build_app
 from jingzhang.shared.ticks import Periodic
@@ -24,7 +29,11 @@ def app_with(settings: object, clock: ShiftedClock, seen: list[datetime]):  # ty
         return 1
 
     spec = ServiceSpec(
-        "assignment", "ticks", settings, workers=[Periodic("deadlines", 3600, tick)], clock=clock  # type: ignore[arg-type]
+        "assignment",
+        "ticks",
+        settings,
+        workers=[Periodic("deadlines", 3600, tick)],
+        clock=clock,  # type: ignore[arg-type]
     )
     return build_app(spec)
 
@@ -44,6 +53,9 @@ async def test_moving_the_clock_runs_each_worker_once_at_the_new_time(
         reading = (await client.get("/clock")).json()
         assert datetime.fromisoformat(reading["now"]) >= day
         assert reading["unsettled"] == 0
+        # whose events it applies: here only the revocations every service follows (see `revocations`)
+        assert reading["follows"] == [RECORDED_BY]
+        assert (await client.get("/clock", params={"quick": "true"})).json()["unsettled"] == 0
 
 
 async def test_the_clock_never_goes_back(service_env: ServiceEnv, provisioned: NATS) -> None:
@@ -86,3 +98,38 @@ async def test_services_sharing_one_clock_may_each_be_asked_for_the_same_instant
         assert (await client.put("/clock", json={"now": day})).status_code == 200
         again = await client.put("/clock", json={"now": day})  # a second service on the same clock
         assert again.status_code == 200, again.text
+
+
+@dataclass(frozen=True)
+class Consumer:
+    source_service: str
+    stream: str
+    durable: str
+
+
+async def test_a_quick_reading_answers_at_the_first_part_with_something_on_its_way(nc: NATS) -> None:
+    js = nc.jetstream()
+    stream = f"QUICK_{uuid.uuid4().hex[:8]}"
+    await js.add_stream(StreamConfig(name=stream, subjects=[f"{stream.lower()}.>"]))
+    try:
+        for n in range(3):
+            await js.publish(f"{stream.lower()}.e", str(n).encode())
+        await js.add_consumer(stream, ConsumerConfig(durable_name="busy"))  # the 3 to deliver
+        await js.add_consumer(stream, ConsumerConfig(durable_name="idle", deliver_policy=DeliverPolicy.NEW))
+        busy, idle = Consumer("appeals", stream, "busy"), Consumer("appeals", stream, "idle")
+        missing = Consumer("patrols", stream, "not-declared")  # unknown: not settled
+
+        async def published() -> int:
+            return 0
+
+        async def behind() -> int:
+            return 2
+
+        assert await first_unsettled(published, js, [idle]) == 0
+        assert await first_unsettled(published, js, [idle, busy]) == 3  # one source's partitions at once
+        assert await first_unsettled(published, js, [missing, idle]) == 1
+        # the relay's backlog first, then the sources in order: what comes after is not asked
+        assert await first_unsettled(behind, js, [busy, missing]) == 2
+        assert await first_unsettled(published, js, [missing, busy]) == 3
+    finally:
+        await js.delete_stream(stream)

@@ -6,10 +6,13 @@ Each step of the plan:
    begin or end, appeals the duty desk can now route;
 2. if a command of the step depends on another service's projections (an appeal is routed to whoever
    acts; a spot check is drawn from the enterprises known; the ranking counts everything) or on what
-   the clock's passes record (an escalation the day after a missed answer), waits until every service
-   has settled (`GET /clock`: `unsettled == 0` everywhere, twice in a row), before the clocks move
-   (so the passes see everything sent before) and after (so the commands see what they recorded);
-3. sends the step's chains, concurrently (bounded), each chain's commands in order.
+   the clock's passes record (an escalation the day after a missed answer), waits until the services
+   it goes to have settled, with every service whose events they apply, transitively (`GET /clock`:
+   `unsettled == 0` in each, twice in a row; `follows` names the services each applies), before the
+   clocks move (so the passes see everything sent before) and after (so the commands see what they
+   recorded). The others (evaluation and notifications, for an appeal) catch up meanwhile;
+3. sends the step's chains, concurrently (bounded), each chain's commands in order; a chain with no
+   command that needs settling goes as soon as the clocks have moved, while the others wait.
 Steps that need no settling do not wait for the services' consumers: those catch up while the next
 days are sent, and a command that comes too early is refused with a "not yet" code and retried.
 
@@ -19,9 +22,11 @@ other refusal stops the run. At the end: evaluation's figure table for the year 
 """
 
 import asyncio
+import json
+import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +74,56 @@ class DemoSummary:
         return {n: (v, self.figures.get(n)) for n, v in self.expected.items() if self.figures.get(n) != v}
 
 
+@dataclass(slots=True)
+class StepTiming:
+    """Where one step's wall time went, in seconds."""
+
+    at: str
+    commands: int
+    settle_before: float = 0.0
+    clock: float = 0.0
+    """Moving every clock (`PUT /clock`, concurrently): the slowest service's answer."""
+    clock_by_service: dict[str, float] = field(default_factory=dict)
+    settle_after: float = 0.0
+    """Before the chains that need it settled; the others are sent meanwhile."""
+    sending: float = 0.0
+    """The step's chains, from the clocks' move to the last command answered (settling after included)."""
+
+
+@dataclass
+class Timings:
+    """Where a run's wall time went: totals over its steps, and each step's (`steps`)."""
+
+    steps: list[StepTiming] = field(default_factory=list)
+    settle_reads: int = 0
+    """`GET /clock` rounds (one request per service each) while settling."""
+    final_settle: float = 0.0
+
+    def totals(self) -> dict[str, float]:
+        out = {
+            "settle_before": sum(s.settle_before for s in self.steps),
+            "clock": sum(s.clock for s in self.steps),
+            "settle_after": sum(s.settle_after for s in self.steps),
+            "sending": sum(s.sending for s in self.steps),
+            "final_settle": self.final_settle,
+        }
+        for step in self.steps:
+            for service, seconds in step.clock_by_service.items():
+                out[f"clock_{service}"] = out.get(f"clock_{service}", 0.0) + seconds
+        return {k: round(v, 1) for k, v in out.items()}
+
+    def summary(self) -> str:
+        settled = sum(1 for s in self.steps if s.settle_before or s.settle_after)
+        parts = ", ".join(f"{k} {v} s" for k, v in self.totals().items())
+        return f"{len(self.steps)} steps ({settled} settled, {self.settle_reads} settle readings): {parts}"
+
+    def dump(self, path: str) -> None:
+        """Each step's timing as a JSON line (`JZ_DEMO_TIMINGS=path`)."""
+        with open(path, "w", encoding="utf-8") as out:
+            for step in self.steps:
+                out.write(json.dumps(asdict(step)) + "\n")
+
+
 PER_SERVICE = {"assignment": 2}
 """Fewer requests at once where a command holds locks across several reads (assignment's A/B rules)."""
 
@@ -81,6 +136,9 @@ class Runner:
     progress: Progress | None = None
     _gates: dict[str, asyncio.Semaphore] = field(init=False)
     _refused: dict[str, int] = field(init=False, default_factory=dict)
+    _follows: dict[str, tuple[str, ...]] = field(init=False, default_factory=dict)
+    """Whose events each service applies (its `GET /clock`), read at the start."""
+    timings: Timings = field(init=False, default_factory=Timings)
 
     def __post_init__(self) -> None:
         self._gates = {
@@ -101,7 +159,12 @@ class Runner:
                 self.say(f"{step.at:%Y-%m}: {time.monotonic() - started:.0f} s")
             await self.step(step)
         self.say(f"the year is sent ({time.monotonic() - started:.0f} s); waiting for every service to apply it")
+        settling = time.monotonic()
         await self.settle()
+        self.timings.final_settle = time.monotonic() - settling
+        self.say(self.timings.summary())
+        if path := os.environ.get("JZ_DEMO_TIMINGS"):
+            self.timings.dump(path)
         figures = await self.figures(plan.year)
         ranking = await self._get("evaluation", f"/rankings/{plan.year}")
         ranked = [*ranking["models"], *ranking["laggards"]]
@@ -124,7 +187,9 @@ class Runner:
     async def check_start(self, first: datetime) -> None:
         """The services' clocks must not have passed the plan's first instant (a loaded state)."""
         for service in self.clients:
-            now = datetime.fromisoformat((await self._get(service, "/clock"))["now"])
+            reading = await self._get(service, "/clock")
+            self._follows[service] = tuple(reading.get("follows", self.clients))
+            now = datetime.fromisoformat(reading["now"])
             if now > first:
                 raise DemoError(f"{service} reads {now.isoformat()}, after the demo's start: it holds data already")
 
@@ -136,33 +201,70 @@ class Runner:
         return latest
 
     async def step(self, step: Step) -> None:
-        if step.settle:  # the clock's passes (deadlines, duties) must see everything sent before
-            await self.settle()
-        await self.move_clocks(step.at)
-        if step.settle:  # and what they recorded must be applied before the step's commands
-            await self.settle()
-        await asyncio.gather(*(self._chain(chain) for chain in step.chains))
+        timing = StepTiming(step.at.isoformat(), sum(len(chain) for chain in step.chains))
+        self.timings.steps.append(timing)
+        mark = time.monotonic()
+        needed = self.behind(step.needs_settled)
+        if needed:  # the clock's passes (deadlines, duties) must see everything sent before
+            await self.settle(needed)
+            timing.settle_before, mark = time.monotonic() - mark, time.monotonic()
+        timing.clock_by_service = await self.move_clocks(step.at)
+        timing.clock, mark = time.monotonic() - mark, time.monotonic()
+        held = [chain for chain in step.chains if any(command.settled for command in chain)]
+        free = [chain for chain in step.chains if not any(command.settled for command in chain)]
 
-    async def move_clocks(self, to: datetime) -> None:
-        async def move(service: str) -> None:
+        async def settled_first() -> None:
+            # what the passes recorded must be applied before the commands that need it; the others go
+            # at once, as on a step that needs nothing settled
+            started = time.monotonic()
+            await self.settle(needed)
+            timing.settle_after = time.monotonic() - started
+            await asyncio.gather(*(self._chain(chain) for chain in held))
+
+        await asyncio.gather(*([settled_first()] if needed else []), *(self._chain(chain) for chain in free))
+        timing.sending = time.monotonic() - mark
+
+    async def move_clocks(self, to: datetime) -> dict[str, float]:
+        """Every service's clock to `to`, concurrently; how long each took to answer."""
+
+        async def move(service: str) -> float:
+            started = time.monotonic()
             response = await self.clients[service].put("/clock", json={"now": to.isoformat()})
             if not response.is_success:
                 raise DemoError(f"{service} PUT /clock {to.isoformat()}: {response.status_code} {response.text}")
+            return time.monotonic() - started
 
-        await asyncio.gather(*(move(s) for s in self.clients))
+        took = await asyncio.gather(*(move(s) for s in self.clients))
+        return dict(zip(self.clients, took, strict=True))
 
-    async def settle(self) -> None:
-        """Until every service reports nothing unsettled, twice in a row (a reactor may record more after
-        the first reading), or the wait runs out."""
+    def behind(self, services: frozenset[str]) -> tuple[str, ...]:
+        """`services` and every service whose events they apply, transitively: what must have settled
+        for their projections, and the passes that read them, to be current (everything while the
+        services' `follows` are not known)."""
+        found: set[str] = set()
+        todo = [s for s in services if s in self.clients]
+        while todo:
+            service = todo.pop()
+            if service not in found:
+                found.add(service)
+                todo.extend(s for s in self._follows.get(service, self.clients) if s in self.clients)
+        return tuple(s for s in self.clients if s in found)
+
+    async def settle(self, services: tuple[str, ...] | None = None) -> None:
+        """Until each of `services` (default: all) reports nothing unsettled, twice in a row (a reactor
+        may record more after the first reading), or the wait runs out."""
         deadline = time.monotonic() + self.wait_timeout
         quiet = 0
+        asked = tuple(self.clients) if services is None else services
         while quiet < 2:
-            readings = await asyncio.gather(*(self._get(s, "/clock") for s in self.clients))
+            # quick: each answers at the first relay or consumer still busy (0 only when all are settled)
+            readings = await asyncio.gather(*(self._get(s, "/clock", quick="true") for s in asked))
+            self.timings.settle_reads += 1
             busy = sum(int(r["unsettled"]) for r in readings)
             quiet = quiet + 1 if busy == 0 else 0
             if time.monotonic() > deadline:
                 raise DemoError(f"the services did not settle within {self.wait_timeout} s ({busy} unsettled)")
-            if busy:  # each reading asks JetStream about every consumer: not too often
+            if busy:  # a settled reading asks JetStream about every consumer: not too often
                 await asyncio.sleep(min(0.05 + busy / 2000, 0.5))
 
     async def _chain(self, chain: Chain) -> None:

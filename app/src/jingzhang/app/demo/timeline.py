@@ -32,6 +32,11 @@ class Step:
     def settle(self) -> bool:
         return any(command.settled for chain in self.chains for command in chain)
 
+    @property
+    def needs_settled(self) -> frozenset[str]:
+        """The services a command of the step needs settled (see `Command.settled`)."""
+        return frozenset(command.service for chain in self.chains for command in chain if command.settled)
+
 
 class Agenda:
     """Chains booked at instants; `steps` lays them out in time order."""
