@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jingzhang.evaluation.domain.facts import Facts
+from jingzhang.evaluation.domain.facts import AppealFact, AppealRating, Facts
 from jingzhang.evaluation.domain.figures import figure_table
 from jingzhang.evaluation.domain.ranking import rank
 from jingzhang.evaluation.domain.reports import RankingPolicy, chiefs_in, yearly_ranking
@@ -75,3 +75,35 @@ def test_the_ranking_from_each_officers_share_equals_the_one_from_every_fact(fac
 
     expected = rank(cards, POLICY.weighting, POLICY.min_sample, POLICY.size)
     assert yearly_ranking(facts, 2024, POLICY, as_of) == expected
+
+
+maybe_instants = st.none() | instants
+
+
+@st.composite
+def appeals_learned_piece_by_piece(draw: st.DrawFn) -> AppealFact:
+    """An appeal each of whose parts was learned at a time of its own, or never."""
+    base = appeal("a1", raised=draw(instants), forum_id=draw(st.none() | st.just("f1")), forum_at=draw(maybe_instants))
+    rated = draw(maybe_instants)
+    return replace(
+        base,
+        routed_at=draw(maybe_instants),
+        first_response_at=draw(maybe_instants),
+        closed_at=draw(maybe_instants),
+        rating=AppealRating(4, True, rated) if rated is not None else None,
+        reopened_at=tuple(draw(st.lists(instants, max_size=3))),
+        forum_learned_at=draw(maybe_instants),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(appeal_fact=appeals_learned_piece_by_piece(), instant=instants)
+def test_an_appeal_known_by_then_in_every_part_is_itself_and_otherwise_rewound(
+    appeal_fact: AppealFact, instant: datetime
+) -> None:
+    """`AppealFact.known_at` skips the rewind when nothing of the appeal was learned after `instant`; what it
+    gives is what the rewind gives."""
+    if appeal_fact.learned_at <= instant:
+        assert appeal_fact.known_at(instant) == appeal_fact._rewound(instant)
+    else:
+        assert appeal_fact.known_at(instant) is None

@@ -83,6 +83,11 @@ class AppealFact:
     def known_at(self, instant: datetime) -> "AppealFact | None":
         if self.learned_at > instant:
             return None
+        if self._all_known_by(instant):  # the common case (a reading as of now): nothing to rewind
+            return self
+        return self._rewound(instant)
+
+    def _rewound(self, instant: datetime) -> "AppealFact":
         forum_known = self.forum_learned_at is None or self.forum_learned_at <= instant
         return replace(
             self,
@@ -93,6 +98,16 @@ class AppealFact:
             reopened_at=tuple(at for at in self.reopened_at if at <= instant),
             forum_id=self.forum_id if forum_known else None,
             forum_at=self.forum_at if forum_known else None,
+        )
+
+    def _all_known_by(self, instant: datetime) -> bool:
+        return (
+            (self.routed_at is None or self.routed_at <= instant)
+            and (self.first_response_at is None or self.first_response_at <= instant)
+            and (self.closed_at is None or self.closed_at <= instant)
+            and (self.rating is None or self.rating.at <= instant)
+            and all(at <= instant for at in self.reopened_at)
+            and (self.forum_learned_at is None or self.forum_learned_at <= instant)
         )
 
     def reached_in_time(self, limit: datetime) -> bool:
