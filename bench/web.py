@@ -9,7 +9,9 @@ PostgreSQL server. Both are up for the whole figure; `wrk` (compiled, so the loa
 what saturates) drives one at a time in alternating rounds, 16 connections, a unique activity id
 per request from a Lua script. wrk is closed-loop: its latencies are per request as served (it
 waits for an answer before sending the next on that connection), not an open-loop schedule.
-Only 2xx answers count as commands; anything else is reported.
+Only 2xx answers count as commands; anything else is reported. Each round also reports the CPU per
+answered request of the server, of PostgreSQL (all its processes) and of nats-server: on a shared host
+these move least, and their sum is what a command costs the machine.
 """
 
 import asyncio
@@ -21,8 +23,10 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -125,8 +129,7 @@ class Server:
     def cpu_seconds(self) -> float:
         """User + system CPU the server process has used so far (from /proc; Linux)."""
         assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -137,6 +140,39 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(10)
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (the state first)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User + system CPU of a process so far; with `reaped`, also that of its children it has waited for."""
+    fields = _stat(pid)
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu(stack: Stack) -> float:
+    """PostgreSQL's CPU so far: the postmaster with every backend it has reaped, and the living ones."""
+    assert stack.pg is not None
+    postmaster = int((stack.pg.data_dir / "postmaster.pid").read_text().split()[0])
+    total = cpu_seconds(postmaster, reaped=True)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(_stat(int(entry.name))[1]) == postmaster:
+                    total += cpu_seconds(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+    return total
+
+
+def nats_cpu(stack: Stack) -> float:
+    assert stack.nats_server is not None
+    assert stack.nats_server.process is not None
+    return cpu_seconds(stack.nats_server.process.pid)
 
 
 @dataclass(frozen=True)
@@ -154,6 +190,10 @@ class Load:
     cpu_ms: float = 0.0
     """The server process's CPU (user + system) per answered request, in ms: what a shared host's
     contention moves least (throughput and latency move with whatever else runs)."""
+    db_cpu_ms: float = 0.0
+    """PostgreSQL's CPU per answered request (all its processes), in ms."""
+    nats_cpu_ms: float = 0.0
+    """nats-server's CPU per answered request, in ms."""
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -216,12 +256,16 @@ async def drive(url: str, headers: dict[str, str], seconds: float, prefix: str, 
     return parse_wrk(out.decode())
 
 
-async def measured(server: Server, headers: dict[str, str], seconds: float, prefix: str, script: Path) -> Load:
-    """One wrk run, with the server's CPU per answered request."""
-    before = server.cpu_seconds()
+async def measured(
+    stack: Stack, server: Server, headers: dict[str, str], seconds: float, prefix: str, script: Path
+) -> Load:
+    """One wrk run, with the CPU per answered request of the server, PostgreSQL and nats-server: on a
+    host the three share (with wrk and whatever else runs), what a command costs is their sum."""
+    meters: list[Callable[[], float]] = [server.cpu_seconds, partial(database_cpu, stack), partial(nats_cpu, stack)]
+    before = [meter() for meter in meters]
     load = await drive(server.url, headers, seconds, prefix, script)
-    used = server.cpu_seconds() - before
-    return replace(load, cpu_ms=1000 * used / max(load.requests, 1))
+    ms = [1000 * (meter() - was) / max(load.requests, 1) for meter, was in zip(meters, before, strict=True)]
+    return replace(load, cpu_ms=ms[0], db_cpu_ms=ms[1], nats_cpu_ms=ms[2])
 
 
 async def check_answer(url: str, headers: dict[str, str], limit: float = 60.0) -> None:
@@ -305,11 +349,12 @@ async def bench_http(stack: Stack, nc: Any, rounds: int, seconds: float, log: An
             await drive(server.url, headers[name], 2, f"warm{name}", script)  # JIT-free, but pools and caches
         for r in range(rounds):
             for name in ("ours", "bare") if r % 2 == 0 else ("bare", "ours"):
-                load = await measured(servers[name], headers[name], seconds, f"r{r}{name}", script)
+                load = await measured(stack, servers[name], headers[name], seconds, f"r{r}{name}", script)
                 loads[name].append(load)
                 log(
                     f"http round {r + 1} {name}: {load.rate:,.0f}/s, p50 {load.p50:.1f} ms, p99 {load.p99:.1f} ms,"
-                    f" server CPU {load.cpu_ms:.2f} ms/request"
+                    f" CPU per request: server {load.cpu_ms:.2f} ms, PostgreSQL {load.db_cpu_ms:.2f}, NATS"
+                    f" {load.nats_cpu_ms:.2f}"
                     f" ({load.non2xx} non-2xx, {load.socket_errors} socket errors)"
                     + (f"; first refusal: {load.refused}" if load.refused else "")
                 )
