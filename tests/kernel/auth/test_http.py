@@ -12,7 +12,14 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 
 from jingzhang.shared.auth import Action, LocalSigningKey, Principal, Role, TokenVerifier
-from jingzhang.shared.auth.http import CommandMeta, authenticate, challenge, enterprise_in_path, install_auth_errors
+from jingzhang.shared.auth.http import (
+    CommandMeta,
+    CurrentPrincipal,
+    authenticate,
+    challenge,
+    enterprise_in_path,
+    install_auth_errors,
+)
 from jingzhang.shared.auth.policy import EnterpriseLinks
 
 KEY = LocalSigningKey.generate()
@@ -128,3 +135,21 @@ async def test_refusals_are_403_with_the_reason(client: httpx.AsyncClient) -> No
     )
     assert contact.status_code == 403
     assert "own enterprise" in contact.json()["detail"]
+
+
+async def test_a_route_mounted_without_the_guard_still_authenticates_whoever_it_names() -> None:
+    """`CurrentPrincipal` reads what the edge verified; where no edge ran, it verifies the token itself."""
+    unguarded = FastAPI()
+    unguarded.state.verifier = TokenVerifier.from_pem(KEY.public_pem)
+    install_auth_errors(unguarded)
+
+    @unguarded.get("/me")
+    async def me(principal: CurrentPrincipal, meta: CommandMeta) -> dict[str, str]:
+        return {"principal": principal.actor, "meta": meta.actor}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=unguarded), base_url="http://t") as c:
+        assert (await c.get("/me")).status_code == 401
+        assert (await c.get("/me", headers={"Authorization": "Bearer not-a-token"})).status_code == 401
+        answer = await c.get("/me", headers=auth(Principal(subject="u-1", role=Role.BUREAU)))
+    assert answer.status_code == 200
+    assert answer.json() == {"principal": "bureau:u-1", "meta": "bureau:u-1"}
