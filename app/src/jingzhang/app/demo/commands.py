@@ -17,9 +17,10 @@ class Command:
     """A POST to `path` of `service`. `retry`: 409/404 codes meaning "not yet" (another service's
     projection has not caught up); `done`: 409 codes meaning it already happened (a retried request);
     `refused`: the codes of the 409 the plan expects, for a command the rules must turn down;
-    `settled`: sent only once every service has applied everything recorded before it (what it does
-    depends on another service's projections: an appeal routed to whoever acts, a spot check drawn from
-    the enterprises known, the ranking computed from everything)."""
+    `settled`: sent only once its service has applied everything recorded before it, in it and in every
+    service whose events it applies, transitively, and their periodic passes have run on that (what it
+    does depends on another service's projections: an appeal routed to whoever acts, a spot check drawn
+    from the enterprises known, the ranking computed from everything; see `runner.Runner.behind`)."""
 
     service: str
     path: str

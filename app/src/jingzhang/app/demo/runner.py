@@ -7,12 +7,14 @@ Each step of the plan:
 2. if a command of the step depends on another service's projections (an appeal is routed to whoever
    acts; a spot check is drawn from the enterprises known; the ranking counts everything) or on what
    the clock's passes record (an escalation the day after a missed answer), waits until the services
-   it goes to have settled, with every service whose events they apply, transitively (`GET /clock`:
-   `unsettled == 0` in each, twice in a row; `follows` names the services each applies), before the
-   clocks move (so the passes see everything sent before) and after (so the commands see what they
-   recorded). The others (evaluation and notifications, for an appeal) catch up meanwhile;
-3. sends the step's chains, concurrently (bounded), each chain's commands in order; a chain with no
-   command that needs settling goes as soon as the clocks have moved, while the others wait.
+   it needs have settled (its service and every service whose events it applies, transitively:
+   `GET /clock` names them, `follows`), each reporting nothing on its way
+   (`unsettled == 0`) twice in a row: before their clocks move (so their passes see everything sent
+   before) and after (so the command sees what the passes recorded). The other services' clocks move
+   meanwhile, and their consumers (evaluation's and notifications', for an appeal) catch up as they go;
+3. sends the step's chains, concurrently (bounded), each chain's commands in order: a chain with no
+   command that needs settling as soon as the clocks of its services have moved, the others once
+   settled.
 Steps that need no settling do not wait for the services' consumers: those catch up while the next
 days are sent, and a command that comes too early is refused with a "not yet" code and retried.
 
@@ -25,7 +27,7 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -76,18 +78,18 @@ class DemoSummary:
 
 @dataclass(slots=True)
 class StepTiming:
-    """Where one step's wall time went, in seconds."""
+    """Where one step's wall time went, in seconds. The parts overlap: the clocks of services nothing
+    waits for move while the others settle, and chains that need nothing settled are sent meanwhile."""
 
     at: str
     commands: int
     settle_before: float = 0.0
     clock: float = 0.0
-    """Moving every clock (`PUT /clock`, concurrently): the slowest service's answer."""
+    """The slowest service's answer to `PUT /clock`."""
     clock_by_service: dict[str, float] = field(default_factory=dict)
     settle_after: float = 0.0
-    """Before the chains that need it settled; the others are sent meanwhile."""
-    sending: float = 0.0
-    """The step's chains, from the clocks' move to the last command answered (settling after included)."""
+    wall: float = 0.0
+    """The whole step, from settling (or moving the clocks) to the last command answered."""
 
 
 @dataclass
@@ -104,7 +106,7 @@ class Timings:
             "settle_before": sum(s.settle_before for s in self.steps),
             "clock": sum(s.clock for s in self.steps),
             "settle_after": sum(s.settle_after for s in self.steps),
-            "sending": sum(s.sending for s in self.steps),
+            "wall": sum(s.wall for s in self.steps),
             "final_settle": self.final_settle,
         }
         for step in self.steps:
@@ -203,29 +205,40 @@ class Runner:
     async def step(self, step: Step) -> None:
         timing = StepTiming(step.at.isoformat(), sum(len(chain) for chain in step.chains))
         self.timings.steps.append(timing)
-        mark = time.monotonic()
+        started = time.monotonic()
         needed = self.behind(step.needs_settled)
-        if needed:  # the clock's passes (deadlines, duties) must see everything sent before
-            await self.settle(needed)
-            timing.settle_before, mark = time.monotonic() - mark, time.monotonic()
-        timing.clock_by_service = await self.move_clocks(step.at)
-        timing.clock, mark = time.monotonic() - mark, time.monotonic()
+        moved = {service: asyncio.Event() for service in self.clients}
         held = [chain for chain in step.chains if any(command.settled for command in chain)]
         free = [chain for chain in step.chains if not any(command.settled for command in chain)]
 
-        async def settled_first() -> None:
-            # what the passes recorded must be applied before the commands that need it; the others go
-            # at once, as on a step that needs nothing settled
-            started = time.monotonic()
-            await self.settle(needed)
-            timing.settle_after = time.monotonic() - started
+        async def move(services: tuple[str, ...]) -> None:
+            timing.clock_by_service.update(await self.move_clocks(step.at, services))
+            for service in services:
+                moved[service].set()
+
+        async def settling() -> None:
+            mark = time.monotonic()
+            await self.settle(needed)  # their passes (deadlines, who acts) must see everything sent before
+            timing.settle_before = time.monotonic() - mark
+            await move(needed)
+            mark = time.monotonic()
+            await self.settle(needed)  # and what those recorded must be applied before the commands
+            timing.settle_after = time.monotonic() - mark
             await asyncio.gather(*(self._chain(chain) for chain in held))
 
-        await asyncio.gather(*([settled_first()] if needed else []), *(self._chain(chain) for chain in free))
-        timing.sending = time.monotonic() - mark
+        async def when_moved(chain: Chain) -> None:
+            # as on a step that needs nothing settled: once the clocks of its services have moved
+            for service in dict.fromkeys(command.service for command in chain):
+                await moved[service].wait()
+            await self._chain(chain)
 
-    async def move_clocks(self, to: datetime) -> dict[str, float]:
-        """Every service's clock to `to`, concurrently; how long each took to answer."""
+        others = tuple(service for service in self.clients if service not in needed)
+        await asyncio.gather(move(others), *([settling()] if needed else []), *(when_moved(c) for c in free))
+        timing.clock = max(timing.clock_by_service.values(), default=0.0)
+        timing.wall = time.monotonic() - started
+
+    async def move_clocks(self, to: datetime, services: tuple[str, ...] | None = None) -> dict[str, float]:
+        """The clocks of `services` (default: all) to `to`, concurrently; how long each took to answer."""
 
         async def move(service: str) -> float:
             started = time.monotonic()
@@ -234,15 +247,20 @@ class Runner:
                 raise DemoError(f"{service} PUT /clock {to.isoformat()}: {response.status_code} {response.text}")
             return time.monotonic() - started
 
-        took = await asyncio.gather(*(move(s) for s in self.clients))
-        return dict(zip(self.clients, took, strict=True))
+        moving = tuple(self.clients) if services is None else services
+        took = await asyncio.gather(*(move(s) for s in moving))
+        return dict(zip(moving, took, strict=True))
 
-    def behind(self, services: frozenset[str]) -> tuple[str, ...]:
-        """`services` and every service whose events they apply, transitively: what must have settled
-        for their projections, and the passes that read them, to be current (everything while the
-        services' `follows` are not known)."""
+    def behind(self, commands: Iterable[Command]) -> tuple[str, ...]:
+        """What must have settled for `commands`: their services and every service whose events those
+        apply, transitively, so that their projections, and the passes that read them, are current
+        (everything while the services' `follows` are not known). For an appeal: appeals, assignment
+        (who acts) and patrols (forums), not evaluation and notifications. Patrols is needed beyond its
+        forums: settled there every other day or so, a visit's fulfilment does not lag behind the
+        cadence's pass (without it, a year had 502 duties overdue instead of 350, and a revisit missed
+        as A left was not handed to B)."""
         found: set[str] = set()
-        todo = [s for s in services if s in self.clients]
+        todo = [c.service for c in commands if c.service in self.clients]
         while todo:
             service = todo.pop()
             if service not in found:

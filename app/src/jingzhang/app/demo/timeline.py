@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from jingzhang.app.demo.commands import Chain, instant
+from jingzhang.app.demo.commands import Chain, Command, instant
 
 MORNING = time(8, 30)
 EVENING = time(17, 30)
@@ -33,9 +33,9 @@ class Step:
         return any(command.settled for chain in self.chains for command in chain)
 
     @property
-    def needs_settled(self) -> frozenset[str]:
-        """The services a command of the step needs settled (see `Command.settled`)."""
-        return frozenset(command.service for chain in self.chains for command in chain if command.settled)
+    def needs_settled(self) -> tuple[Command, ...]:
+        """The step's commands that need settling first (see `Command.settled`)."""
+        return tuple(command for chain in self.chains for command in chain if command.settled)
 
 
 class Agenda:
