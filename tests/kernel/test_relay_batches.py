@@ -67,7 +67,7 @@ async def test_each_window_is_stored_as_one_atomic_batch_in_commit_order(store: 
     """Windows of 8, two in flight: three batches, the second expecting the first's last sequence;
     the commit's ack confirms the window. The partitioned copy takes them without batch headers."""
     await append(store, "batched", 0, 20)
-    relay = Relay(store, nc, window=8)
+    relay = Relay(store, nc, window=8, batch_from=2)
     assert await relay.publish_pending() == 20
     messages = await stored(nc, stream_name(SERVICE))
     assert [seq for seq, _, _ in messages] == list(range(1, 21))
@@ -93,10 +93,10 @@ async def test_a_window_holding_events_already_stored_is_sent_again_singly(store
     batch holding an id the stream has is refused whole (not acknowledged as a duplicate), so such a
     window goes again as single publishes, whose duplicates are skipped; then batches again."""
     await append(store, "again", 0, 12)
-    assert await Relay(store, nc, window=8).publish_pending() == 12
+    assert await Relay(store, nc, window=8, batch_from=2).publish_pending() == 12
     await store.pool.execute("UPDATE es.relay_checkpoint SET tx_id = '0', position = 0")  # as if it crashed
     await append(store, "again", 12, 20)
-    relay = Relay(store, nc, window=8)
+    relay = Relay(store, nc, window=8, batch_from=2)
     assert await relay.publish_pending() == 32
     messages = await stored(nc, stream_name(SERVICE))
     assert [(seq, version) for seq, version, _ in messages] == [(n, n) for n in range(1, 33)]
@@ -116,7 +116,7 @@ async def test_a_stream_without_atomic_batches_is_published_singly_until_provisi
     await js.update_stream(old)  # as an earlier release provisioned it
     assert not (await js.stream_info(stream_name(SERVICE))).config.allow_atomic
     await append(store, "upgrade", 0, 6)
-    relay = Relay(store, nc, window=4)
+    relay = Relay(store, nc, window=4, batch_from=2)
     assert await relay.publish_pending() == 6
     assert batches(await stored(nc, stream_name(SERVICE))) == [[n] for n in range(1, 7)]
     assert relay._single_through is None  # told by the stream's configuration, it sent no batch to be refused
@@ -124,7 +124,7 @@ async def test_a_stream_without_atomic_batches_is_published_singly_until_provisi
     await provision(js, [SERVICE])
     assert (await js.stream_info(stream_name(SERVICE))).config.allow_atomic
     await append(store, "upgrade", 6, 4)
-    upgraded = Relay(store, nc, window=4)  # as after the deploy: it reads the stream's configuration
+    upgraded = Relay(store, nc, window=4, batch_from=2)  # as after the deploy: it reads the stream's configuration
     assert await upgraded.publish_pending() == 4
     assert batches(await stored(nc, stream_name(SERVICE)))[6:] == [[7, 8, 9, 10]]
 
@@ -145,8 +145,23 @@ async def test_a_window_the_server_cannot_take_as_a_batch_now_goes_singly(store:
         await nc.publish(f"jz.{SERVICE}.evt.{AGGREGATE}.open.Noted", b"{}", headers=headers)
     await nc.flush()
     await append(store, "crowded", 0, 8)
-    relay = Relay(store, nc, window=4)
+    relay = Relay(store, nc, window=4, batch_from=2)
     assert await relay.publish_pending() == 8
     messages = await stored(nc, stream_name(SERVICE))
     assert [(seq, version) for seq, version, _ in messages] == [(n, n) for n in range(1, 9)]
     assert batches(messages) == [[n] for n in range(1, 9)]
+
+
+async def test_windows_smaller_than_batch_from_go_singly_and_full_ones_as_batches(
+    store: PostgresEventStore, nc: NATS
+) -> None:
+    """A live trickle's small windows are published singly (a batch's commit is acknowledged later than
+    single publishes); a backlog's full windows go as batches."""
+    await append(store, "trickle", 0, 3)
+    relay = Relay(store, nc, window=8, batch_from=7)
+    assert await relay.publish_pending() == 3
+    await append(store, "trickle", 3, 14)
+    assert await relay.publish_pending() == 14
+    assert batches(await stored(nc, stream_name(SERVICE))) == [
+        [1], [2], [3], list(range(4, 12)), [12], [13], [14], [15], [16], [17]
+    ]  # fmt: skip
