@@ -22,7 +22,7 @@ import resource
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +33,11 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from jingzhang.shared import consumer as consumer_module
 from jingzhang.shared.applier import Outcome
 from jingzhang.shared.consumer import ProjectionConsumer, delivery
 from jingzhang.shared.logging import configure
 from jingzhang.shared.projection import install
-from jingzhang.shared.pulls import WaitingPull
 from jingzhang.shared.replay import rebuild
 from jingzhang.shared.streams import stream_name
 from jingzhang.shared.testing.sample import SERVICE, tally
@@ -108,19 +108,19 @@ async def consume_ours(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: asy
             meta = msg.metadata
             counts["redelivered"] += meta.num_delivered > 1
             copied = now - (wall - meta.timestamp.timestamp())
-            # asked for: when the consumer asked for its next batch, or when it was copied if it was waiting
+            # asked for: when the fetch that brought it began, or when it was copied if the fetch was waiting
             stages[delivery(msg).subject] = {"copied": copied, "pulled": max(copied, pulling[0]), "fetched": now}
         return await handle(msgs)
 
     pulling = [0.0]
-    next_batch = WaitingPull.next_batch
+    fetch = consumer_module._fetch_unless_stopped
 
-    async def fetching(pull: WaitingPull, wait: float, stopped: Awaitable[object]) -> list[Msg] | None:
+    async def fetching(sub: Any, batch: int, wait: float, stopped: "asyncio.Future[Any]") -> list[Msg] | None:
         pulling[0] = time.monotonic()
-        return await next_batch(pull, wait, stopped)
+        return await fetch(sub, batch, wait, stopped)
 
     consumer.handle = seen  # type: ignore[method-assign]
-    WaitingPull.next_batch = fetching  # type: ignore[method-assign,assignment]  # this process runs one consumer
+    consumer_module._fetch_unless_stopped = fetching  # this process runs this one consumer only
     task = asyncio.create_task(consumer.run(stop))
     while not consumer.running:  # noqa: ASYNC110 - polls the kernel's flag, which has no event
         await asyncio.sleep(0.01)

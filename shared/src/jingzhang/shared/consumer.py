@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+import nats.errors
 import structlog
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
@@ -44,7 +45,6 @@ from opentelemetry.trace import SpanKind, Tracer
 from jingzhang.shared.applier import MAX_EVENT_BYTES, Applier, Delivery, Outcome
 from jingzhang.shared.partitions import partition_filter, published_subject
 from jingzhang.shared.projection import Projection
-from jingzhang.shared.pulls import WaitingPull
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.streams import partitioned_stream_name
 from jingzhang.shared.tracing import extract_context
@@ -142,6 +142,21 @@ def _filters(config: ConsumerConfig) -> list[str]:
     return sorted(config.filter_subjects or ([config.filter_subject] if config.filter_subject else []))
 
 
+async def _fetch_unless_stopped(
+    sub: JetStreamContext.PullSubscription, batch: int, wait: float, stopped: "asyncio.Future[Any]"
+) -> list[Msg] | None:
+    """One pull, abandoned when `stopped` completes first (None). Messages a cancelled pull had
+    received are not acked: JetStream delivers them again after the ack wait."""
+    fetch = asyncio.ensure_future(sub.fetch(batch, timeout=wait))
+    await asyncio.wait((fetch, stopped), return_when=asyncio.FIRST_COMPLETED)
+    if fetch.done():
+        return fetch.result()
+    fetch.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TimeoutError, nats.errors.TimeoutError):
+        await fetch
+    return None
+
+
 def delivery(msg: Msg) -> Delivery:
     """What the applier needs of a message: the subject it was published on, its body, and where it
     sits in the service stream (the sourcing header names it; replay reads the service stream itself)."""
@@ -223,15 +238,13 @@ class ProjectionConsumer:
         while not stop.is_set():
             try:
                 await ensure_consumer(js, self.config, self.source_service)
-                pull = WaitingPull(self.nc, self.stream, self.durable, self.batch, self.fetch_timeout)
-                await pull.open()
+                sub = await js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
                 self.running = True
                 try:
-                    await self._loop(js, pull, stop)
+                    await self._loop(js, sub, stop)
                 finally:
                     self.running = False
-                    with contextlib.suppress(Exception):
-                        await pull.close()
+                    await _give_back(sub)
             except Exception as exc:
                 self.running = False
                 log.warning("consumer.restart", consumer=self.durable, error=repr(exc))
@@ -239,19 +252,20 @@ class ProjectionConsumer:
                     await asyncio.wait_for(stop.wait(), 1.0)
         self.running = False
 
-    async def _loop(self, js: JetStreamContext, pull: WaitingPull, stop: asyncio.Event) -> None:
+    async def _loop(self, js: JetStreamContext, sub: JetStreamContext.PullSubscription, stop: asyncio.Event) -> None:
         idle_since = time.monotonic()
         stopped = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
-                msgs = await pull.next_batch(self.fetch_timeout, stopped)
-                if msgs is None:
-                    return
-                if not msgs:
+                try:
+                    msgs = await _fetch_unless_stopped(sub, self.batch, self.fetch_timeout, stopped)
+                except (TimeoutError, nats.errors.TimeoutError):  # both occur; see KNOWN-TRAPS.md
                     if time.monotonic() - idle_since > IDLE_CHECK:  # a rebuilt copy took the durable with it
                         await js.consumer_info(self.stream, self.durable)
                         idle_since = time.monotonic()
                     continue
+                if msgs is None:
+                    return
                 idle_since = time.monotonic()
                 await self.handle(msgs)
         finally:
@@ -381,6 +395,20 @@ def _follows(subject: str, aggregate_types: frozenset[str], first: bool) -> bool
     if len(parts) != 6:
         return first
     return parts[3] in aggregate_types
+
+
+async def _give_back(sub: JetStreamContext.PullSubscription) -> None:
+    """Nak what reached the subscription after its last fetch, so the partition's next owner gets it
+    now rather than after `ack_wait`; then unsubscribe. nats-py keeps such messages in the
+    subscription's pending queue, which it exposes only privately."""
+    with contextlib.suppress(Exception):
+        queue = sub._sub._pending_queue
+        while not queue.empty():
+            msg = queue.get_nowait()
+            if not JetStreamContext.is_status_msg(msg):  # status messages (timeouts) carry no ack
+                await msg.nak()
+    with contextlib.suppress(Exception):
+        await sub.unsubscribe()
 
 
 def _backoff(msg: Msg) -> float:
