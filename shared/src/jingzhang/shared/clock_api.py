@@ -13,18 +13,16 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from itertools import groupby
-from typing import Protocol
 
 from fastapi import APIRouter, Depends, Query
 from nats.js.client import JetStreamContext
-from nats.js.errors import NotFoundError
 from pydantic import AwareDatetime, BaseModel, Field
 
 from jingzhang.shared.auth import Role
 from jingzhang.shared.auth.http import require_roles
 from jingzhang.shared.clock import ShiftedClock
 from jingzhang.shared.errors import DomainRejected
-from jingzhang.shared.runtime import Runtime
+from jingzhang.shared.runtime import Followed, Runtime, consumer_waiting
 from jingzhang.shared.ticks import ClockMovedBack, Ticker
 
 BEHIND_TOLERATED = timedelta(minutes=1)
@@ -80,17 +78,6 @@ def clock_router(clock: ShiftedClock, ticker: Ticker, runtime: Runtime) -> APIRo
     return router
 
 
-class Followed(Protocol):
-    """A consumer as `first_unsettled` asks JetStream about it (a `ProjectionConsumer`)."""
-
-    @property
-    def source_service(self) -> str: ...
-    @property
-    def stream(self) -> str: ...
-    @property
-    def durable(self) -> str: ...
-
-
 async def first_unsettled(
     backlog: Callable[[], Awaitable[int]], js: JetStreamContext, consumers: Sequence[Followed]
 ) -> int:
@@ -102,16 +89,7 @@ async def first_unsettled(
         return waiting
     by_source = sorted(consumers, key=lambda c: c.source_service)
     for _, group in groupby(by_source, key=lambda c: c.source_service):
-        waiting = sum(await asyncio.gather(*(_waiting(js, c) for c in group)))
+        waiting = sum(1 if w is None else w for w in await asyncio.gather(*(consumer_waiting(js, c) for c in group)))
         if waiting:
             return waiting
     return 0
-
-
-async def _waiting(js: JetStreamContext, consumer: Followed) -> int:
-    """Deliveries the consumer has still to apply; a durable not there yet counts as one (unknown)."""
-    try:
-        info = await js.consumer_info(consumer.stream, consumer.durable)
-    except NotFoundError:
-        return 1
-    return int(info.num_pending or 0) + int(info.num_ack_pending or 0)

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 import asyncpg
 import nats
@@ -139,7 +140,7 @@ class Runtime:
         """Events not yet everywhere they go: this service's relay backlog plus what its projections
         have still to apply (pending and unacknowledged deliveries of every consumer)."""
         js = self.nc.jetstream()
-        waiting = await asyncio.gather(*(_waiting(js, c) for c in self.consumers))
+        waiting = await asyncio.gather(*(consumer_waiting(js, c) for c in self.consumers))
         backlog = await self.relay.backlog() if self.relay is not None else 0
         return sum(1 if w is None else w for w in waiting) + backlog  # a durable not there yet: not settled
 
@@ -179,7 +180,7 @@ class Runtime:
         if copied is None or copied < mark.seq:
             return Evidence(mark, copied)
         consumers = [c for c in self.consumers if c.source_service == producer]
-        waiting = await asyncio.gather(*(_waiting(js, c) for c in consumers))
+        waiting = await asyncio.gather(*(consumer_waiting(js, c) for c in consumers))
         return Evidence(mark, copied, None if None in waiting else sum(w for w in waiting if w is not None))
 
     async def latest_recorded(self) -> datetime | None:
@@ -293,7 +294,18 @@ class Runtime:
         return "running" if self.relay.leading else "standby"
 
 
-async def _waiting(js: JetStreamContext, consumer: ProjectionConsumer) -> int | None:
+class Followed(Protocol):
+    """A consumer as JetStream is asked about it (a `ProjectionConsumer`)."""
+
+    @property
+    def source_service(self) -> str: ...
+    @property
+    def stream(self) -> str: ...
+    @property
+    def durable(self) -> str: ...
+
+
+async def consumer_waiting(js: JetStreamContext, consumer: Followed) -> int | None:
     """Messages the consumer has still to apply, or None while its durable does not exist (unknown)."""
     try:
         info = await js.consumer_info(consumer.stream, consumer.durable)
