@@ -152,7 +152,9 @@ class TestVisits:
         self, deps: Deps, store: CountingStore
     ) -> None:
         first = await handlers.record_visit(deps, visit_command(), META)
+        assert store.reads == []  # a new report is appended at version 0 without reading its stream first
         again = await handlers.record_visit(deps, visit_command(expected_version=0), META)
+        assert store.reads == [StreamId("visit", "v-1")]  # the retry's append conflicted: it read once
         assert (again.version, [e.event_type for e in again.events]) == (first.version, ["PatrolCompleted"])
         assert first.version == 1
         assert [e.event_type for e in store.log] == ["PatrolCompleted"]
@@ -190,7 +192,7 @@ class TestVisits:
         answers = await asyncio.gather(*(handlers.record_visit(deps, visit_command(), META) for _ in range(2)))
         assert [(a.version, [e.event_type for e in a.events]) for a in answers] == [(1, ["PatrolCompleted"])] * 2
         assert len(racing.log) == 1
-        assert len(racing.reads) == 3  # both read an empty stream; the loser read again and found the winner's
+        assert len(racing.reads) == 1  # neither read before appending; the loser's append conflicted and it read
 
     async def test_a_stale_expected_version_is_a_conflict(self, deps: Deps, store: CountingStore) -> None:
         with pytest.raises(ConcurrencyError):

@@ -101,6 +101,7 @@ async def _run(
     now: datetime,
     expected_version: int | None = None,
     authorize: Authorize[S] | None = None,
+    assume_new: bool = False,
 ) -> Decided[S]:
     return await execute(
         deps.store,
@@ -112,6 +113,7 @@ async def _run(
         now=now,
         expected_version=expected_version,
         authorize=authorize,
+        assume_new=assume_new,
     )
 
 
@@ -129,11 +131,12 @@ async def _record_once(
     """A new stream's one report; `first` reads the recorded report off the state.
 
     With `expected_version` 0 (a new stream) or none, a retry, or a request that lost a race with the
-    same report (`ConcurrencyError`, tried once more), finds what was recorded and answers as the first did."""
+    same report (`ConcurrencyError`, tried once more), finds what was recorded and answers as the first did.
+    The stream is taken to be new (`execute`'s `assume_new`): it is read only when the append says otherwise."""
     expected = expected_version or None
 
     async def attempt() -> Decided[S]:
-        return await _run(deps, aggregate, aggregate_id, decide, meta, now, expected, check)
+        return await _run(deps, aggregate, aggregate_id, decide, meta, now, expected, check, expected is None)
 
     try:
         decided = await attempt()
