@@ -1,9 +1,18 @@
-"""The cadence worker: on every pass it plans, raises what is overdue and follows reassignments.
+"""The cadence worker: on every pass it raises what is overdue, follows reassignments and plans.
 
 It keeps no memory of its own between passes: each pass reads the assignments and duties
 projections and the hazards read model, so a restart simply runs the next pass. Every write goes
 through a handler whose decision is idempotent (deterministic duty ids, "already overdue" is a
 no-op), so a pass that reads a projection a little behind its own writes does no harm.
+
+A visit fulfils its duty only once the fulfilment reactor has applied it (store -> relay -> JetStream
+-> reactor -> `DutyFulfilled` in the store). So before it marks a duty overdue or moves it to another
+officer, a pass makes sure this service has applied every event of its own committed before the pass
+began (`caught_up`): then every visit recorded before the pass has its `DutyFulfilled` in the store,
+where the handler loads the duty from. When that cannot be shown within the wait, the pass records
+no miss and no reassignment (`PassReport.deferred`) and the next pass does them. Planning writes new
+streams only and goes on; hazards are not affected (a rectification is appended to the hazard's own
+stream by its command, where `mark_rectification_overdue` loads it from, with no reactor between).
 
 It is a `Periodic` of the kernel (`shared.ticks`): the kernel runs a pass every poll interval, and
 under the demo's controlled clock once more at each new time (`PUT /clock`), by the clock the
@@ -24,6 +33,7 @@ from jingzhang.patrols.domain.duty import DutyStatus, MarkDutyOverdue, ScheduleD
 from jingzhang.patrols.domain.hazard import MarkRectificationOverdue
 from jingzhang.patrols.domain.planning import plan_ahead
 from jingzhang.patrols.domain.snapshot import AssignmentSnapshot
+from jingzhang.patrols.events import SERVICE
 from jingzhang.patrols.handlers import Deps
 from jingzhang.patrols.projections.assignments import PostgresAssignments
 from jingzhang.patrols.projections.duties import PostgresDuties
@@ -47,6 +57,8 @@ class PassReport:
     overdue: int = 0
     reassigned: int = 0
     hazards_overdue: int = 0
+    deferred: int = 0
+    """Misses and reassignments left for the next pass: own events still on their way to the reactor."""
     conflicts: list[str] = field(default_factory=list)
 
     @property
@@ -72,8 +84,9 @@ class CadencePass:
         snapshot = await self.assignments.snapshot()
         # the bureau's changes to the cadence, as recorded now (a change takes effect from its own day)
         rules = replace(self.rules, schedule=await handlers.cadence_schedule(self.deps))
-        await self._plan(snapshot, rules, meta, report)
+        # misses first: `caught_up` then speaks of what was committed before the pass, not of its own plans
         await self._duties(snapshot, meta, report)
+        await self._plan(snapshot, rules, meta, report)
         await self._hazards(meta, report)
         return report
 
@@ -93,13 +106,20 @@ class CadencePass:
         # A suspended or closed enterprise owes no visits: its open duties are left alone, not missed.
         active = {e.enterprise_id for e in snapshot.enterprises}
         states = [s for s in await self.duties.open_states() if s.duty and s.duty.enterprise_id in active]
-        for state in states:
-            duty = state.duty
-            if duty is not None and state.status is DutyStatus.OPEN and duty.due_at <= now:
-                missed = MarkDutyOverdue(duty.duty_id, responsible(duty, snapshot, now))
-                write = handlers.mark_duty_overdue(self.deps, missed, meta)
-                report.overdue += await _count(write, duty.duty_id, report)
-        for command in reassignments(states, snapshot, now):
+        missed = [s.duty for s in states if s.duty is not None and s.status is DutyStatus.OPEN and s.duty.due_at <= now]
+        moves = reassignments(states, snapshot, now)
+        if not (missed or moves):
+            return
+        if not await self.deps.subjects.caught_up(SERVICE):
+            # a visit may be on its way to the reactor: neither blame its duty's officer nor move the duty
+            report.deferred = len(missed) + len(moves)
+            log.info("cadence.deferred", overdue=len(missed), reassignments=len(moves))
+            return
+        for duty in missed:
+            overdue = MarkDutyOverdue(duty.duty_id, responsible(duty, snapshot, now))
+            write = handlers.mark_duty_overdue(self.deps, overdue, meta)
+            report.overdue += await _count(write, duty.duty_id, report)
+        for command in moves:
             write = handlers.reassign_duty(self.deps, command, meta)
             report.reassigned += await _count(write, command.duty_id, report)
 
@@ -135,7 +155,7 @@ def cadence_worker(clock: Clock, ids: IdFactory, poll_interval: float, rules: Ca
 
     async def tick(runtime: Runtime) -> int:
         report = await cadence_pass(runtime, clock, ids, rules).run()
-        if report.recorded:
+        if report.recorded or report.deferred:
             log.info("cadence.pass", **{k: v for k, v in vars(report).items() if k != "conflicts"})
         return report.recorded
 
