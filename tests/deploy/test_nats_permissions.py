@@ -134,7 +134,7 @@ class TestServiceConsumers:
         config = consumer_config("appeals", group("appeals", "assignment"), "assignment", 10, partition)
         js = nc.jetstream()
 
-        await ensure_consumer(js, config, "assignment")
+        await ensure_consumer(js, config, partitioned_stream_name("assignment"))
         sub = await js.pull_subscribe_bind(durable=str(config.durable_name), stream=copy)
         msgs = await sub.fetch(1, timeout=5)
         await msgs[0].ack_sync(timeout=5)

@@ -13,13 +13,15 @@ from jingzhang.shared.streams import partitioned_stream_name
 
 async def test_a_deployed_durable_takes_a_changed_ack_wait_and_keeps_its_filters(nc: NATS) -> None:
     js, projection = nc.jetstream(), revocations_projection()
-    await ensure_consumer(js, consumer_config("kernel", projection, "assignment", 10, 1), "assignment")
+    await ensure_consumer(
+        js, consumer_config("kernel", projection, "assignment", 10, 1), partitioned_stream_name("assignment")
+    )
     durable = consumer_config("kernel", projection, "assignment", 10, 1).durable_name
     before = await js.consumer_info(partitioned_stream_name("assignment"), str(durable))
     assert before.config.ack_wait == ACK_WAIT
 
     shorter = consumer_config("kernel", projection, "assignment", 10, 1, ack_wait=4.0)
-    await ensure_consumer(js, shorter, "assignment")
+    await ensure_consumer(js, shorter, partitioned_stream_name("assignment"))
 
     after = await js.consumer_info(partitioned_stream_name("assignment"), str(durable))
     assert after.config.ack_wait == 4.0

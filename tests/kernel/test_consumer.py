@@ -223,8 +223,12 @@ async def test_a_durable_whose_projection_follows_a_new_aggregate_gets_the_new_f
     before = dataclasses.replace(revocations_projection(), sources=(Source("assignment", "enterprise"),))
     after = dataclasses.replace(before, sources=(*before.sources, Source("assignment", "token_revocation")))
     js = nc.jetstream()
-    await ensure_consumer(js, consumer_config("kernel", before, "assignment", 10, 0), "assignment")
-    await ensure_consumer(js, config := consumer_config("kernel", after, "assignment", 10, 0), "assignment")
+    await ensure_consumer(
+        js, consumer_config("kernel", before, "assignment", 10, 0), partitioned_stream_name("assignment")
+    )
+    await ensure_consumer(
+        js, config := consumer_config("kernel", after, "assignment", 10, 0), partitioned_stream_name("assignment")
+    )
     info = await js.consumer_info(partitioned_stream_name("assignment"), str(config.durable_name))
     assert sorted(info.config.filter_subjects or []) == sorted(config.filter_subjects or [])
     assert len(info.config.filter_subjects or []) == 2

@@ -43,10 +43,10 @@ from nats.js.errors import BadRequestError, NotFoundError
 from opentelemetry.trace import SpanKind, Tracer
 
 from jingzhang.shared.applier import MAX_EVENT_BYTES, Applier, Delivery, Outcome
-from jingzhang.shared.partitions import partition_filter, published_subject
+from jingzhang.shared.partitions import PARTITIONS, direct, partition_filter, published_subject
 from jingzhang.shared.projection import Projection
 from jingzhang.shared.store.postgres import PostgresEventStore
-from jingzhang.shared.streams import partitioned_stream_name
+from jingzhang.shared.streams import consumed_stream
 from jingzhang.shared.tracing import extract_context
 
 log = structlog.get_logger(__name__)
@@ -89,8 +89,13 @@ def consumer_config(
     batch: int,
     partition: int | None = None,
     ack_wait: float = ACK_WAIT,
+    partitions: int = PARTITIONS,
 ) -> ConsumerConfig:
-    """One projection's durable, or (given several, even one in a sequence) the service's group's."""
+    """One projection's durable, or (given several, even one in a sequence) the service's group's.
+    With one partition (`partitions.direct`) the durable reads the service stream and has no partition
+    in its name."""
+    if direct(partitions):
+        partition = None
     members = (projection,) if isinstance(projection, Projection) else tuple(projection)
     label = members[0].name if isinstance(projection, Projection) else GROUP
     what = (
@@ -109,7 +114,7 @@ def consumer_config(
         max_ack_pending=batch * 4,
         filter_subjects=sorted(
             {
-                partition_filter(source_service, s.aggregate_type, partition)
+                partition_filter(source_service, s.aggregate_type, partition, partitions)
                 for p in members
                 for s in p.sources
                 if s.service == source_service
@@ -118,11 +123,11 @@ def consumer_config(
     )
 
 
-async def ensure_consumer(js: JetStreamContext, config: ConsumerConfig, source_service: str) -> None:
-    """Create the durable consumer on the source's partitioned copy if it does not exist, or update its
-    filter subjects when the projection now follows other aggregates of that service (it reads the new
-    aggregate's events from then on: a replay brings in the earlier ones); never rewrite a stream."""
-    stream = partitioned_stream_name(source_service)
+async def ensure_consumer(js: JetStreamContext, config: ConsumerConfig, stream: str) -> None:
+    """Create the durable consumer on `stream` (the source's partitioned copy, or its service stream with
+    one partition) if it does not exist, or update its filter subjects when the projection now follows
+    other aggregates of that service (it reads the new aggregate's events from then on: a replay brings in
+    the earlier ones); never rewrite a stream."""
     try:
         info = await js.consumer_info(stream, str(config.durable_name))
     except NotFoundError:
@@ -159,12 +164,16 @@ async def _fetch_unless_stopped(
 
 def delivery(msg: Msg) -> Delivery:
     """What the applier needs of a message: the subject it was published on, its body, and where it
-    sits in the service stream (the sourcing header names it; replay reads the service stream itself)."""
+    sits in the service stream (the sourcing header names it; a consumer of the service stream itself
+    has it in the message's metadata)."""
     origin = None
     source = (msg.headers or {}).get("Nats-Stream-Source")
     if source:
         stream, _, rest = source.partition(" ")
         origin = f"{stream}:{rest.split(' ', 1)[0]}"
+    elif msg.reply and msg.reply.startswith("$JS.ACK."):
+        meta = msg.metadata
+        origin = f"{meta.stream}:{meta.sequence.stream}"
     return Delivery(published_subject(msg.subject), msg.data, origin)
 
 
@@ -183,6 +192,8 @@ class ProjectionConsumer:
     tracer: Tracer | None = None
     partition: int | None = None
     """None: every partition (one consumer for the whole source)."""
+    partitions: int = PARTITIONS
+    """How many the deployment has; with one (`partitions.direct`) this reads the service stream."""
     max_event_bytes: int = MAX_EVENT_BYTES
     gate: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Shared by one projection's consumers in a process: its transactions run one at a time anyway
@@ -217,8 +228,9 @@ class ProjectionConsumer:
             self.batch,
             self.partition,
             self.ack_wait,
+            self.partitions,
         )
-        self.stream = partitioned_stream_name(self.source_service)
+        self.stream = consumed_stream(self.source_service, self.partitions)
 
     @property
     def projections(self) -> tuple[Projection, ...]:
@@ -237,7 +249,7 @@ class ProjectionConsumer:
         js = self.nc.jetstream()
         while not stop.is_set():
             try:
-                await ensure_consumer(js, self.config, self.source_service)
+                await ensure_consumer(js, self.config, self.stream)
                 sub = await js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
                 self.running = True
                 try:

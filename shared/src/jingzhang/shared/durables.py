@@ -15,6 +15,10 @@ this module finds the rest on our streams:
   projection consumer of ours (`<service>__<projection>__<source>[__p<k>]`, source the stream's
   service), never a subscriber's own.
 
+With one partition (`partitions.direct`) the group's durable on a service stream is
+`<service>__all__<source>`, declared like the others (so switching the count either way leaves the
+other layout's durables to this module).
+
 A declared durable is never removed. Run it after a rollout: a replica of the old release still
 running would create its durable again.
 """
@@ -28,9 +32,9 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from jingzhang.shared.consumer import GROUP, consumer_groups, durable_name
-from jingzhang.shared.partitions import PARTITIONS
+from jingzhang.shared.partitions import PARTITIONS, direct
 from jingzhang.shared.projection import Projection
-from jingzhang.shared.streams import partitioned_stream_name, stream_name
+from jingzhang.shared.streams import consumed_stream, stream_name
 
 _PARTITION_SUFFIX = re.compile(r"__p\d+$")
 
@@ -44,12 +48,15 @@ class Durable:
         return f"{self.stream}/{self.name}"
 
 
-def declared(service: str, projections: Iterable[Projection]) -> set[Durable]:
+def declared(service: str, projections: Iterable[Projection], partitions: int = PARTITIONS) -> set[Durable]:
     """The durables a service's runtime creates: its consumer group's, one per source and partition."""
     return {
-        Durable(partitioned_stream_name(source), durable_name(service, GROUP, source, partition))
+        Durable(
+            consumed_stream(source, partitions),
+            durable_name(service, GROUP, source, None if direct(partitions) else partition),
+        )
         for source in consumer_groups(list(projections))
-        for partition in range(PARTITIONS)
+        for partition in range(partitions)
     }
 
 

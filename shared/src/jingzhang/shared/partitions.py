@@ -26,6 +26,16 @@ from scratch (`republish` after a loss) needs its copy rebuilt too, which `provi
 
 `PARTITIONS` is in the copy's name: changing it provisions a new copy whose durable consumers start
 from the first event; the projections' checkpoints skip what they already applied.
+
+One partition (`PARTITIONS=1`, a deployment's choice made at `provision` and in every service's
+settings) needs no copy: there is nothing to split, so the consumers read the service stream itself,
+filtered by aggregate type on the published subjects (`direct`). Each consumer is then owned by one
+replica at a time (the others stand by and take over when it goes), the server stores every event
+once, and an event reaches the projections without the sourcing hop. Several partitions share one
+source's projections between replicas; one partition is for a deployment whose projections one
+process keeps up with (the bureau's volumes: the apply rate from a backlog is in the thousands a
+second), at half the writes. Changing the count either way starts the new durables from the first
+event and their checkpoints skip what was applied.
 """
 
 import math
@@ -49,8 +59,16 @@ def partitioned_destination(service: str, partitions: int = PARTITIONS) -> str:
     )
 
 
-def partition_filter(service: str, aggregate_type: str, partition: int | None) -> str:
-    """One aggregate type of one partition of the copy (`None`: every partition)."""
+def direct(partitions: int) -> bool:
+    """One partition: the consumers read the service stream itself and there is no copy."""
+    return partitions == 1
+
+
+def partition_filter(service: str, aggregate_type: str, partition: int | None, partitions: int = PARTITIONS) -> str:
+    """One aggregate type of one partition of the copy (`None`: every partition); with one partition,
+    that aggregate type's well-formed events in the service stream."""
+    if direct(partitions):
+        return f"jz.{service}.evt.{aggregate_type}.*.*"
     token = "*" if partition is None else str(partition)
     return f"{PARTITIONED_ROOT}.{service}.{token}.{aggregate_type}.>"
 

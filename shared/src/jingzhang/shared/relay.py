@@ -144,6 +144,7 @@ class Relay:
         ahead: int = AHEAD,
         atomic: bool = True,
         batch_from: int = BATCH_FROM,
+        watch_copy: bool = True,
     ) -> None:
         self.store = store
         self.atomic = atomic
@@ -189,8 +190,9 @@ class Relay:
         """While leading, the connection that holds the relay lock: the rounds read on it, one statement
         at a time, instead of taking a connection from the pool the service's commands append through."""
         self.tracer = tracer
-        self.copy_watch = CopyWatch(nc, store.service)
-        """Run while leading: the partitioned copy must follow the stream after a leader loss (see `copy_watch`)."""
+        self.copy_watch = CopyWatch(nc, store.service) if watch_copy else None
+        """Run while leading: the partitioned copy must follow the stream after a leader loss (see `copy_watch`);
+        None in a deployment of one partition, which has no copy."""
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set; only the holder of the relay lock publishes."""
@@ -211,14 +213,15 @@ class Relay:
         self.leading = True
         self._own = conn
         watching = asyncio.Event()
-        watch = asyncio.create_task(self.copy_watch.run(watching))
+        watch = asyncio.create_task(self.copy_watch.run(watching)) if self.copy_watch is not None else None
         try:
             await self._publish_loop(stop)
         finally:
             self.leading = False
             self._own = None
             watching.set()
-            await asyncio.gather(watch, return_exceptions=True)
+            if watch is not None:
+                await asyncio.gather(watch, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
                 await conn.execute("SELECT pg_advisory_unlock($1)", RELAY_LOCK)

@@ -34,6 +34,7 @@ from nats.js.errors import APIError, NotFoundError
 
 from jingzhang.shared import sessions
 from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, encode
+from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.relay import RELAY_LOCK, PipelinedPublisher
 from jingzhang.shared.store.postgres import ORIGIN, CommitPosition, PostgresEventStore
 from jingzhang.shared.streams import StreamSpec, ensure_partitioned, stream_name
@@ -75,6 +76,7 @@ async def republish(
     replicas: int = 1,
     lock_timeout: float = 10.0,
     ack_timeout: float = 10.0,
+    partitions: int = PARTITIONS,
 ) -> RepublishResult:
     """Publish every event of `store` the stream lacks, in commit order; idempotent."""
     started = time.perf_counter()
@@ -84,7 +86,8 @@ async def republish(
         await _take_relay_lock(lock_conn, store.service, lock_timeout)
         try:
             created = await _ensure_stream(js, store.service, replicas)
-            await ensure_partitioned(js, store.service, replicas, rebuild=created)  # a copy would wait for old numbers
+            # a copy would wait for old numbers (one partition has none)
+            await ensure_partitioned(js, store.service, replicas, rebuild=created, partitions=partitions)
             held = await _read_held(js, stream)
             sender = _Sender(nc, js, stream, held.last_seq, window, ack_timeout)
             published, last = await _publish_missing(store, sender, held, page)

@@ -30,7 +30,7 @@ from jingzhang.shared import pools, sessions
 from jingzhang.shared.consumer import ProjectionConsumer, consumer_groups, ensure_consumer
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.migrations import prepare as prepare_projections
-from jingzhang.shared.partitions import PARTITIONS
+from jingzhang.shared.partitions import direct
 from jingzhang.shared.partitions_runner import PartitionRunner
 from jingzhang.shared.privacy.keystore import PostgresKeyStore
 from jingzhang.shared.privacy.protect import Protector
@@ -176,7 +176,11 @@ class Runtime:
         if mark is None or mark.before < instant:
             return Evidence(mark)
         js = self.nc.jetstream(timeout=2.0)
-        copied = await copied_through(js, partitioned_stream_name(producer))
+        partitions = self.settings.partitions
+        # one partition has no copy: the consumers read the service stream, which holds `mark.seq` by definition
+        copied = (
+            mark.seq if direct(partitions) else await copied_through(js, partitioned_stream_name(producer, partitions))
+        )
         if copied is None or copied < mark.seq:
             return Evidence(mark, copied)
         consumers = [c for c in self.consumers if c.source_service == producer]
@@ -202,7 +206,13 @@ class Runtime:
         self.watermarks = WatermarkBoard(self.nc, sources)
         await self.watermarks.start()
         if self.relay_enabled:
-            self.relay = Relay(self.store, self.nc, window=self.settings.relay_window, tracer=self.tracer)
+            self.relay = Relay(
+                self.store,
+                self.nc,
+                window=self.settings.relay_window,
+                tracer=self.tracer,
+                watch_copy=not direct(self.settings.partitions),
+            )
             self._spawn(self.relay.run(self._stop), "relay")
         self.wakeup = Wakeup(self.pool, self.relay)
         self.store.on_appended = self.wakeup  # appends tell the relay (no trigger on every commit)
@@ -226,17 +236,20 @@ class Runtime:
                 ack_wait=self.settings.consumer_ack_wait,
                 tracer=self.tracer,
                 partition=partition,
+                partitions=self.settings.partitions,
                 max_event_bytes=self.settings.consumer_max_event_bytes,
                 gate=gates[group[0].name],
                 joined=group[1:],
                 gates=gates,
             )
             for source, group in consumer_groups(self.projections).items()
-            for partition in range(PARTITIONS)
+            for partition in range(self.settings.partitions)
         ]
         await self._declare_durables()
         if self.consumers:
-            self.partitions = PartitionRunner(self.replica, self.pool, self.consumers)
+            self.partitions = PartitionRunner(
+                self.replica, self.pool, self.consumers, partitions=self.settings.partitions
+            )
             self._spawn(self.partitions.run(self._stop), "partitions")
 
     async def _declare_durables(self) -> None:
@@ -244,7 +257,7 @@ class Runtime:
         (`unsettled`, `caught_up`, the lag metrics) finds them; a failure is left to the consumer's retries."""
         js = self.nc.jetstream()
         done = await asyncio.gather(
-            *(ensure_consumer(js, c.config, c.source_service) for c in self.consumers), return_exceptions=True
+            *(ensure_consumer(js, c.config, c.stream) for c in self.consumers), return_exceptions=True
         )
         for consumer, result in zip(self.consumers, done, strict=True):
             if isinstance(result, Exception):

@@ -55,6 +55,14 @@ class ServiceSettings(BaseSettings):
         description="CONSUMER_MAX_EVENT_BYTES: a larger event parks with its stream (the streams take 1 MiB)",
     )
     relay_window: int = Field(default=256, ge=1, le=10_000)
+    partitions: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="PARTITIONS: how many partitions every service's projection consumers split a source into,"
+        " the same in every service and in `jingzhang provision --partitions`; 1: no partitioned copies, the"
+        " consumers read the service streams and one replica at a time runs each (see `partitions`)",
+    )
     subject_wait: float = Field(
         default=1.5,
         ge=0,

@@ -41,6 +41,16 @@ def provision(
     nats_url: NatsUrl = "",
     state_dir: StateDir = DEFAULT_STATE_DIR,
     replicas: Annotated[int, typer.Option(min=1, max=5)] = 1,
+    partitions: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            envvar="PARTITIONS",
+            help="Partitions of the projection consumers, as every service's PARTITIONS says;"
+            " 1: no partitioned copies (the consumers read the service streams)",
+        ),
+    ] = 8,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Change nothing: list the stale consumers that would be removed")
     ] = False,
@@ -56,7 +66,7 @@ def provision(
     from jingzhang.shared.streams import provision as provision_streams
 
     try:
-        keep = declared_consumers()
+        keep = declared_consumers(partitions)
     except Exception as exc:  # a service that cannot be built: never guess which consumers are stale
         raise failed("reading the consumers the services declare", exc) from exc
     nats_url = nats_url_or_local(nats_url, state_dir)
@@ -65,7 +75,7 @@ def provision(
         nc = await connect_nats(nats_url)
         try:
             js = nc.jetstream()
-            done = [] if dry_run else await provision_streams(js, SERVICES, replicas)
+            done = [] if dry_run else await provision_streams(js, SERVICES, replicas, partitions)
             found = await stale(js, SERVICES, keep)
             return done, found if dry_run else await remove(js, found)
         finally:
@@ -90,7 +100,7 @@ def provision(
         console.print(f"dry run: {len(found)} stale consumers, nothing changed", highlight=False)
 
 
-def declared_consumers() -> "set[Durable]":
+def declared_consumers(partitions: int = 8) -> "set[Durable]":
     """Every durable consumer the current code's services create (their runtimes' projections, the
     kernel's included), as `deploy/nats/generate.py` lists them."""
     from jingzhang.app.services import app_factory
@@ -99,7 +109,7 @@ def declared_consumers() -> "set[Durable]":
 
     found: set[Durable] = set()
     for service in SERVICES:
-        found |= declared(service, app_factory(service)(ServiceSettings()).state.runtime.projections)
+        found |= declared(service, app_factory(service)(ServiceSettings()).state.runtime.projections, partitions)
     return found
 
 
@@ -109,6 +119,9 @@ def republish(
     nats_url: NatsUrl = "",
     state_dir: StateDir = DEFAULT_STATE_DIR,
     replicas: Annotated[int, typer.Option(min=1, max=5, help="Replicas if the stream must be created")] = 1,
+    partitions: Annotated[
+        int, typer.Option(min=1, max=64, envvar="PARTITIONS", help="The deployment's partitions (see provision)")
+    ] = 8,
     purge: Annotated[
         bool, typer.Option(help="Empty the stream first (when it diverged); asks first, or give --yes")
     ] = False,
@@ -137,7 +150,8 @@ def republish(
             try:
                 if purge:
                     await rp.purge(nc, service)
-                return await rp.republish(PostgresEventStore(pool, service), nc, replicas=replicas)
+                store = PostgresEventStore(pool, service)
+                return await rp.republish(store, nc, replicas=replicas, partitions=partitions)
             finally:
                 await nc.close()
         finally:
