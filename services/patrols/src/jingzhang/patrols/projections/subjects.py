@@ -6,9 +6,19 @@ consumer reads assignment's streams from their first event, so a service upgrade
 enterprise and officer already published without a replay. An event recorded before assignment
 published business days has none: the day assignment recorded it stands in (the cross-service rule).
 An enterprise's closure has no business time of its own: the instant it was recorded closes it.
+
+A report's check asks this table on every command; what it answered is remembered (`SubjectsCache`)
+while this process listens on `CHANNEL`. A row only ever changes by ending (a closure, a retirement:
+`coalesce` keeps the first), and the transaction that ends one notifies every replica, so a remembered
+row is forgotten when the end commits, wherever the partition was applied. An id the table does not
+hold is never remembered (it may be registered a moment later), and with the listening connection lost
+the cache is emptied and left off until it listens again.
 """
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+from collections.abc import Callable, Collection
+from typing import Any
 
 import asyncpg
 import nats.errors
@@ -24,12 +34,23 @@ from jingzhang.patrols.upstream.assignment import (
     OfficerEnrolled,
     OfficerRetired,
 )
+from jingzhang.shared import sessions
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx
 from jingzhang.shared.subjects import CaughtUp
 
 log = structlog.get_logger(__name__)
+
+CHANNEL = "jz_patrols_subject_ended"
+"""Where the projection announces, in the transaction that records it, that an enterprise closed or an
+officer retired (payload `enterprise:<id>` or `officer:<id>`), to every process remembering subjects."""
+MOST = 50_000
+"""How many subjects are remembered; the oldest is forgotten first."""
+POLL_SECONDS = 0.25
+"""How often the listening task looks whether its pool is closing (it must give the connection back)."""
+RETRY_SECONDS = 5.0
+"""After a lost listening connection, how long until the next attempt to listen again."""
 
 SQL = """
 CREATE TABLE IF NOT EXISTS enterprise (
@@ -59,6 +80,7 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
                 payload.enterprise_id,
                 env.occurred_at,
             )
+            await _ended(tx, SubjectKind.ENTERPRISE, payload.enterprise_id)
         case OfficerEnrolled():
             await tx.conn.execute(
                 "INSERT INTO officer VALUES ($1, $2, NULL) ON CONFLICT (officer_id) DO NOTHING",
@@ -71,8 +93,15 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
                 payload.officer_id,
                 payload.effective_from,
             )
+            await _ended(tx, SubjectKind.OFFICER, payload.officer_id)
         case _:
             return
+
+
+async def _ended(tx: Tx, kind: SubjectKind, ident: str) -> None:
+    """Every listening replica forgets the subject when this transaction commits (not before: a cache
+    refilled in between reads the row as it was, and is told again by the commit)."""
+    await tx.conn.execute("SELECT pg_notify($1, $2)", CHANNEL, f"{kind.value}:{ident}")
 
 
 PROJECTION = Projection(
@@ -93,20 +122,162 @@ SELECT false, officer_id, enrolled_on, retired_at FROM "{PROJECTION.schema}".off
 """
 
 
-class PostgresSubjects:
-    """What this projection knows of the subjects a report names, and whether it has seen all there is."""
+Remembered = KnownEnterprise | KnownOfficer
 
-    def __init__(self, pool: Callable[[], asyncpg.Pool], caught_up: CaughtUp) -> None:
+
+def _key(row: Remembered) -> tuple[SubjectKind, str]:
+    if isinstance(row, KnownEnterprise):
+        return SubjectKind.ENTERPRISE, row.enterprise_id
+    return SubjectKind.OFFICER, row.officer_id
+
+
+class SubjectsCache:
+    """(kind, id) -> the row the table held, for `PostgresSubjects`; on only while listening on `CHANNEL`."""
+
+    def __init__(self, most: int = MOST) -> None:
+        self.most = most
+        self._entries: dict[tuple[SubjectKind, str], Remembered] = {}
+        self._generation = 0
+        self._pool: asyncpg.Pool | None = None
+        self._listener: Any = None  # the pool's connection holding LISTEN
+
+    @property
+    def on(self) -> bool:
+        return self._listener is not None and not self._listener.is_closed()
+
+    @property
+    def listener_pid(self) -> int | None:
+        """The PostgreSQL backend holding LISTEN, while on."""
+        return int(self._listener.get_server_pid()) if self.on else None
+
+    @property
+    def generation(self) -> int:
+        """Changes with every notice and every start or loss of listening: a row read before a change is
+        not kept (the subject may have ended meanwhile)."""
+        return self._generation
+
+    def get(self, kind: SubjectKind, idents: Collection[str]) -> tuple[list[Remembered], list[str]]:
+        """What is remembered of `idents`, and the ones to ask the table for."""
+        if not self.on:
+            return [], list(idents)
+        found, missing = [], []
+        for ident in idents:
+            entry = self._entries.get((kind, ident))
+            if entry is None:
+                missing.append(ident)
+            else:
+                found.append(entry)
+        return found, missing
+
+    def put(self, rows: Collection[Remembered], generation: int) -> None:
+        """Remember rows the table answered, if nothing ended (nor listening changed) since it was asked."""
+        if not self.on or generation != self._generation:
+            return
+        for row in rows:
+            key = _key(row)
+            self._entries.pop(key, None)
+            if len(self._entries) >= self.most:
+                del self._entries[next(iter(self._entries))]
+            self._entries[key] = row
+
+    def forget(self, notice: str) -> None:
+        self._generation += 1
+        kind, _, ident = notice.partition(":")
+        try:
+            self._entries.pop((SubjectKind(kind), ident), None)
+        except ValueError:  # a notice this build does not read: forget everything rather than guess
+            self._entries.clear()
+
+    def clear(self) -> None:
+        self._generation += 1
+        self._entries.clear()
+
+    async def listen(self, pool: asyncpg.Pool) -> None:
+        """Hold one of `pool`'s connections listening for ends; the cache is on from here."""
+        self._pool = pool
+        conn = await pool.acquire()
+        try:
+            sessions.holds_session_state(conn)  # LISTEN outlives a transaction: reset it when released
+            await conn.add_listener(CHANNEL, self._ended)
+            conn.add_termination_listener(self._lost)
+        except BaseException:
+            await pool.release(conn)
+            raise
+        self._listener = conn
+        self.clear()  # nothing read before listening is kept
+
+    async def close(self) -> None:
+        listener, self._listener = self._listener, None
+        self.clear()
+        if listener is not None and self._pool is not None and not listener.is_closed():
+            listener.remove_termination_listener(self._lost)
+            with contextlib.suppress(asyncpg.PostgresError, OSError):
+                await listener.remove_listener(CHANNEL, self._ended)  # UNLISTEN: the pool need not reset it
+            await self._pool.release(listener)
+
+    async def keep_listening(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        """Listen, and listen again after a lost connection (at most once per `RETRY_SECONDS`), until the
+        pool closes: then give its connection back (closing waits for every connection to return)."""
+        loop = asyncio.get_running_loop()
+        tried = -RETRY_SECONDS
+        try:
+            while not pool().is_closing():
+                if not self.on and loop.time() - tried >= RETRY_SECONDS:
+                    tried = loop.time()
+                    try:
+                        await asyncio.wait_for(self.listen(pool()), RETRY_SECONDS)
+                    except Exception as exc:  # the table answers (or fails) without the cache
+                        log.warning("subjects.cache_off", error=repr(exc))
+                await asyncio.sleep(POLL_SECONDS)
+        finally:
+            await self.close()
+
+    def _ended(self, _conn: object, _pid: int, _channel: str, notice: str) -> None:
+        self.forget(notice)
+
+    def _lost(self, _conn: object) -> None:
+        self._listener = None
+        self.clear()
+        log.warning("subjects.cache_off", error="the connection listening for ended subjects was lost")
+
+
+class PostgresSubjects:
+    """What this projection knows of the subjects a report names, and whether it has seen all there is.
+
+    Rows read are remembered (`SubjectsCache`) while a task started at the first question listens for
+    subjects ending; `cache=None` asks the table every time."""
+
+    def __init__(
+        self, pool: Callable[[], asyncpg.Pool], caught_up: CaughtUp, cache: SubjectsCache | None = None
+    ) -> None:
         self._pool = pool
         self._caught_up = caught_up
+        self.cache = SubjectsCache() if cache is None else cache
+        self._listening: asyncio.Task[None] | None = None
 
     async def known(self, claim: Claim) -> Known:
-        """One statement, one round trip (a request's check ran five: a transaction, its search path and
-        a query per kind); the tables are named with their schema instead."""
-        rows = await self._pool().fetch(_KNOWN, claim.idents(SubjectKind.ENTERPRISE), claim.idents(SubjectKind.OFFICER))
+        """From memory when every subject is remembered; else one statement for the rest (a request's
+        check ran five: a transaction, its search path and a query per kind; the tables are named with
+        their schema instead)."""
+        if self._listening is None:
+            self._listening = asyncio.create_task(self.cache.keep_listening(self._pool), name="subjects cache")
+        enterprises, asked_enterprises = self.cache.get(SubjectKind.ENTERPRISE, claim.idents(SubjectKind.ENTERPRISE))
+        officers, asked_officers = self.cache.get(SubjectKind.OFFICER, claim.idents(SubjectKind.OFFICER))
+        if asked_enterprises or asked_officers:
+            generation = self.cache.generation
+            rows = await self._pool().fetch(_KNOWN, asked_enterprises, asked_officers)
+            read: list[Remembered] = [
+                KnownEnterprise(r["id"], r["began_on"], r["ended_at"])
+                if r["enterprise"]
+                else KnownOfficer(r["id"], r["began_on"], r["ended_at"])
+                for r in rows
+            ]
+            self.cache.put(read, generation)
+            enterprises += [r for r in read if isinstance(r, KnownEnterprise)]
+            officers += [r for r in read if isinstance(r, KnownOfficer)]
         return Known(
-            {r["id"]: KnownEnterprise(r["id"], r["began_on"], r["ended_at"]) for r in rows if r["enterprise"]},
-            {r["id"]: KnownOfficer(r["id"], r["began_on"], r["ended_at"]) for r in rows if not r["enterprise"]},
+            {e.enterprise_id: e for e in enterprises if isinstance(e, KnownEnterprise)},
+            {o.officer_id: o for o in officers if isinstance(o, KnownOfficer)},
         )
 
     async def caught_up(self, producer: str) -> bool:

@@ -1,0 +1,202 @@
+"""The subjects check from memory (`projections.subjects.SubjectsCache`), on a real PostgreSQL.
+
+Two replicas' `PostgresSubjects` share one database. What the table answered is remembered only while
+a replica listens; an end (a closure, a retirement) applied by any replica's projection is forgotten
+everywhere when its transaction commits; an id the table lacks is never remembered; a lost listening
+connection empties the cache and leaves it off until it listens again; closing the pool gives the
+listening connection back."""
+
+import asyncio
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+import pytest
+
+from jingzhang.patrols.domain.common import ZONE_TZ
+from jingzhang.patrols.domain.subjects import Claim, Known, KnownEnterprise, Mention, SubjectKind
+from jingzhang.patrols.projections import subjects
+from jingzhang.patrols.projections.subjects import PROJECTION, PostgresSubjects, apply
+from jingzhang.patrols.upstream.assignment import EnterpriseClosed, EnterpriseRegistered, OfficerEnrolled
+from jingzhang.shared.envelope import Envelope, StreamId
+from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.projection import Tx, install, use_schema
+from tests.kernel.helpers import eventually
+
+BEGAN = date(2025, 1, 6)
+CLOSING = datetime(2025, 3, 4, 15, tzinfo=ZONE_TZ)
+
+
+class CountingPool:
+    """The pool, counting the statements the check sends (everything else passes through)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.fetches = 0
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        self.fetches += 1
+        rows: list[asyncpg.Record] = await self.pool.fetch(query, *args)
+        return rows
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pool, name)
+
+
+async def never_caught_up(producer: str) -> bool:
+    return False
+
+
+def claim(*enterprises: str, officers: tuple[str, ...] = ()) -> Claim:
+    mentions = [Mention(SubjectKind.ENTERPRISE, e, "enterprise_id") for e in enterprises]
+    mentions += [Mention(SubjectKind.OFFICER, o, f"officer_ids.{n}") for n, o in enumerate(officers)]
+    return Claim(tuple(mentions), CLOSING, "occurred_on")
+
+
+async def applied(pool: asyncpg.Pool, payload: DomainEvent, at: datetime = CLOSING) -> None:
+    """As the projection's applier runs it: in a transaction, with the projection's search path."""
+    env = Envelope(
+        event_id=uuid.uuid4(),
+        service="assignment",
+        stream=StreamId("enterprise", "any"),
+        version=1,
+        event_type=payload.event_type,
+        schema_version=payload.schema_version,
+        data={},
+        occurred_at=at,
+        recorded_at=at,
+        correlation_id=uuid.uuid4(),
+        causation_id=None,
+        actor="test",
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        await use_schema(conn, PROJECTION)
+        await apply(Tx(conn, None), env, payload)
+
+
+def registered(enterprise_id: str) -> EnterpriseRegistered:
+    return EnterpriseRegistered(enterprise_id=enterprise_id, enterprise_class="above_scale", registered_on=BEGAN)
+
+
+@pytest.fixture
+async def table(pool: asyncpg.Pool) -> asyncpg.Pool:
+    async with pool.acquire() as conn:
+        await install(conn, PROJECTION)
+    await applied(
+        pool, EnterpriseRegistered(enterprise_id="ent-1", enterprise_class="above_scale", registered_on=BEGAN)
+    )
+    await applied(pool, OfficerEnrolled(officer_id="chief-a", enrolled_on=BEGAN))
+    return pool
+
+
+async def listening(replica: PostgresSubjects) -> None:
+    await replica.known(claim())  # the first question starts the listening task
+
+    async def on() -> bool:
+        return replica.cache.on
+
+    await eventually(on, timeout=10)
+
+
+def ended(known: Known, enterprise_id: str) -> datetime | None:
+    return known.enterprises[enterprise_id].closed_at
+
+
+async def test_remembered_subjects_are_answered_without_a_round_trip(table: asyncpg.Pool) -> None:
+    counted = CountingPool(table)
+    replica = PostgresSubjects(lambda: counted, never_caught_up)
+    await listening(replica)
+    before = counted.fetches
+    first = await replica.known(claim("ent-1", officers=("chief-a",)))
+    again = await replica.known(claim("ent-1", officers=("chief-a",)))
+    assert first == again
+    assert first.enterprises == {"ent-1": KnownEnterprise("ent-1", BEGAN)}
+    assert set(first.officers) == {"chief-a"}
+    assert counted.fetches - before == 1
+    # an id nobody has is asked every time (it may be registered a moment later), the others are not
+    assert not (await replica.known(claim("ent-1", "ent-9"))).has(Mention(SubjectKind.ENTERPRISE, "ent-9", "x"))
+    await applied(
+        table, EnterpriseRegistered(enterprise_id="ent-9", enterprise_class="above_scale", registered_on=BEGAN)
+    )
+    assert set((await replica.known(claim("ent-1", "ent-9"))).enterprises) == {"ent-1", "ent-9"}
+    assert counted.fetches - before == 3
+
+
+async def test_an_end_applied_by_any_replica_is_forgotten_by_every_one_at_its_commit(table: asyncpg.Pool) -> None:
+    a, b = PostgresSubjects(lambda: table, never_caught_up), PostgresSubjects(lambda: table, never_caught_up)
+    for replica in (a, b):
+        await listening(replica)
+        assert ended(await replica.known(claim("ent-1")), "ent-1") is None  # remembered open
+    # the closure, applied by a third replica's consumer: not yet committed, still open everywhere
+    async with table.acquire() as conn:
+        tx = conn.transaction()
+        await tx.start()
+        await use_schema(conn, PROJECTION)
+        env_at = CLOSING
+        await apply(Tx(conn, None), _envelope(env_at), EnterpriseClosed(enterprise_id="ent-1"))
+        assert [ended(await r.known(claim("ent-1")), "ent-1") for r in (a, b)] == [None, None]
+        await tx.commit()
+
+    async def both_see_it() -> bool:
+        return [ended(await r.known(claim("ent-1")), "ent-1") for r in (a, b)] == [CLOSING, CLOSING]
+
+    await eventually(both_see_it, timeout=10)
+
+
+def _envelope(at: datetime) -> Envelope:
+    return Envelope(
+        event_id=uuid.uuid4(),
+        service="assignment",
+        stream=StreamId("enterprise", "ent-1"),
+        version=2,
+        event_type="EnterpriseClosed",
+        schema_version=1,
+        data={},
+        occurred_at=at,
+        recorded_at=at,
+        correlation_id=uuid.uuid4(),
+        causation_id=None,
+        actor="test",
+    )
+
+
+async def test_a_lost_listening_connection_empties_the_cache_until_it_listens_again(
+    table: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted = CountingPool(table)
+    replica = PostgresSubjects(lambda: counted, never_caught_up)
+    await listening(replica)
+    await replica.known(claim("ent-1"))
+    pid = replica.cache.listener_pid
+    assert pid is not None
+    monkeypatch.setattr(subjects, "RETRY_SECONDS", 3600.0)  # it stays off until the test says
+    # PostgreSQL drops the listening session (a restart, a failover, an operator): the end it would have
+    # announced is applied while nobody listens
+    await table.execute("SELECT pg_terminate_backend($1)", pid)
+
+    async def off() -> bool:
+        return not replica.cache.on
+
+    await eventually(off, timeout=10)
+    await applied(table, EnterpriseClosed(enterprise_id="ent-1"))
+    before = counted.fetches
+    for _ in range(2):
+        assert ended(await replica.known(claim("ent-1")), "ent-1") == CLOSING
+    assert counted.fetches - before == 2  # off: every question goes to the table
+    monkeypatch.setattr(subjects, "RETRY_SECONDS", 0.1)
+    await listening(replica)  # it listens again on its own
+    assert replica.cache.listener_pid not in (None, pid)
+    for _ in range(2):
+        assert ended(await replica.known(claim("ent-1")), "ent-1") == CLOSING
+    assert counted.fetches - before == 3  # remembered again
+
+
+async def test_closing_the_pool_gives_the_listening_connection_back(database_url: str) -> None:
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=3)
+    async with pool.acquire() as conn:
+        await install(conn, PROJECTION)
+    replica = PostgresSubjects(lambda: pool, never_caught_up)
+    await listening(replica)
+    await asyncio.wait_for(pool.close(), 10)  # closing waits for every connection to come back
+    assert not replica.cache.on
