@@ -37,6 +37,7 @@ from jingzhang.shared import consumer as consumer_module
 from jingzhang.shared.applier import Outcome
 from jingzhang.shared.consumer import ProjectionConsumer, delivery
 from jingzhang.shared.logging import configure
+from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.projection import install
 from jingzhang.shared.replay import rebuild
 from jingzhang.shared.streams import stream_name
@@ -78,7 +79,8 @@ async def consume_ours(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: asy
     pool = await asyncpg.create_pool(args["db"], min_size=1, max_size=2)
     async with pool.acquire() as conn:
         await install(conn, projection)
-    consumer = ProjectionConsumer("bench", projection, pool, nc, SERVICE, batch=BATCH)
+    partitions = int(args.get("partitions", PARTITIONS))
+    consumer = ProjectionConsumer("bench", projection, pool, nc, SERVICE, batch=BATCH, partitions=partitions)
     applier = consumer.applier
     apply_decoded = applier.apply_decoded
 

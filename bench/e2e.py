@@ -35,7 +35,7 @@ from nats.js.api import PubAck, StorageType, StreamConfig, StreamSource
 from nats.js.errors import NotFoundError
 
 from bench.child import RAW_COPY, RAW_STREAM, RAW_SUBJECTS, install_uvloop
-from bench.flow import reset_stream
+from bench.flow import BENCH_PARTITIONS, reset_stream
 from bench.servers import Stack
 from jingzhang.shared.envelope import Envelope, StreamId, event_subject
 from jingzhang.shared.logging import configure
@@ -357,7 +357,8 @@ async def ours_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float
     url = await stack.fresh_database("e2e")
     await reset_stream(nc)
     out = Path(tempfile.mkdtemp(dir=stack.root)) / "stamps.json"
-    child = Child("consume-ours", {"nats": stack.nats_url, "db": url, "projection": f"tally_e{n}", "out": str(out)})
+    args = {"nats": stack.nats_url, "db": url, "projection": f"tally_e{n}", "out": str(out)}
+    child = Child("consume-ours", {**args, "partitions": BENCH_PARTITIONS})
     await child.start()
     pool = await asyncpg.create_pool(url, min_size=10, max_size=10)
     store = PostgresEventStore(pool, SERVICE)

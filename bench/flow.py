@@ -3,10 +3,15 @@
 The backlog is appended before the clock starts (streams of `STREAM_LEN` events, one append each);
 the relay then publishes it to a freshly created JetStream stream, and, once the stream's partitioned copy
 holds it all, a projection consumer with a fresh durable applies the whole stream into a fresh database.
+
+`JZ_BENCH_PARTITIONS` (default 8, the kernel's default) is the deployment's partition count for ours,
+here and in figures 4 and 5: with 1 there is no partitioned copy and the consumers read the service
+stream (`jingzhang.shared.partitions`).
 """
 
 import asyncio
 import contextlib
+import os
 import time
 
 import asyncpg
@@ -15,21 +20,25 @@ from nats.js.errors import NotFoundError
 
 from jingzhang.shared.consumer import ProjectionConsumer
 from jingzhang.shared.envelope import StreamId
+from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.projection import install
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.store.postgres import PostgresEventStore
-from jingzhang.shared.streams import partitioned_stream_name, provision, stream_name
+from jingzhang.shared.streams import consumed_stream, provision, stream_name
 from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, meta, noted, tally
 
 STREAM_LEN = 10
+BENCH_PARTITIONS = int(os.environ.get("JZ_BENCH_PARTITIONS", str(PARTITIONS)))
 
 
 async def reset_stream(nc: NATS) -> None:
-    """Delete and re-create the service's JetStream stream (and with it every consumer on it)."""
+    """Delete and re-create the service's JetStream stream (and with it every consumer on it) and its copy."""
     js = nc.jetstream()
     with contextlib.suppress(NotFoundError):
         await js.delete_stream(stream_name(SERVICE))
-    await provision(js, (SERVICE,))
+    with contextlib.suppress(NotFoundError):
+        await js.delete_stream(consumed_stream(SERVICE, PARTITIONS))  # a copy of the default count, if any
+    await provision(js, (SERVICE,), partitions=BENCH_PARTITIONS)
 
 
 async def fill_store(store: PostgresEventStore, events: int, stream_len: int = STREAM_LEN, prefix: str = "s") -> None:
@@ -63,10 +72,11 @@ async def relay_all(store: PostgresEventStore, nc: NATS, events: int, limit: flo
 
 async def copied(nc: NATS, events: int, limit: float) -> None:
     """Wait until the service stream's partitioned copy holds `events` events (the server fills it by
-    sourcing; with the relay's atomic batches it lags the stream by seconds after a burst)."""
+    sourcing; with the relay's atomic batches it lags the stream by seconds after a burst); with one
+    partition the consumer reads the service stream, which holds them already."""
     js = nc.jetstream()
     deadline = time.perf_counter() + limit
-    while (await js.stream_info(partitioned_stream_name(SERVICE))).state.messages < events:
+    while (await js.stream_info(consumed_stream(SERVICE, BENCH_PARTITIONS))).state.messages < events:
         if time.perf_counter() > deadline:
             raise RuntimeError(f"the partitioned copy did not receive {events} events within {limit}s")
         await asyncio.sleep(0.05)
@@ -78,7 +88,7 @@ async def apply_all(url: str, nc: NATS, name: str, events: int, limit: float) ->
     pool = await asyncpg.create_pool(url, min_size=2, max_size=4)
     async with pool.acquire() as conn:
         await install(conn, projection)
-    consumer = ProjectionConsumer("bench", projection, pool, nc, SERVICE)
+    consumer = ProjectionConsumer("bench", projection, pool, nc, SERVICE, partitions=BENCH_PARTITIONS)
     await copied(nc, events, limit)  # the consumer reads the partitioned copy: time applying, not copying
     stop = asyncio.Event()
     started = time.perf_counter()

@@ -171,7 +171,12 @@ def med(values: list[float]) -> float:
 
 def summarise(plan: Plan, uvloop: bool, results: dict[str, Any]) -> dict[str, Any]:
     """Every figure and ratio of the sections that ran, and the targets they decide (see bench/README.md)."""
-    figures: dict[str, Any] = {"uvloop": uvloop, "python": platform.python_version(), "sections": list(results)}
+    figures: dict[str, Any] = {
+        "uvloop": uvloop,
+        "python": platform.python_version(),
+        "sections": list(results),
+        "partitions": flow.BENCH_PARTITIONS,
+    }
     targets: dict[str, bool] = {}
     raw = float("nan")
     if "appends" in results:
