@@ -22,6 +22,7 @@ worker was built with.
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -29,11 +30,18 @@ import structlog
 from jingzhang.patrols import handlers
 from jingzhang.patrols.domain.cadence import DEFAULT_RULES, CadenceRules, assignee, responsible
 from jingzhang.patrols.domain.common import local_date
-from jingzhang.patrols.domain.duty import DutyStatus, MarkDutyOverdue, ScheduleDuty, reassignments
+from jingzhang.patrols.domain.duty import (
+    DutyState,
+    MarkDutyOverdue,
+    ScheduleDuty,
+    answering,
+    decide_schedule,
+    reassignments,
+)
 from jingzhang.patrols.domain.hazard import MarkRectificationOverdue
 from jingzhang.patrols.domain.planning import plan_ahead
 from jingzhang.patrols.domain.snapshot import AssignmentSnapshot
-from jingzhang.patrols.events import SERVICE
+from jingzhang.patrols.events import DUTY, SERVICE
 from jingzhang.patrols.handlers import Deps
 from jingzhang.patrols.projections.assignments import PostgresAssignments
 from jingzhang.patrols.projections.duties import PostgresDuties
@@ -41,14 +49,17 @@ from jingzhang.patrols.projections.hazards import PostgresHazards
 from jingzhang.patrols.projections.subjects import PostgresSubjects
 from jingzhang.shared.aggregate import Decided
 from jingzhang.shared.clock import Clock, IdFactory
-from jingzhang.shared.envelope import Metadata
+from jingzhang.shared.envelope import Metadata, NewEvent
 from jingzhang.shared.errors import ConcurrencyError, DomainRejected
 from jingzhang.shared.runtime import Runtime
+from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.ticks import Periodic
 
 log = structlog.get_logger(__name__)
 
 ACTOR = "patrols-cadence"
+PLAN_CHUNK = 256
+"""New duties appended per transaction."""
 
 
 @dataclass
@@ -76,6 +87,8 @@ class CadencePass:
     duties: PostgresDuties
     hazards: PostgresHazards
     rules: CadenceRules = DEFAULT_RULES
+    writer: PostgresEventStore | None = None
+    """Where new duties are appended in chunks (`_schedule`); None: one by one through the handler."""
 
     async def run(self) -> PassReport:
         report = PassReport()
@@ -96,18 +109,41 @@ class CadencePass:
         now = self.deps.clock.now()
         planned = plan_ahead(snapshot, local_date(now), rules)
         known = await self.duties.known_ids([d.duty_id for d in planned])
-        for duty in planned:
-            if duty.duty_id not in known:
-                write = handlers.schedule_duty(self.deps, ScheduleDuty(duty, assignee(duty, snapshot, now)), meta)
-                report.scheduled += await _count(write, duty.duty_id, report)
+        new = [ScheduleDuty(d, assignee(d, snapshot, now)) for d in planned if d.duty_id not in known]
+        for start in range(0, len(new), PLAN_CHUNK):
+            await self._schedule(new[start : start + PLAN_CHUNK], now, meta, report)
+
+    async def _schedule(self, chunk: list[ScheduleDuty], now: datetime, meta: Metadata, report: PassReport) -> None:
+        """Duties the projection does not know, as new streams in one transaction, each decided by
+        `decide_schedule` on an empty stream. If one of them is not new (the projection was behind this
+        service's own plans, or another replica planned it), nothing of the chunk is kept and each goes
+        through the handler, which loads its stream: a lost race on one loses none of the others."""
+        if self.writer is not None:
+            written = [(c, decide_schedule(DutyState(), c)) for c in chunk]
+            try:
+                async with self.writer.pool.acquire() as conn, conn.transaction():
+                    for command, events in written:
+                        stream = DUTY.stream(command.duty.duty_id)
+                        await self.writer.append_in(conn, stream, 0, [NewEvent(e, now) for e in events], meta)
+            except ConcurrencyError as exc:
+                log.info("cadence.plan_chunk_conflict", duties=len(chunk), reason=str(exc))
+            else:
+                if self.writer.on_appended is not None:
+                    self.writer.on_appended(True)  # committed: the relay may look now
+                report.scheduled += len(chunk)
+                return
+        for command in chunk:
+            write = handlers.schedule_duty(self.deps, command, meta)
+            report.scheduled += await _count(write, command.duty.duty_id, report)
 
     async def _duties(self, snapshot: AssignmentSnapshot, meta: Metadata, report: PassReport) -> None:
         now = self.deps.clock.now()
         # A suspended or closed enterprise owes no visits: its open duties are left alone, not missed.
+        # Only what can matter now is read: open duties due by now, and open ones not yet due whose
+        # assignee is not who answers for them now (none, unless an assignment or absence changed).
         active = {e.enterprise_id for e in snapshot.enterprises}
-        states = [s for s in await self.duties.open_states() if s.duty and s.duty.enterprise_id in active]
-        missed = [s.duty for s in states if s.duty is not None and s.status is DutyStatus.OPEN and s.duty.due_at <= now]
-        moves = reassignments(states, snapshot, now)
+        missed = [s.duty for s in await self.duties.due_states(now, active) if s.duty is not None]
+        moves = reassignments(await self.duties.misassigned_states(now, answering(snapshot, now)), snapshot, now)
         if not (missed or moves):
             return
         if not await self.deps.subjects.caught_up(SERVICE):
@@ -146,7 +182,8 @@ def cadence_pass(runtime: Runtime, clock: Clock, ids: IdFactory, rules: CadenceR
     """A pass over the started runtime's store and projections."""
     pool = runtime.pool_of
     deps = Deps(runtime.store, clock, ids, PostgresSubjects(pool, runtime.caught_up))
-    return CadencePass(deps, PostgresAssignments(pool), PostgresDuties(pool), PostgresHazards(pool), rules)
+    duties = PostgresDuties(pool)
+    return CadencePass(deps, PostgresAssignments(pool), duties, PostgresHazards(pool), rules, runtime.store)
 
 
 def cadence_worker(clock: Clock, ids: IdFactory, poll_interval: float, rules: CadenceRules = DEFAULT_RULES) -> Periodic:

@@ -149,10 +149,17 @@ class Responsible:
 
 def responsible(duty: Duty, snapshot: AssignmentSnapshot, at: datetime) -> Responsible | None:
     """A, or B while A is away; if both are away A keeps it (nobody better); None if the tier is empty."""
-    enterprise = snapshot.enterprise(duty.enterprise_id)
+    return responsible_for(duty.enterprise_id, duty.tier, snapshot, at)
+
+
+def responsible_for(
+    enterprise_id: str, tier: ChiefTier, snapshot: AssignmentSnapshot, at: datetime
+) -> Responsible | None:
+    """Who answers at `at` for every duty of `tier` at the enterprise (it depends on nothing else)."""
+    enterprise = snapshot.enterprise(enterprise_id)
     if enterprise is None:
         return None
-    chiefs = enterprise.tier(duty.tier)
+    chiefs = enterprise.tier(tier)
     present = [
         Responsible(officer, slot, chiefs.holder(_other(slot)))
         for slot in (Slot.A, Slot.B)

@@ -12,7 +12,7 @@ from typing import assert_never
 
 from pydantic import AwareDatetime
 
-from jingzhang.patrols.domain.cadence import Duty, Responsible, on_time, responsible
+from jingzhang.patrols.domain.cadence import Duty, Responsible, on_time, responsible, responsible_for
 from jingzhang.patrols.domain.common import VisitKind, local_date
 from jingzhang.patrols.domain.periods import Period
 from jingzhang.patrols.domain.snapshot import AssignmentSnapshot
@@ -222,3 +222,15 @@ def _follow(state: DutyState, duty: Duty, snapshot: AssignmentSnapshot, at: date
         return []
     reason = reassign_reason(state.assignee, now_responsible)
     return [ReassignDuty(duty.duty_id, now_responsible.officer_id, reason)]
+
+
+def answering(snapshot: AssignmentSnapshot, at: datetime) -> list[tuple[str, ChiefTier, str]]:
+    """Who answers at `at` for the duties of each tier of each enterprise in the snapshot (a tier with
+    nobody is left out). An open duty not yet due is one `reassignments` moves exactly when its assignee
+    is not the one named here for its enterprise and tier, so the worker reads only those."""
+    return [
+        (enterprise.enterprise_id, tier, found.officer_id)
+        for enterprise in snapshot.enterprises
+        for tier in ChiefTier
+        if (found := responsible_for(enterprise.enterprise_id, tier, snapshot, at)) is not None
+    ]

@@ -156,7 +156,31 @@ class PostgresDuties:
         rows = await self._fetch("SELECT duty_id FROM duty WHERE duty_id = ANY($1::text[])", duty_ids)
         return {r["duty_id"] for r in rows}
 
-    async def open_states(self) -> list[DutyState]:
-        """Open and overdue duties, as the cadence worker decides on them."""
-        rows = await self._fetch("SELECT * FROM duty WHERE status IN ('open', 'overdue') ORDER BY due_at, duty_id")
+    async def due_states(self, now: datetime, enterprises: Collection[str]) -> list[DutyState]:
+        """Open duties at `enterprises` due by `now`, earliest due first: what the cadence worker marks missed."""
+        rows = await self._fetch(
+            "SELECT * FROM duty WHERE status = 'open' AND due_at <= $1 AND enterprise_id = ANY($2::text[])"
+            " ORDER BY due_at, duty_id",
+            now,
+            sorted(enterprises),
+        )
+        return [_state(r) for r in rows]
+
+    async def misassigned_states(
+        self, now: datetime, answering: Collection[tuple[str, ChiefTier, str]]
+    ) -> list[DutyState]:
+        """Open duties not yet due whose assignee is not who answers for their enterprise and tier now
+        (`duty.answering`), earliest due first: all the cadence worker may have to move."""
+        holders = list(answering)
+        rows = await self._fetch(
+            "SELECT d.* FROM duty AS d"
+            " JOIN unnest($2::text[], $3::text[], $4::text[]) AS a (enterprise_id, tier, officer_id)"
+            " ON d.enterprise_id = a.enterprise_id AND d.tier = a.tier"
+            " WHERE d.status = 'open' AND d.due_at > $1 AND d.assignee IS DISTINCT FROM a.officer_id"
+            " ORDER BY d.due_at, d.duty_id",
+            now,
+            [enterprise for enterprise, _, _ in holders],
+            [tier.value for _, tier, _ in holders],
+            [officer for _, _, officer in holders],
+        )
         return [_state(r) for r in rows]
