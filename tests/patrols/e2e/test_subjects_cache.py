@@ -17,7 +17,7 @@ import pytest
 from jingzhang.patrols.domain.common import ZONE_TZ
 from jingzhang.patrols.domain.subjects import Claim, Known, KnownEnterprise, Mention, SubjectKind
 from jingzhang.patrols.projections import subjects
-from jingzhang.patrols.projections.subjects import PROJECTION, PostgresSubjects, apply
+from jingzhang.patrols.projections.subjects import PROJECTION, PostgresSubjects, SubjectsCache, apply
 from jingzhang.patrols.upstream.assignment import EnterpriseClosed, EnterpriseRegistered, OfficerEnrolled
 from jingzhang.shared.envelope import Envelope, StreamId
 from jingzhang.shared.events import DomainEvent
@@ -90,13 +90,15 @@ async def table(pool: asyncpg.Pool) -> asyncpg.Pool:
     return pool
 
 
-async def listening(replica: PostgresSubjects) -> None:
+async def listening(replica: PostgresSubjects) -> SubjectsCache:
     await replica.known(claim())  # the first question starts the listening task
 
     async def on() -> bool:
-        return replica.cache.on
+        return replica.cache is not None and replica.cache.on
 
     await eventually(on, timeout=10)
+    assert replica.cache is not None
+    return replica.cache
 
 
 def ended(known: Known, enterprise_id: str) -> datetime | None:
@@ -123,8 +125,22 @@ async def test_remembered_subjects_are_answered_without_a_round_trip(table: asyn
     assert counted.fetches - before == 3
 
 
-async def test_an_end_applied_by_any_replica_is_forgotten_by_every_one_at_its_commit(table: asyncpg.Pool) -> None:
-    a, b = PostgresSubjects(lambda: table, never_caught_up), PostgresSubjects(lambda: table, never_caught_up)
+async def test_one_process_listens_once_and_an_end_applied_by_any_replica_is_forgotten_by_every_one_at_its_commit(
+    table: asyncpg.Pool, database_url: str
+) -> None:
+    routes, worker = PostgresSubjects(lambda: table, never_caught_up), PostgresSubjects(lambda: table, never_caught_up)
+    cache = await listening(routes)
+    await worker.known(claim("ent-1"))
+    assert worker.cache is cache  # one listening connection per process (per pool)
+    other_pool = await asyncpg.create_pool(database_url, min_size=1, max_size=3)
+    try:
+        await _forgotten_everywhere(table, routes, PostgresSubjects(lambda: other_pool, never_caught_up))
+    finally:
+        await asyncio.wait_for(other_pool.close(), 10)
+
+
+async def _forgotten_everywhere(table: asyncpg.Pool, a: PostgresSubjects, b: PostgresSubjects) -> None:
+    """`a` and `b` are two replicas (two pools); the end is applied on a third connection."""
     for replica in (a, b):
         await listening(replica)
         assert ended(await replica.known(claim("ent-1")), "ent-1") is None  # remembered open
@@ -166,9 +182,9 @@ async def test_a_lost_listening_connection_empties_the_cache_until_it_listens_ag
 ) -> None:
     counted = CountingPool(table)
     replica = PostgresSubjects(lambda: counted, never_caught_up)
-    await listening(replica)
+    cache = await listening(replica)
     await replica.known(claim("ent-1"))
-    pid = replica.cache.listener_pid
+    pid = cache.listener_pid
     assert pid is not None
     monkeypatch.setattr(subjects, "RETRY_SECONDS", 3600.0)  # it stays off until the test says
     # PostgreSQL drops the listening session (a restart, a failover, an operator): the end it would have
@@ -176,7 +192,7 @@ async def test_a_lost_listening_connection_empties_the_cache_until_it_listens_ag
     await table.execute("SELECT pg_terminate_backend($1)", pid)
 
     async def off() -> bool:
-        return not replica.cache.on
+        return not cache.on
 
     await eventually(off, timeout=10)
     await applied(table, EnterpriseClosed(enterprise_id="ent-1"))
@@ -185,8 +201,8 @@ async def test_a_lost_listening_connection_empties_the_cache_until_it_listens_ag
         assert ended(await replica.known(claim("ent-1")), "ent-1") == CLOSING
     assert counted.fetches - before == 2  # off: every question goes to the table
     monkeypatch.setattr(subjects, "RETRY_SECONDS", 0.1)
-    await listening(replica)  # it listens again on its own
-    assert replica.cache.listener_pid not in (None, pid)
+    assert await listening(replica) is cache  # it listens again on its own
+    assert cache.listener_pid not in (None, pid)
     for _ in range(2):
         assert ended(await replica.known(claim("ent-1")), "ent-1") == CLOSING
     assert counted.fetches - before == 3  # remembered again
@@ -197,6 +213,27 @@ async def test_closing_the_pool_gives_the_listening_connection_back(database_url
     async with pool.acquire() as conn:
         await install(conn, PROJECTION)
     replica = PostgresSubjects(lambda: pool, never_caught_up)
-    await listening(replica)
+    cache = await listening(replica)
     await asyncio.wait_for(pool.close(), 10)  # closing waits for every connection to come back
-    assert not replica.cache.on
+    assert not cache.on
+    assert cache.task is not None
+    await asyncio.wait_for(cache.task, 10)  # the listening task ends with its pool
+    assert replica.cache is None
+
+
+async def test_a_row_read_before_a_notice_is_not_kept(table: asyncpg.Pool) -> None:
+    """A question that read the row while the end was committing comes back after the notice: its answer
+    is not remembered (the table has moved on), and the next question reads the end."""
+    replica = PostgresSubjects(lambda: table, never_caught_up)
+    cache = await listening(replica)
+    generation = cache.generation
+    read_before = KnownEnterprise("ent-1", BEGAN)  # what the table answered before the closure committed
+    await applied(table, EnterpriseClosed(enterprise_id="ent-1"))
+
+    async def noticed() -> bool:
+        return cache.generation != generation
+
+    await eventually(noticed, timeout=10)
+    cache.put([read_before], generation)
+    assert cache.get(SubjectKind.ENTERPRISE, ["ent-1"]) == ([], ["ent-1"])
+    assert ended(await replica.known(claim("ent-1")), "ent-1") == CLOSING

@@ -140,6 +140,8 @@ class SubjectsCache:
         self._generation = 0
         self._pool: asyncpg.Pool | None = None
         self._listener: Any = None  # the pool's connection holding LISTEN
+        self.task: asyncio.Task[None] | None = None
+        """The task keeping it listening (`keep_listening`), once started."""
 
     @property
     def on(self) -> bool:
@@ -241,38 +243,62 @@ class SubjectsCache:
         log.warning("subjects.cache_off", error="the connection listening for ended subjects was lost")
 
 
+_SHARED: dict[int, tuple[asyncpg.Pool, SubjectsCache]] = {}
+"""One cache per pool, so one listening connection per process however many `PostgresSubjects` there are
+(the routes' and the cadence worker's); dropped when its pool closes."""
+
+
+def _shared_cache(pool: asyncpg.Pool) -> SubjectsCache:
+    entry = _SHARED.get(id(pool))
+    if entry is not None and entry[0] is pool:
+        return entry[1]
+    cache = SubjectsCache()
+    _SHARED[id(pool)] = (pool, cache)
+
+    async def listen() -> None:
+        try:
+            await cache.keep_listening(lambda: pool)
+        finally:
+            if _SHARED.get(id(pool), (None, None))[1] is cache:
+                del _SHARED[id(pool)]
+
+    cache.task = asyncio.create_task(listen(), name="subjects cache")
+    return cache
+
+
 class PostgresSubjects:
     """What this projection knows of the subjects a report names, and whether it has seen all there is.
 
-    Rows read are remembered (`SubjectsCache`) while a task started at the first question listens for
-    subjects ending; `cache=None` asks the table every time."""
+    Rows read are remembered in the pool's `SubjectsCache`, listening from the first question on."""
 
-    def __init__(
-        self, pool: Callable[[], asyncpg.Pool], caught_up: CaughtUp, cache: SubjectsCache | None = None
-    ) -> None:
+    def __init__(self, pool: Callable[[], asyncpg.Pool], caught_up: CaughtUp) -> None:
         self._pool = pool
         self._caught_up = caught_up
-        self.cache = SubjectsCache() if cache is None else cache
-        self._listening: asyncio.Task[None] | None = None
+
+    @property
+    def cache(self) -> SubjectsCache | None:
+        """The pool's cache, once a question started it."""
+        entry = _SHARED.get(id(self._pool()))
+        return entry[1] if entry is not None and entry[0] is self._pool() else None
 
     async def known(self, claim: Claim) -> Known:
         """From memory when every subject is remembered; else one statement for the rest (a request's
         check ran five: a transaction, its search path and a query per kind; the tables are named with
         their schema instead)."""
-        if self._listening is None:
-            self._listening = asyncio.create_task(self.cache.keep_listening(self._pool), name="subjects cache")
-        enterprises, asked_enterprises = self.cache.get(SubjectKind.ENTERPRISE, claim.idents(SubjectKind.ENTERPRISE))
-        officers, asked_officers = self.cache.get(SubjectKind.OFFICER, claim.idents(SubjectKind.OFFICER))
+        pool = self._pool()
+        cache = _shared_cache(pool)
+        enterprises, asked_enterprises = cache.get(SubjectKind.ENTERPRISE, claim.idents(SubjectKind.ENTERPRISE))
+        officers, asked_officers = cache.get(SubjectKind.OFFICER, claim.idents(SubjectKind.OFFICER))
         if asked_enterprises or asked_officers:
-            generation = self.cache.generation
-            rows = await self._pool().fetch(_KNOWN, asked_enterprises, asked_officers)
+            generation = cache.generation
+            rows = await pool.fetch(_KNOWN, asked_enterprises, asked_officers)
             read: list[Remembered] = [
                 KnownEnterprise(r["id"], r["began_on"], r["ended_at"])
                 if r["enterprise"]
                 else KnownOfficer(r["id"], r["began_on"], r["ended_at"])
                 for r in rows
             ]
-            self.cache.put(read, generation)
+            cache.put(read, generation)
             enterprises += [r for r in read if isinstance(r, KnownEnterprise)]
             officers += [r for r in read if isinstance(r, KnownOfficer)]
         return Known(
