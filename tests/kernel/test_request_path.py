@@ -43,10 +43,10 @@ def test_every_service_route_reads_the_bearer_token_once(apps: dict[str, FastAPI
             assert readings == 1, f"{service} {r.methods} {r.path} walks the bearer scheme {readings} times"
 
 
-def test_a_command_walks_four_dependencies(apps: dict[str, FastAPI]) -> None:
-    """The edge (token, storable text, purpose) and its bearer scheme; the handlers' deps; the recorder
-    (principal, metadata, role). It walked eleven when each guard and each need of the caller nested."""
+def test_a_command_walks_three_dependencies(apps: dict[str, FastAPI]) -> None:
+    """The edge (token, storable text, purpose) and its bearer scheme; the recorder (principal, metadata,
+    role, the handlers' deps). It walked eleven when each guard and each need of the caller nested."""
     leaflets = route(apps["patrols"], "POST", "/leaflets").dependant
     assert leaflets is not None
     names = [getattr(d.call, "__name__", type(d.call).__name__) for d in walked(leaflets)]
-    assert names == ["HTTPBearer", "edge", "provided_Deps", "recorder"]
+    assert names == ["HTTPBearer", "edge", "recorder"]

@@ -13,7 +13,6 @@ from jingzhang.patrols.api.bodies import (
     ServiceOnBehalfBody,
     TrainingBody,
 )
-from jingzhang.patrols.api.deps import HandlerDeps
 from jingzhang.patrols.domain.activity import (
     ActivityState,
     DistributeLeaflets,
@@ -34,44 +33,44 @@ def _answer(decided: Decided[ActivityState]) -> CommandAccepted:
 
 
 @router.post("/disputes", status_code=201)
-async def mediate_dispute(body: DisputeBody, deps: HandlerDeps, police: RecorderParam) -> CommandAccepted:
+async def mediate_dispute(body: DisputeBody, police: RecorderParam) -> CommandAccepted:
     command = MediateDispute.model_validate(body.model_dump())
     await police.may_act_for(*command.enterprises())
-    return _answer(await handlers.mediate_dispute(deps, command, police.meta))
+    return _answer(await handlers.mediate_dispute(police.deps, command, police.meta))
 
 
 @router.post("/cases", status_code=201)
-async def handle_case(body: CaseBody, deps: HandlerDeps, police: RecorderParam) -> CommandAccepted:
+async def handle_case(body: CaseBody, police: RecorderParam) -> CommandAccepted:
     command = HandleCase.model_validate(body.model_dump())
     await police.may_act_for(*command.enterprises())
-    return _answer(await handlers.handle_case(deps, command, police.meta))
+    return _answer(await handlers.handle_case(police.deps, command, police.meta))
 
 
 @router.post("/services-on-behalf", status_code=201)
-async def serve_on_behalf(body: ServiceOnBehalfBody, deps: HandlerDeps, police: RecorderParam) -> CommandAccepted:
+async def serve_on_behalf(body: ServiceOnBehalfBody, police: RecorderParam) -> CommandAccepted:
     """`occurred_on` is the day the service was done."""
     command = ServeOnBehalf.model_validate(body.model_dump())
     await police.may_act_for(*command.enterprises())
-    return _answer(await handlers.serve_on_behalf(deps, command, police.meta))
+    return _answer(await handlers.serve_on_behalf(police.deps, command, police.meta))
 
 
 @router.post("/trainings", status_code=201)
-async def hold_training(body: TrainingBody, deps: HandlerDeps, police: RecorderParam) -> CommandAccepted:
+async def hold_training(body: TrainingBody, police: RecorderParam) -> CommandAccepted:
     command = HoldTraining.model_validate(body.model_dump())
     await police.may_act_for(*command.enterprises())
-    return _answer(await handlers.hold_training(deps, command, police.meta))
+    return _answer(await handlers.hold_training(police.deps, command, police.meta))
 
 
 @router.post("/leaflets", status_code=201)
-async def distribute_leaflets(body: LeafletsBody, deps: HandlerDeps, police: RecorderParam) -> CommandAccepted:
+async def distribute_leaflets(body: LeafletsBody, police: RecorderParam) -> CommandAccepted:
     command = DistributeLeaflets.model_validate(body.model_dump())
     await police.may_act_for(*command.enterprises())
-    return _answer(await handlers.distribute_leaflets(deps, command, police.meta))
+    return _answer(await handlers.distribute_leaflets(police.deps, command, police.meta))
 
 
 @router.post("/forums", status_code=201)
-async def hold_forum(body: ForumBody, deps: HandlerDeps, police: RecorderParam) -> CommandAccepted:
+async def hold_forum(body: ForumBody, police: RecorderParam) -> CommandAccepted:
     """Each collected appeal travels in `ForumHeld` under a deterministic appeal id."""
     command = HoldForum.model_validate(body.model_dump())
     await police.may_act_for(*command.enterprises())  # the host's and every appeal's
-    return _answer(await handlers.hold_forum(deps, command, police.meta))
+    return _answer(await handlers.hold_forum(police.deps, command, police.meta))

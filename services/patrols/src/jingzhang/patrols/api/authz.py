@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from jingzhang.patrols.domain.hazard import HazardState
+from jingzhang.patrols.handlers import Deps
 from jingzhang.patrols.projections.duties import DutyView
 from jingzhang.shared.auth.http import (
     CorrelationHeader,
@@ -26,17 +27,20 @@ from jingzhang.shared.auth.http import (
 from jingzhang.shared.auth.policy import Action, Forbidden, ensure, everything, roles
 from jingzhang.shared.auth.principal import Principal, Role
 from jingzhang.shared.envelope import Metadata
+from jingzhang.shared.wiring import provided
 
 POLICE = (Role.OFFICER, Role.STATION_CHIEF, Role.BUREAU)
 
 
 @dataclass(frozen=True)
 class Recorder:
-    """A police caller about to record work: the metadata of its events and the check of its enterprises."""
+    """A police caller about to record work: the metadata of its events, the check of its enterprises and
+    the handlers' dependencies (one route dependency for all three: FastAPI walks each on every request)."""
 
     meta: Metadata
     principal: Principal
     request: Request
+    deps: Deps
 
     async def may_act_for(self, *enterprise_ids: str | None) -> None:
         """Refuse unless the caller may act for every enterprise the work names (None: zone-wide)."""
@@ -50,11 +54,11 @@ class Recorder:
 
 async def recorder(request: Request, x_correlation_id: CorrelationHeader = None) -> Recorder:
     """One dependency without dependencies (FastAPI walks nested ones on every request): the principal
-    the edge authenticated, the command's metadata, the role check."""
+    the edge authenticated, the command's metadata, the role check, the handlers' `Deps`."""
     principal = await current_principal(request)
     meta = metadata_for(principal, x_correlation_id)
     ensure(roles(principal, POLICE, "recording police work"))
-    return Recorder(meta, principal, request)
+    return Recorder(meta, principal, request, provided(request, Deps))
 
 
 RecorderParam = Annotated[Recorder, Depends(recorder)]

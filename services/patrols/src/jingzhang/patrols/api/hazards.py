@@ -9,7 +9,6 @@ from fastapi import APIRouter
 from jingzhang.patrols import handlers
 from jingzhang.patrols.api.authz import RecorderParam
 from jingzhang.patrols.api.bodies import HazardBody, Ident, RectifyBody, VerifyBody
-from jingzhang.patrols.api.deps import HandlerDeps
 from jingzhang.patrols.domain.hazard import RecordHazard, RectifyHazard, VerifyHazard
 from jingzhang.shared.http import CommandAccepted, accepted
 
@@ -17,7 +16,7 @@ router = APIRouter(tags=["commands"])
 
 
 @router.post("/hazards", status_code=201)
-async def record_hazard(body: HazardBody, deps: HandlerDeps, police: RecorderParam) -> CommandAccepted:
+async def record_hazard(body: HazardBody, police: RecorderParam) -> CommandAccepted:
     await police.may_act_for(body.enterprise_id)
     command = RecordHazard(
         hazard_id=body.hazard_id,
@@ -29,14 +28,12 @@ async def record_hazard(body: HazardBody, deps: HandlerDeps, police: RecorderPar
         found_on_visit_id=body.found_on_visit_id,
         expected_version=body.expected_version,
     )
-    decided = await handlers.record_hazard(deps, command, police.meta)
+    decided = await handlers.record_hazard(police.deps, command, police.meta)
     return accepted(decided.state.hazard_id, decided)
 
 
 @router.post("/hazards/{hazard_id}/rectify")
-async def rectify_hazard(
-    hazard_id: Ident, body: RectifyBody, deps: HandlerDeps, police: RecorderParam
-) -> CommandAccepted:
+async def rectify_hazard(hazard_id: Ident, body: RectifyBody, police: RecorderParam) -> CommandAccepted:
     command = RectifyHazard(
         hazard_id=hazard_id,
         rectified_on=body.rectified_on,
@@ -44,14 +41,12 @@ async def rectify_hazard(
         officer_ids=tuple(body.officer_ids),
         expected_version=body.expected_version,
     )
-    decided = await handlers.rectify_hazard(deps, command, police.meta, authorize=police.may_act_on_hazard)
+    decided = await handlers.rectify_hazard(police.deps, command, police.meta, authorize=police.may_act_on_hazard)
     return accepted(hazard_id, decided)
 
 
 @router.post("/hazards/{hazard_id}/verify")
-async def verify_hazard(
-    hazard_id: Ident, body: VerifyBody, deps: HandlerDeps, police: RecorderParam
-) -> CommandAccepted:
+async def verify_hazard(hazard_id: Ident, body: VerifyBody, police: RecorderParam) -> CommandAccepted:
     command = VerifyHazard(
         hazard_id=hazard_id,
         on_visit_id=body.on_visit_id,
@@ -59,5 +54,5 @@ async def verify_hazard(
         officer_ids=tuple(body.officer_ids),
         expected_version=body.expected_version,
     )
-    decided = await handlers.verify_hazard(deps, command, police.meta, authorize=police.may_act_on_hazard)
+    decided = await handlers.verify_hazard(police.deps, command, police.meta, authorize=police.may_act_on_hazard)
     return accepted(hazard_id, decided)

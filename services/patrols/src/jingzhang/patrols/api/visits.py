@@ -5,7 +5,6 @@ from fastapi import APIRouter
 from jingzhang.patrols import handlers
 from jingzhang.patrols.api.authz import RecorderParam
 from jingzhang.patrols.api.bodies import VisitBody
-from jingzhang.patrols.api.deps import HandlerDeps
 from jingzhang.patrols.domain.visit import RecordVisit
 from jingzhang.shared.http import CommandAccepted, accepted
 
@@ -13,7 +12,7 @@ router = APIRouter(tags=["commands"])
 
 
 @router.post("/visits", status_code=201)
-async def record_visit(body: VisitBody, deps: HandlerDeps, police: RecorderParam) -> CommandAccepted:
+async def record_visit(body: VisitBody, police: RecorderParam) -> CommandAccepted:
     """A visit or joint patrol (`PatrolCompleted`); it fulfils the duty it settles."""
     await police.may_act_for(body.enterprise_id)
     command = RecordVisit(
@@ -29,5 +28,5 @@ async def record_visit(body: VisitBody, deps: HandlerDeps, police: RecorderParam
         proof=None if body.proof is None else body.proof.proof(),
         expected_version=body.expected_version,
     )
-    decided = await handlers.record_visit(deps, command, police.meta)
+    decided = await handlers.record_visit(police.deps, command, police.meta)
     return accepted(decided.state.visit_id, decided)
