@@ -62,10 +62,12 @@ async def test_valid_input_reaches_the_route_whole(client: httpx.AsyncClient) ->
         ('{"name": "a", "\\u0000": 1}', "/things/t-1", "\x00", "NUL"),
         ('{"name": "a"}', "/things/t%001", "thing_id", "NUL"),
         ('{"name": "a"}', "/things/t-1?q=%00", "q", "NUL"),
+        (b'{"name": "a\xed\xa0\x80b"}', "/things/t-1", "name", "surrogate"),  # its UTF-8 bytes, no escape
+        ('{"name": "a\\u0000b"}'.encode("utf-16"), "/things/t-1", "name", "NUL"),  # a UTF-16 body
     ],
 )
 async def test_text_postgresql_cannot_store_is_a_422_naming_the_field(
-    client: httpx.AsyncClient, raw: str, path: str, field: str, what: str
+    client: httpx.AsyncClient, raw: str | bytes, path: str, field: str, what: str
 ) -> None:
     response = await _post(client, raw, path)
     assert response.status_code == 422, response.text

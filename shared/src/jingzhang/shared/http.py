@@ -194,6 +194,10 @@ class UnstorableInput(Exception):
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_MAYBE_UNSTORABLE = re.compile(rb"\x00|\xed[\xa0-\xbf]|\\u(?:0000|[dD][89a-fA-F])")
+"""What a JSON body must hold for a string parsed from it to hold NUL or a surrogate: that character's
+escape, its UTF-8 bytes (`json.loads` decodes with `surrogatepass`), or a zero byte (a raw NUL, or a
+UTF-16 or UTF-32 body). A body without any is clean however it parses, and its strings need no walk."""
 
 
 def _unstorable(text: str) -> str | None:
@@ -256,7 +260,8 @@ async def storable_input(request: Request) -> None:
     if _is_json(request.headers.get("content-type", "")):
         with contextlib.suppress(ValueError):  # not JSON: request validation answers that with its own 422
             document = await request.json()  # parsed once: FastAPI parsed the body with this same call
-            inputs.extend(_strings(document, ""))
+            if _MAYBE_UNSTORABLE.search(await request.body()) is not None:
+                inputs.extend(_strings(document, ""))
     for field, text in inputs:
         reason = _unstorable(text)
         if reason is not None:
