@@ -14,14 +14,16 @@ from datetime import date, datetime
 
 import asyncpg
 import httpx
+import nats
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from nats.aio.client import Client as NATS
 
 from jingzhang.app.demo import REPORT_FIGURES, DemoSummary, Plan, build_plan, generate
 from jingzhang.app.demo.calendar import workdays
 from jingzhang.app.demo.commands import BUREAU_TZ
+from jingzhang.app.services import SERVICES
+from jingzhang.app.stack import LOCAL_PARTITIONS
 from jingzhang.appeals.bootstrap import create_app as appeals_app
 from jingzhang.assignment.bootstrap import create_app as assignment_app
 from jingzhang.console.app import create_app as console_app
@@ -29,7 +31,9 @@ from jingzhang.console.settings import ConsoleSettings
 from jingzhang.evaluation.bootstrap import create_app as evaluation_app
 from jingzhang.patrols.bootstrap import create_app as patrols_app
 from jingzhang.shared.clock import ShiftedClock
+from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.replay import rebuild
+from jingzhang.shared.streams import provision
 from tests.apps import running
 from tests.auth import KEY_FILE, PUBLIC_KEY_FILE
 from tests.conftest import ServiceEnv
@@ -77,13 +81,19 @@ CHANNELS = {
 class TestGivenFourServicesOnTheDemosClock:
     @pytest.mark.timeout(3600)
     @pytest.mark.slow(seconds=450)
-    async def test_the_demo_year_happens_day_by_day(self, service_env: ServiceEnv, nc: NATS) -> None:
+    async def test_the_demo_year_happens_day_by_day(self, service_env: ServiceEnv, nats_server: NatsServer) -> None:
         clock = ShiftedClock(START)  # one clock for the four apps: the demo moves it, it runs on from there
+        # as `up --demo` runs it: one partition, so no partitioned copies (`jingzhang.app.stack.LOCAL_PARTITIONS`)
+        nc = await nats.connect(nats_server.url)
+        await provision(nc.jetstream(), SERVICES, partitions=LOCAL_PARTITIONS)
+        await nc.close()
         async with contextlib.AsyncExitStack() as stack:
             clients: dict[str, httpx.AsyncClient] = {}
             apps: dict[str, FastAPI] = {}
             for name, create_app in APPS.items():
-                settings = await service_env.settings(name, consumer_batch=128, clock_control=True, clock_start=START)
+                settings = await service_env.settings(
+                    name, consumer_batch=128, partitions=LOCAL_PARTITIONS, clock_control=True, clock_start=START
+                )
                 apps[name] = create_app(settings, clock)
                 clients[name] = await stack.enter_async_context(running(apps[name]))
             started = time.monotonic()

@@ -42,6 +42,18 @@ NATS_PORT = 4222
 KEYS_DATABASE = "jz_keys"
 LOCK_FILE = "up.lock"
 CONSOLE_PORT = 8100
+LOCAL_PARTITIONS = 1
+"""The local stack runs one replica of each service on one node: its consumers read the service streams
+and no partitioned copies are kept (`jingzhang.shared.partitions`); PARTITIONS in the environment says
+otherwise (e.g. 8, to run it as a deployment of replicas is)."""
+
+
+def local_partitions() -> int:
+    """The local stack's partition count: PARTITIONS from the environment, else `LOCAL_PARTITIONS`."""
+    value = os.environ.get("PARTITIONS", "").strip()
+    return int(value) if value else LOCAL_PARTITIONS
+
+
 """The console listens at the port base, the services above it."""
 
 
@@ -376,7 +388,7 @@ class Stack:
         await ensure_database(self.database_url, KEYS_DATABASE)
         nc = await nats.connect(self.nats_url)
         try:
-            return await provision(nc.jetstream(), SERVICES, replicas)
+            return await provision(nc.jetstream(), SERVICES, replicas, local_partitions())
         finally:
             await nc.close()
 
@@ -394,6 +406,7 @@ class Stack:
             "DATABASE_URL": self.service_database(service),
             "HTTP_HOST": self.host,
             "HTTP_PORT": str(self.ports[service]),
+            "PARTITIONS": str(local_partitions()),
         }
 
     @property

@@ -42,15 +42,16 @@ def provision(
     state_dir: StateDir = DEFAULT_STATE_DIR,
     replicas: Annotated[int, typer.Option(min=1, max=5)] = 1,
     partitions: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
             max=64,
             envvar="PARTITIONS",
-            help="Partitions of the projection consumers, as every service's PARTITIONS says;"
-            " 1: no partitioned copies (the consumers read the service streams)",
+            help="Partitions of the projection consumers, as every service's PARTITIONS says (default: 8, or"
+            " the local stack's 1 when no NATS URL is given); 1: no partitioned copies (the consumers read the"
+            " service streams). A wrong count removes the running services' durables as stale",
         ),
-    ] = 8,
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Change nothing: list the stale consumers that would be removed")
     ] = False,
@@ -65,6 +66,7 @@ def provision(
     from jingzhang.shared.durables import Durable, remove, stale
     from jingzhang.shared.streams import provision as provision_streams
 
+    partitions = deployment_partitions(partitions, nats_url)
     try:
         keep = declared_consumers(partitions)
     except Exception as exc:  # a service that cannot be built: never guess which consumers are stale
@@ -100,6 +102,16 @@ def provision(
         console.print(f"dry run: {len(found)} stale consumers, nothing changed", highlight=False)
 
 
+def deployment_partitions(given: int | None, nats_url: str) -> int:
+    """The count given (or PARTITIONS), else the local stack's when no NATS URL was given, else the kernel's default."""
+    from jingzhang.app.stack import local_partitions
+    from jingzhang.shared.partitions import PARTITIONS
+
+    if given is not None:
+        return given
+    return local_partitions() if not nats_url else PARTITIONS
+
+
 def declared_consumers(partitions: int = 8) -> "set[Durable]":
     """Every durable consumer the current code's services create (their runtimes' projections, the
     kernel's included), as `deploy/nats/generate.py` lists them."""
@@ -120,8 +132,9 @@ def republish(
     state_dir: StateDir = DEFAULT_STATE_DIR,
     replicas: Annotated[int, typer.Option(min=1, max=5, help="Replicas if the stream must be created")] = 1,
     partitions: Annotated[
-        int, typer.Option(min=1, max=64, envvar="PARTITIONS", help="The deployment's partitions (see provision)")
-    ] = 8,
+        int | None,
+        typer.Option(min=1, max=64, envvar="PARTITIONS", help="The deployment's partitions (see provision)"),
+    ] = None,
     purge: Annotated[
         bool, typer.Option(help="Empty the stream first (when it diverged); asks first, or give --yes")
     ] = False,
@@ -138,6 +151,7 @@ def republish(
     from jingzhang.shared.streams import stream_name
 
     check_service(service)
+    count = deployment_partitions(partitions, nats_url)
     database_url = database_url_or_local(database_url, service, state_dir)
     nats_url = nats_url_or_local(nats_url, state_dir)
     if purge:
@@ -151,7 +165,7 @@ def republish(
                 if purge:
                     await rp.purge(nc, service)
                 store = PostgresEventStore(pool, service)
-                return await rp.republish(store, nc, replicas=replicas, partitions=partitions)
+                return await rp.republish(store, nc, replicas=replicas, partitions=count)
             finally:
                 await nc.close()
         finally:
