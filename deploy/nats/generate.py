@@ -1,7 +1,9 @@
 """Writes the NATS accounts and permissions (`auth.conf`) and the Helm values embedding them.
 
 Run `python deploy/nats/generate.py` after adding a projection; `tests/deploy` fails until the
-committed files equal this output.
+committed files equal this output. The committed files are for the default of 8 partitions; a
+deployment of one partition (`PARTITIONS=1`: no partitioned copies, the consumers on the service
+streams) writes its own with `python deploy/nats/generate.py --partitions 1`.
 
 NATS permissions match whole subject tokens, so a durable consumer cannot be allowed by a name
 prefix (`appeals__*` is not a wildcard): every consumer a service may use is listed by its exact
@@ -9,12 +11,14 @@ name, taken from the projections in the services' composition roots. Passwords a
 that nats-server resolves from its environment; no secret is ever written here.
 """
 
+import argparse
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from jingzhang.app.services import SERVICES, app_factory
 from jingzhang.shared.durables import declared
+from jingzhang.shared.partitions import PARTITIONS, direct
 from jingzhang.shared.runtime import inbox_prefix
 from jingzhang.shared.streams import partitioned_stream_name, stream_name
 from jingzhang.shared.watermark import watermark_subject
@@ -37,13 +41,14 @@ def inbox(user: str) -> str:
 Consumer = tuple[str, str]  # (stream, durable name)
 
 
-def service_consumers() -> dict[str, list[Consumer]]:
+def service_consumers(partitions: int = PARTITIONS) -> dict[str, list[Consumer]]:
     """Every durable consumer each service creates, from its composition root: its consumer group's,
-    one per source and partition, on the source's partitioned copy (see `shared/consumer.py`)."""
+    one per source and partition, on the source's partitioned copy, or with one partition on the
+    source's service stream (see `shared/consumer.py`)."""
     found: dict[str, list[Consumer]] = {}
     for service in SERVICES:
         runtime = app_factory(service)().state.runtime
-        found[service] = sorted((d.stream, d.name) for d in declared(service, runtime.projections))
+        found[service] = sorted((d.stream, d.name) for d in declared(service, runtime.projections, partitions))
     return found
 
 
@@ -64,25 +69,30 @@ def consumer_subjects(stream: str, durable: str) -> list[str]:
     ]
 
 
-def service_permissions(service: str, consumers: Iterable[Consumer]) -> dict[str, dict[str, list[str]]]:
+def service_permissions(
+    service: str, consumers: Iterable[Consumer], partitions: int = PARTITIONS
+) -> dict[str, dict[str, list[str]]]:
     consumers = list(consumers)
+    copies = not direct(partitions)
     publish = [
         f"jz.{service}.evt.>",  # its own events, through the relay
         f"$JS.API.STREAM.INFO.{stream_name(service)}",  # start-up check and relay lag
         watermark_subject(service),  # how far its relay has come (shared/watermark.py)
-        # the relay's copy watch (shared/copy_watch.py): looks at its copy, steps a stalled one's leader down
-        f"$JS.API.STREAM.LEADER.STEPDOWN.{partitioned_stream_name(service)}",
     ]
+    if copies:  # the relay's copy watch (shared/copy_watch.py): looks at its copy, steps a stalled one's leader down
+        publish.append(f"$JS.API.STREAM.LEADER.STEPDOWN.{partitioned_stream_name(service, partitions)}")
     for stream, durable in consumers:
         publish += consumer_subjects(stream, durable)
-    sources = [s for s in SERVICES if partitioned_stream_name(s) in {stream for stream, _ in consumers}]
+    read = {stream for stream, _ in consumers}
+    sources = [s for s in SERVICES if (partitioned_stream_name(s, partitions) if copies else stream_name(s)) in read]
     subscribe = [inbox(service)]
     for source in sources:  # is an id it does not know nobody's? (`Runtime.caught_up`)
-        copy = partitioned_stream_name(source)
-        publish += [f"$JS.API.STREAM.INFO.{copy}", f"$JS.API.STREAM.MSG.GET.{copy}"]
         subscribe.append(watermark_subject(source))
-    if service not in sources:
-        publish.append(f"$JS.API.STREAM.INFO.{partitioned_stream_name(service)}")
+        if copies:  # and has the copy sourced what the watermark names?
+            copy = partitioned_stream_name(source, partitions)
+            publish += [f"$JS.API.STREAM.INFO.{copy}", f"$JS.API.STREAM.MSG.GET.{copy}"]
+    if copies and service not in sources:
+        publish.append(f"$JS.API.STREAM.INFO.{partitioned_stream_name(service, partitions)}")
     return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
 
 
@@ -145,7 +155,7 @@ def _user(name: str, permissions: dict[str, dict[str, list[str]]]) -> list[str]:
     return lines
 
 
-def render_auth(consumers: dict[str, list[Consumer]]) -> str:
+def render_auth(consumers: dict[str, list[Consumer]], partitions: int = PARTITIONS) -> str:
     protected = [durable for found in consumers.values() for _, durable in found]
     lines = [
         "# GENERATED by deploy/nats/generate.py from the services' projections: do not edit by hand.",
@@ -159,7 +169,7 @@ def render_auth(consumers: dict[str, list[Consumer]]) -> str:
         "    users: [",
     ]
     for service in SERVICES:
-        lines += _user(service, service_permissions(service, consumers[service]))
+        lines += _user(service, service_permissions(service, consumers[service], partitions))
     lines += _user("ops", OPS_PERMISSIONS)
     lines += _user("external", external_permissions(protected))
     lines += _user("console", CONSOLE_PERMISSIONS)
@@ -214,7 +224,12 @@ container:
 
 
 def main() -> None:
-    auth = render_auth(service_consumers())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--partitions", type=int, default=PARTITIONS, help="the deployment's PARTITIONS (default 8)")
+    partitions = parser.parse_args().partitions
+    if not 1 <= partitions <= 64:
+        parser.error("--partitions must be between 1 and 64")
+    auth = render_auth(service_consumers(partitions), partitions)
     AUTH_CONF.write_text(auth)
     HELM_VALUES.write_text(render_helm_values(auth))
     sys.stdout.write(f"wrote {AUTH_CONF} and {HELM_VALUES}\n")
