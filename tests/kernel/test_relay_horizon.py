@@ -64,4 +64,3 @@ async def test_a_transaction_held_open_in_its_own_database_still_holds_back_late
         assert await read_amounts(store) == []
         await held.commit()
     assert await read_amounts(store) == [10, 20]  # commit-safe order: the older transaction first
-
