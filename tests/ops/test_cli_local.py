@@ -40,6 +40,14 @@ def test_version_and_help_name_the_services_and_the_exit_codes() -> None:
 
 
 class TestWithoutARunningStack:
+    def test_up_refuses_a_partition_count_it_cannot_use_before_it_starts_anything(self, tmp_path: Path) -> None:
+        for bad in ("0", "65", "eight"):
+            result = runner.invoke(app, ["up", "--state-dir", str(tmp_path)], env={**NO_URLS, "PARTITIONS": bad})
+
+            assert result.exit_code == EXIT_BAD_INPUT, bad
+            assert f"PARTITIONS must be a whole number from 1 to 64, not '{bad}'" in " ".join(result.output.split())
+            assert list(tmp_path.iterdir()) == [], "nothing written, nothing started"
+
     def test_nothing_is_found_in_an_empty_or_stopped_state_dir(self, tmp_path: Path) -> None:
         assert find(tmp_path) == LocalStack(tmp_path, None, None)
         (tmp_path / "nats").mkdir()

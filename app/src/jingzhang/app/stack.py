@@ -51,7 +51,11 @@ otherwise (e.g. 8, to run it as a deployment of replicas is)."""
 def local_partitions() -> int:
     """The local stack's partition count: PARTITIONS from the environment, else `LOCAL_PARTITIONS`."""
     value = os.environ.get("PARTITIONS", "").strip()
-    return int(value) if value else LOCAL_PARTITIONS
+    if not value:
+        return LOCAL_PARTITIONS
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise ValueError(f"PARTITIONS must be a whole number from 1 to 64, not {value!r}")
+    return int(value)
 
 
 """The console listens at the port base, the services above it."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from jingzhang.app.cli.common import EXIT_UNAVAILABLE, check_service, console
+from jingzhang.app.cli.common import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, check_service, console
 from jingzhang.app.services import SERVICES, app_factory
 
 if TYPE_CHECKING:  # imported where used, so the CLI starts fast
@@ -44,8 +44,13 @@ def up(
 
     Supervised: a process that dies is reported and started again (given up after repeated crashes);
     one `up` per state dir; Ctrl-C or SIGTERM stops every process it started."""
-    from jingzhang.app.stack import Stack, StackRunning
+    from jingzhang.app.stack import Stack, StackRunning, local_partitions
 
+    try:
+        local_partitions()  # PARTITIONS, if set, before anything starts
+    except ValueError as exc:
+        console.print(f"[red]refused:[/red] {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     stack = Stack(state_dir.resolve(), os.environ.get("NATS_URL"), os.environ.get("DATABASE_URL"))
     stack.ports = {service: port_base + i for i, service in enumerate(SERVICES, start=1)}
     stack.sink_port = port_base + 20
