@@ -18,6 +18,7 @@ from jingzhang.patrols.domain.duty import (
     ReassignDuty,
     ReassignReason,
     ScheduleDuty,
+    answering,
     decide_fulfil,
     decide_mark_overdue,
     decide_reassign,
@@ -189,3 +190,56 @@ class TestWhenChiefsChange:
         with_b = [fold(evolve, s, decide_reassign(s, c)) for s, c in zip(FUTURE, to_b, strict=True)]
         back = reassignments(with_b, absent, at(MONDAY + timedelta(days=3)))
         assert {(c.to_officer_id, c.reason) for c in back} == {("chief-a", ReassignReason.A_BACK)}
+
+
+class TestWhoAnswersNow:
+    """`answering` names, per enterprise and tier, whom `reassignments` would move an open duty to; the
+    cadence worker reads only the open duties not yet due whose assignee differs (in SQL)."""
+
+    def test_a_or_b_while_a_is_away_and_nobody_for_an_empty_tier(self) -> None:
+        police_only = enterprise("ent-2", chiefs={ChiefTier.POLICE_CHIEF: TierChiefs(a="chief-c")})
+        absent = snapshot(enterprise(), police_only, absences=(away("chief-a", MONDAY, 3),))
+        assert answering(absent, at(MONDAY, 12)) == [
+            ("ent-1", ChiefTier.BUREAU_LEADER, "leader-a"),
+            ("ent-1", ChiefTier.STATION_CHIEF, "station-a"),
+            ("ent-1", ChiefTier.POLICE_CHIEF, "chief-b"),
+            ("ent-2", ChiefTier.POLICE_CHIEF, "chief-c"),
+        ]
+        assert ("ent-1", ChiefTier.POLICE_CHIEF, "chief-a") in answering(absent, at(MONDAY + timedelta(days=3)))
+
+    @pytest.mark.parametrize(
+        ("case", "when"),
+        [
+            ("chief changed", at(MONDAY, 12)),
+            ("a away", at(MONDAY, 12)),
+            ("a back", at(MONDAY + timedelta(days=3))),
+            ("nothing changed", at(MONDAY, 12)),
+            ("tier emptied", at(MONDAY, 12)),
+        ],
+    )
+    def test_reading_only_the_mismatched_duties_misses_no_reassignment(self, case: str, when: datetime) -> None:
+        absent = (away("chief-a", MONDAY, 3),)
+        snapshots = {
+            "chief changed": snapshot(enterprise(chiefs={**CHIEFS, ChiefTier.POLICE_CHIEF: TierChiefs(a="chief-c")})),
+            "a away": snapshot(absences=absent),
+            "a back": snapshot(absences=absent),
+            "nothing changed": snapshot(),
+            "tier emptied": snapshot(enterprise(chiefs={**CHIEFS, ChiefTier.POLICE_CHIEF: TierChiefs()})),
+        }
+        current = snapshots[case]
+        to_b = [(s, ReassignDuty(s.duty.duty_id, "chief-b", ReassignReason.A_AWAY)) for s in FUTURE if s.duty]
+        with_b = [fold(evolve, s, decide_reassign(s, c)) for s, c in to_b]  # the same duties, held by B
+        states = [PAST, DONE, *FUTURE, *with_b]
+        holders = {(e, t): officer for e, t, officer in answering(current, when)}
+        read = [
+            s
+            for s in states
+            if s.duty is not None
+            and s.status is DutyStatus.OPEN
+            and s.duty.due_at > when
+            and (s.duty.enterprise_id, s.duty.tier) in holders
+            and s.assignee != holders[(s.duty.enterprise_id, s.duty.tier)]
+        ]
+        moved = reassignments(states, current, when)
+        assert reassignments(read, current, when) == moved
+        assert bool(moved) == (case in {"chief changed", "a away", "a back"})
