@@ -11,7 +11,9 @@ per request from a Lua script. wrk is closed-loop: its latencies are per request
 waits for an answer before sending the next on that connection), not an open-loop schedule.
 Only 2xx answers count as commands; anything else is reported. Each round also reports the CPU per
 answered request of the server, of PostgreSQL (all its processes) and of nats-server: on a shared host
-these move least, and their sum is what a command costs the machine.
+these move least, and their sum is what a command costs the machine. A round's CPU is read once the
+three are idle again (`quiet`), so it includes what its requests left to do after wrk stopped (the
+relay, the projections) and the next round starts with none of it.
 """
 
 import asyncio
@@ -264,8 +266,27 @@ async def measured(
     meters: list[Callable[[], float]] = [server.cpu_seconds, partial(database_cpu, stack), partial(nats_cpu, stack)]
     before = [meter() for meter in meters]
     load = await drive(server.url, headers, seconds, prefix, script)
+    await quiet(meters)
     ms = [1000 * (meter() - was) / max(load.requests, 1) for meter, was in zip(meters, before, strict=True)]
     return replace(load, cpu_ms=ms[0], db_cpu_ms=ms[1], nats_cpu_ms=ms[2])
+
+
+QUIET_SHARE = 0.05
+"""A process using less than this share of a core is done with what the requests left it."""
+
+
+async def quiet(meters: list[Callable[[], float]], limit: float = 20.0, step: float = 0.25) -> None:
+    """Wait until the server, PostgreSQL and nats-server are idle again (or `limit` seconds): the work the
+    requests left behind (the relay publishing their events, the projections applying them) is counted
+    in this round's CPU per request rather than slowing and inflating the next round's."""
+    deadline = time.monotonic() + limit
+    was = [meter() for meter in meters]
+    while time.monotonic() < deadline:
+        await asyncio.sleep(step)
+        now = [meter() for meter in meters]
+        if all(b - a < QUIET_SHARE * step for a, b in zip(was, now, strict=True)):
+            return
+        was = now
 
 
 async def check_answer(url: str, headers: dict[str, str], limit: float = 60.0) -> None:
