@@ -7,6 +7,7 @@ connection empties the cache and leaves it off until it listens again; closing t
 listening connection back."""
 
 import asyncio
+import time
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -237,3 +238,24 @@ async def test_a_row_read_before_a_notice_is_not_kept(table: asyncpg.Pool) -> No
     cache.put([read_before], generation)
     assert cache.get(SubjectKind.ENTERPRISE, ["ent-1"]) == ([], ["ent-1"])
     assert ended(await replica.known(claim("ent-1")), "ent-1") == CLOSING
+
+
+async def test_a_row_is_taken_from_memory_only_for_a_while(
+    table: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should a notice go astray (an older replica applying an end without notifying), the row is read
+    again after `SECONDS`."""
+    later = [0.0]
+    monkeypatch.setattr(subjects, "_clock", lambda: time.monotonic() + later[0])
+    counted = CountingPool(table)
+    replica = PostgresSubjects(lambda: counted, never_caught_up)
+    await listening(replica)
+    before = counted.fetches
+    await replica.known(claim("ent-1"))
+    await replica.known(claim("ent-1"))
+    assert counted.fetches - before == 1
+    closed = "UPDATE proj_patrols_subjects.enterprise SET closed_at = $1 WHERE enterprise_id = 'ent-1'"
+    await table.execute(closed, CLOSING)  # behind the cache's back: no notice
+    later[0] = subjects.SECONDS  # the row's time in memory is over
+    assert ended(await replica.known(claim("ent-1")), "ent-1") == CLOSING
+    assert counted.fetches - before == 2

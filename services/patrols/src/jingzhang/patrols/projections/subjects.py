@@ -17,6 +17,7 @@ the cache is emptied and left off until it listens again.
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -47,10 +48,14 @@ CHANNEL = "jz_patrols_subject_ended"
 officer retired (payload `enterprise:<id>` or `officer:<id>`), to every process remembering subjects."""
 MOST = 50_000
 """How many subjects are remembered; the oldest is forgotten first."""
+SECONDS = 30.0
+"""How long a row is taken from memory: a bound should a notice ever go astray while listening (a replica
+of an older build applying an end without notifying, during a rolling upgrade)."""
 POLL_SECONDS = 0.25
 """How often the listening task looks whether its pool is closing (it must give the connection back)."""
 RETRY_SECONDS = 5.0
 """After a lost listening connection, how long until the next attempt to listen again."""
+_clock = time.monotonic
 
 SQL = """
 CREATE TABLE IF NOT EXISTS enterprise (
@@ -136,7 +141,7 @@ class SubjectsCache:
 
     def __init__(self, most: int = MOST) -> None:
         self.most = most
-        self._entries: dict[tuple[SubjectKind, str], Remembered] = {}
+        self._entries: dict[tuple[SubjectKind, str], tuple[float, Remembered]] = {}
         self._generation = 0
         self._pool: asyncpg.Pool | None = None
         self._listener: Any = None  # the pool's connection holding LISTEN
@@ -162,25 +167,26 @@ class SubjectsCache:
         """What is remembered of `idents`, and the ones to ask the table for."""
         if not self.on:
             return [], list(idents)
-        found, missing = [], []
+        now, found, missing = _clock(), [], []
         for ident in idents:
             entry = self._entries.get((kind, ident))
-            if entry is None:
-                missing.append(ident)
+            if entry is not None and now < entry[0]:
+                found.append(entry[1])
             else:
-                found.append(entry)
+                missing.append(ident)
         return found, missing
 
     def put(self, rows: Collection[Remembered], generation: int) -> None:
         """Remember rows the table answered, if nothing ended (nor listening changed) since it was asked."""
         if not self.on or generation != self._generation:
             return
+        until = _clock() + SECONDS
         for row in rows:
             key = _key(row)
             self._entries.pop(key, None)
             if len(self._entries) >= self.most:
                 del self._entries[next(iter(self._entries))]
-            self._entries[key] = row
+            self._entries[key] = (until, row)
 
     def forget(self, notice: str) -> None:
         self._generation += 1
