@@ -35,6 +35,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench.flow import BENCH_PARTITIONS
 from bench.servers import Stack
 from jingzhang.app.services import SERVICES
 from jingzhang.assignment.domain.events import OfficerEnrolled, UnitKind
@@ -337,7 +338,7 @@ async def enrol_officer(stack: Stack, nc: Any) -> None:
 
 async def bench_http(stack: Stack, nc: Any, rounds: int, seconds: float, log: Any) -> dict[str, Any]:
     """Both servers up, wrk on one at a time: ours, bare, bare, ours, … (median round reported)."""
-    await provision(nc.jetstream(), SERVICES)
+    await provision(nc.jetstream(), SERVICES, partitions=BENCH_PARTITIONS)
     await enrol_officer(stack, nc)
     key = LocalSigningKey.generate()
     key_file = stack.root / "bench-signing-key.pem"
@@ -353,6 +354,7 @@ async def bench_http(stack: Stack, nc: Any, rounds: int, seconds: float, log: An
         "AUTH_PUBLIC_KEY_FILE": str(key_file.with_suffix(".pub")),
         "LOG_LEVEL": "WARNING",
         "LOG_JSON": "true",
+        "PARTITIONS": str(BENCH_PARTITIONS),  # the deployment ours runs as (JZ_BENCH_PARTITIONS; 1: no copy)
     }
     ours = Server("patrols", [sys.executable, "-m", "jingzhang.patrols"], env, stack.root / "patrols.log")
     bare_env = {**os.environ, "DATABASE_URL": await stack.fresh_database("bare", event_store=False)}
