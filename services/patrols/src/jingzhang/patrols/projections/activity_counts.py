@@ -1,7 +1,7 @@
 """The report's figures per day, summed over any range (see `domain.ledger.count_activities`)."""
 
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date, timedelta
 
 import asyncpg
@@ -24,14 +24,18 @@ CREATE TABLE IF NOT EXISTS daily_count (
 """
 
 
+FIGURES = tuple(f.name for f in fields(ActivityCounts))
+"""The figures' names, in order (`dataclasses.asdict` copied every field deeply, per event)."""
+
+
 def plan(env: Envelope, payload: DomainEvent) -> Iterator[Statement]:
     """The statements an event causes here (run set-based per batch by the kernel)."""
     if not isinstance(payload, WorkEvent):  # duty plans are not work done
         return
     day = occurred_on(payload)
-    counts = asdict(count_activities([payload], between(day, day + timedelta(days=1))))
-    for figure, total in counts.items():
-        if total:
+    counts = count_activities([payload], between(day, day + timedelta(days=1)))
+    for figure in FIGURES:
+        if total := getattr(counts, figure):
             yield sql(
                 "INSERT INTO daily_count VALUES ($1, $2, $3)"
                 " ON CONFLICT (day, figure) DO UPDATE SET total = daily_count.total + excluded.total",
