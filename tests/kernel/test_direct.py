@@ -12,15 +12,17 @@ from nats.aio.client import Client as NATS
 
 from jingzhang.shared.consumer import GROUP, durable_name
 from jingzhang.shared.durables import declared, stale
+from jingzhang.shared.envelope import StreamId
 from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.parking import list_rejected
-from jingzhang.shared.runtime import Runtime
+from jingzhang.shared.runtime import Runtime, consumer_info, consumer_waiting
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.streams import partitioned_stream_name, provision, stream_name
+from jingzhang.shared.watermark import applied_through
 from tests.conftest import ServiceEnv
 
 from .helpers import eventually
-from .sample import AGGREGATE, SERVICE, tally
+from .sample import AGGREGATE, SERVICE, meta, noted, tally
 from .test_replicas import STREAMS, applied_by, applied_reaches, in_order_and_once, owned, write
 
 ONE = 1
@@ -143,3 +145,38 @@ async def test_provisioning_one_partition_after_eight_names_the_unused_copy_and_
         assert await stale(js, (SERVICE,), earlier) == sorted(now), "and the other way round"
     finally:
         await client.close()
+
+
+async def test_a_consumer_busy_with_later_events_has_applied_through_an_earlier_point(
+    pair: tuple[Runtime, Runtime, asyncpg.Pool], direct_nc: NATS
+) -> None:
+    """What `caught_up` asks of each consumer (`watermark.applied_through`): everything through the
+    watermark's sequence applied, not an idle consumer, which steady traffic never leaves."""
+    first, _, pool = pair
+    store = PostgresEventStore(pool, SERVICE)
+    js = direct_nc.jetstream()
+    (consumer,) = first.consumers
+    for n in range(5):
+        await store.append(StreamId(AGGREGATE, f"early{n}"), 0, [noted(n)], meta())
+    await eventually(applied_reaches(pool, 5), timeout=30)
+    bound = int((await js.stream_info(stream_name(SERVICE))).state.last_seq)
+
+    async with consumer.gate:  # the projection's transactions wait: later events are delivered, not acked
+        for n in range(3):
+            await store.append(StreamId(AGGREGATE, f"late{n}"), 0, [noted(n)], meta())
+
+        async def in_flight() -> bool:
+            info = await consumer_info(js, consumer)
+            return info is not None and int(info.num_ack_pending or 0) > 0
+
+        await eventually(in_flight, timeout=30)
+        info = await consumer_info(js, consumer)
+        assert info is not None
+        assert await consumer_waiting(js, consumer) == 3, "not idle: the rule before would say not yet"
+        assert applied_through(info, bound)
+        assert not applied_through(info, int(info.delivered.stream_seq or 0))
+
+    await eventually(applied_reaches(pool, 8), timeout=30)
+    info = await consumer_info(js, consumer)
+    assert info is not None
+    assert applied_through(info, int((await js.stream_info(stream_name(SERVICE))).state.last_seq))

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 from nats.aio.client import Client as NATS
+from nats.js.api import ConsumerConfig, ConsumerInfo, SequenceInfo
 
 from jingzhang.shared.envelope import StreamId
 from jingzhang.shared.errors import NotYetKnown, UnknownSubject
@@ -25,6 +26,7 @@ from jingzhang.shared.watermark import (
     Mark,
     Watermark,
     WatermarkBoard,
+    applied_through,
     lacking,
     source_sequence,
 )
@@ -42,7 +44,7 @@ SKEW = 0.1
 
 
 def test_every_condition_met_is_nobody() -> None:
-    assert lacking(Evidence(Watermark(NOW + SKEW, 40), copied_through=40, waiting=0), NOW, SKEW) is None
+    assert lacking(Evidence(Watermark(NOW + SKEW, 40), copied_through=40, behind=0), NOW, SKEW) is None
 
 
 @pytest.mark.parametrize(
@@ -53,12 +55,45 @@ def test_every_condition_met_is_nobody() -> None:
         (Evidence(Watermark(NOW - 5, 40), 40, 0), "watermark_behind"),  # relay stuck behind a transaction
         (Evidence(Watermark(NOW + 1, 40), 39, 0), "copy_behind"),  # the copy has not sourced seq 40 yet
         (Evidence(Watermark(NOW + 1, 40), None, 0), "copy_behind"),  # cannot tell how far the copy is
-        (Evidence(Watermark(NOW + 1, 40), 41, 1), "consumers_pending"),
+        (Evidence(Watermark(NOW + 1, 40), 41, 1), "consumers_pending"),  # one consumer short of seq 40
         (Evidence(Watermark(NOW + 1, 40), 41, None), "consumers_pending"),  # a durable not there yet
     ],
 )
 def test_anything_missing_is_not_yet(evidence: Evidence, reason: str) -> None:
     assert lacking(evidence, NOW, SKEW) == reason
+
+
+def progress(floor: int, delivered: int, unacked: int, pending: int) -> ConsumerInfo:
+    """A durable as JetStream reports it: acknowledged floor, last delivered, unacknowledged, not yet delivered."""
+    config = ConsumerConfig(durable_name="d")
+    return ConsumerInfo(
+        name="d",
+        stream_name="S",
+        config=config,
+        created=None,
+        delivered=SequenceInfo(consumer_seq=0, stream_seq=delivered),
+        ack_floor=SequenceInfo(consumer_seq=0, stream_seq=floor),
+        num_ack_pending=unacked,
+        num_pending=pending,
+    )
+
+
+@pytest.mark.parametrize(
+    ("info", "bound", "through"),
+    [
+        (progress(40, 40, 0, 0), 40, True),  # idle
+        (progress(45, 60, 15, 30), 40, True),  # busy with later events: what matters is applied
+        (progress(38, 60, 20, 0), 40, False),  # seq 39 or 40 may still be unacknowledged
+        (progress(30, 44, 0, 12), 40, True),  # nothing unacked, handed everything through 44
+        (progress(30, 35, 0, 12), 40, False),  # seqs 36..40 of its filter may be still to come
+        (progress(30, 35, 0, 0), 40, True),  # its filter has nothing after 35 (yet): all applied
+        (progress(30, 35, 2, 0), 40, False),
+    ],
+)
+def test_a_consumer_has_applied_through_a_point_while_later_events_are_in_flight(
+    info: ConsumerInfo, bound: int, through: bool
+) -> None:
+    assert applied_through(info, bound) is through
 
 
 def test_a_round_covers_what_was_visible_when_it_began() -> None:

@@ -23,6 +23,7 @@ import structlog
 from nats.aio.client import Client as NATS
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
+from nats.js.api import ConsumerInfo
 from nats.js.errors import Error as JetStreamError
 from nats.js.errors import NotFoundError
 
@@ -41,7 +42,7 @@ from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
 from jingzhang.shared.streams import partitioned_stream_name, require_stream
 from jingzhang.shared.tracing import GatedTracer, ServiceTracerProvider, provider_for
-from jingzhang.shared.watermark import Evidence, WatermarkBoard, copied_through, lacking, producers_of
+from jingzhang.shared.watermark import Evidence, WatermarkBoard, applied_through, copy_position, lacking, producers_of
 
 log = structlog.get_logger(__name__)
 
@@ -177,15 +178,18 @@ class Runtime:
             return Evidence(mark)
         js = self.nc.jetstream(timeout=2.0)
         partitions = self.settings.partitions
-        # one partition has no copy: the consumers read the service stream, which holds `mark.seq` by definition
-        copied = (
-            mark.seq if direct(partitions) else await copied_through(js, partitioned_stream_name(producer, partitions))
-        )
+        copied: int | None
+        if direct(partitions):  # no copy: the consumers read the service stream, which holds `mark.seq`
+            copied, bound = mark.seq, mark.seq
+        else:  # and the copy's sequence up to which it holds everything through `mark.seq`
+            copied, bound = await copy_position(js, partitioned_stream_name(producer, partitions))
         if copied is None or copied < mark.seq:
             return Evidence(mark, copied)
         consumers = [c for c in self.consumers if c.source_service == producer]
-        waiting = await asyncio.gather(*(consumer_waiting(js, c) for c in consumers))
-        return Evidence(mark, copied, None if None in waiting else sum(w for w in waiting if w is not None))
+        infos = await asyncio.gather(*(consumer_info(js, c) for c in consumers))
+        if any(info is None for info in infos):
+            return Evidence(mark, copied)  # a durable not there yet: cannot tell
+        return Evidence(mark, copied, sum(not applied_through(i, bound) for i in infos if i is not None))
 
     async def latest_recorded(self) -> datetime | None:
         """When the latest event of this service's store happened (by the service's clock)."""
@@ -318,11 +322,19 @@ class Followed(Protocol):
     def durable(self) -> str: ...
 
 
+async def consumer_info(js: JetStreamContext, consumer: Followed) -> ConsumerInfo | None:
+    """What JetStream says of the consumer's durable, or None while it does not exist."""
+    try:
+        info: ConsumerInfo = await js.consumer_info(consumer.stream, consumer.durable)
+    except NotFoundError:
+        return None
+    return info
+
+
 async def consumer_waiting(js: JetStreamContext, consumer: Followed) -> int | None:
     """Messages the consumer has still to apply, or None while its durable does not exist (unknown)."""
-    try:
-        info = await js.consumer_info(consumer.stream, consumer.durable)
-    except NotFoundError:
+    info = await consumer_info(js, consumer)
+    if info is None:
         return None
     return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
 

@@ -14,8 +14,10 @@ when, for its producer (`lacking`):
 1. a watermark's `before` is at or after the moment it asked, plus a margin for clock skew;
 2. the copy its projections read has sourced the service stream through that `seq` (the origin
    sequence in the `Nats-Stream-Source` header of the copy's last message);
-3. every consumer it has of that producer has nothing pending or unacknowledged (projections commit
-   before they ack).
+3. every consumer it has of that producer has applied everything through that point of the stream it
+   reads (`applied_through`: its acknowledged floor has passed it, or it has nothing unacknowledged and
+   has been handed everything up to it; projections commit before they ack). Later events may be in
+   flight: under steady traffic a consumer is never idle, but it passes any given point within a batch.
 
 It waits a bounded time for these (`Runtime.caught_up`); otherwise the id is not known *yet* (409 with
 `Retry-After`). A producer whose relay is down or stuck behind a long transaction therefore yields 409s,
@@ -36,6 +38,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
+from nats.js.api import ConsumerInfo
 
 from jingzhang.shared.envelope import SUBJECT_ROOT
 
@@ -95,8 +98,9 @@ class Evidence:
     watermark: Watermark | None
     copied_through: int | None = None
     """The origin sequence the copy has sourced through; None: not looked at, or cannot tell."""
-    waiting: int | None = None
-    """Pending and unacknowledged messages of the service's consumers of that producer; None: unknown."""
+    behind: int | None = None
+    """How many of the service's consumers of that producer have not applied everything through the
+    watermark's sequence (in the stream they read); None: unknown."""
 
 
 def lacking(evidence: Evidence, since: float, skew: float) -> str | None:
@@ -108,9 +112,22 @@ def lacking(evidence: Evidence, since: float, skew: float) -> str | None:
         return "watermark_behind"
     if evidence.copied_through is None or evidence.copied_through < mark.seq:
         return "copy_behind"
-    if evidence.waiting is None or evidence.waiting > 0:
+    if evidence.behind is None or evidence.behind > 0:
         return "consumers_pending"
     return None
+
+
+def applied_through(info: ConsumerInfo, bound: int) -> bool:
+    """Pure: has this durable (explicit acks, projections acking after their commit) acknowledged every
+    message of its filter at or below stream sequence `bound`? Its acknowledged floor is contiguous, so
+    a floor at or past `bound` says so; so does nothing unacknowledged once it has been handed everything
+    up to `bound` (or everything there is). A floor short of `bound` only because no message of its
+    filter lies between them reads as not yet, until the messages in flight are acknowledged."""
+    floor = int(info.ack_floor.stream_seq or 0) if info.ack_floor is not None else 0
+    if floor >= bound:
+        return True
+    delivered = int(info.delivered.stream_seq or 0) if info.delivered is not None else 0
+    return int(info.num_ack_pending or 0) == 0 and (int(info.num_pending or 0) == 0 or delivered >= bound)
 
 
 def source_sequence(header: str | None) -> int | None:
@@ -124,12 +141,19 @@ def source_sequence(header: str | None) -> int | None:
 
 async def copied_through(js: JetStreamContext, copy: str) -> int | None:
     """How far the copy has sourced its origin: the origin sequence of its last message (0 when empty)."""
+    origin, _ = await copy_position(js, copy)
+    return origin
+
+
+async def copy_position(js: JetStreamContext, copy: str) -> tuple[int | None, int]:
+    """The origin sequence of the copy's last message (0 when empty; None: cannot tell) and that
+    message's sequence in the copy: the copy holds every origin message up to the first at that point."""
     info = await js.stream_info(copy)
     last = int(info.state.last_seq or 0)
     if last == 0 or int(info.state.messages or 0) == 0:
-        return 0
+        return 0, last
     message = await js.get_msg(copy, last)
-    return source_sequence((message.headers or {}).get(SOURCE_HEADER))
+    return source_sequence((message.headers or {}).get(SOURCE_HEADER)), last
 
 
 @dataclass
