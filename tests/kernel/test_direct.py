@@ -22,6 +22,7 @@ from jingzhang.shared.watermark import applied_through
 from tests.conftest import ServiceEnv
 
 from .helpers import eventually
+from .projection_helpers import applied_counts
 from .sample import AGGREGATE, SERVICE, meta, noted, tally
 from .test_replicas import STREAMS, applied_by, applied_reaches, in_order_and_once, owned, write
 
@@ -180,3 +181,25 @@ async def test_a_consumer_busy_with_later_events_has_applied_through_an_earlier_
     info = await consumer_info(js, consumer)
     assert info is not None
     assert applied_through(info, int((await js.stream_info(stream_name(SERVICE))).state.last_seq))
+
+
+async def test_its_own_events_are_caught_up_by_its_own_relays_watermark_with_no_skew_to_wait_out(
+    service_env: ServiceEnv, direct_nc: NATS
+) -> None:
+    """With a clock skew margin longer than the wait, a published watermark can never pass the moment
+    of asking plus the margin in time; the relay leading in this process answers for its own events."""
+    settings = await service_env.settings(SERVICE, partitions=ONE, clock_skew=5.0, subject_wait=1.0)
+    runtime = Runtime(SERVICE, settings, [tally()])
+    await runtime.start()
+    try:
+        store = PostgresEventStore(runtime.pool, SERVICE)
+        await store.append(StreamId(AGGREGATE, "own"), 0, [noted(1)], meta())
+
+        async def leading() -> bool:
+            return runtime.relay is not None and runtime.relay.leading
+
+        await eventually(leading, timeout=20)
+        assert await runtime.caught_up(SERVICE)
+        assert await applied_counts(runtime.pool, tally()) == (1, 1), "caught up means applied"
+    finally:
+        await runtime.stop()

@@ -42,12 +42,22 @@ from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.store.postgres import PostgresEventStore, install_schema
 from jingzhang.shared.streams import partitioned_stream_name, require_stream
 from jingzhang.shared.tracing import GatedTracer, ServiceTracerProvider, provider_for
-from jingzhang.shared.watermark import Evidence, WatermarkBoard, applied_through, copy_position, lacking, producers_of
+from jingzhang.shared.watermark import (
+    Evidence,
+    Watermark,
+    WatermarkBoard,
+    applied_through,
+    copy_position,
+    lacking,
+    producers_of,
+)
 
 log = structlog.get_logger(__name__)
 
 SETTLE_POLL = 0.1
 """Seconds between looks at the copy and the consumers while `caught_up` waits."""
+OWN_MARK_POLL = 0.005
+"""Seconds between looks at this process's relay's watermark while `caught_up` waits for its own events."""
 
 
 def inbox_prefix(service: str) -> str:
@@ -151,16 +161,22 @@ class Runtime:
 
         Waits up to `subject_wait` seconds for the producer's watermark to pass the moment of the call,
         its partitioned copy to hold what the watermark names and every consumer of it here to have
-        applied everything; False when that does not come to pass, or when JetStream cannot tell."""
+        applied everything; False when that does not come to pass, or when JetStream cannot tell.
+
+        For this service's own events with its relay leading in this process, the watermark is the
+        relay's own, read in process after a round it is woken for: one clock, so no skew margin and no
+        wait for the next published watermark (the cadence pass asks this before recording misses)."""
         since = time.time()
         deadline = time.monotonic() + self.settings.subject_wait
+        own = source_service == self.service and self.relay is not None and self.relay.leading
+        skew = 0.0 if own else self.settings.clock_skew
         while True:
             try:
-                evidence = await self._evidence(source_service, since, deadline)
+                evidence = await self._evidence(source_service, since, deadline, skew, own)
             except (NatsError, JetStreamError, TimeoutError) as exc:
                 log.info("caught_up.cannot_tell", producer=source_service, error=repr(exc))
                 return False
-            missing = lacking(evidence, since, self.settings.clock_skew)
+            missing = lacking(evidence, since, skew)
             if missing is None:
                 return True
             if time.monotonic() >= deadline:
@@ -168,12 +184,15 @@ class Runtime:
                 return False
             await asyncio.sleep(SETTLE_POLL)
 
-    async def _evidence(self, producer: str, since: float, deadline: float) -> Evidence:
+    async def _evidence(self, producer: str, since: float, deadline: float, skew: float, own: bool) -> Evidence:
         """What `lacking` decides on, looked up in its order and no further than needed."""
-        if self.watermarks is None:
+        instant = since + skew
+        if own:
+            mark = await self._own_mark(instant, deadline)
+        elif self.watermarks is None:
             return Evidence(None)
-        instant = since + self.settings.clock_skew
-        mark = await self.watermarks.wait_past(producer, instant, deadline - time.monotonic())
+        else:
+            mark = await self.watermarks.wait_past(producer, instant, deadline - time.monotonic())
         if mark is None or mark.before < instant:
             return Evidence(mark)
         js = self.nc.jetstream(timeout=2.0)
@@ -190,6 +209,18 @@ class Runtime:
         if any(info is None for info in infos):
             return Evidence(mark, copied)  # a durable not there yet: cannot tell
         return Evidence(mark, copied, sum(not applied_through(i, bound) for i in infos if i is not None))
+
+    async def _own_mark(self, instant: float, deadline: float) -> Watermark | None:
+        """This process's relay's latest watermark once one has passed `instant` (it is woken for a round
+        that begins after it), or the latest it has when the deadline comes or it stops leading."""
+        relay = self.relay
+        assert relay is not None
+        relay.wake()
+        while True:
+            mark = relay.watermark
+            if (mark is not None and mark.before >= instant) or time.monotonic() >= deadline or not relay.leading:
+                return mark
+            await asyncio.sleep(OWN_MARK_POLL)
 
     async def latest_recorded(self) -> datetime | None:
         """When the latest event of this service's store happened (by the service's clock)."""
