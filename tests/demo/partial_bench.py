@@ -2,7 +2,8 @@
 runs the demo's first weeks (to JZ_BENCH_CUT, default 8 February; JZ_BENCH_CONC commands at once) on
 the four services in this process and prints the wall and CPU seconds (this process, nats-server, the
 PostgreSQL backends) and the NATS messages the services sent by kind, to compare kernel changes in
-one sitting. CPU seconds are the figure to compare on a shared machine; wall time follows the load."""
+one sitting. CPU seconds are the figure to compare on a shared machine; wall time follows the load.
+JZ_BENCH_PARTITIONS (default: the local stack's, 1) is the deployment's partition count."""
 
 import collections
 import contextlib
@@ -12,12 +13,17 @@ import time
 from datetime import datetime
 
 import httpx
+import nats
 import psutil
 import pytest
 
 from jingzhang.app.demo import build_plan
 from jingzhang.app.demo.runner import Runner
+from jingzhang.app.services import SERVICES
+from jingzhang.app.stack import LOCAL_PARTITIONS
 from jingzhang.shared.clock import ShiftedClock
+from jingzhang.shared.local.nats import NatsServer
+from jingzhang.shared.streams import provision
 from tests.apps import running
 from tests.conftest import ServiceEnv
 from tests.demo.test_demo import APPS, START
@@ -59,7 +65,11 @@ def _count_nats() -> None:
 
 
 @pytest.mark.timeout(3600)
-async def test_partial(service_env: ServiceEnv, nc: object) -> None:
+async def test_partial(service_env: ServiceEnv, nats_server: NatsServer) -> None:
+    partitions = int(os.environ.get("JZ_BENCH_PARTITIONS", str(LOCAL_PARTITIONS)))
+    nc = await nats.connect(nats_server.url)
+    await provision(nc.jetstream(), SERVICES, partitions=partitions)
+    await nc.close()
     clock = ShiftedClock(START)
     plan = build_plan(2025)
     plan = dataclasses.replace(plan, steps=tuple(s for s in plan.steps if s.at < CUT))
@@ -67,7 +77,9 @@ async def test_partial(service_env: ServiceEnv, nc: object) -> None:
     async with contextlib.AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient] = {}
         for name, create_app in APPS.items():
-            settings = await service_env.settings(name, consumer_batch=128, clock_control=True, clock_start=START)
+            settings = await service_env.settings(
+                name, consumer_batch=128, partitions=partitions, clock_control=True, clock_start=START
+            )
             clients[name] = await stack.enter_async_context(running(create_app(settings, clock)))
         _count_nats()
         before, t0 = _cpu(), time.monotonic()
