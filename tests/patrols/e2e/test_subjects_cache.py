@@ -235,8 +235,8 @@ async def test_a_row_read_before_a_notice_is_not_kept(table: asyncpg.Pool) -> No
         return cache.generation != generation
 
     await eventually(noticed, timeout=10)
-    cache.put([read_before], generation)
-    assert cache.get(SubjectKind.ENTERPRISE, ["ent-1"]) == ([], ["ent-1"])
+    cache.keep([read_before], generation)
+    assert cache.rows(SubjectKind.ENTERPRISE, ["ent-1"]) == ([], ["ent-1"])
     assert ended(await replica.known(claim("ent-1")), "ent-1") == CLOSING
 
 

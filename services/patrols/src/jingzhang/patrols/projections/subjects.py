@@ -16,10 +16,8 @@ the cache is emptied and left off until it listens again.
 """
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Collection
-from typing import Any
 
 import asyncpg
 import nats.errors
@@ -35,9 +33,9 @@ from jingzhang.patrols.upstream.assignment import (
     OfficerEnrolled,
     OfficerRetired,
 )
-from jingzhang.shared import sessions
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
+from jingzhang.shared.notified import NotifiedCache
 from jingzhang.shared.projection import Projection, Source, Tx
 from jingzhang.shared.subjects import CaughtUp
 
@@ -136,92 +134,23 @@ def _key(row: Remembered) -> tuple[SubjectKind, str]:
     return SubjectKind.OFFICER, row.officer_id
 
 
-class SubjectsCache:
-    """(kind, id) -> the row the table held, for `PostgresSubjects`; on only while listening on `CHANNEL`."""
+class SubjectsCache(NotifiedCache[tuple[SubjectKind, str], Remembered]):
+    """(kind, id) -> the row the table held, for `PostgresSubjects`; on only while listening on `CHANNEL`
+    (see `jingzhang.shared.notified`)."""
 
     def __init__(self, most: int = MOST) -> None:
-        self.most = most
-        self._entries: dict[tuple[SubjectKind, str], tuple[float, Remembered]] = {}
-        self._generation = 0
-        self._pool: asyncpg.Pool | None = None
-        self._listener: Any = None  # the pool's connection holding LISTEN
+        super().__init__(CHANNEL, _subject_of, seconds=SECONDS, most=most, name="subjects", clock=lambda: _clock())
         self.task: asyncio.Task[None] | None = None
         """The task keeping it listening (`keep_listening`), once started."""
 
-    @property
-    def on(self) -> bool:
-        return self._listener is not None and not self._listener.is_closed()
-
-    @property
-    def listener_pid(self) -> int | None:
-        """The PostgreSQL backend holding LISTEN, while on."""
-        return int(self._listener.get_server_pid()) if self.on else None
-
-    @property
-    def generation(self) -> int:
-        """Changes with every notice and every start or loss of listening: a row read before a change is
-        not kept (the subject may have ended meanwhile)."""
-        return self._generation
-
-    def get(self, kind: SubjectKind, idents: Collection[str]) -> tuple[list[Remembered], list[str]]:
+    def rows(self, kind: SubjectKind, idents: Collection[str]) -> tuple[list[Remembered], list[str]]:
         """What is remembered of `idents`, and the ones to ask the table for."""
-        if not self.on:
-            return [], list(idents)
-        now, found, missing = _clock(), [], []
-        for ident in idents:
-            entry = self._entries.get((kind, ident))
-            if entry is not None and now < entry[0]:
-                found.append(entry[1])
-            else:
-                missing.append(ident)
-        return found, missing
+        found, missing = self.get([(kind, ident) for ident in idents])
+        return list(found.values()), [ident for _, ident in missing]
 
-    def put(self, rows: Collection[Remembered], generation: int) -> None:
+    def keep(self, rows: Collection[Remembered], generation: int) -> None:
         """Remember rows the table answered, if nothing ended (nor listening changed) since it was asked."""
-        if not self.on or generation != self._generation:
-            return
-        until = _clock() + SECONDS
-        for row in rows:
-            key = _key(row)
-            self._entries.pop(key, None)
-            if len(self._entries) >= self.most:
-                del self._entries[next(iter(self._entries))]
-            self._entries[key] = (until, row)
-
-    def forget(self, notice: str) -> None:
-        self._generation += 1
-        kind, _, ident = notice.partition(":")
-        try:
-            self._entries.pop((SubjectKind(kind), ident), None)
-        except ValueError:  # a notice this build does not read: forget everything rather than guess
-            self._entries.clear()
-
-    def clear(self) -> None:
-        self._generation += 1
-        self._entries.clear()
-
-    async def listen(self, pool: asyncpg.Pool) -> None:
-        """Hold one of `pool`'s connections listening for ends; the cache is on from here."""
-        self._pool = pool
-        conn = await pool.acquire()
-        try:
-            sessions.holds_session_state(conn)  # LISTEN outlives a transaction: reset it when released
-            await conn.add_listener(CHANNEL, self._ended)
-            conn.add_termination_listener(self._lost)
-        except BaseException:
-            await pool.release(conn)
-            raise
-        self._listener = conn
-        self.clear()  # nothing read before listening is kept
-
-    async def close(self) -> None:
-        listener, self._listener = self._listener, None
-        self.clear()
-        if listener is not None and self._pool is not None and not listener.is_closed():
-            listener.remove_termination_listener(self._lost)
-            with contextlib.suppress(asyncpg.PostgresError, OSError):
-                await listener.remove_listener(CHANNEL, self._ended)  # UNLISTEN: the pool need not reset it
-            await self._pool.release(listener)
+        self.put({_key(row): row for row in rows}, generation)
 
     async def keep_listening(self, pool: Callable[[], asyncpg.Pool]) -> None:
         """Listen, and listen again after a lost connection (at most once per `RETRY_SECONDS`), until the
@@ -240,13 +169,14 @@ class SubjectsCache:
         finally:
             await self.close()
 
-    def _ended(self, _conn: object, _pid: int, _channel: str, notice: str) -> None:
-        self.forget(notice)
 
-    def _lost(self, _conn: object) -> None:
-        self._listener = None
-        self.clear()
-        log.warning("subjects.cache_off", error="the connection listening for ended subjects was lost")
+def _subject_of(notice: str) -> tuple[SubjectKind, str] | None:
+    """`enterprise:<id>` or `officer:<id>`; None for a notice this build does not read."""
+    kind, _, ident = notice.partition(":")
+    try:
+        return SubjectKind(kind), ident
+    except ValueError:
+        return None
 
 
 _SHARED: dict[int, tuple[asyncpg.Pool, SubjectsCache]] = {}
@@ -293,8 +223,8 @@ class PostgresSubjects:
         their schema instead)."""
         pool = self._pool()
         cache = _shared_cache(pool)
-        enterprises, asked_enterprises = cache.get(SubjectKind.ENTERPRISE, claim.idents(SubjectKind.ENTERPRISE))
-        officers, asked_officers = cache.get(SubjectKind.OFFICER, claim.idents(SubjectKind.OFFICER))
+        enterprises, asked_enterprises = cache.rows(SubjectKind.ENTERPRISE, claim.idents(SubjectKind.ENTERPRISE))
+        officers, asked_officers = cache.rows(SubjectKind.OFFICER, claim.idents(SubjectKind.OFFICER))
         if asked_enterprises or asked_officers:
             generation = cache.generation
             rows = await pool.fetch(_KNOWN, asked_enterprises, asked_officers)
@@ -304,7 +234,7 @@ class PostgresSubjects:
                 else KnownOfficer(r["id"], r["began_on"], r["ended_at"])
                 for r in rows
             ]
-            cache.put(read, generation)
+            cache.keep(read, generation)
             enterprises += [r for r in read if isinstance(r, KnownEnterprise)]
             officers += [r for r in read if isinstance(r, KnownOfficer)]
         return Known(
