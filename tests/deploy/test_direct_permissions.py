@@ -3,7 +3,6 @@ service creates, pulls and acks its consumer on the source's service stream (the
 its producer's watermark, and still cannot use another service's consumer or read a copy."""
 
 import asyncio
-import contextlib
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -14,16 +13,15 @@ import nats
 import nats.errors
 import pytest
 from nats.aio.client import Client as NATS
-from nats.aio.msg import Msg
 
 from jingzhang.app.services import SERVICES
 from jingzhang.shared.consumer import consumer_config, ensure_consumer
-from jingzhang.shared.runtime import inbox_prefix
 from jingzhang.shared.streams import provision, stream_name
-from jingzhang.shared.watermark import Watermark, watermark_subject
-from tests.deploy.conftest import DeployedNats, nats_env, password_of
+from jingzhang.shared.watermark import Watermark
+from tests.deploy.conftest import DeployedNats, nats_env
 from tests.deploy.test_nats_configs import generator
 from tests.deploy.test_nats_permissions import group
+from tests.deploy.test_watermark_permissions import connect, heard_watermark
 
 pytestmark = pytest.mark.e2e
 ONE = 1
@@ -54,17 +52,9 @@ def direct_nats(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[DirectNats]:
 @pytest.fixture
 async def users(direct_nats: DirectNats) -> AsyncIterator[dict[str, tuple[NATS, list[str]]]]:
     opened: dict[str, tuple[NATS, list[str]]] = {}
-    host = direct_nats.url.removeprefix("nats://")
     for user in ("ops", "assignment", "appeals"):
         errors: list[str] = []
-
-        async def collect(exc: Exception, errors: list[str] = errors) -> None:
-            errors.append(str(exc))
-
-        prefix = "_INBOX" if user == "ops" else inbox_prefix(user)
-        url = f"nats://{user}:{password_of(user)}@{host}"
-        nc = await nats.connect(url, error_cb=collect, max_reconnect_attempts=0, inbox_prefix=prefix)
-        opened[user] = (nc, errors)
+        opened[user] = (await connect(direct_nats, user, errors), errors)
     await provision(opened["ops"][0].jetstream(), SERVICES, partitions=ONE)
     yield opened
     for nc, _ in opened.values():
@@ -84,18 +74,7 @@ async def test_appeals_uses_its_consumer_on_assignments_stream_and_hears_its_wat
     await msgs[0].ack_sync(timeout=5)
     assert msgs[0].subject == "jz.assignment.evt.enterprise.e1.ChiefAssigned"
 
-    heard: asyncio.Queue[Msg] = asyncio.Queue()
-    await appeals.subscribe(watermark_subject("assignment"), cb=heard.put)
-    await appeals.flush()
-    for _ in range(50):  # as a relay does, every 200 ms: one lost on a loaded host is followed by the next
-        await assignment.publish(watermark_subject("assignment"), Watermark(1.0, 1).encode())
-        await assignment.flush()
-        with contextlib.suppress(TimeoutError):
-            got = await asyncio.wait_for(heard.get(), 0.2)
-            break
-    else:
-        raise AssertionError(f"appeals heard no watermark of assignment in 10 s; errors: {errors}")
-    assert Watermark.decode(got.data) == Watermark(1.0, 1)
+    assert await heard_watermark(assignment, appeals, "assignment", Watermark(1.0, 1), errors)
     assert errors == []
 
 

@@ -32,6 +32,20 @@ async def connect(deployed: DeployedNats, user: str, errors: list[str]) -> NATS:
     return await nats.connect(url, error_cb=collect, max_reconnect_attempts=0, inbox_prefix=prefix)
 
 
+async def heard_watermark(producer: NATS, listener: NATS, service: str, mark: Watermark, errors: list[str]) -> bool:
+    """`listener` hears `mark` published by `producer` on `service`'s watermark subject."""
+    heard: asyncio.Queue[Msg] = asyncio.Queue()
+    await listener.subscribe(watermark_subject(service), cb=heard.put)
+    await listener.flush()
+    for _ in range(50):  # as a relay does, every 200 ms: one lost on a loaded host is followed by the next
+        await producer.publish(watermark_subject(service), mark.encode())
+        await producer.flush()
+        with contextlib.suppress(TimeoutError):
+            got = await asyncio.wait_for(heard.get(), 0.2)
+            return Watermark.decode(got.data) == mark
+    raise AssertionError(f"no watermark of {service} heard in 10 s; errors: {errors}")
+
+
 @pytest.fixture
 async def users(deployed_nats: DeployedNats) -> AsyncIterator[dict[str, tuple[NATS, list[str]]]]:
     opened: dict[str, tuple[NATS, list[str]]] = {}
@@ -48,20 +62,7 @@ async def test_a_service_hears_its_producers_watermark_and_reads_its_copy(
     users: dict[str, tuple[NATS, list[str]]],
 ) -> None:
     (assignment, _), (appeals, errors) = users["assignment"], users["appeals"]
-    heard: asyncio.Queue[Msg] = asyncio.Queue()
-    await appeals.subscribe(watermark_subject("assignment"), cb=heard.put)
-    await appeals.flush()
-
-    for _ in range(50):  # as a relay does, every 200 ms: one lost on a loaded host is followed by the next
-        await assignment.publish(watermark_subject("assignment"), Watermark(1.0, 0).encode())
-        await assignment.flush()
-        with contextlib.suppress(TimeoutError):
-            got = await asyncio.wait_for(heard.get(), 0.2)
-            break
-    else:
-        raise AssertionError(f"appeals heard no watermark of assignment in 10 s; errors: {errors}")
-
-    assert Watermark.decode(got.data) == Watermark(1.0, 0)
+    assert await heard_watermark(assignment, appeals, "assignment", Watermark(1.0, 0), errors)
     assert await copied_through(appeals.jetstream(timeout=5), partitioned_stream_name("assignment")) == 0
     assert errors == []
 
