@@ -18,6 +18,7 @@ order, and no statement reads another table's pending rows. A failing row fails 
 and the applier applies the batch again one event at a time, so only its stream defers or parks.
 """
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -35,8 +36,11 @@ _LOCAL = re.compile(
 _READS_ELSEWHERE = re.compile(r"\b(?:SELECT|FROM|USING|RETURNING|WITH)\b", re.I)
 
 
+@functools.lru_cache(maxsize=4096)
 def table_of(text: str) -> str | None:
-    """The one table a statement touches, or None when it may read or write others (a barrier)."""
+    """The one table a statement touches, or None when it may read or write others (a barrier).
+    Remembered per text: plans repeat a few statements, and matching each anew was 2.8 % of evaluation's
+    CPU in the demo year."""
     match = _LOCAL.match(text)
     if match is None or _READS_ELSEWHERE.search(match.group("rest")):
         return None
