@@ -75,8 +75,11 @@ async def _on_scheduled(tx: Tx, env: Envelope, scheduled: DutyScheduled) -> None
     duty = Duty(
         scheduled.duty_id, scheduled.enterprise_id, scheduled.kind, scheduled.tier, scheduled.period, scheduled.due_at
     )
-    await tx.conn.execute(
-        "INSERT INTO open_duty VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (duty_id) DO NOTHING",
+    # one round trip: the duty noted, and the visits waiting for one of its enterprise and kind (the
+    # insert does not touch what the query reads)
+    rows = await tx.conn.fetch(
+        "WITH noted AS (INSERT INTO open_duty VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (duty_id) DO NOTHING)"
+        " SELECT body::text AS body FROM pending_visit WHERE enterprise_id = $2 AND kind = $3 ORDER BY started_at",
         duty.duty_id,
         duty.enterprise_id,
         duty.kind.value,
@@ -85,11 +88,6 @@ async def _on_scheduled(tx: Tx, env: Envelope, scheduled: DutyScheduled) -> None
         duty.period.start,
         duty.period.end,
         duty.due_at,
-    )
-    rows = await tx.conn.fetch(
-        "SELECT body::text AS body FROM pending_visit WHERE enterprise_id = $1 AND kind = $2 ORDER BY started_at",
-        duty.enterprise_id,
-        duty.kind.value,
     )
     waiting = [v for v in (PatrolCompleted.model_validate_json(r["body"]) for r in rows) if fulfils(duty, v)]
     if waiting:
