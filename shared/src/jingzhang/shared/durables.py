@@ -34,7 +34,7 @@ from nats.js.errors import NotFoundError
 from jingzhang.shared.consumer import GROUP, consumer_groups, durable_name
 from jingzhang.shared.partitions import PARTITIONS, direct
 from jingzhang.shared.projection import Projection
-from jingzhang.shared.streams import consumed_stream, stream_name
+from jingzhang.shared.streams import consumed_stream, stream_name, stream_names
 
 _PARTITION_SUFFIX = re.compile(r"__p\d+$")
 
@@ -63,7 +63,7 @@ def declared(service: str, projections: Iterable[Projection], partitions: int = 
 async def stale(js: JetStreamContext, services: Sequence[str], keep: set[Durable]) -> list[Durable]:
     """Our durables on our streams that are not in `keep` (see the module's docstring), sorted."""
     found: list[Durable] = []
-    for stream in await _stream_names(js):
+    for stream in await stream_names(js):
         for service in services:
             if re.fullmatch(rf"{re.escape(stream_name(service))}_P\d+", stream):
                 found += [Durable(stream, n) for n in await _durables(js, stream)]
@@ -87,13 +87,6 @@ def _ours(name: str, services: Sequence[str], source: str) -> bool:
     return base.endswith(f"__{source}") and any(
         base.startswith(f"{service}__") and len(base) > len(f"{service}____{source}") for service in services
     )
-
-
-async def _stream_names(js: JetStreamContext) -> list[str]:
-    names: list[str] = []
-    while page := await js.streams_info(offset=len(names)):
-        names += [str(info.config.name) for info in page]
-    return names
 
 
 async def _durables(js: JetStreamContext, stream: str) -> list[str]:

@@ -108,11 +108,17 @@ async def provision(
 
 async def _other_copies(js: JetStreamContext, service: str, partitions: int) -> list[str]:
     mine = None if direct(partitions) else partitioned_stream_name(service, partitions)
+    prefix = f"{stream_name(service)}_P"
+    names = await stream_names(js)
+    return sorted(n for n in names if n.startswith(prefix) and n[len(prefix) :].isdigit() and n != mine)
+
+
+async def stream_names(js: JetStreamContext) -> list[str]:
+    """Every stream's name, page by page (the server answers a page at a time)."""
     names: list[str] = []
     while page := await js.streams_info(offset=len(names)):
         names += [str(info.config.name) for info in page]
-    prefix = f"{stream_name(service)}_P"
-    return sorted(n for n in names if n.startswith(prefix) and n[len(prefix) :].isdigit() and n != mine)
+    return names
 
 
 async def _create_or_update(js: JetStreamContext, config: StreamConfig, done: list[str]) -> bool:
