@@ -51,6 +51,17 @@ class TestAppend:
         assert caught.value.actual == 2
         assert "expected 1" in str(caught.value)
 
+    @pytest.mark.parametrize("count", [1, 2], ids=["one event", "several events"])
+    async def test_an_event_id_recorded_before_is_refused_as_such_and_nothing_is_written(
+        self, store: PostgresEventStore, count: int
+    ) -> None:
+        first = noted(1)
+        await store.append(StreamId(AGGREGATE, "first"), 0, [first], meta())
+        again = [noted(i) for i in range(1, count)] + [first]  # the reused id last: nothing before it stays
+        with pytest.raises(ValueError, match="event id already recorded"):
+            await store.append(StreamId(AGGREGATE, "second"), 0, again, meta())
+        assert await store.count() == 1
+
     async def test_an_empty_append_changes_nothing(self, store: PostgresEventStore) -> None:
         assert await store.append(StreamId(AGGREGATE, "none"), 0, [], meta()) == 0
         assert await store.count() == 0
@@ -78,8 +89,9 @@ class TestCommitOrder:
         assert positions == sorted(positions)
         assert await store.read_committed(positions[-1], 100) == []
 
+    @pytest.mark.parametrize("count", [1, 2], ids=["one event", "several events"])  # two statements
     async def test_a_writer_holding_an_older_transaction_id_cannot_put_a_stream_out_of_order(
-        self, store: PostgresEventStore, pool: asyncpg.Pool
+        self, store: PostgresEventStore, pool: asyncpg.Pool, count: int
     ) -> None:
         stream = StreamId(AGGREGATE, "ordered")
         early = await pool.acquire()
@@ -89,10 +101,11 @@ class TestCommitOrder:
             await store.append_in(early, StreamId(AGGREGATE, "other"), 0, [noted(9)], meta())  # takes its id now
             await store.append(stream, 0, [noted(1)], meta())  # a later transaction writes version 1
             with pytest.raises(ConcurrencyError):
-                await store.append_in(early, stream, 1, [noted(2)], meta())
+                await store.append_in(early, stream, 1, [noted(i) for i in range(count)], meta())
             await tx.rollback()
         finally:
             await pool.release(early)
-        await store.append(stream, 1, [noted(2)], meta())  # a fresh transaction succeeds
+        # a fresh transaction succeeds
+        assert await store.append(stream, 1, [noted(i) for i in range(count)], meta()) == 1 + count
         read = await store.read_committed(ORIGIN, 100)
-        assert [(e.stream.aggregate_id, e.version) for _, e in read] == [("ordered", 1), ("ordered", 2)]
+        assert [(e.stream.aggregate_id, e.version) for _, e in read] == [("ordered", v) for v in range(1, 2 + count)]
