@@ -1,9 +1,10 @@
 """Writes the NATS accounts and permissions (`auth.conf`) and the Helm values embedding them.
 
 Run `python deploy/nats/generate.py` after adding a projection; `tests/deploy` fails until the
-committed files equal this output. The committed files are for the default of 8 partitions; a
-deployment of one partition (`PARTITIONS=1`: no partitioned copies, the consumers on the service
-streams) writes its own with `python deploy/nats/generate.py --partitions 1`.
+committed files equal this output. The committed files are for the default of one partition
+(`PARTITIONS=1`: no partitioned copies, the consumers on the service streams); a deployment whose
+replicas share the projections (e.g. `PARTITIONS=8`: partitioned copies `JZ_<SERVICE>_P8`) writes its
+own with `python deploy/nats/generate.py --partitions 8`.
 
 NATS permissions match whole subject tokens, so a durable consumer cannot be allowed by a name
 prefix (`appeals__*` is not a wildcard): every consumer a service may use is listed by its exact
@@ -225,7 +226,9 @@ container:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--partitions", type=int, default=PARTITIONS, help="the deployment's PARTITIONS (default 8)")
+    parser.add_argument(
+        "--partitions", type=int, default=PARTITIONS, help=f"the deployment's PARTITIONS (default {PARTITIONS})"
+    )
     partitions = parser.parse_args().partitions
     if not 1 <= partitions <= 64:
         parser.error("--partitions must be between 1 and 64")

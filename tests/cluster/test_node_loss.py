@@ -7,7 +7,8 @@ consumer, connected to all three nodes, must ride through the election: every co
 the stream exactly once and in version order, the projection equal to the fold of what was written,
 nothing applied twice.
 
-The projection reads the stream's partitioned copy, which the server sources from the stream; after
+The projection reads the stream's partitioned copy (eight partitions, a deployment's choice: the default
+of one has no copy), which the server sources from the stream; after
 the leader's loss the server's own retry of that source backs off for 10-30 s and more, which once
 in about ten runs kept the projection still past this test's 30 s. The relay's copy watch steps the
 stalled copy's leader down (see `copy_watch`), so the projection follows within seconds of the relay.
@@ -22,6 +23,7 @@ from nats.aio.client import Client as NATS
 from nats.errors import Error as NatsError
 
 from jingzhang.shared.consumer import ProjectionConsumer
+from jingzhang.shared.copy_watch import CopyWatch
 from jingzhang.shared.local.cluster import NatsCluster
 from jingzhang.shared.projection import install
 from jingzhang.shared.relay import Relay
@@ -38,6 +40,7 @@ EVENTS = 3_000
 RATE = 150.0  # events per second over all writers: twenty seconds of traffic, longer than an election
 KILL_AT = 300  # appended events before the stream leader is killed
 STREAM = stream_name(SERVICE)
+EIGHT = 8  # partitions: the layout with a partitioned copy, the one a leader's loss can stall
 
 
 async def provisioned(nc: NATS) -> str:
@@ -46,7 +49,7 @@ async def provisioned(nc: NATS) -> str:
 
     async def created() -> bool:
         try:
-            await provision(js, (SERVICE,), replicas=3)
+            await provision(js, (SERVICE,), replicas=3, partitions=EIGHT)
             info = await js.stream_info(STREAM)
         except (NatsError, TimeoutError):
             return False
@@ -86,8 +89,11 @@ async def test_killing_the_stream_leader_under_load_loses_no_acknowledged_event(
     projection = tally()
     async with pool.acquire() as conn:
         await install(conn, projection)
-    relay = Relay(store, relay_nc, window=64, poll_interval=0.05, ack_timeout=1.0)
-    consumer = ProjectionConsumer("kernel", projection, pool, consumer_nc, SERVICE, store=store, batch=64)
+    relay = Relay(store, relay_nc, window=64, poll_interval=0.05, ack_timeout=1.0, watch_copy=False)
+    relay.copy_watch = watch = CopyWatch(relay_nc, SERVICE, partitions=EIGHT)  # as `Runtime` sets it up
+    consumer = ProjectionConsumer(
+        "kernel", projection, pool, consumer_nc, SERVICE, store=store, batch=64, partitions=EIGHT
+    )
     stop = asyncio.Event()
     running = [asyncio.create_task(relay.run(stop)), asyncio.create_task(consumer.run(stop))]
     traffic = Traffic()
@@ -131,7 +137,7 @@ async def test_killing_the_stream_leader_under_load_loses_no_acknowledged_event(
             f"\nkilled stream leader {leader} at {appended_at_kill} appended; new leader {new_leader};"
             f" relay publishing again after {relay_recovery:.2f}s ({appended_in_outage} appended meanwhile),"
             f" projection applying again after {consumer_recovery:.2f}s;"
-            f" stalled copy stepped down {relay.copy_watch.nudges} times"
+            f" stalled copy stepped down {watch.nudges} times"
         )
     finally:
         stop.set()

@@ -3,7 +3,7 @@ runs the demo's first weeks (to JZ_BENCH_CUT, default 8 February; JZ_BENCH_CONC 
 the four services in this process and prints the wall and CPU seconds (this process, nats-server, the
 PostgreSQL backends) and the NATS messages the services sent by kind, to compare kernel changes in
 one sitting. CPU seconds are the figure to compare on a shared machine; wall time follows the load.
-JZ_BENCH_PARTITIONS (default: the local stack's, 1) is the deployment's partition count."""
+JZ_BENCH_PARTITIONS (default: the kernel's, 1) is the deployment's partition count."""
 
 import collections
 import contextlib
@@ -20,9 +20,9 @@ import pytest
 from jingzhang.app.demo import build_plan
 from jingzhang.app.demo.runner import Runner
 from jingzhang.app.services import SERVICES
-from jingzhang.app.stack import LOCAL_PARTITIONS
 from jingzhang.shared.clock import ShiftedClock
 from jingzhang.shared.local.nats import NatsServer
+from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.streams import provision
 from tests.apps import running
 from tests.conftest import ServiceEnv
@@ -66,7 +66,7 @@ def _count_nats() -> None:
 
 @pytest.mark.timeout(3600)
 async def test_partial(service_env: ServiceEnv, nats_server: NatsServer) -> None:
-    partitions = int(os.environ.get("JZ_BENCH_PARTITIONS", str(LOCAL_PARTITIONS)))
+    partitions = int(os.environ.get("JZ_BENCH_PARTITIONS", str(PARTITIONS)))
     nc = await nats.connect(nats_server.url)
     await provision(nc.jetstream(), SERVICES, partitions=partitions)
     await nc.close()

@@ -23,7 +23,6 @@ from jingzhang.app.demo import REPORT_FIGURES, DemoSummary, Plan, build_plan, ge
 from jingzhang.app.demo.calendar import workdays
 from jingzhang.app.demo.commands import BUREAU_TZ
 from jingzhang.app.services import SERVICES
-from jingzhang.app.stack import LOCAL_PARTITIONS
 from jingzhang.appeals.bootstrap import create_app as appeals_app
 from jingzhang.assignment.bootstrap import create_app as assignment_app
 from jingzhang.console.app import create_app as console_app
@@ -32,6 +31,7 @@ from jingzhang.evaluation.bootstrap import create_app as evaluation_app
 from jingzhang.patrols.bootstrap import create_app as patrols_app
 from jingzhang.shared.clock import ShiftedClock
 from jingzhang.shared.local.nats import NatsServer
+from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.replay import rebuild
 from jingzhang.shared.streams import provision
 from tests.apps import running
@@ -83,16 +83,16 @@ class TestGivenFourServicesOnTheDemosClock:
     @pytest.mark.slow(seconds=450)
     async def test_the_demo_year_happens_day_by_day(self, service_env: ServiceEnv, nats_server: NatsServer) -> None:
         clock = ShiftedClock(START)  # one clock for the four apps: the demo moves it, it runs on from there
-        # as `up --demo` runs it: one partition, so no partitioned copies (`jingzhang.app.stack.LOCAL_PARTITIONS`)
+        # as `up --demo` runs it: the default of one partition, so no partitioned copies
         nc = await nats.connect(nats_server.url)
-        await provision(nc.jetstream(), SERVICES, partitions=LOCAL_PARTITIONS)
+        await provision(nc.jetstream(), SERVICES, partitions=PARTITIONS)
         await nc.close()
         async with contextlib.AsyncExitStack() as stack:
             clients: dict[str, httpx.AsyncClient] = {}
             apps: dict[str, FastAPI] = {}
             for name, create_app in APPS.items():
                 settings = await service_env.settings(
-                    name, consumer_batch=128, partitions=LOCAL_PARTITIONS, clock_control=True, clock_start=START
+                    name, consumer_batch=128, partitions=PARTITIONS, clock_control=True, clock_start=START
                 )
                 apps[name] = create_app(settings, clock)
                 clients[name] = await stack.enter_async_context(running(apps[name]))

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from jingzhang.app.services import SERVICES
+from jingzhang.shared.partitions import PARTITIONS
 from tests.deploy.conftest import ROOT
 from tests.deploy.dockerfile import build
 
@@ -79,6 +80,13 @@ class TestServers:
         assert job["restart"] == "no"
         assert job["environment"]["NATS_URL"].startswith("nats://ops:")
         assert job["depends_on"]["nats"]["condition"] == "service_healthy"
+
+    def test_provisioning_and_every_service_take_one_partition_count(self, compose: dict[str, Any]) -> None:
+        """The kernel's default (one: no partitioned copies), which the committed NATS permissions are for."""
+        counts = {name: compose["services"][name]["environment"]["PARTITIONS"] for name in ("provision", *SERVICES)}
+
+        assert set(counts.values()) == {"${PARTITIONS:-1}"}
+        assert PARTITIONS == 1
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -1,13 +1,10 @@
-"""deploy/nats permissions rendered for one partition (`generate.py --partitions 1`), run for real: a
+"""deploy/nats permissions as committed (`generate.py`, the default of one partition), run for real: a
 service creates, pulls and acks its consumer on the source's service stream (there is no copy), hears
-its producer's watermark, and still cannot use another service's consumer or read a copy."""
+its producer's watermark, and still cannot use another service's consumer or read a copy. The
+partitioned layout (`generate.py --partitions 8`) runs in test_nats_permissions.py."""
 
 import asyncio
-import shutil
-import tempfile
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import nats
 import nats.errors
@@ -18,7 +15,7 @@ from jingzhang.app.services import SERVICES
 from jingzhang.shared.consumer import consumer_config, ensure_consumer
 from jingzhang.shared.streams import provision, stream_name
 from jingzhang.shared.watermark import Watermark
-from tests.deploy.conftest import DeployedNats, nats_env
+from tests.deploy.conftest import NATS_DIR, DeployedNats
 from tests.deploy.test_nats_configs import generator
 from tests.deploy.test_nats_permissions import group
 from tests.deploy.test_watermark_permissions import connect, heard_watermark
@@ -27,34 +24,18 @@ pytestmark = pytest.mark.e2e
 ONE = 1
 
 
-@dataclass
-class DirectNats(DeployedNats):
-    """nats-single.conf as shipped, with the permissions rendered for one partition."""
-
-    def write_config(self) -> Path:
-        path = super().write_config()
-        gen = generator()
-        (self.state_dir / "auth.conf").write_text(gen.render_auth(gen.service_consumers(ONE), ONE))
-        return path
-
-
-@pytest.fixture(scope="module")
-def direct_nats(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[DirectNats]:
-    for name, value in nats_env().items():
-        monkeypatch_module.setenv(name, value)
-    state = Path(tempfile.mkdtemp(prefix="jz-direct-nats-"))
-    server = DirectNats(state).start()
-    yield server
-    server.stop()
-    shutil.rmtree(state, ignore_errors=True)
+def test_the_committed_permissions_are_those_of_one_partition() -> None:
+    gen = generator()
+    assert (NATS_DIR / "auth.conf").read_text() == gen.render_auth(gen.service_consumers(ONE), ONE)
+    assert "_P8" not in (NATS_DIR / "auth.conf").read_text()
 
 
 @pytest.fixture
-async def users(direct_nats: DirectNats) -> AsyncIterator[dict[str, tuple[NATS, list[str]]]]:
+async def users(deployed_nats: DeployedNats) -> AsyncIterator[dict[str, tuple[NATS, list[str]]]]:
     opened: dict[str, tuple[NATS, list[str]]] = {}
     for user in ("ops", "assignment", "appeals"):
         errors: list[str] = []
-        opened[user] = (await connect(direct_nats, user, errors), errors)
+        opened[user] = (await connect(deployed_nats, user, errors), errors)
     await provision(opened["ops"][0].jetstream(), SERVICES, partitions=ONE)
     yield opened
     for nc, _ in opened.values():

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from jingzhang.app.services import SERVICES
+from jingzhang.shared.partitions import PARTITIONS
 from tests.deploy.conftest import DEPLOY, ROOT
 
 K8S_VERSION = "1.33.0"
@@ -121,6 +122,16 @@ class TestProvisioning:
         assert job["containers"][0]["image"] == "jingzhang-ops:0.1.0"  # the CLI, with the application layer
         assert job["containers"][0]["envFrom"] == [{"secretRef": {"name": "jz-ops"}}]
         assert job["securityContext"]["runAsNonRoot"] is True
+
+    def test_the_job_provisions_for_the_partitions_the_services_read(self) -> None:
+        """One place says the count (jz-config, which every service reads); the Job reads it there, and
+        the committed NATS permissions are rendered for it (one partition: consumers on the service streams)."""
+        (env,) = find("Job", "jz-provision")["spec"]["template"]["spec"]["containers"][0]["env"]
+
+        assert env["name"] == "PARTITIONS"
+        assert env["valueFrom"] == {"configMapKeyRef": {"name": "jz-config", "key": "PARTITIONS"}}
+        assert find("ConfigMap", "jz-config")["data"]["PARTITIONS"] == str(PARTITIONS) == "1"
+        assert "_P8" not in (DEPLOY / "nats" / "auth.conf").read_text()
 
     def test_no_secret_holds_anything_but_placeholders(self) -> None:
         for _, doc in documents():

@@ -1,5 +1,7 @@
-"""deploy/nats run for real: each service publishes only its own events and uses only its own
-consumers; the external subscribers' user reads but never publishes."""
+"""deploy/nats run for real, with the permissions rendered for eight partitions (`generate.py
+--partitions 8`, the partitioned copies): each service publishes only its own events and uses only its
+own consumers; the external subscribers' user reads but never publishes. The committed permissions
+(one partition, the default) run in test_direct_permissions.py."""
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -18,7 +20,7 @@ from jingzhang.shared.partitions import partition_of, published_subject
 from jingzhang.shared.relay import PipelinedPublisher
 from jingzhang.shared.runtime import inbox_prefix
 from jingzhang.shared.streams import partitioned_stream_name, provision
-from tests.deploy.conftest import DeployedNats, password_of
+from tests.deploy.conftest import EIGHT, DeployedNats, password_of
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +28,7 @@ Connect = Callable[[str], Coroutine[Any, Any, tuple[NATS, list[str]]]]
 
 
 @pytest.fixture
-async def connect(deployed_nats: DeployedNats) -> AsyncIterator[Connect]:
+async def connect(partitioned_nats: DeployedNats) -> AsyncIterator[Connect]:
     opened: list[NATS] = []
 
     async def as_user(user: str) -> tuple[NATS, list[str]]:
@@ -35,7 +37,7 @@ async def connect(deployed_nats: DeployedNats) -> AsyncIterator[Connect]:
         async def collect(exc: Exception) -> None:
             errors.append(str(exc))
 
-        host = deployed_nats.url.removeprefix("nats://")
+        host = partitioned_nats.url.removeprefix("nats://")
         # credentials in the URL, exactly as NATS_URL carries them in compose and Kubernetes
         url = f"nats://{user}:{password_of(user)}@{host}"
         prefix = "_INBOX" if user == "ops" else inbox_prefix(user)
@@ -51,7 +53,7 @@ async def connect(deployed_nats: DeployedNats) -> AsyncIterator[Connect]:
 @pytest.fixture
 async def provisioned(connect: Connect) -> None:
     ops, _ = await connect("ops")
-    await provision(ops.jetstream(), SERVICES)
+    await provision(ops.jetstream(), SERVICES, partitions=EIGHT)
 
 
 async def violation(errors: list[str], subject: str, direction: str = "publish to") -> bool:
@@ -127,14 +129,15 @@ class TestServiceConsumers:
     async def test_appeals_creates_pulls_and_acks_its_own_consumer_on_assignment(self, connect: Connect) -> None:
         owner, _ = await connect("assignment")
         await owner.jetstream().publish("jz.assignment.evt.enterprise.e1.ChiefAssigned", b"{}")
-        copy = partitioned_stream_name("assignment")
+        copy = partitioned_stream_name("assignment", EIGHT)
         stored = await copied(connect, copy, "jzp.assignment.*.enterprise.e1.ChiefAssigned")
         nc, errors = await connect("appeals")
         partition = partition_of(stored)
-        config = consumer_config("appeals", group("appeals", "assignment"), "assignment", 10, partition)
+        projections = group("appeals", "assignment")
+        config = consumer_config("appeals", projections, "assignment", 10, partition, partitions=EIGHT)
         js = nc.jetstream()
 
-        await ensure_consumer(js, config, partitioned_stream_name("assignment"))
+        await ensure_consumer(js, config, copy)
         sub = await js.pull_subscribe_bind(durable=str(config.durable_name), stream=copy)
         msgs = await sub.fetch(1, timeout=5)
         await msgs[0].ack_sync(timeout=5)
@@ -146,8 +149,8 @@ class TestServiceConsumers:
 
     async def test_appeals_cannot_create_a_consumer_of_patrols(self, connect: Connect) -> None:
         nc, errors = await connect("appeals")
-        config = consumer_config("patrols", group("patrols", "assignment"), "assignment", 10, 0)
-        copy = partitioned_stream_name("assignment")
+        config = consumer_config("patrols", group("patrols", "assignment"), "assignment", 10, 0, partitions=EIGHT)
+        copy = partitioned_stream_name("assignment", EIGHT)
         subject = f"$JS.API.CONSUMER.DURABLE.CREATE.{copy}.{config.durable_name}"
 
         with pytest.raises(nats.errors.TimeoutError):

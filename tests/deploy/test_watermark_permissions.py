@@ -17,7 +17,7 @@ from jingzhang.shared.copy_watch import CopyWatch
 from jingzhang.shared.runtime import inbox_prefix
 from jingzhang.shared.streams import partitioned_stream_name, provision
 from jingzhang.shared.watermark import Watermark, copied_through, watermark_subject
-from tests.deploy.conftest import DeployedNats, password_of
+from tests.deploy.conftest import EIGHT, DeployedNats, password_of
 
 pytestmark = pytest.mark.e2e
 
@@ -47,12 +47,12 @@ async def heard_watermark(producer: NATS, listener: NATS, service: str, mark: Wa
 
 
 @pytest.fixture
-async def users(deployed_nats: DeployedNats) -> AsyncIterator[dict[str, tuple[NATS, list[str]]]]:
+async def users(partitioned_nats: DeployedNats) -> AsyncIterator[dict[str, tuple[NATS, list[str]]]]:
     opened: dict[str, tuple[NATS, list[str]]] = {}
     for user in ("ops", "assignment", "appeals"):
         errors: list[str] = []
-        opened[user] = (await connect(deployed_nats, user, errors), errors)
-    await provision(opened["ops"][0].jetstream(), SERVICES)
+        opened[user] = (await connect(partitioned_nats, user, errors), errors)
+    await provision(opened["ops"][0].jetstream(), SERVICES, partitions=EIGHT)
     yield opened
     for nc, _ in opened.values():
         await nc.close()
@@ -63,7 +63,7 @@ async def test_a_service_hears_its_producers_watermark_and_reads_its_copy(
 ) -> None:
     (assignment, _), (appeals, errors) = users["assignment"], users["appeals"]
     assert await heard_watermark(assignment, appeals, "assignment", Watermark(1.0, 0), errors)
-    assert await copied_through(appeals.jetstream(timeout=5), partitioned_stream_name("assignment")) == 0
+    assert await copied_through(appeals.jetstream(timeout=5), partitioned_stream_name("assignment", EIGHT)) == 0
     assert errors == []
 
 
@@ -90,11 +90,11 @@ async def test_a_relays_copy_watch_may_look_at_its_copy_and_step_its_leader_down
     users: dict[str, tuple[NATS, list[str]]],
 ) -> None:
     assignment, errors = users["assignment"]
-    watch = CopyWatch(assignment, "assignment")
+    watch = CopyWatch(assignment, "assignment", partitions=EIGHT)
 
     seen = await watch.sight()
     reply = await assignment.request(
-        f"$JS.API.STREAM.LEADER.STEPDOWN.{partitioned_stream_name('assignment')}", b"", timeout=5
+        f"$JS.API.STREAM.LEADER.STEPDOWN.{partitioned_stream_name('assignment', EIGHT)}", b"", timeout=5
     )
 
     assert (seen.origin_last_seq, seen.replicated) == (0, False)

@@ -35,6 +35,7 @@ from jingzhang.app.supervisor import STOP_WAIT, Child, ProcessChild, Say, State,
 from jingzhang.shared.auth.tokens import LocalSigningKey
 from jingzhang.shared.local.nats import NatsServer, nats_server_binary
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
+from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.privacy.crypto import MasterKey
 from jingzhang.shared.streams import provision
 
@@ -42,17 +43,14 @@ NATS_PORT = 4222
 KEYS_DATABASE = "jz_keys"
 LOCK_FILE = "up.lock"
 CONSOLE_PORT = 8100
-LOCAL_PARTITIONS = 1
-"""The local stack runs one replica of each service on one node: its consumers read the service streams
-and no partitioned copies are kept (`jingzhang.shared.partitions`); PARTITIONS in the environment says
-otherwise (e.g. 8, to run it as a deployment of replicas is)."""
 
 
 def local_partitions() -> int:
-    """The local stack's partition count: PARTITIONS from the environment, else `LOCAL_PARTITIONS`."""
+    """The local stack's partition count: PARTITIONS from the environment, else the kernel's default (one: no
+    partitioned copies, `jingzhang.shared.partitions`); e.g. 8 runs it as a deployment of replicas is run."""
     value = os.environ.get("PARTITIONS", "").strip()
     if not value:
-        return LOCAL_PARTITIONS
+        return PARTITIONS
     if not value.isdigit() or not 1 <= int(value) <= 64:
         raise ValueError(f"PARTITIONS must be a whole number from 1 to 64, not {value!r}")
     return int(value)

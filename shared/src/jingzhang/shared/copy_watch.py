@@ -1,6 +1,6 @@
 """Keeps a service stream's partitioned copy moving after the origin stream loses its leader.
 
-The server fills the copy (`JZ_<SERVICE>_P8`, see `streams`) by sourcing the service stream through
+The server fills the copy (`JZ_<SERVICE>_P8` with 8 partitions, see `streams`) by sourcing the service stream through
 a consumer that lives with the origin's leader. When that leader is lost, the copy's leader sets the
 source up again, but after each failed attempt it waits longer: 10 s, 20 s, 30 s … up to 2 minutes
 (nats-server `calculateRetryBackoff`), and attempts fail for certain while the origin is still
@@ -25,6 +25,7 @@ from nats.aio.client import Client as NATS
 from nats.errors import Error as NatsError
 from nats.js.errors import Error as JetStreamError
 
+from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.streams import partitioned_stream_name, stream_name
 
 log = structlog.get_logger(__name__)
@@ -79,10 +80,13 @@ class CopyWatch:
     """Looks at the service stream and its copy every `interval` seconds; steps the copy's leader
     down when the detector says it stalled."""
 
-    def __init__(self, nc: NATS, service: str, *, interval: float = 1.0, timeout: float = 2.0) -> None:
+    def __init__(
+        self, nc: NATS, service: str, *, partitions: int = PARTITIONS, interval: float = 1.0, timeout: float = 2.0
+    ) -> None:
+        """`partitions`: the deployment's count, which names the copy (`JZ_<SERVICE>_P<partitions>`)."""
         self.nc = nc
         self.origin = stream_name(service)
-        self.copy = partitioned_stream_name(service)
+        self.copy = partitioned_stream_name(service, partitions)
         self.interval = interval
         self.timeout = timeout
         self.detector = StallDetector()

@@ -27,22 +27,24 @@ from scratch (`republish` after a loss) needs its copy rebuilt too, which `provi
 `PARTITIONS` is in the copy's name: changing it provisions a new copy whose durable consumers start
 from the first event; the projections' checkpoints skip what they already applied.
 
-One partition (`PARTITIONS=1`, a deployment's choice made at `provision` and in every service's
-settings) needs no copy: there is nothing to split, so the consumers read the service stream itself,
-filtered by aggregate type on the published subjects (`direct`). Each consumer is then owned by one
-replica at a time (the others stand by and take over when it goes), the server stores every event
-once, and an event reaches the projections without the sourcing hop. Several partitions share one
-source's projections between replicas; one partition is for a deployment whose projections one
-process keeps up with (the bureau's volumes: the apply rate from a backlog is in the thousands a
-second), at half the writes. Changing the count either way starts the new durables from the first
-event and their checkpoints skip what was applied.
+One partition (`PARTITIONS=1`, the default; a deployment's choice made at `provision` and in every
+service's settings) needs no copy: there is nothing to split, so the consumers read the service
+stream itself, filtered by aggregate type on the published subjects (`direct`). Each consumer is
+then owned by one replica at a time (the others stand by and take over when it goes), the server
+stores every event once, and an event reaches the projections without the sourcing hop. Several
+partitions (e.g. 8) share one source's projections between replicas; one partition is for a
+deployment whose projections one process keeps up with (the bureau's volumes: the apply rate from a
+backlog is in the thousands a second), at half the writes. Changing the count either way starts the
+new durables from the first event and their checkpoints skip what was applied.
 """
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-PARTITIONS = 8
+PARTITIONS = 1
+"""The default count (`PARTITIONS` in every service's settings, `provision --partitions`): one, no copy.
+A deployment whose replicas should share one source's projections chooses more, e.g. 8."""
 PARTITIONED_ROOT = "jzp"
 
 

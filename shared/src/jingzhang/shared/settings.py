@@ -6,6 +6,8 @@ from typing import Self
 from pydantic import AwareDatetime, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from jingzhang.shared.partitions import PARTITIONS
+
 
 class ServiceSettings(BaseSettings):
     """Environment: NATS_URL, DATABASE_URL, HTTP_HOST, HTTP_PORT, LOG_LEVEL, ... (see README).
@@ -56,12 +58,13 @@ class ServiceSettings(BaseSettings):
     )
     relay_window: int = Field(default=256, ge=1, le=10_000)
     partitions: int = Field(
-        default=8,
+        default=PARTITIONS,
         ge=1,
         le=64,
         description="PARTITIONS: how many partitions every service's projection consumers split a source into,"
         " the same in every service and in `jingzhang provision --partitions`; 1: no partitioned copies, the"
-        " consumers read the service streams and one replica at a time runs each (see `partitions`)",
+        " consumers read the service streams and one replica at a time runs each (the default); more: replicas"
+        " share each source's consumers, through a partitioned copy of each service stream (see `partitions`)",
     )
     subject_wait: float = Field(
         default=1.5,

@@ -47,9 +47,9 @@ def provision(
             min=1,
             max=64,
             envvar="PARTITIONS",
-            help="Partitions of the projection consumers, as every service's PARTITIONS says (default: 8, or"
-            " the local stack's 1 when no NATS URL is given); 1: no partitioned copies (the consumers read the"
-            " service streams). A wrong count removes the running services' durables as stale",
+            help="Partitions of the projection consumers, as every service's PARTITIONS says (default: 1, no"
+            " partitioned copies: the consumers read the service streams; e.g. 8: replicas share each source's"
+            " consumers through partitioned copies). A wrong count removes the running services' durables as stale",
         ),
     ] = None,
     dry_run: Annotated[
@@ -66,7 +66,7 @@ def provision(
     from jingzhang.shared.durables import Durable, remove, stale
     from jingzhang.shared.streams import provision as provision_streams
 
-    partitions = deployment_partitions(partitions, nats_url)
+    partitions = deployment_partitions(partitions)
     try:
         keep = declared_consumers(partitions)
     except Exception as exc:  # a service that cannot be built: never guess which consumers are stale
@@ -102,17 +102,14 @@ def provision(
         console.print(f"dry run: {len(found)} stale consumers, nothing changed", highlight=False)
 
 
-def deployment_partitions(given: int | None, nats_url: str) -> int:
-    """The count given (or PARTITIONS), else the local stack's when no NATS URL was given, else the kernel's default."""
-    from jingzhang.app.stack import local_partitions
+def deployment_partitions(given: int | None) -> int:
+    """The count given (or PARTITIONS), else the kernel's default (one partition), the local stack's too."""
     from jingzhang.shared.partitions import PARTITIONS
 
-    if given is not None:
-        return given
-    return local_partitions() if not nats_url else PARTITIONS
+    return PARTITIONS if given is None else given
 
 
-def declared_consumers(partitions: int = 8) -> "set[Durable]":
+def declared_consumers(partitions: int) -> "set[Durable]":
     """Every durable consumer the current code's services create (their runtimes' projections, the
     kernel's included), as `deploy/nats/generate.py` lists them."""
     from jingzhang.app.services import app_factory
@@ -151,7 +148,7 @@ def republish(
     from jingzhang.shared.streams import stream_name
 
     check_service(service)
-    count = deployment_partitions(partitions, nats_url)
+    count = deployment_partitions(partitions)
     database_url = database_url_or_local(database_url, service, state_dir)
     nats_url = nats_url_or_local(nats_url, state_dir)
     if purge:
