@@ -232,3 +232,45 @@ async def test_a_durable_whose_projection_follows_a_new_aggregate_gets_the_new_f
     info = await js.consumer_info(partitioned_stream_name("assignment"), str(config.durable_name))
     assert sorted(info.config.filter_subjects or []) == sorted(config.filter_subjects or [])
     assert len(info.config.filter_subjects or []) == 2
+
+
+async def test_the_next_pull_is_on_its_way_while_a_batch_applies_and_is_given_back_at_a_stop(
+    store: PostgresEventStore, nc: NATS
+) -> None:
+    """What arrives while a batch applies is already in hand when it is done; a consumer that stops
+    then hands it back (nak) instead of leaving it unacknowledged until the ack wait."""
+    projection = tally()
+    consumer, stop, task = await running_consumer(store.pool, nc, projection, store, batch=8, ack_wait=60.0)
+    js = nc.jetstream()
+
+    async def delivered(count: int) -> bool:
+        try:
+            info = await js.consumer_info(consumer.stream, consumer.durable)
+        except Exception:
+            return False
+        return info.delivered.consumer_seq == count and info.num_ack_pending == count
+
+    async def first_in_hand() -> bool:
+        return await delivered(1)
+
+    async def second_pulled_while_the_first_applies() -> bool:
+        return await delivered(2)
+
+    await consumer.gate.acquire()  # the first batch waits to apply
+    try:
+        await store.append(StreamId(AGGREGATE, "first"), 0, [noted(1)], meta())
+        await publish_all(store, nc)
+        await eventually(first_in_hand, timeout=30)
+        await store.append(StreamId(AGGREGATE, "second"), 0, [noted(2)], meta())
+        await publish_all(store, nc)
+        await eventually(second_pulled_while_the_first_applies, timeout=15)
+        stop.set()
+    finally:
+        consumer.gate.release()
+    await task
+    assert set(await snapshot(store.pool, projection)) == {"first"}
+    sub = await js.pull_subscribe_bind(durable=consumer.durable, stream=consumer.stream)
+    again = await sub.fetch(8, timeout=10)  # at once, not after the 60 s ack wait
+    assert [(m.subject.rsplit(".", 2)[-2], m.metadata.num_delivered) for m in again] == [("second", 2)]
+    await again[0].nak()
+    await sub.unsubscribe()
