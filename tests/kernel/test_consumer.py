@@ -248,7 +248,7 @@ async def test_the_next_pull_is_on_its_way_while_a_batch_applies_and_is_given_ba
             info = await js.consumer_info(consumer.stream, consumer.durable)
         except Exception:
             return False
-        return info.delivered.consumer_seq == count and info.num_ack_pending == count
+        return bool(info.delivered.consumer_seq == count and info.num_ack_pending == count)
 
     async def first_in_hand() -> bool:
         return await delivered(1)
