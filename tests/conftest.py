@@ -88,6 +88,20 @@ async def nc(nats_server: NatsServer) -> AsyncIterator[NATS]:
     await client.close()
 
 
+EIGHT = 8
+"""Partitions of the partitioned layout (copies `JZ_<SERVICE>_P8`), a deployment's choice since one partition
+is the default: the tests about the copies, replicas sharing partitions and their durables ask for it."""
+
+
+@pytest.fixture
+async def partitioned_nc(nats_server: NatsServer) -> AsyncIterator[NATS]:
+    """`nc`, with the streams provisioned for eight partitions (each with its partitioned copy)."""
+    client = await nats.connect(nats_server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    await provision(client.jetstream(), SERVICES, partitions=EIGHT)
+    yield client
+    await client.close()
+
+
 class ServiceEnv:
     """Starts services in-process against the real servers: each gets its own database.
 

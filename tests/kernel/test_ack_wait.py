@@ -8,22 +8,20 @@ from pydantic import ValidationError
 from jingzhang.shared.auth.revocations import revocations_projection
 from jingzhang.shared.consumer import ACK_WAIT, ProjectionConsumer, consumer_config, ensure_consumer
 from jingzhang.shared.settings import ServiceSettings
-from jingzhang.shared.streams import partitioned_stream_name
+from jingzhang.shared.streams import consumed_stream
 
 
 async def test_a_deployed_durable_takes_a_changed_ack_wait_and_keeps_its_filters(nc: NATS) -> None:
     js, projection = nc.jetstream(), revocations_projection()
-    await ensure_consumer(
-        js, consumer_config("kernel", projection, "assignment", 10, 1), partitioned_stream_name("assignment")
-    )
+    await ensure_consumer(js, consumer_config("kernel", projection, "assignment", 10, 1), consumed_stream("assignment"))
     durable = consumer_config("kernel", projection, "assignment", 10, 1).durable_name
-    before = await js.consumer_info(partitioned_stream_name("assignment"), str(durable))
+    before = await js.consumer_info(consumed_stream("assignment"), str(durable))
     assert before.config.ack_wait == ACK_WAIT
 
     shorter = consumer_config("kernel", projection, "assignment", 10, 1, ack_wait=4.0)
-    await ensure_consumer(js, shorter, partitioned_stream_name("assignment"))
+    await ensure_consumer(js, shorter, consumed_stream("assignment"))
 
-    after = await js.consumer_info(partitioned_stream_name("assignment"), str(durable))
+    after = await js.consumer_info(consumed_stream("assignment"), str(durable))
     assert after.config.ack_wait == 4.0
     assert after.config.filter_subjects == before.config.filter_subjects
 

@@ -218,18 +218,16 @@ async def test_a_durable_whose_projection_follows_a_new_aggregate_gets_the_new_f
     from jingzhang.shared.auth.revocations import revocations_projection
     from jingzhang.shared.consumer import consumer_config, ensure_consumer
     from jingzhang.shared.projection import Source
-    from jingzhang.shared.streams import partitioned_stream_name
+    from jingzhang.shared.streams import consumed_stream
 
     before = dataclasses.replace(revocations_projection(), sources=(Source("assignment", "enterprise"),))
     after = dataclasses.replace(before, sources=(*before.sources, Source("assignment", "token_revocation")))
     js = nc.jetstream()
+    await ensure_consumer(js, consumer_config("kernel", before, "assignment", 10, 0), consumed_stream("assignment"))
     await ensure_consumer(
-        js, consumer_config("kernel", before, "assignment", 10, 0), partitioned_stream_name("assignment")
+        js, config := consumer_config("kernel", after, "assignment", 10, 0), consumed_stream("assignment")
     )
-    await ensure_consumer(
-        js, config := consumer_config("kernel", after, "assignment", 10, 0), partitioned_stream_name("assignment")
-    )
-    info = await js.consumer_info(partitioned_stream_name("assignment"), str(config.durable_name))
+    info = await js.consumer_info(consumed_stream("assignment"), str(config.durable_name))
     assert sorted(info.config.filter_subjects or []) == sorted(config.filter_subjects or [])
     assert len(info.config.filter_subjects or []) == 2
 

@@ -19,7 +19,7 @@ from jingzhang.shared.runtime import Runtime, consumer_info, consumer_waiting
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.streams import partitioned_stream_name, provision, stream_name
 from jingzhang.shared.watermark import applied_through
-from tests.conftest import ServiceEnv
+from tests.conftest import EIGHT, ServiceEnv
 
 from .helpers import eventually
 from .projection_helpers import applied_counts
@@ -131,12 +131,12 @@ async def test_provisioning_one_partition_after_eight_names_the_unused_copy_and_
     client = await nats.connect(nats_server.url)
     try:
         js = client.jetstream()
-        await provision(js, (SERVICE,))
-        earlier = declared(SERVICE, [tally()])
+        await provision(js, (SERVICE,), partitions=EIGHT)
+        earlier = declared(SERVICE, [tally()], EIGHT)
         for durable in earlier:
             await js.add_consumer(durable.stream, durable_name=durable.name)
         lines = await provision(js, (SERVICE,), partitions=ONE)
-        assert f"unused {partitioned_stream_name(SERVICE)} (this deployment has 1 partition(s))" in lines
+        assert f"unused {partitioned_stream_name(SERVICE, EIGHT)} (this deployment has 1 partition(s))" in lines
         now = declared(SERVICE, [tally()], ONE)
         assert {str(d) for d in now} == {f"{stream_name(SERVICE)}/{SERVICE}__all__{SERVICE}"}
         assert len(earlier) == 8

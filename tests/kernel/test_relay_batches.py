@@ -12,6 +12,7 @@ from jingzhang.shared.envelope import StreamId, decode
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.streams import StreamSpec, partitioned_stream_name, provision, stream_name
+from tests.conftest import EIGHT
 
 from .helpers import eventually, install_store
 from .sample import AGGREGATE, SERVICE, meta, noted
@@ -63,9 +64,13 @@ async def append(store: PostgresEventStore, name: str, first: int, count: int) -
         await store.append(StreamId(AGGREGATE, name), n, [noted(n)], meta())
 
 
-async def test_each_window_is_stored_as_one_atomic_batch_in_commit_order(store: PostgresEventStore, nc: NATS) -> None:
+async def test_each_window_is_stored_as_one_atomic_batch_in_commit_order(
+    store: PostgresEventStore, partitioned_nc: NATS
+) -> None:
     """Windows of 8, two in flight: three batches, the second expecting the first's last sequence;
-    the commit's ack confirms the window. The partitioned copy takes them without batch headers."""
+    the commit's ack confirms the window. The partitioned copy (eight partitions) takes them without
+    batch headers."""
+    nc = partitioned_nc
     await append(store, "batched", 0, 20)
     relay = Relay(store, nc, window=8, batch_from=2)
     assert await relay.publish_pending() == 20
@@ -80,10 +85,10 @@ async def test_each_window_is_stored_as_one_atomic_batch_in_commit_order(store: 
     assert relay._last_seq == 20  # the commit ack carried the last sequence of the window
 
     async def copied() -> bool:
-        return (await nc.jetstream().stream_info(partitioned_stream_name(SERVICE))).state.messages == 20
+        return (await nc.jetstream().stream_info(partitioned_stream_name(SERVICE, EIGHT))).state.messages == 20
 
     await eventually(copied)
-    copy = await stored(nc, partitioned_stream_name(SERVICE))
+    copy = await stored(nc, partitioned_stream_name(SERVICE, EIGHT))
     assert sorted(v for _, v, _ in copy) == list(range(1, 21))
     assert not any(k.startswith("Nats-Batch") for _, _, h in copy for k in h)
 

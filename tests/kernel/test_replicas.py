@@ -1,5 +1,6 @@
-"""Two replicas of one service on one database and one NATS: they split the partitions, apply every
-event once and in its aggregate's order, and one takes over all the work when the other goes."""
+"""Two replicas of one service on one database and one NATS, with eight partitions (a deployment's
+choice; one partition has its own in test_direct.py): they split the partitions, apply every event once
+and in its aggregate's order, and one takes over all the work when the other goes."""
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -10,12 +11,11 @@ from nats.aio.client import Client as NATS
 
 from jingzhang.shared.consumer import ProjectionConsumer
 from jingzhang.shared.envelope import StreamId
-from jingzhang.shared.partitions import PARTITIONS
 from jingzhang.shared.projection import install
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.store.postgres import PostgresEventStore
-from tests.conftest import ServiceEnv
+from tests.conftest import EIGHT, ServiceEnv
 
 from .helpers import eventually, install_store
 from .projection_helpers import applied_counts, snapshot
@@ -65,8 +65,10 @@ async def in_order_and_once(pool: asyncpg.Pool, events_per_stream: int) -> None:
 
 
 @pytest.fixture
-async def replicas(service_env: ServiceEnv, provisioned: NATS) -> AsyncIterator[tuple[Runtime, Runtime, asyncpg.Pool]]:
-    settings = await service_env.settings(SERVICE, consumer_batch=64)
+async def replicas(
+    service_env: ServiceEnv, partitioned_nc: NATS
+) -> AsyncIterator[tuple[Runtime, Runtime, asyncpg.Pool]]:
+    settings = await service_env.settings(SERVICE, consumer_batch=64, partitions=EIGHT)
     first, second = (Runtime(SERVICE, settings, [tally()]) for _ in range(2))
     await first.start()
     await second.start()
@@ -87,7 +89,7 @@ async def test_two_replicas_split_the_partitions_and_one_takes_over_when_the_oth
     store = PostgresEventStore(pool, SERVICE)
 
     async def split() -> bool:
-        return owned(first) == owned(second) == PARTITIONS // 2
+        return owned(first) == owned(second) == EIGHT // 2
 
     await eventually(split, timeout=20)
     await write(store, range(40))
@@ -96,14 +98,14 @@ async def test_two_replicas_split_the_partitions_and_one_takes_over_when_the_oth
     assert applied_by(first) > 0, "both replicas did part of the work"
     assert applied_by(second) > 0, "both replicas did part of the work"
     assert applied_by(first) + applied_by(second) == STREAMS * 40
-    assert (await first.ready())["partitions"] == f"{PARTITIONS // 2}/{PARTITIONS} partitions owned"
+    assert (await first.ready())["partitions"] == f"{EIGHT // 2}/{EIGHT} partitions owned"
 
     writing = asyncio.create_task(write(store, range(40, 60)))  # the handover happens under traffic
     await eventually(applied_reaches(pool, STREAMS * 43), timeout=30)
     await first.stop()
 
     async def took_over() -> bool:
-        return owned(second) == PARTITIONS and (await second.ready())["consumers"] is True
+        return owned(second) == EIGHT and (await second.ready())["consumers"] is True
 
     await eventually(took_over, timeout=20)
     await writing
@@ -119,7 +121,7 @@ async def test_a_replica_whose_database_session_dies_loses_its_partitions_to_the
     store = PostgresEventStore(pool, SERVICE)
 
     async def split() -> bool:
-        return owned(first) == owned(second) == PARTITIONS // 2
+        return owned(first) == owned(second) == EIGHT // 2
 
     await eventually(split, timeout=20)
     writing = asyncio.create_task(write(store, range(20)))
@@ -137,7 +139,7 @@ async def test_a_replica_whose_database_session_dies_loses_its_partitions_to_the
 
 
 async def test_two_consumers_of_one_partition_still_apply_each_event_once_and_in_order(
-    pool: asyncpg.Pool, nc: NATS
+    pool: asyncpg.Pool, partitioned_nc: NATS
 ) -> None:
     """A replica that has not yet noticed it lost a partition keeps pulling beside the new owner: the
     applier's projection lock and version checkpoints keep the effect exactly once and in order."""
@@ -148,11 +150,18 @@ async def test_two_consumers_of_one_partition_still_apply_each_event_once_and_in
         await install(conn, projection)
     await write(store, range(10))
     stop = asyncio.Event()
-    twins = [ProjectionConsumer("kernel", projection, pool, nc, SERVICE, store=store, batch=4, partition=3)]
-    twins.append(ProjectionConsumer("kernel", projection, pool, nc, SERVICE, store=store, batch=4, partition=3))
+    nc = partitioned_nc
+    twins = [
+        ProjectionConsumer("kernel", projection, pool, nc, SERVICE, store=store, batch=4, partition=3, partitions=EIGHT)
+    ]
+    twins.append(
+        ProjectionConsumer("kernel", projection, pool, nc, SERVICE, store=store, batch=4, partition=3, partitions=EIGHT)
+    )
     others = [
-        ProjectionConsumer("kernel", projection, pool, nc, SERVICE, store=store, batch=64, partition=p)
-        for p in range(PARTITIONS)
+        ProjectionConsumer(
+            "kernel", projection, pool, nc, SERVICE, store=store, batch=64, partition=p, partitions=EIGHT
+        )
+        for p in range(EIGHT)
         if p != 3
     ]
     # one twin creates the durable, then the other joins: both are pulling before any event arrives

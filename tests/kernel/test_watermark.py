@@ -30,7 +30,7 @@ from jingzhang.shared.watermark import (
     lacking,
     source_sequence,
 )
-from tests.conftest import ServiceEnv
+from tests.conftest import EIGHT, ServiceEnv
 
 from .helpers import eventually
 from .projection_helpers import snapshot
@@ -137,8 +137,22 @@ async def test_the_board_keeps_the_latest_and_wakes_a_waiter() -> None:
 
 @pytest.fixture
 async def service(service_env: ServiceEnv, provisioned: NATS) -> AsyncIterator[tuple[Runtime, PostgresEventStore]]:
-    """The sample service: its relay publishes, its tally projection reads its own events from the copy."""
-    settings = await service_env.settings(SERVICE, subject_wait=1.0)
+    """The sample service: its relay publishes, its tally projection reads its own events (one partition)."""
+    async for started in _started(service_env, 1):
+        yield started
+
+
+@pytest.fixture
+async def partitioned_service(
+    service_env: ServiceEnv, partitioned_nc: NATS
+) -> AsyncIterator[tuple[Runtime, PostgresEventStore]]:
+    """The same with eight partitions: the tally projection reads its own events from the copy."""
+    async for started in _started(service_env, EIGHT):
+        yield started
+
+
+async def _started(service_env: ServiceEnv, partitions: int) -> AsyncIterator[tuple[Runtime, PostgresEventStore]]:
+    settings = await service_env.settings(SERVICE, subject_wait=1.0, partitions=partitions)
     runtime = Runtime(SERVICE, settings, [tally()])
     await runtime.start()
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
@@ -200,13 +214,13 @@ async def test_a_subject_held_in_the_producers_relay_is_not_yet_known_then_known
 
 
 async def test_a_subject_published_but_not_yet_in_the_partitioned_copy_is_not_yet_known(
-    service: tuple[Runtime, PostgresEventStore], provisioned: NATS
+    partitioned_service: tuple[Runtime, PostgresEventStore], partitioned_nc: NATS
 ) -> None:
-    runtime, store = service
-    js = provisioned.jetstream()
+    runtime, store = partitioned_service
+    js = partitioned_nc.jetstream()
     await store.append(StreamId(AGGREGATE, "r-first"), 0, [noted(1)], meta())
     await settled(runtime)
-    sourcing = StreamSpec(SERVICE).partitioned_config()
+    sourcing = StreamSpec(SERVICE, partitions=EIGHT).partitioned_config()
     await js.update_stream(sourcing.evolve(sources=[]))  # the copy stops following its origin
     try:
         await store.append(StreamId(AGGREGATE, "r-late"), 0, [noted(3)], meta())
@@ -215,7 +229,7 @@ async def test_a_subject_published_but_not_yet_in_the_partitioned_copy_is_not_ye
             return (await js.stream_info(stream_name(SERVICE))).state.messages >= 2
 
         await eventually(in_the_service_stream, timeout=20)
-        assert (await js.stream_info(partitioned_stream_name(SERVICE))).state.messages == 1
+        assert (await js.stream_info(partitioned_stream_name(SERVICE, EIGHT))).state.messages == 1
         assert await refusal(runtime, "r-late") == "not_yet_known"
     finally:
         await js.update_stream(sourcing)  # sourcing resumes where the copy stands
