@@ -7,7 +7,8 @@
   never answered 2xx recorded at most once; an attempt refused (4xx, 503) recorded nothing.
 - Event stores: every stream's versions run 1..n.
 - JetStream: each service stream holds every recorded event exactly once, nothing else, each aggregate's
-  versions 1..n in stream order; its partitioned copy holds each of them exactly once too.
+  versions 1..n in stream order; its partitioned copy (the run keeps eight partitions) holds each of them
+  exactly once too.
 - Projections: every projection applied every stream it follows up to the stream's last version, and
   nothing is parked or rejected.
 - Read models: each registered enterprise's file shows the chiefs assigned to it; each enterprise's appeal
@@ -23,9 +24,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from jingzhang.app.services import SERVICES
+from jingzhang.shared.streams import partitioned_stream_name
 from tests.chaos.api import Api
 from tests.chaos.faults import Outcome
 from tests.chaos.journal import CONNECT_TIMEOUT, TIMEOUT, Attempt, Command
+from tests.chaos.system import PARTITIONS
 from tests.chaos.truth import Follower, Truth, command_events
 from tests.chaos.workload import BUREAU_TZ
 
@@ -237,8 +240,8 @@ async def check_streams(truth: Truth, findings: Findings) -> None:
                     "stream order", f"JZ_{service.upper()} seq {seq}: {key} version {env.version}, expected {seen[key]}"
                 )
                 seen[key] = env.version
-        copy = await truth.partitioned_stream(service)
-        _exactly_once(f"JZ_{service.upper()}_P8", stored, [env.event_id for _, _, env in copy], findings)
+        copied = [env.event_id for _, _, env in await truth.partitioned_stream(service)]
+        _exactly_once(partitioned_stream_name(service, PARTITIONS), stored, copied, findings)
 
 
 def _exactly_once(stream: str, stored: dict[uuid.UUID, Any], published: list[uuid.UUID], findings: Findings) -> None:

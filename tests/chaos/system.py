@@ -33,6 +33,10 @@ from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, w
 from jingzhang.shared.streams import provision
 from tests.auth import PUBLIC_KEY_FILE
 
+PARTITIONS = 8
+"""The chaos run keeps the partitioned layout (a deployment's choice; one partition is the default):
+its copies are sourced by the server through the faults, and the checker holds them to exactly once."""
+
 ACK_WAIT = 12.0
 """The consumers' ack wait in the chaos system (CONSUMER_ACK_WAIT, default 30 s): a killed service's fetched
 and unacknowledged events come back this long after, which is most of the recovery the schedule waits
@@ -203,7 +207,7 @@ class System:
         await ensure_database(self.pg.admin_url, KEYS_DATABASE)
         nc = await nats.connect(self.nats.url)
         try:
-            await provision(nc.jetstream(), SERVICES)
+            await provision(nc.jetstream(), SERVICES, partitions=PARTITIONS)
         finally:
             await nc.close()
         for service in SERVICES:
@@ -224,6 +228,7 @@ class System:
             "LOG_JSON": "true",
             "LOG_LEVEL": "WARNING",
             "CONSUMER_ACK_WAIT": str(ACK_WAIT),
+            "PARTITIONS": str(PARTITIONS),
         }
         for name in ("AUTH_JWKS_URL", "CLOCK_START", "CLOCK_CONTROL", "KEYSTORE_PREVIOUS_MASTER_KEYS"):
             env.pop(name, None)

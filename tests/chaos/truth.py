@@ -21,6 +21,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from jingzhang.app.services import SERVICES, app_factory
 from jingzhang.shared.envelope import Envelope, decode
 from jingzhang.shared.streams import partitioned_stream_name, stream_name
+from tests.chaos.system import PARTITIONS
 
 StreamVersions = dict[tuple[str, str], int]
 """(aggregate type, aggregate id) -> the stream's latest version."""
@@ -126,7 +127,7 @@ class Truth:
         return await self.stream_messages(stream_name(service))
 
     async def partitioned_stream(self, service: str) -> list[tuple[int, str, Envelope]]:
-        return await self.stream_messages(partitioned_stream_name(service))
+        return await self.stream_messages(partitioned_stream_name(service, PARTITIONS))
 
 
 async def command_events(truth: Truth, service: str, correlation_ids: Iterable[uuid.UUID]) -> list[asyncpg.Record]:
