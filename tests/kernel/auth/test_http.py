@@ -4,6 +4,7 @@ Both refusals are RFC 9457 problems with an RFC 6750 challenge: none names an er
 sent (§3.1), `invalid_token` when one was sent and does not verify, `insufficient_scope` with a 403.
 """
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from jingzhang.shared.auth.http import (
     install_auth_errors,
 )
 from jingzhang.shared.auth.policy import EnterpriseLinks
+from jingzhang.shared.http import install_error_handlers
 
 KEY = LocalSigningKey.generate()
 
@@ -153,3 +155,29 @@ async def test_a_route_mounted_without_the_guard_still_authenticates_whoever_it_
         answer = await c.get("/me", headers=auth(Principal(subject="u-1", role=Role.BUREAU)))
     assert answer.status_code == 200
     assert answer.json() == {"principal": "bureau:u-1", "meta": "bureau:u-1"}
+
+
+async def test_a_command_s_correlation_id_is_read_from_its_header_and_a_bad_one_is_a_422_naming_it() -> None:
+    """`CommandMeta` reads `X-Correlation-Id` from the request (no declared header for FastAPI to validate
+    on every request): a UUID becomes the events' correlation id, none a new one, anything else a 422."""
+    built = FastAPI()
+    built.state.verifier = TokenVerifier.from_pem(KEY.public_pem)
+    install_auth_errors(built)
+    install_error_handlers(built)
+
+    @built.post("/things")
+    async def record(meta: CommandMeta) -> dict[str, str]:
+        return {"correlation": str(meta.correlation_id)}
+
+    caller = auth(Principal(subject="u-1", role=Role.BUREAU))
+    given = uuid.uuid4()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=built), base_url="http://t") as c:
+        carried = await c.post("/things", headers={**caller, "X-Correlation-Id": str(given)})
+        drawn = [await c.post("/things", headers=caller) for _ in range(2)]
+        bad = await c.post("/things", headers={**caller, "X-Correlation-Id": "not-a-uuid"})
+        anonymous = await c.post("/things", headers={"X-Correlation-Id": "not-a-uuid"})
+    assert carried.json() == {"correlation": str(given)}
+    assert len({uuid.UUID(d.json()["correlation"]) for d in drawn}) == 2
+    assert bad.status_code == 422
+    assert (bad.json()["field"], bad.json()["code"]) == ("x-correlation-id", "invalid")
+    assert anonymous.status_code == 401  # the token first, whatever else the request carries

@@ -2,15 +2,23 @@
 
 import asyncio
 import contextlib
+import copy
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, get_type_hints
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
-from jingzhang.shared.auth.http import authenticate, bearer, install_auth_errors
+from jingzhang.shared.auth.http import (
+    CORRELATION_PARAMETER,
+    CORRELATION_READERS,
+    authenticate,
+    bearer,
+    install_auth_errors,
+)
 from jingzhang.shared.auth.links import PostgresAccess
 from jingzhang.shared.auth.revocation_api import revocations_router
 from jingzhang.shared.auth.revocations import RECORDED_BY, Denylist, revocations_projection
@@ -28,7 +36,7 @@ from jingzhang.shared.logging import configure
 from jingzhang.shared.metrics import MetricsHook, ObservedRequests, ServiceMetrics, metrics_router
 from jingzhang.shared.privacy.middleware import RevealPersonalData
 from jingzhang.shared.privacy.reads import ReadLog
-from jingzhang.shared.privacy.reads_api import reads_router, stated_purpose
+from jingzhang.shared.privacy.reads_api import PURPOSE_PARAMETER, reads_router, stated_purpose
 from jingzhang.shared.projection import Projection
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.settings import ServiceSettings
@@ -63,23 +71,50 @@ class ServiceSpec:
     restart never takes the service back in time."""
 
 
-_PURPOSE = get_type_hints(stated_purpose, include_extras=True)["x_purpose"].__metadata__[0]
-"""The `X-Purpose` header as `stated_purpose` declares (and documents) it."""
-
-
-async def edge(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    x_purpose: Annotated[str | None, _PURPOSE] = None,
-) -> None:
+async def edge(request: Request) -> None:
     """What every route of a service needs first, in this order: a token, then text PostgreSQL can store,
     then a purpose if stated (the read log records it).
 
-    One dependency calling the three rather than three dependencies: FastAPI walks each dependency of a
-    route, and each of theirs, on every request."""
-    await authenticate(request, credentials)
+    One dependency calling the three rather than three dependencies, and with no parameters: FastAPI
+    walks each dependency of a route, and each of theirs, and looks up and validates each declared
+    header, on every request. The bearer token and `X-Purpose` are read from the headers here; the
+    document shows them as declared parameters would (`document_edge`)."""
+    await authenticate(request, await bearer(request))
     await storable_input(request)
-    await stated_purpose(request, x_purpose)
+    await stated_purpose(request)
+
+
+def document_edge(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    """The OpenAPI document of the routes behind `edge`, as if it declared what it reads: each operation
+    needs the bearer token and takes `X-Purpose`, and those whose dependencies read `X-Correlation-Id`
+    (`reads_correlation`) take that too, after their own parameters."""
+    guarded: dict[tuple[str, str], bool] = {}
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.include_in_schema:
+                correlated = _reads_correlation(route.dependant)
+                guarded.update({(route.path_format, method.lower()): correlated for method in route.methods or ()})
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = build()
+            for (path, method), correlated in guarded.items():
+                operation = doc["paths"].get(path, {}).get(method)
+                if operation is None:
+                    continue
+                operation["security"] = [{bearer.scheme_name: []}]
+                header = [PURPOSE_PARAMETER, CORRELATION_PARAMETER] if correlated else [PURPOSE_PARAMETER]
+                operation["parameters"] = [*operation.get("parameters", []), *copy.deepcopy(header)]
+            schemes = doc.setdefault("components", {}).setdefault("securitySchemes", {})
+            schemes[bearer.scheme_name] = bearer.model.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend its document
+
+
+def _reads_correlation(dependant: Dependant) -> bool:
+    return any(d.call in CORRELATION_READERS or _reads_correlation(d) for d in dependant.dependencies)
 
 
 def build_app(spec: ServiceSpec) -> FastAPI:
@@ -151,4 +186,5 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         # read log records it); its problem answers are documented
         guards = [Depends(edge)]
         app.include_router(router, dependencies=guards, responses=PROBLEM_RESPONSES)
+    document_edge(app, routers)
     return app

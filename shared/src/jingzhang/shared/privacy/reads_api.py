@@ -7,9 +7,9 @@ puts `stated_purpose` before every route.
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from jingzhang.shared.auth.http import require_roles
@@ -19,23 +19,34 @@ from jingzhang.shared.privacy.fields import SUBJECT_PATTERN
 from jingzhang.shared.privacy.reads import MAX_PURPOSE, reads_page
 
 PURPOSE_HEADER = "X-Purpose"
+PURPOSE_DESCRIPTION = (
+    "Why you read (PIPL): recorded with every person whose data the response shows unmasked; UTF-8,"
+    f" at most {MAX_PURPOSE} characters. Default: the route."
+)
 
 
-async def stated_purpose(  # async: a plain function dependency would run in the thread pool per request
-    request: Request,
-    x_purpose: Annotated[
-        str | None,
-        Header(
-            description="Why you read (PIPL): recorded with every person whose data the response shows"
-            f" unmasked; UTF-8, at most {MAX_PURPOSE} characters. Default: the route.",
-            examples=["appeal follow-up"],
-        ),
-    ] = None,
-) -> None:
-    """A route dependency: the caller's stated purpose, checked, on `request.state.purpose`."""
-    if x_purpose is None:
-        return
-    request.state.purpose = purpose_text(x_purpose)
+PURPOSE_PARAMETER: dict[str, Any] = {
+    "name": PURPOSE_HEADER.lower(),
+    "in": "header",
+    "required": False,
+    "schema": {
+        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "description": PURPOSE_DESCRIPTION,
+        "examples": ["appeal follow-up"],
+        "title": PURPOSE_HEADER,
+    },
+    "description": PURPOSE_DESCRIPTION,
+}
+"""`X-Purpose` in the OpenAPI document of every route behind the edge: read from the request's headers
+by `stated_purpose` rather than declared as a parameter, which FastAPI would look up and validate again
+on every request."""
+
+
+async def stated_purpose(request: Request) -> None:  # async: a plain function would run in the thread pool
+    """The caller's stated purpose (`X-Purpose`), checked, on `request.state.purpose`; none stated, nothing."""
+    raw = request.headers.get(PURPOSE_HEADER)
+    if raw is not None:
+        request.state.purpose = purpose_text(raw)
 
 
 def purpose_text(raw: str) -> str:

@@ -17,12 +17,13 @@ from jingzhang.patrols.domain.hazard import HazardState
 from jingzhang.patrols.handlers import Deps
 from jingzhang.patrols.projections.duties import DutyView
 from jingzhang.shared.auth.http import (
-    CorrelationHeader,
     CurrentPrincipal,
     authorize_enterprise,
     authorize_officer,
+    correlation_of,
     current_principal,
     metadata_for,
+    reads_correlation,
 )
 from jingzhang.shared.auth.policy import Action, Forbidden, ensure, everything, roles
 from jingzhang.shared.auth.principal import Principal, Role
@@ -52,11 +53,13 @@ class Recorder:
         await self.may_act_for(hazard.found.enterprise_id if hazard.found else None)
 
 
-async def recorder(request: Request, x_correlation_id: CorrelationHeader = None) -> Recorder:
-    """One dependency without dependencies (FastAPI walks nested ones on every request): the principal
-    the edge authenticated, the command's metadata, the role check, the handlers' `Deps`."""
+@reads_correlation
+async def recorder(request: Request) -> Recorder:
+    """One dependency without dependencies or parameters (FastAPI walks and validates each on every
+    request): the principal the edge authenticated, the command's metadata (`X-Correlation-Id` read
+    from the headers), the role check, the handlers' `Deps`."""
     principal = await current_principal(request)
-    meta = metadata_for(principal, x_correlation_id)
+    meta = metadata_for(principal, correlation_of(request))
     ensure(roles(principal, POLICE, "recording police work"))
     return Recorder(meta, principal, request, provided(request, Deps))
 
