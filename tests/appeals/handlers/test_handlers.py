@@ -74,6 +74,15 @@ async def ask_for_time(d: handlers.Deps) -> None:
 
 
 class TestRaising:
+    async def test_a_new_appeal_is_recorded_without_reading_its_stream_and_its_retry_reads_it_once(self) -> None:
+        d = deps()
+        first = await raised(d)
+        assert store_of(d).reads[APPEAL_ID] == 0  # appended at version 0 on the initial state
+        again = await raised(d)
+        assert store_of(d).reads[APPEAL_ID] == 1  # the retry's append conflicted: it read, and answers as the first
+        assert (again.version, types(again.events)) == (first.version, types(first.events))
+        assert len(store_of(d).log) == 2
+
     async def test_routes_to_b_while_a_is_away_as_the_chiefs_view_says(self) -> None:
         done = await raised(deps(view=FakeChiefs(chiefs(police_acting=POLICE_B))))
         assert types(done.events) == ["AppealRaised", "AppealRouted"]

@@ -12,7 +12,10 @@ from jingzhang.assignment.domain.events import (
     CoverageShortfallOpened,
     Slot,
 )
+from jingzhang.assignment.events import SERVICE
+from jingzhang.shared.envelope import Envelope, StreamId
 from jingzhang.shared.errors import InvalidCommand, UnknownSubject
+from jingzhang.shared.store.memory import InMemoryEventStore
 
 from ..unit.samples import BL, ENTERPRISE_ID, OFFICERS, PC, REGISTER, SPARE_STATION_OFFICER, T0, day
 from .world import META, absence, enrol, staffed, world
@@ -30,6 +33,30 @@ class TestRegister:
 
         assert decided.version == 2
         assert isinstance(decided.events[-1], CoverageGapOpened)
+
+    async def test_a_new_enterprise_is_recorded_without_reading_its_stream_and_a_retry_reads_it(self) -> None:
+        store = ReadCountingStore(SERVICE)
+        w = world(store)
+
+        first = await handlers.register_enterprise(w.deps, REGISTER, META)
+        assert store.reads == []  # appended at version 0 on the initial state
+        again = await handlers.register_enterprise(w.deps, REGISTER, META)
+
+        assert set(store.reads) == {StreamId("enterprise", ENTERPRISE_ID)}  # the retry read it
+        assert (again.version, again.events) == (first.version, first.events)
+        assert len(store.log) == 2
+
+
+class ReadCountingStore(InMemoryEventStore):
+    """The in-memory store, recording which streams were read."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(service)
+        self.reads: list[StreamId] = []
+
+    async def read_stream(self, stream: StreamId) -> list[Envelope]:
+        self.reads.append(stream)
+        return await super().read_stream(stream)
 
 
 class TestAssign:

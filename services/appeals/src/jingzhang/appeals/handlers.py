@@ -144,6 +144,7 @@ async def raise_appeal(
             now=now,
             expected_version=expected,
             authorize=authorize,
+            assume_new=True,  # read the stream only when the append says it is not new (a retry, a race)
         )
 
     try:

@@ -121,12 +121,13 @@ async def _created(
     now: datetime,
 ) -> Decided[S]:
     """A command that creates its aggregate: a retry (its decision records nothing) answers what the first
-    request did. Of two first requests at once, the one that loses the race is decided again as a retry."""
+    request did. Of two first requests at once, the one that loses the race is decided again as a retry.
+    The stream is taken to be new (`execute`'s `assume_new`): it is read only when the append says it is not."""
     store = DatedStore(deps.store)
     try:
-        decided = await execute(store, REGISTRY, aggregate, aggregate_id, decide, meta=meta, now=now)
+        decided = await execute(store, REGISTRY, aggregate, aggregate_id, decide, meta=meta, now=now, assume_new=True)
     except ConcurrencyError:
-        decided = await execute(store, REGISTRY, aggregate, aggregate_id, decide, meta=meta, now=now)
+        decided = await execute(store, REGISTRY, aggregate, aggregate_id, decide, meta=meta, now=now, assume_new=True)
     if decided.events:
         return decided
     return await _first_answer(store, aggregate, aggregate_id)
