@@ -10,13 +10,15 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 
 from jingzhang.shared.auth import Action, LocalSigningKey, Principal, Role, TokenVerifier
 from jingzhang.shared.auth.http import (
     CommandMeta,
     CurrentPrincipal,
     authenticate,
+    bearer,
+    bearer_token,
     challenge,
     enterprise_in_path,
     install_auth_errors,
@@ -181,3 +183,19 @@ async def test_a_command_s_correlation_id_is_read_from_its_header_and_a_bad_one_
     assert bad.status_code == 422
     assert (bad.json()["field"], bad.json()["code"]) == ("x-correlation-id", "invalid")
     assert anonymous.status_code == 401  # the token first, whatever else the request carries
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        *(None, "", "Bearer", "Bearer ", "Bearer  tok", "bearer tok", "BEARER tok ", "Basic dXNlcjpwdw=="),
+        *(" Bearer tok", "Bearer a b", "Bearer\ttok"),
+    ],
+)
+async def test_the_edge_reads_the_bearer_token_as_fastapi_s_scheme_does(authorization: str | None) -> None:
+    """`bearer_token` reads the header without the model `HTTPBearer` builds on every request: the same
+    token, or none, for every form of the header."""
+    headers = [] if authorization is None else [(b"authorization", authorization.encode())]
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": headers, "query_string": b""})
+    credentials = await bearer(request)
+    assert bearer_token(request) == (None if credentials is None else credentials.credentials)

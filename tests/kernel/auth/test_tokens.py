@@ -171,3 +171,18 @@ class TestRememberedTokens:
 
         with pytest.raises(InvalidToken):
             await remembering.verify(f"{header}.{bureau_claims}.{signature}")
+
+    async def test_a_remembered_token_s_principal_is_read_once_and_forgotten_with_it(self) -> None:
+        token = KEY.issue(OFFICER, NOW)
+        wall = [datetime.now(UTC).timestamp()]
+        remembering = verifier(wall=lambda: wall[0])
+        first = await remembering.verify(token)
+        assert await remembering.verify(token) is first  # not read from its claims again
+
+        wall[0] += 61  # verified again: read again
+        again = await remembering.verify(token)
+        assert again == first
+        assert again is not first
+        remembering.denylist = frozenset({(await remembering.claims(token))["jti"]})
+        with pytest.raises(InvalidToken, match="revoked"):
+            await remembering.verify(token)  # revocation is still asked on every request

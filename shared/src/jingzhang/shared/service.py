@@ -15,8 +15,9 @@ from fastapi_offline import FastAPIOffline
 from jingzhang.shared.auth.http import (
     CORRELATION_PARAMETER,
     CORRELATION_READERS,
-    authenticate,
+    authenticated,
     bearer,
+    bearer_token,
     install_auth_errors,
 )
 from jingzhang.shared.auth.links import PostgresAccess
@@ -79,7 +80,7 @@ async def edge(request: Request) -> None:
     walks each dependency of a route, and each of theirs, and looks up and validates each declared
     header, on every request. The bearer token and `X-Purpose` are read from the headers here; the
     document shows them as declared parameters would (`document_edge`)."""
-    await authenticate(request, await bearer(request))
+    await authenticated(request, bearer_token(request))
     await storable_input(request)
     await stated_purpose(request)
 

@@ -39,10 +39,23 @@ bearer = HTTPBearer(
 async def authenticate(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
-    if credentials is None:
+    return await authenticated(request, None if credentials is None else credentials.credentials)
+
+
+def bearer_token(request: Request) -> str | None:
+    """The request's bearer token, read as `bearer` (FastAPI's `HTTPBearer`) reads it, without the model
+    it builds each time: none without an `Authorization` header naming the scheme and a token."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    token = token.strip()
+    return token if token and scheme.lower() == "bearer" else None
+
+
+async def authenticated(request: Request, token: str | None) -> Principal:
+    """The principal `token` (`bearer_token`) names, verified, kept on the request for the layers after."""
+    if token is None:
         raise MissingToken("missing bearer token: send 'Authorization: Bearer <token>'")
     verifier: TokenVerifier = request.app.state.verifier
-    principal = await verifier.verify(credentials.credentials)
+    principal = await verifier.verify(token)
     request.state.principal = principal
     structlog.contextvars.bind_contextvars(actor=principal.actor)
     return principal
@@ -58,7 +71,7 @@ async def current_principal(request: Request) -> Principal:
     principal = getattr(request.state, "principal", None)
     if isinstance(principal, Principal):
         return principal
-    return await authenticate(request, await bearer(request))
+    return await authenticated(request, bearer_token(request))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
