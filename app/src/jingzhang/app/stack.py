@@ -47,7 +47,7 @@ CONSOLE_PORT = 8100
 
 def local_partitions() -> int:
     """The local stack's partition count: PARTITIONS from the environment, else the kernel's default (one: no
-    partitioned copies, `jingzhang.shared.partitions`); e.g. 8 runs it as a deployment of replicas is run."""
+    partitioned copies, `jingzhang.shared.partitions`); e.g. 8 runs it in the partitioned layout."""
     value = os.environ.get("PARTITIONS", "").strip()
     if not value:
         return PARTITIONS
