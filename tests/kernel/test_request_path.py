@@ -4,13 +4,13 @@ of theirs, on every request (a cached one's own dependencies too), so the guards
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from jingzhang.app.services import SERVICES, app_factory
-from jingzhang.shared.auth.http import CORRELATION_READERS, bearer
-from jingzhang.shared.service import edge
+from jingzhang.shared.auth.http import CORRELATION_READERS, CommandMeta, bearer
+from jingzhang.shared.service import ServiceSpec, build_app, edge
 from jingzhang.shared.settings import ServiceSettings
 
 
@@ -79,3 +79,17 @@ def test_a_command_walks_two_dependencies(apps: dict[str, FastAPI]) -> None:
     assert leaflets is not None
     names = [getattr(d.call, "__name__", type(d.call).__name__) for d in walked(leaflets)]
     assert names == ["edge", "recorder"]
+
+
+def test_a_route_of_a_router_included_in_another_is_documented_as_the_edge_reads_it() -> None:
+    inner, outer = APIRouter(), APIRouter(prefix="/outer")
+
+    @inner.post("/things")
+    async def record(meta: CommandMeta) -> dict[str, str]:
+        return {"actor": meta.actor}
+
+    outer.include_router(inner)
+    doc = build_app(ServiceSpec(name="nested", title="nested", settings=ServiceSettings(), routers=[outer])).openapi()
+    operation = doc["paths"]["/outer/things"]["post"]
+    assert operation["security"] == [{"bearer": []}]
+    assert [p["name"] for p in operation["parameters"]] == ["x-purpose", "x-correlation-id"]

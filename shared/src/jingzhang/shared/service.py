@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi_offline import FastAPIOffline
 
 from jingzhang.shared.auth.http import (
@@ -90,11 +90,11 @@ def document_edge(app: FastAPI, routers: Sequence[APIRouter]) -> None:
     needs the bearer token and takes `X-Purpose`, and those whose dependencies read `X-Correlation-Id`
     (`reads_correlation`) take that too, after their own parameters."""
     guarded: dict[tuple[str, str], bool] = {}
-    for router in routers:
-        for route in router.routes:
-            if isinstance(route, APIRoute) and route.include_in_schema:
-                correlated = _reads_correlation(route.dependant)
-                guarded.update({(route.path_format, method.lower()): correlated for method in route.methods or ()})
+    for route in iter_route_contexts([r for router in routers for r in router.routes]):  # nested routers too
+        original = route.original_route
+        if isinstance(original, APIRoute) and original.include_in_schema and route.path_format is not None:
+            correlated = route.dependant is not None and _reads_correlation(route.dependant)
+            guarded.update({(route.path_format, method.lower()): correlated for method in route.methods or ()})
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
