@@ -160,6 +160,7 @@ async def rate_chief(
             now=now,
             expected_version=cmd.expected_version,
             authorize=authorize,
+            assume_new=True,  # read the stream only when the append says it is not new (a retry, a race)
         )
 
     decided = await _once_again(attempt, cmd.expected_version)
@@ -199,6 +200,7 @@ async def draw_spot_check(
             meta=meta,
             now=now,
             authorize=authorize,
+            assume_new=True,  # read the stream only when the append says it is not new (a retry, a race)
         )
 
     decided = await _once_again(attempt, None)
