@@ -60,7 +60,7 @@ class TestEachService:
         spec = find("Deployment", service)["spec"]
         budget = find("PodDisruptionBudget", service)["spec"]
 
-        assert spec["replicas"] == 2  # they split the consumers by partition (shared/partitions.py)
+        assert spec["replicas"] == 2  # one runs each consumer, the other stands by (shared/partitions.py)
         assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
         assert budget["minAvailable"] == 1
         assert budget["selector"] == spec["selector"]
