@@ -74,6 +74,8 @@ async def test_one_partition_has_no_copy_and_its_consumers_read_the_service_stre
     info = await direct_nc.jetstream().consumer_info(stream_name(SERVICE), consumer.durable)
     assert info.config.filter_subjects == [f"jz.{SERVICE}.evt.{AGGREGATE}.*.*"]
     assert (await first.ready())["partitions"] == "1/1 partitions owned"
+    assert first.relay is not None
+    assert first.relay.copy_watch is None, "no copy to watch"
     assert await first.caught_up(SERVICE), "no copy to wait for: the stream and the consumer tell"
 
     async def settled() -> bool:

@@ -15,6 +15,7 @@ from jingzhang.shared.projection import install
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.runtime import Runtime
 from jingzhang.shared.store.postgres import PostgresEventStore
+from jingzhang.shared.streams import partitioned_stream_name
 from tests.conftest import EIGHT, ServiceEnv
 
 from .helpers import eventually, install_store
@@ -99,6 +100,9 @@ async def test_two_replicas_split_the_partitions_and_one_takes_over_when_the_oth
     assert applied_by(second) > 0, "both replicas did part of the work"
     assert applied_by(first) + applied_by(second) == STREAMS * 40
     assert (await first.ready())["partitions"] == f"{EIGHT // 2}/{EIGHT} partitions owned"
+    assert first.relay is not None
+    assert first.relay.copy_watch is not None
+    assert first.relay.copy_watch.copy == partitioned_stream_name(SERVICE, EIGHT), "the leader watches its copy"
 
     writing = asyncio.create_task(write(store, range(40, 60)))  # the handover happens under traffic
     await eventually(applied_reaches(pool, STREAMS * 43), timeout=30)
