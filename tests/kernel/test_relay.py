@@ -196,6 +196,43 @@ async def test_the_next_window_is_published_while_a_checkpoint_save_waits(store:
     assert_exactly_once_in_order(await read_stream_messages(nc, SERVICE), await all_event_ids(store.pool))
 
 
+async def test_a_running_relays_rounds_do_not_wait_for_its_checkpoint_save(store: PostgresEventStore, nc: NATS) -> None:
+    """With the checkpoint row locked by another transaction, the running relay's next rounds still
+    publish what is appended (from the position in memory: nothing is sent twice); once the row is
+    free and the relay stops, the checkpoint is at the last event."""
+    relay = _Recording(store, nc, window=8, save_spacing=0.02)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        async with store.pool.acquire() as blocker:
+            holding = blocker.transaction()
+            await holding.start()
+            # no row lock: that would take a transaction id and hold back the horizon
+            await blocker.execute("LOCK TABLE es.relay_checkpoint IN EXCLUSIVE MODE")
+            for round_ in range(3):  # three rounds, each after the one before has published
+                for n in range(5):
+                    await store.append(StreamId(AGGREGATE, "behind"), round_ * 5 + n, [noted(n)], meta())
+
+                async def published(count: int = (round_ + 1) * 5) -> bool:
+                    return relay.published == count and len(await read_stream_messages(nc, SERVICE)) == count
+
+                await eventually(published, timeout=30)
+            assert await store.pool.fetchval("SELECT published FROM es.relay_checkpoint") == 0  # saves wait
+            await holding.rollback()
+    finally:
+        stop.set()
+        await running
+    firsts = [version for step, version in relay.steps if step == "send"]  # each window's first event
+    assert firsts == sorted(set(firsts))  # nothing sent twice (no round went on from the saved checkpoint)
+    assert firsts[0] == 1
+    last = await store.pool.fetchrow(
+        "SELECT tx_id::text::bigint AS tx, position FROM es.events ORDER BY tx_id DESC, position DESC LIMIT 1"
+    )
+    saved = await store.pool.fetchrow("SELECT tx_id::text::bigint AS tx, position, published FROM es.relay_checkpoint")
+    assert (saved["tx"], saved["position"], saved["published"]) == (last["tx"], last["position"], 15)
+    assert_exactly_once_in_order(await read_stream_messages(nc, SERVICE), await all_event_ids(store.pool))
+
+
 async def test_a_relay_round_starts_from_the_checkpoint_saved_by_another(store: PostgresEventStore, nc: NATS) -> None:
     """The round's first statement reads the checkpoint with the mark: a leader taking over goes on
     from where the last one saved, without publishing its events again."""

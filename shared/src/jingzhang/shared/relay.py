@@ -87,7 +87,7 @@ AHEAD = 2
 """Publish windows in flight at once: the next is read and sent while JetStream stores the one before."""
 SAVE_SPACING = 0.02
 """Seconds between two checkpoint saves while windows keep coming (each save is a commit beside the
-appends'); the position a round ends at is saved at once."""
+appends'). The running relay's rounds do not wait for them (see `publish_pending`)."""
 BATCH_FROM = 64
 """The fewest events a window needs to go as an atomic batch. A batch's commit is acknowledged once the
 whole window is stored, later than the first single publishes would be: at 1,000 events/s (windows of
@@ -129,6 +129,11 @@ class WindowBroken(Exception):
     """A publish in the window failed; everything before it is confirmed."""
 
 
+class CheckpointNotSaved(Exception):
+    """Everything was published but the checkpoint could not be saved (a restart publishes those
+    events again; their ids make them duplicates)."""
+
+
 class Relay:
     def __init__(
         self,
@@ -164,8 +169,10 @@ class Relay:
         self.save_spacing = save_spacing
         self.ahead = ahead
         """Windows in flight at once (1: each window confirmed before the next is read)."""
-        self._round_done = asyncio.Event()
-        """Set when a round has nothing more to publish: its last position is saved without waiting."""
+        self._settle = asyncio.Event()
+        """Set when the last confirmed position is to be saved without waiting out the spacing."""
+        self._saving: asyncio.Task[None] | None = None
+        """The checkpoint save under way, if any (one at a time, across rounds)."""
         self.js: JetStreamContext = nc.jetstream(timeout=ack_timeout)  # fail over as fast as acks time out
         self.publisher = PipelinedPublisher(nc)
         self.window = window
@@ -178,10 +185,10 @@ class Relay:
         self.published = 0
         self.position: CommitPosition | None = None
         """The checkpoint as the last round left it."""
-        self._saved: CommitPosition | None = None
+        self._published_to: CommitPosition | None = None
+        """The last position this relay's own publishes confirmed: up to it, `_last_seq` covers every event."""
         self._to_save: tuple[CommitPosition, int] | None = None
         """The last confirmed position not saved yet, and how many events were confirmed up to it."""
-        """The checkpoint this relay saved last: up to it, `_last_seq` covers every event."""
         self.watermark: Watermark | None = None
         """The last watermark published (see `watermark`)."""
         self.leading = False
@@ -219,6 +226,7 @@ class Relay:
         finally:
             self.leading = False
             self._own = None
+            await self._saved()  # a leader that stops leaves its position saved when it can
             watching.set()
             if watch is not None:
                 await asyncio.gather(watch, return_exceptions=True)
@@ -241,7 +249,9 @@ class Relay:
             self._wake.clear()
             try:
                 mark, checkpoint = await self._begin_round()
-                moved = await self.publish_pending(checkpoint)
+                if self.position is not None and self.position > checkpoint:  # its own save still under way
+                    checkpoint = self.position
+                moved = await self.publish_pending(checkpoint, settle=False)
                 await self._publish_mark(mark)
                 backoff = 0.1
             except Exception as exc:  # NATS down, timeouts: retry with backoff, never drop
@@ -279,14 +289,14 @@ class Relay:
         """Say how far the relay has come, if this round published everything visible when it began."""
         if self.position is None or not mark.covered_by(self.position):
             return
-        if self.position != self._saved:  # moved by another relay (or none yet): the stream says how far
+        if self.position != self._published_to:  # moved by another relay (or none yet): the stream says how far
             self._last_seq = None
-            self._saved = self.position
+            self._published_to = self.position
         watermark = Watermark(mark.before, await self._stream_last_seq())
         await self.nc.publish(watermark_subject(self.store.service), watermark.encode())
         self.watermark = watermark
 
-    async def publish_pending(self, checkpoint: CommitPosition | None = None) -> int:
+    async def publish_pending(self, checkpoint: CommitPosition | None = None, *, settle: bool = True) -> int:
         """Publish everything committed so far; returns how many events were confirmed.
 
         Windows are pipelined: while JetStream stores one window, the next is read and sent, its
@@ -297,14 +307,14 @@ class Relay:
 
         The checkpoint (read here unless the caller just read it) is carried from window to window.
         The confirmed position is saved while the next windows go on (one save at a time, at most one
-        per `save_spacing` until the round ends; a save takes the last position confirmed meanwhile):
-        the save only spares a restart republishing what JetStream already holds (the event ids make
-        those duplicates), so it does not hold up the next events. The call returns once the last
-        position is saved."""
+        per `save_spacing`; a save takes the last position confirmed meanwhile): the save only spares a
+        restart republishing what JetStream already holds (the event ids make those duplicates), so it
+        does not hold up the next events. With `settle` the call returns once the last position is
+        saved; the running relay's rounds do not wait for it (a round's fsync less before the next
+        events, and at most one save per spacing however short the rounds): the next round goes on
+        from the position in memory while the save is under way."""
         total = 0
-        saving: asyncio.Task[None] | None = None
-        self._to_save = None
-        self._round_done.clear()
+        self._settle.clear()
         in_flight: collections.deque[_Window] = collections.deque()
         try:
             position = checkpoint if checkpoint is not None else await self._checkpoint()
@@ -318,16 +328,18 @@ class Relay:
                     if len(in_flight) < self.ahead:
                         continue  # read the next while JetStream stores this one
                 if not in_flight:
-                    self._round_done.set()
-                    if saving is not None:
-                        await saving  # the checkpoint says what was published before the round ends
                     self.position = position
+                    if settle:
+                        await self._saved()  # the checkpoint says what was published before the call ends
+                        if self._to_save is not None:
+                            raise CheckpointNotSaved(f"published through {position}, checkpoint not saved")
                     return total
                 sent = in_flight.popleft()
                 confirmed, clean = await self._confirm_window(sent)
                 if confirmed:
                     position = sent.batch[confirmed - 1][0]
-                    saving = self._save_behind(saving, position, confirmed)
+                    self._published_to = position
+                    self._save_behind(position, confirmed)
                     total += confirmed
                     self.published += confirmed
                 if confirmed < len(sent.batch) or not clean:
@@ -341,35 +353,44 @@ class Relay:
                         raise WindowBroken(f"could not publish {sent.batch[0][1].event_id}")
         finally:
             self._drop(in_flight)
-            self._round_done.set()
-            if saving is not None and not saving.done():  # failing or cancelled: do not leave it behind
-                await asyncio.gather(saving, return_exceptions=True)
 
     def _drop(self, in_flight: "collections.deque[_Window]") -> None:
         while in_flight:
             self.publisher.forget(in_flight.popleft().futures)
 
-    def _save_behind(
-        self, saving: "asyncio.Task[None] | None", position: CommitPosition, count: int
-    ) -> "asyncio.Task[None]":
+    def _save_behind(self, position: CommitPosition, count: int) -> None:
         """Have `position` saved: by the save under way when it gets to it (saves do not queue up: one
         statement saves the last position confirmed meanwhile), or by a new one."""
         earlier = 0 if self._to_save is None else self._to_save[1]
         self._to_save = (position, earlier + count)
-        if saving is not None and not saving.done():
-            return saving
-        if saving is not None:
-            saving.result()  # a save that failed fails the round (its events are published again)
-        return asyncio.create_task(self._save_pending())
+        if self._saving is None or self._saving.done():
+            self._saving = asyncio.create_task(self._save_pending())
+
+    async def _saved(self) -> None:
+        """Wait for the last confirmed position to be saved (now, not after the spacing). A save that
+        failed is logged and left for the next one: the events are in JetStream either way."""
+        self._settle.set()
+        if self._saving is not None:
+            await asyncio.gather(self._saving, return_exceptions=True)
+
+    def _unsaved(self, position: CommitPosition, count: int) -> None:
+        """A save failed: its position is saved by the next (or a later one confirmed meanwhile, with its count)."""
+        later = self._to_save
+        self._to_save = (position, count) if later is None else (later[0], later[1] + count)
 
     async def _save_pending(self) -> None:
         while self._to_save is not None:
             position, count = self._to_save
             self._to_save = None
-            await self._save_checkpoint(position, count)
-            if not self._round_done.is_set():  # more windows to come: let them gather
+            try:
+                await self._save_checkpoint(position, count)
+            except Exception as exc:
+                self._unsaved(position, count)
+                log.warning("relay.checkpoint_save_failed", error=repr(exc))
+                return
+            if not self._settle.is_set():  # more windows to come: let them gather
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._round_done.wait(), self.save_spacing)
+                    await asyncio.wait_for(self._settle.wait(), self.save_spacing)
 
     async def _send_window(self, batch: Sequence[tuple[CommitPosition, Envelope]], base: int) -> _Window:
         """Write the window's publishes, the first expecting the stream's last sequence to be `base`."""
@@ -466,12 +487,9 @@ class Relay:
         return len(sent.batch), True
 
     def _trace(self, env: Envelope, headers: dict[str, str]) -> None:
-        """Carry the correlation's trace (see `tracing`) to the consumers, through a publish span if traced.
-
-        While nothing receives spans (`GatedTracer.recording`), the root's context is injected as it is:
-        a non-recording span per event carried the same context and cost a fifth of the relay's CPU."""
+        """Carry the correlation's trace (see `tracing`) to the consumers, through a publish span if traced."""
         root = correlation_context(env.correlation_id)
-        if self.tracer is None or not getattr(self.tracer, "recording", True):
+        if self.tracer is None:
             inject_headers(headers, root)
             return
         attributes = {"messaging.destination.name": env.subject, "messaging.message.id": str(env.event_id)}
@@ -518,7 +536,6 @@ class Relay:
         return int(row["tx"]), int(row["position"])
 
     async def _save_checkpoint(self, position: CommitPosition, count: int) -> None:
-        self._saved = None  # until saved, and if the save fails
         await self.store.pool.execute(
             "UPDATE es.relay_checkpoint SET tx_id = $1::text::xid8, position = $2,"
             " published = published + $3, updated_at = clock_timestamp()",
@@ -526,7 +543,6 @@ class Relay:
             position[1],
             count,
         )
-        self._saved = position
 
     async def backlog(self) -> int:
         """Events committed but not yet confirmed by JetStream (for metrics and readiness)."""
