@@ -487,9 +487,12 @@ class Relay:
         return len(sent.batch), True
 
     def _trace(self, env: Envelope, headers: dict[str, str]) -> None:
-        """Carry the correlation's trace (see `tracing`) to the consumers, through a publish span if traced."""
+        """Carry the correlation's trace (see `tracing`) to the consumers, through a publish span if traced.
+
+        While nothing receives spans (`GatedTracer.recording`), the root's context is injected as it is:
+        a non-recording span per event carried the same context and cost a fifth of the relay's CPU."""
         root = correlation_context(env.correlation_id)
-        if self.tracer is None:
+        if self.tracer is None or not getattr(self.tracer, "recording", True):
             inject_headers(headers, root)
             return
         attributes = {"messaging.destination.name": env.subject, "messaging.message.id": str(env.event_id)}
