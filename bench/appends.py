@@ -14,6 +14,7 @@ import asyncpg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from bench.servers import kernel_pool
 from jingzhang.shared.envelope import StreamId
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.testing.sample import AGGREGATE, SERVICE, meta, noted
@@ -37,7 +38,7 @@ async def _closed_loop(clients: int, seconds: float, one: Callable[[int, int], A
 
 
 async def ours(url: str, seconds: float) -> float:
-    pool = await asyncpg.create_pool(url, min_size=CLIENTS, max_size=CLIENTS)
+    pool = await kernel_pool(url, CLIENTS)
     store = PostgresEventStore(pool, SERVICE)
 
     async def one(client: int, i: int) -> None:

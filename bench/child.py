@@ -33,6 +33,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from bench.servers import kernel_pool
 from jingzhang.shared import consumer as consumer_module
 from jingzhang.shared.applier import Outcome
 from jingzhang.shared.consumer import ProjectionConsumer, delivery
@@ -76,7 +77,7 @@ class Stamps:
 
 async def consume_ours(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: asyncio.Event) -> None:
     projection = tally(args["projection"])
-    pool = await asyncpg.create_pool(args["db"], min_size=1, max_size=2)
+    pool = await kernel_pool(args["db"], 2)
     async with pool.acquire() as conn:
         await install(conn, projection)
     partitions = int(args.get("partitions", PARTITIONS))
@@ -225,7 +226,7 @@ async def consume(mode: str, args: dict[str, Any]) -> None:
 
 
 async def replay_ours(args: dict[str, Any]) -> dict[str, Any]:
-    pool = await asyncpg.create_pool(args["db"], min_size=1, max_size=2)
+    pool = await kernel_pool(args["db"], 2)
     nc = await nats.connect(args["nats"])
     try:
         result = await rebuild(pool, nc, tally(args["projection"]))

@@ -36,7 +36,7 @@ from nats.js.errors import NotFoundError
 
 from bench.child import RAW_COPY, RAW_STREAM, RAW_SUBJECTS, install_uvloop
 from bench.flow import BENCH_PARTITIONS, reset_stream
-from bench.servers import Stack
+from bench.servers import Stack, kernel_pool
 from jingzhang.shared.envelope import Envelope, StreamId, event_subject
 from jingzhang.shared.logging import configure
 from jingzhang.shared.relay import Relay, Wakeup
@@ -360,7 +360,7 @@ async def ours_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float
     args = {"nats": stack.nats_url, "db": url, "projection": f"tally_e{n}", "out": str(out)}
     child = Child("consume-ours", {**args, "partitions": BENCH_PARTITIONS})
     await child.start()
-    pool = await asyncpg.create_pool(url, min_size=10, max_size=10)
+    pool = await kernel_pool(url, 10)
     store = PostgresEventStore(pool, SERVICE)
     stop = asyncio.Event()
     stages: dict[str, dict[str, float]] = {}

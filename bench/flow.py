@@ -14,10 +14,10 @@ import contextlib
 import os
 import time
 
-import asyncpg
 from nats.aio.client import Client as NATS
 from nats.js.errors import NotFoundError
 
+from bench.servers import kernel_pool
 from jingzhang.shared.consumer import ProjectionConsumer
 from jingzhang.shared.envelope import StreamId
 from jingzhang.shared.partitions import PARTITIONS
@@ -85,7 +85,7 @@ async def copied(nc: NATS, events: int, limit: float) -> None:
 async def apply_all(url: str, nc: NATS, name: str, events: int, limit: float) -> float:
     """Apply a full stream through `ProjectionConsumer`/`Applier` with the tally projection; events/s."""
     projection = tally(name)
-    pool = await asyncpg.create_pool(url, min_size=2, max_size=4)
+    pool = await kernel_pool(url, 4)
     async with pool.acquire() as conn:
         await install(conn, projection)
     consumer = ProjectionConsumer("bench", projection, pool, nc, SERVICE, partitions=BENCH_PARTITIONS)

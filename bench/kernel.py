@@ -15,12 +15,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
-
 from bench import e2e, flow, naive, reads, replaying, web
 from bench.child import install_uvloop
 from bench.search import Search
-from bench.servers import Stack
+from bench.servers import Stack, kernel_pool
 from jingzhang.shared.logging import configure
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.testing.sample import SERVICE
@@ -79,7 +77,7 @@ async def bench_flow(stack: Stack, nc: Any, plan: Plan) -> dict[str, list[float]
     rates: dict[str, list[float]] = {"relay": [], "apply": []}
     for r in range(plan.flow_rounds):
         url = await stack.fresh_database("flow")
-        pool = await asyncpg.create_pool(url, min_size=8, max_size=8)
+        pool = await kernel_pool(url, 8)
         store = PostgresEventStore(pool, SERVICE)
         await flow.fill_store(store, plan.flow_events)
         await flow.reset_stream(nc)

@@ -7,12 +7,11 @@ import sys
 import time
 from typing import Any
 
-import asyncpg
 from nats.aio.client import Client as NATS
 
 from bench.e2e import REPO
 from bench.flow import fill_store, reset_stream
-from bench.servers import Stack
+from bench.servers import Stack, kernel_pool
 from jingzhang.shared.relay import Relay
 from jingzhang.shared.store.postgres import PostgresEventStore
 from jingzhang.shared.testing.sample import SERVICE
@@ -24,7 +23,7 @@ async def fill_stream(stack: Stack, nc: NATS, events: int, limit: float) -> floa
     """Put `events` events into the service stream the way production does: append, then relay."""
     url = await stack.fresh_database("replaysrc")
     await reset_stream(nc)
-    pool = await asyncpg.create_pool(url, min_size=8, max_size=8)
+    pool = await kernel_pool(url, 8)
     store = PostgresEventStore(pool, SERVICE)
     started = time.perf_counter()
     try:

@@ -14,6 +14,7 @@ import asyncpg
 import nats
 from nats.aio.client import Client as NATS
 
+from jingzhang.shared import pools, sessions
 from jingzhang.shared.local.nats import NatsServer
 from jingzhang.shared.local.postgres import EmbeddedPostgres, ensure_database, with_database
 from jingzhang.shared.store.postgres import install_schema
@@ -67,3 +68,10 @@ class Stack:
 
     async def connect_nats(self) -> NATS:
         return await nats.connect(self.nats_url, max_reconnect_attempts=3, pending_size=64 * 1024 * 1024)
+
+
+async def kernel_pool(url: str, size: int) -> asyncpg.Pool:
+    """Ours' connections as a service's runtime opens them (`runtime.create_pool`): the kernel's pool,
+    which resets on release only a connection that took session state (`sessions`). The contenders keep
+    asyncpg's default pool, which resets every connection it takes back (one more round trip)."""
+    return await pools.create(url, min_size=size, max_size=size, reset=sessions.reset)
