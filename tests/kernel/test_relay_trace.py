@@ -56,7 +56,7 @@ def envelope(correlation: uuid.UUID) -> Envelope:
 
 
 def relay(tracer: Any) -> Relay:
-    return Relay(Unused(), Unused(), tracer=tracer, watch_copy=False)  # type: ignore[arg-type]
+    return Relay(Unused(), Unused(), tracer=tracer, partitions=1)  # type: ignore[arg-type]
 
 
 def test_without_a_receiver_the_trace_travels_with_no_span_made() -> None:

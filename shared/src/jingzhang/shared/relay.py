@@ -67,6 +67,7 @@ from opentelemetry.trace import SpanKind, Tracer
 from jingzhang.shared import sessions
 from jingzhang.shared.copy_watch import CopyWatch
 from jingzhang.shared.envelope import CLOUDEVENTS_CONTENT_TYPE, Envelope, encode
+from jingzhang.shared.partitions import PARTITIONS, direct
 from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
 from jingzhang.shared.streams import stream_name
 from jingzhang.shared.tracing import correlation_context, inject_headers
@@ -149,7 +150,7 @@ class Relay:
         ahead: int = AHEAD,
         atomic: bool = True,
         batch_from: int = BATCH_FROM,
-        watch_copy: bool = True,
+        partitions: int = PARTITIONS,
     ) -> None:
         self.store = store
         self.atomic = atomic
@@ -197,9 +198,9 @@ class Relay:
         """While leading, the connection that holds the relay lock: the rounds read on it, one statement
         at a time, instead of taking a connection from the pool the service's commands append through."""
         self.tracer = tracer
-        self.copy_watch = CopyWatch(nc, store.service) if watch_copy else None
-        """Run while leading: the partitioned copy must follow the stream after a leader loss (see `copy_watch`);
-        None in a deployment of one partition, which has no copy."""
+        self.copy_watch = None if direct(partitions) else CopyWatch(nc, store.service, partitions=partitions)
+        """Run while leading: the partitioned copy of the deployment's count (`partitions`) must follow the
+        stream after a leader loss (see `copy_watch`); None in a deployment of one partition, which has no copy."""
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set; only the holder of the relay lock publishes."""

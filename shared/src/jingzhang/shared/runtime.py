@@ -29,7 +29,6 @@ from nats.js.errors import NotFoundError
 
 from jingzhang.shared import pools, sessions
 from jingzhang.shared.consumer import ProjectionConsumer, consumer_groups, ensure_consumer
-from jingzhang.shared.copy_watch import CopyWatch
 from jingzhang.shared.envelope import Envelope, Metadata, NewEvent, StreamId
 from jingzhang.shared.migrations import prepare as prepare_projections
 from jingzhang.shared.partitions import direct
@@ -247,10 +246,8 @@ class Runtime:
                 self.nc,
                 window=self.settings.relay_window,
                 tracer=self.tracer,
-                watch_copy=False,
+                partitions=self.settings.partitions,
             )
-            if not direct(self.settings.partitions):  # the copy of this deployment's count (see `copy_watch`)
-                self.relay.copy_watch = CopyWatch(self.nc, self.service, partitions=self.settings.partitions)
             self._spawn(self.relay.run(self._stop), "relay")
         self.wakeup = Wakeup(self.pool, self.relay)
         self.store.on_appended = self.wakeup  # appends tell the relay (no trigger on every commit)
