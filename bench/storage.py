@@ -65,13 +65,17 @@ def event(i: int) -> tuple[str, bytes, dict[str, str]]:
     return env.subject, encode(env), headers
 
 
+COPY_PARTITIONS = 8
+"""The partitioned layout whose copy this figure measures (the default layout, one partition, has none)."""
+
+
 async def one_round(events: int, with_copy: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="jz-bench-storage-") as root:
         server = NatsServer(Path(root)).start()
         try:
             nc = await nats.connect(server.url)
             js = nc.jetstream()
-            spec = StreamSpec(SERVICE)
+            spec = StreamSpec(SERVICE, partitions=COPY_PARTITIONS)
             await js.add_stream(spec.config())
             if with_copy:
                 await js.add_stream(spec.partitioned_config())
@@ -84,7 +88,7 @@ async def one_round(events: int, with_copy: bool) -> dict[str, Any]:
             if with_copy:
                 caught_up = await _copy_caught_up(js, events)
             info = await js.stream_info(stream_name(SERVICE))
-            copy = await js.stream_info(partitioned_stream_name(SERVICE)) if with_copy else None
+            copy = await js.stream_info(partitioned_stream_name(SERVICE, COPY_PARTITIONS)) if with_copy else None
             await nc.close()
         finally:
             server.stop()
@@ -100,7 +104,7 @@ async def one_round(events: int, with_copy: bool) -> dict[str, Any]:
 async def _copy_caught_up(js: JetStreamContext, events: int, limit: float = 120.0) -> float:
     started = time.perf_counter()
     while time.perf_counter() - started < limit:
-        if (await js.stream_info(partitioned_stream_name(SERVICE))).state.messages >= events:
+        if (await js.stream_info(partitioned_stream_name(SERVICE, COPY_PARTITIONS))).state.messages >= events:
             return time.perf_counter() - started
         await asyncio.sleep(0.01)
     raise RuntimeError(f"the copy did not catch up within {limit:.0f} s")
