@@ -10,7 +10,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
-import asyncpg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
@@ -57,7 +56,7 @@ RAW_TABLE = (
 
 
 async def raw(url: str, seconds: float) -> float:
-    pool = await asyncpg.create_pool(url, min_size=CLIENTS, max_size=CLIENTS)
+    pool = await kernel_pool(url, CLIENTS)  # the same pool as ours: the ratio is the store's own cost
     await pool.execute(RAW_TABLE)
 
     async def one(client: int, i: int) -> None:

@@ -173,7 +173,7 @@ async def consume_naive(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: as
     """Fetch, upsert the batch in one transaction (one statement per table), ack: no ordering, no parking."""
     from bench.naive import NAIVE_STREAM  # the parent's module; imported here so the other modes need no asyncpg pool
 
-    pool = await asyncpg.create_pool(args["db"], min_size=1, max_size=2)
+    pool = await kernel_pool(args["db"], 2)  # as ours' consumer's (see `kernel_pool`)
     await pool.execute(NAIVE_TABLES)
     js = nc.jetstream()
     config = ConsumerConfig(

@@ -22,7 +22,7 @@ from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from bench.e2e import Child, Round, paced
-from bench.servers import Stack
+from bench.servers import Stack, kernel_pool
 
 NAIVE_STREAM = "BENCH_NAIVE"
 NAIVE_SUBJECTS = "bench.naive.>"
@@ -109,7 +109,7 @@ async def naive_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: floa
     out = Path(tempfile.mkdtemp(dir=stack.root)) / "stamps.json"
     child = Child("consume-naive", {"nats": stack.nats_url, "db": url, "durable": f"naive{n}", "out": str(out)})
     await child.start()
-    pool = await asyncpg.create_pool(url, min_size=POOL, max_size=POOL)
+    pool = await kernel_pool(url, POOL)  # as ours' (see `kernel_pool`)
     stop = asyncio.Event()
     relays = [asyncio.create_task(relay(pool, nc.jetstream(), stop)) for _ in range(RELAYS)]
     try:
