@@ -10,11 +10,12 @@ import asyncpg
 import pytest
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
+from nats.js.api import PubAck
 
 from jingzhang.shared.envelope import Envelope, StreamId
 from jingzhang.shared.errors import ConcurrencyError
 from jingzhang.shared.local.nats import NatsServer
-from jingzhang.shared.relay import Relay
+from jingzhang.shared.relay import Relay, Wakeup
 from jingzhang.shared.runtime import connect_nats
 from jingzhang.shared.store.postgres import CommitPosition, PostgresEventStore
 from jingzhang.shared.streams import stream_name
@@ -230,6 +231,68 @@ async def test_a_running_relays_rounds_do_not_wait_for_its_checkpoint_save(store
     )
     saved = await store.pool.fetchrow("SELECT tx_id::text::bigint AS tx, position, published FROM es.relay_checkpoint")
     assert (saved["tx"], saved["position"], saved["published"]) == (last["tx"], last["position"], 15)
+    assert_exactly_once_in_order(await read_stream_messages(nc, SERVICE), await all_event_ids(store.pool))
+
+
+class _HeldAcks(_Recording):
+    """The relay with JetStream's answers to its publishes held back until `release` is set (the
+    server stores each message at once; only the relay's learning of it waits)."""
+
+    def __init__(self, store: PostgresEventStore, nc: NATS) -> None:
+        super().__init__(store, nc, window=8)
+        self.release = asyncio.Event()
+        self._passing: list[asyncio.Task[None]] = []
+        publish = self.publisher.publish
+
+        async def held(subject: str, body: bytes, headers: dict[str, str]) -> "asyncio.Future[PubAck]":
+            answer = await publish(subject, body, headers)
+            told: asyncio.Future[PubAck] = asyncio.get_running_loop().create_future()
+
+            async def pass_on() -> None:
+                await self.release.wait()
+                try:
+                    told.set_result(await answer)
+                except Exception as exc:
+                    told.set_exception(exc)
+
+            self._passing.append(asyncio.create_task(pass_on()))
+            return told
+
+        self.publisher.publish = held  # type: ignore[method-assign]
+
+
+async def test_what_is_appended_while_a_window_is_stored_goes_out_before_its_confirmation(
+    store: PostgresEventStore, nc: NATS
+) -> None:
+    relay = _HeldAcks(store, nc)
+    store.on_appended = Wakeup(store.pool, relay)  # as the runtime wires it: appends wake the relay
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        await store.append(StreamId(AGGREGATE, "first"), 0, [noted(1)], meta())
+
+        async def first_sent() -> bool:
+            return len(await read_stream_messages(nc, SERVICE)) == 1
+
+        await eventually(first_sent, timeout=30)
+        await store.append(StreamId(AGGREGATE, "second"), 0, [noted(2)], meta())
+
+        async def second_sent_while_the_first_is_unconfirmed() -> bool:
+            return len(await read_stream_messages(nc, SERVICE)) == 2
+
+        await eventually(second_sent_while_the_first_is_unconfirmed, timeout=15)
+        assert relay.published == 0
+        relay.release.set()
+
+        async def both_confirmed() -> bool:
+            return relay.published == 2
+
+        await eventually(both_confirmed, timeout=30)
+    finally:
+        relay.release.set()
+        stop.set()
+        await running
+    assert [step for step in relay.steps if step[0] != "save"][:3] == [("send", 1), ("send", 1), ("confirm", 1)]
     assert_exactly_once_in_order(await read_stream_messages(nc, SERVICE), await all_event_ids(store.pool))
 
 

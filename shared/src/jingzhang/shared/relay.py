@@ -321,6 +321,7 @@ class Relay:
             position = checkpoint if checkpoint is not None else await self._checkpoint()
             read_to = position
             while True:
+                self._wake.clear()  # an append from now on is looked for again (`_woken_first`)
                 batch = await self.store.read_committed(read_to, self.window, self._own)
                 if batch:
                     base = in_flight[-1].next_seq if in_flight else await self._stream_last_seq()
@@ -328,6 +329,8 @@ class Relay:
                     read_to = batch[-1][0]
                     if len(in_flight) < self.ahead:
                         continue  # read the next while JetStream stores this one
+                elif in_flight and len(in_flight) < self.ahead and await self._woken_first(in_flight[0]):
+                    continue  # appended while that window is stored: read and send it now
                 if not in_flight:
                     self.position = position
                     if settle:
@@ -354,6 +357,20 @@ class Relay:
                         raise WindowBroken(f"could not publish {sent.batch[0][1].event_id}")
         finally:
             self._drop(in_flight)
+
+    async def _woken_first(self, sent: "_Window") -> bool:
+        """Wait until JetStream has answered every publish of `sent` or an append wakes the relay,
+        whichever comes first; True when the append did (its events can go out while `sent` is still
+        being stored, rather than one confirmation later)."""
+        last = sent.futures[-1]
+        if last.done():
+            return False
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait((woken, last), timeout=self.ack_timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+        return self._wake.is_set() and not last.done()
 
     def _drop(self, in_flight: "collections.deque[_Window]") -> None:
         while in_flight:
