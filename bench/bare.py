@@ -4,9 +4,9 @@
 
 `POST /leaflets` takes the same body as the patrols service's route, validates it with a pydantic
 model of the same shape, and inserts it as one row (autocommit, so one durable commit per request) on
-a 10-connection pool (the services' default `DB_POOL_MAX`). Served by uvicorn with the services' own
-options, `jingzhang.shared.serve.SERVER_OPTIONS` (uvloop, httptools, no access log), and the same
-garbage-collector tuning (`tune_gc`), so the two differ only in what a request does.
+a 10-connection pool (the services' default `DB_POOL_MAX`, with their pool settings). Served by uvicorn
+with the services' own options, `jingzhang.shared.serve.SERVER_OPTIONS` (uvloop, httptools, no access
+log), and the same garbage-collector tuning (`tune_gc`), so the two differ only in what a request does.
 """
 
 import os
@@ -19,6 +19,8 @@ import asyncpg
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
+from jingzhang.shared import pools as kernel_pools
+from jingzhang.shared import sessions
 from jingzhang.shared.serve import SERVER_OPTIONS, tune_gc
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -41,7 +43,9 @@ def create_app(url: str) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await asyncpg.create_pool(url, min_size=2, max_size=10)
+        # the services' pool settings (`runtime.create_pool`): a connection is reset on release only when
+        # it took session state, where asyncpg's default spends a round trip on every request
+        pool = await kernel_pools.create(url, min_size=2, max_size=10, reset=sessions.reset)
         await pool.execute(TABLE)
         pools.append(pool)
         yield
