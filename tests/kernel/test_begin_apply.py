@@ -1,20 +1,15 @@
-"""The applier's first round trip (`jz_meta.begin_apply_v2`): the projection's lock, its search path,
-the streams' states and the tracking of runs that apply whole, in one call. What the lock's previous
-holder committed is seen (the states are read after the lock, with a fresh snapshot), so an event
-applied meanwhile elsewhere is a duplicate here; projections installed at once on a fresh database
-create the function once, without a race; a batch that applies cleanly saves no tracking of its own,
-one that does not saves it as before, and tracking saved ahead never outlives a batch that failed."""
+"""The applier's first round trip (`jz_meta.begin_apply_v1`): the projection's lock, its search path and
+the streams' states in one call. What the lock's previous holder committed is seen (the states are read
+after the lock, with a fresh snapshot), so an event applied meanwhile elsewhere is a duplicate here;
+and projections installed at once on a fresh database create the function once, without a race."""
 
 import asyncio
-from typing import Any
 
 import asyncpg
 
-from jingzhang.shared.applier import Applier, Delivery, Outcome
+from jingzhang.shared.applier import Applier, Outcome
 from jingzhang.shared.projection import Projection, install
 from jingzhang.shared.testing.sample import delivered, tally
-
-TRACKING_WRITE = "INSERT INTO _tracking"
 
 
 async def test_a_batch_waiting_for_the_lock_sees_what_its_holder_committed(pool: asyncpg.Pool) -> None:
@@ -53,56 +48,4 @@ async def test_projections_installed_at_once_on_a_fresh_database_all_apply(pool:
     async with pool.acquire() as conn:
         for i, p in enumerate(projections):
             assert await Applier(p, None).apply_batch(conn, [delivered(f"f{i}", 1, i)]) == [Outcome.APPLIED]
-    assert await pool.fetchval("SELECT count(*) FROM pg_proc WHERE proname = 'begin_apply_v2'") == 1
-
-
-async def _applied_with_queries(
-    pool: asyncpg.Pool, applier: Applier, batch: list[Delivery]
-) -> tuple[list[Outcome], list[str]]:
-    queries: list[str] = []
-
-    def logged(record: Any) -> None:
-        queries.append(record.query)
-
-    async with pool.acquire() as conn:
-        conn.add_query_logger(logged)
-        try:
-            outcomes = await applier.apply_batch(conn, batch)
-        finally:
-            conn.remove_query_logger(logged)
-    return outcomes, queries
-
-
-async def test_a_clean_batch_saves_its_tracking_in_the_first_round_trip(pool: asyncpg.Pool) -> None:
-    projection = tally("aheadclean")
-    async with pool.acquire() as conn:
-        await install(conn, projection)
-    applier = Applier(projection, None)
-    batch = [delivered("a", 1, 1), delivered("b", 1, 2), delivered("a", 2, 3), delivered("b", 2, 4)]
-    outcomes, queries = await _applied_with_queries(pool, applier, batch)
-    assert outcomes == [Outcome.APPLIED] * 4
-    assert not [q for q in queries if TRACKING_WRITE in q]  # saved by begin_apply, no statement of its own
-    rows = await pool.fetch('SELECT stream_key, version FROM "proj_aheadclean"._tracking ORDER BY stream_key')
-    assert [(r["stream_key"].rsplit("/", 1)[1], r["version"]) for r in rows] == [("a", 2), ("b", 2)]
-    # a redelivery with one new event: the run does not follow the applied version, saved the old way
-    outcomes, queries = await _applied_with_queries(pool, applier, [delivered("a", 2, 3), delivered("a", 3, 5)])
-    assert outcomes == [Outcome.DUPLICATE, Outcome.APPLIED]
-    assert [q for q in queries if TRACKING_WRITE in q]
-    assert await pool.fetchval("SELECT version FROM \"proj_aheadclean\"._tracking WHERE stream_key LIKE '%/a'") == 3
-    assert await pool.fetchval("SELECT events FROM \"proj_aheadclean\".tally WHERE aggregate_id = 'a'") == 3
-
-
-async def test_tracking_saved_ahead_goes_with_a_batch_that_fails(pool: asyncpg.Pool) -> None:
-    projection = tally("aheadfail")
-    async with pool.acquire() as conn:
-        await install(conn, projection)
-    await pool.execute("INSERT INTO \"proj_aheadfail\".poison VALUES ('bad')")
-    applier = Applier(projection, None, max_failures=1)
-    batch = [delivered("p", 1, 1), delivered("p", 2, 2, "bad"), delivered("q", 1, 3)]
-    async with pool.acquire() as conn:
-        outcomes = await applier.apply_batch(conn, batch)
-    # the fast pass failed on the poison and rolled back (with what it saved ahead); the careful pass
-    # applied event by event: p's first, then p parked at its second, q applied
-    assert outcomes == [Outcome.APPLIED, Outcome.PARKED, Outcome.APPLIED]
-    rows = await pool.fetch('SELECT stream_key, version FROM "proj_aheadfail"._tracking ORDER BY stream_key')
-    assert [(r["stream_key"].rsplit("/", 1)[1], r["version"]) for r in rows] == [("p", 1), ("q", 1)]
+    assert await pool.fetchval("SELECT count(*) FROM pg_proc WHERE proname = 'begin_apply_v1'") == 1

@@ -137,12 +137,10 @@ class Applier:
             )
 
     async def _run(self, conn: asyncpg.Connection, items: list[_Item], *, careful: bool) -> list[Outcome]:
-        # one round trip for the lock, the search path, the streams' state and (on the fast pass) the
-        # tracking of each run of a stream's events that applies whole: a batch is often one event
+        # one round trip for the lock, the search path and the streams' state: a batch is often one event
         events = [i for i in items if i.rejected is None]
         keys = sorted({i.key for i in events})
-        runs = [] if careful else _runs(events)
-        tracked, parked, saved = await _begin(conn, self.projection.lock_key, self.target_schema, keys, runs)
+        tracked, parked = await _begin(conn, self.projection.lock_key, self.target_schema, keys)
         failures = await _failures(conn, [i.env.event_id for i in events if i.env]) if careful else {}
         blocked: set[str] = set()
         outcomes: list[Outcome] = []
@@ -162,9 +160,7 @@ class Applier:
                 await self.projection.apply_many(Tx(conn, self.store, replaying=self.replaying), gathered)
             except Exception as exc:
                 raise ApplyFailed from exc
-        await _save_tracking(conn, {k: e for k, e in moved.items() if saved.pop(k, None) != e.version})
-        if saved:  # saved ahead for a run that did not apply whole: cannot happen, but never commit it
-            raise ApplyFailed(f"tracking saved ahead for streams that did not apply: {sorted(saved)}")
+        await _save_tracking(conn, moved)
         return outcomes
 
     async def _one(
@@ -357,49 +353,15 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-_Run = tuple[str, int, int, object]
-"""A stream's events in a batch that follow one another: (stream key, version before the first, last
-version, the last's event id)."""
-
-
-def _runs(events: list[_Item]) -> list[_Run]:
-    """Per stream, the batch's events when they can only apply whole: consecutive versions, each
-    decoded and within the size limit. Whether they do depends on the stream's applied version and park
-    (read in the same round trip, `_begin`); others go the applier's way alone."""
-    by_key: dict[str, list[_Item]] = {}
-    for item in events:
-        by_key.setdefault(item.key, []).append(item)
-    runs: list[_Run] = []
-    for key, run in by_key.items():
-        envs = [i.env for i in run if i.env is not None and i.error is None]
-        if len(envs) != len(run):
-            continue
-        first = envs[0].version
-        if [e.version for e in envs] != list(range(first, first + len(envs))):
-            continue
-        runs.append((key, envs[0].version - 1, envs[-1].version, envs[-1].event_id))
-    return runs
-
-
 async def _begin(
-    conn: asyncpg.Connection, lock_key: int, schema: str, keys: list[str], runs: list[_Run]
-) -> tuple[dict[str, int], set[str], dict[str, int]]:
+    conn: asyncpg.Connection, lock_key: int, schema: str, keys: list[str]
+) -> tuple[dict[str, int], set[str]]:
     """The projection's lock and search path for this transaction, then each stream's applied version
-    and whether it is parked, and the tracking saved ahead for `runs` where each applies whole
-    (`projection.BEGIN_APPLY_SQL`, which `install` creates)."""
-    rows = await conn.fetch(
-        f"SELECT * FROM {BEGIN_APPLY}($1, $2, $3, $4, $5, $6, $7)",
-        lock_key,
-        schema,
-        keys,
-        [r[0] for r in runs],
-        [r[1] for r in runs],
-        [r[2] for r in runs],
-        [r[3] for r in runs],
-    )
-    tracked = {r["stream_key"]: r["version"] for r in rows if not r["parked"] and not r["saved"]}
-    parked = {r["stream_key"] for r in rows if r["parked"]}
-    return tracked, parked, {r["stream_key"]: r["version"] for r in rows if r["saved"]}
+    and whether it is parked (`projection.BEGIN_APPLY_SQL`, which `install` creates)."""
+    rows = await conn.fetch(f"SELECT * FROM {BEGIN_APPLY}($1, $2, $3)", lock_key, schema, keys)
+    return {r["stream_key"]: r["version"] for r in rows if not r["parked"]}, {
+        r["stream_key"] for r in rows if r["parked"]
+    }
 
 
 async def _failures(conn: asyncpg.Connection, ids: list[object]) -> dict[object, int]:

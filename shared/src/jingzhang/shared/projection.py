@@ -154,16 +154,14 @@ def stream_key(env: Envelope) -> str:
     return f"{env.service}/{env.stream.aggregate_type}/{env.stream.aggregate_id}"
 
 
-BEGIN_APPLY = "jz_meta.begin_apply_v2"
+BEGIN_APPLY = "jz_meta.begin_apply_v1"
 """Called first in every transaction that applies events: see `BEGIN_APPLY_SQL`. Versioned by name: a
 kernel that needs another body creates `…_v2` beside it, so replicas of two releases can run at once."""
 
 BEGIN_APPLY_SQL = """
 CREATE SCHEMA IF NOT EXISTS jz_meta;
-CREATE OR REPLACE FUNCTION jz_meta.begin_apply_v2(
-    lock_key bigint, target text, keys text[], run_keys text[], run_after integer[], run_to integer[], run_ids uuid[]
-)
-RETURNS TABLE (stream_key text, version integer, parked boolean, saved boolean)
+CREATE OR REPLACE FUNCTION jz_meta.begin_apply_v1(lock_key bigint, target text, keys text[])
+RETURNS TABLE (stream_key text, version integer, parked boolean)
 LANGUAGE plpgsql VOLATILE AS $fn$
 BEGIN
     PERFORM pg_advisory_xact_lock(lock_key);
@@ -171,32 +169,15 @@ BEGIN
     -- a query of its own, after the lock: a volatile function's query takes a fresh snapshot, so it sees
     -- what the lock's previous holder committed (one statement that locked and read would not)
     RETURN QUERY EXECUTE format(
-        'WITH state AS ('
-        '  SELECT t.stream_key, t.version, false AS parked FROM %1$I._tracking t WHERE t.stream_key = ANY($1)'
-        '  UNION ALL SELECT p.stream_key, 0, true FROM %1$I._parked_streams p WHERE p.stream_key = ANY($1)'
-        '), runs AS (SELECT * FROM unnest($2, $3, $4, $5) AS r(stream_key, after, upto, event_id)'
-        '), saved AS ('
-        '  INSERT INTO %1$I._tracking AS t (stream_key, version, event_id)'
-        '  SELECT r.stream_key, r.upto, r.event_id FROM runs r'
-        '  WHERE NOT EXISTS (SELECT 1 FROM state s WHERE s.stream_key = r.stream_key AND s.parked)'
-        '    AND r.after = coalesce('
-        '      (SELECT s.version FROM state s WHERE s.stream_key = r.stream_key AND NOT s.parked), 0)'
-        '  ON CONFLICT (stream_key) DO UPDATE'
-        '    SET version = EXCLUDED.version, event_id = EXCLUDED.event_id, applied_at = clock_timestamp()'
-        '  RETURNING t.stream_key, t.version'
-        ')'
-        ' SELECT s.stream_key, s.version, s.parked, false FROM state s'
-        ' UNION ALL SELECT v.stream_key, v.version, false, true FROM saved v',
+        'SELECT t.stream_key, t.version, false FROM %1$I._tracking t WHERE t.stream_key = ANY($1)'
+        ' UNION ALL SELECT p.stream_key, 0, true FROM %1$I._parked_streams p WHERE p.stream_key = ANY($1)',
         target
-    ) USING keys, run_keys, run_after, run_to, run_ids;
+    ) USING keys;
 END
 $fn$;
 """
-"""One round trip where there were three: the projection's lock, its schema as the transaction's search
-path, each stream's applied version and whether it is parked; and the tracking of each run the caller
-expects to apply whole (a stream's events of the batch following one another from `after + 1` to `to`),
-saved where the stream is at `after` and not parked (rows with `saved` name what was saved). The caller
-applies exactly those runs or rolls the transaction back (`applier._run`). Version 1 took only `keys`."""
+"""One round trip where there were two: the projection's advisory lock, its schema as the transaction's
+search path, then each stream's applied version and whether it is parked."""
 
 _FUNCTIONS_LOCK = 0x6A7A_6D65_7461_0001
 """Taken while the kernel's functions are created, so concurrent installs do not race to replace them."""
@@ -205,7 +186,7 @@ _FUNCTIONS_LOCK = 0x6A7A_6D65_7461_0001
 async def install_functions(conn: asyncpg.Connection) -> None:
     """Create the kernel's functions in `jz_meta` if missing (in the caller's transaction)."""
     present = "SELECT to_regnamespace('jz_meta') IS NOT NULL AND to_regprocedure($1) IS NOT NULL"
-    signature = f"{BEGIN_APPLY}(bigint,text,text[],text[],integer[],integer[],uuid[])"
+    signature = f"{BEGIN_APPLY}(bigint,text,text[])"
     if await conn.fetchval(present, signature):
         return
     await conn.execute("SELECT pg_advisory_xact_lock($1)", _FUNCTIONS_LOCK)
