@@ -116,14 +116,14 @@ async def consume_ours(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: asy
         return await handle(msgs)
 
     pulling = [0.0]
-    pull = consumer_module._pull
+    fetch = consumer_module._fetch_unless_stopped
 
-    def pulled(sub: Any, batch: int, wait: float) -> "asyncio.Future[list[Msg]]":
+    async def fetching(sub: Any, batch: int, wait: float, stopped: "asyncio.Future[Any]") -> list[Msg] | None:
         pulling[0] = time.monotonic()
-        return pull(sub, batch, wait)
+        return await fetch(sub, batch, wait, stopped)
 
     consumer.handle = seen  # type: ignore[method-assign]
-    consumer_module._pull = pulled  # this process runs this one consumer only
+    consumer_module._fetch_unless_stopped = fetching  # this process runs this one consumer only
     task = asyncio.create_task(consumer.run(stop))
     while not consumer.running:  # noqa: ASYNC110 - polls the kernel's flag, which has no event
         await asyncio.sleep(0.01)

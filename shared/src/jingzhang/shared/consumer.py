@@ -147,30 +147,19 @@ def _filters(config: ConsumerConfig) -> list[str]:
     return sorted(config.filter_subjects or ([config.filter_subject] if config.filter_subject else []))
 
 
-def _pull(sub: JetStreamContext.PullSubscription, batch: int, wait: float) -> "asyncio.Future[list[Msg]]":
-    return asyncio.ensure_future(sub.fetch(batch, timeout=wait))
-
-
-async def _fetch_unless_stopped(fetch: "asyncio.Future[list[Msg]]", stopped: "asyncio.Future[Any]") -> list[Msg] | None:
-    """The messages of one pull, or None when `stopped` completes first (the pull is abandoned)."""
+async def _fetch_unless_stopped(
+    sub: JetStreamContext.PullSubscription, batch: int, wait: float, stopped: "asyncio.Future[Any]"
+) -> list[Msg] | None:
+    """One pull, abandoned when `stopped` completes first (None). Messages a cancelled pull had
+    received are not acked: JetStream delivers them again after the ack wait."""
+    fetch = asyncio.ensure_future(sub.fetch(batch, timeout=wait))
     await asyncio.wait((fetch, stopped), return_when=asyncio.FIRST_COMPLETED)
     if fetch.done():
         return fetch.result()
-    await _abandon(fetch)
-    return None
-
-
-async def _abandon(fetch: "asyncio.Future[list[Msg]]") -> None:
-    """Cancel a pull nobody will apply; what it had already received is given back (nak), so the next
-    owner gets it now rather than after the ack wait (what reached the subscription after it, the
-    caller's `_give_back` naks)."""
-    if not fetch.done():
-        fetch.cancel()
+    fetch.cancel()
     with contextlib.suppress(asyncio.CancelledError, TimeoutError, nats.errors.TimeoutError):
-        msgs = await fetch
-        for msg in msgs:
-            with contextlib.suppress(Exception):
-                await msg.nak()
+        await fetch
+    return None
 
 
 def delivery(msg: Msg) -> Delivery:
@@ -276,17 +265,12 @@ class ProjectionConsumer:
         self.running = False
 
     async def _loop(self, js: JetStreamContext, sub: JetStreamContext.PullSubscription, stop: asyncio.Event) -> None:
-        """Pull, apply, settle, in order. The next pull is asked for as soon as a batch is in hand, so
-        what arrives while the batch applies is waiting here when it is done (one round trip to the
-        server less per batch); it is applied only after the batch before it is settled."""
         idle_since = time.monotonic()
         stopped = asyncio.ensure_future(stop.wait())
-        ahead: asyncio.Future[list[Msg]] | None = None
         try:
             while not stop.is_set():
-                fetch, ahead = ahead or _pull(sub, self.batch, self.fetch_timeout), None
                 try:
-                    msgs = await _fetch_unless_stopped(fetch, stopped)
+                    msgs = await _fetch_unless_stopped(sub, self.batch, self.fetch_timeout, stopped)
                 except (TimeoutError, nats.errors.TimeoutError):  # both occur; see KNOWN-TRAPS.md
                     if time.monotonic() - idle_since > IDLE_CHECK:  # a rebuilt copy took the durable with it
                         await js.consumer_info(self.stream, self.durable)
@@ -295,12 +279,9 @@ class ProjectionConsumer:
                 if msgs is None:
                     return
                 idle_since = time.monotonic()
-                ahead = _pull(sub, self.batch, self.fetch_timeout)
                 await self.handle(msgs)
         finally:
             stopped.cancel()
-            if ahead is not None:
-                await _abandon(ahead)
 
     async def handle(self, msgs: Sequence[Msg]) -> list[Outcome]:
         """Every projection applies its part of the batch, in order; each message is then settled by
