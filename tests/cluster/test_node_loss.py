@@ -89,8 +89,9 @@ async def test_killing_the_stream_leader_under_load_loses_no_acknowledged_event(
     projection = tally()
     async with pool.acquire() as conn:
         await install(conn, projection)
-    relay = Relay(store, relay_nc, window=64, poll_interval=0.05, ack_timeout=1.0, partitions=1)
-    relay.copy_watch = watch = CopyWatch(relay_nc, SERVICE, partitions=EIGHT)  # as `Runtime` sets it up
+    relay = Relay(store, relay_nc, window=64, poll_interval=0.05, ack_timeout=1.0, partitions=EIGHT)
+    watch = relay.copy_watch  # the copy of the deployment's count, as `Runtime` builds it
+    assert isinstance(watch, CopyWatch)
     consumer = ProjectionConsumer(
         "kernel", projection, pool, consumer_nc, SERVICE, store=store, batch=64, partitions=EIGHT
     )
