@@ -1,5 +1,6 @@
 """A three-node JetStream cluster per test, on loopback ports, stopped by the PIDs we started."""
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from jingzhang.shared.runtime import connect_nats
 
 @pytest.fixture
 async def cluster(state_root: Path, request: pytest.FixtureRequest) -> AsyncIterator[NatsCluster]:
-    started = NatsCluster(state_root / f"cluster-{request.node.name[:40]}")
+    started = NatsCluster(state_root / f"cluster-{request.node.name[:40]}-{uuid.uuid4().hex[:6]}")  # params apart
     try:
         started.start()
         await started.wait_jetstream(within=30)
