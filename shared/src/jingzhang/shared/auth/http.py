@@ -1,6 +1,7 @@
 """Authentication and authorization at the HTTP edge: every route but health and metrics needs a token.
 
-`build_app` mounts each service's routers behind `authenticate`; routes then declare what they need:
+`build_app` mounts each service's routers behind `service.edge`, which authenticates the request
+(`authenticated`, with the token `bearer_token` reads); routes then declare what they need:
 `CommandMeta` (an authenticated, writing principal; auditors are refused) and the service's own scope
 checks through `policy`. A refusal is 403 with the reason; a missing or bad token is 401. Both are
 problems (RFC 9457) with an RFC 6750 challenge: no error code when the request had no bearer token at
@@ -15,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from jingzhang.shared.auth import policy
 from jingzhang.shared.auth.links import PostgresAccess
@@ -36,10 +37,10 @@ bearer = HTTPBearer(
 )
 
 
-async def authenticate(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Principal:
-    return await authenticated(request, None if credentials is None else credentials.credentials)
+async def authenticate(request: Request) -> Principal:
+    """`authenticated` as a router's dependency, for an app not built by `build_app` (whose routers sit
+    behind `service.edge`, which authenticates the same way); `bearer` only documents the scheme."""
+    return await authenticated(request, bearer_token(request))
 
 
 def bearer_token(request: Request) -> str | None:
@@ -62,7 +63,7 @@ async def authenticated(request: Request, token: str | None) -> Principal:
 
 
 async def current_principal(request: Request) -> Principal:
-    """The principal `authenticate` verified for this request at the router's edge, read back.
+    """The principal `authenticated` verified for this request at the router's edge, read back.
 
     A dependency without dependencies of its own: FastAPI walks every nested dependency of a route on
     every request, cached or not, so `Depends(authenticate)` in a route (and again in each dependency

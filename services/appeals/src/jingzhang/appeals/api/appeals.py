@@ -1,6 +1,6 @@
 """Commands on appeals: translators only (parse -> command -> handler -> answer).
 
-Every route needs a token (the kernel mounts the router behind `authenticate`); who may do what is
+Every route needs a token (the kernel mounts the router behind its `edge`, which authenticates); who may do what is
 `authz`'s role matrix: the role is checked before anything else, the appeal's enterprise on the appeal
 the handler loads. Events record the caller (`CommandMeta`); the `*_by` fields of police work name
 the officer who did it: the caller, or whom the bureau names.
