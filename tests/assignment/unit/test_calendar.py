@@ -1,9 +1,10 @@
 """The duty calendar: A away -> B acts -> A returns, with acting-chief events and past-date answers."""
 
 from jingzhang.assignment.domain.calendar import Interval, acting_chief, partners_of
-from jingzhang.assignment.domain.chiefs import assign_chief, recheck_acting
-from jingzhang.assignment.domain.commands import AssignChief, DeclareAbsence, EndAbsence
-from jingzhang.assignment.domain.events import ActingChiefChanged, ChiefRelieved, ChiefTier, Slot
+from jingzhang.assignment.domain.chiefs import assign_chief, recheck_acting, relieve_chief
+from jingzhang.assignment.domain.commands import AssignChief, DeclareAbsence, EndAbsence, RelieveChief
+from jingzhang.assignment.domain.enterprise import EnterpriseState
+from jingzhang.assignment.domain.events import ActingChiefChanged, ChiefRelieved, ChiefTier, NobodyActing, Slot
 from jingzhang.assignment.domain.officer import OfficerState, away_intervals, declare_absence, end_absence, evolve
 
 from .samples import ALL_TIERS, ENTERPRISE_ID, OFFICERS, PC, SC, after, assigned, day, given, serving, staffed
@@ -103,6 +104,47 @@ class TestAwayThenBack:
         events = assign_chief(enterprise, cmd, serving(OFFICERS[(SC, Slot.A)]), away, at=day(1))
 
         assert not any(isinstance(e, ActingChiefChanged) for e in events)
+
+
+def relieved(*slots: Slot, at: float) -> EnterpriseState:
+    """Both police chiefs serving, A acting; then `slots` relieved from `day(at)`, each as the command records it."""
+    enterprise = given(staffed(Slot.A, Slot.B), *everyone_acting_as_a())
+    for slot in slots:
+        cmd = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=slot, reason="调整")
+        enterprise = after(enterprise, relieve_chief(enterprise, cmd, at=day(at)))
+    return enterprise
+
+
+class TestAChangeFromALaterDate:
+    """A chief relieved from a later date: who acts from then is recorded when it is decided, and a check
+    made before that date (an absence starting or ending, the acting worker's pass) leaves it standing:
+    undoing it would leave the relieved chief acting, since nothing checks again at the relief's date."""
+
+    def test_a_check_before_both_are_relieved_leaves_nobody_acting_from_that_date(self) -> None:
+        enterprise = relieved(Slot.A, Slot.B, at=1)
+        assert (enterprise.acting[PC], enterprise.acting_since[PC]) == (None, day(1))
+        assert enterprise.nobody_acting == frozenset({PC})
+
+        assert recheck_acting(enterprise, {}, day(0.5), "tick") == []
+
+    def test_a_check_before_a_leaves_does_not_hand_the_tier_back_to_a(self) -> None:
+        enterprise = relieved(Slot.A, at=2)
+        assert (enterprise.acting[PC], enterprise.acting_since[PC]) == (PC_B, day(2))
+        b_away_briefly = {PC_B: [Interval(day(0.5), day(0.6))]}
+
+        assert recheck_acting(enterprise, b_away_briefly, day(0.5), "absence started") == []
+        assert recheck_acting(enterprise, b_away_briefly, day(0.6), "absence ended") == []
+
+    def test_after_that_date_a_check_records_what_changed_from_when_it_looked(self) -> None:
+        enterprise = relieved(Slot.A, at=2)
+        b_away = {PC_B: [Interval(day(2.5), day(4))]}
+
+        events = recheck_acting(enterprise, b_away, day(3), "absence started")
+
+        assert events[0] == acting(PC, None, PC_B, "absence started", 3)
+        assert [e for e in events if isinstance(e, NobodyActing)] == [
+            NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(3), reason="absence started")
+        ]
 
 
 class TestPartners:

@@ -69,22 +69,30 @@ def sync_acting(
 ) -> list[ActingChiefChanged]:
     """`ActingChiefChanged` for each of `tiers` whose acting chief at `at` differs from the recorded one.
 
-    `absences` must hold the intervals of every holder of those tiers: a missing officer counts as present.
+    A tier whose recorded change takes effect after `at` (a chief relieved or assigned from a later
+    date) is checked as of that change instead: the change was decided with everything known then and
+    stands until it takes effect, so a check made earlier (an absence starting, the worker's pass)
+    neither undoes it nor records a change the relief would then have to make again at its date,
+    which nothing would do. `absences` must hold the intervals of every holder of those tiers: a
+    missing officer counts as present.
     """
     if state.status is EnterpriseStatus.UNREGISTERED:
         return []
-    return [
-        ActingChiefChanged(
-            enterprise_id=state.enterprise_id,
-            tier=tier,
-            officer_id=now_acting,
-            previous_officer_id=state.acting.get(tier),
-            reason=reason,
-            effective_from=at,
-        )
-        for tier in tiers
-        if (now_acting := acting_chief(state, tier, at, absences)) != state.acting.get(tier)
-    ]
+    changes = []
+    for tier in tiers:
+        when = max(at, state.acting_since.get(tier, at))
+        if (now_acting := acting_chief(state, tier, when, absences)) != state.acting.get(tier):
+            changes.append(
+                ActingChiefChanged(
+                    enterprise_id=state.enterprise_id,
+                    tier=tier,
+                    officer_id=now_acting,
+                    previous_officer_id=state.acting.get(tier),
+                    reason=reason,
+                    effective_from=when,
+                )
+            )
+    return changes
 
 
 @dataclass(frozen=True, slots=True)
