@@ -83,6 +83,8 @@ class World:
     sinks: Sinks
     sink_url: str
     keys: OpenedKeyStore
+    groups: list[str] = field(default_factory=list)
+    """The enterprises whose group robot this module's tests registered (`group_registered`), in order."""
 
 
 @dataclass
@@ -125,7 +127,8 @@ async def world(pg_server: EmbeddedPostgres, module_nats: NatsServer) -> AsyncIt
         feeds.append(Feed(store))
     sinks = Sinks.under(None)
     async with serving(sinks) as url:
-        yield World(env, nc, *feeds, sinks, url, keys)
+        assignment, appeals, patrols = feeds
+        yield World(env, nc, assignment, appeals, patrols, sinks, url, keys)
     stop.set()
     await asyncio.gather(*relays)
     for pool in pools:
@@ -260,6 +263,7 @@ async def group_registered(world: World, service: Service, enterprise_id: str) -
         return answer.status_code == 200
 
     await eventually(registered, timeout=20, every=0.1)
+    world.groups.append(enterprise_id)
 
     async def known() -> bool:
         found = await service.pool.fetchval(

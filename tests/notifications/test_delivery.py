@@ -5,13 +5,15 @@ officer gets no SMS and their phone is nowhere in the service's tables or logs; 
 refused naming the field."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from nats.aio.client import Client as NATS
 
 from jingzhang.appeals.domain.events import DeadlineBreached
 from jingzhang.appeals.domain.vocabulary import ChiefTier, DeadlineKind
+from jingzhang.notifications.domain.channels import default_template
+from jingzhang.notifications.domain.vocabulary import MessageKind
 from jingzhang.notifications.projections import inbox
 from jingzhang.notifications.workers import log as delivery_log
 from jingzhang.shared.auth import Role
@@ -60,11 +62,41 @@ async def settled(service: Service) -> None:
     await eventually(nothing_pending, timeout=20)
 
 
+async def both_sent(service: Service, ref: str) -> None:
+    """Wait until the SMS and the group message about `ref` are both sent (not merely decided)."""
+
+    async def sent() -> bool:
+        rows = await service.pool.fetch(
+            "SELECT channel, state FROM proj_dispatch.outbox WHERE ref = $1 ORDER BY channel", ref
+        )
+        return [tuple(r) for r in rows] == [("sms", "sent"), ("wecom", "sent")]
+
+    await eventually(sent, timeout=20)
+
+
+async def template_is(service: Service, code: str, content: str) -> None:
+    """Wait until the service sends appeal_routed SMS with this registered template."""
+
+    async def registered() -> bool:
+        row = await service.pool.fetchrow(
+            "SELECT template_code, content FROM proj_directory.templates WHERE kind = 'appeal_routed'"
+        )
+        return row is not None and (row["template_code"], row["content"]) == (code, content)
+
+    await eventually(registered, timeout=20)
+
+
+async def wecom_summary(service: Service) -> dict[str, int]:
+    summary = (await service.client.get("/deliveries/summary")).json()
+    return dict(summary.get("wecom", {"pending": 0, "sent": 0, "dead": 0, "held": 0, "interrupted": 0}))
+
+
 async def test_a_routed_appeal_tells_the_acting_chief_and_the_group_once_each(
     ready: None, world: World, service: Service
 ) -> None:
     robot = world.sinks.robots.received
     before_sms, before_group = len(world.sinks.gateway.delivered), len(robot.get("ent-1", []))
+    last_read = await service.pool.fetchval("SELECT coalesce(max(id), 0) FROM privacy.personal_reads")
     await raise_and_route(world, "ent-1", "appeal-1")
 
     async def both_arrived() -> bool:
@@ -85,7 +117,9 @@ async def test_a_routed_appeal_tells_the_acting_chief_and_the_group_once_each(
         "link": "https://console.example/jz/appeals/appeal-1",
     }
     reads = await service.pool.fetch(
-        "SELECT reader, kinds, route, purpose FROM privacy.personal_reads WHERE subject = 'officer/chief-a'"
+        "SELECT reader, kinds, route, purpose FROM privacy.personal_reads"
+        " WHERE subject = 'officer/chief-a' AND id > $1",
+        last_read,
     )
     assert [tuple(r) for r in reads] == [  # the phone's use is in the read log (PIPL), the number is not
         ("service:notifications-delivery", ["phone"], "SMS SendSms", "notification appeal_routed")
@@ -125,6 +159,7 @@ async def test_the_robots_rate_limit_holds_messages_none_lost_none_doubled(
     robots.limit, robots.window = 3, 1.5  # 3 in 1.5 s here (20 a minute in WeCom); the service learns it by 45009
     refused_before = robots.refused
     before = len(robots.received.get("ent-1", []))
+    counts_before = await wecom_summary(service)
     try:
         for n in range(8):
             await raise_and_route(world, "ent-1", f"burst-{n}")
@@ -143,9 +178,14 @@ async def test_the_robots_rate_limit_holds_messages_none_lost_none_doubled(
     assert len(refs) == 8
     assert len(set(refs)) == 8  # none doubled
     assert robots.refused > refused_before  # the robot did refuse some with 45009
-    summary = (await service.client.get("/deliveries/summary")).json()
-    assert summary["wecom"]["held"] > 0
-    assert summary["wecom"]["dead"] == 0
+    counts = await wecom_summary(service)
+    assert counts["held"] > counts_before["held"]  # this burst's messages were held back
+    assert counts["dead"] == counts_before["dead"]  # and none of them died
+    burst = await service.pool.fetch(
+        "SELECT state, held FROM proj_dispatch.outbox WHERE channel = 'wecom' AND ref LIKE 'burst-%'"
+    )
+    assert [r["state"] for r in burst] == ["sent"] * 8
+    assert sum(r["held"] for r in burst) == counts["held"] - counts_before["held"]
 
 
 async def test_a_message_that_keeps_failing_is_dead_lettered_with_the_reason(
@@ -183,8 +223,17 @@ async def test_a_message_that_keeps_failing_is_dead_lettered_with_the_reason(
 
 
 async def test_quiet_hours_hold_what_is_not_urgent_until_morning(ready: None, world: World, service: Service) -> None:
+    await raise_and_route(world, "ent-1", "late-1")  # by day: told at once; its limit passes tonight
+    await both_sent(service, "late-1")
     night = NOW.replace(hour=23)
     service.clock.set(night + timedelta(minutes=5))
+    try:
+        await at_night(world, service, night)
+    finally:
+        service.clock.set(NOW)
+
+
+async def at_night(world: World, service: Service, night: datetime) -> None:
     sms_before = len(world.sinks.gateway.delivered)
     await raise_and_route(world, "ent-1", "night-1", at=night)
     breached = DeadlineBreached(
@@ -194,7 +243,7 @@ async def test_quiet_hours_hold_what_is_not_urgent_until_morning(ready: None, wo
         officer_id="chief-a",
         breached_at=night,
     )
-    await world.appeals.emit("appeal", "appeal-1", night, breached)
+    await world.appeals.emit("appeal", "late-1", night, breached)
 
     async def breach_sent() -> bool:
         return any(d["template_code"] == "JZ_APPEAL_BREACHED" for d in world.sinks.gateway.delivered[sms_before:])
@@ -211,16 +260,34 @@ async def test_quiet_hours_hold_what_is_not_urgent_until_morning(ready: None, wo
         return [r["state"] for r in states] == ["sent", "sent"]
 
     await eventually(morning, timeout=20)
-    service.clock.set(NOW)
 
 
 async def test_a_replay_of_the_inbox_rebuilds_it_and_sends_nothing(
     ready: None, world: World, service: Service, module_nats: object
 ) -> None:
-    await settled(service)
     chief = bearer(Role.OFFICER, "chief-a", officer_id="chief-a")
+    await raise_and_route(world, "ent-1", "replay-1")
+    await both_sent(service, "replay-1")
+
+    async def in_inbox() -> list[dict[str, object]]:
+        items = (await service.client.get("/officers/chief-a/inbox", headers=chief)).json()
+        return [i for i in items if i["ref"] == "replay-1"]
+
+    async def arrived() -> bool:
+        return bool(await in_inbox())
+
+    await eventually(arrived, timeout=20)
+    [item] = await in_inbox()
+    read = await service.client.post(f"/officers/chief-a/inbox/{item['notification_id']}/read", headers=chief)
+    assert read.json()["events"] == ["NotificationRead"]
+
+    async def read_shown() -> bool:
+        return all(i["read_at"] is not None for i in await in_inbox())
+
+    await eventually(read_shown, timeout=10)
+    await settled(service)
     before = (await service.client.get("/officers/chief-a/inbox", headers=chief)).json()
-    assert before
+    assert any(i["ref"] == "replay-1" and i["read_at"] is not None for i in before)
     sms, robot = len(world.sinks.gateway.delivered), sum(len(v) for v in world.sinks.robots.received.values())
     outbox = await service.pool.fetchval("SELECT count(*) FROM proj_dispatch.outbox")
     sent = await sent_count(service, "sms")
@@ -269,7 +336,7 @@ async def test_an_erased_officer_gets_no_sms_and_their_phone_is_nowhere(
     assert delivery_log is not None
 
 
-async def test_bad_configuration_is_refused_naming_the_field(ready: None, service: Service) -> None:
+async def test_bad_configuration_is_refused_naming_the_field(ready: None, world: World, service: Service) -> None:
     plain = await service.client.put(
         "/enterprises/ent-1/group-webhook",
         json={"webhook_url": "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"},
@@ -298,6 +365,13 @@ async def test_bad_configuration_is_refused_naming_the_field(ready: None, servic
         json={"template_code": "SMS_1001", "content": "${enterprise}${category}诉求派给您，剩${time_left}。${link}"},
     )
     assert fine.status_code == 200, fine.text
+    await template_is(service, "SMS_1001", "${enterprise}${category}诉求派给您，剩${time_left}。${link}")
+    code, content = default_template(MessageKind.APPEAL_ROUTED)  # what the other tests' messages are sent with
+    restored = await service.client.put(
+        "/sms/templates/appeal_routed", json={"template_code": code, "content": content}
+    )
+    assert restored.status_code == 200, restored.text
+    await template_is(service, code, content)
     officer = bearer(Role.OFFICER, "chief-a", officer_id="chief-a")
     denied = await service.client.put(
         "/sms/templates/appeal_routed", json={"template_code": "S", "content": "x"}, headers=officer
@@ -306,4 +380,5 @@ async def test_bad_configuration_is_refused_naming_the_field(ready: None, servic
     written = await service.pool.fetch(
         "SELECT data->>'enterprise_id' AS e FROM es.events WHERE event_type = 'GroupWebhookRegistered'"
     )
-    assert sorted(r["e"] for r in written) == ["ent-1", "ent-2"]  # the module's good registrations only
+    assert "ent-1" in world.groups
+    assert sorted(r["e"] for r in written) == sorted(world.groups)  # the module's good registrations only
