@@ -78,7 +78,7 @@ def sync_acting(
     """
     if state.status is EnterpriseStatus.UNREGISTERED:
         return []
-    changes = []
+    changes: list[ActingChiefChanged] = []
     for tier in tiers:
         when = max(at, state.acting_since.get(tier, at))
         if (now_acting := acting_chief(state, tier, when, absences)) != state.acting.get(tier):
