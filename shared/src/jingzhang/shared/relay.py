@@ -247,7 +247,6 @@ class Relay:
         longest = min(self.poll_interval, self.mark_interval)
         idle = longest  # quick looks follow activity only
         while not stop.is_set():
-            self._wake.clear()
             try:
                 mark, checkpoint = await self._begin_round()
                 if self.position is not None and self.position > checkpoint:  # its own save still under way
@@ -321,7 +320,7 @@ class Relay:
             position = checkpoint if checkpoint is not None else await self._checkpoint()
             read_to = position
             while True:
-                self._wake.clear()  # an append from now on is looked for again (`_woken_first`)
+                self._wake.clear()  # an append from now on is looked for again (`_woken_first`, the idle wait)
                 batch = await self.store.read_committed(read_to, self.window, self._own)
                 if batch:
                     base = in_flight[-1].next_seq if in_flight else await self._stream_last_seq()
