@@ -5,6 +5,7 @@ from datetime import datetime
 import httpx
 
 from jingzhang.assignment.domain.events import Slot
+from jingzhang.shared.clock import FixedClock
 
 from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC, day
 from .scenario import getter, ok, staffed, until
@@ -12,14 +13,19 @@ from .scenario import getter, ok, staffed, until
 PC_A = OFFICERS[(PC, Slot.A)]
 
 
-async def test_retiring_the_only_police_chief_relieves_them_and_opens_a_gap(client: httpx.AsyncClient) -> None:
+async def test_retiring_the_only_police_chief_relieves_them_and_opens_a_gap(
+    client: httpx.AsyncClient, clock: FixedClock
+) -> None:
     await staffed(client, Slot.A)
     await until(getter(client, f"/officers/{PC_A}/enterprises"), lambda posts: bool(posts))
     await until(getter(client, "/coverage-gaps"), lambda gaps: gaps == [])
 
     retired = await ok(client.post(f"/officers/{PC_A}/retire", json={"effective_from": day(3).isoformat()}))
     gaps = await until(getter(client, "/coverage-gaps"), lambda gaps: bool(gaps))
-    posts = await until(getter(client, f"/officers/{PC_A}/enterprises"), lambda posts: posts == [])
+    # the post is held until the retirement's date, and listed with its end until then
+    ending = await until(getter(client, f"/officers/{PC_A}/enterprises"), lambda posts: posts and posts[0]["until"])
+    clock.set(day(3))
+    posts = await getter(client, f"/officers/{PC_A}/enterprises")()
     # each read model follows the events on its own: wait for the enterprise file to show the term ended
     file = await until(
         getter(client, f"/enterprises/{ENTERPRISE_ID}"),
@@ -32,6 +38,7 @@ async def test_retiring_the_only_police_chief_relieves_them_and_opens_a_gap(clie
         ["police_chief"],
         "officer_retired",
     )
+    assert [(p["enterprise_id"], datetime.fromisoformat(p["until"])) for p in ending] == [(ENTERPRISE_ID, day(3))]
     assert posts == []
     term = next(t for t in file["history"] if t["officer_id"] == PC_A)
     assert (term["relieved_reason"], datetime.fromisoformat(term["effective_until"])) == ("officer_retired", day(3))

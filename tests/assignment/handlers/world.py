@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from jingzhang.assignment import handlers
 from jingzhang.assignment.domain.commands import AssignChief, DeclareAbsence, EnrolOfficer
@@ -30,18 +31,18 @@ class InterleavingStore(InMemoryEventStore):
 
 
 class LogPosts:
-    """`PostsIndex` from the store's log: who holds which slot now, as the projection would say."""
+    """`PostsIndex` from the store's log: who holds which slot at `at` or from later, as the projection would say."""
 
     def __init__(self, store: InMemoryEventStore) -> None:
         self._store = store
 
-    async def enterprises_of(self, officer_id: str) -> list[str]:
+    async def enterprises_of(self, officer_id: str, at: datetime) -> list[str]:
         held: dict[tuple[str, str, str], str] = {}
         for env in self._store.log:
             key = (env.data.get("enterprise_id", ""), env.data.get("tier", ""), env.data.get("slot", ""))
             if env.event_type == "ChiefAssigned":
                 held[key] = env.data["officer_id"]
-            elif env.event_type == "ChiefRelieved":
+            elif env.event_type == "ChiefRelieved" and datetime.fromisoformat(env.data["effective_from"]) <= at:
                 held.pop(key, None)
         return sorted({key[0] for key, holder in held.items() if holder == officer_id})
 

@@ -66,7 +66,10 @@ S = TypeVar("S")
 class PostsIndex(Protocol):
     """A read model answering "which enterprises is this officer chief of" (eventually consistent)."""
 
-    async def enterprises_of(self, officer_id: str) -> list[str]: ...
+    async def enterprises_of(self, officer_id: str, at: datetime) -> list[str]:
+        """Where `officer_id` holds a post at `at` or from later: every term not ended by `at` (a chief
+        relieved from next Monday is still a partner, and their absences still count, until Monday)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +256,7 @@ async def recheck_acting(
 
 async def recheck_acting_of(deps: Deps, officer_id: str, meta: Metadata, reason: Reason, now: datetime) -> None:
     """Re-check who acts, at `now`, in every enterprise `officer_id` is chief of."""
-    for enterprise_id in await deps.posts.enterprises_of(officer_id):
+    for enterprise_id in await deps.posts.enterprises_of(officer_id, now):
         await recheck_acting(deps, enterprise_id, meta, reason, now)
 
 
@@ -324,7 +327,7 @@ async def declare_absence(deps: Deps, cmd: DeclareAbsence, meta: Metadata) -> De
     """
     now = deps.clock.now()
     absence_id = cmd.absence_id or deps.ids().hex
-    enterprise_ids = await deps.posts.enterprises_of(cmd.officer_id)
+    enterprise_ids = await deps.posts.enterprises_of(cmd.officer_id, now)
     partner_ids = _partner_ids(await _enterprises(deps.store, enterprise_ids), cmd.officer_id)
     for _ in range(RECHECK_ATTEMPTS):
         async with deps.locks.hold([cmd.officer_id, *partner_ids]) as locked:

@@ -169,16 +169,21 @@ async def chiefs_at(enterprise_id: str, files: Files, now: Now, at: AwareDatetim
 
 
 @router.get("/enterprises/{enterprise_id}/acting", dependencies=READ_ENTERPRISE)
-async def acting(enterprise_id: str, chiefs: Acting, tier: ChiefTier | None = None) -> list[dict[str, Any]]:
-    found = await chiefs.acting(enterprise_id, tier)
+async def acting(
+    enterprise_id: str, chiefs: Acting, now: Now, tier: ChiefTier | None = None, at: AwareDatetime | None = None
+) -> list[dict[str, Any]]:
+    """Who acts for each tier at `at` (default: now), with the changes already recorded for later."""
+    found = await chiefs.acting(enterprise_id, at or now, tier)
     if found is None:
         raise NotFound("enterprise", enterprise_id)
     return found
 
 
 @router.get("/enterprises/{enterprise_id}/notice-card", dependencies=READ_ENTERPRISE)
-async def notice_card(enterprise_id: str, police: Offices) -> dict[str, Any]:
-    found = await police.notice_card(enterprise_id)
+async def notice_card(enterprise_id: str, police: Offices, now: Now, at: AwareDatetime | None = None) -> dict[str, Any]:
+    """The card as it reads at `at` (default: now): a chief relieved or assigned from a later date
+    changes it at that date."""
+    found = await police.notice_card(enterprise_id, at or now)
     if found is None:
         raise NotFound("police office of enterprise", enterprise_id)
     return found

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from jingzhang.assignment import handlers
 from jingzhang.assignment.api import bodies
 from jingzhang.assignment.api.authz import bureau, roster_scope
-from jingzhang.assignment.api.deps import Directory, HandlerDeps, Officers
+from jingzhang.assignment.api.deps import Directory, HandlerDeps, Now, Officers
 from jingzhang.assignment.domain import commands as c
 from jingzhang.assignment.domain.events import AbsenceDeclared, ChiefTier, UnitKind
 from jingzhang.assignment.domain.officer import OfficerState
@@ -31,7 +31,7 @@ class RosterPageView(BaseModel):
 
     officers: list[dict[str, Any]] = Field(
         description="Each officer's record (personal data as the caller may see it) with `posts`: the chief"
-        " posts they hold now (enterprise, its name, tier, slot, since)"
+        " posts they hold now (enterprise, its name, tier, slot, since, and until when its end is recorded)"
     )
     total: int = Field(description="How many officers match the filters, on every page")
     next: str | None = Field(description="Pass as `after` for the next page; null on the last page")
@@ -82,6 +82,7 @@ async def end_absence(
 async def roster(
     officers: Officers,
     who: CurrentPrincipal,
+    now: Now,
     unit: Annotated[str | None, Query(pattern=NAME, description="Only officers of this unit (its name)")] = None,
     unit_kind: Annotated[UnitKind | None, Query(description="Only officers of this kind of unit")] = None,
     station: Annotated[
@@ -96,7 +97,7 @@ async def roster(
     station's (`?station=`)."""
     roster_scope(who, station)
     wanted = RosterFilter(unit, unit_kind, station, role, active)
-    page = await officers.page(wanted, limit, after)
+    page = await officers.page(wanted, now, limit, after)
     return RosterPageView(officers=page.officers, total=page.total, next=page.next_after)
 
 
@@ -109,8 +110,9 @@ async def officer(officer_id: str, directory: Directory) -> dict[str, Any]:
 
 
 @router.get("/officers/{officer_id}/enterprises", dependencies=READ_OFFICER)
-async def enterprises_of(officer_id: str, directory: Directory) -> list[dict[str, Any]]:
-    found = await directory.enterprises_of(officer_id)
+async def enterprises_of(officer_id: str, directory: Directory, now: Now) -> list[dict[str, Any]]:
+    """The chief posts the officer holds now (`until`: the end recorded for one, if any)."""
+    found = await directory.enterprises_of(officer_id, now)
     if found is None:
         raise NotFound("officer", officer_id)
     return found

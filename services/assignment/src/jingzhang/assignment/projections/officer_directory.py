@@ -5,6 +5,7 @@ acting worker's "which enterprises does this absence touch".
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -63,7 +64,8 @@ CREATE TABLE IF NOT EXISTS posts (
     slot           text NOT NULL,
     officer_id     text NOT NULL,
     since          timestamptz NOT NULL,
-    PRIMARY KEY (enterprise_id, tier, slot)
+    until          timestamptz,
+    PRIMARY KEY (enterprise_id, tier, slot, since)
 );
 CREATE INDEX IF NOT EXISTS posts_by_officer ON posts (officer_id);
 """
@@ -100,14 +102,15 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
             await tx.conn.execute("UPDATE enterprise_names SET closed = true WHERE enterprise_id = $1", eid)
         case ChiefAssigned():
             await tx.conn.execute(
-                "INSERT INTO posts VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enterprise_id, tier, slot)"
-                " DO UPDATE SET officer_id = EXCLUDED.officer_id, since = EXCLUDED.since",
+                "INSERT INTO posts VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT (enterprise_id, tier, slot, since)"
+                " DO UPDATE SET officer_id = EXCLUDED.officer_id, until = NULL",
                 payload.enterprise_id, payload.tier, payload.slot, payload.officer_id, payload.effective_from,
             )  # fmt: skip
         case ChiefRelieved():
             await tx.conn.execute(
-                "DELETE FROM posts WHERE enterprise_id = $1 AND tier = $2 AND slot = $3 AND officer_id = $4",
-                payload.enterprise_id, payload.tier, payload.slot, payload.officer_id,
+                "UPDATE posts SET until = $5 WHERE enterprise_id = $1 AND tier = $2 AND slot = $3"
+                " AND officer_id = $4 AND until IS NULL",
+                payload.enterprise_id, payload.tier, payload.slot, payload.officer_id, payload.effective_from,
             )  # fmt: skip
         case _:
             return
@@ -151,16 +154,18 @@ class OfficerDirectory(Queries):
             )
         return {**dict(row), "absences": [dict(a) for a in absences]}
 
-    async def enterprises_of(self, officer_id: str) -> list[dict[str, Any]] | None:
-        """The posts `officer_id` holds now, with the enterprise's name; None when the officer is unknown."""
+    async def enterprises_of(self, officer_id: str, at: datetime) -> list[dict[str, Any]] | None:
+        """The posts `officer_id` holds at `at`, with the enterprise's name and the term's dates (`since`,
+        and `until` when its end is recorded, even if later); None for an unknown officer."""
         async with self.reading() as conn:
             if not await conn.fetchval("SELECT 1 FROM officers WHERE officer_id = $1", officer_id):
                 return None
             rows = await conn.fetch(
-                "SELECT p.enterprise_id, n.name AS enterprise_name, p.tier, p.slot, p.since FROM posts p"
+                "SELECT p.enterprise_id, n.name AS enterprise_name, p.tier, p.slot, p.since, p.until FROM posts p"
                 " LEFT JOIN enterprise_names n USING (enterprise_id) WHERE p.officer_id = $1"
-                " ORDER BY p.enterprise_id, p.tier",
+                f" AND {_HELD.format(at='$2')} ORDER BY p.enterprise_id, p.tier",
                 officer_id,
+                at,
             )
         return [dict(r) for r in rows]
 
@@ -185,9 +190,13 @@ class RosterPage:
     """The cursor of the next page (`after=`), or None when this page is the last."""
 
 
-_ROSTER_WHERE = """ WHERE ($1::text IS NULL OR o.unit_name = $1) AND ($2::text IS NULL OR o.unit_kind = $2)
+_HELD = "p.since <= {at} AND (p.until IS NULL OR p.until > {at})"
+"""A post held at `at`."""
+
+_ROSTER_WHERE = f""" WHERE ($1::text IS NULL OR o.unit_name = $1) AND ($2::text IS NULL OR o.unit_kind = $2)
  AND ($3::text IS NULL OR o.unit_name = $3)
- AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM posts p WHERE p.officer_id = o.officer_id AND p.tier = $4))
+ AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM posts p WHERE p.officer_id = o.officer_id AND p.tier = $4
+  AND {_HELD.format(at="$6")}))
  AND ($5::boolean IS NULL OR (o.status = 'active') = $5)"""
 
 
@@ -196,21 +205,23 @@ class Roster(Queries):
 
     projection = PROJECTION
 
-    async def page(self, wanted: RosterFilter, limit: int, after: str | None = None) -> RosterPage:
-        params = (wanted.unit, wanted.unit_kind, wanted.station, wanted.tier, wanted.active)
+    async def page(self, wanted: RosterFilter, at: datetime, limit: int, after: str | None = None) -> RosterPage:
+        """Officers with the posts they hold at `at` (a `tier` filter asks for a post held then)."""
+        params = (wanted.unit, wanted.unit_kind, wanted.station, wanted.tier, wanted.active, at)
         async with self.reading() as conn:
             total = await conn.fetchval(f"SELECT count(*) FROM officers o{_ROSTER_WHERE}", *params)
             rows = await conn.fetch(
-                f"SELECT o.* FROM officers o{_ROSTER_WHERE} AND ($6::text IS NULL OR o.officer_id > $6)"
-                " ORDER BY o.officer_id LIMIT $7",
+                f"SELECT o.* FROM officers o{_ROSTER_WHERE} AND ($7::text IS NULL OR o.officer_id > $7)"
+                " ORDER BY o.officer_id LIMIT $8",
                 *params, after, limit + 1,
             )  # fmt: skip
             shown = [dict(r) for r in rows[:limit]]
             posts = await conn.fetch(
-                "SELECT p.officer_id, p.enterprise_id, n.name AS enterprise_name, p.tier, p.slot, p.since"
+                "SELECT p.officer_id, p.enterprise_id, n.name AS enterprise_name, p.tier, p.slot, p.since, p.until"
                 " FROM posts p LEFT JOIN enterprise_names n USING (enterprise_id) WHERE p.officer_id = ANY($1)"
-                " ORDER BY p.enterprise_id, p.tier, p.slot",
+                f" AND {_HELD.format(at='$2')} ORDER BY p.enterprise_id, p.tier, p.slot",
                 [o["officer_id"] for o in shown],
+                at,
             )
         held: dict[str, list[dict[str, Any]]] = {o["officer_id"]: [] for o in shown}
         for post in posts:
@@ -224,9 +235,12 @@ class ProjectedPosts(Queries):
 
     projection = PROJECTION
 
-    async def enterprises_of(self, officer_id: str) -> list[str]:
+    async def enterprises_of(self, officer_id: str, at: datetime) -> list[str]:
         async with self.reading() as conn:
             rows = await conn.fetch(
-                "SELECT DISTINCT enterprise_id FROM posts WHERE officer_id = $1 ORDER BY enterprise_id", officer_id
+                "SELECT DISTINCT enterprise_id FROM posts WHERE officer_id = $1 AND (until IS NULL OR until > $2)"
+                " ORDER BY enterprise_id",
+                officer_id,
+                at,
             )
         return [r["enterprise_id"] for r in rows]

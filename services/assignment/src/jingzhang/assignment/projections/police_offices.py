@@ -1,10 +1,13 @@
 """Police offices (驻企警务室) and their notice cards: the chiefs' photo, name, position, phone and
-WeChat, and who answers each of the three 110 channels now (the tier's acting chief).
+WeChat, and who answers each of the three 110 channels (the tier's acting chief).
 
-It keeps its own copy of the people it shows, so a card needs one read of one schema.
+It keeps its own copy of the people it shows, so a card needs one read of one schema. Chiefs' terms
+and acting changes are kept with the dates they take effect (a chief relieved from next Monday stays
+on the card until Monday), and a card is read as of an instant.
 """
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -40,18 +43,21 @@ CREATE TABLE IF NOT EXISTS offices (
 );
 -- the business date, since issue 13 (an office projected before it reads the day of `opened_at`)
 ALTER TABLE offices ADD COLUMN IF NOT EXISTS opened_on date;
-CREATE TABLE IF NOT EXISTS chiefs (
-    enterprise_id text NOT NULL,
-    tier          text NOT NULL,
-    slot          text NOT NULL,
-    officer_id    text NOT NULL,
-    PRIMARY KEY (enterprise_id, tier, slot)
+CREATE TABLE IF NOT EXISTS terms (
+    enterprise_id   text NOT NULL,
+    tier            text NOT NULL,
+    slot            text NOT NULL,
+    officer_id      text NOT NULL,
+    effective_from  timestamptz NOT NULL,
+    effective_until timestamptz,
+    PRIMARY KEY (enterprise_id, tier, slot, effective_from)
 );
-CREATE TABLE IF NOT EXISTS acting (
-    enterprise_id text NOT NULL,
-    tier          text NOT NULL,
-    officer_id    text,
-    PRIMARY KEY (enterprise_id, tier)
+CREATE TABLE IF NOT EXISTS acting_changes (
+    enterprise_id  text NOT NULL,
+    tier           text NOT NULL,
+    effective_from timestamptz NOT NULL,
+    officer_id     text,
+    PRIMARY KEY (enterprise_id, tier, effective_from)
 );
 CREATE TABLE IF NOT EXISTS people (
     officer_id text PRIMARY KEY,
@@ -80,22 +86,24 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
             )  # fmt: skip
         case PoliceOfficeClosed(enterprise_id=eid):
             await conn.execute("DELETE FROM offices WHERE enterprise_id = $1", eid)
-        case ChiefAssigned(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid):
+        case ChiefAssigned(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid, effective_from=since):
             await conn.execute(
-                "INSERT INTO chiefs VALUES ($1, $2, $3, $4) ON CONFLICT (enterprise_id, tier, slot)"
-                " DO UPDATE SET officer_id = EXCLUDED.officer_id",
-                eid, tier, slot, oid,
+                "INSERT INTO terms VALUES ($1, $2, $3, $4, $5, NULL)"
+                " ON CONFLICT (enterprise_id, tier, slot, effective_from)"
+                " DO UPDATE SET officer_id = EXCLUDED.officer_id, effective_until = NULL",
+                eid, tier, slot, oid, since,
             )  # fmt: skip
-        case ChiefRelieved(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid):
+        case ChiefRelieved(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid, effective_from=until):
             await conn.execute(
-                "DELETE FROM chiefs WHERE enterprise_id = $1 AND tier = $2 AND slot = $3 AND officer_id = $4",
-                eid, tier, slot, oid,
+                "UPDATE terms SET effective_until = $5 WHERE enterprise_id = $1 AND tier = $2 AND slot = $3"
+                " AND officer_id = $4 AND effective_until IS NULL",
+                eid, tier, slot, oid, until,
             )  # fmt: skip
-        case ActingChiefChanged(enterprise_id=eid, tier=tier, officer_id=oid):
+        case ActingChiefChanged(enterprise_id=eid, tier=tier, officer_id=oid, effective_from=since):
             await conn.execute(
-                "INSERT INTO acting VALUES ($1, $2, $3) ON CONFLICT (enterprise_id, tier)"
-                " DO UPDATE SET officer_id = EXCLUDED.officer_id",
-                eid, tier, oid,
+                "INSERT INTO acting_changes VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (enterprise_id, tier, effective_from) DO UPDATE SET officer_id = EXCLUDED.officer_id",
+                eid, tier, since, oid,
             )  # fmt: skip
         case OfficerEnrolled():
             await conn.execute(
@@ -138,8 +146,8 @@ class PoliceOffices(Queries):
             )
         return [dict(r) for r in rows]
 
-    async def notice_card(self, enterprise_id: str) -> dict[str, Any] | None:
-        """The card as it reads now; None when the enterprise has no open police office."""
+    async def notice_card(self, enterprise_id: str, at: datetime) -> dict[str, Any] | None:
+        """The card as it reads at `at`; None when the enterprise has no open police office."""
         async with self.reading() as conn:
             office = await conn.fetchrow(
                 "SELECT o.office_id, n.name FROM offices o LEFT JOIN enterprise_names n USING (enterprise_id)"
@@ -148,8 +156,8 @@ class PoliceOffices(Queries):
             )
             if office is None:
                 return None
-            chiefs = await conn.fetch(_PEOPLE_OF.format(table="chiefs", slot="c.slot"), enterprise_id)
-            acting = await conn.fetch(_PEOPLE_OF.format(table="acting", slot="NULL AS slot"), enterprise_id)
+            chiefs = await conn.fetch(_CHIEFS_AT, enterprise_id, at)
+            acting = await conn.fetch(_ACTING_AT, enterprise_id, at)
         answering = {r["tier"]: _person(r) for r in acting}
         return {
             "enterprise_id": enterprise_id,
@@ -163,10 +171,17 @@ class PoliceOffices(Queries):
         }
 
 
-_PEOPLE_OF = (
-    "SELECT c.tier, {slot}, p.officer_id, p.name, p.position, p.phone, p.wechat_id, p.photo_ref"
-    " FROM {table} c JOIN people p USING (officer_id) WHERE c.enterprise_id = $1"
+_PERSON = "p.officer_id, p.name, p.position, p.phone, p.wechat_id, p.photo_ref"
+_CHIEFS_AT = (
+    f"SELECT c.tier, c.slot, {_PERSON} FROM terms c JOIN people p USING (officer_id) WHERE c.enterprise_id = $1"
+    " AND c.effective_from <= $2 AND (c.effective_until IS NULL OR $2 < c.effective_until)"
 )
+_ACTING_AT = (
+    f"SELECT c.tier, {_PERSON} FROM (SELECT DISTINCT ON (tier) tier, officer_id FROM acting_changes"
+    "  WHERE enterprise_id = $1 AND effective_from <= $2 ORDER BY tier, effective_from DESC) c"
+    " JOIN people p USING (officer_id)"
+)
+"""The change in force at $2 per tier; a tier whose change in force names nobody has no row."""
 
 
 def _person(row: asyncpg.Record) -> dict[str, Any]:

@@ -1,0 +1,97 @@
+"""Feature: a chief relieved or assigned from a later date changes the service's reads at that date.
+
+The events are recorded when the bureau decides (`ChiefRelieved`, `ChiefAssigned` and
+`ActingChiefChanged` carry the date they take effect); until that date the acting chief, the notice
+card, the officer's posts and the roster still read as before, and a read `at` a later instant (or
+after the clock has passed the date) reads the change. Before, each read model applied a change when it
+was recorded: a relief decided on Friday for Monday took the chief off the card on Friday.
+"""
+
+from typing import Any
+
+import httpx
+
+from jingzhang.assignment.domain.events import Slot
+from jingzhang.shared.clock import FixedClock
+
+from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC, SPARE_STATION_OFFICER, day
+from .scenario import assign, getter, ok, staffed, until
+
+PC_A, PC_B = OFFICERS[(PC, Slot.A)], OFFICERS[(PC, Slot.B)]
+NEWCOMER = SPARE_STATION_OFFICER
+OFFICE = {"office_id": "office-1", "online": True, "offline": True, "location": "厂区北门"}
+
+
+def police_chief(card: dict[str, Any]) -> tuple[list[tuple[str, str]], str | None]:
+    """The card's police-chief posts (slot, officer) and who answers the chief's 110 service point."""
+    posted = [(c["slot"], c["person"]["officer_id"]) for c in card["chiefs"] if c["tier"] == "police_chief"]
+    channel = next(c for c in card["channels"] if c["tier"] == "police_chief")
+    return posted, channel["answered_by"]["officer_id"] if channel["answered_by"] else None
+
+
+def posts(rows: list[dict[str, Any]] | None) -> list[tuple[str, str, str | None]]:
+    return [(r["slot"], r["since"][:16], r["until"] and r["until"][:16]) for r in rows or []]
+
+
+async def test_a_relief_and_an_assignment_from_later_dates_take_effect_at_those_dates(
+    client: httpx.AsyncClient, clock: FixedClock
+) -> None:
+    await staffed(client, Slot.A, Slot.B)
+    await ok(client.post(f"/enterprises/{ENTERPRISE_ID}/police-office", json=OFFICE), 201)
+    acting = getter(client, f"/enterprises/{ENTERPRISE_ID}/acting", tier="police_chief")
+    await until(acting, lambda rows: bool(rows) and rows[0]["officer_id"] == PC_A)
+    clock.set(day(1))
+    # decided on day 1: A leaves from day 2, the newcomer takes slot A from day 3
+    relief = {"tier": "police_chief", "slot": Slot.A, "reason": "调整", "effective_from": day(2).isoformat()}
+    await ok(client.post(f"/enterprises/{ENTERPRISE_ID}/chiefs/relieve", json=relief))
+    await ok(assign(client, PC, Slot.A, NEWCOMER, day(3)))
+    await until(acting, lambda rows: bool(rows) and len(rows[0]["upcoming"]) == 2)
+
+    [now] = await acting()
+    assert now["officer_id"] == PC_A
+    assert [(c["officer_id"], c["effective_from"][:16]) for c in now["upcoming"]] == [
+        (PC_B, day(2).isoformat()[:16]),
+        (NEWCOMER, day(3).isoformat()[:16]),
+    ]
+    card = await ok(client.get(f"/enterprises/{ENTERPRISE_ID}/notice-card"))
+    assert police_chief(card) == ([("A", PC_A), ("B", PC_B)], PC_A)
+    assert posts(await ok_list(client, f"/officers/{PC_A}/enterprises")) == [
+        ("A", day(0).isoformat()[:16], day(2).isoformat()[:16])
+    ]
+    assert await ok_list(client, f"/officers/{NEWCOMER}/enterprises") == []
+    assert await chiefs_in_roster(client) == {PC_A, PC_B}
+
+    # the same reads at a later instant, asked for ...
+    between = {"at": day(2.5).isoformat()}
+    [then] = (
+        await client.get(f"/enterprises/{ENTERPRISE_ID}/acting", params={**between, "tier": "police_chief"})
+    ).json()
+    assert (then["officer_id"], [c["officer_id"] for c in then["upcoming"]]) == (PC_B, [NEWCOMER])
+    card = await ok(client.get(f"/enterprises/{ENTERPRISE_ID}/notice-card", params=between))
+    assert police_chief(card) == ([("B", PC_B)], PC_B)
+
+    # ... and once the clock has passed the dates
+    clock.set(day(2.5))
+    assert await chiefs_in_roster(client) == {PC_B}
+    assert await ok_list(client, f"/officers/{PC_A}/enterprises") == []
+    clock.set(day(4))
+    [later] = await acting()
+    assert (later["officer_id"], later["upcoming"]) == (NEWCOMER, [])
+    card = await ok(client.get(f"/enterprises/{ENTERPRISE_ID}/notice-card"))
+    assert police_chief(card) == ([("A", NEWCOMER), ("B", PC_B)], NEWCOMER)
+    assert await chiefs_in_roster(client) == {NEWCOMER, PC_B}
+    assert posts(await ok_list(client, f"/officers/{NEWCOMER}/enterprises")) == [("A", day(3).isoformat()[:16], None)]
+
+
+async def ok_list(client: httpx.AsyncClient, path: str) -> list[dict[str, Any]]:
+    answered = await client.get(path)
+    assert answered.status_code == 200, answered.text
+    rows: list[dict[str, Any]] = answered.json()
+    return rows
+
+
+async def chiefs_in_roster(client: httpx.AsyncClient) -> set[str]:
+    """The officers the roster lists as holding a police-chief post now."""
+    page = await ok(client.get("/officers", params={"role": "police_chief"}))
+    return {o["officer_id"] for o in page["officers"]}
+
