@@ -88,7 +88,7 @@ async def test_a_missed_weekly_revisit_becomes_overdue_and_moves_to_b_while_a_is
     await feed.emit("officer", "chief-a", NOW, away)
 
     async def absence_known() -> bool:
-        return bool((await assignments.PostgresAssignments(lambda: patrols.runtime.pool).snapshot()).absences)
+        return bool((await assignments.PostgresAssignments(lambda: patrols.runtime.pool).snapshot(NOW)).absences)
 
     await eventually(absence_known, timeout=20)
     patrols.clock.set(datetime(2025, 3, 10, 1, tzinfo=ZONE_TZ))  # W10's revisit was due at midnight
@@ -127,7 +127,7 @@ async def test_under_the_demos_clock_moving_time_runs_a_cadence_pass_and_a_resta
         await feed.register_with_chiefs()
 
         async def enterprise_known() -> bool:
-            return bool((await assignments.PostgresAssignments(app.state.runtime.pool_of).snapshot()).enterprises)
+            return bool((await assignments.PostgresAssignments(app.state.runtime.pool_of).snapshot(NOW)).enterprises)
 
         await eventually(enterprise_known, timeout=20)
         moved = await client.put("/clock", json={"now": moved_to.isoformat()})

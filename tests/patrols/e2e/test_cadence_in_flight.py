@@ -61,7 +61,7 @@ async def chiefs_known(stack: Stack, *enterprises: str) -> None:
     a pass plans their duties with their assignees (and has none to move)."""
 
     async def known() -> bool:
-        snapshot = await PostgresAssignments(stack.runtime.pool_of).snapshot()
+        snapshot = await PostgresAssignments(stack.runtime.pool_of).snapshot(stack.clock.now())
         found = [snapshot.enterprise(e) for e in enterprises]
         return all(e is not None and all(e.tier(t).holder(s) for t in ChiefTier for s in Slot) for e in found)
 
@@ -153,7 +153,7 @@ async def test_new_duties_go_in_chunks_and_one_the_projection_did_not_know_costs
     await gate.acquire()  # the duties projection knows nothing the pass plans
     try:
         deps = cadence_pass(stack.runtime, stack.clock, IDS.factory()).deps
-        snapshot = await PostgresAssignments(stack.runtime.pool_of).snapshot()
+        snapshot = await PostgresAssignments(stack.runtime.pool_of).snapshot(NOW)
         w10 = next(d for d in plan_ahead(snapshot, local_date(NOW)) if d.duty_id == VISITED)
         early = ScheduleDuty(w10, "chief-b")  # planned elsewhere a moment ago, with another assignee
         assert (await handlers.schedule_duty(deps, early, META)).events

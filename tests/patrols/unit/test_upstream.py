@@ -65,6 +65,7 @@ class TestWhatAssignmentPublishes:
             "tier": ChiefTier.STATION_CHIEF,
             "slot": Slot.B,
             "officer_id": "station-b",
+            "effective_from": AT,
         }
         assert read(assigned) == reader.ChiefAssigned(**expected)
         assert read(relieved) == reader.ChiefRelieved(**expected)

@@ -94,7 +94,8 @@ class CadencePass:
         report = PassReport()
         # one correlation per pass; not from `deps.ids`, which keeps new aggregates' ids a sequence of their own
         meta = Metadata(actor=ACTOR, correlation_id=uuid.uuid4())
-        snapshot = await self.assignments.snapshot()
+        # the chiefs as of the business clock's now: a relief or assignment dated later has not happened yet
+        snapshot = await self.assignments.snapshot(self.deps.clock.now())
         # the bureau's changes to the cadence, as recorded now (a change takes effect from its own day)
         rules = replace(self.rules, schedule=await handlers.cadence_schedule(self.deps))
         # misses first: `caught_up` then speaks of what was committed before the pass, not of its own plans

@@ -1,12 +1,20 @@
 """Who answers for which enterprise, as the cadence engine needs it (from the assignment service's events).
 
-Keeps active enterprises with their class and registration day, the A/B chief of every tier and
-every declared absence, and reads them back as an `AssignmentSnapshot`. The acting chief is not
-copied: the engine derives it from A/B and absences at the instant it asks about.
+Keeps active enterprises with their class and registration day, every term of an A/B chief and
+every declared absence, and reads them back as an `AssignmentSnapshot` as of an instant. The acting
+chief is not copied: the engine derives it from A/B and absences at the instant it asks about.
+
+A term is `[effective_from, effective_until)` as the events date it, not when they were recorded:
+assignment records a chief relieved from next Monday, or assigned from next month, ahead of time, and
+until then the post stays with whoever holds it; a backdated change holds at once. Assignment changes
+a slot in time order, so a slot's terms do not overlap. The table was `chief` (one holder per slot,
+changed when recorded); the new table changes the projection's fingerprint, so a deployment rebuilds
+it by replay at start, before it serves (`shared.migrations`), with the terms the events date.
 """
 
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 
 import asyncpg
 
@@ -37,12 +45,15 @@ CREATE TABLE IF NOT EXISTS enterprise (
     registered_on    date NOT NULL,
     status           text NOT NULL
 );
-CREATE TABLE IF NOT EXISTS chief (
-    enterprise_id text NOT NULL,
-    tier          text NOT NULL,
-    slot          text NOT NULL,
-    officer_id    text NOT NULL,
-    PRIMARY KEY (enterprise_id, tier, slot)
+CREATE TABLE IF NOT EXISTS chief_term (
+    enterprise_id   text NOT NULL,
+    opened_version  integer NOT NULL,   -- the enterprise stream's version of the `ChiefAssigned`
+    tier            text NOT NULL,
+    slot            text NOT NULL,
+    officer_id      text NOT NULL,
+    effective_from  timestamptz NOT NULL,
+    effective_until timestamptz,        -- NULL: not relieved
+    PRIMARY KEY (enterprise_id, opened_version)
 );
 CREATE TABLE IF NOT EXISTS absence (
     officer_id text NOT NULL,
@@ -84,20 +95,25 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
             await _status(tx, payload.enterprise_id, "closed")
         case ChiefAssigned():
             await tx.conn.execute(
-                "INSERT INTO chief VALUES ($1, $2, $3, $4)"
-                " ON CONFLICT (enterprise_id, tier, slot) DO UPDATE SET officer_id = excluded.officer_id",
+                "INSERT INTO chief_term VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                 payload.enterprise_id,
+                env.version,
                 payload.tier.value,
                 payload.slot.value,
                 payload.officer_id,
+                payload.effective_from,
             )
         case ChiefRelieved():
+            # never before the term began: an officer leaving before a post they were given for later
+            # started leaves an empty term, not one that ends before it starts
             await tx.conn.execute(
-                "DELETE FROM chief WHERE enterprise_id = $1 AND tier = $2 AND slot = $3 AND officer_id = $4",
+                "UPDATE chief_term SET effective_until = GREATEST(effective_from, $5) WHERE enterprise_id = $1"
+                " AND tier = $2 AND slot = $3 AND officer_id = $4 AND effective_until IS NULL",
                 payload.enterprise_id,
                 payload.tier.value,
                 payload.slot.value,
                 payload.officer_id,
+                payload.effective_from,
             )
         case AbsenceDeclared():
             await tx.conn.execute(
@@ -126,8 +142,16 @@ PROJECTION = Projection(
     sources=(Source(PRODUCER, "enterprise"), Source(PRODUCER, "officer")),
     registry=READS,
     apply=apply,
-    description="Active enterprises, their A/B chiefs per tier and officers' absences",
+    description="Active enterprises, their A/B chiefs' terms per tier and officers' absences",
 )
+
+
+CHIEFS_AT = """
+SELECT DISTINCT ON (enterprise_id, tier, slot) enterprise_id, tier, slot, officer_id FROM chief_term
+WHERE effective_from <= $1 AND ($1 < effective_until OR effective_until IS NULL)
+ORDER BY enterprise_id, tier, slot, opened_version DESC
+"""
+"""Each slot's holder at $1: the term that covers it (the latest recorded, should two ever)."""
 
 
 class PostgresAssignments:
@@ -136,12 +160,13 @@ class PostgresAssignments:
     def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
         self._pool = pool
 
-    async def snapshot(self) -> AssignmentSnapshot:
-        """Active enterprises and every known absence, as the cadence engine reads them."""
+    async def snapshot(self, at: datetime) -> AssignmentSnapshot:
+        """Active enterprises with the chiefs who hold their posts at `at` (the caller's business clock),
+        and every known absence, as the cadence engine reads them."""
         async with self._pool().acquire() as conn, conn.transaction():
             await use_schema(conn, PROJECTION)
             enterprises = await conn.fetch("SELECT * FROM enterprise WHERE status = 'active' ORDER BY enterprise_id")
-            chiefs = await conn.fetch("SELECT * FROM chief")
+            chiefs = await conn.fetch(CHIEFS_AT, at)
             absences = await conn.fetch("SELECT * FROM absence ORDER BY starts_at")
         tiers = _tiers(chiefs)
         return AssignmentSnapshot(

@@ -1,9 +1,9 @@
 """What patrols reads of the assignment service's events: the fields its projections need, no more.
 
-Enterprises (class, registration day, suspension and closure), their A/B chiefs per tier, officers
-(enrolment day, retirement) and their absences. Fields patrols does not read are ignored and event
-types it does not declare decode to `Unread`, so assignment may add either without breaking patrols
-(see `shared.readers`).
+Enterprises (class, registration day, suspension and closure), their A/B chiefs per tier (with the
+instant each term starts and ends), officers (enrolment day, retirement) and their absences. Fields
+patrols does not read are ignored and event types it does not declare decode to `Unread`, so
+assignment may add either without breaking patrols (see `shared.readers`).
 """
 
 from datetime import date
@@ -42,17 +42,23 @@ class EnterpriseClosed(PublishedEvent):
 
 
 class ChiefAssigned(PublishedEvent):
+    """The post is held from `effective_from`, which may be before or after the event was recorded."""
+
     enterprise_id: str
     tier: ChiefTier
     slot: Slot
     officer_id: str
+    effective_from: AwareDatetime
 
 
 class ChiefRelieved(PublishedEvent):
+    """The term ends from `effective_from` (the officer holds the post until then), past or future."""
+
     enterprise_id: str
     tier: ChiefTier
     slot: Slot
     officer_id: str
+    effective_from: AwareDatetime
 
 
 class OfficerEnrolled(PublishedEvent):
