@@ -66,7 +66,7 @@ class Appeals:
 
         async def known() -> bool:
             pool = self.app.state.runtime.pool
-            snapshot = await PostgresChiefs(lambda: pool).snapshot(ENTERPRISE)
+            snapshot = await PostgresChiefs(lambda: pool).snapshot(ENTERPRISE, self.clock.now())
             officers = PostgresOfficers(lambda: pool)
             enrolled = [await officers.officer(o) for o in (snapshot.officer_ids() if snapshot else ())]
             return (

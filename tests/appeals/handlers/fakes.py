@@ -19,12 +19,16 @@ CHIEFS = (POLICE_A, POLICE_B, STATION_A, STATION_B, LEADER_A, LEADER_B)
 
 
 class FakeChiefs:
+    """The same snapshot whatever the instant; records which enterprise was asked about, and as of when."""
+
     def __init__(self, *snapshots: ChiefsSnapshot) -> None:
         self.snapshots = {s.enterprise_id: s for s in (snapshots or (chiefs(),))}
         self.asked: list[str] = []
+        self.asked_at: list[datetime] = []
 
-    async def snapshot(self, enterprise_id: str) -> ChiefsSnapshot | None:
+    async def snapshot(self, enterprise_id: str, at: datetime) -> ChiefsSnapshot | None:
         self.asked.append(enterprise_id)
+        self.asked_at.append(at)
         return self.snapshots.get(enterprise_id)
 
 

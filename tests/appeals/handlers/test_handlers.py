@@ -11,6 +11,7 @@ import pytest
 
 from jingzhang.appeals import handlers
 from jingzhang.appeals.domain import commands as c
+from jingzhang.appeals.domain.matters import AssignMatter, ReportMatter
 from jingzhang.appeals.domain.routing import ChiefsSnapshot
 from jingzhang.appeals.domain.state import Appeal, AppealState
 from jingzhang.appeals.domain.vocabulary import Category, ChiefTier, HoldReason, ReportOutcome, Status
@@ -458,6 +459,27 @@ class TestLoadOnce:
         store_of(d).reads.clear()
         await handlers.merge(d, c.MergeAppeal("ap-2", APPEAL_ID, POLICE_A), meta())
         assert store_of(d).reads == {"ap-2": 1, APPEAL_ID: 1}
+
+
+class TestChiefsAsOfTheClock:
+    """Every command reads the enterprise's chiefs as of the instant it decides at, its clock's reading, so a
+    change the assignment service recorded for a later date does not count before that date."""
+
+    async def test_each_command_asks_for_the_chiefs_as_of_its_clock(self) -> None:
+        view, clock = FakeChiefs(), FixedClock(T0 + 3 * DAY)
+        d = deps(view=view, clock=clock)
+        await raised(d)
+        await ask_for_time(d)
+        clock.advance(HOUR)
+        await handlers.approve_extension(d, c.ApproveExtension(APPEAL_ID, LEADER_A), meta())
+        clock.advance(HOUR)
+        await handlers.check_appeal_deadlines(d, c.CheckDeadlines(APPEAL_ID), meta())
+        clock.advance(HOUR)
+        await handlers.report_matter(d, ReportMatter("m-1", ENTERPRISE, "道路协调", POLICE_A), meta())
+        clock.advance(HOUR)
+        assign = AssignMatter("m-1", "economic_development_bureau", T0 + 9 * DAY, "三日内协调", LEADER_A)
+        await handlers.assign_matter(d, assign, meta())
+        assert view.asked_at == [T0 + 3 * DAY + n * HOUR for n in range(5)]
 
 
 class Gate:

@@ -50,7 +50,7 @@ class TestAssignmentReader:
         event = read(reader.READS, assigned())
 
         assert event == reader.ChiefAssigned(
-            enterprise_id=ENTERPRISE, tier=ChiefTier.POLICE_CHIEF, slot=Slot.B, officer_id=POLICE_B
+            enterprise_id=ENTERPRISE, tier=ChiefTier.POLICE_CHIEF, slot=Slot.B, officer_id=POLICE_B, effective_from=T0
         )
 
     def test_a_relief_and_an_acting_change_read_as_published(self) -> None:
@@ -72,10 +72,10 @@ class TestAssignmentReader:
         )
 
         assert read(reader.READS, relieved) == reader.ChiefRelieved(
-            enterprise_id=ENTERPRISE, tier=ChiefTier.STATION_CHIEF, slot=Slot.A, officer_id=POLICE_A
+            enterprise_id=ENTERPRISE, tier=ChiefTier.STATION_CHIEF, slot=Slot.A, officer_id=POLICE_A, effective_from=T0
         )
         assert read(reader.READS, nobody) == reader.ActingChiefChanged(
-            enterprise_id=ENTERPRISE, tier=ChiefTier.BUREAU_LEADER, officer_id=None
+            enterprise_id=ENTERPRISE, tier=ChiefTier.BUREAU_LEADER, officer_id=None, effective_from=T0
         )
 
     def test_an_enterprises_registration_and_status_read_as_published(self) -> None:

@@ -99,7 +99,6 @@ def create_app(
     provide(
         app,
         deps,
-        deps.chiefs,
         deps.directory,
         board.AppealBoard(pool, clock),
         history.AppealHistory(pool),

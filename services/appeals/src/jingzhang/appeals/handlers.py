@@ -84,9 +84,10 @@ T = TypeVar("T")
 
 
 class ChiefsView(Protocol):
-    """Who the enterprise's chiefs are now; None for an enterprise this service has not seen registered."""
+    """Who the enterprise's chiefs are as of `at` (the handler's clock reading, so a change recorded for a
+    later date does not count yet); None for an enterprise this service has not seen registered."""
 
-    async def snapshot(self, enterprise_id: str) -> ChiefsSnapshot | None: ...
+    async def snapshot(self, enterprise_id: str, at: datetime) -> ChiefsSnapshot | None: ...
 
 
 class OfficersView(Protocol):
@@ -126,7 +127,7 @@ async def raise_appeal(
     now = deps.clock.now()
     cmd = cmd if cmd.appeal_id else replace(cmd, appeal_id=str(deps.ids()))
     appeal_id = _valid_id(cmd.appeal_id, "appeal_id")
-    chiefs = await _enterprise(deps, cmd.enterprise_id)
+    chiefs = await _enterprise(deps, cmd.enterprise_id, now)
     schedule = await time_limit_schedule(deps)
     expected = cmd.expected_version or None
 
@@ -162,11 +163,12 @@ def _first_answer(state: AppealState) -> Result:
     return Decided(version=len(state.intake), events=state.intake, state=state)
 
 
-async def _enterprise(deps: Deps, enterprise_id: str) -> ChiefsSnapshot | None:
-    """The enterprise's chiefs; None while it may merely be late here (the appeal waits at the duty desk)."""
+async def _enterprise(deps: Deps, enterprise_id: str, now: datetime) -> ChiefsSnapshot | None:
+    """The enterprise's chiefs as of `now`; None while it may merely be late here (the appeal waits at the
+    duty desk)."""
     try:
         return await require_found(
-            lambda: deps.chiefs.snapshot(enterprise_id),
+            lambda: deps.chiefs.snapshot(enterprise_id, now),
             "enterprise",
             enterprise_id,
             field="enterprise_id",
@@ -275,7 +277,7 @@ async def merge(
 ) -> Result:
     """The appeal merged into is another stream, read (never written) once this one is found and authorized."""
 
-    async def target(_: Appeal) -> AppealState:
+    async def target(_: Appeal, __: datetime) -> AppealState:
         into = _valid_id(cmd.into_appeal_id, "into_appeal_id")
         state, _version = await load(deps.store, REGISTRY, APPEAL, into)
         return state
@@ -319,11 +321,12 @@ async def _serving(deps: Deps, named: Named, now: datetime) -> None:
     require_serving(found, now, field)
 
 
-def _chiefs_of(deps: Deps) -> Callable[[Appeal], Awaitable[ChiefsSnapshot]]:
-    """The chiefs of the appeal's enterprise; an empty snapshot if the projection knows none (nobody to climb to)."""
+def _chiefs_of(deps: Deps) -> Callable[[Appeal, datetime], Awaitable[ChiefsSnapshot]]:
+    """The chiefs of the appeal's enterprise as of the decision's `now`; an empty snapshot if the projection
+    knows none (nobody to climb to)."""
 
-    async def read(appeal: Appeal) -> ChiefsSnapshot:
-        return await deps.chiefs.snapshot(appeal.enterprise_id) or ChiefsSnapshot(appeal.enterprise_id)
+    async def read(appeal: Appeal, now: datetime) -> ChiefsSnapshot:
+        return await deps.chiefs.snapshot(appeal.enterprise_id, now) or ChiefsSnapshot(appeal.enterprise_id)
 
     return read
 
@@ -341,7 +344,7 @@ async def _on_appeal(
     decide: Decide,
     named: Named | None,
 ) -> Result:
-    async def nothing(_: Appeal) -> None:
+    async def nothing(_: Appeal, __: datetime) -> None:
         return None
 
     def decide_alone(appeal: Appeal, now: datetime, _: None) -> Sequence[DomainEvent]:
@@ -356,15 +359,15 @@ async def _on_appeal_with(
     expected_version: int | None,
     meta: Metadata,
     authorize: Authorize[AppealState] | None,
-    context: Callable[[Appeal], Awaitable[T]],
+    context: Callable[[Appeal, datetime], Awaitable[T]],
     decide: Callable[[Appeal, datetime, T], Sequence[DomainEvent]],
     named: Named | None,
 ) -> Result:
     """Run `decide` on a raised appeal, loaded once; an id that names none is NotFound (404), not a refusal.
 
     The order of answers: 404 for no such appeal, then the caller's `authorize` (403), then the officer
-    `named` (422 unknown, 409 not yet known or retired), then what `context` reads for the decision,
-    then a stale `expected_version` (409), then the decision."""
+    `named` (422 unknown, 409 not yet known or retired), then what `context` reads for the decision (as of
+    the same `now` the decision is taken at), then a stale `expected_version` (409), then the decision."""
     _known_id(appeal_id)
     now = deps.clock.now()
     read: list[T] = []
@@ -375,7 +378,7 @@ async def _on_appeal_with(
             await authorize(appeal)
         if named is not None:
             await _serving(deps, named, now)
-        read.append(await context(appeal))
+        read.append(await context(appeal, now))
 
     def decided(state: AppealState) -> Sequence[DomainEvent]:
         return decide(_raised(state, appeal_id), now, read[0])
@@ -474,7 +477,7 @@ async def report_matter(
     now = deps.clock.now()
     matter_id = _valid_id(cmd.matter_id or str(deps.ids()), "matter_id")
     cmd = replace(cmd, matter_id=matter_id)
-    chiefs = await deps.chiefs.snapshot(cmd.enterprise_id)
+    chiefs = await deps.chiefs.snapshot(cmd.enterprise_id, now)
     if chiefs is None:
         raise NotFound("enterprise", cmd.enterprise_id)
     decide = partial(decide_report, cmd=cmd, chiefs=chiefs, now=now)
@@ -487,8 +490,10 @@ async def _on_matter(
     decide: Callable[[Matter, datetime], Sequence[DomainEvent]],
     meta: Metadata,
     authorize: Authorize[Matter] | None,
+    now: datetime | None = None,
 ) -> Decided[Matter]:
-    now = deps.clock.now()
+    """`now`: the caller's reading of the clock, when it already read something as of it; else read here."""
+    now = now or deps.clock.now()
     _valid_id(matter_id, "matter_id")
     return await execute(
         deps.store, REGISTRY, MATTER, matter_id, lambda s: decide(s, now), meta=meta, now=now, authorize=authorize
@@ -502,10 +507,11 @@ async def assign_matter(
     found, _ = await load(deps.store, REGISTRY, MATTER, _valid_id(cmd.matter_id, "matter_id"))
     if found.reported is None:
         raise NotFound("matter", cmd.matter_id)
-    chiefs = await deps.chiefs.snapshot(found.reported.enterprise_id)
+    now = deps.clock.now()
+    chiefs = await deps.chiefs.snapshot(found.reported.enterprise_id, now)
     if chiefs is None:
         raise NotFound("enterprise", found.reported.enterprise_id)
-    return await _on_matter(deps, cmd.matter_id, lambda s, now: decide_assign(s, cmd, chiefs, now), meta, authorize)
+    return await _on_matter(deps, cmd.matter_id, lambda s, at: decide_assign(s, cmd, chiefs, at), meta, authorize, now)
 
 
 async def record_matter_progress(

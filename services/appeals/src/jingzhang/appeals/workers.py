@@ -43,8 +43,10 @@ async def check_due(runtime: Runtime, deps: handlers.Deps) -> int:
 
 
 async def route_held(runtime: Runtime, deps: handlers.Deps) -> int:
-    """One pass: every held appeal whose enterprise has someone acting now; returns how many were routed."""
-    return await _each(deps, await board.routable(runtime.pool), DUTY_DESK_ACTOR, _route, "duty_desk")
+    """One pass: every held appeal whose enterprise has someone acting now (the service's clock); returns how
+    many were routed."""
+    held = await board.routable(runtime.pool, deps.clock.now())
+    return await _each(deps, held, DUTY_DESK_ACTOR, _route, "duty_desk")
 
 
 async def _check(deps: handlers.Deps, appeal_id: str, meta: Metadata) -> handlers.Result:

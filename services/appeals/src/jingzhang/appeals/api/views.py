@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from jingzhang.appeals.api.authz import across
-from jingzhang.appeals.api.deps import Board, Chiefs, Departments, History
+from jingzhang.appeals.api.deps import Board, Departments, HandlerDeps, History
 from jingzhang.appeals.projections.board import AppealSummary
 from jingzhang.appeals.projections.history import HistoryEntry
 from jingzhang.shared.auth import Action
@@ -107,9 +107,10 @@ async def departments(directory: Departments) -> list[DepartmentView]:
 
 
 @router.get("/enterprises/{enterprise_id}/chiefs", dependencies=[Depends(enterprise_in_path(Action.READ))])
-async def enterprise_chiefs(enterprise_id: str, chiefs: Chiefs) -> list[TierView]:
+async def enterprise_chiefs(enterprise_id: str, deps: HandlerDeps) -> list[TierView]:
     """Who this service will route the enterprise's appeals to, as its projection knows it now."""
-    snapshot = await chiefs.snapshot(enterprise_id)
+    # now by the service's clock: a change recorded for a later date shows from that date on
+    snapshot = await deps.chiefs.snapshot(enterprise_id, deps.clock.now())
     if snapshot is None:
         raise NotFound("enterprise", enterprise_id)
     return [

@@ -321,12 +321,17 @@ def _summaries(rows: list[asyncpg.Record]) -> list[AppealSummary]:
     return [AppealSummary(**{c: r[c] for c in _COLUMNS}) for r in rows]
 
 
-async def routable(pool: asyncpg.Pool) -> list[str]:
-    """Held appeals whose enterprise now has someone acting at some tier: the duty desk's next routings."""
+async def routable(pool: asyncpg.Pool, at: datetime) -> list[str]:
+    """Held appeals whose enterprise has someone acting at some tier as of `at` (the caller's clock): the
+    duty desk's next routings. An acting change recorded for a later date does not count before it."""
     rows = await pool.fetch(
         f'SELECT a.appeal_id FROM "{PROJECTION.schema}".appeals a WHERE a.unrouted AND EXISTS'
-        f' (SELECT 1 FROM "{chiefs.PROJECTION.schema}".chiefs c'
-        "  WHERE c.enterprise_id = a.enterprise_id AND c.acting_officer_id IS NOT NULL)"
-        " ORDER BY a.received_at, a.appeal_id"
+        " (SELECT 1 FROM (SELECT DISTINCT ON (c.tier) c.officer_id"
+        f'   FROM "{chiefs.PROJECTION.schema}".acting_chiefs c'
+        "   WHERE c.enterprise_id = a.enterprise_id AND c.effective_from <= $1"
+        "   ORDER BY c.tier, c.effective_from DESC) AS now_acting"
+        "  WHERE now_acting.officer_id IS NOT NULL)"
+        " ORDER BY a.received_at, a.appeal_id",
+        at,
     )
     return [r["appeal_id"] for r in rows]

@@ -97,11 +97,12 @@ async def _raise_once(tx: Tx, env: Envelope, cmd: RaiseAppeal, policy: TimeLimit
     if exists:
         log.info("forum_intake.already_raised", appeal_id=cmd.appeal_id)
         return
-    chiefs = await snapshot_in(tx.conn, cmd.enterprise_id)  # None: not known here yet, held at the duty desk
+    # Domain time of the forum's record, so a retry decides exactly as the first try did: the chiefs too
+    # are read as of it (a relief recorded for later leaves the appeal with the chief who held it then).
+    now = env.occurred_at
+    chiefs = await snapshot_in(tx.conn, cmd.enterprise_id, now)  # None: not known here yet, held at the duty desk
     if chiefs is not None and chiefs.registered_on is not None and cmd.received_at is not None:
         cmd = replace(cmd, received_at=max(cmd.received_at, day_start(chiefs.registered_on)))
-    # Domain time of the forum's record, so a retry decides exactly as the first try did.
-    now = env.occurred_at
     events = decide_raise(APPEAL.initial, cmd, now, chiefs, policy, await _schedule(tx.conn))
     meta = Metadata(actor=ACTOR, correlation_id=env.correlation_id, causation_id=env.event_id)
     await tx.append(stream, 0, [NewEvent(e, now) for e in events], meta)

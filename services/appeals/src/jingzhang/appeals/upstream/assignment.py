@@ -37,25 +37,32 @@ class EnterpriseClosed(PublishedEvent):
 
 
 class ChiefAssigned(PublishedEvent):
+    """`officer_id` holds the post from `effective_from`, which may be past or still to come."""
+
     enterprise_id: str
     tier: ChiefTier
     slot: Slot
     officer_id: str
+    effective_from: AwareDatetime
 
 
 class ChiefRelieved(PublishedEvent):
+    """The term of `officer_id` in the slot ends at `effective_from` (a relief may be recorded ahead)."""
+
     enterprise_id: str
     tier: ChiefTier
     slot: Slot
     officer_id: str
+    effective_from: AwareDatetime
 
 
 class ActingChiefChanged(PublishedEvent):
-    """Who answers for `tier` now: A unless away, then B; None when nobody can."""
+    """Who answers for `tier` from `effective_from`: A unless away, then B; None when nobody can."""
 
     enterprise_id: str
     tier: ChiefTier
     officer_id: str | None
+    effective_from: AwareDatetime
 
 
 class OfficerEnrolled(PublishedEvent):
