@@ -10,6 +10,7 @@ was recorded: a relief decided on Friday for Monday took the chief off the card 
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from jingzhang.assignment.domain.events import Slot
 from jingzhang.shared.clock import FixedClock
@@ -95,3 +96,40 @@ async def chiefs_in_roster(client: httpx.AsyncClient) -> set[str]:
     page = await ok(client.get("/officers", params={"role": "police_chief"}))
     return {o["officer_id"] for o in page["officers"]}
 
+
+async def test_an_absence_before_a_later_relief_hands_the_tier_to_b_and_back(
+    client: httpx.AsyncClient, app: FastAPI, clock: FixedClock
+) -> None:
+    """The relief's change stands for its date while the absence before it is heeded: before, every check
+    before the relief's date looked as of that date, so A stayed the acting chief while away."""
+    await staffed(client, Slot.A, Slot.B)
+    acting = getter(client, f"/enterprises/{ENTERPRISE_ID}/acting", tier="police_chief")
+    await until(acting, lambda rows: bool(rows) and rows[0]["officer_id"] == PC_A)
+    clock.set(day(1))
+    relief = {"tier": "police_chief", "slot": Slot.A, "reason": "调整", "effective_from": day(5).isoformat()}
+    await ok(client.post(f"/enterprises/{ENTERPRISE_ID}/chiefs/relieve", json=relief))
+    leave = {"absence_id": "leave-a", "starts_at": day(2).isoformat(), "ends_at": day(3).isoformat()}
+    await ok(client.post(f"/officers/{PC_A}/absences", json={**leave, "reason": "培训"}), 201)
+    pool = app.state.runtime.pool
+
+    async def boundaries_done() -> int:
+        return int(await pool.fetchval("SELECT count(*) FROM proj_absence_boundaries.boundaries WHERE done"))
+
+    await until(lambda: pool.fetchval("SELECT count(*) FROM proj_absence_boundaries.boundaries"), lambda n: n == 2)
+    clock.set(day(2.1))
+    await until(boundaries_done, lambda n: n == 1)
+    away = await until(acting, lambda rows: bool(rows) and rows[0]["officer_id"] == PC_B)
+    clock.set(day(3.1))
+    await until(boundaries_done, lambda n: n == 2)
+    back = await until(acting, lambda rows: bool(rows) and rows[0]["officer_id"] == PC_A)
+
+    assert [(c["officer_id"], c["effective_from"][:16]) for c in away[0]["upcoming"]] == [
+        (PC_B, day(5).isoformat()[:16])
+    ]
+    assert away[0]["effective_from"][:16] == day(2.1).isoformat()[:16]
+    assert [(c["officer_id"], c["effective_from"][:16]) for c in back[0]["upcoming"]] == [
+        (PC_B, day(5).isoformat()[:16])
+    ]
+    clock.set(day(5.1))
+    [relieved] = await acting()
+    assert (relieved["officer_id"], relieved["effective_from"][:16]) == (PC_B, day(5).isoformat()[:16])

@@ -146,6 +146,34 @@ class TestAChangeFromALaterDate:
             NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(3), reason="absence started")
         ]
 
+    def test_an_absence_before_that_date_hands_the_tier_to_b_and_back_and_the_change_still_stands(self) -> None:
+        enterprise = relieved(Slot.A, at=5)
+        a_away = {PC_A: [Interval(day(2), day(3))]}
+
+        started = recheck_acting(enterprise, a_away, day(2), "absence started")
+        enterprise = after(enterprise, started)
+        ended = recheck_acting(enterprise, a_away, day(3), "absence ended")
+        enterprise = after(enterprise, ended)
+
+        assert started == [acting(PC, PC_B, PC_A, "absence started", 2)]
+        assert ended == [acting(PC, PC_A, PC_B, "absence ended", 3)]
+        assert enterprise.acting_timeline[PC][-3:] == ((day(2), PC_B), (day(3), PC_A), (day(5), PC_B))
+        assert (enterprise.acting[PC], enterprise.acting_since[PC]) == (PC_B, day(5))
+        assert recheck_acting(enterprise, a_away, day(4), "tick") == []
+
+    def test_a_change_recorded_for_later_is_checked_again_at_its_date_when_the_terms_change(self) -> None:
+        enterprise = relieved(Slot.A, at=5)  # B acts from day 5
+        b_leaves_earlier = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.B, reason="调整")
+
+        events = relieve_chief(enterprise, b_leaves_earlier, at=day(4))
+
+        assert [e for e in events if isinstance(e, ActingChiefChanged)] == [
+            acting(PC, None, PC_B, "police_chief B relieved", 5)
+        ]
+        assert [e for e in events if isinstance(e, NobodyActing)] == [
+            NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(5), reason="police_chief B relieved")
+        ]
+
 
 class TestPartners:
     def test_partners_are_the_other_slot_of_each_tier_the_officer_holds(self) -> None:

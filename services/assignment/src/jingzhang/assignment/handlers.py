@@ -44,9 +44,8 @@ from jingzhang.assignment.domain.commands import (
     SuspendEnterprise,
     TransferOfficer,
 )
-from jingzhang.assignment.domain.enterprise import EnterpriseState, holder
-from jingzhang.assignment.domain.enterprise import chiefs as chiefs_of
-from jingzhang.assignment.domain.events import ChiefTier, Slot
+from jingzhang.assignment.domain.enterprise import EnterpriseState
+from jingzhang.assignment.domain.events import ChiefTier
 from jingzhang.assignment.domain.officer import OfficerState, away_intervals
 from jingzhang.assignment.events import ENTERPRISE, OFFICER, REGISTRY
 from jingzhang.assignment.locks import OfficerLocks
@@ -158,8 +157,17 @@ async def absence_book(store: EventStore, officer_ids: Iterable[str]) -> Absence
     return {oid: away_intervals(await officer_state(store, oid)) for oid in sorted(set(officer_ids))}
 
 
-def tier_holders(state: EnterpriseState, tier: ChiefTier) -> list[str]:
-    return [oid for slot in Slot if (oid := holder(state, tier, slot)) is not None]
+def holders_from(state: EnterpriseState, at: datetime, tiers: Iterable[ChiefTier] = tuple(ChiefTier)) -> list[str]:
+    """Officers whose terms in `tiers` are not ended by `at` (held then, or from later, or ending later):
+    whose absences a check of who acts from `at` on must know."""
+    wanted = set(tiers)
+    return sorted(
+        {
+            t.officer_id
+            for t in state.terms
+            if t.tier in wanted and (t.effective_until is None or t.effective_until > at)
+        }
+    )
 
 
 # --- enterprise lifecycle ----------------------------------------------------------------------
@@ -209,7 +217,7 @@ async def assign_chief(deps: Deps, cmd: AssignChief, meta: Metadata) -> Decided[
             async with deps.locks.hold([cmd.officer_id, *([partner] if partner else [])]) as locked:
                 store = DatedStore(locked)
                 officer = await officer_state(store, cmd.officer_id)
-                absences = await absence_book(store, [*tier_holders(current, cmd.tier), cmd.officer_id])
+                absences = await absence_book(store, [*holders_from(current, at, [cmd.tier]), cmd.officer_id])
                 decide: EnterpriseDecide = lambda s: chiefs.assign_chief(s, cmd, officer, absences, at=at)  # noqa: E731, B023
                 pinned = version if cmd.expected_version is None else cmd.expected_version
                 return await execute(
@@ -226,7 +234,7 @@ async def relieve_chief(deps: Deps, cmd: RelieveChief, meta: Metadata) -> Decide
     now = deps.clock.now()
     at = cmd.effective_from or now
     current, _ = await load(DatedStore(deps.store), REGISTRY, ENTERPRISE, cmd.enterprise_id)
-    absences = await absence_book(deps.store, tier_holders(current, cmd.tier))
+    absences = await absence_book(deps.store, holders_from(current, at, [cmd.tier]))
     decide: EnterpriseDecide = lambda s: chiefs.relieve_chief(s, cmd, absences, at=at)  # noqa: E731
     return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
 
@@ -244,7 +252,7 @@ async def recheck_acting(
     """
     for attempt in range(1, RECHECK_ATTEMPTS + 1):
         current, _ = await load(DatedStore(deps.store), REGISTRY, ENTERPRISE, enterprise_id)
-        absences = await absence_book(deps.store, chiefs_of(current).values())
+        absences = await absence_book(deps.store, holders_from(current, now))
         why = reason if isinstance(reason, str) else reason(now, absences)
         decide: EnterpriseDecide = lambda s: chiefs.recheck_acting(s, absences, now, why)  # noqa: E731, B023
         try:

@@ -67,32 +67,42 @@ def sync_acting(
     reason: str,
     tiers: Iterable[ChiefTier] = tuple(ChiefTier),
 ) -> list[ActingChiefChanged]:
-    """`ActingChiefChanged` for each of `tiers` whose acting chief at `at` differs from the recorded one.
+    """`ActingChiefChanged` for each of `tiers` where who acts at `at` differs from what the recorded
+    changes say for then, effective `at`; and again at each change recorded to take effect after `at`.
 
-    A tier whose recorded change takes effect after `at` (a chief relieved or assigned from a later
-    date) is checked as of that change instead: the change was decided with everything known then and
-    stands until it takes effect, so a check made earlier (an absence starting, the worker's pass)
-    neither undoes it nor records a change the relief would then have to make again at its date,
-    which nothing would do. `absences` must hold the intervals of every holder of those tiers: a
-    missing officer counts as present.
+    A chief relieved or assigned from a later date records who acts from that date when it is decided.
+    A check made before that date (an absence starting or ending, the acting worker's pass) compares
+    with what is in force at its own instant, so it neither hands the tier back to the chief on their
+    way out nor leaves an absence before the date unheeded; a change it records before the scheduled
+    one leaves that one standing, and the scheduled one is checked again as of its own date (the terms
+    or absences may have changed since it was recorded; nothing else would look at that date again).
+    `absences` must hold the intervals of every holder of those tiers: a missing officer counts as present.
     """
     if state.status is EnterpriseStatus.UNREGISTERED:
         return []
     changes: list[ActingChiefChanged] = []
     for tier in tiers:
-        when = max(at, state.acting_since.get(tier, at))
-        if (now_acting := acting_chief(state, tier, when, absences)) != state.acting.get(tier):
-            changes.append(
-                ActingChiefChanged(
-                    enterprise_id=state.enterprise_id,
-                    tier=tier,
-                    officer_id=now_acting,
-                    previous_officer_id=state.acting.get(tier),
-                    reason=reason,
-                    effective_from=when,
+        timeline = dict(state.acting_timeline.get(tier, ()))
+        for when in (at, *sorted(since for since in timeline if since > at)):
+            recorded = _in_force(timeline, when)
+            if (now_acting := acting_chief(state, tier, when, absences)) != recorded:
+                changes.append(
+                    ActingChiefChanged(
+                        enterprise_id=state.enterprise_id,
+                        tier=tier,
+                        officer_id=now_acting,
+                        previous_officer_id=recorded,
+                        reason=reason,
+                        effective_from=when,
+                    )
                 )
-            )
+                timeline[when] = now_acting
     return changes
+
+
+def _in_force(timeline: Mapping[datetime, str | None], at: datetime) -> str | None:
+    in_force = [since for since in timeline if since <= at]
+    return timeline[max(in_force)] if in_force else None
 
 
 @dataclass(frozen=True, slots=True)
