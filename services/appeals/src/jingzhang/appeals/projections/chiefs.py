@@ -9,8 +9,10 @@ Each change takes effect at its `effective_from`, which may lie ahead of its rec
 from next Monday) or behind it (a backdated assignment); so the tables keep dated history, never the
 current state: every term of a slot as `[effective_from, effective_until)`, every acting change from its
 `effective_from`. A read names its instant (the caller's clock, never the database's): routing today
-sees today's chiefs, and a replay of the same events answers the same. The producer records changes of
-one slot, and the acting changes of one tier, in the order of their `effective_from`.
+sees today's chiefs, and a replay of the same events answers the same. The producer records the changes
+of one slot in the order of their `effective_from`; the acting changes of one tier not always (an
+absence before a relief recorded for a later date is recorded after it, effective earlier), so a read
+orders them by `effective_from`, never by arrival.
 """
 
 from collections.abc import Callable
