@@ -2,9 +2,10 @@
 
 A change takes effect from its `effective_from`, which may be later than when it was recorded (a chief
 relieved from next Monday hands the tier to B from Monday): each change is kept with its date, and a
-read answers as of the instant it is given, with the changes already recorded for later. The producer
-records a tier's changes in the order they take effect (`calendar.sync_acting`); two at one instant:
-the later recorded stands. Appeals and patrols keep their own copy of this from the same events; this
+read answers as of the instant it is given, with the changes already recorded for later. A tier's
+changes may be recorded out of the order they take effect (an absence before a relief recorded for a
+later date, `calendar.sync_acting`), so reads order them by `effective_from`; two at one instant: the
+later recorded stands. Appeals and patrols keep their own copy of this from the same events; this
 one answers the API.
 """
 
