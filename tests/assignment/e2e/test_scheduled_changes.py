@@ -133,3 +133,27 @@ async def test_an_absence_before_a_later_relief_hands_the_tier_to_b_and_back(
     clock.set(day(5.1))
     [relieved] = await acting()
     assert (relieved["officer_id"], relieved["effective_from"][:16]) == (PC_B, day(5).isoformat()[:16])
+
+
+async def test_a_chief_relieved_from_a_later_date_is_still_a_partner_until_then(
+    client: httpx.AsyncClient, clock: FixedClock
+) -> None:
+    """Their absences still meet the A/B rule before the date (B away: A may not be away too), not after it."""
+    await staffed(client, Slot.A, Slot.B)
+    await until(getter(client, f"/officers/{PC_A}/enterprises"), bool)
+    clock.set(day(1))
+    relief = {"tier": "police_chief", "slot": Slot.A, "reason": "调整", "effective_from": day(5).isoformat()}
+    await ok(client.post(f"/enterprises/{ENTERPRISE_ID}/chiefs/relieve", json=relief))
+    await until(getter(client, f"/officers/{PC_A}/enterprises"), lambda rows: bool(rows) and rows[0]["until"])
+    b_away = {"absence_id": "leave-b", "starts_at": day(2).isoformat(), "ends_at": day(7).isoformat()}
+    await ok(client.post(f"/officers/{PC_B}/absences", json={**b_away, "reason": "年休"}), 201)
+
+    a_away = {"absence_id": "leave-a", "starts_at": day(4).isoformat(), "ends_at": day(6).isoformat()}
+    refused = await client.post(f"/officers/{PC_A}/absences", json={**a_away, "reason": "年休"})
+    a_after = {"absence_id": "leave-a2", "starts_at": day(5).isoformat(), "ends_at": day(6).isoformat()}
+    accepted = await client.post(f"/officers/{PC_A}/absences", json={**a_after, "reason": "年休"})
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "double_absence"
+    assert ENTERPRISE_ID in refused.json()["detail"]
+    assert accepted.status_code == 201, accepted.text  # from day 5 A is no longer B's partner

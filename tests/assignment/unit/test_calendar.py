@@ -1,13 +1,16 @@
 """The duty calendar: A away -> B acts -> A returns, with acting-chief events and past-date answers."""
 
-from jingzhang.assignment.domain.calendar import Interval, acting_chief, partners_of
+import pytest
+
+from jingzhang.assignment.domain.calendar import Interval, acting_chief, partners_of, refuse_double_absence
 from jingzhang.assignment.domain.chiefs import assign_chief, recheck_acting, relieve_chief
 from jingzhang.assignment.domain.commands import AssignChief, DeclareAbsence, EndAbsence, RelieveChief
 from jingzhang.assignment.domain.enterprise import EnterpriseState
 from jingzhang.assignment.domain.events import ActingChiefChanged, ChiefRelieved, ChiefTier, NobodyActing, Slot
 from jingzhang.assignment.domain.officer import OfficerState, away_intervals, declare_absence, end_absence, evolve
+from jingzhang.shared.errors import DomainRejected
 
-from .samples import ALL_TIERS, ENTERPRISE_ID, OFFICERS, PC, SC, after, assigned, day, given, serving, staffed
+from .samples import ALL_TIERS, ENTERPRISE_ID, OFFICERS, PC, SC, T0, after, assigned, day, given, serving, staffed
 
 PC_A, PC_B = OFFICERS[(PC, Slot.A)], OFFICERS[(PC, Slot.B)]
 
@@ -188,6 +191,23 @@ class TestPartners:
             PC,
             away_b,
         )
+
+    def test_a_chief_relieved_from_a_later_date_is_a_partner_until_then_and_not_after(self) -> None:
+        enterprise = relieved(Slot.A, at=5)
+        away_b = {PC_B: [Interval(day(2), day(3))]}
+
+        [partner] = partners_of(enterprise, PC_A, away_b)
+
+        assert (partner.partner_officer_id, partner.during) == (PC_B, Interval(T0, day(5)))
+        assert partners_of(enterprise, PC_A, away_b, since=day(6)) == []
+
+    def test_their_absences_clash_only_while_they_are_partners(self) -> None:
+        enterprise = relieved(Slot.A, at=5)
+        partners = partners_of(enterprise, PC_A, {PC_B: [Interval(day(2), day(7))]})
+
+        with pytest.raises(DomainRejected):
+            refuse_double_absence(Interval(day(4), day(6)), partners)
+        refuse_double_absence(Interval(day(5), day(6)), partners)  # A is no longer B's partner by then
 
     def test_without_a_partner_there_is_nothing_to_clash_with(self) -> None:
         assert partners_of(given(staffed()), PC_A, {}) == []

@@ -330,6 +330,32 @@ class TestAssigningNeverLeavesAAndBBothAway:
 
         assert refused.value.code == "partners_both_away"
 
+    def test_an_a_relieved_from_a_later_date_is_the_partner_until_then(self) -> None:
+        """A leaves from day 6: a B away on day 3 while A is away then is refused, one away on day 7 is not."""
+        a_leaving = given(staffed(), relieved(PC, Slot.A, PC_A, "调整", at=6))
+        absences = {PC_A: (Interval(day(2), day(8)),), PC_B: (Interval(day(3), day(4)),)}
+        later = {PC_A: (Interval(day(2), day(8)),), PC_B: (Interval(day(7), day(8)),)}
+
+        with pytest.raises(DomainRejected) as refused:
+            assign_chief(a_leaving, assign(PC, Slot.B, PC_B), serving(PC_B), absences, at=day(1))
+        events = assign_chief(a_leaving, assign(PC, Slot.B, PC_B), serving(PC_B), later, at=day(1))
+
+        assert refused.value.code == "partners_both_away"
+        assert events[0] == assigned(PC, Slot.B, at=day(1))
+
+    def test_an_a_assigned_from_a_later_date_is_the_partner_from_then(self) -> None:
+        a_coming = given(registered(), assigned(PC, Slot.A, at=day(6)))
+        before = {PC_A: (Interval(day(2), day(8)),), PC_B: (Interval(day(3), day(4)),)}
+        overlapping = {PC_A: (Interval(day(2), day(8)),), PC_B: (Interval(day(5), day(7)),)}
+
+        events = assign_chief(a_coming, assign(PC, Slot.B, PC_B), serving(PC_B), before, at=day(1))
+        with pytest.raises(DomainRejected) as refused:
+            assign_chief(a_coming, assign(PC, Slot.B, PC_B), serving(PC_B), overlapping, at=day(1))
+
+        assert events[0] == assigned(PC, Slot.B, at=day(1))
+        assert refused.value.code == "partners_both_away"
+        assert "2024-03-07 17:00 至 2024-03-08 17:00" in refused.value.reason  # only from A's first day
+
     def test_absences_that_overlapped_before_the_term_begins_do_not_count(self) -> None:
         absences = {PC_A: (Interval(day(2), day(5)),), PC_B: (Interval(day(4), day(8)),)}
 

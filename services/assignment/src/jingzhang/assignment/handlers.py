@@ -24,7 +24,7 @@ import structlog
 from jingzhang.assignment.dated import DatedStore
 from jingzhang.assignment.domain import chiefs, lifecycle, offices
 from jingzhang.assignment.domain import officer as officers
-from jingzhang.assignment.domain.calendar import AbsenceBook, partner_of, partners_of
+from jingzhang.assignment.domain.calendar import ALWAYS, AbsenceBook, Interval, partner_terms, partners_of
 from jingzhang.assignment.domain.commands import (
     AddTaskForceMember,
     AssignChief,
@@ -212,9 +212,9 @@ async def assign_chief(deps: Deps, cmd: AssignChief, meta: Metadata) -> Decided[
     at = cmd.effective_from or now
     for attempt in range(1, RECHECK_ATTEMPTS + 1):
         current, version = await load(DatedStore(deps.store), REGISTRY, ENTERPRISE, cmd.enterprise_id)
-        partner = partner_of(current, cmd.tier, cmd.slot)
+        partners = {t.officer_id for t in partner_terms(current, cmd.tier, cmd.slot, Interval(at, ALWAYS.ends_at))}
         try:
-            async with deps.locks.hold([cmd.officer_id, *([partner] if partner else [])]) as locked:
+            async with deps.locks.hold([cmd.officer_id, *sorted(partners)]) as locked:
                 store = DatedStore(locked)
                 officer = await officer_state(store, cmd.officer_id)
                 absences = await absence_book(store, [*holders_from(current, at, [cmd.tier]), cmd.officer_id])
@@ -336,16 +336,16 @@ async def declare_absence(deps: Deps, cmd: DeclareAbsence, meta: Metadata) -> De
     now = deps.clock.now()
     absence_id = cmd.absence_id or deps.ids().hex
     enterprise_ids = await deps.posts.enterprises_of(cmd.officer_id, now)
-    partner_ids = _partner_ids(await _enterprises(deps.store, enterprise_ids), cmd.officer_id)
+    partner_ids = _partner_ids(await _enterprises(deps.store, enterprise_ids), cmd.officer_id, now)
     for _ in range(RECHECK_ATTEMPTS):
         async with deps.locks.hold([cmd.officer_id, *partner_ids]) as locked:
             store = DatedStore(locked)
             enterprises = await _enterprises(store, enterprise_ids)
-            if not _partner_ids(enterprises, cmd.officer_id) <= partner_ids:
-                partner_ids |= _partner_ids(enterprises, cmd.officer_id)
+            if not _partner_ids(enterprises, cmd.officer_id, now) <= partner_ids:
+                partner_ids |= _partner_ids(enterprises, cmd.officer_id, now)
                 continue
             absences = await absence_book(store, partner_ids)
-            partners = [p for e in enterprises for p in partners_of(e, cmd.officer_id, absences)]
+            partners = [p for e in enterprises for p in partners_of(e, cmd.officer_id, absences, now)]
             decide: OfficerDecide = lambda s: officers.declare_absence(s, cmd, partners, absence_id=absence_id)  # noqa: E731, B023
             decided = await execute(
                 store,
@@ -369,8 +369,8 @@ async def _enterprises(store: EventStore, enterprise_ids: Iterable[str]) -> list
     return [(await load(DatedStore(store), REGISTRY, ENTERPRISE, eid))[0] for eid in enterprise_ids]
 
 
-def _partner_ids(enterprises: Iterable[EnterpriseState], officer_id: str) -> set[str]:
-    return {p.partner_officer_id for e in enterprises for p in partners_of(e, officer_id, {})}
+def _partner_ids(enterprises: Iterable[EnterpriseState], officer_id: str, since: datetime) -> set[str]:
+    return {p.partner_officer_id for e in enterprises for p in partners_of(e, officer_id, {}, since)}
 
 
 async def end_absence(deps: Deps, cmd: EndAbsence, meta: Metadata) -> Decided[OfficerState]:

@@ -9,10 +9,10 @@ it begins and when it ends (`reconcile_nobody_acting`).
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from jingzhang.assignment.domain.business_time import BUREAU_TZ
-from jingzhang.assignment.domain.enterprise import EnterpriseState, EnterpriseStatus, holder, holder_at
+from jingzhang.assignment.domain.enterprise import ChiefTerm, EnterpriseState, EnterpriseStatus, holder_at
 from jingzhang.assignment.domain.events import ActingChiefChanged, ChiefTier, NobodyActing, NobodyActingEnded, Slot
 from jingzhang.shared.errors import DomainRejected
 from jingzhang.shared.events import DomainEvent
@@ -105,32 +105,54 @@ def _in_force(timeline: Mapping[datetime, str | None], at: datetime) -> str | No
     return timeline[max(in_force)] if in_force else None
 
 
+ALWAYS = Interval(datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+
+
+def term_interval(term: ChiefTerm) -> Interval:
+    """The time a term covers; an open term, to the end of time."""
+    return Interval(term.effective_from, term.effective_until or ALWAYS.ends_at)
+
+
 @dataclass(frozen=True, slots=True)
 class PartnerAbsences:
-    """The other slot's holder in one tier of one enterprise, with the times they are away."""
+    """The other slot's holder in one tier of one enterprise, with the times they are away, and `during`:
+    the time both terms cover, when the two are partners (a chief relieved from a later date still is
+    until then; a chief assigned from a later date only from then)."""
 
     partner_officer_id: str
     enterprise_id: str
     tier: ChiefTier
     intervals: tuple[Interval, ...]
+    during: Interval = ALWAYS
 
 
-def partners_of(state: EnterpriseState, officer_id: str, absences: AbsenceBook) -> list[PartnerAbsences]:
-    """For each tier where `officer_id` holds A or B, the holder of the other slot and their absences."""
+def partners_of(
+    state: EnterpriseState, officer_id: str, absences: AbsenceBook, since: datetime | None = None
+) -> list[PartnerAbsences]:
+    """For each term `officer_id` serves in A or B, each holder of the other slot while both serve, with
+    their absences; `since`: only partnerships that last after it (not those long over)."""
     found = []
-    for tier in ChiefTier:
-        for slot, other in ((Slot.A, Slot.B), (Slot.B, Slot.A)):
-            partner = holder(state, tier, other)
-            if holder(state, tier, slot) == officer_id and partner is not None:
-                intervals = tuple(absences.get(partner, ()))
-                found.append(PartnerAbsences(partner, state.enterprise_id, tier, intervals))
+    for mine in (t for t in state.terms if t.officer_id == officer_id):
+        for theirs in partner_terms(state, mine.tier, mine.slot, term_interval(mine)):
+            during = term_interval(mine).meet(term_interval(theirs))
+            if during is not None and (since is None or during.ends_at > since):
+                intervals = tuple(absences.get(theirs.officer_id, ()))
+                found.append(PartnerAbsences(theirs.officer_id, state.enterprise_id, mine.tier, intervals, during))
     return found
+
+
+def partner_terms(state: EnterpriseState, tier: ChiefTier, slot: Slot, within: Interval) -> list[ChiefTerm]:
+    """The terms of `tier`'s other slot that overlap `within`: who must be present while `slot`'s holder
+    is away, then."""
+    other = Slot.B if slot is Slot.A else Slot.A
+    return [t for t in state.terms if (t.tier, t.slot) == (tier, other) and term_interval(t).overlaps(within)]
 
 
 def refuse_double_absence(requested: Interval, partners: Iterable[PartnerAbsences]) -> None:
     """A and B of one tier may never be away together: refuse naming the partner, enterprise and tier."""
     for partner in partners:
-        clash = next((i for i in partner.intervals if i.overlaps(requested)), None)
+        window = requested.meet(partner.during)
+        clash = next((i for i in partner.intervals if window is not None and i.overlaps(window)), None)
         if clash is not None:
             raise DomainRejected(
                 f"officer {partner.partner_officer_id}, the partner for tier {partner.tier} of enterprise "
@@ -143,22 +165,18 @@ def refuse_double_absence(requested: Interval, partners: Iterable[PartnerAbsence
 TIER_ZH = {ChiefTier.BUREAU_LEADER: "局领导", ChiefTier.STATION_CHIEF: "所队长", ChiefTier.POLICE_CHIEF: "辖区警长"}
 
 
-def partner_of(state: EnterpriseState, tier: ChiefTier, slot: Slot) -> str | None:
-    """Who holds the other slot of `tier`: the one who must be present while `slot`'s holder is away."""
-    return holder(state, tier, Slot.B if slot is Slot.A else Slot.A)
-
-
 def refuse_partners_both_away(
-    officer_id: str, tier: ChiefTier, absences: AbsenceBook, partner_id: str | None, since: datetime
+    officer_id: str, tier: ChiefTier, absences: AbsenceBook, partner_id: str | None, during: Interval
 ) -> None:
-    """Taking a slot whose partner is away while the newcomer is away too is refused (from `since` on)."""
+    """Taking a slot whose partner is away while the newcomer is away too is refused (`during`: the time
+    the two would be partners)."""
     if partner_id is None:
         return
     both = [
-        Interval(max(meeting.starts_at, since), meeting.ends_at)
+        meeting
         for mine in absences.get(officer_id, ())
         for theirs in absences.get(partner_id, ())
-        if (meeting := mine.meet(theirs)) is not None and meeting.ends_at > since
+        if (meet := mine.meet(theirs)) is not None and (meeting := meet.meet(during)) is not None
     ]
     if both:
         when = "、".join(i.said() for i in sorted(both, key=lambda i: i.starts_at))

@@ -11,10 +11,13 @@ from datetime import datetime
 
 from jingzhang.assignment.domain.business_time import ENROLLED, REGISTERED, require_not_before
 from jingzhang.assignment.domain.calendar import (
+    ALWAYS,
     NO_ABSENCES,
     AbsenceBook,
-    partner_of,
+    Interval,
+    partner_terms,
     refuse_partners_both_away,
+    term_interval,
 )
 from jingzhang.assignment.domain.commands import AssignChief, RelieveChief
 from jingzhang.assignment.domain.enterprise import (
@@ -64,7 +67,10 @@ def assign_chief(
     _require_not_backdated(state, cmd.tier, cmd.slot, at)
     require_not_before(at, state.registered_on, REGISTERED, field="effective_from")
     require_not_before(at, officer.enrolled_on, ENROLLED, field="effective_from")
-    refuse_partners_both_away(cmd.officer_id, cmd.tier, absences, partner_of(state, cmd.tier, cmd.slot), at)
+    serving = Interval(at, ALWAYS.ends_at)
+    for partner in partner_terms(state, cmd.tier, cmd.slot, serving):
+        if (during := term_interval(partner).meet(serving)) is not None:
+            refuse_partners_both_away(cmd.officer_id, cmd.tier, absences, partner.officer_id, during)
     primary: list[DomainEvent] = []
     if current is not None:
         primary.append(_relieved(cmd.enterprise_id, cmd.tier, cmd.slot, current, at, "reassigned"))
