@@ -100,7 +100,9 @@ class TestChiefsAndDuties:
         assert told[0].variables["tier"] == "辖区警长"
 
     def test_a_new_chief_posts_a_new_notice_card_to_the_group(self) -> None:
-        assigned = assignment.ChiefAssigned(enterprise_id="ent-1", tier="police_chief", slot="B", officer_id="o-2")
+        assigned = assignment.ChiefAssigned(
+            enterprise_id="ent-1", tier="police_chief", slot="B", officer_id="o-2", effective_from=AT
+        )
         [told] = decide(assigned, "ent-1", KNOWN)
         assert told.kind is MessageKind.CHIEFS_CHANGED
         assert told.variables["tier"] == "辖区警长B角"

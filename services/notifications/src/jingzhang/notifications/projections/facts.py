@@ -3,27 +3,26 @@ appeals' enterprise, category and time limit, duties' enterprise and due time, r
 
 The dispatch reactor and the inbox projection each keep their own copy (`FACTS_SQL` in their schema)
 and apply the same rules (`domain.rules`), so the inbox rebuilt by a replay holds the very
-notifications the reactor decided, under the same ids, without the reactor running again.
+notifications the reactor decided, under the same ids, without the reactor running again. Hence every
+instant a decision reads the facts at comes from the event decided (`told_at`), never from a clock:
+a replay, days later, reads them as the reactor did. The chiefs are dated (`chief_terms`); the
+reactor's copy of them is created beside its first tables (see there).
 """
+
+from datetime import datetime
 
 import asyncpg
 
 from jingzhang.notifications.domain.channels import GroupWebhookRegistered
 from jingzhang.notifications.domain.rules import AppealFacts, DutyFacts, Facts
+from jingzhang.notifications.projections import chief_terms
 from jingzhang.notifications.upstream import appeals, assignment, patrols
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 
-FACTS_SQL = """
+FACTS_SQL = (
+    """
 CREATE TABLE IF NOT EXISTS enterprises (enterprise_id text PRIMARY KEY, name text NOT NULL);
-CREATE TABLE IF NOT EXISTS chiefs (
-    enterprise_id text NOT NULL, tier text NOT NULL, slot text NOT NULL, officer_id text NOT NULL,
-    PRIMARY KEY (enterprise_id, tier, slot)
-);
-CREATE TABLE IF NOT EXISTS acting (
-    enterprise_id text NOT NULL, tier text NOT NULL, officer_id text,
-    PRIMARY KEY (enterprise_id, tier)
-);
 CREATE TABLE IF NOT EXISTS appeals (
     appeal_id text PRIMARY KEY, enterprise_id text NOT NULL, category text NOT NULL,
     due_at timestamptz NOT NULL, emergency boolean NOT NULL
@@ -33,6 +32,8 @@ CREATE TABLE IF NOT EXISTS duties (
 );
 CREATE TABLE IF NOT EXISTS groups (enterprise_id text PRIMARY KEY);
 """
+    + chief_terms.TERMS_SQL
+)
 
 STATION = "station_chief"
 
@@ -47,30 +48,11 @@ async def learn(conn: asyncpg.Connection, env: Envelope, event: DomainEvent) -> 
                 event.name,
             )
         case assignment.ChiefAssigned():
-            await conn.execute(
-                "INSERT INTO chiefs VALUES ($1, $2, $3, $4)"
-                " ON CONFLICT (enterprise_id, tier, slot) DO UPDATE SET officer_id = $4",
-                event.enterprise_id,
-                event.tier,
-                event.slot,
-                event.officer_id,
-            )
+            await chief_terms.assigned(conn, event)
         case assignment.ChiefRelieved():
-            await conn.execute(
-                "DELETE FROM chiefs WHERE enterprise_id = $1 AND tier = $2 AND slot = $3 AND officer_id = $4",
-                event.enterprise_id,
-                event.tier,
-                event.slot,
-                event.officer_id,
-            )
+            await chief_terms.relieved(conn, event)
         case assignment.ActingChiefChanged():
-            await conn.execute(
-                "INSERT INTO acting VALUES ($1, $2, $3)"
-                " ON CONFLICT (enterprise_id, tier) DO UPDATE SET officer_id = $3",
-                event.enterprise_id,
-                event.tier,
-                event.officer_id,
-            )
+            await chief_terms.acting_changed(conn, event)
         case appeals.AppealRaised():
             await conn.execute(
                 "INSERT INTO appeals VALUES ($1, $2, $3, $4, $5) ON CONFLICT (appeal_id) DO NOTHING",
@@ -117,7 +99,7 @@ async def facts_for(conn: asyncpg.Connection, env: Envelope, event: DomainEvent)
                 event.enterprise_id,
                 found.enterprise_name,
                 found.group_registered,
-                await _station_chiefs(conn, event.enterprise_id),
+                await chief_terms.acting_at(conn, event.enterprise_id, STATION, told_at(env)),
             )
         case patrols.DutyScheduled():
             return await _enterprise(conn, event.enterprise_id)
@@ -158,15 +140,12 @@ async def _duty(conn: asyncpg.Connection, duty_id: str) -> Facts:
     return Facts(row["enterprise_id"], row["name"], duty=DutyFacts(row["enterprise_id"], row["kind"], row["due_at"]))
 
 
-async def _station_chiefs(conn: asyncpg.Connection, enterprise_id: str) -> tuple[str, ...]:
-    """Who acts as station chief; nobody when the tier has nobody acting (the console hears of it);
-    before any word on who acts, whoever holds the tier (A first)."""
-    acting = await conn.fetchrow(
-        "SELECT officer_id FROM acting WHERE enterprise_id = $1 AND tier = $2", enterprise_id, STATION
-    )
-    if acting is not None:
-        return () if acting["officer_id"] is None else (acting["officer_id"],)
-    rows = await conn.fetch(
-        "SELECT officer_id FROM chiefs WHERE enterprise_id = $1 AND tier = $2 ORDER BY slot", enterprise_id, STATION
-    )
-    return tuple(r["officer_id"] for r in rows[:1])
+def told_at(env: Envelope) -> datetime:
+    """The instant the station chiefs are read at for the event in `env` that tells them (a coverage gap,
+    nobody acting): when it happened, the moment the alarm is raised. Whoever holds the post then is the
+    one to act on it: a chief relieved from next Monday still answers today and must arrange
+    cover before leaving; one assigned from next month does not answer yet. Not `NobodyActing.since`: a
+    backdated one (nobody acting since last week, found today) would tell last week's chief, perhaps
+    gone since; one scheduled (nobody from next Monday) would tell, today, whoever takes over then. Never
+    a clock: the inbox's replay reads these facts again long after, and must read the reactor's answer."""
+    return env.occurred_at

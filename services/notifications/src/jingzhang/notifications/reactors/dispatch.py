@@ -5,6 +5,11 @@ them. A reactor is never replayed, so a replay pushes nothing.
 
 Quiet hours are applied here: a non-urgent message is released at the end of the recipient kind's
 quiet hours (by the causing event's time); breaches and escalations are urgent and go at once.
+
+Its DDL is its fingerprint, and a reactor whose fingerprint changed refuses to start until an operator
+migrates its tables (docs/architecture.md, "Migrations"): the facts' tables it was released with are
+kept here word for word (`RELEASED_FACTS_SQL`), and the tables added since (the dated chiefs) are
+created beside them by the applier itself (`chief_terms.adopt`), so a deployment needs no step.
 """
 
 import json
@@ -14,7 +19,8 @@ from jingzhang.notifications.domain.quiet import QuietHours, release_at
 from jingzhang.notifications.domain.rules import decide, notification_id
 from jingzhang.notifications.domain.vocabulary import recipient_kind
 from jingzhang.notifications.events import GROUP_WEBHOOK, REGISTRY, SERVICE
-from jingzhang.notifications.projections.facts import FACTS_SQL, facts_for, learn
+from jingzhang.notifications.projections import chief_terms
+from jingzhang.notifications.projections.facts import facts_for, learn
 from jingzhang.notifications.projections.inbox import without_names
 from jingzhang.notifications.settings import NotificationsSettings
 from jingzhang.notifications.upstream import appeals, assignment, patrols
@@ -24,8 +30,30 @@ from jingzhang.shared.projection import Apply, Projection, Source, Tx
 
 NAME = "dispatch"
 
+RELEASED_FACTS_SQL = """
+CREATE TABLE IF NOT EXISTS enterprises (enterprise_id text PRIMARY KEY, name text NOT NULL);
+CREATE TABLE IF NOT EXISTS chiefs (
+    enterprise_id text NOT NULL, tier text NOT NULL, slot text NOT NULL, officer_id text NOT NULL,
+    PRIMARY KEY (enterprise_id, tier, slot)
+);
+CREATE TABLE IF NOT EXISTS acting (
+    enterprise_id text NOT NULL, tier text NOT NULL, officer_id text,
+    PRIMARY KEY (enterprise_id, tier)
+);
+CREATE TABLE IF NOT EXISTS appeals (
+    appeal_id text PRIMARY KEY, enterprise_id text NOT NULL, category text NOT NULL,
+    due_at timestamptz NOT NULL, emergency boolean NOT NULL
+);
+CREATE TABLE IF NOT EXISTS duties (
+    duty_id text PRIMARY KEY, enterprise_id text NOT NULL, kind text NOT NULL, due_at timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS groups (enterprise_id text PRIMARY KEY);
+"""
+"""Never edited (see the module's text). `chiefs` and `acting` (undated, overwritten when recorded) are
+no longer written: `chief_terms.adopt` takes what they held when it first ran."""
+
 SCHEMA_SQL = (
-    FACTS_SQL
+    RELEASED_FACTS_SQL
     + """
 CREATE TABLE IF NOT EXISTS outbox (
     notification_id uuid NOT NULL,
@@ -63,6 +91,8 @@ ROBOT_SENDS = f"proj_{NAME}.robot_sends"
 def applier(quiet: Mapping[str, QuietHours]) -> Apply:
     async def apply(tx: Tx, env: Envelope, event: DomainEvent) -> None:
         conn = tx.conn
+        if env.service == assignment.PRODUCER:  # the only events that write or read the chiefs
+            await chief_terms.adopt(conn)
         await learn(conn, env, event)
         for d in decide(event, env.stream.aggregate_id, await facts_for(conn, env, event)):
             window = quiet.get(recipient_kind(d.recipient).value)

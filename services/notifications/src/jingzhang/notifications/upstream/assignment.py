@@ -1,6 +1,9 @@
 """What notifications reads of the assignment service's events: enterprises' names, chiefs and who acts,
 coverage gaps, tiers with nobody acting, and officers' phones (sealed: a token, opened only by the SMS
-adapter). Unknown fields are ignored and undeclared types decode to `Unread` (see `shared.readers`)."""
+adapter). Unknown fields are ignored and undeclared types decode to `Unread` (see `shared.readers`).
+
+A change of chiefs takes effect at its `effective_from`, which may lie before or after its recording (a
+chief relieved from next Monday is recorded today): the facts keep it dated (`projections.chief_terms`)."""
 
 from pydantic import AwareDatetime
 
@@ -19,23 +22,33 @@ class EnterpriseClosed(PublishedEvent):
 
 
 class ChiefAssigned(PublishedEvent):
+    """`officer_id` holds the post from `effective_from`, past or still to come."""
+
     enterprise_id: str
     tier: str
     slot: str
     officer_id: str
+    effective_from: AwareDatetime
 
 
 class ChiefRelieved(PublishedEvent):
+    """The term of `officer_id` in the slot ends from `effective_from` (they hold the post until then)."""
+
     enterprise_id: str
     tier: str
     slot: str
     officer_id: str
+    effective_from: AwareDatetime
 
 
 class ActingChiefChanged(PublishedEvent):
+    """Who answers for `tier` from `effective_from` (None: nobody). A change effective earlier may be
+    recorded after one scheduled for later."""
+
     enterprise_id: str
     tier: str
     officer_id: str | None
+    effective_from: AwareDatetime
 
 
 class CoverageGapOpened(PublishedEvent):
