@@ -67,16 +67,18 @@ async def test_assigning_a_b_who_is_away_while_the_a_is_away_is_refused_and_writ
 
 
 async def test_a_tier_whose_chiefs_are_relieved_is_signalled_listed_and_counted_until_someone_acts(
-    client: httpx.AsyncClient, nc: NATS
+    client: httpx.AsyncClient, clock: FixedClock, nc: NATS
 ) -> None:
     await staffed(client, Slot.A, Slot.B)
-    await until(
-        getter(client, f"/enterprises/{ENTERPRISE_ID}/acting", tier="police_chief"),
-        lambda r: r and r[0]["officer_id"] == PC_A,
-    )
+    acting = getter(client, f"/enterprises/{ENTERPRISE_ID}/acting", tier="police_chief")
+    await until(acting, lambda r: r and r[0]["officer_id"] == PC_A)
     for slot in (Slot.A, Slot.B):
         body = {"tier": "police_chief", "slot": slot, "reason": "调整", "effective_from": day(1).isoformat()}
         await ok(client.post(f"/enterprises/{ENTERPRISE_ID}/chiefs/relieve", json=body))
+    # decided today for day 1: nobody acts from day 1 (recorded now), the alarm is raised when it is so
+    await until(acting, lambda r: r and [c["officer_id"] for c in r[0]["upcoming"]] == [None])
+    assert await getter(client, NOBODY)() == []
+    clock.set(day(1.5))
 
     listed = await until(getter(client, NOBODY), bool)
     assert [(row["enterprise_id"], row["tier"], row["chiefs"]) for row in listed] == [
@@ -97,11 +99,13 @@ async def test_a_tier_whose_chiefs_are_relieved_is_signalled_listed_and_counted_
     assert (refused.status_code, refused.json()["field"]) == (422, "enterprise_id")
 
     await ok(assign(client, PC, Slot.A, PC_A, at=day(2)))
+    assert await getter(client, NOBODY)() != []  # A acts from day 2
+    clock.set(day(2.5))
     await until(getter(client, NOBODY), lambda rows: rows == [])
     assert await gauge(client, "jingzhang_tiers_nobody_acting") == 0
     began = await published(nc, "NobodyActing")
     ended = await published(nc, "NobodyActingEnded")
-    assert [(e["tier"], e["reason"]) for e in began] == [("police_chief", "police_chief B relieved")]
+    assert [(e["tier"], e["reason"]) for e in began] == [("police_chief", "police_chief A relieved")]
     assert [(e["tier"], e["officer_id"]) for e in ended] == [("police_chief", PC_A)]
 
 

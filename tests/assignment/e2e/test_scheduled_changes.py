@@ -7,12 +7,14 @@ after the clock has passed the date) reads the change. Before, each read model a
 was recorded: a relief decided on Friday for Monday took the chief off the card on Friday.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from jingzhang.assignment.domain.events import Slot
+from jingzhang.assignment.projections.duty_signals import DutySignals
 from jingzhang.shared.clock import FixedClock
 
 from ..unit.samples import ENTERPRISE_ID, OFFICERS, PC, SPARE_STATION_OFFICER, day
@@ -157,3 +159,47 @@ async def test_a_chief_relieved_from_a_later_date_is_still_a_partner_until_then(
     assert refused.json()["code"] == "double_absence"
     assert ENTERPRISE_ID in refused.json()["detail"]
     assert accepted.status_code == 201, accepted.text  # from day 5 A is no longer B's partner
+
+
+async def test_coverage_changes_on_the_dates_the_terms_begin_and_end(
+    client: httpx.AsyncClient, app: FastAPI, clock: FixedClock
+) -> None:
+    """A key enterprise's police chief tier without its B is short (AB角缺位) until the B assigned from a
+    later date starts, and short again from the date its A is relieved; in between, nothing is due, so
+    the acting worker finds nothing to settle (it would otherwise re-check the enterprise on every pass)."""
+    await staffed(client, Slot.A)
+    short = getter(client, "/coverage/shortfalls")
+
+    def police_chief_short(found: dict[str, Any] | None) -> str | None:
+        rows = [s for s in (found or {}).get("shortfalls", []) if s["tier"] == "police_chief"]
+        return rows[0]["vacant"] if rows else None
+
+    await until(short, lambda found: police_chief_short(found) == "B")
+    clock.set(day(1))
+    await ok(assign(client, PC, Slot.B, PC_B, day(3)))
+    await until(acting_upcoming(client), lambda upcoming: upcoming == [])  # B changes nobody's acting
+    await until(getter(client, f"/enterprises/{ENTERPRISE_ID}"), lambda f: f and len(f["history"]) == 4)
+    signals = DutySignals(lambda: app.state.runtime.pool)
+
+    assert police_chief_short(await short()) == "B"
+    assert await signals.unsettled(day(1)) == []
+    clock.set(day(3.1))
+    await until(short, lambda found: police_chief_short(found) is None)
+
+    relief = {"tier": "police_chief", "slot": Slot.A, "reason": "调整", "effective_from": day(5).isoformat()}
+    await ok(client.post(f"/enterprises/{ENTERPRISE_ID}/chiefs/relieve", json=relief))
+    await until(acting_upcoming(client), lambda upcoming: [c["officer_id"] for c in upcoming] == [PC_B])
+    assert police_chief_short(await short()) is None
+    assert await signals.unsettled(day(4)) == []
+    clock.set(day(5.1))
+    await until(short, lambda found: police_chief_short(found) == "A")
+
+
+def acting_upcoming(client: httpx.AsyncClient) -> Callable[[], Awaitable[list[dict[str, Any]] | None]]:
+    fetch = getter(client, f"/enterprises/{ENTERPRISE_ID}/acting", tier="police_chief")
+
+    async def upcoming() -> list[dict[str, Any]] | None:
+        rows = await fetch()
+        return rows[0]["upcoming"] if rows else None
+
+    return upcoming

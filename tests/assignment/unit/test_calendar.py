@@ -110,11 +110,12 @@ class TestAwayThenBack:
 
 
 def relieved(*slots: Slot, at: float) -> EnterpriseState:
-    """Both police chiefs serving, A acting; then `slots` relieved from `day(at)`, each as the command records it."""
+    """Both police chiefs serving, A acting; then `slots` relieved from `day(at)`, each as the command decided
+    at T0 records it."""
     enterprise = given(staffed(Slot.A, Slot.B), *everyone_acting_as_a())
     for slot in slots:
         cmd = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=slot, reason="调整")
-        enterprise = after(enterprise, relieve_chief(enterprise, cmd, at=day(at)))
+        enterprise = after(enterprise, relieve_chief(enterprise, cmd, at=day(at), now=T0))
     return enterprise
 
 
@@ -123,12 +124,14 @@ class TestAChangeFromALaterDate:
     made before that date (an absence starting or ending, the acting worker's pass) leaves it standing:
     undoing it would leave the relieved chief acting, since nothing checks again at the relief's date."""
 
-    def test_a_check_before_both_are_relieved_leaves_nobody_acting_from_that_date(self) -> None:
+    def test_both_relieved_from_a_later_date_leave_nobody_acting_from_that_date_and_not_before(self) -> None:
         enterprise = relieved(Slot.A, Slot.B, at=1)
         assert (enterprise.acting[PC], enterprise.acting_since[PC]) == (None, day(1))
-        assert enterprise.nobody_acting == frozenset({PC})
+        assert enterprise.nobody_acting == frozenset()  # the alarm is for when it is so, not when it is decided
 
         assert recheck_acting(enterprise, {}, day(0.5), "tick") == []
+        alarm = [e for e in recheck_acting(enterprise, {}, day(1.5), "tick") if isinstance(e, NobodyActing)]
+        assert alarm == [NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(1), reason="tick")]
 
     def test_a_check_before_a_leaves_does_not_hand_the_tier_back_to_a(self) -> None:
         enterprise = relieved(Slot.A, at=2)
@@ -144,7 +147,13 @@ class TestAChangeFromALaterDate:
 
         events = recheck_acting(enterprise, b_away, day(3), "absence started")
 
-        assert events[0] == acting(PC, None, PC_B, "absence started", 3)
+        assert [e for e in events if isinstance(e, ActingChiefChanged)] == [
+            acting(PC, None, PC_B, "absence started", 3)
+        ]
+        # the relief took effect on day 2: the check settles the coverage it changed as of day 3 too
+        assert [type(e).__name__ for e in events if not isinstance(e, ActingChiefChanged | NobodyActing)] == [
+            "CoverageShortfallOpened"
+        ]
         assert [e for e in events if isinstance(e, NobodyActing)] == [
             NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(3), reason="absence started")
         ]
@@ -168,12 +177,14 @@ class TestAChangeFromALaterDate:
         enterprise = relieved(Slot.A, at=5)  # B acts from day 5
         b_leaves_earlier = RelieveChief(enterprise_id=ENTERPRISE_ID, tier=PC, slot=Slot.B, reason="调整")
 
-        events = relieve_chief(enterprise, b_leaves_earlier, at=day(4))
+        events = relieve_chief(enterprise, b_leaves_earlier, at=day(4), now=T0)
+        at_the_date = recheck_acting(after(enterprise, events), {}, day(5), "police_chief B relieved")
 
         assert [e for e in events if isinstance(e, ActingChiefChanged)] == [
             acting(PC, None, PC_B, "police_chief B relieved", 5)
         ]
-        assert [e for e in events if isinstance(e, NobodyActing)] == [
+        assert [e for e in events if isinstance(e, NobodyActing)] == []
+        assert [e for e in at_the_date if isinstance(e, NobodyActing)] == [
             NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(5), reason="police_chief B relieved")
         ]
 

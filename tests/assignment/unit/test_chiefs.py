@@ -286,21 +286,21 @@ class TestCoverageRule:
     def test_a_missing_b_is_no_gap_but_a_shortfall_of_a_key_project(self) -> None:
         state = given(staffed())
 
-        assert missing_tiers(state) == frozenset()
-        assert shortfalls(state) == dict.fromkeys(ALL_TIERS, Slot.B)
+        assert missing_tiers(state, T0) == frozenset()
+        assert shortfalls(state, T0) == dict.fromkeys(ALL_TIERS, Slot.B)
 
     def test_an_above_scale_enterprise_owes_a_and_b_too(self) -> None:
         state = given(registered(EnterpriseClass.ABOVE_SCALE), assigned(PC, Slot.B))
 
-        assert shortfalls(state) == {PC: Slot.A}
+        assert shortfalls(state, T0) == {PC: Slot.A}
 
     def test_backups_are_not_expected_of_small_enterprises(self) -> None:
         state = given(registered(EnterpriseClass.SMALL_MICRO), *(assigned(t, Slot.A) for t in ALL_TIERS))
 
-        assert shortfalls(state) == {}
+        assert shortfalls(state, T0) == {}
 
     def test_a_fully_paired_key_project_falls_short_nowhere(self) -> None:
-        assert shortfalls(given(staffed(Slot.A, Slot.B))) == {}
+        assert shortfalls(given(staffed(Slot.A, Slot.B)), T0) == {}
 
 
 class TestAssigningNeverLeavesAAndBBothAway:

@@ -109,9 +109,9 @@ class TestWhenUnregistered:
     @pytest.mark.parametrize(
         "decide",
         [
-            lambda s: reclassify_enterprise(s, reclassify(EnterpriseClass.ABOVE_SCALE)),
-            lambda s: suspend_enterprise(s, SUSPEND),
-            lambda s: reinstate_enterprise(s, REINSTATE),
+            lambda s: reclassify_enterprise(s, reclassify(EnterpriseClass.ABOVE_SCALE), now=T0),
+            lambda s: suspend_enterprise(s, SUSPEND, now=T0),
+            lambda s: reinstate_enterprise(s, REINSTATE, now=T0),
             lambda s: close_enterprise(s, CLOSE, at=CLOSING_DAY),
         ],
     )
@@ -152,7 +152,7 @@ class TestWhenActive:
     def test_reclassifying_records_the_previous_class(self) -> None:
         state = given(registered(), gap_opened(*ALL_TIERS))
 
-        events = reclassify_enterprise(state, reclassify(EnterpriseClass.ABOVE_SCALE))
+        events = reclassify_enterprise(state, reclassify(EnterpriseClass.ABOVE_SCALE), now=T0)
 
         assert events == [
             EnterpriseReclassified(
@@ -163,10 +163,10 @@ class TestWhenActive:
         ]
 
     def test_reclassifying_into_the_same_class_records_nothing(self) -> None:
-        assert reclassify_enterprise(given(registered()), reclassify(EnterpriseClass.CITY_KEY_PROJECT)) == []
+        assert reclassify_enterprise(given(registered()), reclassify(EnterpriseClass.CITY_KEY_PROJECT), now=T0) == []
 
     def test_suspending_closes_the_open_gap_since_a_suspended_enterprise_needs_no_cover(self) -> None:
-        events = suspend_enterprise(given(registered(), gap_opened(*ALL_TIERS)), SUSPEND)
+        events = suspend_enterprise(given(registered(), gap_opened(*ALL_TIERS)), SUSPEND, now=T0)
 
         assert events == [
             EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="production halted"),
@@ -174,7 +174,7 @@ class TestWhenActive:
         ]
 
     def test_suspending_a_covered_enterprise_ends_its_shortfalls_since_it_needs_no_cover(self) -> None:
-        events = suspend_enterprise(given(staffed()), SUSPEND)
+        events = suspend_enterprise(given(staffed()), SUSPEND, now=T0)
 
         assert events == [
             EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="production halted"),
@@ -193,16 +193,16 @@ class TestWhenActive:
             ),
             NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(2), reason="absence started"),
         ]
-        suspended = suspend_enterprise(given(staffed(Slot.A, Slot.B), *nobody), SUSPEND)
-        reinstated = reinstate_enterprise(given(staffed(Slot.A, Slot.B), *nobody, *suspended), REINSTATE)
+        suspended = suspend_enterprise(given(staffed(Slot.A, Slot.B), *nobody), SUSPEND, now=day(3))
+        reinstated = reinstate_enterprise(given(staffed(Slot.A, Slot.B), *nobody, *suspended), REINSTATE, now=day(3))
 
         ended = NobodyActingEnded(enterprise_id=ENTERPRISE_ID, tier=PC, officer_id=None, reason="suspended")
         assert suspended[1:] == [ended]
         assert reinstated[1:] == [NobodyActing(enterprise_id=ENTERPRISE_ID, tier=PC, since=day(2), reason="reinstated")]
 
     def test_reclassifying_into_small_and_micro_ends_the_shortfalls_and_back_opens_them(self) -> None:
-        small = reclassify_enterprise(given(staffed()), reclassify(EnterpriseClass.SMALL_MICRO))
-        key = reclassify_enterprise(given(staffed(), *small), reclassify(EnterpriseClass.ABOVE_SCALE))
+        small = reclassify_enterprise(given(staffed()), reclassify(EnterpriseClass.SMALL_MICRO), now=T0)
+        key = reclassify_enterprise(given(staffed(), *small), reclassify(EnterpriseClass.ABOVE_SCALE), now=T0)
 
         closed = [
             CoverageShortfallClosed(enterprise_id=ENTERPRISE_ID, tier=t, reason="reclassified") for t in ALL_TIERS
@@ -255,7 +255,7 @@ class TestWhenSuspended:
     def test_reinstating_reopens_the_gap_for_tiers_still_missing(self) -> None:
         state = given(registered(), assigned(PC, Slot.A), EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="x"))
 
-        events = reinstate_enterprise(state, REINSTATE)
+        events = reinstate_enterprise(state, REINSTATE, now=T0)
 
         missing = tuple(t for t in ALL_TIERS if t is not PC)
         assert events == [
@@ -267,7 +267,7 @@ class TestWhenSuspended:
     def test_suspending_again_records_nothing(self) -> None:
         state = given(staffed(), EnterpriseSuspended(enterprise_id=ENTERPRISE_ID, reason="x"))
 
-        assert suspend_enterprise(state, SUSPEND) == []
+        assert suspend_enterprise(state, SUSPEND, now=T0) == []
         assert state.status is EnterpriseStatus.SUSPENDED
 
 
@@ -278,13 +278,13 @@ class TestWhenClosed:
 
     def test_reclassifying_is_refused(self, closed: EnterpriseState) -> None:
         with pytest.raises(DomainRejected) as refused:
-            reclassify_enterprise(closed, reclassify(EnterpriseClass.SMALL_MICRO))
+            reclassify_enterprise(closed, reclassify(EnterpriseClass.SMALL_MICRO), now=T0)
 
         assert refused.value.code == "enterprise_closed"
 
     def test_reinstating_is_refused(self, closed: EnterpriseState) -> None:
         with pytest.raises(DomainRejected):
-            reinstate_enterprise(closed, REINSTATE)
+            reinstate_enterprise(closed, REINSTATE, now=T0)
 
     def test_closing_again_records_nothing(self, closed: EnterpriseState) -> None:
         assert close_enterprise(closed, CLOSE, at=CLOSING_DAY) == []

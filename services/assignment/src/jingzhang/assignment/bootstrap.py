@@ -23,6 +23,7 @@ from jingzhang.assignment.projections import (
     enterprise_file,
     officer_directory,
     police_offices,
+    term_dates,
 )
 from jingzhang.assignment.reactors import departures
 from jingzhang.assignment.settings import AssignmentSettings
@@ -47,6 +48,7 @@ PROJECTIONS = (
     acting_chiefs.PROJECTION,
     police_offices.PROJECTION,
     absence_boundaries.PROJECTION,
+    term_dates.PROJECTION,
     duty_signals.PROJECTION,
     departures.REACTOR,
     access_projection(),
@@ -107,6 +109,7 @@ def create_app(
         locks=PostgresOfficerLocks(started.store),
     )
     boundaries = absence_boundaries.Boundaries(started.pool)
+    dates = term_dates.TermDates(started.pool)
     signals = duty_signals.DutySignals(started.pool)
     erasures = privacy_router(  # officers and contacts are registered here, so their erasure is too
         started.keystore,
@@ -121,7 +124,7 @@ def create_app(
         settings=settings,
         projections=PROJECTIONS,
         routers=[*ROUTERS, erasures],
-        workers=[acting_worker(deps, boundaries, signals, settings.acting_poll_interval)],
+        workers=[acting_worker(deps, boundaries, dates, signals, settings.acting_poll_interval)],
         metrics=[assignment_metrics()],
         clock=clock,
     )

@@ -44,8 +44,7 @@ from jingzhang.assignment.domain.commands import (
     SuspendEnterprise,
     TransferOfficer,
 )
-from jingzhang.assignment.domain.enterprise import EnterpriseState
-from jingzhang.assignment.domain.events import ChiefTier
+from jingzhang.assignment.domain.enterprise import EnterpriseState, serving_from
 from jingzhang.assignment.domain.officer import OfficerState, away_intervals
 from jingzhang.assignment.events import ENTERPRISE, OFFICER, REGISTRY
 from jingzhang.assignment.locks import OfficerLocks
@@ -157,19 +156,6 @@ async def absence_book(store: EventStore, officer_ids: Iterable[str]) -> Absence
     return {oid: away_intervals(await officer_state(store, oid)) for oid in sorted(set(officer_ids))}
 
 
-def holders_from(state: EnterpriseState, at: datetime, tiers: Iterable[ChiefTier] = tuple(ChiefTier)) -> list[str]:
-    """Officers whose terms in `tiers` are not ended by `at` (held then, or from later, or ending later):
-    whose absences a check of who acts from `at` on must know."""
-    wanted = set(tiers)
-    return sorted(
-        {
-            t.officer_id
-            for t in state.terms
-            if t.tier in wanted and (t.effective_until is None or t.effective_until > at)
-        }
-    )
-
-
 # --- enterprise lifecycle ----------------------------------------------------------------------
 
 
@@ -180,18 +166,21 @@ async def register_enterprise(deps: Deps, cmd: RegisterEnterprise, meta: Metadat
 
 
 async def reclassify_enterprise(deps: Deps, cmd: ReclassifyEnterprise, meta: Metadata) -> Decided[EnterpriseState]:
-    decide: EnterpriseDecide = lambda s: lifecycle.reclassify_enterprise(s, cmd)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, deps.clock.now(), cmd.expected_version)
+    now = deps.clock.now()
+    decide: EnterpriseDecide = lambda s: lifecycle.reclassify_enterprise(s, cmd, now=now)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
 
 
 async def suspend_enterprise(deps: Deps, cmd: SuspendEnterprise, meta: Metadata) -> Decided[EnterpriseState]:
-    decide: EnterpriseDecide = lambda s: lifecycle.suspend_enterprise(s, cmd)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, deps.clock.now(), cmd.expected_version)
+    now = deps.clock.now()
+    decide: EnterpriseDecide = lambda s: lifecycle.suspend_enterprise(s, cmd, now=now)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
 
 
 async def reinstate_enterprise(deps: Deps, cmd: ReinstateEnterprise, meta: Metadata) -> Decided[EnterpriseState]:
-    decide: EnterpriseDecide = lambda s: lifecycle.reinstate_enterprise(s, cmd)  # noqa: E731
-    return await _enterprise(deps, cmd.enterprise_id, decide, meta, deps.clock.now(), cmd.expected_version)
+    now = deps.clock.now()
+    decide: EnterpriseDecide = lambda s: lifecycle.reinstate_enterprise(s, cmd, now=now)  # noqa: E731
+    return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
 
 
 async def close_enterprise(deps: Deps, cmd: CloseEnterprise, meta: Metadata) -> Decided[EnterpriseState]:
@@ -217,8 +206,8 @@ async def assign_chief(deps: Deps, cmd: AssignChief, meta: Metadata) -> Decided[
             async with deps.locks.hold([cmd.officer_id, *sorted(partners)]) as locked:
                 store = DatedStore(locked)
                 officer = await officer_state(store, cmd.officer_id)
-                absences = await absence_book(store, [*holders_from(current, at, [cmd.tier]), cmd.officer_id])
-                decide: EnterpriseDecide = lambda s: chiefs.assign_chief(s, cmd, officer, absences, at=at)  # noqa: E731, B023
+                absences = await absence_book(store, [*serving_from(current, at, [cmd.tier]), cmd.officer_id])
+                decide: EnterpriseDecide = lambda s: chiefs.assign_chief(s, cmd, officer, absences, at=at, now=now)  # noqa: E731, B023
                 pinned = version if cmd.expected_version is None else cmd.expected_version
                 return await execute(
                     store, REGISTRY, ENTERPRISE, cmd.enterprise_id, decide, meta=meta, now=now, expected_version=pinned
@@ -234,8 +223,8 @@ async def relieve_chief(deps: Deps, cmd: RelieveChief, meta: Metadata) -> Decide
     now = deps.clock.now()
     at = cmd.effective_from or now
     current, _ = await load(DatedStore(deps.store), REGISTRY, ENTERPRISE, cmd.enterprise_id)
-    absences = await absence_book(deps.store, holders_from(current, at, [cmd.tier]))
-    decide: EnterpriseDecide = lambda s: chiefs.relieve_chief(s, cmd, absences, at=at)  # noqa: E731
+    absences = await absence_book(deps.store, serving_from(current, at, [cmd.tier]))
+    decide: EnterpriseDecide = lambda s: chiefs.relieve_chief(s, cmd, absences, at=at, now=now)  # noqa: E731
     return await _enterprise(deps, cmd.enterprise_id, decide, meta, now, cmd.expected_version)
 
 
@@ -252,7 +241,7 @@ async def recheck_acting(
     """
     for attempt in range(1, RECHECK_ATTEMPTS + 1):
         current, _ = await load(DatedStore(deps.store), REGISTRY, ENTERPRISE, enterprise_id)
-        absences = await absence_book(deps.store, holders_from(current, now))
+        absences = await absence_book(deps.store, serving_from(current, now))
         why = reason if isinstance(reason, str) else reason(now, absences)
         decide: EnterpriseDecide = lambda s: chiefs.recheck_acting(s, absences, now, why)  # noqa: E731, B023
         try:

@@ -142,11 +142,11 @@ async def list_enterprises(
 
 @router.get("/enterprises/nobody-acting")  # before /enterprises/{enterprise_id}, which would take it for an id
 async def nobody_acting(
-    signals: Signals, request: Request, who: CurrentPrincipal, station: Station = None
+    signals: Signals, request: Request, who: CurrentPrincipal, now: Now, station: Station = None
 ) -> list[dict[str, Any]]:
     """Tiers where nobody acts (无人在岗): every chief of the tier away or gone, since `since`, with its chiefs."""
     only = await list_scope(request, who, station, "the list of tiers with nobody acting")
-    return await signals.nobody_acting(only)
+    return await signals.nobody_acting(now, only)
 
 
 @router.get("/enterprises/{enterprise_id}", dependencies=READ_ENTERPRISE)
@@ -199,12 +199,12 @@ async def gaps(
 
 @router.get("/coverage/shortfalls")
 async def shortfalls(
-    signals: Signals, request: Request, who: CurrentPrincipal, station: Station = None
+    signals: Signals, request: Request, who: CurrentPrincipal, now: Now, station: Station = None
 ) -> dict[str, Any]:
     """Key enterprises (all but small and micro) with a tier held by one chief, A without B (AB角缺位):
     `tiers` and `enterprises` count them (the KPI), `shortfalls` lists them."""
     only = await list_scope(request, who, station, "the list of coverage shortfalls")
-    found = await signals.shortfalls(only)
+    found = await signals.shortfalls(now, only)
     return {"tiers": len(found), "enterprises": len({s["enterprise_id"] for s in found}), "shortfalls": found}
 
 

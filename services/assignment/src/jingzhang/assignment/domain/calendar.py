@@ -189,24 +189,30 @@ def refuse_partners_both_away(
         )
 
 
-def nobody_acting(state: EnterpriseState) -> frozenset[ChiefTier]:
-    """Tiers of an active enterprise that had someone acting and now have nobody."""
+def nobody_acting(state: EnterpriseState, at: datetime) -> dict[ChiefTier, datetime]:
+    """Tiers of an active enterprise that had someone acting and have nobody at `at`, with since when
+    (the change in force then). A change recorded for a later date raises nothing before that date."""
     if state.status is not EnterpriseStatus.ACTIVE:
-        return frozenset()
-    return frozenset(tier for tier, officer_id in state.acting.items() if officer_id is None)
+        return {}
+    found = {}
+    for tier, timeline in state.acting_timeline.items():
+        in_force = [(since, officer_id) for since, officer_id in timeline if since <= at]
+        if in_force and in_force[-1][1] is None:
+            found[tier] = in_force[-1][0]
+    return found
 
 
-def reconcile_nobody_acting(state: EnterpriseState, reason: str) -> list[DomainEvent]:
-    """`NobodyActing` for tiers that now have nobody, `NobodyActingEnded` for those that no longer do."""
-    now = nobody_acting(state)
+def reconcile_nobody_acting(state: EnterpriseState, reason: str, at: datetime) -> list[DomainEvent]:
+    """`NobodyActing` for tiers that have nobody at `at`, `NobodyActingEnded` for those that no longer do."""
+    now = nobody_acting(state, at)
     events: list[DomainEvent] = []
     for tier in ChiefTier:
         if tier in now and tier not in state.nobody_acting:
-            since = state.acting_since[tier]
-            events.append(NobodyActing(enterprise_id=state.enterprise_id, tier=tier, since=since, reason=reason))
+            events.append(NobodyActing(enterprise_id=state.enterprise_id, tier=tier, since=now[tier], reason=reason))
         elif tier in state.nobody_acting and tier not in now:
-            acting = state.acting.get(tier) if state.status is EnterpriseStatus.ACTIVE else None
+            acting = _in_force(dict(state.acting_timeline.get(tier, ())), at)
+            ended_by = acting if state.status is EnterpriseStatus.ACTIVE else None
             events.append(
-                NobodyActingEnded(enterprise_id=state.enterprise_id, tier=tier, officer_id=acting, reason=reason)
+                NobodyActingEnded(enterprise_id=state.enterprise_id, tier=tier, officer_id=ended_by, reason=reason)
             )
     return events

@@ -55,9 +55,11 @@ def assign_chief(
     absences: AbsenceBook = NO_ABSENCES,
     *,
     at: datetime,
+    now: datetime | None = None,
 ) -> list[DomainEvent]:
     """`at`: when the post starts (the command's `effective_from`, or now); not before the enterprise was
-    registered nor the officer enrolled. `absences` holds the newcomer's and the tier's holders'."""
+    registered nor the officer enrolled. `absences` holds the newcomer's and the tier's holders'.
+    `now`: when it is decided (default `at`), the instant coverage is judged at."""
     require_open(state, cmd.enterprise_id)
     _require_can_serve(officer, cmd)
     current = holder(state, cmd.tier, cmd.slot)
@@ -80,13 +82,19 @@ def assign_chief(
         )
     )
     reason = f"{cmd.tier} {cmd.slot} assigned"
-    return settle(state, primary, reason, at=at, tiers=(cmd.tier,), absences=absences)
+    return settle(state, primary, reason, now=now or at, at=at, tiers=(cmd.tier,), absences=absences)
 
 
 def relieve_chief(
-    state: EnterpriseState, cmd: RelieveChief, absences: AbsenceBook = NO_ABSENCES, *, at: datetime
+    state: EnterpriseState,
+    cmd: RelieveChief,
+    absences: AbsenceBook = NO_ABSENCES,
+    *,
+    at: datetime,
+    now: datetime | None = None,
 ) -> list[DomainEvent]:
-    """`at`: when the post ends (the command's `effective_from`, or now)."""
+    """`at`: when the post ends (the command's `effective_from`, or now); `now`: when it is decided
+    (default `at`), the instant coverage is judged at."""
     require_open(state, cmd.enterprise_id)
     current = holder(state, cmd.tier, cmd.slot)
     if current is None:
@@ -94,17 +102,20 @@ def relieve_chief(
     _require_not_backdated(state, cmd.tier, cmd.slot, at)
     primary = [_relieved(cmd.enterprise_id, cmd.tier, cmd.slot, current, at, cmd.reason)]
     reason = f"{cmd.tier} {cmd.slot} relieved"  # not the person's words: those are sealed, gap reasons are not
-    return settle(state, primary, reason, at=at, tiers=(cmd.tier,), absences=absences)
+    return settle(state, primary, reason, now=now or at, at=at, tiers=(cmd.tier,), absences=absences)
 
 
 def relieve_departed_officer(
     state: EnterpriseState,
     officer_id: str,
-    now: datetime,
+    at: datetime,
     reason: str = "officer_retired",
     absences: AbsenceBook = NO_ABSENCES,
+    *,
+    now: datetime | None = None,
 ) -> list[DomainEvent]:
-    """The enterprise's side of an officer retiring or transferring: end their posts, reopen coverage.
+    """The enterprise's side of an officer retiring or transferring: end their posts from `at`, reopen
+    coverage (judged at `now`, when it is decided; default `at`).
 
     A policy calls this for every enterprise the officer served, with `reason` `officer_retired` or
     `officer_transferred`; an enterprise they never served records nothing.
@@ -113,12 +124,12 @@ def relieve_departed_officer(
         return []
     posts = posts_of(state, officer_id)
     primary: list[DomainEvent] = [
-        _relieved(state.enterprise_id, tier, slot, officer_id, now, reason) for tier, slot in posts
+        _relieved(state.enterprise_id, tier, slot, officer_id, at, reason) for tier, slot in posts
     ]
     if state.task_force is not None and officer_id in state.task_force.members:
         primary.append(TaskForceMemberRemoved(enterprise_id=state.enterprise_id, officer_id=officer_id, reason=reason))
     tiers = tuple(tier for tier, _ in posts)
-    return settle(state, primary, reason, at=now, tiers=tiers, absences=absences)
+    return settle(state, primary, reason, now=now or at, at=at, tiers=tiers, absences=absences)
 
 
 def recheck_acting(state: EnterpriseState, absences: AbsenceBook, at: datetime, reason: str) -> list[DomainEvent]:
@@ -126,7 +137,7 @@ def recheck_acting(state: EnterpriseState, absences: AbsenceBook, at: datetime, 
     whatever coverage, shortfall or nobody-acting event is still due (one recorded before these rules)."""
     if state.status is EnterpriseStatus.UNREGISTERED:
         return []
-    return settle(state, [], reason, at=at, tiers=tuple(ChiefTier), absences=absences)
+    return settle(state, [], reason, now=at, at=at, tiers=tuple(ChiefTier), absences=absences)
 
 
 def _relieved(

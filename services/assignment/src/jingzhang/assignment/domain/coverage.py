@@ -4,9 +4,15 @@ A tier counts as covered when its A or its B slot is held: the report asks for a
 one per tier, and treats A and B as equals. A missing B alone is therefore no gap. Key enterprises
 (四有通企: every class but small and micro) must have A and B (AB角) in every tier, so a tier of theirs
 held by one chief only is a coverage shortfall, recorded when it begins and when it ends.
+
+Both are judged by the chiefs in post at an instant (`at`, the decision's now): a chief relieved from a
+later date still covers the tier until then, and one assigned from a later date only from then. The
+acting worker settles them again when such a change takes effect (`projections.term_dates`).
 """
 
-from jingzhang.assignment.domain.enterprise import EnterpriseState, EnterpriseStatus, holder
+from datetime import datetime
+
+from jingzhang.assignment.domain.enterprise import EnterpriseState, EnterpriseStatus, holder_at
 from jingzhang.assignment.domain.events import (
     ChiefTier,
     CoverageGapChanged,
@@ -19,28 +25,28 @@ from jingzhang.assignment.domain.events import (
 from jingzhang.shared.events import DomainEvent
 
 
-def missing_tiers(state: EnterpriseState) -> frozenset[ChiefTier]:
-    """Tiers without any chief; only an active enterprise can lack one."""
+def missing_tiers(state: EnterpriseState, at: datetime) -> frozenset[ChiefTier]:
+    """Tiers without any chief at `at`; only an active enterprise can lack one."""
     if state.status is not EnterpriseStatus.ACTIVE:
         return frozenset()
-    return frozenset(t for t in ChiefTier if not any(holder(state, t, s) for s in Slot))
+    return frozenset(t for t in ChiefTier if not any(holder_at(state, t, s, at) for s in Slot))
 
 
-def shortfalls(state: EnterpriseState) -> dict[ChiefTier, Slot]:
-    """Tiers of an active key enterprise held by one chief, with the slot left vacant (none held: a gap)."""
+def shortfalls(state: EnterpriseState, at: datetime) -> dict[ChiefTier, Slot]:
+    """Tiers of an active key enterprise held by one chief at `at`, with the slot left vacant (none held: a gap)."""
     if state.status is not EnterpriseStatus.ACTIVE or not state.enterprise_class.is_key_enterprise:
         return {}
     found = {}
     for tier in ChiefTier:
-        vacant = [slot for slot in Slot if holder(state, tier, slot) is None]
+        vacant = [slot for slot in Slot if holder_at(state, tier, slot, at) is None]
         if len(vacant) == 1:
             found[tier] = vacant[0]
     return found
 
 
-def reconcile_shortfalls(state: EnterpriseState, reason: str) -> list[DomainEvent]:
-    """The shortfall events that make the recorded shortfalls match the state's chiefs, class and status."""
-    now_short = shortfalls(state)
+def reconcile_shortfalls(state: EnterpriseState, reason: str, at: datetime) -> list[DomainEvent]:
+    """The shortfall events that make the recorded shortfalls match the chiefs at `at`, class and status."""
+    now_short = shortfalls(state, at)
     events: list[DomainEvent] = []
     for tier in ChiefTier:
         recorded, now = state.shortfalls.get(tier), now_short.get(tier)
@@ -55,9 +61,9 @@ def reconcile_shortfalls(state: EnterpriseState, reason: str) -> list[DomainEven
     return events
 
 
-def reconcile_gap(state: EnterpriseState, reason: str) -> list[DomainEvent]:
-    """The gap event, if any, that makes the recorded gap match the state's chiefs and status."""
-    now_missing = missing_tiers(state)
+def reconcile_gap(state: EnterpriseState, reason: str, at: datetime) -> list[DomainEvent]:
+    """The gap event, if any, that makes the recorded gap match the chiefs at `at` and the status."""
+    now_missing = missing_tiers(state, at)
     if now_missing == state.gap:
         return []
     if not now_missing:

@@ -4,6 +4,7 @@ Chief terms are never overwritten: a reassignment closes one term and opens anot
 answers "who held tier T, slot S of this enterprise at D" for any D.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -118,6 +119,19 @@ def current_term(state: EnterpriseState, tier: ChiefTier, slot: Slot) -> ChiefTe
 def holder(state: EnterpriseState, tier: ChiefTier, slot: Slot) -> str | None:
     term = current_term(state, tier, slot)
     return term.officer_id if term else None
+
+
+def serving_from(state: EnterpriseState, at: datetime, tiers: Iterable[ChiefTier] = tuple(ChiefTier)) -> list[str]:
+    """Officers whose terms in `tiers` are not ended by `at` (held then, or from later, or ending later):
+    whose absences a check of who acts from `at` on must know."""
+    wanted = set(tiers)
+    return sorted(
+        {
+            t.officer_id
+            for t in state.terms
+            if t.tier in wanted and (t.effective_until is None or t.effective_until > at)
+        }
+    )
 
 
 def holder_at(state: EnterpriseState, tier: ChiefTier, slot: Slot, at: datetime) -> str | None:

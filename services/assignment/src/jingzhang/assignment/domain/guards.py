@@ -40,15 +40,17 @@ def settle(
     primary: Sequence[DomainEvent],
     reason: str,
     *,
+    now: datetime,
     at: datetime | None = None,
     tiers: Iterable[ChiefTier] = (),
     absences: AbsenceBook = NO_ABSENCES,
 ) -> list[DomainEvent]:
-    """`primary` followed by the coverage gap and shortfall events, for `tiers` at `at` the acting-chief
-    changes, then the nobody-acting events those leave due."""
+    """`primary` followed by the coverage gap and shortfall events as of `now` (the decision's instant: a
+    change dated later is settled again when it takes effect, `projections.term_dates`), for `tiers` at
+    `at` the acting-chief changes, then the nobody-acting events those leave due as of `now`."""
     after = fold(evolve, state, primary)
-    coverage = [*reconcile_gap(after, reason), *reconcile_shortfalls(after, reason)]
+    coverage = [*reconcile_gap(after, reason, now), *reconcile_shortfalls(after, reason, now)]
     # acting depends on terms, not on gaps and shortfalls, so `after` still serves
     acting = sync_acting(after, absences, at, reason, tiers) if at is not None else []
-    alarms = reconcile_nobody_acting(fold(evolve, after, acting), reason)
+    alarms = reconcile_nobody_acting(fold(evolve, after, acting), reason, now)
     return [*primary, *coverage, *acting, *alarms]

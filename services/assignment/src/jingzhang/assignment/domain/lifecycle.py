@@ -40,7 +40,7 @@ def register_enterprise(state: EnterpriseState, cmd: RegisterEnterprise, *, now:
     registered_on = cmd.registered_on or bureau_date(now)
     require_not_future(registered_on, now, field="registered_on")
     registered = EnterpriseRegistered(**{**cmd.model_dump(), "registered_on": registered_on})
-    return settle(state, [registered], "registered")
+    return settle(state, [registered], "registered", now=now)
 
 
 # Personal fields (contact_name, contact_phone) are sealed tokens once recorded: they cannot be compared.
@@ -63,7 +63,7 @@ def _require_repeat(state: EnterpriseState, cmd: RegisterEnterprise) -> None:
         )
 
 
-def reclassify_enterprise(state: EnterpriseState, cmd: ReclassifyEnterprise) -> list[DomainEvent]:
+def reclassify_enterprise(state: EnterpriseState, cmd: ReclassifyEnterprise, *, now: datetime) -> list[DomainEvent]:
     require_open(state, cmd.enterprise_id)
     if state.enterprise_class is cmd.enterprise_class:
         return []
@@ -71,22 +71,24 @@ def reclassify_enterprise(state: EnterpriseState, cmd: ReclassifyEnterprise) -> 
     reclassified = EnterpriseReclassified(
         enterprise_id=cmd.enterprise_id, previous_class=previous, enterprise_class=cmd.enterprise_class
     )
-    return settle(state, [reclassified], "reclassified")  # whether A/B pairs are owed depends on the class
+    return settle(state, [reclassified], "reclassified", now=now)  # whether A/B pairs are owed depends on the class
 
 
-def suspend_enterprise(state: EnterpriseState, cmd: SuspendEnterprise) -> list[DomainEvent]:
+def suspend_enterprise(state: EnterpriseState, cmd: SuspendEnterprise, *, now: datetime) -> list[DomainEvent]:
     """A suspended enterprise needs no cover, so its open gap closes."""
     if state.status is EnterpriseStatus.SUSPENDED:
         return []
     require_active(state, cmd.enterprise_id)
-    return settle(state, [EnterpriseSuspended(enterprise_id=cmd.enterprise_id, reason=cmd.reason)], "suspended")
+    return settle(
+        state, [EnterpriseSuspended(enterprise_id=cmd.enterprise_id, reason=cmd.reason)], "suspended", now=now
+    )
 
 
-def reinstate_enterprise(state: EnterpriseState, cmd: ReinstateEnterprise) -> list[DomainEvent]:
+def reinstate_enterprise(state: EnterpriseState, cmd: ReinstateEnterprise, *, now: datetime) -> list[DomainEvent]:
     require_open(state, cmd.enterprise_id)
     if state.status is EnterpriseStatus.ACTIVE:
         return []
-    return settle(state, [EnterpriseReinstated(enterprise_id=cmd.enterprise_id)], "reinstated")
+    return settle(state, [EnterpriseReinstated(enterprise_id=cmd.enterprise_id)], "reinstated", now=now)
 
 
 def close_enterprise(state: EnterpriseState, cmd: CloseEnterprise, *, at: datetime) -> list[DomainEvent]:
@@ -114,4 +116,4 @@ def close_enterprise(state: EnterpriseState, cmd: CloseEnterprise, *, at: dateti
             )
         )
     primary = [*relieved, EnterpriseClosed(enterprise_id=cmd.enterprise_id, reason=cmd.reason)]
-    return settle(state, primary, "closed", at=at, tiers=tuple(ChiefTier))
+    return settle(state, primary, "closed", now=at, at=at, tiers=tuple(ChiefTier))

@@ -2,12 +2,15 @@
 
 `NobodyActing` / `NobodyActingEnded` and `CoverageShortfallOpened` / `CoverageShortfallClosed` fill the
 two lists (and the gauges in `metrics.py`). Beside them it keeps what those events follow from (each
-enterprise's class and status, its chiefs, who acts), so `unsettled` finds the enterprises whose
-events are still due: data recorded before these rules, which the acting worker settles.
+enterprise's class and status, its chiefs' terms and who acts, each from its `effective_from`), so
+`unsettled` finds the enterprises whose events are due at an instant and not recorded, or recorded and
+over: data recorded before these rules, which the acting worker settles. A change decided ahead is
+not due before its date (the worker settles it then, `term_dates`), so it is not unsettled meanwhile.
 """
 
 import json
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from jingzhang.assignment.domain.events import (
@@ -38,18 +41,21 @@ CREATE TABLE IF NOT EXISTS enterprises (
     enterprise_class text NOT NULL,
     status           text NOT NULL
 );
-CREATE TABLE IF NOT EXISTS chiefs (
-    enterprise_id text NOT NULL,
-    tier          text NOT NULL,
-    slot          text NOT NULL,
-    officer_id    text NOT NULL,
-    PRIMARY KEY (enterprise_id, tier, slot)
+CREATE TABLE IF NOT EXISTS chief_terms (
+    enterprise_id   text NOT NULL,
+    tier            text NOT NULL,
+    slot            text NOT NULL,
+    officer_id      text NOT NULL,
+    effective_from  timestamptz NOT NULL,
+    effective_until timestamptz,
+    PRIMARY KEY (enterprise_id, tier, slot, effective_from)
 );
-CREATE TABLE IF NOT EXISTS acting (
-    enterprise_id text NOT NULL,
-    tier          text NOT NULL,
-    officer_id    text,
-    PRIMARY KEY (enterprise_id, tier)
+CREATE TABLE IF NOT EXISTS acting_changes (
+    enterprise_id  text NOT NULL,
+    tier           text NOT NULL,
+    effective_from timestamptz NOT NULL,
+    officer_id     text,
+    PRIMARY KEY (enterprise_id, tier, effective_from)
 );
 CREATE TABLE IF NOT EXISTS nobody_acting (
     enterprise_id text NOT NULL,
@@ -85,22 +91,24 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
             await _status(tx, eid, "active")
         case EnterpriseClosed(enterprise_id=eid):
             await _status(tx, eid, "closed")
-        case ChiefAssigned(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid):
+        case ChiefAssigned(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid, effective_from=since):
             await conn.execute(
-                "INSERT INTO chiefs VALUES ($1, $2, $3, $4) ON CONFLICT (enterprise_id, tier, slot)"
-                " DO UPDATE SET officer_id = EXCLUDED.officer_id",
-                eid, tier, slot, oid,
+                "INSERT INTO chief_terms VALUES ($1, $2, $3, $4, $5, NULL)"
+                " ON CONFLICT (enterprise_id, tier, slot, effective_from)"
+                " DO UPDATE SET officer_id = EXCLUDED.officer_id, effective_until = NULL",
+                eid, tier, slot, oid, since,
             )  # fmt: skip
-        case ChiefRelieved(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid):
+        case ChiefRelieved(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid, effective_from=until):
             await conn.execute(
-                "DELETE FROM chiefs WHERE enterprise_id = $1 AND tier = $2 AND slot = $3 AND officer_id = $4",
-                eid, tier, slot, oid,
+                "UPDATE chief_terms SET effective_until = $5 WHERE enterprise_id = $1 AND tier = $2 AND slot = $3"
+                " AND officer_id = $4 AND effective_until IS NULL",
+                eid, tier, slot, oid, until,
             )  # fmt: skip
-        case ActingChiefChanged(enterprise_id=eid, tier=tier, officer_id=oid):
+        case ActingChiefChanged(enterprise_id=eid, tier=tier, officer_id=oid, effective_from=since):
             await conn.execute(
-                "INSERT INTO acting VALUES ($1, $2, $3) ON CONFLICT (enterprise_id, tier)"
-                " DO UPDATE SET officer_id = EXCLUDED.officer_id",
-                eid, tier, oid,
+                "INSERT INTO acting_changes VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (enterprise_id, tier, effective_from) DO UPDATE SET officer_id = EXCLUDED.officer_id",
+                eid, tier, since, oid,
             )  # fmt: skip
         case NobodyActing(enterprise_id=eid, tier=tier, since=since, reason=reason):
             await conn.execute(
@@ -135,16 +143,18 @@ PROJECTION = Projection(
     description="tiers with nobody acting and key enterprises short of a B, and which enterprises owe either",
 )
 
-# What `calendar.nobody_acting` and `coverage.shortfalls` decide, said over these tables: an active
-# enterprise's tier that had someone acting and has nobody; a tier of an active key enterprise (every
-# class but small and micro) held in exactly one slot.
+# What `calendar.nobody_acting` and `coverage.shortfalls` decide at an instant ($2), said over these
+# tables: an active enterprise's tier whose acting change in force then names nobody; a tier of an
+# active key enterprise (every class but small and micro) held in exactly one slot then.
+_HELD_AT = "c.effective_from <= $2 AND (c.effective_until IS NULL OR c.effective_until > $2)"
 _DUE_NOBODY = (
-    "SELECT a.enterprise_id, a.tier FROM acting a JOIN enterprises e USING (enterprise_id)"
-    " WHERE e.status = 'active' AND a.officer_id IS NULL"
+    "SELECT a.enterprise_id, a.tier FROM (SELECT DISTINCT ON (enterprise_id, tier) enterprise_id, tier, officer_id"
+    "  FROM acting_changes WHERE effective_from <= $2 ORDER BY enterprise_id, tier, effective_from DESC) a"
+    " JOIN enterprises e USING (enterprise_id) WHERE e.status = 'active' AND a.officer_id IS NULL"
 )
 _DUE_SHORTFALLS = (
-    "SELECT c.enterprise_id, c.tier FROM chiefs c JOIN enterprises e USING (enterprise_id)"
-    f" WHERE e.status = 'active' AND e.enterprise_class <> '{EnterpriseClass.SMALL_MICRO.value}'"
+    "SELECT c.enterprise_id, c.tier FROM chief_terms c JOIN enterprises e USING (enterprise_id)"
+    f" WHERE e.status = 'active' AND e.enterprise_class <> '{EnterpriseClass.SMALL_MICRO.value}' AND {_HELD_AT}"
     " GROUP BY c.enterprise_id, c.tier HAVING count(*) = 1"
 )
 _RECORDED_NOBODY = "SELECT enterprise_id, tier FROM nobody_acting"
@@ -161,39 +171,44 @@ _TIER_ORDER = "array_position(ARRAY['bureau_leader', 'station_chief', 'police_ch
 class DutySignals(Queries):
     projection = PROJECTION
 
-    async def nobody_acting(self, only: Collection[str] | None = None) -> list[dict[str, Any]]:
-        """Every tier with nobody acting (or those of the enterprises among `only`), with its chiefs."""
+    async def nobody_acting(self, at: datetime, only: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Every tier with nobody acting (or those of the enterprises among `only`), with its chiefs at `at`
+        (those away, or none: every chief relieved)."""
         async with self.reading() as conn:
             rows = await conn.fetch(
                 "SELECT n.enterprise_id, e.name AS enterprise_name, n.tier, n.since, n.reason, n.recorded_at,"
                 " coalesce((SELECT jsonb_agg(jsonb_build_object('slot', c.slot, 'officer_id', c.officer_id)"
-                " ORDER BY c.slot) FROM chiefs c WHERE c.enterprise_id = n.enterprise_id AND c.tier = n.tier),"
-                " '[]'::jsonb)::text AS chiefs"
+                " ORDER BY c.slot) FROM chief_terms c WHERE c.enterprise_id = n.enterprise_id AND c.tier = n.tier"
+                f" AND {_HELD_AT}), '[]'::jsonb)::text AS chiefs"
                 " FROM nobody_acting n LEFT JOIN enterprises e USING (enterprise_id)"
                 " WHERE $1::text[] IS NULL OR n.enterprise_id = ANY($1)"
                 f" ORDER BY n.since, n.enterprise_id, {_TIER_ORDER.format('n')}",
                 None if only is None else list(only),
+                at,
             )
         return [{**dict(r), "chiefs": json.loads(r["chiefs"])} for r in rows]
 
-    async def shortfalls(self, only: Collection[str] | None = None) -> list[dict[str, Any]]:
-        """Every tier of a key enterprise held by one chief (or those of the enterprises among `only`)."""
+    async def shortfalls(self, at: datetime, only: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Every tier of a key enterprise held by one chief (or those of the enterprises among `only`), with
+        who holds it at `at`."""
         async with self.reading() as conn:
             rows = await conn.fetch(
                 "SELECT s.enterprise_id, e.name AS enterprise_name, e.enterprise_class, s.tier, s.vacant,"
-                " (SELECT c.officer_id FROM chiefs c WHERE c.enterprise_id = s.enterprise_id AND c.tier = s.tier"
-                " LIMIT 1) AS held_by, s.since, s.reason"
+                " (SELECT c.officer_id FROM chief_terms c WHERE c.enterprise_id = s.enterprise_id AND c.tier = s.tier"
+                f" AND {_HELD_AT} LIMIT 1) AS held_by, s.since, s.reason"
                 " FROM shortfalls s LEFT JOIN enterprises e USING (enterprise_id)"
                 " WHERE $1::text[] IS NULL OR s.enterprise_id = ANY($1)"
                 f" ORDER BY s.enterprise_id, {_TIER_ORDER.format('s')}",
                 None if only is None else list(only),
+                at,
             )
         return [dict(r) for r in rows]
 
-    async def unsettled(self, limit: int = 100) -> list[str]:
-        """Enterprises whose nobody-acting or shortfall events are due but not recorded, or recorded but over."""
+    async def unsettled(self, at: datetime, limit: int = 100) -> list[str]:
+        """Enterprises whose nobody-acting or shortfall events are due at `at` but not recorded, or recorded
+        but over."""
         async with self.reading() as conn:
-            rows = await conn.fetch(_UNSETTLED, limit)
+            rows = await conn.fetch(_UNSETTLED, limit, at)
         return [r["enterprise_id"] for r in rows]
 
     async def counts(self) -> tuple[int, int, int]:

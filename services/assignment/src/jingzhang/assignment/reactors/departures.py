@@ -19,7 +19,7 @@ from datetime import datetime
 import asyncpg
 
 from jingzhang.assignment.domain.chiefs import relieve_departed_officer
-from jingzhang.assignment.domain.enterprise import chiefs
+from jingzhang.assignment.domain.enterprise import serving_from
 from jingzhang.assignment.domain.events import ChiefAssigned, OfficerRetired, OfficerTransferred
 from jingzhang.assignment.domain.officer import away_intervals
 from jingzhang.assignment.events import ENTERPRISE, OFFICER, REGISTRY, SERVICE
@@ -109,13 +109,13 @@ async def _relieve_once(tx: Tx, trigger: Envelope, departure: Departure, enterpr
         return
     state = fold(ENTERPRISE.evolve, ENTERPRISE.initial, payloads(history, REGISTRY))
     absences = {}
-    for officer_id in set(chiefs(state).values()):
+    for officer_id in serving_from(state, departure.effective_from):
         officer = fold(
             OFFICER.evolve, OFFICER.initial, payloads(await store.read_stream(OFFICER.stream(officer_id)), REGISTRY)
         )
         absences[officer_id] = away_intervals(officer)
     decided = relieve_departed_officer(
-        state, departure.officer_id, departure.effective_from, departure.reason, absences
+        state, departure.officer_id, departure.effective_from, departure.reason, absences, now=trigger.occurred_at
     )
     events = [
         NewEvent(e, trigger.occurred_at, uuid.uuid5(EVENT_IDS, f"{trigger.event_id}/{enterprise_id}/{i}"))
