@@ -29,33 +29,19 @@ from jingzhang.assignment.domain.events import (
     NobodyActingEnded,
 )
 from jingzhang.assignment.events import REGISTRY, SERVICE
-from jingzhang.assignment.projections import Queries
+from jingzhang.assignment.projections import Queries, dated_chiefs
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx
 
-SQL = """
+SQL = (
+    dated_chiefs.SQL
+    + """
 CREATE TABLE IF NOT EXISTS enterprises (
     enterprise_id    text PRIMARY KEY,
     name             text NOT NULL,
     enterprise_class text NOT NULL,
     status           text NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chief_terms (
-    enterprise_id   text NOT NULL,
-    tier            text NOT NULL,
-    slot            text NOT NULL,
-    officer_id      text NOT NULL,
-    effective_from  timestamptz NOT NULL,
-    effective_until timestamptz,
-    PRIMARY KEY (enterprise_id, tier, slot, effective_from)
-);
-CREATE TABLE IF NOT EXISTS acting_changes (
-    enterprise_id  text NOT NULL,
-    tier           text NOT NULL,
-    effective_from timestamptz NOT NULL,
-    officer_id     text,
-    PRIMARY KEY (enterprise_id, tier, effective_from)
 );
 CREATE TABLE IF NOT EXISTS nobody_acting (
     enterprise_id text NOT NULL,
@@ -74,6 +60,7 @@ CREATE TABLE IF NOT EXISTS shortfalls (
     PRIMARY KEY (enterprise_id, tier)
 );
 """
+)
 
 
 async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
@@ -91,25 +78,8 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
             await _status(tx, eid, "active")
         case EnterpriseClosed(enterprise_id=eid):
             await _status(tx, eid, "closed")
-        case ChiefAssigned(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid, effective_from=since):
-            await conn.execute(
-                "INSERT INTO chief_terms VALUES ($1, $2, $3, $4, $5, NULL)"
-                " ON CONFLICT (enterprise_id, tier, slot, effective_from)"
-                " DO UPDATE SET officer_id = EXCLUDED.officer_id, effective_until = NULL",
-                eid, tier, slot, oid, since,
-            )  # fmt: skip
-        case ChiefRelieved(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid, effective_from=until):
-            await conn.execute(
-                "UPDATE chief_terms SET effective_until = $5 WHERE enterprise_id = $1 AND tier = $2 AND slot = $3"
-                " AND officer_id = $4 AND effective_until IS NULL",
-                eid, tier, slot, oid, until,
-            )  # fmt: skip
-        case ActingChiefChanged(enterprise_id=eid, tier=tier, officer_id=oid, effective_from=since):
-            await conn.execute(
-                "INSERT INTO acting_changes VALUES ($1, $2, $3, $4)"
-                " ON CONFLICT (enterprise_id, tier, effective_from) DO UPDATE SET officer_id = EXCLUDED.officer_id",
-                eid, tier, since, oid,
-            )  # fmt: skip
+        case ChiefAssigned() | ChiefRelieved() | ActingChiefChanged():
+            await dated_chiefs.apply(conn, payload)
         case NobodyActing(enterprise_id=eid, tier=tier, since=since, reason=reason):
             await conn.execute(
                 "INSERT INTO nobody_acting VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enterprise_id, tier)"
@@ -146,10 +116,9 @@ PROJECTION = Projection(
 # What `calendar.nobody_acting` and `coverage.shortfalls` decide at an instant ($2), said over these
 # tables: an active enterprise's tier whose acting change in force then names nobody; a tier of an
 # active key enterprise (every class but small and micro) held in exactly one slot then.
-_HELD_AT = "c.effective_from <= $2 AND (c.effective_until IS NULL OR c.effective_until > $2)"
+_HELD_AT = dated_chiefs.HELD_AT.format(at="$2")
 _DUE_NOBODY = (
-    "SELECT a.enterprise_id, a.tier FROM (SELECT DISTINCT ON (enterprise_id, tier) enterprise_id, tier, officer_id"
-    "  FROM acting_changes WHERE effective_from <= $2 ORDER BY enterprise_id, tier, effective_from DESC) a"
+    f"SELECT a.enterprise_id, a.tier FROM ({dated_chiefs.ACTING_AT.format(at='$2')}) a"
     " JOIN enterprises e USING (enterprise_id) WHERE e.status = 'active' AND a.officer_id IS NULL"
 )
 _DUE_SHORTFALLS = (

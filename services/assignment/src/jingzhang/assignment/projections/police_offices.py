@@ -26,12 +26,14 @@ from jingzhang.assignment.domain.events import (
 )
 from jingzhang.assignment.domain.notice import CHANNEL_OF_TIER
 from jingzhang.assignment.events import REGISTRY, SERVICE
-from jingzhang.assignment.projections import Queries
+from jingzhang.assignment.projections import Queries, dated_chiefs
 from jingzhang.shared.envelope import Envelope
 from jingzhang.shared.events import DomainEvent
 from jingzhang.shared.projection import Projection, Source, Tx
 
-SQL = """
+SQL = (
+    dated_chiefs.SQL
+    + """
 CREATE TABLE IF NOT EXISTS enterprise_names (enterprise_id text PRIMARY KEY, name text NOT NULL);
 CREATE TABLE IF NOT EXISTS offices (
     enterprise_id text PRIMARY KEY,
@@ -43,22 +45,6 @@ CREATE TABLE IF NOT EXISTS offices (
 );
 -- the business date, since issue 13 (an office projected before it reads the day of `opened_at`)
 ALTER TABLE offices ADD COLUMN IF NOT EXISTS opened_on date;
-CREATE TABLE IF NOT EXISTS terms (
-    enterprise_id   text NOT NULL,
-    tier            text NOT NULL,
-    slot            text NOT NULL,
-    officer_id      text NOT NULL,
-    effective_from  timestamptz NOT NULL,
-    effective_until timestamptz,
-    PRIMARY KEY (enterprise_id, tier, slot, effective_from)
-);
-CREATE TABLE IF NOT EXISTS acting_changes (
-    enterprise_id  text NOT NULL,
-    tier           text NOT NULL,
-    effective_from timestamptz NOT NULL,
-    officer_id     text,
-    PRIMARY KEY (enterprise_id, tier, effective_from)
-);
 CREATE TABLE IF NOT EXISTS people (
     officer_id text PRIMARY KEY,
     name       text NOT NULL,
@@ -68,6 +54,7 @@ CREATE TABLE IF NOT EXISTS people (
     photo_ref  text
 );
 """
+)
 
 
 async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
@@ -86,25 +73,8 @@ async def apply(tx: Tx, env: Envelope, payload: DomainEvent) -> None:
             )  # fmt: skip
         case PoliceOfficeClosed(enterprise_id=eid):
             await conn.execute("DELETE FROM offices WHERE enterprise_id = $1", eid)
-        case ChiefAssigned(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid, effective_from=since):
-            await conn.execute(
-                "INSERT INTO terms VALUES ($1, $2, $3, $4, $5, NULL)"
-                " ON CONFLICT (enterprise_id, tier, slot, effective_from)"
-                " DO UPDATE SET officer_id = EXCLUDED.officer_id, effective_until = NULL",
-                eid, tier, slot, oid, since,
-            )  # fmt: skip
-        case ChiefRelieved(enterprise_id=eid, tier=tier, slot=slot, officer_id=oid, effective_from=until):
-            await conn.execute(
-                "UPDATE terms SET effective_until = $5 WHERE enterprise_id = $1 AND tier = $2 AND slot = $3"
-                " AND officer_id = $4 AND effective_until IS NULL",
-                eid, tier, slot, oid, until,
-            )  # fmt: skip
-        case ActingChiefChanged(enterprise_id=eid, tier=tier, officer_id=oid, effective_from=since):
-            await conn.execute(
-                "INSERT INTO acting_changes VALUES ($1, $2, $3, $4)"
-                " ON CONFLICT (enterprise_id, tier, effective_from) DO UPDATE SET officer_id = EXCLUDED.officer_id",
-                eid, tier, since, oid,
-            )  # fmt: skip
+        case ChiefAssigned() | ChiefRelieved() | ActingChiefChanged():
+            await dated_chiefs.apply(conn, payload)
         case OfficerEnrolled():
             await conn.execute(
                 "INSERT INTO people VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
@@ -173,13 +143,12 @@ class PoliceOffices(Queries):
 
 _PERSON = "p.officer_id, p.name, p.position, p.phone, p.wechat_id, p.photo_ref"
 _CHIEFS_AT = (
-    f"SELECT c.tier, c.slot, {_PERSON} FROM terms c JOIN people p USING (officer_id) WHERE c.enterprise_id = $1"
-    " AND c.effective_from <= $2 AND (c.effective_until IS NULL OR $2 < c.effective_until)"
+    f"SELECT c.tier, c.slot, {_PERSON} FROM chief_terms c JOIN people p USING (officer_id)"
+    f" WHERE c.enterprise_id = $1 AND {dated_chiefs.HELD_AT.format(at='$2')}"
 )
 _ACTING_AT = (
-    f"SELECT c.tier, {_PERSON} FROM (SELECT DISTINCT ON (tier) tier, officer_id FROM acting_changes"
-    "  WHERE enterprise_id = $1 AND effective_from <= $2 ORDER BY tier, effective_from DESC) c"
-    " JOIN people p USING (officer_id)"
+    f"SELECT c.tier, {_PERSON} FROM ({dated_chiefs.ACTING_AT.format(at='$2')}) c"
+    " JOIN people p USING (officer_id) WHERE c.enterprise_id = $1"
 )
 """The change in force at $2 per tier; a tier whose change in force names nobody has no row."""
 
