@@ -60,7 +60,7 @@ class NotifiedCache(Generic[K, V]):
 
     @property
     def on(self) -> bool:
-        return self._listener is not None and not self._listener.is_closed()
+        return _alive(self._listener)
 
     @property
     def listener_pid(self) -> int | None:
@@ -133,7 +133,7 @@ class NotifiedCache(Generic[K, V]):
     async def close(self) -> None:
         listener, self._listener = self._listener, None
         self.clear()
-        if listener is not None and self._pool is not None and not listener.is_closed():
+        if self._pool is not None and _alive(listener):
             listener.remove_termination_listener(self._lost)
             with contextlib.suppress(asyncpg.PostgresError, OSError):
                 await listener.remove_listener(self.channel, self._notified)  # UNLISTEN: the pool need not reset it
@@ -150,3 +150,15 @@ class NotifiedCache(Generic[K, V]):
         self._listener = None
         self.clear()
         log.warning(f"{self.name}.cache_off", error=f"the connection listening on {self.channel} was lost")
+
+
+def _alive(listener: Any) -> bool:
+    """Whether the listening connection is still open. A connection the server drops is given back to its
+    pool by asyncpg at once, and the termination listener (`_lost`) runs a moment later: in between, the
+    proxy we hold refuses every call (`InterfaceError`, "released back to the pool"), which means lost."""
+    if listener is None:
+        return False
+    try:
+        return not listener.is_closed()
+    except asyncpg.InterfaceError:
+        return False
