@@ -115,5 +115,7 @@ def absence(
 
 
 async def acting_now(w: World, tier: ChiefTier) -> str | None:
+    """Who the latest acting change of `tier` names (the handler tests record none for later)."""
     state, _ = await load(w.store, REGISTRY, ENTERPRISE, ENTERPRISE_ID)
-    return state.acting.get(tier)
+    changes = state.acting_timeline.get(tier, ())
+    return changes[-1][1] if changes else None

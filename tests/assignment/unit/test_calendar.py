@@ -126,7 +126,7 @@ class TestAChangeFromALaterDate:
 
     def test_both_relieved_from_a_later_date_leave_nobody_acting_from_that_date_and_not_before(self) -> None:
         enterprise = relieved(Slot.A, Slot.B, at=1)
-        assert (enterprise.acting[PC], enterprise.acting_since[PC]) == (None, day(1))
+        assert enterprise.acting_timeline[PC][-1] == (day(1), None)
         assert enterprise.nobody_acting == frozenset()  # the alarm is for when it is so, not when it is decided
 
         assert recheck_acting(enterprise, {}, day(0.5), "tick") == []
@@ -135,7 +135,7 @@ class TestAChangeFromALaterDate:
 
     def test_a_check_before_a_leaves_does_not_hand_the_tier_back_to_a(self) -> None:
         enterprise = relieved(Slot.A, at=2)
-        assert (enterprise.acting[PC], enterprise.acting_since[PC]) == (PC_B, day(2))
+        assert enterprise.acting_timeline[PC][-1] == (day(2), PC_B)
         b_away_briefly = {PC_B: [Interval(day(0.5), day(0.6))]}
 
         assert recheck_acting(enterprise, b_away_briefly, day(0.5), "absence started") == []
@@ -170,7 +170,7 @@ class TestAChangeFromALaterDate:
         assert started == [acting(PC, PC_B, PC_A, "absence started", 2)]
         assert ended == [acting(PC, PC_A, PC_B, "absence ended", 3)]
         assert enterprise.acting_timeline[PC][-3:] == ((day(2), PC_B), (day(3), PC_A), (day(5), PC_B))
-        assert (enterprise.acting[PC], enterprise.acting_since[PC]) == (PC_B, day(5))
+        assert enterprise.acting_timeline[PC][-1] == (day(5), PC_B)
         assert recheck_acting(enterprise, a_away, day(4), "tick") == []
 
     def test_a_change_recorded_for_later_is_checked_again_at_its_date_when_the_terms_change(self) -> None:

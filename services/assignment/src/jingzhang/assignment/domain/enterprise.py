@@ -92,14 +92,10 @@ class EnterpriseState:
     registration: EnterpriseRegistered | None = None  # what was registered, to tell a retry from a clash
     terms: tuple[ChiefTerm, ...] = ()
     gap: frozenset[ChiefTier] = frozenset()  # the tiers of the open coverage gap; empty: no gap
-    acting: dict[ChiefTier, str | None] = field(default_factory=dict)
-    """Per tier, who acts from the latest recorded change on (`acting_since`): the last word, which may
-    take effect later (a chief relieved from next Monday)."""
-    acting_since: dict[ChiefTier, datetime] = field(default_factory=dict)
     acting_timeline: dict[ChiefTier, tuple[tuple[datetime, str | None], ...]] = field(default_factory=dict)
-    """Per tier, every recorded change (effective from, who acts) in time order: who acts at any instant
-    (`acting_at`). A change effective earlier may be recorded after one scheduled for later; two at one
-    instant: the later recorded stands."""
+    """Per tier, every recorded change (effective from, who acts) in time order, so who acts at any instant
+    is known (`calendar.sync_acting`, `calendar.nobody_acting`). A change effective earlier may be
+    recorded after one scheduled for later; two at one instant: the later recorded stands."""
     nobody_acting: frozenset[ChiefTier] = frozenset()  # as recorded by `NobodyActing`, until it ended
     shortfalls: dict[ChiefTier, Slot] = field(default_factory=dict)  # recorded: tier -> its vacant slot
     task_force: TaskForce | None = None
@@ -191,13 +187,7 @@ def _apply(state: EnterpriseState, event: EnterpriseEvent) -> EnterpriseState:
             return replace(state, gap=frozenset())
         case ActingChiefChanged(tier=tier, officer_id=officer_id, effective_from=since):
             changes = sorted([*(c for c in state.acting_timeline.get(tier, ()) if c[0] != since), (since, officer_id)])
-            last_since, last = changes[-1]
-            return replace(
-                state,
-                acting={**state.acting, tier: last},
-                acting_since={**state.acting_since, tier: last_since},
-                acting_timeline={**state.acting_timeline, tier: tuple(changes)},
-            )
+            return replace(state, acting_timeline={**state.acting_timeline, tier: tuple(changes)})
         case NobodyActing(tier=tier):
             return replace(state, nobody_acting=state.nobody_acting | {tier})
         case NobodyActingEnded(tier=tier):
