@@ -84,7 +84,7 @@ def sync_acting(
     for tier in tiers:
         timeline = dict(state.acting_timeline.get(tier, ()))
         for when in (at, *sorted(since for since in timeline if since > at)):
-            recorded = _in_force(timeline, when)
+            recorded = _acting_at(timeline, when)
             if (now_acting := acting_chief(state, tier, when, absences)) != recorded:
                 changes.append(
                     ActingChiefChanged(
@@ -100,9 +100,15 @@ def sync_acting(
     return changes
 
 
-def _in_force(timeline: Mapping[datetime, str | None], at: datetime) -> str | None:
-    in_force = [since for since in timeline if since <= at]
-    return timeline[max(in_force)] if in_force else None
+def _in_force(timeline: Mapping[datetime, str | None], at: datetime) -> tuple[datetime, str | None] | None:
+    """The change in force at `at` (since when, who acts), if any."""
+    since = max((since for since in timeline if since <= at), default=None)
+    return None if since is None else (since, timeline[since])
+
+
+def _acting_at(timeline: Mapping[datetime, str | None], at: datetime) -> str | None:
+    change = _in_force(timeline, at)
+    return None if change is None else change[1]
 
 
 ALWAYS = Interval(datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
@@ -196,9 +202,9 @@ def nobody_acting(state: EnterpriseState, at: datetime) -> dict[ChiefTier, datet
         return {}
     found = {}
     for tier, timeline in state.acting_timeline.items():
-        in_force = [(since, officer_id) for since, officer_id in timeline if since <= at]
-        if in_force and in_force[-1][1] is None:
-            found[tier] = in_force[-1][0]
+        change = _in_force(dict(timeline), at)
+        if change is not None and change[1] is None:
+            found[tier] = change[0]
     return found
 
 
@@ -210,7 +216,7 @@ def reconcile_nobody_acting(state: EnterpriseState, reason: str, at: datetime) -
         if tier in now and tier not in state.nobody_acting:
             events.append(NobodyActing(enterprise_id=state.enterprise_id, tier=tier, since=now[tier], reason=reason))
         elif tier in state.nobody_acting and tier not in now:
-            acting = _in_force(dict(state.acting_timeline.get(tier, ())), at)
+            acting = _acting_at(dict(state.acting_timeline.get(tier, ())), at)
             ended_by = acting if state.status is EnterpriseStatus.ACTIVE else None
             events.append(
                 NobodyActingEnded(enterprise_id=state.enterprise_id, tier=tier, officer_id=ended_by, reason=reason)
