@@ -100,15 +100,9 @@ async def _set_status(conn: asyncpg.Connection, enterprise_id: str, status: str)
 
 
 async def _assigned(conn: asyncpg.Connection, e: ChiefAssigned) -> None:
-    """A new term from `effective_from`. A slot holds one officer: a term still open there ends where this
-    one starts (the producer relieves first; this only keeps the slot whole if it ever did not). Two
-    assignments at the same instant: the later recorded holds it."""
+    """A new term from `effective_from` (the producer relieves a slot's holder before assigning the next).
+    Two assignments at the same instant: the later recorded holds it."""
     key = (e.enterprise_id, e.tier.value, e.slot.value, e.effective_from)
-    await conn.execute(
-        "UPDATE chief_terms SET effective_until = $4 WHERE enterprise_id = $1 AND tier = $2 AND slot = $3"
-        " AND effective_until IS NULL AND effective_from < $4",
-        *key,
-    )
     await conn.execute(
         "INSERT INTO chief_terms (enterprise_id, tier, slot, effective_from, officer_id) VALUES ($1, $2, $3, $4, $5)"
         " ON CONFLICT (enterprise_id, tier, slot, effective_from)"
