@@ -182,8 +182,9 @@ async def consume_naive(nc: NATS, args: dict[str, Any], stamps: Stamps, stop: as
         ack_policy=AckPolicy.EXPLICIT,
         max_ack_pending=BATCH * 4,
     )
-    await js.add_consumer(NAIVE_STREAM, config)
-    sub = await js.pull_subscribe_bind(durable=args["durable"], stream=NAIVE_STREAM)
+    stream = str(args.get("stream", NAIVE_STREAM))  # or figure 4's floor, which it reads the same way
+    await js.add_consumer(stream, config)
+    sub = await js.pull_subscribe_bind(durable=args["durable"], stream=stream)
     print("READY", flush=True)
     while not stop.is_set():
         try:

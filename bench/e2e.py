@@ -486,7 +486,10 @@ def cli() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--ahead", type=int, help="publish windows in flight (the relay's AHEAD)")
     parser.add_argument("--single", action="store_true", help="single publishes only, no atomic batches")
+    parser.add_argument("--batch-from", type=int, help="the fewest events a window sent as a batch holds")
     ns = parser.parse_args()
+    if ns.batch_from is not None:
+        RELAY_OPTIONS["batch_from"] = ns.batch_from
     if ns.ahead is not None:
         RELAY_OPTIONS["ahead"] = ns.ahead
     if ns.single:

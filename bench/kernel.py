@@ -89,7 +89,13 @@ async def bench_flow(stack: Stack, nc: Any, plan: Plan) -> dict[str, list[float]
 
 
 async def bench_latency(stack: Stack, nc: Any, plan: Plan) -> dict[str, dict[str, Any]]:
-    rounds = {"ours": e2e.ours_round, "raw": e2e.raw_round, "naive": naive.naive_round, "copy": e2e.raw_copy_round}
+    rounds = {
+        "ours": e2e.ours_round,
+        "raw": e2e.raw_round,
+        "naive": naive.naive_round,
+        "floor": naive.floor_round,
+        "copy": e2e.raw_copy_round,
+    }
     order = list(rounds)
     results: dict[str, dict[str, Any]] = {name: {"ms": [], "append_ms": [], "rounds": []} for name in order}
     warmup = 200
@@ -218,6 +224,10 @@ def summarise(plan: Plan, uvloop: bool, results: dict[str, Any]) -> dict[str, An
             "naive_append_p99_ms": e2e.percentile(lat["naive"]["append_ms"], 99),
             "ratio_p99": ours_p99 / raw_p99,
             "ratio_p99_naive": ours_p99 / naive_p99,
+            "floor_p50_ms": e2e.percentile(lat["floor"]["ms"], 50),
+            "floor_p99_ms": e2e.percentile(lat["floor"]["ms"], 99),
+            "ratio_floor_p99": e2e.percentile(lat["floor"]["ms"], 99) / raw_p99,
+            "ratio_p99_floor": ours_p99 / e2e.percentile(lat["floor"]["ms"], 99),
             "copy_hop_p50_ms": e2e.percentile(lat["copy"]["ms"], 50),
             "copy_hop_p99_ms": e2e.percentile(lat["copy"]["ms"], 99),
             "ratio_copy_raw_p99": e2e.percentile(lat["copy"]["ms"], 99) / raw_p99,
@@ -272,6 +282,16 @@ def summarise(plan: Plan, uvloop: bool, results: dict[str, Any]) -> dict[str, An
             "http_non2xx": {k: sum(x["non2xx"] for x in v) for k, v in h.items()},
             "http_rounds": h,
         }
+        if h.get("floor"):  # the kernel floor (`bench.floor`): where the gap to bare lies
+            floor_rate, floor_p99 = med([x["rate"] for x in h["floor"]]), med([x["p99"] for x in h["floor"]])
+            figures |= {
+                "http_floor": floor_rate,
+                "http_floor_p50_ms": med([x["p50"] for x in h["floor"]]),
+                "http_floor_p99_ms": floor_p99,
+                "ratio_floor_bare": floor_rate / bare_rate,
+                "ratio_http_floor_p99": floor_p99 / bare_p99,
+                "ratio_http_floor": ours_rate / floor_rate,
+            }
         targets["HTTP commands >= 50% bare FastAPI"] = figures["ratio_http_bare"] >= 0.5
         targets["HTTP p99 <= 3x bare p99"] = figures["ratio_http_p99"] <= 3
     if "reads" in results:
@@ -331,6 +351,11 @@ def render(fig: dict[str, Any], quick: bool) -> str:
                 f"ours/naive p99 {fig['ratio_p99_naive']:.2f}x",
             ),
             (
+                "4 floor: commit, publish, fetch, commit (no outbox) p50 / p99",
+                f"{fig['floor_p50_ms']:.2f} / {fig['floor_p99_ms']:.2f} ms",
+                f"floor/raw p99 {fig['ratio_floor_p99']:.1f}x, ours/floor p99 {fig['ratio_p99_floor']:.1f}x",
+            ),
+            (
                 "4 raw hop read from a sourced copy (as JZ_<SVC>_P8) p50 / p99",
                 f"{fig['copy_hop_p50_ms']:.2f} / {fig['copy_hop_p99_ms']:.2f} ms",
                 f"copy/raw p99 {fig['ratio_copy_raw_p99']:.1f}x",
@@ -367,6 +392,19 @@ def render(fig: dict[str, Any], quick: bool) -> str:
                 "7 HTTP POST /leaflets, patrols as the bureau (wrk, 16 conns)",
                 k(fig["http_ours"]),
                 f"p50 / p99 {fig['http_ours_p50_ms']:.1f} / {fig['http_ours_p99_ms']:.1f} ms",
+            ),
+            *(
+                [
+                    (
+                        "7 HTTP kernel floor: the bare route appending through the kernel",
+                        k(fig["http_floor"]),
+                        f"p50 / p99 {fig['http_floor_p50_ms']:.1f} / {fig['http_floor_p99_ms']:.1f} ms;"
+                        f" floor/bare {fig['ratio_floor_bare']:.0%}, p99 {fig['ratio_http_floor_p99']:.1f}x;"
+                        f" ours/floor {fig['ratio_http_floor']:.0%}",
+                    )
+                ]
+                if "http_floor" in fig
+                else []
             ),
             (
                 "7 HTTP bare FastAPI + asyncpg, one INSERT",

@@ -26,6 +26,8 @@ from bench.servers import Stack, kernel_pool
 
 NAIVE_STREAM = "BENCH_NAIVE"
 NAIVE_SUBJECTS = "bench.naive.>"
+FLOOR_STREAM = "BENCH_FLOOR"
+FLOOR_SUBJECTS = "bench.floor.>"
 RELAYS = 2
 RELAY_BATCH = 256
 POLL = 0.005  # seconds a relay sleeps when it found the outbox empty
@@ -49,9 +51,9 @@ CREATE TABLE naive_outbox (
 PAD = "x" * 400  # with the fields, about the size of one of our CloudEvents
 
 
-def payload(n: int, i: int) -> tuple[str, bytes]:
+def payload(n: int, i: int, prefix: str = "bench.naive") -> tuple[str, bytes]:
     body = {"stream": f"e{n}-{i}", "version": 1, "type": "Noted", "amount": i, "label": "", "pad": PAD}
-    return f"bench.naive.{n}.{i}", json.dumps(body).encode()
+    return f"{prefix}.{n}.{i}", json.dumps(body).encode()
 
 
 async def command(pool: asyncpg.Pool, n: int, i: int) -> None:
@@ -91,11 +93,11 @@ async def relay(pool: asyncpg.Pool, js: JetStreamContext, stop: asyncio.Event) -
     return published
 
 
-async def ensure_stream(nc: NATS) -> None:
+async def ensure_stream(nc: NATS, name: str = NAIVE_STREAM, subjects: str = NAIVE_SUBJECTS) -> None:
     js = nc.jetstream()
     with contextlib.suppress(NotFoundError):
-        await js.delete_stream(NAIVE_STREAM)
-    await js.add_stream(StreamConfig(name=NAIVE_STREAM, subjects=[NAIVE_SUBJECTS], storage=StorageType.FILE))
+        await js.delete_stream(name)
+    await js.add_stream(StreamConfig(name=name, subjects=[subjects], storage=StorageType.FILE))
 
 
 async def naive_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float) -> Round:
@@ -125,6 +127,49 @@ async def naive_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: floa
         stop.set()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*relays), 10)
+        stamps = await child.stop()
+        await pool.close()
+    return Round(run, stamps, caught_up)
+
+
+async def floor_command(pool: asyncpg.Pool, js: JetStreamContext, n: int, i: int) -> None:
+    """The floor's command: its event committed (one autocommit INSERT), then published (acknowledged)."""
+    subject, body = payload(n, i, "bench.floor")
+    insert = "INSERT INTO naive_events (stream_id, version, data) VALUES ($1, 1, $2)"
+    await pool.execute(insert, f"e{n}-{i}", body.decode())
+    await js.publish(subject, body, headers={"Nats-Msg-Id": subject})
+
+
+async def floor_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float) -> Round:
+    """The floor of figure 4: the least any pipeline with a durable command, a durable publish and a
+    durable projection does. Each command commits its event and then publishes it itself (acknowledged,
+    so fsynced), with no outbox and no relay between (a crash between the two loses the event: not a
+    design anyone should ship, only the bound); the naive pipeline's consumer (`consume-naive`: fetch,
+    one upsert transaction per batch, stamp after COMMIT, ack) reads it. Its p99 against the raw hop's says
+    how far under a multiple of the raw hop a pipeline that commits twice can go on this host at all."""
+    url = await stack.fresh_database("floor", event_store=False)
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(SCHEMA)
+    finally:
+        await conn.close()
+    await ensure_stream(nc, FLOOR_STREAM, FLOOR_SUBJECTS)
+    out = Path(tempfile.mkdtemp(dir=stack.root)) / "stamps.json"
+    args = {"nats": stack.nats_url, "db": url, "durable": f"floor{n}", "out": str(out), "stream": FLOOR_STREAM}
+    child = Child("consume-naive", args)
+    await child.start()
+    pool = await kernel_pool(url, POOL)
+    js = nc.jetstream()
+    try:
+        run = await paced(
+            rate,
+            seconds,
+            key=lambda i: payload(n, i, "bench.floor")[0],
+            send=lambda i: floor_command(pool, js, n, i),
+            committed=lambda: child.count,
+        )
+        caught_up = await child.wait_for(run.completed, 60)
+    finally:
         stamps = await child.stop()
         await pool.close()
     return Round(run, stamps, caught_up)

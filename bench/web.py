@@ -50,6 +50,9 @@ REPO = Path(__file__).resolve().parent.parent
 OFFICER = "bench-officer"
 CONNECTIONS = 16
 THREADS = 2
+ORDER = ("ours", "floor", "bare")
+"""The contenders, in this order in even rounds and in reverse in odd ones: ours, the kernel floor
+(`bench.floor`: the bare route on the kernel's pipeline) and bare."""
 
 LUA = """
 -- a unique activity id per request: run prefix, wrk thread, counter; the first refusal is printed
@@ -337,7 +340,8 @@ async def enrol_officer(stack: Stack, nc: Any) -> None:
 
 
 async def bench_http(stack: Stack, nc: Any, rounds: int, seconds: float, log: Any) -> dict[str, Any]:
-    """Both servers up, wrk on one at a time: ours, bare, bare, ours, … (median round reported)."""
+    """All three servers up, wrk on one at a time: ours, floor, bare, then bare, floor, ours, … (the median
+    round of each is reported)."""
     await provision(nc.jetstream(), SERVICES, partitions=BENCH_PARTITIONS)
     await enrol_officer(stack, nc)
     key = LocalSigningKey.generate()
@@ -359,19 +363,25 @@ async def bench_http(stack: Stack, nc: Any, rounds: int, seconds: float, log: An
     ours = Server("patrols", [sys.executable, "-m", "jingzhang.patrols"], env, stack.root / "patrols.log")
     bare_env = {**os.environ, "DATABASE_URL": await stack.fresh_database("bare", event_store=False)}
     bare = Server("bare", [sys.executable, "-m", "bench.bare"], bare_env, stack.root / "bare.log")
+    floor_env = {
+        **env,
+        "DATABASE_URL": await stack.fresh_database("jz_floor", event_store=False),
+        "KEYSTORE_URL": "",  # the floor keeps its keys in its own database
+    }
+    floor = Server("floor", [sys.executable, "-m", "bench.floor"], floor_env, stack.root / "floor.log")
     script = stack.root / "leaflets.lua"
     script.write_text(LUA)
-    headers = {"ours": {**json_type, "Authorization": f"Bearer {token}"}, "bare": json_type}
-    loads: dict[str, list[Load]] = {"ours": [], "bare": []}
+    headers = {"ours": {**json_type, "Authorization": f"Bearer {token}"}, "floor": json_type, "bare": json_type}
+    servers = {"ours": ours, "floor": floor, "bare": bare}
+    loads: dict[str, list[Load]] = {name: [] for name in servers}
     try:
-        await ours.start()
-        await bare.start()
-        servers = {"ours": ours, "bare": bare}
+        for server in servers.values():
+            await server.start()
         for name, server in servers.items():
             await check_answer(server.url, headers[name])
             await drive(server.url, headers[name], 2, f"warm{name}", script)  # JIT-free, but pools and caches
         for r in range(rounds):
-            for name in ("ours", "bare") if r % 2 == 0 else ("bare", "ours"):
+            for name in ORDER if r % 2 == 0 else ORDER[::-1]:
                 load = await measured(stack, servers[name], headers[name], seconds, f"r{r}{name}", script)
                 loads[name].append(load)
                 log(
@@ -382,6 +392,6 @@ async def bench_http(stack: Stack, nc: Any, rounds: int, seconds: float, log: An
                     + (f"; first refusal: {load.refused}" if load.refused else "")
                 )
     finally:
-        ours.stop()
-        bare.stop()
+        for server in servers.values():
+            server.stop()
     return {name: [vars(x) for x in runs] for name, runs in loads.items()}
