@@ -179,6 +179,46 @@ async def test_the_notice_card_prints_on_one_a4_page_with_a_working_qr_code(
     await page.context.close()
 
 
+async def test_the_roster_on_a_phone_is_one_card_per_officer_with_their_posts_summed_up_and_listed(
+    stack: Stack, browser: Browser, request_log: RequestLog
+) -> None:
+    listed = await services(stack, "assignment", "/officers", limit="500")
+    assert isinstance(listed, dict)
+    officers = {o["officer_id"]: o for o in listed["officers"]}
+    chief = officers[POLICE_CHIEF]
+    assert chief["posts"], "the world gives the police chief posts"
+    page = await signed_in(browser, stack.console, "bureau", viewport=PHONE, log=request_log)
+    await page.goto(f"{stack.console}/officers")
+    await expect(page.locator("#roster tbody tr")).to_have_count(len(officers))
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    row = page.locator(f'#roster tr[data-officer="{POLICE_CHIEF}"]')
+    name = row.locator("th a")
+    # a card: the name on one line across the card, not a character a line in a squeezed column
+    box, card = await name.bounding_box(), await row.bounding_box()
+    assert box is not None
+    assert card is not None
+    assert box["height"] < 40, box
+    assert card["width"] > PHONE["width"] * 0.9, card
+    for tier in {p["tier"] for p in chief["posts"]}:
+        held = [p for p in chief["posts"] if p["tier"] == tier]
+        summary = row.locator(f'summary .tier[data-tier="{tier}"]')
+        for slot in {p["slot"] for p in held}:
+            count = sum(p["slot"] == slot for p in held)
+            await expect(summary).to_contain_text(f"{slot}\u00a0{count}")
+    await expect(row.locator("summary")).to_contain_text(f"{len(chief['posts'])} 家企业")
+    links = row.locator(".post-list a")
+    await expect(links.first).not_to_be_visible()  # folded until asked for
+    await row.locator("summary").click()
+    await expect(links).to_have_count(len(chief["posts"]))
+    for post in chief["posts"]:
+        link = row.locator(f'.post-list li[data-enterprise="{post["enterprise_id"]}"] a')
+        await expect(link).to_be_visible()
+        assert await link.get_attribute("href") == f"/enterprises/{post['enterprise_id']}"
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await shot(page, "roster-375")
+    await page.context.close()
+
+
 async def test_the_main_pages_have_no_serious_accessibility_violation(
     stack: Stack, browser: Browser, request_log: RequestLog
 ) -> None:
@@ -187,6 +227,7 @@ async def test_the_main_pages_have_no_serious_accessibility_violation(
     appeal = await _raise(stack, ENTERPRISE_ID, "园区东门监控画面模糊")
     paths = [
         "/overview",
+        "/officers",
         "/enterprises",
         f"/enterprises/{ENTERPRISE_ID}",
         "/appeals",

@@ -89,6 +89,25 @@ async def roster(api: Api, user: User) -> list[dict[str, Any]] | None:
             return found
 
 
+TIERS: tuple[str, ...] = ("bureau_leader", "station_chief", "police_chief")
+"""The three chiefs' tiers, in the order the scheme names them (局领导, 所队长, 辖区警长)."""
+
+
+def post_groups(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An officer's posts as the roster summarises them: per tier (in the scheme's order, then any tier
+    the services add later), how many enterprises in each slot (A, B) and the posts themselves by name."""
+    tiers = sorted({p["tier"] for p in posts}, key=lambda t: (TIERS.index(t) if t in TIERS else len(TIERS), t))
+    groups = []
+    for tier in tiers:
+        held = sorted((p for p in posts if p["tier"] == tier), key=_slot_then_name)
+        groups.append({"tier": tier, "slots": dict(sorted(Counter(p["slot"] for p in held).items())), "posts": held})
+    return groups
+
+
+def _slot_then_name(post: dict[str, Any]) -> tuple[str, str]:
+    return str(post["slot"]), str(post.get("enterprise_name") or "")
+
+
 def own_station(user: User) -> str | None:
     """A station chief's lists are their station's: the services ask them to say so (`?station=`)."""
     return user.principal.station if user.role is Role.STATION_CHIEF else None

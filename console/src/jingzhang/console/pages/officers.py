@@ -17,7 +17,8 @@ def router(console: Console) -> APIRouter:
     async def officers(request: Request) -> Response:
         user = await console.user(request)
         roster = await data.roster(console.api, user)
-        return console.render(request, user, "officers.html", roster=roster or [], offered=roster is not None)
+        rows = [{**o, "groups": data.post_groups(o.get("posts", []))} for o in roster or []]
+        return console.render(request, user, "officers.html", roster=rows, offered=roster is not None)
 
     @routes.get("/officers/{officer_id}")
     async def scorecard(request: Request, officer_id: str, period: str | None = None) -> Response:
