@@ -219,6 +219,26 @@ async def test_the_roster_on_a_phone_is_one_card_per_officer_with_their_posts_su
     await page.context.close()
 
 
+async def test_the_ranking_names_each_officer_as_the_roster_does(
+    stack: Stack, browser: Browser, request_log: RequestLog
+) -> None:
+    ranking = await services(stack, "evaluation", "/rankings/2025")
+    assert isinstance(ranking, dict)
+    ranked = [r["officer_id"] for group in ("models", "laggards") for r in ranking[group]]
+    unranked = [u["officer_id"] for u in ranking["unranked_on_rates"]]  # too few verdicts in the small world
+    assert ranked + unranked, "the world's year has officers in the scheme"
+    page = await signed_in(browser, stack.console, "bureau", log=request_log)
+    await page.goto(f"{stack.console}/rankings/2025")
+    for officer_id in ranked:
+        await expect(page.locator(f'tr[data-officer="{officer_id}"] th a').first).to_have_text(f"name of {officer_id}")
+    for officer_id in unranked:
+        await expect(page.locator(f'li[data-officer="{officer_id}"] a')).to_have_text(f"name of {officer_id}")
+    first = (ranked + unranked)[0]
+    await page.goto(f"{stack.console}/rankings/2025/officers/{first}")
+    await expect(page.locator("h1")).to_contain_text(f"name of {first}")
+    await page.context.close()
+
+
 async def test_the_main_pages_have_no_serious_accessibility_violation(
     stack: Stack, browser: Browser, request_log: RequestLog
 ) -> None:
@@ -228,6 +248,7 @@ async def test_the_main_pages_have_no_serious_accessibility_violation(
     paths = [
         "/overview",
         "/officers",
+        "/rankings/2025",
         "/enterprises",
         f"/enterprises/{ENTERPRISE_ID}",
         "/appeals",
@@ -293,7 +314,8 @@ async def test_a_raised_appeal_is_on_the_board_within_2s_and_turns_warning_then_
     await stack.move_clock(_instant(appeal["due_at"]) + timedelta(minutes=1))
     await _until_appeal(stack, appeal["appeal_id"], lambda a: a["escalations"] > 0)
     await expect(row).to_have_attribute("data-state", "breach", timeout=LIVE_WITHIN * 1000)
-    await expect(row).to_contain_text("li-suozhang")  # escalated to the station chief, with a grace window
+    # escalated to the station chief, with a grace window; the board names them as the roster does
+    await expect(row.locator('td[data-officer="li-suozhang"]')).to_have_text("name of li-suozhang")
     await shot(board, "board-breach")
     await contact.context.close()
     await board.context.close()

@@ -89,6 +89,15 @@ async def roster(api: Api, user: User) -> list[dict[str, Any]] | None:
             return found
 
 
+async def officer_names(api: Api, user: User) -> dict[str, dict[str, str]]:
+    """officer → their name and unit, from the roster the user may see (empty where it is not offered):
+    pages that list officers by id (the ranking) show whom each id is."""
+    return {
+        o["officer_id"]: {"name": o.get("name") or o["officer_id"], "unit_name": o.get("unit_name") or ""}
+        for o in await roster(api, user) or []
+    }
+
+
 TIERS: tuple[str, ...] = ("bureau_leader", "station_chief", "police_chief")
 """The three chiefs' tiers, in the order the scheme names them (局领导, 所队长, 辖区警长)."""
 

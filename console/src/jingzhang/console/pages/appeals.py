@@ -1,6 +1,7 @@
 """诉求: the live board with a countdown per appeal, filters, the detail with its history, and an
 officer's actions (acknowledge, resolve, refer, record a callback) as forms sent to the appeals API."""
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -28,9 +29,12 @@ def router(console: Console) -> APIRouter:
     async def appeals_board(request: Request) -> Response:
         user = await console.user(request)
         chosen = {name: request.query_params.get(name, "") for name in FILTERS}
-        rows = await data.board(console.api, user, chosen["station"] or None)
+        rows, names = await asyncio.gather(
+            data.board(console.api, user, chosen["station"] or None), data.officer_names(console.api, user)
+        )
         for row in rows:
             row["state"] = data.state_of(row)
+            row["officer_name"] = names.get(row.get("officer_id") or "", {}).get("name")
         shown = [r for r in rows if _matches(r, chosen)]
         now = await data.services_now(console.api, console.clock_token(user))
         return console.render(
@@ -43,6 +47,7 @@ def router(console: Console) -> APIRouter:
                 key: sorted({str(r.get(key) or "") for r in rows} - {""})
                 for key in ("officer_id", "category", "channel")
             },
+            names=names,
             now=now.isoformat(),
             live="appeals",
         )

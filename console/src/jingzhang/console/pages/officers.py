@@ -1,6 +1,7 @@
 """警长: the roster, an officer's scorecard (一警一评一考) with the evidence behind each rate, and the
 yearly ranking with its models and laggards and why."""
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -55,14 +56,19 @@ def router(console: Console) -> APIRouter:
     @routes.get("/rankings/{year}")
     async def ranking(request: Request, year: int) -> Response:
         user = await console.user(request)
-        found = await console.api.get(user.token, "evaluation", f"/rankings/{year}")
-        return console.render(request, user, "ranking.html", ranking=found, year=year)
+        found, names = await asyncio.gather(
+            console.api.get(user.token, "evaluation", f"/rankings/{year}"), data.officer_names(console.api, user)
+        )
+        return console.render(request, user, "ranking.html", ranking=found, year=year, names=names)
 
     @routes.get("/rankings/{year}/officers/{officer_id}")
     async def why(request: Request, year: int, officer_id: str) -> Response:
         user = await console.user(request)
-        found = await console.api.get(user.token, "evaluation", f"/rankings/{year}/officers/{officer_id}")
-        return console.render(request, user, "ranking_why.html", why=found, year=year)
+        found, names = await asyncio.gather(
+            console.api.get(user.token, "evaluation", f"/rankings/{year}/officers/{officer_id}"),
+            data.officer_names(console.api, user),
+        )
+        return console.render(request, user, "ranking_why.html", why=found, year=year, names=names)
 
     return routes
 
