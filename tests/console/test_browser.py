@@ -219,7 +219,7 @@ async def test_the_roster_on_a_phone_is_one_card_per_officer_with_their_posts_su
     await page.context.close()
 
 
-async def test_the_ranking_names_each_officer_as_the_roster_does(
+async def test_the_ranking_and_the_enterprise_file_name_officers_as_the_roster_does(
     stack: Stack, browser: Browser, request_log: RequestLog
 ) -> None:
     ranking = await services(stack, "evaluation", "/rankings/2025")
@@ -236,6 +236,8 @@ async def test_the_ranking_names_each_officer_as_the_roster_does(
     first = (ranked + unranked)[0]
     await page.goto(f"{stack.console}/rankings/2025/officers/{first}")
     await expect(page.locator("h1")).to_contain_text(f"name of {first}")
+    await page.goto(f"{stack.console}/enterprises/{ENTERPRISE_ID}")
+    await expect(page.locator(f'.chiefs li[data-officer="{POLICE_CHIEF}"] a')).to_have_text(f"name of {POLICE_CHIEF}")
     await page.context.close()
 
 

@@ -1,6 +1,7 @@
 """企业: the list by class and station with each tier's A/B and the office; 一企一档 as a timeline;
 the printable notice card (公示牌) with a QR code to the enterprise's appeal form."""
 
+import asyncio
 from typing import Any
 
 import segno
@@ -42,14 +43,19 @@ def router(console: Console) -> APIRouter:
     async def enterprise_file(request: Request, enterprise_id: str) -> Response:
         user = await console.user(request)
         api = console.api
-        record = await api.get(user.token, "assignment", f"/enterprises/{enterprise_id}")
-        appeals = await api.get(user.token, "appeals", f"/enterprises/{enterprise_id}/appeals")
-        ledger = await api.maybe(user.token, "patrols", f"/enterprises/{enterprise_id}/ledger") or []
+        record, appeals, ledger, names = await asyncio.gather(
+            api.get(user.token, "assignment", f"/enterprises/{enterprise_id}"),
+            api.get(user.token, "appeals", f"/enterprises/{enterprise_id}/appeals"),
+            api.maybe(user.token, "patrols", f"/enterprises/{enterprise_id}/ledger"),
+            data.officer_names(api, user),
+        )
+        ledger = ledger or []
         return console.render(
             request,
             user,
             "enterprise.html",
             enterprise=record,
+            names=names,
             timeline=_timeline(record, appeals, ledger),
             appeals=appeals,
             live="appeals patrols assignment",
