@@ -65,13 +65,16 @@ def create_app(url: str) -> FastAPI:
     return app
 
 
-def main() -> None:
+def run(app: FastAPI) -> None:
+    """Serve a contender on HTTP_PORT as the services are served (`SERVER_OPTIONS`, `tune_gc`)."""
     import uvicorn
 
-    url, port = os.environ["DATABASE_URL"], int(os.environ["HTTP_PORT"])
-    app = create_app(url)
     tune_gc()  # as `serve` does
-    uvicorn.run(app, host="127.0.0.1", port=port, **SERVER_OPTIONS)
+    uvicorn.run(app, host="127.0.0.1", port=int(os.environ["HTTP_PORT"]), **SERVER_OPTIONS)
+
+
+def main() -> None:
+    run(create_app(os.environ["DATABASE_URL"]))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ which every command pays whatever its edge. Served with the services' options (`
 relay's watermarks mislead no other process.
 """
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,11 +21,10 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from bench.bare import Leaflets
+from bench.bare import Leaflets, run
 from jingzhang.shared.envelope import Metadata, NewEvent, StreamId
 from jingzhang.shared.projection import Projection, Source
 from jingzhang.shared.runtime import Runtime
-from jingzhang.shared.serve import SERVER_OPTIONS, tune_gc
 from jingzhang.shared.settings import ServiceSettings
 from jingzhang.shared.testing.sample import AGGREGATE, REGISTRY, TALLY_SQL, Noted, apply_tally, apply_tally_many
 
@@ -73,12 +71,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
 
 def main() -> None:
-    import uvicorn
-
-    settings = ServiceSettings()
-    app = create_app(settings)
-    tune_gc()  # as `serve` does
-    uvicorn.run(app, host="127.0.0.1", port=int(os.environ["HTTP_PORT"]), **SERVER_OPTIONS)
+    run(create_app(ServiceSettings()))
 
 
 if __name__ == "__main__":

@@ -100,15 +100,20 @@ async def ensure_stream(nc: NATS, name: str = NAIVE_STREAM, subjects: str = NAIV
     await js.add_stream(StreamConfig(name=name, subjects=[subjects], storage=StorageType.FILE))
 
 
-async def naive_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float) -> Round:
-    url = await stack.fresh_database("naive", event_store=False)
+async def fresh(stack: Stack, nc: NATS, name: str, stream: str, subjects: str) -> tuple[str, Path]:
+    """A round's new database (with `SCHEMA`) and stream, and where its consumer writes its stamps."""
+    url = await stack.fresh_database(name, event_store=False)
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(SCHEMA)
     finally:
         await conn.close()
-    await ensure_stream(nc)
-    out = Path(tempfile.mkdtemp(dir=stack.root)) / "stamps.json"
+    await ensure_stream(nc, stream, subjects)
+    return url, Path(tempfile.mkdtemp(dir=stack.root)) / "stamps.json"
+
+
+async def naive_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: float) -> Round:
+    url, out = await fresh(stack, nc, "naive", NAIVE_STREAM, NAIVE_SUBJECTS)
     child = Child("consume-naive", {"nats": stack.nats_url, "db": url, "durable": f"naive{n}", "out": str(out)})
     await child.start()
     pool = await kernel_pool(url, POOL)  # as ours' (see `kernel_pool`)
@@ -147,14 +152,7 @@ async def floor_round(stack: Stack, nc: NATS, n: int, rate: float, seconds: floa
     design anyone should ship, only the bound); the naive pipeline's consumer (`consume-naive`: fetch,
     one upsert transaction per batch, stamp after COMMIT, ack) reads it. Its p99 against the raw hop's says
     how far under a multiple of the raw hop a pipeline that commits twice can go on this host at all."""
-    url = await stack.fresh_database("floor", event_store=False)
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(SCHEMA)
-    finally:
-        await conn.close()
-    await ensure_stream(nc, FLOOR_STREAM, FLOOR_SUBJECTS)
-    out = Path(tempfile.mkdtemp(dir=stack.root)) / "stamps.json"
+    url, out = await fresh(stack, nc, "floor", FLOOR_STREAM, FLOOR_SUBJECTS)
     args = {"nats": stack.nats_url, "db": url, "durable": f"floor{n}", "out": str(out), "stream": FLOOR_STREAM}
     child = Child("consume-naive", args)
     await child.start()
