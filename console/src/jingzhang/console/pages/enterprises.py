@@ -11,8 +11,6 @@ from fastapi.responses import Response
 from jingzhang.console import data
 from jingzhang.console.context import Console
 
-TIERS = ("bureau_leader", "station_chief", "police_chief")
-
 
 def router(console: Console) -> APIRouter:
     routes = APIRouter()
@@ -36,7 +34,7 @@ def router(console: Console) -> APIRouter:
         )
         stations = sorted({r["posts"].get("_station", {}).get("name", "") for r in rows} - {""})
         return console.render(
-            request, user, "enterprises.html", rows=rows, tiers=TIERS, stations=stations, station=station, cls=cls
+            request, user, "enterprises.html", rows=rows, tiers=data.TIERS, stations=stations, station=station, cls=cls
         )
 
     @routes.get("/enterprises/{enterprise_id}")
